@@ -1,0 +1,32 @@
+// Cucumber profiles. `npm run bdd` uses `default`; CI adds `--profile ci`; `npm run bdd:smoke` uses `smoke`.
+// The first import registers tsx so that steps and support code load as TypeScript.
+const common = {
+  paths: ['features/**/*.feature'],
+  import: ['support/tsx-register.mjs', 'support/world.ts', 'support/parameter-types.ts', 'support/hooks.ts', 'steps/**/*.steps.ts'],
+  format: [
+    'progress',
+    // The Allure formatter writes result files itself; its own stream goes to a file so progress keeps stdout.
+    'allure-cucumberjs/reporter:reports/allure-formatter.log',
+    'json:reports/cucumber.json',
+  ],
+  formatOptions: {
+    resultsDir: 'reports/allure-results',
+    labels: [
+      { pattern: [/@severity:(.*)/], name: 'severity' },
+      { pattern: [/@catches:(.*)/], name: 'tag' },
+    ],
+    links: {
+      issue: { pattern: [/@issue=(.*)/], urlTemplate: '%s' },
+    },
+  },
+  // Retries are allowed only for scenarios an author has marked @flaky.
+  retry: 1,
+  retryTagFilter: '@flaky',
+};
+
+// In an ESM config the default export is the default profile; named exports are the other profiles.
+export default common;
+export const ci = { ...common, format: [...common.format, 'summary'] };
+export const smoke = { ...common, tags: '@smoke' };
+// Used by `npm run bdd:sensitivity`: no Allure output, so defect runs never mix with a real run's report.
+export const sensitivity = { ...common, format: ['progress'], retry: 0 };

@@ -1,0 +1,94 @@
+// Pure judgements over what every node reported: leadership agreement and eligibility, gossip
+// membership. Each returns the list of problems (empty = as declared), phrased for an operator.
+import { eligibleFor, leadershipScopes, type Topology } from '../../topologies';
+import type { LeadersView, LeaseToken, PeersView } from '../fabric/contract';
+
+/** Views keyed by the node that reported them. */
+export type Views<T> = ReadonlyMap<string, T>;
+
+const holders = (view: LeadersView, scope: string): LeaseToken[] => view.tokens.filter((t) => t.scope === scope);
+
+/**
+ * Every node sees exactly one unexpired leader for each scope the topology establishes, all views name
+ * the same holder, and no lease exists for a scope nobody was declared eligible for.
+ */
+export function leadershipAgreementProblems(topology: Topology, views: Views<LeadersView>, now = Date.now()): string[] {
+  const problems: string[] = [];
+  const expected = leadershipScopes(topology);
+  for (const scope of expected) {
+    const seenBy = new Map<string, string[]>();
+    for (const [observer, view] of views) {
+      const tokens = holders(view, scope);
+      if (tokens.length === 0) problems.push(`${observer} sees no leader for ${scope}`);
+      if (tokens.length > 1) problems.push(`${observer} sees ${tokens.length} leaders for ${scope}: ${tokens.map((t) => t.leaderId).join(', ')}`);
+      for (const token of tokens) {
+        if (Date.parse(token.expiresAt) < now) problems.push(`${observer} reports an expired lease for ${scope} (held by ${token.leaderId}, expired ${token.expiresAt})`);
+        seenBy.set(token.leaderId, [...(seenBy.get(token.leaderId) ?? []), observer]);
+      }
+    }
+    if (seenBy.size > 1) {
+      const detail = [...seenBy].map(([leader, observers]) => `${leader} (seen by ${observers.join(', ')})`).join('; ');
+      problems.push(`views disagree on the leader of ${scope}: ${detail}`);
+    }
+  }
+  for (const [observer, view] of views) {
+    for (const token of view.tokens) {
+      if (!expected.includes(token.scope) && !token.scope.startsWith('shard/')) {
+        problems.push(`${observer} sees ${token.leaderId} leading ${token.scope}, a scope no node was declared eligible for`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Every lease for an expected scope is held by a node the topology declared eligible for it. */
+export function eligibilityProblems(topology: Topology, views: Views<LeadersView>): string[] {
+  const problems = new Set<string>();
+  for (const scope of leadershipScopes(topology)) {
+    const eligible = eligibleFor(topology, scope);
+    for (const view of views.values()) {
+      for (const token of holders(view, scope)) {
+        if (!eligible.includes(token.leaderId)) {
+          problems.add(`${scope} is held by ${token.leaderId}, which was not declared eligible (eligible: ${eligible.join(', ')})`);
+        }
+      }
+    }
+  }
+  return [...problems];
+}
+
+/** The agreed holder of each expected scope (first view's), for evidence and later steps. */
+export function agreedLeaders(topology: Topology, views: Views<LeadersView>): Record<string, string | undefined> {
+  const first = [...views.values()][0];
+  return Object.fromEntries(leadershipScopes(topology).map((s) => [s, first ? holders(first, s)[0]?.leaderId : undefined]));
+}
+
+/**
+ * Every node sees every other declared node Alive, advertising the role, region and cluster the
+ * topology declared for it in its gossip metadata, and sees no node the topology does not have.
+ */
+export function membershipProblems(topology: Topology, views: Views<PeersView>): string[] {
+  const problems: string[] = [];
+  const declared = new Map(topology.nodes.map((n) => [n.id, n]));
+  for (const [observer, view] of views) {
+    if (view.localNodeId !== observer) problems.push(`${observer} reports itself as "${view.localNodeId}"`);
+    const byId = new Map(view.peers.map((p) => [p.nodeId, p]));
+    for (const node of topology.nodes) {
+      if (node.id === observer) continue;
+      const peer = byId.get(node.id);
+      if (!peer) {
+        problems.push(`${observer} does not know ${node.id}`);
+        continue;
+      }
+      if (peer.status !== 'Alive') problems.push(`${observer} sees ${node.id} ${peer.status}`);
+      const m = peer.metadata ?? ({} as PeersView['peers'][number]['metadata']);
+      if (m.role !== node.role) problems.push(`${observer} sees ${node.id} with role "${m.role}", declared "${node.role}"`);
+      if (m.region !== node.region) problems.push(`${observer} sees ${node.id} in region "${m.region}", declared "${node.region}"`);
+      if (m.clusterId !== topology.clusterId) problems.push(`${observer} sees ${node.id} in cluster "${m.clusterId}", declared "${topology.clusterId}"`);
+    }
+    for (const peer of view.peers) {
+      if (!declared.has(peer.nodeId)) problems.push(`${observer} sees ${peer.nodeId}, which is not in the topology`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,41 @@
+// `npm test`: everything CI runs — unit tests, type check, the whole acceptance suite — then one plain
+// summary line `N passed, N failed[, N skipped]` counting unit tests, the type check and scenarios.
+import { rm } from 'node:fs/promises';
+import { bin, run } from './run';
+import { readScenarioResults } from './scenario-results';
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const section = (title: string) => console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}`);
+
+section('unit tests');
+const unit = await run(process.execPath, ['--import', 'tsx', '--test', 'support/**/*.test.ts', 'topologies/**/*.test.ts', 'docker/**/*.test.ts']);
+const count = (label: string) => Number(new RegExp(`^ℹ ${label} (\\d+)`, 'm').exec(unit.stdout)?.[1] ?? 0);
+totals.passed += count('pass');
+totals.failed += count('fail') + (unit.code !== 0 && count('fail') === 0 ? 1 : 0);
+totals.skipped += count('skipped');
+
+section('type check');
+const tsc = await run(bin('tsc'), ['--noEmit']);
+if (tsc.code === 0) {
+  totals.passed += 1;
+  console.log('tsc --noEmit: no errors');
+} else totals.failed += 1;
+
+section('acceptance suite');
+await rm('reports/cucumber.json', { force: true });
+const profile = process.env.CI ? ['--profile', 'ci'] : [];
+const bdd = await run(bin('cucumber-js'), profile);
+try {
+  const scenarios = await readScenarioResults('reports/cucumber.json');
+  for (const s of scenarios) {
+    if (s.status === 'passed') totals.passed += 1;
+    else if (s.status === 'skipped') totals.skipped += 1;
+    else totals.failed += 1;
+  }
+  if (bdd.code !== 0 && scenarios.every((s) => s.status !== 'failed')) totals.failed += 1; // a failed hook
+} catch {
+  totals.failed += 1; // cucumber did not even write its report
+}
+
+console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(totals.failed > 0 || unit.code !== 0 || tsc.code !== 0 || bdd.code !== 0 ? 1 : 0);

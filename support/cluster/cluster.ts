@@ -1,0 +1,147 @@
+// The cluster fixture: starts a topology as containers on its own network (etcd members and relay
+// nodes in parallel), waits for each through its readiness endpoint, and hands back typed handles.
+// Teardown is by label, so it also removes what a half-started cluster left.
+import type { Topology, TopologyNode } from '../../topologies';
+import { BootstrapServer, type CertificateAuthority } from '../tls';
+import { SuiteContainer } from './container';
+import type { SuiteImages } from './images/recipes';
+import { LABEL, RUN, runLabels } from './labels';
+import { createNetwork, type ScenarioNetwork } from './network';
+import { HttpOkWaitStrategy } from './readiness';
+import { EtcdMember, RELAY_HTTP_PORT, RelayNode } from './relay-node';
+import { etcdCommand, relayNodeEnv } from './specs';
+import { removeScenario, type Removed } from './teardown';
+
+export interface ClusterOptions {
+  readonly topology: Topology;
+  readonly images: SuiteImages;
+  /** Unique per scenario within the run; becomes the scenario label and part of every name. */
+  readonly scenarioId: string;
+  readonly ca: CertificateAuthority;
+  readonly readyTimeoutMs: number;
+  /** Seeded defect(s) for relay nodes (RELAY_DEFECT), and on which nodes (default: all). */
+  readonly defect?: { readonly name: string; readonly nodes?: readonly string[] };
+  readonly log?: (line: string) => void;
+}
+
+export class ClusterStartError extends Error {
+  override name = 'ClusterStartError';
+}
+
+export class Cluster {
+  private constructor(
+    readonly topology: Topology,
+    readonly scenarioId: string,
+    readonly network: ScenarioNetwork,
+    readonly bootstrap: BootstrapServer,
+    readonly nodes: ReadonlyMap<string, RelayNode>,
+    readonly etcd: readonly EtcdMember[],
+    /** Wall-clock milliseconds from the first container request until every node answered ready. */
+    readonly startupMs: number,
+  ) {}
+
+  static async start(opts: ClusterOptions): Promise<Cluster> {
+    const { topology, scenarioId } = opts;
+    const started = Date.now();
+    const labels = runLabels({ [LABEL.scenario]: scenarioId, [LABEL.topology]: topology.name });
+    const network = await createNetwork(`ohs-${RUN.id}-${scenarioId}`, labels);
+    const bootstrap = await startBootstrap(opts.ca, network);
+
+    const etcdStarts = topology.etcd.map((m) => startEtcd(opts, network, labels, m));
+    const nodeStarts = topology.nodes.map((n) => startRelayNode(opts, network, bootstrap, labels, n));
+    const results = await Promise.allSettled([...etcdStarts, ...nodeStarts]);
+    const failures = results.flatMap((r, i) => {
+      const id = i < topology.etcd.length ? topology.etcd[i]!.id : topology.nodes[i - topology.etcd.length]!.id;
+      return r.status === 'rejected' ? [`${id}: ${(r.reason as Error).message}`] : [];
+    });
+    if (failures.length > 0) {
+      await bootstrap.stop();
+      throw new ClusterStartError(`topology "${topology.name}" did not become ready:\n${failures.join('\n')}`);
+    }
+    const etcd = results.slice(0, topology.etcd.length).map((r) => (r as PromiseFulfilledResult<EtcdMember>).value);
+    const nodes = results.slice(topology.etcd.length).map((r) => (r as PromiseFulfilledResult<RelayNode>).value);
+    return new Cluster(topology, scenarioId, network, bootstrap, new Map(nodes.map((n) => [n.id, n])), etcd, Date.now() - started);
+  }
+
+  node(id: string): RelayNode {
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`no node "${id}" in topology "${this.topology.name}"; nodes: ${[...this.nodes.keys()].join(', ')}`);
+    return node;
+  }
+
+  get relayNodes(): RelayNode[] {
+    return [...this.nodes.values()];
+  }
+
+  /** Every container's log, by id: attached to the report when a scenario fails. */
+  async logs(): Promise<Record<string, string>> {
+    const all = [...this.relayNodes, ...this.etcd];
+    const texts = await Promise.all(all.map((c) => c.logs().catch((e: Error) => `(logs unavailable: ${e.message})`)));
+    return Object.fromEntries(all.map((c, i) => [c.id, texts[i]!]));
+  }
+
+  async stop(): Promise<Removed> {
+    await this.bootstrap.stop();
+    return removeScenario(this.scenarioId);
+  }
+}
+
+/**
+ * The CA's enrollment endpoint, bound to the network's gateway so that only this scenario's containers
+ * reach it. Where the gateway is not a host address (Docker Desktop), it falls back to all interfaces.
+ */
+async function startBootstrap(ca: CertificateAuthority, network: ScenarioNetwork): Promise<BootstrapServer> {
+  try {
+    return await BootstrapServer.start(ca, { host: network.gateway });
+  } catch {
+    return BootstrapServer.start(ca, { host: '0.0.0.0' });
+  }
+}
+
+function bootstrapUrl(bootstrap: BootstrapServer, network: ScenarioNetwork): string {
+  return `http://${network.gateway}:${bootstrap.port}`;
+}
+
+function containerName(scenarioId: string, id: string): string {
+  return `ohs-${RUN.id}-${scenarioId}-${id}`;
+}
+
+async function startEtcd(opts: ClusterOptions, network: ScenarioNetwork, labels: Record<string, string>, member: { id: string; region: string }) {
+  const container = await new SuiteContainer(opts.images.etcd.ref)
+    .withName(containerName(opts.scenarioId, member.id))
+    .withLabels({ ...labels, [LABEL.node]: member.id })
+    .withNetworkMode(network.name)
+    .withNetworkAliases(member.id)
+    .withTmpFs({ '/data': 'rw,size=64m' })
+    .withCommand(etcdCommand(opts.topology, member, opts.scenarioId))
+    .withLoopbackPorts(2379)
+    .withWaitStrategy(new HttpOkWaitStrategy('/health', 2379, `etcd member ${member.id}`))
+    .withStartupTimeout(opts.readyTimeoutMs)
+    .start();
+  return new EtcdMember(member.id, member.region, container);
+}
+
+async function startRelayNode(
+  opts: ClusterOptions,
+  network: ScenarioNetwork,
+  bootstrap: BootstrapServer,
+  labels: Record<string, string>,
+  node: TopologyNode,
+): Promise<RelayNode> {
+  const env = relayNodeEnv(opts.topology, node, {
+    bootstrapUrl: bootstrapUrl(bootstrap, network),
+    bootstrapToken: bootstrap.clusterToken ?? '',
+    defect: opts.defect,
+  });
+  const container = await new SuiteContainer(opts.images.relayNode.ref)
+    .withName(containerName(opts.scenarioId, node.id))
+    .withLabels({ ...labels, [LABEL.node]: node.id })
+    .withNetworkMode(network.name)
+    .withNetworkAliases(node.id)
+    .withEnvironment(env)
+    .withLoopbackPorts(RELAY_HTTP_PORT)
+    .withWaitStrategy(new HttpOkWaitStrategy('/readyz', RELAY_HTTP_PORT, `relay node ${node.id}`))
+    .withStartupTimeout(opts.readyTimeoutMs)
+    .start();
+  return new RelayNode(node, container);
+}

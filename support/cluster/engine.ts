@@ -1,0 +1,70 @@
+// The Docker engine: one dockerode client for the suite, and a preflight that fails fast (well inside
+// 10 s) with a message naming Docker and the fix when no engine answers.
+import Docker from 'dockerode';
+
+// testcontainers reads these when it first talks to the engine. The reaper image cannot be pulled on
+// offline machines (the suite cleans up by label instead), and the host override stops it pulling alpine.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+
+export class DockerUnavailableError extends Error {
+  override name = 'DockerUnavailableError';
+}
+
+let client: Docker | undefined;
+
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+export function engineAddress(): string {
+  return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+}
+
+/** Resolves when the engine answers a ping; rejects within `timeoutMs` with an actionable message. */
+export async function assertEngineReachable(timeoutMs = 5_000): Promise<{ version: string; apiVersion: string }> {
+  const deadline = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+  );
+  try {
+    await Promise.race([docker().ping(), deadline]);
+    const v = await Promise.race([docker().version(), deadline]);
+    return { version: v.Version, apiVersion: v.ApiVersion };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DockerUnavailableError(
+      [
+        `Docker engine unreachable at ${engineAddress()} (${reason}).`,
+        'The acceptance suite starts every topology as containers and needs a running Docker engine.',
+        'Fix: start Docker (Linux: `sudo dockerd &` or `sudo systemctl start docker`; macOS/Windows: start Docker Desktop),',
+        '     or point DOCKER_HOST at a running engine (e.g. DOCKER_HOST=unix:///var/run/docker.sock).',
+        'To run without containers, set OMNIRELAY_HYPERSCALE_CONTAINERS=false: container scenarios are then skipped.',
+      ].join('\n'),
+    );
+  }
+}
+
+/** Follows a Docker progress stream (pull, build, import) to its end; rejects on an error event. */
+export function followProgress(stream: NodeJS.ReadableStream, onEvent?: (e: ProgressEvent) => void): Promise<ProgressEvent[]> {
+  return new Promise((resolve, reject) => {
+    docker().modem.followProgress(
+      stream,
+      (error: Error | null, events: ProgressEvent[]) => {
+        if (error) return reject(error);
+        const failed = events.find((e) => e.error || e.errorDetail);
+        if (failed) return reject(new Error(failed.error ?? failed.errorDetail?.message ?? 'docker reported an error'));
+        resolve(events);
+      },
+      onEvent,
+    );
+  });
+}
+
+export interface ProgressEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}

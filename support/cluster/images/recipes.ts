@@ -1,0 +1,142 @@
+// The suite's images: a Node runtime base, etcd, and relay-node built on the base.
+// Official images are used when present or pullable; otherwise the base images are assembled from host
+// binaries (the offline path), and relay-node is bundled with esbuild and built on whichever base exists.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { delimiter, join, relative } from 'node:path';
+import { build as esbuild, version as esbuildVersion } from 'esbuild';
+import { pack as tarPack } from 'tar-stream';
+import { docker, followProgress } from '../engine';
+import { ensureImage, presentOrPulled, type ImageRecipe, type ImageRef } from './image-cache';
+import { fingerprint, importRootfs, sharedLibraries, type RootFile } from './rootfs';
+
+export const OFFICIAL = {
+  node: 'node:24-bookworm-slim',
+  etcd: 'quay.io/coreos/etcd:v3.5.17',
+} as const;
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function named(registry: string | undefined, name: string): string {
+  return registry ? `${registry}/${name}` : name;
+}
+
+function which(binary: string, extra: readonly string[] = []): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extra];
+  return dirs.map((d) => join(d, binary)).find((p) => existsSync(p));
+}
+
+/** A Node runtime: the official slim image, else the running Node binary and its libraries. */
+export async function nodeRuntimeImage(registry?: string, log?: (l: string) => void): Promise<ImageRef> {
+  const official = await presentOrPulled(named(registry, OFFICIAL.node));
+  if (official) return official;
+  const files: RootFile[] = [
+    { path: '/usr/local/bin/node', from: process.execPath, mode: 0o755 },
+    ...(await sharedLibraries(process.execPath)),
+  ];
+  const recipe: ImageRecipe = {
+    kind: 'node-base',
+    repository: named(registry, 'omnirelay-hyperscale/node-base'),
+    sourceHash: async () => sha(`${process.version}\n${await fingerprint(files)}`),
+    build: (ref, labels) =>
+      importRootfs(ref, files, ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'WORKDIR /app', 'CMD ["node"]'], labels),
+  };
+  return ensureImage(recipe, log);
+}
+
+/** etcd: the official image, else Debian's etcd-server binary (it links only libc) in a bare image. */
+export async function etcdImage(registry?: string, log?: (l: string) => void): Promise<ImageRef> {
+  const official = await presentOrPulled(named(registry, OFFICIAL.etcd));
+  if (official) return official;
+  const binary = which('etcd', ['/usr/bin', '/usr/local/bin']);
+  if (!binary) {
+    throw new Error(
+      `No etcd image: ${OFFICIAL.etcd} cannot be pulled and no etcd binary is installed to assemble one from.\n` +
+        'Fix: install etcd (Debian/Ubuntu: `sudo apt-get install etcd-server`) or make the registry reachable.',
+    );
+  }
+  const files: RootFile[] = [{ path: '/usr/local/bin/etcd', from: binary, mode: 0o755 }, ...(await sharedLibraries(binary))];
+  const recipe: ImageRecipe = {
+    kind: 'etcd',
+    repository: named(registry, 'omnirelay-hyperscale/etcd'),
+    sourceHash: async () => sha(await fingerprint(files)),
+    build: (ref, labels) => importRootfs(ref, files, ['ENV PATH=/usr/local/bin:/usr/bin:/bin'], labels),
+  };
+  return ensureImage(recipe, log);
+}
+
+const RELAY_DIR = join(import.meta.dirname, '../../../docker/relay-node');
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && !e.name.endsWith('.test.ts'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** relay-node: its sources bundled by esbuild into one file, on top of the Node runtime base. */
+export async function relayNodeImage(base: ImageRef, registry?: string, log?: (l: string) => void): Promise<ImageRef> {
+  const recipe: ImageRecipe = {
+    kind: 'relay-node',
+    repository: named(registry, 'omnirelay-hyperscale/relay-node'),
+    async sourceHash() {
+      const hash = createHash('sha256').update(`${base.id}\nesbuild ${esbuildVersion}\n`);
+      for (const file of await listFiles(RELAY_DIR)) {
+        hash.update(relative(RELAY_DIR, file)).update('\0').update(await readFile(file)).update('\0');
+      }
+      return hash.digest('hex');
+    },
+    async build(ref, labels) {
+      const bundle = await esbuild({
+        entryPoints: [join(RELAY_DIR, 'src/main.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        write: false,
+        logLevel: 'silent',
+      });
+      const context = tarPack();
+      context.entry({ name: 'Dockerfile' }, await readFile(join(RELAY_DIR, 'Dockerfile')));
+      context.entry({ name: 'relay-node.mjs' }, Buffer.from(bundle.outputFiles[0]!.contents));
+      context.finalize();
+      const stream = await docker().buildImage(context as unknown as NodeJS.ReadableStream, {
+        t: ref,
+        labels,
+        buildargs: { BASE_IMAGE: base.ref },
+        rm: true,
+        forcerm: true,
+      });
+      await followProgress(stream);
+    },
+  };
+  return ensureImage(recipe, log);
+}
+
+export interface SuiteImages {
+  readonly relayNode: ImageRef;
+  readonly etcd: ImageRef;
+}
+
+/** Everything a topology needs. `imageUnderTest` replaces the bundled relay-node when set. */
+export async function suiteImages(opts: { registry?: string; imageUnderTest?: string; log?: (l: string) => void }): Promise<SuiteImages> {
+  const { registry, imageUnderTest, log } = opts;
+  const [relayNode, etcd] = await Promise.all([
+    imageUnderTest ? underTest(imageUnderTest) : nodeRuntimeImage(registry, log).then((base) => relayNodeImage(base, registry, log)),
+    etcdImage(registry, log),
+  ]);
+  return { relayNode, etcd };
+}
+
+async function underTest(ref: string): Promise<ImageRef> {
+  const image = await presentOrPulled(ref);
+  if (!image) {
+    throw new Error(
+      `OMNIRELAY_HYPERSCALE_IMAGE=${ref}: no such image locally and it cannot be pulled.\n` +
+        'Fix: build or load it first (`docker image ls` should list it), or unset the variable to test the bundled relay-node.',
+    );
+  }
+  return image;
+}

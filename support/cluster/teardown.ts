@@ -1,0 +1,82 @@
+// Removal by label: after every scenario, on Ctrl-C, at the end of a run, and at the start of the next
+// run for whatever a killed run left behind (its process is gone).
+import { docker } from './engine';
+import { LABEL, RUN } from './labels';
+
+export interface Removed {
+  containers: number;
+  networks: number;
+}
+
+/** Removes containers, then networks, matching every given label filter (`key=value`). */
+export async function removeLabelled(filters: string[]): Promise<Removed> {
+  const containers = await docker().listContainers({ all: true, filters: { label: filters } });
+  await Promise.all(
+    containers.map((c) =>
+      docker()
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 404 && e.statusCode !== 409) throw e; // gone already, or removal in progress
+        }),
+    ),
+  );
+  const networks = await docker().listNetworks({ filters: { label: filters } });
+  await Promise.all(
+    networks.map((n) =>
+      docker()
+        .getNetwork(n.Id)
+        .remove()
+        .catch((e: { statusCode?: number }) => {
+          if (e.statusCode !== 404) throw e;
+        }),
+    ),
+  );
+  return { containers: containers.length, networks: networks.length };
+}
+
+export function removeScenario(scenarioId: string): Promise<Removed> {
+  return removeLabelled([`${LABEL.run}=${RUN.id}`, `${LABEL.scenario}=${scenarioId}`]);
+}
+
+export function removeRun(runId: string = RUN.id): Promise<Removed> {
+  return removeLabelled([`${LABEL.run}=${runId}`]);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what earlier runs on this host left behind when their process no longer exists (killed,
+ * crashed). Runs from other hosts sharing the engine are left alone unless older than `staleAfterMs`.
+ */
+export async function sweepOrphans(staleAfterMs = 6 * 3600_000): Promise<{ runs: string[] } & Removed> {
+  const [containers, networks] = await Promise.all([
+    docker().listContainers({ all: true, filters: { label: [LABEL.run] } }),
+    docker().listNetworks({ filters: { label: [LABEL.run] } }),
+  ]);
+  const owners = new Map<string, { pid: number; host: string; created: number }>();
+  for (const c of containers) owners.set(c.Labels[LABEL.run]!, { pid: Number(c.Labels[LABEL.pid]), host: c.Labels[LABEL.host] ?? '', created: c.Created * 1000 });
+  for (const n of networks) {
+    const run = n.Labels?.[LABEL.run];
+    if (run && !owners.has(run)) owners.set(run, { pid: Number(n.Labels?.[LABEL.pid]), host: n.Labels?.[LABEL.host] ?? '', created: Date.parse(n.Created ?? '') || 0 });
+  }
+  const orphaned = [...owners].filter(([run, o]) => {
+    if (run === RUN.id) return false;
+    if (o.host === RUN.host) return !processAlive(o.pid);
+    return Date.now() - o.created > staleAfterMs;
+  });
+  const total: Removed = { containers: 0, networks: 0 };
+  for (const [run] of orphaned) {
+    const r = await removeRun(run);
+    total.containers += r.containers;
+    total.networks += r.networks;
+  }
+  return { runs: orphaned.map(([run]) => run), ...total };
+}

@@ -1,0 +1,78 @@
+// Lifecycle: prepare the run once, gate scenarios on settings and capabilities, keep the evidence,
+// and tear down after every scenario, at the end of the run and on Ctrl-C.
+import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
+import { slug } from './cluster/labels';
+import { removeRun } from './cluster/teardown';
+import { attachJson, attachText } from './evidence/attach';
+import { prepareSuite, preparedSuite, suite } from './suite';
+import type { HyperscaleWorld } from './world';
+
+// Steps wait with their own deadlines; this is the outer bound for one step, topology start included.
+setDefaultTimeout(180_000);
+
+let interrupted = false;
+function onSignal(signal: NodeJS.Signals): void {
+  if (interrupted) return;
+  interrupted = true;
+  process.stderr.write(`\n[hyperscale] ${signal}: removing this run's containers and networks…\n`);
+  removeRun()
+    .then((r) => process.stderr.write(`[hyperscale] removed ${r.containers} containers and ${r.networks} networks\n`))
+    .catch((e: Error) => process.stderr.write(`[hyperscale] cleanup failed: ${e.message}; the next run sweeps what is left\n`))
+    .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
+
+BeforeAll({ timeout: 300_000 }, async function () {
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await prepareSuite();
+});
+
+let scenarioCount = 0;
+
+Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleWorld, { pickle }: ITestCaseHookParameter) {
+  this.scenarioId = `${++scenarioCount}-${slug(pickle.name, 30)}`;
+  const { settings, containers } = suite();
+  if (!containers) {
+    await attachText(this, 'skipped', 'Skipped: OMNIRELAY_HYPERSCALE_CONTAINERS=false disables container scenarios.');
+    return Status.SKIPPED.toLowerCase() as 'skipped';
+  }
+  const required = pickle.tags.map((t) => t.name).filter((t) => t.startsWith('@requires:')).map((t) => t.slice('@requires:'.length));
+  const missing = required.filter((c) => !containers.capabilities.includes(c));
+  if (missing.length > 0) {
+    const reason = `Skipped: the image under test (${containers.images.relayNode.ref}) lacks capability ${missing.join(', ')} (from /omnirelay/introspect).`;
+    process.stderr.write(`[hyperscale] ${pickle.name}: ${reason}\n`);
+    await attachText(this, 'skipped', reason);
+    return 'skipped';
+  }
+  if (settings.defect) this.log(`relay nodes seeded with defect: ${settings.defect}`);
+  return undefined;
+});
+
+After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, { result }: ITestCaseHookParameter) {
+  if (!this.hasCluster) return;
+  const cluster = this.cluster;
+  const failed = result?.status === Status.FAILED;
+  try {
+    const [leaders, peers] = await Promise.all([
+      this.leaderViews().catch((e: Error) => ({ error: e.message })),
+      this.peerViews().catch((e: Error) => ({ error: e.message })),
+    ]);
+    await attachJson(this, 'final-leaders-by-node', leaders instanceof Map ? Object.fromEntries(leaders) : leaders);
+    await attachJson(this, 'final-peers-by-node', peers instanceof Map ? Object.fromEntries(peers) : peers);
+    await attachJson(this, 'enrollments', cluster.bootstrap.enrollments);
+    if (failed) {
+      for (const [id, text] of Object.entries(await cluster.logs())) await attachText(this, `log-${id}`, text);
+    }
+  } finally {
+    if (failed && suite().settings.keepOnFailure) {
+      process.stderr.write(`[hyperscale] keeping containers of ${this.scenarioId} (OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE)\n`);
+    } else {
+      await this.stopTopology();
+    }
+  }
+});
+
+AfterAll(async function () {
+  const prepared = preparedSuite();
+  if (prepared?.containers && !prepared.settings.keepOnFailure) await removeRun();
+});

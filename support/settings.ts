@@ -1,0 +1,69 @@
+// The suite's settings, read once from the environment and validated, so a wrong value fails at start
+// with a message that names the variable and how to fix it.
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+export interface Settings {
+  /** false: container scenarios are skipped with a clear message (OMNIRELAY_HYPERSCALE_CONTAINERS). */
+  readonly containers: boolean;
+  /** Topology used by "the default topology is running" (OMNIRELAY_HYPERSCALE_TOPOLOGY). */
+  readonly defaultTopology: string;
+  /** Image put under test instead of the bundled relay-node (OMNIRELAY_HYPERSCALE_IMAGE). */
+  readonly imageUnderTest: string | undefined;
+  /** Prefix for every image name, for teams that publish their own (OMNIRELAY_HYPERSCALE_REGISTRY). */
+  readonly registry: string | undefined;
+  /** Seeded defect to start relay nodes with (OMNIRELAY_HYPERSCALE_DEFECT); used by the sensitivity run. */
+  readonly defect: string | undefined;
+  /** Deadline for a topology to become ready (OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS). */
+  readonly readyTimeoutMs: number;
+  /** Keep containers after a failed scenario for debugging (OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE). */
+  readonly keepOnFailure: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new SettingsError(`${name}="${raw}" is not a boolean: use true or false.`);
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new SettingsError(`${name}="${raw}" must be a positive whole number of milliseconds.`);
+  }
+  return value;
+}
+
+function text(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+function defectName(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw !== undefined && !/^[a-z0-9-]+(,[a-z0-9-]+)*$/.test(raw)) {
+    throw new SettingsError(`${name}="${raw}" is not a defect name: use kebab-case names, comma-separated.`);
+  }
+  return raw;
+}
+
+export function readSettings(env: Env = process.env): Settings {
+  return {
+    containers: bool(env, 'OMNIRELAY_HYPERSCALE_CONTAINERS', true),
+    defaultTopology: text(env, 'OMNIRELAY_HYPERSCALE_TOPOLOGY') ?? 'GlobalLeaderWithTwoRegions',
+    imageUnderTest: text(env, 'OMNIRELAY_HYPERSCALE_IMAGE'),
+    registry: text(env, 'OMNIRELAY_HYPERSCALE_REGISTRY')?.replace(/\/+$/, ''),
+    defect: defectName(env, 'OMNIRELAY_HYPERSCALE_DEFECT'),
+    readyTimeoutMs: positiveInt(env, 'OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS', 60_000),
+    keepOnFailure: bool(env, 'OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE', false),
+  };
+}

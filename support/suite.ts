@@ -1,0 +1,76 @@
+// What a run prepares once, before the first scenario: settings, the engine check, the sweep of earlier
+// killed runs, the images, the in-memory CA, and the capabilities of the image under test.
+import { assertEngineReachable } from './cluster/engine';
+import { suiteImages, type SuiteImages } from './cluster/images/recipes';
+import { SuiteContainer } from './cluster/container';
+import { runLabels, RUN, LABEL } from './cluster/labels';
+import { HttpOkWaitStrategy } from './cluster/readiness';
+import { RELAY_HTTP_PORT } from './cluster/relay-node';
+import { removeLabelled, sweepOrphans } from './cluster/teardown';
+import { NodeClient } from './fabric/node-client';
+import { readSettings, type Settings } from './settings';
+import { CertificateAuthority } from './tls';
+
+export interface Suite {
+  readonly settings: Settings;
+  /** Absent when OMNIRELAY_HYPERSCALE_CONTAINERS=false. */
+  readonly containers?: {
+    readonly images: SuiteImages;
+    readonly ca: CertificateAuthority;
+    readonly capabilities: readonly string[];
+    readonly engine: { version: string; apiVersion: string };
+  };
+}
+
+const say = (line: string) => process.stderr.write(`[hyperscale] ${line}\n`);
+
+let current: Suite | undefined;
+
+export function suite(): Suite {
+  if (!current) throw new Error('the suite is not prepared: BeforeAll did not run (load support/hooks.ts)');
+  return current;
+}
+
+/** The prepared suite, or undefined when BeforeAll failed (nothing to clean up then). */
+export function preparedSuite(): Suite | undefined {
+  return current;
+}
+
+export async function prepareSuite(): Promise<Suite> {
+  const settings = readSettings();
+  if (!settings.containers) {
+    say('OMNIRELAY_HYPERSCALE_CONTAINERS=false: container scenarios will be skipped.');
+    return (current = { settings });
+  }
+  const engine = await assertEngineReachable();
+  say(`run ${RUN.id}: Docker engine ${engine.version} (API ${engine.apiVersion})`);
+  const swept = await sweepOrphans();
+  if (swept.runs.length > 0) {
+    say(`swept ${swept.containers} containers and ${swept.networks} networks left by killed runs ${swept.runs.join(', ')}`);
+  }
+  const started = Date.now();
+  const images = await suiteImages({ ...settings, log: (l) => say(l) });
+  say(`images: relay-node ${images.relayNode.ref} (${images.relayNode.origin}), etcd ${images.etcd.ref} (${images.etcd.origin}) in ${Date.now() - started} ms`);
+  const [ca, capabilities] = await Promise.all([CertificateAuthority.create(), probeCapabilities(images.relayNode.ref)]);
+  say(`image under test announces: ${capabilities.join(', ')}`);
+  return (current = { settings, containers: { images, ca, capabilities, engine } });
+}
+
+/** Starts one throwaway node of the image under test and reads its introspect capabilities. */
+async function probeCapabilities(image: string): Promise<string[]> {
+  const labels = runLabels({ [LABEL.scenario]: 'capability-probe' });
+  try {
+    const container = await new SuiteContainer(image)
+      .withName(`ohs-${RUN.id}-capability-probe`)
+      .withLabels(labels)
+      .withEnvironment({ RELAY_NODE_ID: 'capability-probe' })
+      .withLoopbackPorts(RELAY_HTTP_PORT)
+      .withWaitStrategy(new HttpOkWaitStrategy('/omnirelay/introspect', RELAY_HTTP_PORT, `image ${image}`))
+      .withStartupTimeout(30_000)
+      .start();
+    const introspection = await new NodeClient(`http://127.0.0.1:${container.getMappedPort(RELAY_HTTP_PORT)}`).introspect();
+    return introspection.capabilities ?? [];
+  } finally {
+    await removeLabelled([`${LABEL.run}=${RUN.id}`, `${LABEL.scenario}=capability-probe`]);
+  }
+}

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eligibleFor, leadershipScopes, topologyByName, TopologyBuilder, TopologyError, validateTopology } from './index';
+
+test('GlobalLeaderWithTwoRegions declares 7 relay nodes, 3 etcd members and the expected eligibility', () => {
+  const t = topologyByName('GlobalLeaderWithTwoRegions');
+  assert.equal(t.nodes.length, 7);
+  assert.equal(t.etcd.length, 3);
+  assert.deepEqual(leadershipScopes(t), ['global-control', 'region/east', 'region/west']);
+  assert.deepEqual(eligibleFor(t, 'global-control'), ['global-1']);
+  assert.deepEqual(eligibleFor(t, 'region/east'), ['east-1', 'east-2']);
+  assert.deepEqual(new Set(t.etcd.map((m) => m.region)), new Set(['global', 'east', 'west']));
+});
+
+test('an unknown topology names the known ones', () => {
+  assert.throws(() => topologyByName('Nope'), (e: Error) => e instanceof TopologyError && /Known topologies: GlobalLeaderWithTwoRegions/.test(e.message));
+});
+
+test('validation names the offending field', () => {
+  const bad = new TopologyBuilder('Bad').withRegion('east').withNode('east-1', 'west', 'regional', ['region/west']).withEtcdMember('etcd-1', 'east');
+  assert.throws(() => bad.build(), (e: Error) => /nodes\.0\.region: unknown region "west"/.test(e.message));
+});
+
+test('a node may not be eligible for another region', () => {
+  const bad = new TopologyBuilder('Bad').withRegion('east').withRegion('west').withNode('east-1', 'east', 'regional', ['region/west']).withEtcdMember('etcd-1', 'east');
+  assert.throws(() => bad.build(), /nodes\.0\.eligible\.0: "region\/west" is another region's scope/);
+});
+
+test('duplicate ids, even etcd members and bad timers are each reported', () => {
+  const bad = new TopologyBuilder('Bad')
+    .withRegion('east')
+    .withReplica('east-1', 'east')
+    .withReplica('east-1', 'east')
+    .withEtcdMember('etcd-1', 'east')
+    .withEtcdMember('etcd-2', 'east')
+    .withTimers({ suspicionMs: 5_000, leftMs: 1_000 });
+  assert.throws(() => bad.build(), (e: Error) =>
+    /nodes\.1\.id: duplicate node id/.test(e.message) && /etcd: etcd needs an odd number/.test(e.message) && /timers\.leftMs/.test(e.message));
+});
+
+test('unknown fields are rejected, not ignored', () => {
+  const t = topologyByName('GlobalLeaderWithTwoRegions');
+  assert.throws(() => validateTopology({ ...t, nodez: [] }), /nodez|Unrecognized/);
+});
