@@ -29,4 +29,4 @@ export default common;
 export const ci = { ...common, format: [...common.format, 'summary'] };
 export const smoke = { ...common, tags: '@smoke' };
 // Used by `npm run bdd:sensitivity`: no Allure output, so defect runs never mix with a real run's report.
-export const sensitivity = { ...common, format: ['progress'], retry: 0 };
+export const sensitivity = { ...common, format: ['progress'], retry: 0, retryTagFilter: '' };

@@ -13,8 +13,9 @@ await mkdir(dir, { recursive: true });
 
 // The plan comes from cucumber itself (a dry run), so tags are read exactly as the runner reads them.
 const plan = await run(bin('cucumber-js'), ['--profile', 'sensitivity', '--dry-run', '--format', `json:${dir}/plan.json`], process.env, false);
+
 if (plan.code !== 0) {
-  console.error('The dry run failed: fix undefined or ambiguous steps first (npx cucumber-js --dry-run).');
+  console.error('The dry run failed (see above): fix it first, e.g. undefined or ambiguous steps (npx cucumber-js --dry-run).');
   process.exit(1);
 }
 const pairs = (await readScenarioResults(`${dir}/plan.json`)).flatMap((s) =>

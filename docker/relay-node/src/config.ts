@@ -1,0 +1,171 @@
+// The environment contract. Every variable is documented in ../README.md; a bad value stops the
+// node at start with a message naming the variable (exit 2), never a half-configured node.
+import { type DefectName, parseDefects } from "./defects";
+import { type LogLevel, isLogLevel } from "./log";
+
+export interface SeedPeer {
+  nodeId: string;
+  host: string;
+  port: number;
+}
+
+export interface RelayConfig {
+  nodeId: string;
+  clusterId: string;
+  region: string;
+  role: string;
+  eligibleScopes: readonly string[];
+  httpPort: number;
+  gossipPort: number;
+  advertiseHost: string;
+  seedPeers: readonly SeedPeer[];
+  etcdEndpoints: readonly string[];
+  bootstrapUrl: string | undefined;
+  bootstrapToken: string | undefined;
+  leaseTtlMs: number;
+  electionIntervalMs: number;
+  gossipIntervalMs: number;
+  gossipFanout: number;
+  suspicionMs: number;
+  leftMs: number;
+  meshVersion: string;
+  defects: ReadonlySet<DefectName>;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const NODE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
+
+export function loadConfig(env: Env): RelayConfig {
+  const nodeId = text(env, "RELAY_NODE_ID");
+  if (nodeId === undefined) {
+    throw new ConfigError("RELAY_NODE_ID is required (the node's id; also its certificate SAN and gossip identity)");
+  }
+  if (!NODE_ID.test(nodeId)) {
+    throw new ConfigError(`RELAY_NODE_ID must be DNS-safe ([A-Za-z0-9._-]), got ${JSON.stringify(nodeId)}`);
+  }
+
+  const bootstrapUrl = text(env, "RELAY_BOOTSTRAP_URL");
+  const bootstrapToken = text(env, "RELAY_BOOTSTRAP_TOKEN");
+  if (bootstrapUrl !== undefined) {
+    url("RELAY_BOOTSTRAP_URL", bootstrapUrl);
+    if (bootstrapToken === undefined) throw new ConfigError("RELAY_BOOTSTRAP_TOKEN is required when RELAY_BOOTSTRAP_URL is set");
+  }
+
+  const suspicionMs = integer(env, "RELAY_SUSPICION_MS", 5000, 1);
+  const leftMs = integer(env, "RELAY_LEFT_MS", 11000, 1);
+  if (leftMs <= suspicionMs) {
+    throw new ConfigError(`RELAY_LEFT_MS (${leftMs}) must be greater than RELAY_SUSPICION_MS (${suspicionMs})`);
+  }
+
+  let defects: ReadonlySet<DefectName>;
+  try {
+    defects = parseDefects(env.RELAY_DEFECT);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+
+  const logLevel = text(env, "RELAY_LOG_LEVEL") ?? "info";
+  if (!isLogLevel(logLevel)) throw new ConfigError(`RELAY_LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+
+  return {
+    nodeId,
+    clusterId: text(env, "RELAY_CLUSTER_ID") ?? "omnirelay",
+    region: text(env, "RELAY_REGION") ?? "default",
+    role: text(env, "RELAY_ROLE") ?? "",
+    eligibleScopes: scopes(env),
+    httpPort: integer(env, "RELAY_HTTP_PORT", 8080, 1, 65535),
+    gossipPort: integer(env, "RELAY_GOSSIP_PORT", 17421, 1, 65535),
+    advertiseHost: text(env, "RELAY_ADVERTISE_HOST") ?? nodeId,
+    seedPeers: seeds(env, nodeId),
+    etcdEndpoints: list(env, "RELAY_ETCD_ENDPOINTS").map((endpoint) => url("RELAY_ETCD_ENDPOINTS", endpoint).replace(/\/+$/, "")),
+    bootstrapUrl: bootstrapUrl?.replace(/\/+$/, ""),
+    bootstrapToken,
+    leaseTtlMs: integer(env, "RELAY_LEASE_TTL_MS", 8000, 1),
+    electionIntervalMs: integer(env, "RELAY_ELECTION_INTERVAL_MS", 750, 10),
+    gossipIntervalMs: integer(env, "RELAY_GOSSIP_INTERVAL_MS", 1000, 10),
+    gossipFanout: integer(env, "RELAY_GOSSIP_FANOUT", 3, 1),
+    suspicionMs,
+    leftMs,
+    meshVersion: text(env, "RELAY_MESH_VERSION") ?? "0.1.0",
+    defects,
+    logLevel,
+  };
+}
+
+/** etcd TTLs are whole seconds, and etcd refuses leases shorter than about 2 s. */
+export function leaseTtlSeconds(config: Pick<RelayConfig, "leaseTtlMs">): number {
+  return Math.max(2, Math.ceil(config.leaseTtlMs / 1000));
+}
+
+/**
+ * Jitter added to each election evaluation: 25–125 ms at the default 750 ms, scaled down in
+ * proportion for shorter intervals so that a 150 ms test interval is not dominated by jitter.
+ */
+export function electionJitterRange(intervalMs: number): { minMs: number; maxMs: number } {
+  const scale = Math.min(1, intervalMs / 750);
+  return { minMs: 25 * scale, maxMs: 125 * scale };
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${raw}`);
+  }
+  return value;
+}
+
+function url(name: string, value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must contain absolute http(s) URLs, got ${JSON.stringify(value)}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ConfigError(`${name} must use http or https, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function scopes(env: Env): string[] {
+  const values = list(env, "RELAY_ELIGIBLE_SCOPES");
+  for (const scope of values) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(scope) || scope.includes("//") || scope.endsWith("/")) {
+      throw new ConfigError(`RELAY_ELIGIBLE_SCOPES: invalid scope ${JSON.stringify(scope)} (e.g. global-control, region/east)`);
+    }
+  }
+  return [...new Set(values)];
+}
+
+/** `nodeId@host:port`, comma separated; the node's own id is dropped so one list fits all nodes. */
+function seeds(env: Env, selfId: string): SeedPeer[] {
+  const result: SeedPeer[] = [];
+  for (const entry of list(env, "RELAY_SEED_PEERS")) {
+    const match = /^([^@\s]+)@(.+):(\d+)$/.exec(entry);
+    const port = match ? Number(match[3]) : NaN;
+    if (!match || !match[1] || !match[2] || !NODE_ID.test(match[1]) || !(port >= 1 && port <= 65535)) {
+      throw new ConfigError(`RELAY_SEED_PEERS: expected nodeId@host:port, got ${JSON.stringify(entry)}`);
+    }
+    const host = match[2].replace(/^\[(.*)\]$/, "$1");
+    if (match[1] !== selfId) result.push({ nodeId: match[1], host, port });
+  }
+  return result;
+}

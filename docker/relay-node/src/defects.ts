@@ -1,0 +1,28 @@
+// Seeded defects: each one makes the node misbehave deterministically, so the sensitivity run can
+// prove that the scenario tagged `@catches:<name>` fails against it. The suite lists them from here.
+export const DEFECTS = {
+  "eligibility-inverted":
+    "Campaigns for exactly the scopes it is NOT eligible for among `global-control` and `region/<its region>`.",
+  "gossip-silent":
+    "Never sends gossip and answers gossip requests with 503: peers never see it Alive. Otherwise healthy and ready.",
+  "misroute-rpc":
+    "Forwards RPCs without Rpc-Shard-Key over plain HTTP to the first seed peer and relays that peer's answer (X-Mesh-Node names the peer).",
+} as const satisfies Record<string, string>;
+
+export type DefectName = keyof typeof DEFECTS;
+
+export const DEFECT_NAMES = Object.keys(DEFECTS) as DefectName[];
+
+export function isDefectName(name: string): name is DefectName {
+  return Object.hasOwn(DEFECTS, name);
+}
+
+/** Parses a comma list; throws with the list of known names on anything unknown. */
+export function parseDefects(raw: string | undefined): ReadonlySet<DefectName> {
+  const names = (raw ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const unknown = names.filter((name) => !isDefectName(name));
+  if (unknown.length > 0) {
+    throw new Error(`RELAY_DEFECT: unknown defect(s) ${unknown.join(", ")}; known defects: ${DEFECT_NAMES.join(", ")}`);
+  }
+  return new Set(names as DefectName[]);
+}

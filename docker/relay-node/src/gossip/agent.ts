@@ -1,0 +1,330 @@
+// Gossip over mutual TLS (contract §5): an HTTPS listener for push-pull exchanges and a loop that
+// every interval pushes this node's view to `fanout` random peers and merges their answers.
+//
+// Identity: the server requires a client certificate from the suite's CA and checks that its SAN
+// names the envelope's sender; the client dials with servername = the peer's node id, so the
+// default hostname check proves it reached that node (also through a proxy or on loopback).
+import * as https from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { RelayConfig } from "../config";
+import { errorMessage, type Logger } from "../log";
+import type { RelayMetrics } from "../metrics";
+import type { NodeIdentity } from "../tls/enroll";
+import { certificateNodeId } from "../tls/peer-identity";
+import { parseEnvelope, parseShuffle } from "./codec";
+import type { MembershipTable, StatusChange } from "./membership";
+import { GOSSIP_SCHEMA, type GossipEnvelope, type MemberSnapshot, type ShuffleEnvelope } from "./types";
+
+export const MESSAGES_PATH = "/mesh/gossip/v1/messages";
+export const SHUFFLE_PATH = "/mesh/gossip/v1/shuffle";
+const MAX_BODY_BYTES = 1024 * 1024;
+
+interface Target {
+  nodeId: string;
+  host: string;
+  port: number;
+}
+
+export interface GossipAgentOptions {
+  config: RelayConfig;
+  table: MembershipTable;
+  metrics: RelayMetrics;
+  log: Logger;
+  /** Seeded defect `gossip-silent`: never send, answer every gossip request 503. */
+  silent: boolean;
+}
+
+export class GossipAgent {
+  private server: https.Server | undefined;
+  private agent: https.Agent | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private sequence = 0;
+  private stopped = false;
+  /** Targets whose last exchange failed, so failures are logged once per outage, not per round. */
+  private readonly failing = new Set<string>();
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly options: GossipAgentOptions) {}
+
+  async start(identity: NodeIdentity): Promise<void> {
+    this.setIdentity(identity);
+    const server = https.createServer({
+      key: identity.privateKeyPem,
+      cert: identity.certificatePem,
+      ca: [identity.caCertificatePem],
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    server.on("request", (req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.options.log.warn("gossip request handling failed", { error: errorMessage(error) });
+        if (!res.headersSent) writeJson(res, 500, { message: "internal error" });
+        else res.destroy();
+      });
+    });
+    server.on("tlsClientError", (error) => this.options.log.debug("gossip TLS handshake rejected", { error: errorMessage(error) }));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.options.config.gossipPort, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.options.log.info("gossip listening", {
+      port: this.options.config.gossipPort,
+      endpoint: this.options.table.localMetadata.endpoint,
+      seeds: this.options.config.seedPeers.map((s) => `${s.nodeId}@${s.host}:${s.port}`),
+      silent: this.options.silent,
+    });
+    if (!this.options.silent) this.schedule(0);
+  }
+
+  /** Swaps in a renewed certificate for new connections, both inbound and outbound. */
+  setIdentity(identity: NodeIdentity): void {
+    const tlsOptions = { key: identity.privateKeyPem, cert: identity.certificatePem, ca: [identity.caCertificatePem] };
+    this.server?.setSecureContext(tlsOptions);
+    const previous = this.agent;
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 2, ...tlsOptions });
+    previous?.destroy();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.agent?.destroy();
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+  }
+
+  /** Re-derives statuses now (the peers route calls it so that reads are current). */
+  sweep(): void {
+    this.logChanges(this.options.table.sweep(Date.now()));
+  }
+
+  /** Rounds start at a fixed rate; a peer that hangs only delays its own exchange, never the round. */
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.round();
+      this.schedule(this.options.config.gossipIntervalMs);
+    }, delayMs);
+  }
+
+  private round(): void {
+    this.sweep();
+    const targets = this.pickTargets().filter((target) => !this.inFlight.has(target.nodeId));
+    this.options.metrics.gossipFanout.set({}, targets.length);
+    for (const target of targets) {
+      this.inFlight.add(target.nodeId);
+      void this.exchange(target).finally(() => this.inFlight.delete(target.nodeId));
+    }
+  }
+
+  /**
+   * `fanout` random picks among Alive/Suspect members and the seeds not currently reachable, plus
+   * one Left member per round so that two sides of a healed partition find each other again.
+   */
+  private pickTargets(): Target[] {
+    const { table, config } = this.options;
+    const pool = new Map<string, Target>();
+    for (const member of table.reachableMembers()) {
+      const target = toTarget(member);
+      if (target) pool.set(target.nodeId, target);
+    }
+    for (const seed of config.seedPeers) if (!pool.has(seed.nodeId)) pool.set(seed.nodeId, seed);
+    const picked = shuffle([...pool.values()]).slice(0, config.gossipFanout);
+    const left = shuffle(table.leftMembers().map(toTarget).filter((t): t is Target => t !== undefined && !pool.has(t.nodeId)));
+    if (left[0]) picked.push(left[0]);
+    return picked;
+  }
+
+  private envelope(): GossipEnvelope {
+    const now = Date.now();
+    return {
+      schema: GOSSIP_SCHEMA,
+      timestamp: new Date(now).toISOString(),
+      sequence: ++this.sequence,
+      sender: this.options.table.localMetadata,
+      members: this.options.table.envelopeMembers(now),
+    };
+  }
+
+  private async exchange(target: Target): Promise<void> {
+    const { metrics, table, log, config } = this.options;
+    const key = `${target.nodeId}@${target.host}:${target.port}`;
+    const started = performance.now();
+    try {
+      const reply = await this.post(target, MESSAGES_PATH, this.envelope(), config.gossipIntervalMs);
+      const rttMs = performance.now() - started;
+      const parsed = parseEnvelope(reply);
+      if (!parsed.ok) throw new Error(`invalid reply: ${parsed.message}`);
+      if (parsed.value.sender.nodeId !== target.nodeId) {
+        throw new Error(`reply sender ${parsed.value.sender.nodeId} is not ${target.nodeId}`);
+      }
+      const now = Date.now();
+      this.logChanges([...table.recordDirect(parsed.value.sender, now, rttMs), ...table.merge(parsed.value.members, now)]);
+      metrics.gossipMessages.inc({ mesh_direction: "outbound", mesh_outcome: "success" });
+      metrics.gossipRtt.set({ mesh_peer: target.nodeId }, Math.round(rttMs * 100) / 100);
+      if (this.failing.delete(key)) log.info("gossip exchange recovered", { peer: key });
+    } catch (error) {
+      metrics.gossipMessages.inc({ mesh_direction: "outbound", mesh_outcome: "failure" });
+      if (!this.failing.has(key)) {
+        this.failing.add(key);
+        log.warn("gossip exchange failed", { peer: key, error: errorMessage(error) });
+      }
+    }
+  }
+
+  private post(target: Target, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    const payload = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        {
+          host: target.host,
+          port: target.port,
+          method: "POST",
+          path,
+          servername: target.nodeId,
+          agent: this.agent,
+          timeout: timeoutMs,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            if (res.statusCode !== 200) {
+              reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
+              return;
+            }
+            try {
+              resolve(JSON.parse(text));
+            } catch {
+              reject(new Error("reply is not JSON"));
+            }
+          });
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { metrics, table } = this.options;
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== MESSAGES_PATH && path !== SHUFFLE_PATH) {
+      writeJson(res, 404, { message: `no gossip route ${path}` });
+      return;
+    }
+    if (this.options.silent) {
+      req.resume();
+      metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "rejected" });
+      writeJson(res, 503, { message: "gossip is disabled on this node (seeded defect gossip-silent)" });
+      return;
+    }
+    if (req.method !== "POST") {
+      writeJson(res, 405, { message: `${path} accepts POST only` });
+      return;
+    }
+    const raw = await readJson(req);
+    if (!raw.ok) {
+      metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "failure" });
+      writeJson(res, 400, { message: raw.message });
+      return;
+    }
+    if (path === SHUFFLE_PATH) {
+      const shuffleRequest = parseShuffle(raw.value);
+      if (!shuffleRequest.ok) {
+        writeJson(res, 400, { message: shuffleRequest.message });
+        return;
+      }
+      const answer: ShuffleEnvelope = {
+        sender: table.localMetadata.endpoint,
+        endpoints: shuffle(table.reachableMembers().map((m) => m.metadata.endpoint).filter((e) => e !== "")).slice(0, 8),
+      };
+      writeJson(res, 200, answer);
+      return;
+    }
+    const parsed = parseEnvelope(raw.value);
+    if (!parsed.ok) {
+      metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "failure" });
+      writeJson(res, 400, { message: parsed.message });
+      return;
+    }
+    const certified = certificateNodeId((req.socket as TLSSocket).getPeerCertificate());
+    if (certified !== parsed.value.sender.nodeId) {
+      metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "rejected" });
+      this.options.log.warn("gossip sender does not match its certificate", { sender: parsed.value.sender.nodeId, certificate: certified });
+      writeJson(res, 403, { message: `certificate names ${certified ?? "nobody"}, envelope sender is ${parsed.value.sender.nodeId}` });
+      return;
+    }
+    const now = Date.now();
+    this.logChanges([...table.recordDirect(parsed.value.sender, now), ...table.merge(parsed.value.members, now)]);
+    metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "success" });
+    writeJson(res, 200, this.envelope());
+  }
+
+  private logChanges(changes: readonly StatusChange[]): void {
+    for (const change of changes) {
+      const what =
+        change.to === "Alive" ? (change.from === undefined ? "joined" : "recovered") : change.to === "Suspect" ? "suspect" : "left";
+      this.options.log.info(`gossip member ${what}`, {
+        peer: change.nodeId,
+        from: change.from,
+        to: change.to,
+        role: change.metadata.role,
+        region: change.metadata.region,
+        endpoint: change.metadata.endpoint,
+      });
+    }
+  }
+}
+
+function toTarget(member: MemberSnapshot): Target | undefined {
+  const endpoint = member.metadata.endpoint;
+  const colon = endpoint.lastIndexOf(":");
+  if (colon <= 0) return undefined;
+  const port = Number(endpoint.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { nodeId: member.nodeId, host: endpoint.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return { ok: false, message: `body exceeds ${MAX_BODY_BYTES} bytes` };
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+  } catch {
+    return { ok: false, message: "body is not JSON" };
+  }
+}
+
+function writeJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+  res.end(payload);
+}

@@ -1,0 +1,104 @@
+// The plain-HTTP listener on RELAY_HTTP_PORT: data-plane routes, control routes, and unary RPC
+// for every other POST.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { RelayConfig } from "../config";
+import type { MembershipTable } from "../gossip/membership";
+import type { LeadershipEvents } from "../leadership/events";
+import { errorMessage, type Logger } from "../log";
+import type { RelayMetrics } from "../metrics";
+import { writeError } from "../rpc/inbound";
+import type { ProcedureRegistry } from "../rpc/procedures";
+import type { NodeState } from "../state";
+import { writeHealth } from "./health";
+import { buildIntrospection } from "./introspect";
+import { type LeaderSource, streamLeadershipEvents, writeLeaders } from "./leaders";
+import { writePeers } from "./peers";
+import { writeJson } from "./respond";
+
+export interface HttpServerDeps {
+  config: RelayConfig;
+  state: NodeState;
+  metrics: RelayMetrics;
+  registry: ProcedureRegistry;
+  table: MembershipTable;
+  /** Brings gossip statuses up to date before the peers view is read. */
+  sweepGossip: () => void;
+  leaders: () => LeaderSource | undefined;
+  events: LeadershipEvents;
+  rpc: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  log: Logger;
+}
+
+const CHAOS_ROUTE = /^\/omnirelay\/control\/chaos\/([^/:]+):(start|stop)$/;
+
+export function createHttpServer(deps: HttpServerDeps): Server {
+  const server = createServer((req, res) => {
+    route(deps, req, res).catch((error: unknown) => {
+      deps.log.error("http handler failed", { method: req.method, url: req.url, error: errorMessage(error) });
+      if (!res.headersSent) writeJson(res, 500, { message: "internal error" });
+      else res.destroy();
+    });
+  });
+  // Probes and scrapes reuse connections; keep idle ones a little longer than typical pollers.
+  server.keepAliveTimeout = 10_000;
+  return server;
+}
+
+async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://relay-node");
+  const path = url.pathname;
+  const scope = url.searchParams.get("scope") ?? undefined;
+
+  if (req.method === "GET" || req.method === "HEAD") {
+    switch (path) {
+      case "/omnirelay/introspect":
+        writeJson(res, 200, buildIntrospection(deps));
+        return;
+      case "/healthz":
+        writeHealth(res, deps.state, false);
+        return;
+      case "/readyz":
+        writeHealth(res, deps.state, true);
+        return;
+      case "/control/peers":
+      case "/omnirelay/control/peers":
+        deps.sweepGossip();
+        writePeers(res, deps.table);
+        return;
+      case "/control/leaders":
+        writeLeaders(res, deps.leaders(), scope);
+        return;
+      case "/control/events/leadership":
+        streamLeadershipEvents(req, res, deps.leaders(), deps.events, scope);
+        return;
+      case "/omnirelay/metrics": {
+        const body = deps.metrics.registry.render();
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "content-length": Buffer.byteLength(body) });
+        res.end(body);
+        return;
+      }
+    }
+    // OmniRelay treats other GETs as server-stream calls; relay-node registers none.
+    if (req.headers["rpc-procedure"]) {
+      writeError(req, res, "Unimplemented", `stream procedure '${String(req.headers["rpc-procedure"])}' is not registered`);
+      return;
+    }
+    writeJson(res, 404, { message: `no route GET ${path}` });
+    return;
+  }
+
+  if (req.method === "POST") {
+    const chaos = CHAOS_ROUTE.exec(path);
+    if (chaos) {
+      req.resume();
+      // No in-process faults yet: every name is unknown.
+      writeJson(res, 404, { message: `unknown chaos fault '${chaos[1] ?? ""}'`, known: [] });
+      return;
+    }
+    await deps.rpc(req, res);
+    return;
+  }
+
+  req.resume();
+  writeJson(res, 405, { message: `method ${req.method ?? ""} not allowed` }, { allow: "GET, POST" });
+}

@@ -1,0 +1,141 @@
+// Lease semantics against a real etcd (Debian's etcd-server); skipped when no etcd binary exists.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { EtcdClient, EtcdUnavailableError } from "./etcd-client";
+import { EtcdLeaseStore } from "./lease-store";
+
+const ETCD_BIN = process.env.ETCD_BIN ?? "/usr/bin/etcd";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("EtcdLeaseStore on a real etcd", { skip: existsSync(ETCD_BIN) ? false : `no etcd binary at ${ETCD_BIN}` }, () => {
+  let etcd: ChildProcess | undefined;
+  let dataDir = "";
+  let endpoint = "";
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "relay-etcd-test-"));
+    const [client, peer] = [await freePort(), await freePort()];
+    endpoint = `http://127.0.0.1:${client}`;
+    etcd = spawn(
+      ETCD_BIN,
+      [
+        "--data-dir", dataDir,
+        "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
+        "--listen-peer-urls", `http://127.0.0.1:${peer}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
+        "--initial-cluster", `default=http://127.0.0.1:${peer}`,
+      ],
+      { stdio: "ignore" },
+    );
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`${endpoint}/health`).then((r) => r.ok, () => false);
+      if (ok) return;
+      await sleep(100);
+    }
+    throw new Error("etcd did not become healthy");
+  });
+
+  after(() => {
+    etcd?.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const store = (nodeId: string, endpoints = [endpoint]): EtcdLeaseStore => new EtcdLeaseStore(new EtcdClient({ endpoints }), nodeId, 2);
+
+  test("the first candidate wins; the second sees the holder", async () => {
+    const a = store("a");
+    const b = store("b");
+    const won = await a.tryAcquire("s1");
+    assert.ok(won.acquired);
+    assert.equal(won.lease.term, 1);
+    assert.equal(won.lease.leaderId, "a");
+    assert.ok(won.lease.expiresAtMs > Date.now() && won.lease.expiresAtMs <= Date.now() + 2000);
+    const lost = await b.tryAcquire("s1");
+    assert.equal(lost.acquired, false);
+    if (!lost.acquired) {
+      assert.equal(lost.holder?.leaderId, "a");
+      assert.equal(lost.holder?.fenceToken, won.lease.fenceToken, "fence token is the key's create_revision");
+    }
+  });
+
+  test("concurrent candidates: exactly one wins", async () => {
+    const results = await Promise.all(["a", "b", "c", "d"].map((id) => store(id).tryAcquire("s2")));
+    assert.equal(results.filter((r) => r.acquired).length, 1);
+  });
+
+  test("each acquisition raises term and fence; release needs the matching fence", async () => {
+    const a = store("a");
+    const b = store("b");
+    const first = await a.tryAcquire("s3");
+    assert.ok(first.acquired);
+    assert.ok((await a.renew(first.lease)) !== undefined);
+    assert.equal(await a.release(first.lease), true);
+    const marker = await b.releaseMarker("s3");
+    assert.equal(marker?.fenceToken, first.lease.fenceToken);
+
+    const second = await b.tryAcquire("s3");
+    assert.ok(second.acquired);
+    assert.equal(second.lease.term, 2);
+    assert.ok(second.lease.fenceToken > first.lease.fenceToken);
+
+    // A stale release (old fence) must not remove the new holder's key.
+    assert.equal(await a.release(first.lease), false);
+    const { leases } = await b.observeAll();
+    const seen = leases.find((l) => l.scope === "s3");
+    assert.equal(seen?.leaderId, "b");
+    assert.equal(seen?.term, 2);
+    assert.ok((seen?.remainingMs ?? 0) > 0);
+  });
+
+  test("an abandoned (revoked) lease cannot be renewed and frees the scope", async () => {
+    const a = store("a");
+    const b = store("b");
+    const held = await a.tryAcquire("s4");
+    assert.ok(held.acquired);
+    await a.abandon(held.lease);
+    assert.equal(await a.renew(held.lease), undefined);
+    const next = await b.tryAcquire("s4");
+    assert.ok(next.acquired);
+    assert.equal(next.lease.term, 2);
+  });
+
+  test("an unrenewed lease expires after its TTL and the scope can be taken", async () => {
+    const a = store("a");
+    const b = store("b");
+    const held = await a.tryAcquire("s5");
+    assert.ok(held.acquired);
+    const started = Date.now();
+    for (;;) {
+      const attempt = await b.tryAcquire("s5");
+      if (attempt.acquired) {
+        assert.ok(Date.now() - started >= 1000, "not before the lease could have expired");
+        assert.ok(attempt.lease.fenceToken > held.lease.fenceToken);
+        break;
+      }
+      assert.ok(Date.now() - started < 6000, "the lease did not expire");
+      await sleep(200);
+    }
+  });
+
+  test("the client fails over to the next endpoint and reports total failure", async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const s = store("a", [dead, endpoint]);
+    const result = await s.tryAcquire("s6");
+    assert.ok(result.acquired);
+    const unreachable = new EtcdClient({ endpoints: [dead], timeoutMs: 300 });
+    await assert.rejects(unreachable.range("/x"), EtcdUnavailableError);
+  });
+});

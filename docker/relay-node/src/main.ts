@@ -1,0 +1,246 @@
+// relay-node: the suite's reference OmniRelay host. Start order: HTTP first (probes must answer
+// from the first second), then leadership against etcd, then enrollment and gossip. SIGTERM
+// drains, releases every held lease (SteppedDown, reason `shutdown`) and exits 0.
+import type { Server } from "node:http";
+import { ConfigError, electionJitterRange, leaseTtlSeconds, loadConfig, type RelayConfig } from "./config";
+import { GossipAgent } from "./gossip/agent";
+import { MembershipTable } from "./gossip/membership";
+import { createHttpServer } from "./http/server";
+import { EtcdClient } from "./leadership/etcd-client";
+import { LeadershipEvents } from "./leadership/events";
+import { LeadershipService } from "./leadership/leadership";
+import { EtcdLeaseStore } from "./leadership/lease-store";
+import { campaignScopes } from "./leadership/scopes";
+import { createLogger, errorMessage, type Logger } from "./log";
+import { RelayMetrics } from "./metrics";
+import { createRpcInbound } from "./rpc/inbound";
+import { createMisrouter, HTTP_ENDPOINT_LABEL } from "./rpc/misroute";
+import { CounterStore, ProcedureRegistry, registerBuiltinProcedures } from "./rpc/procedures";
+import { NodeState } from "./state";
+import { Enroller, type NodeIdentity, renewalDelayMs } from "./tls/enroll";
+
+function loadConfigOrExit(): RelayConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.message : errorMessage(error);
+    process.stderr.write(`relay-node: invalid configuration: ${message}\n`);
+    process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: "invalid configuration", error: message })}\n`);
+    process.exit(2);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger({ node: config.nodeId }, config.logLevel);
+  const metrics = new RelayMetrics();
+  const state = new NodeState({
+    enrollment: config.bootstrapUrl !== undefined,
+    etcd: config.etcdEndpoints.length > 0,
+    etcdStaleMs: Math.max(3000, 3 * config.electionIntervalMs),
+  });
+  const scopes = campaignScopes(config.eligibleScopes, config.region, config.defects.has("eligibility-inverted"));
+  log.info("relay-node starting", {
+    clusterId: config.clusterId,
+    region: config.region,
+    role: config.role,
+    eligibleScopes: config.eligibleScopes,
+    campaignScopes: scopes,
+    httpPort: config.httpPort,
+    gossipPort: config.gossipPort,
+    advertiseHost: config.advertiseHost,
+    seeds: config.seedPeers.map((s) => s.nodeId),
+    etcdEndpoints: config.etcdEndpoints,
+    bootstrapUrl: config.bootstrapUrl,
+    timers: {
+      leaseTtlMs: config.leaseTtlMs,
+      leaseTtlSeconds: leaseTtlSeconds(config),
+      electionIntervalMs: config.electionIntervalMs,
+      gossipIntervalMs: config.gossipIntervalMs,
+      gossipFanout: config.gossipFanout,
+      suspicionMs: config.suspicionMs,
+      leftMs: config.leftMs,
+    },
+    defects: [...config.defects],
+  });
+
+  const table = new MembershipTable(
+    {
+      nodeId: config.nodeId,
+      role: config.role,
+      clusterId: config.clusterId,
+      region: config.region,
+      meshVersion: config.meshVersion,
+      http3Support: false,
+      endpoint: `${hostForEndpoint(config.advertiseHost)}:${config.gossipPort}`,
+      metadataVersion: 1,
+      labels: { [HTTP_ENDPOINT_LABEL]: `${hostForEndpoint(config.advertiseHost)}:${config.httpPort}` },
+    },
+    { suspicionMs: config.suspicionMs, leftMs: config.leftMs },
+  );
+  metrics.registry.onCollect(() => {
+    const counts = table.statusCounts();
+    metrics.gossipMembers.replace(Object.entries(counts).map(([status, n]) => [{ mesh_status: status }, n]));
+    metrics.gossipViewSize.set({}, table.peers().length);
+  });
+
+  const events = new LeadershipEvents(log.child({ component: "leadership" }), metrics);
+  const gossip = new GossipAgent({
+    config,
+    table,
+    metrics,
+    log: log.child({ component: "gossip" }),
+    silent: config.defects.has("gossip-silent"),
+  });
+
+  let leadership: LeadershipService | undefined;
+  if (config.etcdEndpoints.length > 0) {
+    const etcd = new EtcdClient({
+      endpoints: config.etcdEndpoints,
+      timeoutMs: 1000,
+      onResult: (operation, ok) => {
+        if (ok) state.recordEtcdSuccess();
+        metrics.etcdRequests.inc({ operation, outcome: ok ? "success" : "unavailable" });
+      },
+    });
+    leadership = new LeadershipService(new EtcdLeaseStore(etcd, config.nodeId, leaseTtlSeconds(config)), events, log.child({ component: "leadership" }), {
+      nodeId: config.nodeId,
+      campaignScopes: scopes,
+      ttlSeconds: leaseTtlSeconds(config),
+      electionIntervalMs: config.electionIntervalMs,
+      jitter: electionJitterRange(config.electionIntervalMs),
+      canCampaign: () => !state.draining && state.selfAlive() && state.etcdReachable(),
+    });
+  } else {
+    log.warn("RELAY_ETCD_ENDPOINTS is empty: leadership is disabled");
+  }
+
+  const registry = new ProcedureRegistry();
+  registerBuiltinProcedures(registry, new CounterStore());
+  const rpcLog = log.child({ component: "rpc" });
+  const rpc = createRpcInbound({
+    nodeId: config.nodeId,
+    registry,
+    state,
+    metrics,
+    log: rpcLog,
+    ...(config.defects.has("misroute-rpc") ? { divert: createMisrouter(config, table, rpcLog) } : {}),
+  });
+
+  const server = createHttpServer({
+    config,
+    state,
+    metrics,
+    registry,
+    table,
+    sweepGossip: () => gossip.sweep(),
+    leaders: () => leadership,
+    events,
+    rpc,
+    log: log.child({ component: "http" }),
+  });
+  await listen(server, config.httpPort);
+  state.status = "Running";
+  log.info("http listening", { port: config.httpPort });
+
+  leadership?.start();
+
+  const lifetime = new AbortController();
+  if (config.bootstrapUrl !== undefined && config.bootstrapToken !== undefined) {
+    const enroller = new Enroller(
+      { bootstrapUrl: config.bootstrapUrl, token: config.bootstrapToken, nodeId: config.nodeId },
+      log.child({ component: "tls" }),
+    );
+    void startGossip(enroller, gossip, state, lifetime.signal, log);
+  } else {
+    log.warn("RELAY_BOOTSTRAP_URL is not set: no certificate, gossip is disabled");
+  }
+
+  installShutdown({ server, gossip, leadership, state, lifetime, log });
+}
+
+/** Enrolls (retrying until it works), starts gossip, and re-enrolls before the certificate expires. */
+async function startGossip(enroller: Enroller, gossip: GossipAgent, state: NodeState, signal: AbortSignal, log: Logger): Promise<void> {
+  let identity: NodeIdentity;
+  try {
+    identity = await enroller.enroll(signal);
+    state.enrolled = true;
+    await gossip.start(identity);
+    state.gossipStarted = true;
+  } catch (error) {
+    if (signal.aborted) return;
+    log.error("gossip could not start", { error: errorMessage(error) });
+    process.exit(1);
+  }
+  while (!signal.aborted) {
+    const delay = renewalDelayMs(identity.expiresAt);
+    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    if (signal.aborted) return;
+    try {
+      identity = await enroller.enroll(signal);
+      gossip.setIdentity(identity);
+    } catch (error) {
+      if (!signal.aborted) log.warn("certificate renewal failed", { error: errorMessage(error) });
+    }
+  }
+}
+
+interface ShutdownDeps {
+  server: Server;
+  gossip: GossipAgent;
+  leadership: LeadershipService | undefined;
+  state: NodeState;
+  lifetime: AbortController;
+  log: Logger;
+}
+
+function installShutdown({ server, gossip, leadership, state, lifetime, log }: ShutdownDeps): void {
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      log.warn("second signal: exiting now", { signal });
+      process.exit(0);
+    }
+    stopping = true;
+    const started = Date.now();
+    log.info("shutting down", { signal });
+    state.draining = true;
+    state.status = "Stopping";
+    lifetime.abort();
+    await leadership?.stop("shutdown");
+    await gossip.stop().catch(() => undefined);
+    // Let in-flight calls finish briefly; new calls already get 503 + Retry-After.
+    const drainDeadline = Date.now() + 2000;
+    while (state.activeRequests > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
+    server.close();
+    server.closeAllConnections();
+    state.status = "Stopped";
+    log.info("stopped", { ms: Date.now() - started });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function hostForEndpoint(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+process.on("unhandledRejection", (reason) => {
+  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: "unhandled rejection", error: errorMessage(reason) })}\n`);
+});
+
+main().catch((error: unknown) => {
+  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: "relay-node failed to start", error: errorMessage(error) })}\n`);
+  process.exit(1);
+});

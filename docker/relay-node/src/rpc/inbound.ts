@@ -1,0 +1,140 @@
+// Unary RPC over HTTP (contract §2): any POST is a call, the URL path is ignored, the procedure
+// comes from Rpc-Procedure. Success carries no Rpc-Status (as OmniRelay's HttpInbound); errors
+// carry Rpc-Status (PascalCase), Rpc-Error-Code, Rpc-Error-Message and a JSON body.
+// Extension (feature:mesh-roles): every answer names the node that served it in X-Mesh-Node.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { errorMessage, type Logger } from "../log";
+import type { RelayMetrics } from "../metrics";
+import type { NodeState } from "../state";
+import { type RpcRequest, type ProcedureRegistry } from "./procedures";
+import { errorCode, httpStatusFor, RpcError, type RpcStatusCode, statusToken } from "./status";
+
+export const MESH_NODE_HEADER = "X-Mesh-Node";
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface RpcInboundOptions {
+  nodeId: string;
+  registry: ProcedureRegistry;
+  state: NodeState;
+  metrics: RelayMetrics;
+  log: Logger;
+  /** When set and it returns true, the call was handed to another node (seeded defect misroute-rpc). */
+  divert?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { nodeId, registry, state, metrics, log } = options;
+
+  return async (req, res) => {
+    res.setHeader(MESH_NODE_HEADER, nodeId);
+    if (state.draining) {
+      req.resume();
+      res.setHeader("Retry-After", "1");
+      writeError(req, res, "Unavailable", "node is draining");
+      return;
+    }
+    const procedure = header(req, "rpc-procedure");
+    if (!procedure) {
+      req.resume();
+      writeError(req, res, "InvalidArgument", "missing required header Rpc-Procedure");
+      return;
+    }
+    metrics.httpRequestsStarted.inc({ rpc_procedure: procedure });
+    state.activeRequests += 1;
+    let outcome = "error";
+    try {
+      if (options.divert?.(req, res)) {
+        outcome = "forwarded";
+        await new Promise<void>((resolve) => res.once("close", () => resolve()));
+        return;
+      }
+      const body = await readBody(req);
+      const deadline = header(req, "rpc-deadline");
+      if (deadline && Date.parse(deadline) <= Date.now()) throw new RpcError("DeadlineExceeded", `deadline ${deadline} has passed`);
+      const handler = registry.get(procedure);
+      if (!handler) throw new RpcError("Unimplemented", `procedure '${procedure}' is not registered on ${nodeId}`);
+      const contentType = header(req, "content-type");
+      const request: RpcRequest = {
+        procedure,
+        caller: header(req, "rpc-caller"),
+        encoding: header(req, "rpc-encoding") ?? contentType,
+        contentType,
+        shardKey: header(req, "rpc-shard-key"),
+        body,
+      };
+      const response = await handler.handle(request);
+      res.statusCode = 200;
+      res.setHeader("Rpc-Transport", "http");
+      res.setHeader("Rpc-Protocol", `HTTP/${req.httpVersion}`);
+      res.setHeader("Rpc-Encoding", response.encoding ?? "application/octet-stream");
+      res.setHeader("Content-Type", response.contentType ?? contentTypeFor(response.encoding));
+      res.setHeader("Content-Length", response.body.length);
+      res.end(response.body);
+      outcome = "success";
+    } catch (error) {
+      if (error instanceof RpcError) {
+        writeError(req, res, error.status, error.message);
+      } else {
+        log.error("rpc handler failed", { procedure, error: errorMessage(error) });
+        writeError(req, res, "Internal", errorMessage(error));
+      }
+    } finally {
+      state.activeRequests -= 1;
+      metrics.httpRequestsCompleted.inc({
+        rpc_procedure: procedure,
+        http_response_status_code: String(res.statusCode),
+        outcome,
+      });
+    }
+  };
+}
+
+export function writeError(req: IncomingMessage, res: ServerResponse, status: RpcStatusCode, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({
+    message,
+    status: statusToken(status),
+    code: errorCode(status),
+    metadata: { "omnirelay.status": status, "omnirelay.transport": "http" },
+  });
+  res.statusCode = httpStatusFor(status);
+  res.setHeader("Rpc-Transport", "http");
+  res.setHeader("Rpc-Protocol", `HTTP/${req.httpVersion}`);
+  res.setHeader("Rpc-Status", status);
+  res.setHeader("Rpc-Error-Code", errorCode(status));
+  res.setHeader("Rpc-Error-Message", headerSafe(message));
+  res.setHeader("Content-Type", "application/json");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === "" ? undefined : first;
+}
+
+function contentTypeFor(encoding: string | undefined): string {
+  if (encoding === undefined || encoding === "raw") return "application/octet-stream";
+  if (encoding === "json") return "application/json";
+  return encoding.includes("/") ? encoding : "application/octet-stream";
+}
+
+/** Header values must be printable ASCII. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 1024);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new RpcError("ResourceExhausted", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

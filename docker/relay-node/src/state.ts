@@ -1,0 +1,44 @@
+// Liveness and readiness facts shared by the HTTP routes and the background components.
+export type DispatcherStatus = "Created" | "Starting" | "Running" | "Stopping" | "Stopped";
+
+export interface ReadinessRequirements {
+  /** Gossip is configured (RELAY_BOOTSTRAP_URL): not ready until enrolled. */
+  enrollment: boolean;
+  /** Leadership is configured (RELAY_ETCD_ENDPOINTS): not ready while etcd is unreachable. */
+  etcd: boolean;
+  /** etcd counts as unreachable when no call has succeeded for this long. */
+  etcdStaleMs: number;
+}
+
+export class NodeState {
+  status: DispatcherStatus = "Starting";
+  draining = false;
+  activeRequests = 0;
+  enrolled = false;
+  gossipStarted = false;
+  private etcdLastOkMs: number | undefined;
+
+  constructor(readonly requirements: ReadinessRequirements) {}
+
+  recordEtcdSuccess(nowMs = Date.now()): void {
+    this.etcdLastOkMs = nowMs;
+  }
+
+  etcdReachable(nowMs = Date.now()): boolean {
+    return this.etcdLastOkMs !== undefined && nowMs - this.etcdLastOkMs <= this.requirements.etcdStaleMs;
+  }
+
+  /** Own gossip status: Alive once gossip runs (or when gossip is not configured at all). */
+  selfAlive(): boolean {
+    return !this.requirements.enrollment || this.gossipStarted;
+  }
+
+  readinessIssues(nowMs = Date.now()): string[] {
+    const issues: string[] = [];
+    if (this.status !== "Running" && this.status !== "Stopping") issues.push(`dispatcher:${this.status.toLowerCase()}`);
+    if (this.requirements.enrollment && !this.enrolled) issues.push("tls:not-enrolled");
+    if (this.requirements.etcd && !this.etcdReachable(nowMs)) issues.push("etcd:unreachable");
+    if (this.draining) issues.push("http-inbound:draining");
+    return issues;
+  }
+}
