@@ -10,6 +10,8 @@ const common = {
     'json:reports/cucumber.json',
   ],
   formatOptions: {
+    // Evidence (topologies, views, node logs) belongs in the report, not in the console summary.
+    printAttachments: false,
     resultsDir: 'reports/allure-results',
     labels: [
       { pattern: [/@severity:(.*)/], name: 'severity' },

@@ -3,7 +3,7 @@
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { topologyByName } from '../topologies';
-import { Cluster } from './cluster/cluster';
+import { Cluster, ClusterStartError } from './cluster/cluster';
 import type { RelayNode } from './cluster/relay-node';
 import {
   agreedLeaders,
@@ -13,7 +13,7 @@ import {
   type Views,
 } from './checks/cluster-views';
 import { eventually, judge } from './checks/eventually';
-import { attachJson } from './evidence/attach';
+import { attachJson, attachText } from './evidence/attach';
 import type { LeadersView, PeersView } from './fabric/contract';
 import type { Duration } from './parameter-types';
 import { suite } from './suite';
@@ -49,6 +49,11 @@ export class HyperscaleWorld extends World {
       ca: containers.ca,
       readyTimeoutMs: settings.readyTimeoutMs,
       defect: settings.defect ? { name: settings.defect } : undefined,
+    }).catch(async (error: unknown) => {
+      if (error instanceof ClusterStartError) {
+        for (const [id, text] of Object.entries(error.logs)) await attachText(this, `log-${id}`, text);
+      }
+      throw error;
     });
     this.log(`topology ${topology.name} ready in ${this.running.startupMs} ms (${this.cluster.relayNodes.length} relay nodes, ${this.cluster.etcd.length} etcd members)`);
   }

@@ -11,6 +11,8 @@ import { HttpOkWaitStrategy } from './readiness';
 import { EtcdMember, RELAY_HTTP_PORT, RelayNode } from './relay-node';
 import { etcdCommand, relayNodeEnv } from './specs';
 import { removeScenario, type Removed } from './teardown';
+import { containerLogs } from './logs';
+import { docker } from './engine';
 
 export interface ClusterOptions {
   readonly topology: Topology;
@@ -26,6 +28,13 @@ export interface ClusterOptions {
 
 export class ClusterStartError extends Error {
   override name = 'ClusterStartError';
+  constructor(
+    message: string,
+    /** Logs of every container the failed start created, by container name: the evidence. */
+    readonly logs: Record<string, string>,
+  ) {
+    super(message);
+  }
 }
 
 export class Cluster {
@@ -56,7 +65,8 @@ export class Cluster {
     });
     if (failures.length > 0) {
       await bootstrap.stop();
-      throw new ClusterStartError(`topology "${topology.name}" did not become ready:\n${failures.join('\n')}`);
+      const logs = await scenarioLogs(scenarioId);
+      throw new ClusterStartError(`topology "${topology.name}" did not become ready:\n${failures.join('\n')}`, logs);
     }
     const etcd = results.slice(0, topology.etcd.length).map((r) => (r as PromiseFulfilledResult<EtcdMember>).value);
     const nodes = results.slice(topology.etcd.length).map((r) => (r as PromiseFulfilledResult<RelayNode>).value);
@@ -144,4 +154,16 @@ async function startRelayNode(
     .withStartupTimeout(opts.readyTimeoutMs)
     .start();
   return new RelayNode(node, container);
+}
+
+/** Logs of every container labelled with the scenario, running or not. */
+async function scenarioLogs(scenarioId: string): Promise<Record<string, string>> {
+  const containers = await docker().listContainers({ all: true, filters: { label: [`${LABEL.run}=${RUN.id}`, `${LABEL.scenario}=${scenarioId}`] } });
+  const entries = await Promise.all(
+    containers.map(async (c) => {
+      const text = await containerLogs(c.Id).catch((e: Error) => `(logs unavailable: ${e.message})`);
+      return [c.Labels[LABEL.node] ?? c.Names[0] ?? c.Id, `state: ${c.State} (${c.Status})\n${text}`] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }
