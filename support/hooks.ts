@@ -33,7 +33,8 @@ Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleW
   this.scenarioId = `${++scenarioCount}-${slug(pickle.name, 30)}`;
   const { settings, containers } = suite();
   if (!containers) {
-    await attachText(this, 'skipped', 'Skipped: OMNIRELAY_HYPERSCALE_CONTAINERS=false disables container scenarios.');
+    const reason = 'Skipped: OMNIRELAY_HYPERSCALE_CONTAINERS=false disables container scenarios.';
+    await attachText(this, 'skipped', reason);
     return Status.SKIPPED.toLowerCase() as 'skipped';
   }
   const required = pickle.tags.map((t) => t.name).filter((t) => t.startsWith('@requires:')).map((t) => t.slice('@requires:'.length));

@@ -23,6 +23,7 @@ if (tsc.code === 0) {
 
 section('acceptance suite');
 await rm('reports/cucumber.json', { force: true });
+await rm('reports/allure-results', { recursive: true, force: true }); // the report shows this run only
 const profile = process.env.CI ? ['--profile', 'ci'] : [];
 const bdd = await run(bin('cucumber-js'), profile);
 try {
