@@ -29,6 +29,13 @@ defineParameterType({
   transformer: (id: string) => id,
 });
 
+/** A region name: a single lowercase word ("east"); node ids always carry a dash ("east-1"). */
+defineParameterType({
+  name: 'region',
+  regexp: /"([a-z][a-z0-9]*)"/,
+  transformer: (name: string) => name,
+});
+
 defineParameterType({
   name: 'procedure',
   regexp: /"([A-Za-z0-9_.:-]+)"/,

@@ -1,5 +1,6 @@
 // What a run prepares once, before the first scenario: settings, the engine check, the sweep of earlier
 // killed runs, the images, the in-memory CA, and the capabilities of the image under test.
+import { topologyByName } from '../topologies';
 import { assertEngineReachable } from './cluster/engine';
 import { suiteImages, type SuiteImages } from './cluster/images/recipes';
 import { SuiteContainer } from './cluster/container';
@@ -8,7 +9,7 @@ import { HttpOkWaitStrategy } from './cluster/readiness';
 import { RELAY_HTTP_PORT } from './cluster/relay-node';
 import { removeLabelled, sweepOrphans } from './cluster/teardown';
 import { NodeClient } from './fabric/node-client';
-import { readSettings, type Settings } from './settings';
+import { readSettings, SettingsError, type Settings } from './settings';
 import { CertificateAuthority } from './tls';
 
 export interface Suite {
@@ -38,6 +39,11 @@ export function preparedSuite(): Suite | undefined {
 
 export async function prepareSuite(): Promise<Suite> {
   const settings = readSettings();
+  try {
+    topologyByName(settings.defaultTopology);
+  } catch (error) {
+    throw new SettingsError(`OMNIRELAY_HYPERSCALE_TOPOLOGY="${settings.defaultTopology}": ${(error as Error).message}`);
+  }
   if (!settings.containers) {
     say('OMNIRELAY_HYPERSCALE_CONTAINERS=false: container scenarios will be skipped.');
     return (current = { settings });
