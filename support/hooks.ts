@@ -1,6 +1,7 @@
 // Lifecycle: prepare the run once, gate scenarios on settings and capabilities, keep the evidence,
 // and tear down after every scenario, at the end of the run and on Ctrl-C.
 import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
+import { missingCapabilities } from './capabilities';
 import { slug } from './cluster/labels';
 import { removeRun } from './cluster/teardown';
 import { attachJson, attachText } from './evidence/attach';
@@ -37,8 +38,7 @@ Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleW
     await attachText(this, 'skipped', reason);
     return Status.SKIPPED.toLowerCase() as 'skipped';
   }
-  const required = pickle.tags.map((t) => t.name).filter((t) => t.startsWith('@requires:')).map((t) => t.slice('@requires:'.length));
-  const missing = required.filter((c) => !containers.capabilities.includes(c));
+  const missing = missingCapabilities(pickle.tags.map((t) => t.name), containers.capabilities);
   if (missing.length > 0) {
     const reason = `Skipped: the image under test (${containers.images.relayNode.ref}) lacks capability ${missing.join(', ')} (from /omnirelay/introspect).`;
     process.stderr.write(`[hyperscale] ${pickle.name}: ${reason}\n`);
