@@ -32,6 +32,7 @@ let scenarioCount = 0;
 
 Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleWorld, { pickle }: ITestCaseHookParameter) {
   this.scenarioId = `${++scenarioCount}-${slug(pickle.name, 30)}`;
+  this.scenarioName = pickle.name;
   const { settings, containers } = suite();
   if (!containers) {
     const reason = 'Skipped: OMNIRELAY_HYPERSCALE_CONTAINERS=false disables container scenarios.';
@@ -61,6 +62,8 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
     await attachJson(this, 'final-leaders-by-node', leaders instanceof Map ? Object.fromEntries(leaders) : leaders);
     await attachJson(this, 'final-peers-by-node', peers instanceof Map ? Object.fromEntries(peers) : peers);
     await attachJson(this, 'enrollments', cluster.bootstrap.enrollments);
+    await this.attach(this.timelineSvg(), { mediaType: 'image/svg+xml', fileName: 'timeline.svg' });
+    await attachJson(this, 'history', { ops: this.history.ops, leadership: this.leadership, faults: this.faults });
     if (failed) {
       for (const [id, text] of Object.entries(await cluster.logs())) await attachText(this, `log-${id}`, text);
     }

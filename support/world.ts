@@ -14,6 +14,10 @@ import {
 } from './checks/cluster-views';
 import { eventually, judge } from './checks/eventually';
 import { attachJson, attachText } from './evidence/attach';
+import { renderTimeline, type FaultWindow } from './evidence/timeline-svg';
+import { OpHistory, ScenarioClock } from './checks/history';
+import { elections, leaseSegments, observationFrom, type LeadershipObservation } from './checks/leadership-history';
+import { streamLeadership } from './fabric/leadership-stream';
 import type { LeadersView, PeersView } from './fabric/contract';
 import type { Duration } from './parameter-types';
 import { suite } from './suite';
@@ -21,7 +25,14 @@ import { suite } from './suite';
 export class HyperscaleWorld extends World {
   /** Set by the Before hook: unique within the run, used in container names and labels. */
   scenarioId = 'unset';
+  scenarioName = 'unset';
+  /** The scenario's clock: every recorded time (ops, leadership, faults) is on it. */
+  readonly clock = new ScenarioClock();
+  readonly history = new OpHistory(this.clock);
+  readonly leadership: LeadershipObservation[] = [];
+  readonly faults: FaultWindow[] = [];
   private running: Cluster | undefined;
+  private observing: AbortController | undefined;
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -55,13 +66,39 @@ export class HyperscaleWorld extends World {
       }
       throw error;
     });
+    this.observeLeadership();
     this.log(`topology ${topology.name} ready in ${this.running.startupMs} ms (${this.cluster.relayNodes.length} relay nodes, ${this.cluster.etcd.length} etcd members)`);
   }
 
   async stopTopology(): Promise<void> {
+    this.observing?.abort();
     const cluster = this.running;
     this.running = undefined;
     await cluster?.stop();
+  }
+
+  /** Streams every node's leadership events into the scenario's observations until teardown. */
+  private observeLeadership(): void {
+    this.observing = new AbortController();
+    for (const node of this.cluster.relayNodes) {
+      void streamLeadership(
+        node.client.baseUrl,
+        (event) => this.leadership.push(observationFrom(node.id, event, (wall) => this.clock.fromWall(wall))),
+        this.observing.signal,
+      );
+    }
+  }
+
+  /** The scenario's picture: client operations, leases and elections, fault windows. */
+  timelineSvg(): string {
+    return renderTimeline({
+      title: this.scenarioName,
+      endMs: this.clock.nowMs(),
+      ops: this.history.ops,
+      leases: leaseSegments(this.leadership),
+      elections: elections(this.leadership),
+      faults: this.faults,
+    });
   }
 
   // ── observations ─────────────────────────────────────────────────────────────────────────────────
@@ -117,7 +154,10 @@ export class HyperscaleWorld extends World {
   async expectEveryNodeAnswersItself(procedure: string): Promise<void> {
     const answers = await this.askEveryNode(async (node) => {
       const payload = { probe: `${node.id}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` };
-      return { sent: payload, response: await node.call(procedure, payload) };
+      const response = await this.history.record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (r) =>
+        r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() },
+      );
+      return { sent: payload, response };
     });
     await attachJson(this, `rpc-${procedure}-by-node`, Object.fromEntries(answers));
     const problems = [...answers].flatMap(([id, { sent, response }]) => {
