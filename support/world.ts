@@ -9,6 +9,8 @@ import {
   agreedLeaders,
   eligibilityProblems,
   leadershipAgreementProblems,
+  leadershipComparison,
+  membershipComparison,
   membershipProblems,
   type Views,
 } from './checks/cluster-views';
@@ -129,7 +131,7 @@ export class HyperscaleWorld extends World {
     const views = await eventually(
       'every node reports one leader per declared scope, the same in every view',
       () => this.leaderViews(),
-      (v) => judge(leadershipAgreementProblems(topology, v)),
+      (v) => judge(leadershipAgreementProblems(topology, v), leadershipComparison(topology, v)),
       { timeoutMs: within.ms },
     ).finally(async () => attachJson(this, 'leaders-by-node', Object.fromEntries(await this.leaderViews().catch(() => new Map()))));
     this.log(`leaders: ${JSON.stringify(agreedLeaders(topology, views))}`);
@@ -145,7 +147,7 @@ export class HyperscaleWorld extends World {
     await eventually(
       'every node sees every other node Alive with its declared role and region',
       () => this.peerViews(),
-      (v) => judge(membershipProblems(topology, v)),
+      (v) => judge(membershipProblems(topology, v), membershipComparison(topology, v)),
       { timeoutMs: within.ms },
     ).finally(async () => attachJson(this, 'peers-by-node', Object.fromEntries(await this.peerViews().catch(() => new Map()))));
   }

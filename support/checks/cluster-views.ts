@@ -92,3 +92,46 @@ export function membershipProblems(topology: Topology, views: Views<PeersView>):
   }
   return problems;
 }
+
+/**
+ * Leadership as each node reports it, next to what agreement would look like: every node naming the
+ * holder most nodes name (or, where nobody names one, "one of" the eligible nodes).
+ */
+export function leadershipComparison(topology: Topology, views: Views<LeadersView>): { expected: unknown; actual: unknown } {
+  const scopes = leadershipScopes(topology);
+  const reported = (view: LeadersView, scope: string) => holders(view, scope).map((t) => t.leaderId).join(' + ') || '(none)';
+  const consensus = Object.fromEntries(
+    scopes.map((scope) => {
+      const counts = new Map<string, number>();
+      for (const view of views.values()) for (const t of holders(view, scope)) counts.set(t.leaderId, (counts.get(t.leaderId) ?? 0) + 1);
+      const top = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+      return [scope, top ?? `one of ${eligibleFor(topology, scope).join(', ')}`];
+    }),
+  );
+  const expected: Record<string, Record<string, string>> = {};
+  const actual: Record<string, Record<string, string>> = {};
+  for (const [observer, view] of views) {
+    expected[observer] = consensus;
+    actual[observer] = Object.fromEntries(scopes.map((s) => [s, reported(view, s)]));
+    for (const t of view.tokens) if (!scopes.includes(t.scope) && !t.scope.startsWith('shard/')) actual[observer]![t.scope] = t.leaderId;
+  }
+  return { expected, actual };
+}
+
+/** Each node's view of every declared peer ("Alive regional/east"), next to what the topology declares. */
+export function membershipComparison(topology: Topology, views: Views<PeersView>): { expected: unknown; actual: unknown } {
+  const expected: Record<string, Record<string, string>> = {};
+  const actual: Record<string, Record<string, string>> = {};
+  for (const [observer, view] of views) {
+    const byId = new Map(view.peers.map((p) => [p.nodeId, p]));
+    expected[observer] = {};
+    actual[observer] = {};
+    for (const node of topology.nodes) {
+      if (node.id === observer) continue;
+      expected[observer][node.id] = `Alive ${node.role}/${node.region}`;
+      const p = byId.get(node.id);
+      actual[observer][node.id] = p ? `${p.status} ${p.metadata?.role}/${p.metadata?.region}` : '(unknown)';
+    }
+  }
+  return { expected, actual };
+}

@@ -22,3 +22,10 @@ test('a throwing probe is "not yet", and its error is what was last seen', async
     /ECONNREFUSED/,
   );
 });
+
+test('with a comparison, the timeout shows expected and last seen as a diff', async () => {
+  await assert.rejects(
+    eventually('all Alive', async () => ({ b: 'Suspect' }), (v) => judge(['b is Suspect'], { expected: { a: 'Alive', b: 'Alive' }, actual: { a: 'Alive', ...v } }), { timeoutMs: 10, intervalMs: 5 }),
+    (e: Error) => /--- expected\n\s*\+\+\+ last seen/.test(e.message) && /- {3}"b": "Alive"/.test(e.message) && /\+ {3}"b": "Suspect"/.test(e.message) && /  {3}"a": "Alive"/.test(e.message),
+  );
+});

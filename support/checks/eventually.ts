@@ -1,13 +1,30 @@
 // The one way the suite waits: poll with a deadline, and when it expires say what was expected and
-// what was last seen. No fixed sleeps for synchronisation anywhere else.
+// what was last seen, as a diff. No fixed sleeps for synchronisation anywhere else.
+import { diffLines } from 'diff';
+
+/** What a check expected and what it saw, projected to the same shape so that a diff reads well. */
+export interface Comparison {
+  readonly expected: unknown;
+  readonly actual: unknown;
+}
 
 /** A probe result judged against an expectation: `ok`, or the reasons it is not yet. */
-export type Judgement = { ok: true } | { ok: false; problems: string[] };
+export type Judgement = { ok: true } | { ok: false; problems: string[]; comparison?: Comparison };
 
 export const OK: Judgement = { ok: true };
 
-export function judge(problems: readonly string[]): Judgement {
-  return problems.length === 0 ? OK : { ok: false, problems: [...problems] };
+export function judge(problems: readonly string[], comparison?: Comparison): Judgement {
+  return problems.length === 0 ? OK : { ok: false, problems: [...problems], comparison };
+}
+
+/** A line diff of two values as pretty JSON: `-` expected, `+` last seen, unchanged lines kept for context. */
+export function renderDiff({ expected, actual }: Comparison): string {
+  const lines = ['--- expected', '+++ last seen'];
+  for (const part of diffLines(JSON.stringify(expected, null, 2) + '\n', JSON.stringify(actual, null, 2) + '\n')) {
+    const mark = part.added ? '+' : part.removed ? '-' : ' ';
+    for (const line of part.value.replace(/\n$/, '').split('\n')) lines.push(`${mark} ${line}`);
+  }
+  return lines.join('\n');
 }
 
 export class WaitTimeoutError extends Error {
@@ -17,20 +34,25 @@ export class WaitTimeoutError extends Error {
     readonly waitedMs: number,
     readonly lastSeen: unknown,
     readonly problems: readonly string[],
+    readonly comparison?: Comparison,
   ) {
     super(
       [
         `Timed out after ${(waitedMs / 1000).toFixed(1)} s waiting until ${expectation}.`,
         'Still wrong at the deadline:',
-        ...problems.map((p) => `  - ${p}`),
-        'Last seen:',
-        indent(JSON.stringify(lastSeen, null, 2) ?? String(lastSeen)),
+        ...problems.slice(0, MAX_LISTED).map((p) => `  - ${p}`),
+        ...(problems.length > MAX_LISTED ? [`  … and ${problems.length - MAX_LISTED} more`] : []),
+        ...(comparison
+          ? ['Expected vs last seen:', indent(renderDiff(comparison))]
+          : ['Last seen:', indent(JSON.stringify(lastSeen, null, 2) ?? String(lastSeen))]),
       ].join('\n'),
     );
   }
 }
 
 const indent = (text: string) => text.replace(/^/gm, '  ');
+/** Problems listed in a timeout message; the diff below shows the whole picture. */
+const MAX_LISTED = 12;
 
 export interface EventuallyOptions {
   readonly timeoutMs: number;
@@ -52,6 +74,7 @@ export async function eventually<T>(
   const started = Date.now();
   let lastSeen: unknown = '(nothing observed yet)';
   let problems: readonly string[] = ['no observation completed before the deadline'];
+  let comparison: Comparison | undefined;
   for (;;) {
     signal?.throwIfAborted();
     try {
@@ -60,12 +83,14 @@ export async function eventually<T>(
       if (verdict.ok) return value;
       lastSeen = value;
       problems = verdict.problems;
+      comparison = verdict.comparison;
     } catch (error) {
       lastSeen = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       problems = ['the probe failed'];
+      comparison = undefined;
     }
     const elapsed = Date.now() - started;
-    if (elapsed >= timeoutMs) throw new WaitTimeoutError(expectation, elapsed, lastSeen, problems);
+    if (elapsed >= timeoutMs) throw new WaitTimeoutError(expectation, elapsed, lastSeen, problems, comparison);
     await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, timeoutMs - elapsed)));
   }
 }
