@@ -8,14 +8,17 @@ const common = {
     // The Allure formatter writes result files itself; its own stream goes to a file so progress keeps stdout.
     'allure-cucumberjs/reporter:reports/allure-formatter.log',
     'json:reports/cucumber.json',
+    'junit:reports/junit.xml',
   ],
   formatOptions: {
     // Evidence (topologies, views, node logs) belongs in the report, not in the console summary.
     printAttachments: false,
     resultsDir: 'reports/allure-results',
+    // Epic comes from the feature's folder (support/hooks.ts); story and severity from tags.
     labels: [
-      { pattern: [/@severity:(.*)/], name: 'severity' },
-      { pattern: [/@catches:(.*)/], name: 'tag' },
+      { pattern: [/^@story:(.*)$/], name: 'story' },
+      { pattern: [/^@severity:(.*)$/], name: 'severity' },
+      { pattern: [/^@catches:(.*)$/], name: 'tag' },
     ],
     links: {
       issue: { pattern: [/@issue=(.*)/], urlTemplate: '%s' },

@@ -1,10 +1,14 @@
 // Lifecycle: prepare the run once, gate scenarios on settings and capabilities, keep the evidence,
 // and tear down after every scenario, at the end of the run and on Ctrl-C.
 import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
+// Registers Allure's runtime so that the allure-js-commons facade reaches the report.
+import 'allure-cucumberjs';
+import * as allure from 'allure-js-commons';
 import { missingCapabilities } from './capabilities';
 import { slug } from './cluster/labels';
 import { removeRun } from './cluster/teardown';
 import { attachJson, attachText } from './evidence/attach';
+import { writeRunEvidence } from './evidence/run-metadata';
 import { prepareSuite, preparedSuite, suite } from './suite';
 import type { HyperscaleWorld } from './world';
 
@@ -25,7 +29,7 @@ function onSignal(signal: NodeJS.Signals): void {
 BeforeAll({ timeout: 300_000 }, async function () {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  await prepareSuite();
+  await writeRunEvidence(await prepareSuite());
 });
 
 let scenarioCount = 0;
@@ -33,17 +37,22 @@ let scenarioCount = 0;
 Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleWorld, { pickle }: ITestCaseHookParameter) {
   this.scenarioId = `${++scenarioCount}-${slug(pickle.name, 30)}`;
   this.scenarioName = pickle.name;
+  // Epic = the capability folder (features/<capability>/…); the formatter only reads tags.
+  const folder = /features\/([^/]+)\//.exec(pickle.uri)?.[1];
+  if (folder) await allure.epic(folder);
   const { settings, containers } = suite();
   if (!containers) {
     const reason = 'Skipped: OMNIRELAY_HYPERSCALE_CONTAINERS=false disables container scenarios.';
     await attachText(this, 'skipped', reason);
-    return Status.SKIPPED.toLowerCase() as 'skipped';
+    await allure.tag('containers disabled');
+    return 'skipped';
   }
   const missing = missingCapabilities(pickle.tags.map((t) => t.name), containers.capabilities);
   if (missing.length > 0) {
     const reason = `Skipped: the image under test (${containers.images.relayNode.ref}) lacks capability ${missing.join(', ')} (from /omnirelay/introspect).`;
     process.stderr.write(`[hyperscale] ${pickle.name}: ${reason}\n`);
     await attachText(this, 'skipped', reason);
+    for (const capability of missing) await allure.tag(`lacks ${capability}`);
     return 'skipped';
   }
   if (settings.defect) this.log(`relay nodes seeded with defect: ${settings.defect}`);

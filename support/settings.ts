@@ -20,6 +20,8 @@ export interface Settings {
   readonly readyTimeoutMs: number;
   /** Keep containers after a failed scenario for debugging (OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE). */
   readonly keepOnFailure: boolean;
+  /** Seed for anything drawn at random; printed so a run can be reproduced (OMNIRELAY_HYPERSCALE_SEED). */
+  readonly seed: number | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -40,6 +42,14 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value <= 0) {
     throw new SettingsError(`${name}="${raw}" must be a positive whole number of milliseconds.`);
   }
+  return value;
+}
+
+function seed(env: Env, name: string): number | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new SettingsError(`${name}="${raw}" must be a non-negative whole number.`);
   return value;
 }
 
@@ -65,5 +75,6 @@ export function readSettings(env: Env = process.env): Settings {
     defect: defectName(env, 'OMNIRELAY_HYPERSCALE_DEFECT'),
     readyTimeoutMs: positiveInt(env, 'OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS', 60_000),
     keepOnFailure: bool(env, 'OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE', false),
+    seed: seed(env, 'OMNIRELAY_HYPERSCALE_SEED'),
   };
 }

@@ -1,5 +1,6 @@
 // What a run prepares once, before the first scenario: settings, the engine check, the sweep of earlier
 // killed runs, the images, the in-memory CA, and the capabilities of the image under test.
+import { randomInt } from 'node:crypto';
 import { topologyByName } from '../topologies';
 import { assertEngineReachable } from './cluster/engine';
 import { suiteImages, type SuiteImages } from './cluster/images/recipes';
@@ -14,6 +15,8 @@ import { CertificateAuthority } from './tls';
 
 export interface Suite {
   readonly settings: Settings;
+  /** The run's random seed: from OMNIRELAY_HYPERSCALE_SEED, or drawn and printed. */
+  readonly seed: number;
   /** Absent when OMNIRELAY_HYPERSCALE_CONTAINERS=false. */
   readonly containers?: {
     readonly images: SuiteImages;
@@ -44,9 +47,11 @@ export async function prepareSuite(): Promise<Suite> {
   } catch (error) {
     throw new SettingsError(`OMNIRELAY_HYPERSCALE_TOPOLOGY="${settings.defaultTopology}": ${(error as Error).message}`);
   }
+  const seed = settings.seed ?? randomInt(2 ** 31);
+  say(`random seed ${seed} (reproduce with OMNIRELAY_HYPERSCALE_SEED=${seed})`);
   if (!settings.containers) {
     say('OMNIRELAY_HYPERSCALE_CONTAINERS=false: container scenarios will be skipped.');
-    return (current = { settings });
+    return (current = { settings, seed });
   }
   const engine = await assertEngineReachable();
   say(`run ${RUN.id}: Docker engine ${engine.version} (API ${engine.apiVersion})`);
@@ -59,7 +64,7 @@ export async function prepareSuite(): Promise<Suite> {
   say(`images: relay-node ${images.relayNode.ref} (${images.relayNode.origin}), etcd ${images.etcd.ref} (${images.etcd.origin}) in ${Date.now() - started} ms`);
   const [ca, capabilities] = await Promise.all([CertificateAuthority.create(), probeCapabilities(images.relayNode.ref)]);
   say(`image under test announces: ${capabilities.join(', ')}`);
-  return (current = { settings, containers: { images, ca, capabilities, engine } });
+  return (current = { settings, seed, containers: { images, ca, capabilities, engine } });
 }
 
 /** Starts one throwaway node of the image under test and reads its introspect capabilities. */

@@ -1,6 +1,18 @@
 // A fluent topology builder in the testcontainers style: each `with…` returns the builder, `build()`
 // validates against the schema and returns an immutable Topology.
-import { GLOBAL_SCOPE, regionScope, validateTopology, type Role, type Timers, type Topology, type TopologyInput } from './schema';
+import {
+  CLIENTS,
+  GLOBAL_SCOPE,
+  regionScope,
+  validateTopology,
+  type LinkInput,
+  type Mode,
+  type NodeInput,
+  type Role,
+  type Timers,
+  type Topology,
+  type TopologyInput,
+} from './schema';
 
 /** Short timers: scenarios converge in seconds, with margin for a busy 2-core machine. */
 export const FAST_TIMERS: Timers = {
@@ -15,11 +27,24 @@ export const FAST_TIMERS: Timers = {
   etcdElectionMs: 1_000,
 };
 
+/** The cluster id a topology gets unless it names one: its name in kebab case (`ShardRing` → `shard-ring`). */
+export function clusterIdFor(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase().slice(0, 32).replace(/-+$/, '');
+}
+
 export class TopologyBuilder {
-  private readonly draft: { name: string; clusterId: string; regions: string[]; nodes: NonNullable<TopologyInput['nodes']>; etcd: TopologyInput['etcd']; timers: Timers };
+  private readonly draft: {
+    name: string;
+    clusterId: string;
+    regions: string[];
+    nodes: NodeInput[];
+    etcd: TopologyInput['etcd'];
+    timers: Timers;
+    links: LinkInput[];
+  };
 
   constructor(name: string) {
-    this.draft = { name, clusterId: name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase().slice(0, 32), regions: [], nodes: [], etcd: [], timers: { ...FAST_TIMERS } };
+    this.draft = { name, clusterId: clusterIdFor(name), regions: [], nodes: [], etcd: [], timers: { ...FAST_TIMERS }, links: [] };
   }
 
   withRegion(name: string): this {
@@ -27,8 +52,9 @@ export class TopologyBuilder {
     return this;
   }
 
-  withNode(id: string, region: string, role: Role, eligible: string[] = []): this {
-    this.draft.nodes.push({ id, region, role, eligible });
+  /** `mode` defaults to `Edge` for role `edge` and `InProc` otherwise. */
+  withNode(id: string, region: string, role: Role, eligible: string[] = [], mode?: Mode): this {
+    this.draft.nodes.push({ id, region, role, eligible, ...(mode ? { mode } : {}) });
     return this;
   }
 
@@ -42,13 +68,32 @@ export class TopologyBuilder {
     return this.withNode(id, region, 'regional', [regionScope(region)]);
   }
 
-  withReplica(id: string, region: string): this {
-    return this.withNode(id, region, 'replica');
+  withReplica(id: string, region: string, eligible: string[] = []): this {
+    return this.withNode(id, region, 'replica', eligible);
+  }
+
+  /** An edge ingress node (role `edge`, mode `Edge`): where clients enter a region. */
+  withEdgeNode(id: string, region: string): this {
+    return this.withNode(id, region, 'edge', [], 'Edge');
   }
 
   withEtcdMember(id: string, region: string): this {
     this.draft.etcd.push({ id, region });
     return this;
+  }
+
+  /**
+   * A path routed through the fault proxy: `from` is a region or `"clients"`, `to` a region. Data for the
+   * fault library; the cluster fixture does not act on links yet.
+   */
+  withLink(from: string, to: string, opts: { bidirectional?: boolean } = {}): this {
+    this.draft.links.push({ from, to, through: 'proxy', bidirectional: opts.bidirectional ?? false });
+    return this;
+  }
+
+  /** `clients → region`: the region's ingress goes through the proxy. */
+  withClientLink(region: string): this {
+    return this.withLink(CLIENTS, region);
   }
 
   withTimers(timers: Partial<Timers>): this {

@@ -2,7 +2,8 @@ import { TopologyBuilder } from './builder';
 
 /**
  * A global node and two regions, east and west, each with two regional-leader-eligible nodes and a
- * shard replica (7 relay nodes), plus a 3-member etcd cluster with one member per site.
+ * shard replica (7 relay nodes), plus a 3-member etcd cluster with one member per site. Clients reach
+ * east and west through the fault proxy, and east ↔ west goes through it too.
  */
 export function globalLeaderWithTwoRegions(): TopologyBuilder {
   return new TopologyBuilder('GlobalLeaderWithTwoRegions')
@@ -18,5 +19,8 @@ export function globalLeaderWithTwoRegions(): TopologyBuilder {
     .withReplica('west-3', 'west')
     .withEtcdMember('etcd-global', 'global')
     .withEtcdMember('etcd-east', 'east')
-    .withEtcdMember('etcd-west', 'west');
+    .withEtcdMember('etcd-west', 'west')
+    .withClientLink('east')
+    .withClientLink('west')
+    .withLink('east', 'west', { bidirectional: true });
 }

@@ -10,10 +10,16 @@ test('GlobalLeaderWithTwoRegions declares 7 relay nodes, 3 etcd members and the 
   assert.deepEqual(eligibleFor(t, 'global-control'), ['global-1']);
   assert.deepEqual(eligibleFor(t, 'region/east'), ['east-1', 'east-2']);
   assert.deepEqual(new Set(t.etcd.map((m) => m.region)), new Set(['global', 'east', 'west']));
+  assert.ok(t.nodes.every((n) => n.mode === 'InProc'));
+  assert.deepEqual(t.links, [
+    { from: 'clients', to: 'east', through: 'proxy', bidirectional: false },
+    { from: 'clients', to: 'west', through: 'proxy', bidirectional: false },
+    { from: 'east', to: 'west', through: 'proxy', bidirectional: true },
+  ]);
 });
 
 test('an unknown topology names the known ones', () => {
-  assert.throws(() => topologyByName('Nope'), (e: Error) => e instanceof TopologyError && /Known topologies: GlobalLeaderWithTwoRegions/.test(e.message));
+  assert.throws(() => topologyByName('Nope'), (e: Error) => e instanceof TopologyError && /Known topologies: EdgeFanOut, GlobalLeaderWithTwoRegions, ShardRing/.test(e.message));
 });
 
 test('validation names the offending field', () => {
@@ -40,5 +46,5 @@ test('duplicate ids, even etcd members and bad timers are each reported', () => 
 
 test('unknown fields are rejected, not ignored', () => {
   const t = topologyByName('GlobalLeaderWithTwoRegions');
-  assert.throws(() => validateTopology({ ...t, nodez: [] }), /nodez|Unrecognized/);
+  assert.throws(() => validateTopology({ ...t, nodez: [] }), /nodez: unknown field "nodez"; did you mean "nodes"\? allowed here: name, clusterId, regions, nodes, etcd, timers, links/);
 });

@@ -8,6 +8,7 @@ if (!existsSync(results) || readdirSync(results).length === 0) {
   process.exit(1);
 }
 const out = 'reports/allure-report';
-const { code } = await run(bin('allure'), ['generate', results, '--output', out, '--report-name', 'OmniRelay hyperscale acceptance']);
+// allurerc.mjs names the report and holds the categories.
+const { code } = await run(bin('allure'), ['generate', results, '--config', 'allurerc.mjs', '--output', out]);
 if (code === 0) console.log(`Report: ${out}/index.html (open it in a browser, or: npx allure open ${out})`);
 process.exit(code);

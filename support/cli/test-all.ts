@@ -1,6 +1,7 @@
 // `npm test`: everything CI runs — unit tests, type check, the whole acceptance suite — then one plain
 // summary line `N passed, N failed[, N skipped]` counting unit tests, the type check and scenarios.
 import { rm } from 'node:fs/promises';
+import { gateLines, runGates } from './gates';
 import { bin, run } from './run';
 import { readScenarioResults } from './scenario-results';
 
@@ -20,6 +21,14 @@ if (tsc.code === 0) {
   totals.passed += 1;
   console.log('tsc --noEmit: no errors');
 } else totals.failed += 1;
+
+section('authoring gates');
+// Catalog current, every step defined/unambiguous/used, features linted: all run, none needs Docker.
+for (const gate of await runGates()) {
+  console.log(gateLines(gate));
+  if (gate.ok) totals.passed += 1;
+  else totals.failed += 1;
+}
 
 section('acceptance suite');
 await rm('reports/cucumber.json', { force: true });

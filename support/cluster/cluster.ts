@@ -7,7 +7,7 @@ import { SuiteContainer } from './container';
 import type { SuiteImages } from './images/recipes';
 import { LABEL, RUN, runLabels } from './labels';
 import { createNetwork, type ScenarioNetwork } from './network';
-import { HttpOkWaitStrategy } from './readiness';
+import { HttpOkWaitStrategy, ReadinessError } from './readiness';
 import { EtcdMember, RELAY_HTTP_PORT, RelayNode } from './relay-node';
 import { etcdCommand, relayNodeEnv } from './specs';
 import { removeScenario, type Removed } from './teardown';
@@ -66,6 +66,11 @@ export class Cluster {
     if (failures.length > 0) {
       await bootstrap.stop();
       const logs = await scenarioLogs(scenarioId);
+      // Containers whose wait failed are already removed by testcontainers; their evidence rode on the error.
+      results.forEach((r, i) => {
+        const id = i < topology.etcd.length ? topology.etcd[i]!.id : topology.nodes[i - topology.etcd.length]!.id;
+        if (r.status === 'rejected' && r.reason instanceof ReadinessError) logs[id] = r.reason.evidence;
+      });
       throw new ClusterStartError(`topology "${topology.name}" did not become ready:\n${failures.join('\n')}`, logs);
     }
     const etcd = results.slice(0, topology.etcd.length).map((r) => (r as PromiseFulfilledResult<EtcdMember>).value);
@@ -123,6 +128,9 @@ async function startEtcd(opts: ClusterOptions, network: ScenarioNetwork, labels:
     .withNetworkMode(network.name)
     .withNetworkAliases(member.id)
     .withTmpFs({ '/data': 'rw,size=64m' })
+    // A member that exits while its peers are still starting (a name not yet resolvable) is restarted;
+    // a member killed on purpose by a scenario is not (Docker does not restart what it was told to stop).
+    .withRestartOnFailure(5)
     .withCommand(etcdCommand(opts.topology, member, opts.scenarioId))
     .withLoopbackPorts(2379)
     .withWaitStrategy(new HttpOkWaitStrategy('/health', 2379, `etcd member ${member.id}`))

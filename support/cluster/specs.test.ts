@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { topologyByName } from '../../topologies';
+import { edgeFanOut, topologyByName } from '../../topologies';
 import { etcdCommand, etcdEndpointsFor, relayNodeEnv, seedsFor } from './specs';
 
 const t = topologyByName('GlobalLeaderWithTwoRegions');
@@ -26,4 +26,13 @@ test('etcd members form one cluster with the topology\'s timers', () => {
   const cmd = etcdCommand(t, t.etcd[0]!, 'scn');
   assert.ok(cmd.includes('--initial-cluster=etcd-global=http://etcd-global:2380,etcd-east=http://etcd-east:2380,etcd-west=http://etcd-west:2380'));
   assert.ok(cmd.includes(`--election-timeout=${t.timers.etcdElectionMs}`));
+});
+
+test('each node is told its deployment mode', () => {
+  const opts = { bootstrapUrl: 'http://gw:1', bootstrapToken: 'x' };
+  assert.equal(relayNodeEnv(t, node('east-1'), opts).RELAY_MODE, 'InProc');
+  const edge = edgeFanOut().build();
+  const ingress = edge.nodes.find((n) => n.id === 'edge-east-1')!;
+  assert.equal(relayNodeEnv(edge, ingress, opts).RELAY_MODE, 'Edge');
+  assert.equal(relayNodeEnv(edge, ingress, opts).RELAY_ROLE, 'edge');
 });

@@ -51,6 +51,7 @@ export function relayNodeEnv(topology: Topology, node: TopologyNode, opts: Relay
     RELAY_CLUSTER_ID: topology.clusterId,
     RELAY_REGION: node.region,
     RELAY_ROLE: node.role,
+    RELAY_MODE: node.mode,
     RELAY_ELIGIBLE_SCOPES: node.eligible.join(','),
     RELAY_HTTP_PORT: String(RELAY_HTTP_PORT),
     RELAY_GOSSIP_PORT: String(RELAY_GOSSIP_PORT),

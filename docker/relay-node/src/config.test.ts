@@ -2,6 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, electionJitterRange, leaseTtlSeconds, loadConfig } from "./config";
 import { DEFECT_NAMES, parseDefects } from "./defects";
+import { buildIntrospection } from "./http/introspect";
+import { ProcedureRegistry } from "./rpc/procedures";
+import { NodeState } from "./state";
 
 test("defaults apply when only the node id is given", () => {
   const config = loadConfig({ RELAY_NODE_ID: "east-1" });
@@ -18,6 +21,17 @@ test("defaults apply when only the node id is given", () => {
     [8000, 750, 1000, 3, 5000, 11000],
   );
   assert.equal(config.defects.size, 0);
+  assert.equal(config.mode, "InProc");
+});
+
+test("RELAY_MODE selects the deployment mode reported by introspect", () => {
+  for (const mode of ["InProc", "Sidecar", "Edge"] as const) {
+    const config = loadConfig({ RELAY_NODE_ID: "edge-east-1", RELAY_MODE: mode });
+    assert.equal(config.mode, mode);
+    const introspection = buildIntrospection({ config, registry: new ProcedureRegistry(), state: new NodeState({ enrollment: false, etcd: false, etcdStaleMs: 3000 }) }) as { mode: string };
+    assert.equal(introspection.mode, mode);
+  }
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n", RELAY_MODE: " " }).mode, "InProc");
 });
 
 test("lists are parsed and the node's own seed entry is dropped", () => {
@@ -54,6 +68,7 @@ test("bad values fail with the variable's name", () => {
     [{ RELAY_NODE_ID: "n", RELAY_BOOTSTRAP_URL: "http://ca:4000" }, /RELAY_BOOTSTRAP_TOKEN/],
     [{ RELAY_NODE_ID: "n", RELAY_ELIGIBLE_SCOPES: "region/" }, /RELAY_ELIGIBLE_SCOPES/],
     [{ RELAY_NODE_ID: "n", RELAY_LOG_LEVEL: "loud" }, /RELAY_LOG_LEVEL/],
+    [{ RELAY_NODE_ID: "n", RELAY_MODE: "edge" }, /RELAY_MODE must be InProc, Sidecar, Edge, got "edge"/],
   ];
   for (const [env, message] of cases) assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
 });

@@ -9,8 +9,13 @@ export interface SeedPeer {
   port: number;
 }
 
+/** OmniRelay's deployment modes, reported as introspect `mode`. */
+export const RELAY_MODES = ["InProc", "Sidecar", "Edge"] as const;
+export type RelayMode = (typeof RELAY_MODES)[number];
+
 export interface RelayConfig {
   nodeId: string;
+  mode: RelayMode;
   clusterId: string;
   region: string;
   role: string;
@@ -70,11 +75,15 @@ export function loadConfig(env: Env): RelayConfig {
     throw new ConfigError((error as Error).message);
   }
 
+  const mode = text(env, "RELAY_MODE") ?? "InProc";
+  if (!isRelayMode(mode)) throw new ConfigError(`RELAY_MODE must be ${RELAY_MODES.join(", ")}, got ${JSON.stringify(mode)}`);
+
   const logLevel = text(env, "RELAY_LOG_LEVEL") ?? "info";
   if (!isLogLevel(logLevel)) throw new ConfigError(`RELAY_LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
 
   return {
     nodeId,
+    mode,
     clusterId: text(env, "RELAY_CLUSTER_ID") ?? "omnirelay",
     region: text(env, "RELAY_REGION") ?? "default",
     role: text(env, "RELAY_ROLE") ?? "",
@@ -110,6 +119,10 @@ export function leaseTtlSeconds(config: Pick<RelayConfig, "leaseTtlMs">): number
 export function electionJitterRange(intervalMs: number): { minMs: number; maxMs: number } {
   const scale = Math.min(1, intervalMs / 750);
   return { minMs: 25 * scale, maxMs: 125 * scale };
+}
+
+function isRelayMode(value: string): value is RelayMode {
+  return (RELAY_MODES as readonly string[]).includes(value);
 }
 
 function text(env: Env, name: string): string | undefined {

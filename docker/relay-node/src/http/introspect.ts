@@ -21,7 +21,7 @@ export function buildIntrospection({ config, registry, state }: IntrospectionDep
   return {
     service: SERVICE_NAME,
     status: state.status,
-    mode: "InProc",
+    mode: config.mode,
     capabilities: [...CAPABILITIES],
     procedures: {
       unary: registry.list().map((p) => ({ name: p.name, ...(p.encoding ? { encoding: p.encoding } : {}), aliases: [...p.aliases] })),

@@ -1,0 +1,49 @@
+// Run-level evidence written beside the Allure results: the environment section (images and their
+// digests, topology, Node version, random seed), the categories that separate a product defect from
+// a harness or infrastructure failure, and a metadata file for the run archive.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Suite } from '../suite';
+import { RUN } from '../cluster/labels';
+import CATEGORIES from './categories.json';
+
+export const RESULTS_DIR = 'reports/allure-results';
+
+/** Allure categories: error names lead every message, so the first matching rule decides (see allurerc.mjs). */
+export { CATEGORIES };
+
+export function environmentOf(suite: Suite): Record<string, string> {
+  const env: Record<string, string> = {
+    'run.id': RUN.id,
+    'run.host': RUN.host,
+    'node.version': process.version,
+    'topology.default': suite.settings.defaultTopology,
+    'random.seed': String(suite.seed),
+    containers: String(suite.settings.containers),
+  };
+  if (suite.settings.defect) env['relay.defect'] = suite.settings.defect;
+  if (suite.containers) {
+    const { images, engine } = suite.containers;
+    env['docker.engine'] = `${engine.version} (API ${engine.apiVersion})`;
+    env['image.relay-node'] = `${images.relayNode.ref} (${images.relayNode.origin})`;
+    env['image.relay-node.digest'] = images.relayNode.id;
+    env['image.etcd'] = `${images.etcd.ref} (${images.etcd.origin})`;
+    env['image.etcd.digest'] = images.etcd.id;
+    env['image.capabilities'] = suite.containers.capabilities.join(' ');
+  }
+  return env;
+}
+
+/** Java properties: `key = value`, with the characters properties files treat specially escaped. */
+export function toProperties(values: Record<string, string>): string {
+  const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/([=:#!])/g, '\\$1');
+  return Object.entries(values)
+    .map(([k, v]) => `${escape(k)} = ${escape(v)}`)
+    .join('\n') + '\n';
+}
+
+export async function writeRunEvidence(suite: Suite, dir = RESULTS_DIR): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'environment.properties'), toProperties(environmentOf(suite)));
+  await writeFile(join(dir, 'categories.json'), JSON.stringify(CATEGORIES, null, 2));
+}
