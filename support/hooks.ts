@@ -8,13 +8,14 @@ import { missingCapabilities } from './capabilities';
 import { slug } from './cluster/labels';
 import { removeRun } from './cluster/teardown';
 import { attachJson, attachText } from './evidence/attach';
-import { writeRunEvidence } from './evidence/run-metadata';
+import { recordScenario, writeRunEvidence, writeRunMetadata } from './evidence/run-metadata';
 import { prepareSuite, preparedSuite, suite } from './suite';
 import type { HyperscaleWorld } from './world';
 
 // Steps wait with their own deadlines; this is the outer bound for one step, topology start included.
 setDefaultTimeout(180_000);
 
+const runStartedAt = new Date();
 let interrupted = false;
 function onSignal(signal: NodeJS.Signals): void {
   if (interrupted) return;
@@ -59,7 +60,23 @@ Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleW
   return undefined;
 });
 
-After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, { result }: ITestCaseHookParameter) {
+After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, { pickle, result }: ITestCaseHookParameter) {
+  recordScenario({
+    name: pickle.name,
+    uri: pickle.uri,
+    scenarioId: this.scenarioId,
+    status: result?.status ?? 'UNKNOWN',
+    startedAt: new Date(this.clock.startedAtWall).toISOString(),
+    finishedAt: new Date().toISOString(),
+    ...(this.hasCluster
+      ? {
+          topology: this.cluster.topology.name,
+          clusterId: this.cluster.topology.clusterId,
+          network: this.cluster.network.name,
+          containers: [...this.cluster.etcd.map((m) => m.containerId), ...this.cluster.relayNodes.map((n) => n.containerId)],
+        }
+      : {}),
+  });
   if (!this.hasCluster) return;
   const cluster = this.cluster;
   const failed = result?.status === Status.FAILED;
@@ -87,5 +104,6 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
 
 AfterAll(async function () {
   const prepared = preparedSuite();
+  await writeRunMetadata(prepared, runStartedAt);
   if (prepared?.containers && !prepared.settings.keepOnFailure) await removeRun();
 });

@@ -1,6 +1,6 @@
 // `npm test`: everything CI runs — unit tests, type check, the whole acceptance suite — then one plain
 // summary line `N passed, N failed[, N skipped]` counting unit tests, the type check and scenarios.
-import { rm } from 'node:fs/promises';
+import { runBdd } from './bdd';
 import { gateLines, runGates } from './gates';
 import { bin, run } from './run';
 import { readScenarioResults } from './scenario-results';
@@ -31,10 +31,7 @@ for (const gate of await runGates()) {
 }
 
 section('acceptance suite');
-await rm('reports/cucumber.json', { force: true });
-await rm('reports/allure-results', { recursive: true, force: true }); // the report shows this run only
-const profile = process.env.CI ? ['--profile', 'ci'] : [];
-const bdd = await run(bin('cucumber-js'), profile);
+const bddCode = await runBdd(process.env.CI ? ['--profile', 'ci'] : []);
 try {
   const scenarios = await readScenarioResults('reports/cucumber.json');
   for (const s of scenarios) {
@@ -42,10 +39,10 @@ try {
     else if (s.status === 'skipped') totals.skipped += 1;
     else totals.failed += 1;
   }
-  if (bdd.code !== 0 && scenarios.every((s) => s.status !== 'failed')) totals.failed += 1; // a failed hook
+  if (bddCode !== 0 && scenarios.every((s) => s.status !== 'failed')) totals.failed += 1; // a failed hook
 } catch {
   totals.failed += 1; // cucumber did not even write its report
 }
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
-process.exit(totals.failed > 0 || unit.code !== 0 || tsc.code !== 0 || bdd.code !== 0 ? 1 : 0);
+process.exit(totals.failed > 0 || unit.code !== 0 || tsc.code !== 0 || bddCode !== 0 ? 1 : 0);

@@ -47,3 +47,38 @@ export async function writeRunEvidence(suite: Suite, dir = RESULTS_DIR): Promise
   await writeFile(join(dir, 'environment.properties'), toProperties(environmentOf(suite)));
   await writeFile(join(dir, 'categories.json'), JSON.stringify(CATEGORIES, null, 2));
 }
+
+/** One scenario as the archive's metadata records it. */
+export interface ScenarioRecord {
+  name: string;
+  uri: string;
+  scenarioId: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string;
+  topology?: string;
+  clusterId?: string;
+  network?: string;
+  containers?: string[];
+}
+
+const scenarios: ScenarioRecord[] = [];
+
+export function recordScenario(record: ScenarioRecord): void {
+  scenarios.push(record);
+}
+
+/** reports/run-metadata.json: what the run was, and each scenario's timestamps, cluster ids and status. */
+export async function writeRunMetadata(suite: Suite | undefined, startedAt: Date, path = 'reports/run-metadata.json'): Promise<void> {
+  await mkdir('reports', { recursive: true });
+  const metadata = {
+    runId: RUN.id,
+    host: RUN.host,
+    pid: RUN.pid,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    environment: suite ? environmentOf(suite) : undefined,
+    scenarios,
+  };
+  await writeFile(path, JSON.stringify(metadata, null, 2));
+}
