@@ -8,7 +8,7 @@ import { LABEL, RUN, runLabels } from '../cluster/labels';
 import { createNetwork } from '../cluster/network';
 import { waitForHttpOk } from '../cluster/readiness';
 import { RELAY_HTTP_PORT } from '../cluster/relay-node';
-import { etcdCommand, relayNodeEnv } from '../cluster/specs';
+import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from '../cluster/specs';
 import { removeRun, removeScenario } from '../cluster/teardown';
 import { BootstrapServer } from '../tls';
 import { prepareSuite } from '../suite';
@@ -60,7 +60,7 @@ async function viaBareDocker(round: number, t: Topology): Promise<number> {
           HostConfig: {
             NetworkMode: network.name,
             PortBindings: { [`${s.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] },
-            Tmpfs: s.cmd ? { '/data': 'rw,size=64m' } : undefined,
+            Tmpfs: s.cmd ? { ...ETCD_DATA_TMPFS } : undefined,
           },
           NetworkingConfig: { EndpointsConfig: { [network.name]: { Aliases: [s.id] } } },
         });

@@ -9,7 +9,7 @@ import { LABEL, RUN, runLabels } from './labels';
 import { createNetwork, type ScenarioNetwork } from './network';
 import { HttpOkWaitStrategy, ReadinessError } from './readiness';
 import { EtcdMember, RELAY_HTTP_PORT, RelayNode } from './relay-node';
-import { etcdCommand, relayNodeEnv } from './specs';
+import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from './specs';
 import { removeScenario, type Removed } from './teardown';
 import { containerLogs } from './logs';
 import { docker } from './engine';
@@ -127,7 +127,7 @@ async function startEtcd(opts: ClusterOptions, network: ScenarioNetwork, labels:
     .withLabels({ ...labels, [LABEL.node]: member.id })
     .withNetworkMode(network.name)
     .withNetworkAliases(member.id)
-    .withTmpFs({ '/data': 'rw,size=64m' })
+    .withTmpFs({ ...ETCD_DATA_TMPFS })
     // A member that exits while its peers are still starting (a name not yet resolvable) is restarted;
     // a member killed on purpose by a scenario is not (Docker does not restart what it was told to stop).
     .withRestartOnFailure(5)

@@ -3,6 +3,13 @@
 import type { EtcdMemberSpec, Topology, TopologyNode } from '../../topologies';
 import { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from './relay-node';
 
+/**
+ * etcd's data lives on a tmpfs: fast, and gone with the container. etcd preallocates a 64 MB WAL segment
+ * next to its db, so anything near 64 MB fails intermittently with "no space left on device"; tmpfs
+ * pages are only used as written, so a roomy limit costs nothing.
+ */
+export const ETCD_DATA_TMPFS = { '/data': 'rw,size=512m' } as const;
+
 export function etcdCommand(topology: Topology, member: EtcdMemberSpec, clusterToken: string): string[] {
   const cluster = topology.etcd.map((m) => `${m.id}=http://${m.id}:2380`).join(',');
   return [
