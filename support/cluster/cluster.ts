@@ -128,9 +128,6 @@ async function startEtcd(opts: ClusterOptions, network: ScenarioNetwork, labels:
     .withNetworkMode(network.name)
     .withNetworkAliases(member.id)
     .withTmpFs({ ...ETCD_DATA_TMPFS })
-    // A member that exits while its peers are still starting (a name not yet resolvable) is restarted;
-    // a member killed on purpose by a scenario is not (Docker does not restart what it was told to stop).
-    .withRestartOnFailure(5)
     .withCommand(etcdCommand(opts.topology, member, opts.scenarioId))
     .withLoopbackPorts(2379)
     .withWaitStrategy(new HttpOkWaitStrategy('/health', 2379, `etcd member ${member.id}`))

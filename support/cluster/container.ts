@@ -11,9 +11,4 @@ export class SuiteContainer extends GenericContainer {
     }
     return this;
   }
-
-  withRestartOnFailure(maximumRetryCount: number): this {
-    this.hostConfig.RestartPolicy = { Name: 'on-failure', MaximumRetryCount: maximumRetryCount };
-    return this;
-  }
 }
