@@ -9,4 +9,8 @@ export default {
   name: 'OmniRelay hyperscale acceptance',
   output: 'reports/allure-report',
   categories,
+  // One plugin, so the report sits at the output's root (reports/allure-report/index.html).
+  plugins: {
+    awesome: { options: { reportName: 'OmniRelay hyperscale acceptance' } },
+  },
 };

@@ -62,12 +62,13 @@ async function ensureReport(o: ReportCheckOptions): Promise<void> {
   ok(`${what} (rebuilt in ${secs(Date.now() - t)}: ${fresh.why})`);
 }
 
-async function knownTests(report: string): Promise<string[]> {
+/** The report's tests by name, each with its result id (the report links a test as `#<id>`). */
+async function knownTests(report: string): Promise<Map<string, string>> {
   try {
     const byId = (JSON.parse(await readFile(join(report, 'test-results.json'), 'utf8')) as { byId?: Record<string, { name?: string }> }).byId ?? {};
-    return [...new Set(Object.values(byId).map((t) => t.name ?? '?'))];
+    return new Map(Object.entries(byId).map(([id, t]) => [t.name ?? '?', id]));
   } catch {
-    return [];
+    return new Map();
   }
 }
 
@@ -106,10 +107,11 @@ async function check(o: ReportCheckOptions): Promise<void> {
 
   const testWhat = `test "${o.scenario}" found in the results tree and opened`;
   const known = await knownTests(o.report);
-  if (known.length > 0 && !known.includes(o.scenario)) stop(testWhat, `no test with that name; the report has: ${known.join(', ')}`);
+  const id = known.get(o.scenario);
+  if (!id) stop(testWhat, `no test with that name; the report has: ${[...known.keys()].join(', ') || '(none)'}`);
   try {
-    const leaves = await openTest(page, o.scenario);
-    ok(leaves > 1 ? `${testWhat} (the first of ${leaves} with that name)` : testWhat);
+    await openTest(page, o.scenario, new URL(`#${id}`, origin).href);
+    ok(testWhat);
   } catch (e) {
     fail(testWhat, errorText(e));
     await snapshotFailure(o);

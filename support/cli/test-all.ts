@@ -1,5 +1,6 @@
 // `npm test`: everything CI runs — unit tests, type check, the whole acceptance suite — then one plain
 // summary line `N passed, N failed[, N skipped]` counting unit tests, the type check and scenarios.
+import { existsSync } from 'node:fs';
 import { runBdd } from './bdd';
 import { gateLines, runGates } from './gates';
 import { bin, run } from './run';
@@ -42,6 +43,18 @@ try {
   if (bddCode !== 0 && scenarios.every((s) => s.status !== 'failed')) totals.failed += 1; // a failed hook
 } catch {
   totals.failed += 1; // cucumber did not even write its report
+}
+
+section('report');
+// The HTML report is built and opened in headless Chromium; the check asserts the timeline renders.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromium) && !process.env.CI) {
+  console.log(`report check skipped: no Chromium at ${chromium} (install Debian's chromium or set CHROMIUM_PATH); CI requires it`);
+  totals.skipped += 1;
+} else {
+  const check = await run(process.execPath, ['--import', 'tsx', 'support/cli/report-check.ts']);
+  if (check.code === 0) totals.passed += 1;
+  else totals.failed += 1;
 }
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
