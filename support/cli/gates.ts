@@ -16,7 +16,7 @@ import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherki
 import { IdGenerator, type Envelope, type Tag } from '@cucumber/messages';
 import stripJsonComments from 'strip-json-comments';
 import { bin } from './run';
-import { CAPABILITY, annotationsAt, type Annotations } from './step-catalog';
+import { CAPABILITY, annotationsAt, gherkinStepLines, type Annotations } from './step-catalog';
 
 export interface Ran {
   code: number;
@@ -64,19 +64,10 @@ const KIND_ORDER: ProblemKind[] = ['parse error', 'undefined parameter type', 'u
  */
 export function stepProblems(envelopes: readonly Envelope[], annotationsOf: (uri: string, line: number) => Annotations): Problem[] {
   const problems: Problem[] = [];
-  const stepLine = new Map<string, number>();
-  const visit = (steps: readonly { id: string; location: { line: number } }[] | undefined) => steps?.forEach((s) => stepLine.set(s.id, s.location.line));
+  const stepLine = gherkinStepLines(envelopes);
   const definitions = new Map<string, { at: string; uri: string; line: number; pattern: string }>();
   const pickles = new Map<string, NonNullable<Envelope['pickle']>>();
   for (const e of envelopes) {
-    for (const child of e.gherkinDocument?.feature?.children ?? []) {
-      visit(child.background?.steps);
-      visit(child.scenario?.steps);
-      for (const rc of child.rule?.children ?? []) {
-        visit(rc.background?.steps);
-        visit(rc.scenario?.steps);
-      }
-    }
     if (e.pickle) pickles.set(e.pickle.id, e.pickle);
     if (e.stepDefinition) {
       const { id, pattern, sourceReference } = e.stepDefinition;

@@ -147,10 +147,10 @@ interface Usage {
   line: number;
 }
 
-/** Every unambiguous use of each step definition in the dry run's messages, keyed by definition id. */
-export function usagesFromMessages(envelopes: readonly Envelope[]): { byDefinition: Map<string, Usage[]>; argumentExamples: Map<string, string[]> } {
-  const stepLines = new Map<string, number>();
-  const visit = (steps: readonly { id: string; location: { line: number } }[] | undefined) => steps?.forEach((s) => stepLines.set(s.id, s.location.line));
+/** The source line of every Gherkin step (backgrounds, scenarios, rules), keyed by its AST node id. */
+export function gherkinStepLines(envelopes: readonly Envelope[]): Map<string, number> {
+  const lines = new Map<string, number>();
+  const visit = (steps: readonly { id: string; location: { line: number } }[] | undefined) => steps?.forEach((s) => lines.set(s.id, s.location.line));
   for (const e of envelopes) {
     for (const child of e.gherkinDocument?.feature?.children ?? []) {
       visit(child.background?.steps);
@@ -161,6 +161,12 @@ export function usagesFromMessages(envelopes: readonly Envelope[]): { byDefiniti
       }
     }
   }
+  return lines;
+}
+
+/** Every unambiguous use of each step definition in the dry run's messages, keyed by definition id. */
+export function usagesFromMessages(envelopes: readonly Envelope[]): { byDefinition: Map<string, Usage[]>; argumentExamples: Map<string, string[]> } {
+  const stepLines = gherkinStepLines(envelopes);
   const pickleSteps = new Map<string, Usage>();
   for (const e of envelopes) {
     if (!e.pickle) continue;
