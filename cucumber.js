@@ -1,7 +1,7 @@
 // Cucumber profiles. `npm run bdd` uses `default`; CI adds `--profile ci`; `npm run bdd:smoke` uses `smoke`.
 // The first import registers tsx so that steps and support code load as TypeScript.
+// Paths are Cucumber's default (features/**/*.feature), so `npm run bdd -- <file>` runs just that file.
 const common = {
-  paths: ['features/**/*.feature'],
   import: ['support/tsx-register.mjs', 'support/world.ts', 'support/parameter-types.ts', 'support/hooks.ts', 'steps/**/*.steps.ts'],
   format: [
     'progress',
