@@ -80,6 +80,10 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
   if (!this.hasCluster) return;
   const cluster = this.cluster;
   const failed = result?.status === Status.FAILED;
+  // Judge the guard on what the scenario itself did, before the hook heals what it left open.
+  const unjudged = result?.status === Status.PASSED ? unjudgedFaults(this) : undefined;
+  const leftOpen = await this.faults.healAll();
+  if (leftOpen.length > 0) this.log(`After hook healed: ${leftOpen.map((f) => `${f.name} on ${f.target}`).join(', ')}`);
   try {
     const [leaders, peers] = await Promise.all([
       this.leaderViews().catch((e: Error) => ({ error: e.message })),
@@ -89,7 +93,13 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
     await attachJson(this, 'final-peers-by-node', peers instanceof Map ? Object.fromEntries(peers) : peers);
     await attachJson(this, 'enrollments', cluster.bootstrap.enrollments);
     await this.attach(this.timelineSvg(), { mediaType: 'image/svg+xml', fileName: 'timeline.svg' });
-    await attachJson(this, 'history', { ops: this.history.ops, leadership: this.leadership, faults: this.faults });
+    await attachJson(this, 'history', {
+      ops: this.history.ops,
+      faults: this.faults.all,
+      verdicts: this.verdicts,
+      leadershipEvents: this.leadershipWatch.observations,
+      leadersPolls: this.leadershipWatch.snapshots,
+    });
     if (failed) {
       for (const [id, text] of Object.entries(await cluster.logs())) await attachText(this, `log-${id}`, text);
     }
@@ -100,7 +110,21 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
       await this.stopTopology();
     }
   }
+  if (unjudged) throw new Error(unjudged);
 });
+
+/**
+ * A scenario that injected faults must reach a checker verdict after the last fault healed; otherwise it
+ * proved nothing about recovery (cucumber-js's own suite fails a scenario whose error nobody checked).
+ */
+function unjudgedFaults(world: HyperscaleWorld): string | undefined {
+  if (!world.faults.anyInjected) return undefined;
+  const open = world.faults.open.map((f) => `${f.record.name} on ${f.record.target}`);
+  if (open.length > 0) return `Unjudged faults: ${open.join(', ')} never healed within the scenario; heal them (e.g. restart crashed nodes) and then check the outcome.`;
+  const healedAt = world.faults.lastHealedMs ?? 0;
+  if (world.verdicts.some((v) => v.atMs >= healedAt)) return undefined;
+  return `Unjudged faults: the last fault healed at ${(healedAt / 1000).toFixed(2)} s but no checker verdict was recorded afterwards; end the scenario with a checker step (e.g. "Then no scope ever had two leaders").`;
+}
 
 AfterAll(async function () {
   const prepared = preparedSuite();

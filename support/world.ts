@@ -2,7 +2,7 @@
 // Steps stay one line; the work happens here and in support/.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { topologyByName } from '../topologies';
+import { topologyByName, validateTopology, type Timers } from '../topologies';
 import { Cluster, ClusterStartError } from './cluster/cluster';
 import type { RelayNode } from './cluster/relay-node';
 import {
@@ -16,12 +16,14 @@ import {
 } from './checks/cluster-views';
 import { eventually, judge } from './checks/eventually';
 import { attachJson, attachText } from './evidence/attach';
-import { renderTimeline, type FaultWindow } from './evidence/timeline-svg';
+import { renderTimeline } from './evidence/timeline-svg';
 import { OpHistory, ScenarioClock } from './checks/history';
-import { elections, leaseSegments, observationFrom, type LeadershipObservation } from './checks/leadership-history';
-import { streamLeadership } from './fabric/leadership-stream';
+import { elections, leaseSegments } from './checks/leadership-history';
+import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems, type Verdict } from './checks/leadership-checkers';
+import { FaultLog, type ActiveFault } from './chaos/faults';
+import { LeadershipWatch } from './fabric/leadership-watch';
 import type { LeadersView, PeersView } from './fabric/contract';
-import type { Duration } from './parameter-types';
+import { Duration } from './parameter-types';
 import { suite } from './suite';
 
 export class HyperscaleWorld extends World {
@@ -31,10 +33,14 @@ export class HyperscaleWorld extends World {
   /** The scenario's clock: every recorded time (ops, leadership, faults) is on it. */
   readonly clock = new ScenarioClock();
   readonly history = new OpHistory(this.clock);
-  readonly leadership: LeadershipObservation[] = [];
-  readonly faults: FaultWindow[] = [];
+  readonly faults = new FaultLog(this.clock);
+  readonly verdicts: Verdict[] = [];
   private running: Cluster | undefined;
-  private observing: AbortController | undefined;
+  private watch: LeadershipWatch | undefined;
+  /** Faults still open per node (a crash stays open until the node is restarted). */
+  private readonly crashed = new Map<string, ActiveFault>();
+  /** Leaders a fault step took down, so that "a new leader" means a different one. */
+  private readonly deposed = new Map<string, string[]>();
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -50,8 +56,9 @@ export class HyperscaleWorld extends World {
   }
 
   // ── topology ──────────────────────────────────────────────────────────────────────────────────────
-  async startTopology(name: string = suite().settings.defaultTopology): Promise<void> {
-    const topology = topologyByName(name);
+  async startTopology(name: string = suite().settings.defaultTopology, timers: Partial<Timers> = {}): Promise<void> {
+    const named = topologyByName(name);
+    const topology = Object.keys(timers).length ? validateTopology({ ...named, timers: { ...named.timers, ...timers } }, `topology "${name}" with the scenario's timers`) : named;
     await attachJson(this, `topology-${topology.name}`, topology);
     const { settings, containers } = suite();
     if (!containers) throw new Error('containers are disabled (OMNIRELAY_HYPERSCALE_CONTAINERS=false)');
@@ -73,34 +80,166 @@ export class HyperscaleWorld extends World {
   }
 
   async stopTopology(): Promise<void> {
-    this.observing?.abort();
+    this.watch?.stop();
     const cluster = this.running;
     this.running = undefined;
     await cluster?.stop();
   }
 
-  /** Streams every node's leadership events into the scenario's observations until teardown. */
+  /** Streams and polls every node's leadership for the scenario's life (see LeadershipWatch). */
   private observeLeadership(): void {
-    this.observing = new AbortController();
-    for (const node of this.cluster.relayNodes) {
-      void streamLeadership(
-        node.client.baseUrl,
-        (event) => this.leadership.push(observationFrom(node.id, event, (wall) => this.clock.fromWall(wall))),
-        this.observing.signal,
-      );
-    }
+    this.watch = new LeadershipWatch(this.cluster.relayNodes, this.clock);
+    this.watch.start();
   }
 
-  /** The scenario's picture: client operations, leases and elections, fault windows. */
+  get leadershipWatch(): LeadershipWatch {
+    if (!this.watch) throw new Error('leadership is not being watched: no topology is running');
+    return this.watch;
+  }
+
+  /** The scenario's picture: client operations, leases and elections, fault windows, verdicts. */
   timelineSvg(): string {
+    const observations = this.watch?.observations ?? [];
     return renderTimeline({
       title: this.scenarioName,
       endMs: this.clock.nowMs(),
       ops: this.history.ops,
-      leases: leaseSegments(this.leadership),
-      elections: elections(this.leadership),
-      faults: this.faults,
+      leases: leaseSegments(observations),
+      elections: elections(observations),
+      faults: this.faults.all,
+      verdicts: this.verdicts,
     });
+  }
+
+  // ── leadership ───────────────────────────────────────────────────────────────────────────────────
+  /**
+   * The node every answering node names as holder of `scope`, once they agree (within `within`). Nodes
+   * that do not answer (paused, crashed) have no say.
+   */
+  async leaderOf(scope: string, within: Duration, not: readonly string[] = []): Promise<string> {
+    const agreed = await eventually(
+      `the answering nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
+      async () => this.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
+      (views) => {
+        const named = new Set(views.flatMap((v) => v.holders));
+        const problems = [
+          ...(views.length === 0 ? ['no node answered'] : []),
+          ...views.filter((v) => v.holders.length !== 1).map((v) => `${v.observer} names ${v.holders.length ? v.holders.join(' + ') : 'nobody'}`),
+          ...(named.size > 1 ? [`nodes disagree: ${[...named].join(' vs ')}`] : []),
+          ...[...named].filter((n) => not.includes(n)).map((n) => `${n} still leads`),
+        ];
+        return judge(problems);
+      },
+      { timeoutMs: within.ms },
+    );
+    return agreed[0]!.holders[0]!;
+  }
+
+  /** Crashes the current holder of `scope`; remembers it as deposed. */
+  async crashLeader(scope: string): Promise<string> {
+    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    await this.crash(leader);
+    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    return leader;
+  }
+
+  /** Crashes the holder of `scope` and the first other live node (by id) at the same instant. */
+  async crashLeaderAndAnother(scope: string): Promise<void> {
+    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    const other = this.cluster.relayNodes.map((n) => n.id).sort().find((id) => id !== leader && !this.crashed.has(id));
+    if (!other) throw new Error(`no node other than ${leader} is left to crash`);
+    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    await this.crashTogether([leader, other]);
+  }
+
+  /** `times` times: crash the holder, then wait (bounded) for a different node to take the scope. */
+  async crashLeadersInARow(scope: string, times: number, eachWithin: Duration): Promise<void> {
+    for (let i = 0; i < times; i++) {
+      await this.crashLeader(scope);
+      await this.expectNewLeader(scope, eachWithin);
+    }
+  }
+
+  async shutDownLeaderGracefully(scope: string): Promise<void> {
+    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    await this.shutDownGracefully(leader);
+  }
+
+  /** A node other than the deposed ones holds `scope`, as every answering node sees it. */
+  async expectNewLeader(scope: string, within: Duration): Promise<void> {
+    const leader = await this.leaderOf(scope, within, this.deposedFrom(scope));
+    this.log(`${scope} is now held by ${leader} (deposed: ${this.deposedFrom(scope).join(', ')})`);
+  }
+
+  private deposedFrom(scope: string): string[] {
+    return this.deposed.get(scope) ?? [];
+  }
+
+  // ── process faults ───────────────────────────────────────────────────────────────────────────────
+  /** SIGKILL; the fault stays open until the node is restarted (by a step, or by the After hook). */
+  async crash(nodeId: string): Promise<void> {
+    const node = this.cluster.node(nodeId);
+    const fault = await this.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS);
+    this.crashed.set(nodeId, fault);
+  }
+
+  async crashTogether(nodeIds: readonly string[]): Promise<void> {
+    await Promise.all(nodeIds.map((id) => this.crash(id)));
+  }
+
+  /** Restarts every crashed node (healing their crash faults) and waits for each to answer ready. */
+  async restartCrashed(within: Duration): Promise<void> {
+    const open = [...this.crashed];
+    this.crashed.clear();
+    await Promise.all(open.map(([, fault]) => fault.heal()));
+    await Promise.all(
+      open.map(([id]) =>
+        eventually(`${id} answers ready after its restart`, () => this.cluster.node(id).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]), { timeoutMs: within.ms }),
+      ),
+    );
+  }
+
+  /** Freezes the node for `duration`; the pause heals itself when the window ends. */
+  async pause(nodeId: string, duration: Duration): Promise<void> {
+    const node = this.cluster.node(nodeId);
+    await this.faults.inject('pause', nodeId, () => node.pause(), () => node.unpause(), duration.ms);
+  }
+
+  /** SIGTERM: the node drains and releases its leases. Recorded as a fault lasting until it exits. */
+  async shutDownGracefully(nodeId: string): Promise<void> {
+    const node = this.cluster.node(nodeId);
+    const fault = await this.faults.inject('graceful stop', nodeId, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS);
+    this.crashed.set(nodeId, fault);
+  }
+
+  /** Waits until every open fault has ended; each is bounded by its own window. */
+  async faultsHealed(): Promise<void> {
+    await Promise.all(this.faults.open.map((f) => f.healed));
+  }
+
+  // ── checker verdicts ─────────────────────────────────────────────────────────────────────────────
+  /** Records a checker's verdict (report, timeline) and fails the step when it found problems. */
+  async verdict(checker: string, problems: readonly string[], detail?: unknown): Promise<void> {
+    const v: Verdict = { checker, ok: problems.length === 0, problems, atMs: this.clock.nowMs(), detail };
+    this.verdicts.push(v);
+    await attachJson(this, `verdict-${checker.replace(/\W+/g, '-')}`, v);
+    if (!v.ok) throw new CheckerError(checker, problems);
+  }
+
+  async expectNoSplitBrain(): Promise<void> {
+    await this.verdict('no split brain', splitBrainProblems(this.leadershipWatch.snapshots));
+  }
+
+  async expectMonotonicLeases(): Promise<void> {
+    const leases = leasesSeen(this.leadershipWatch.snapshots, this.leadershipWatch.observations);
+    await this.verdict('terms and fences increase', monotonicityProblems(leases), leases);
+  }
+
+  async expectElectionsWithinWindow(): Promise<void> {
+    const leases = leasesSeen(this.leadershipWatch.snapshots, this.leadershipWatch.observations);
+    const windowMs = this.cluster.topology.timers.electionWindowMs;
+    await this.verdict(`elections within ${windowMs} ms`, electionWindowProblems(leases, windowMs, this.clock.nowMs()), leases);
   }
 
   // ── observations ─────────────────────────────────────────────────────────────────────────────────
@@ -126,12 +265,13 @@ export class HyperscaleWorld extends World {
     expect(problems, 'nodes not ready').to.deep.equal([]);
   }
 
-  async expectLeadershipAgreed(within: Duration): Promise<void> {
+  /** Every node names one unexpired leader for each scope (default: all the topology declares), the same one. */
+  async expectLeadershipAgreed(within: Duration, scopes?: string[]): Promise<void> {
     const topology = this.cluster.topology;
     const views = await eventually(
-      'every node reports one leader per declared scope, the same in every view',
+      `every node reports one leader per ${scopes ? scopes.join(', ') : 'declared scope'}, the same in every view`,
       () => this.leaderViews(),
-      (v) => judge(leadershipAgreementProblems(topology, v), leadershipComparison(topology, v)),
+      (v) => judge(leadershipAgreementProblems(topology, v, Date.now(), scopes), leadershipComparison(topology, v, scopes)),
       { timeoutMs: within.ms },
     ).finally(async () => attachJson(this, 'leaders-by-node', Object.fromEntries(await this.leaderViews().catch(() => new Map()))));
     this.log(`leaders: ${JSON.stringify(agreedLeaders(topology, views))}`);
@@ -170,6 +310,19 @@ export class HyperscaleWorld extends World {
       return p;
     });
     expect(problems, `${procedure} calls not answered by the node they were sent to`).to.deep.equal([]);
+  }
+}
+
+/** A fault with no explicit end still ends: the After hook, or this bound, heals it. */
+const FAULT_MAX_WINDOW_MS = 120_000;
+/** How long a fault step may wait to learn who currently leads before it acts. */
+const LEADER_LOOKUP = new Duration(10_000);
+
+/** A checker over the recorded history found problems: a product defect, not a harness failure. */
+export class CheckerError extends Error {
+  override name = 'CheckerError';
+  constructor(checker: string, problems: readonly string[]) {
+    super(`${checker}: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

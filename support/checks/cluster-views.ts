@@ -12,10 +12,10 @@ const holders = (view: LeadersView, scope: string): LeaseToken[] => view.tokens.
  * Every node sees exactly one unexpired leader for each scope the topology establishes, all views name
  * the same holder, and no lease exists for a scope nobody was declared eligible for.
  */
-export function leadershipAgreementProblems(topology: Topology, views: Views<LeadersView>, now = Date.now()): string[] {
+export function leadershipAgreementProblems(topology: Topology, views: Views<LeadersView>, now = Date.now(), scopes = leadershipScopes(topology)): string[] {
   const problems: string[] = [];
   const expected = leadershipScopes(topology);
-  for (const scope of expected) {
+  for (const scope of scopes) {
     const seenBy = new Map<string, string[]>();
     for (const [observer, view] of views) {
       const tokens = holders(view, scope);
@@ -97,8 +97,7 @@ export function membershipProblems(topology: Topology, views: Views<PeersView>):
  * Leadership as each node reports it, next to what agreement would look like: every node naming the
  * holder most nodes name (or, where nobody names one, "one of" the eligible nodes).
  */
-export function leadershipComparison(topology: Topology, views: Views<LeadersView>): { expected: unknown; actual: unknown } {
-  const scopes = leadershipScopes(topology);
+export function leadershipComparison(topology: Topology, views: Views<LeadersView>, scopes = leadershipScopes(topology)): { expected: unknown; actual: unknown } {
   const reported = (view: LeadersView, scope: string) => holders(view, scope).map((t) => t.leaderId).join(' + ') || '(none)';
   const consensus = Object.fromEntries(
     scopes.map((scope) => {

@@ -1,20 +1,61 @@
-// A handle on one running relay node: domain verbs over its public endpoints, never raw Docker.
+// A handle on one running relay node: domain verbs over its public endpoints and its process (pause,
+// kill, restart, graceful stop), never raw Docker in the steps.
 import type { StartedTestContainer } from 'testcontainers';
 import type { TopologyNode } from '../../topologies';
 import { NodeClient } from '../fabric/node-client';
+import { docker } from './engine';
 import { containerLogs } from './logs';
 
 export const RELAY_HTTP_PORT = 8080;
 export const RELAY_GOSSIP_PORT = 17421;
 
 export class RelayNode {
-  readonly client: NodeClient;
+  /** Replaced after a restart: the engine may publish the port anew. */
+  client: NodeClient;
 
   constructor(
     readonly spec: TopologyNode,
     private readonly container: StartedTestContainer,
   ) {
     this.client = new NodeClient(`http://127.0.0.1:${container.getMappedPort(RELAY_HTTP_PORT)}`);
+  }
+
+  // ── process faults ───────────────────────────────────────────────────────────────────────────────
+  /** Freezes every process of the node (cgroup freezer): it neither runs nor answers, its sockets stay open. */
+  async pause(): Promise<void> {
+    await this.docker.pause();
+  }
+
+  async unpause(): Promise<void> {
+    await this.docker.unpause();
+  }
+
+  /** SIGKILL: no drain, no release; leases expire. */
+  async kill(): Promise<void> {
+    await this.docker.kill({ signal: 'SIGKILL' });
+  }
+
+  /** SIGTERM without waiting: the node drains and releases its leases, then exits. */
+  async terminate(): Promise<void> {
+    await this.docker.kill({ signal: 'SIGTERM' });
+  }
+
+  /** Starts a stopped or killed node again and re-reads its published port. */
+  async start(): Promise<void> {
+    await this.docker.start();
+    const info = await this.docker.inspect();
+    const port = info.NetworkSettings.Ports[`${RELAY_HTTP_PORT}/tcp`]?.[0]?.HostPort;
+    if (!port) throw new Error(`${this.id} restarted without a published port for ${RELAY_HTTP_PORT}`);
+    this.client = new NodeClient(`http://127.0.0.1:${port}`);
+  }
+
+  /** What the engine says the process is doing: running, paused, exited, … */
+  async state(): Promise<string> {
+    return (await this.docker.inspect()).State.Status;
+  }
+
+  private get docker() {
+    return docker().getContainer(this.containerId);
   }
 
   get id(): string {

@@ -19,6 +19,8 @@ export interface TimelineData {
   readonly leases: readonly LeaseSegment[];
   readonly elections: readonly Election[];
   readonly faults: readonly FaultWindow[];
+  /** Checker verdicts, drawn as flags on their own lane at the time they were reached. */
+  readonly verdicts?: readonly { readonly checker: string; readonly ok: boolean; readonly atMs: number }[];
 }
 
 const LABEL_W = 170;
@@ -45,7 +47,12 @@ export function renderTimeline(data: TimelineData): string {
   const x = (ms: number) => LABEL_W + (Math.min(Math.max(ms, 0), span) / span) * PLOT_W;
   const scopes = [...new Set([...data.leases.map((l) => l.scope), ...data.elections.map((e) => e.scope)])].sort();
   const processes = [...new Set(data.ops.map((o) => o.process))].sort();
-  const rows = [...scopes.map((s) => ({ kind: 'scope' as const, key: s })), ...processes.map((p) => ({ kind: 'process' as const, key: p }))];
+  const verdicts = data.verdicts ?? [];
+  const rows = [
+    ...scopes.map((s) => ({ kind: 'scope' as const, key: s })),
+    ...processes.map((p) => ({ kind: 'process' as const, key: p })),
+    ...verdicts.map((v, k) => ({ kind: 'verdict' as const, key: `${v.ok ? '✔' : '✘'} ${v.checker}`, index: k })),
+  ];
   const height = TOP + Math.max(rows.length, 1) * ROW_H + 40;
   const width = LABEL_W + PLOT_W + 20;
   const y = (i: number) => TOP + i * ROW_H;
@@ -70,7 +77,8 @@ export function renderTimeline(data: TimelineData): string {
   }
 
   rows.forEach((row, i) => {
-    out.push(`<text x="8" y="${y(i) + 15}" fill="${row.kind === 'scope' ? '#222' : '#555'}">${esc(row.kind === 'scope' ? `lease ${row.key}` : row.key)}</text>`);
+    const fill = row.kind === 'process' ? '#555' : row.kind === 'verdict' ? (row.key.startsWith('✔') ? '#2e7d32' : '#c62828') : '#222';
+    out.push(`<text x="8" y="${y(i) + 15}" fill="${fill}">${esc(row.kind === 'scope' ? `lease ${row.key}` : row.key)}</text>`);
     out.push(`<line x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y(i) + ROW_H - 1}" y2="${y(i) + ROW_H - 1}" stroke="#eee"/>`);
   });
 
@@ -103,6 +111,15 @@ export function renderTimeline(data: TimelineData): string {
       `<rect class="op op-${outcome}" data-f="${esc(op.f)}" data-target="${esc(op.target)}" x="${x0.toFixed(1)}" y="${y(i) + 4}" width="${Math.max(x1 - x0, 2).toFixed(1)}" height="${ROW_H - 9}" fill="${fill}"><title>${esc(`${op.f} → ${op.target}: ${outcome}${op.error ? ` (${op.error})` : ''}, ${op.invokeMs.toFixed(0)}–${op.completeMs?.toFixed(0) ?? '?'} ms`)}</title></rect>`,
     );
   }
+
+  verdicts.forEach((v, k) => {
+    const i = rows.findIndex((r) => r.kind === 'verdict' && r.index === k);
+    const cx = x(v.atMs);
+    const colour = v.ok ? '#2e7d32' : '#c62828';
+    out.push(
+      `<g class="verdict verdict-${v.ok ? 'ok' : 'failed'}" data-checker="${esc(v.checker)}"><title>${esc(`${v.ok ? 'passed' : 'FAILED'}: ${v.checker}, judged at ${(v.atMs / 1000).toFixed(2)} s over everything recorded until then`)}</title><rect x="${LABEL_W}" y="${y(i) + 6}" width="${Math.max(cx - LABEL_W, 1).toFixed(1)}" height="${ROW_H - 13}" fill="${colour}" fill-opacity="0.18"/><circle cx="${cx.toFixed(1)}" cy="${y(i) + ROW_H / 2 - 1}" r="5" fill="${colour}"/></g>`,
+    );
+  });
 
   // Time axis.
   const axisY = TOP + rows.length * ROW_H + 6;

@@ -13,12 +13,13 @@ export interface LeadershipEvent {
   occurredAt: string;
 }
 
-export function streamLeadership(baseUrl: string, onEvent: (e: LeadershipEvent) => void, signal: AbortSignal): Promise<void> {
+/** `baseUrl` is asked anew on every (re)connection: a restarted node may be published on another port. */
+export function streamLeadership(baseUrl: () => string, onEvent: (e: LeadershipEvent) => void, signal: AbortSignal): Promise<void> {
   return (async () => {
     let backoffMs = 100;
     while (!signal.aborted) {
       try {
-        const res = await fetch(`${baseUrl}/control/events/leadership`, { headers: { accept: 'text/event-stream' }, signal });
+        const res = await fetch(`${baseUrl()}/control/events/leadership`, { headers: { accept: 'text/event-stream' }, signal });
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         backoffMs = 100;
         const parser = createParser({

@@ -1,0 +1,87 @@
+// The fault log: every fault injected in a scenario, with its window on the scenario clock. Each fault is
+// bounded (a deadline after which it heals itself) and healable; the After hook heals whatever is still
+// active, also when the scenario failed, so nothing outlives its scenario.
+import type { ScenarioClock } from '../checks/history';
+import type { FaultWindow } from '../evidence/timeline-svg';
+
+export interface FaultRecord extends Omit<FaultWindow, 'endMs'> {
+  readonly id: number;
+  endMs?: number;
+  /** Who ended it: the scenario (a step or the fault's own deadline) or the After hook. */
+  healedBy?: 'scenario' | 'deadline' | 'after-hook';
+  healError?: string;
+}
+
+type HealedBy = NonNullable<FaultRecord['healedBy']>;
+
+export interface ActiveFault {
+  readonly record: FaultRecord;
+  /** Ends the fault now (idempotent); resolves when healed. */
+  heal(): Promise<void>;
+  /** Resolves when the fault has ended, however it ended. */
+  readonly healed: Promise<void>;
+}
+
+export class FaultLog {
+  private readonly records: FaultRecord[] = [];
+  private readonly active = new Map<number, { fault: ActiveFault; end: (by: HealedBy) => Promise<void> }>();
+
+  constructor(private readonly clock: ScenarioClock) {}
+
+  get all(): readonly FaultRecord[] {
+    return this.records;
+  }
+
+  /** Faults not yet ended. */
+  get open(): ActiveFault[] {
+    return [...this.active.values()].map((a) => a.fault);
+  }
+
+  get anyInjected(): boolean {
+    return this.records.length > 0;
+  }
+
+  /** Scenario-clock time at which the last fault ended (undefined while one is active or none ran). */
+  get lastHealedMs(): number | undefined {
+    if (this.active.size > 0 || this.records.length === 0) return undefined;
+    return Math.max(...this.records.map((r) => r.endMs ?? 0));
+  }
+
+  /**
+   * Applies a fault and returns its handle. `maxWindowMs` bounds it: after that long it heals itself.
+   * `heal` must be safe to call on a target that has since died.
+   */
+  async inject(name: string, target: string, apply: () => Promise<void>, heal: () => Promise<void>, maxWindowMs: number): Promise<ActiveFault> {
+    const record: FaultRecord = { id: this.records.length + 1, name, target, startMs: this.clock.nowMs() };
+    await apply();
+    this.records.push(record);
+    let resolveHealed!: () => void;
+    const healed = new Promise<void>((r) => (resolveHealed = r));
+    let healing: Promise<void> | undefined;
+    const end = (by: HealedBy) => {
+      healing ??= heal()
+        .catch((e: Error) => {
+          record.healError = e.message;
+        })
+        .finally(() => {
+          clearTimeout(timer);
+          record.endMs = this.clock.nowMs();
+          record.healedBy = by;
+          this.active.delete(record.id);
+          resolveHealed();
+        });
+      return healing;
+    };
+    const timer = setTimeout(() => void end('deadline'), maxWindowMs);
+    const fault: ActiveFault = { record, heal: () => end('scenario'), healed };
+    this.active.set(record.id, { fault, end });
+    return fault;
+  }
+
+  /** Heals every active fault (After hook); returns what it healed. */
+  async healAll(): Promise<FaultRecord[]> {
+    const open = [...this.active.values()];
+    await Promise.all(open.map((f) => f.end('after-hook')));
+    return open.map((f) => f.fault.record);
+  }
+}
