@@ -12,3 +12,23 @@ test('a bad row is named with its content', () => {
   assert.throws(() => timerTable([['leaseTtlMs']]), /expected two cells/);
   assert.throws(() => timerTable([['leaseTtlMs', '1'], ['leaseTtlMs', '2']]), /row 2 .* set twice/);
 });
+
+test('partition groups resolve leader-relative tokens and "everyone else"', async () => {
+  const { groupTable, resolveGroups } = await import('./tables');
+  const rows = groupTable([
+    ['group', 'members'],
+    ['minority', 'two other nodes, etcd-1'],
+    ['majority', 'everyone else'],
+  ]);
+  const groups = resolveGroups(rows, { leader: 'r-3', relay: ['r-1', 'r-2', 'r-3', 'r-4', 'r-5'], etcd: ['etcd-1', 'etcd-2', 'etcd-3'] });
+  assert.deepEqual(groups, { minority: ['etcd-1', 'r-1', 'r-2'], majority: ['r-3', 'r-4', 'r-5', 'etcd-2', 'etcd-3'] });
+  const leaderSide = resolveGroups(groupTable([['group', 'members'], ['cut', 'the global leader, one other node'], ['rest', 'everyone else']]), { leader: 'r-3', relay: ['r-1', 'r-2', 'r-3'], etcd: ['e'] });
+  assert.deepEqual(leaderSide, { cut: ['r-3', 'r-1'], rest: ['r-2', 'e'] });
+});
+
+test('a bad partition table says which row or token', async () => {
+  const { groupTable, resolveGroups } = await import('./tables');
+  assert.throws(() => groupTable([['name', 'nodes'], ['a', 'x'], ['b', 'y']]), /header \| group \| members \|/);
+  assert.throws(() => groupTable([['group', 'members'], ['a', 'x']]), /at least two groups/);
+  assert.throws(() => resolveGroups(groupTable([['group', 'members'], ['a', 'the moon'], ['b', 'everyone else']]), { leader: 'r-1', relay: ['r-1'], etcd: [] }), /unknown member "the moon" in group "a"/);
+});

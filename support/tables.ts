@@ -23,3 +23,76 @@ export function timerTable(table: DataTable | string[][]): Partial<Timers> {
   });
   return timers as Partial<Timers>;
 }
+
+/** One group of a partition as the author wrote it: a name and member tokens, resolved later. */
+export interface GroupRow {
+  readonly name: string;
+  readonly members: readonly string[];
+}
+
+/**
+ * `| group | members |` rows. Members are comma-separated: node or etcd ids, `the global leader`,
+ * `one other node` / `two other nodes` / `<n> other nodes` (relay nodes not named elsewhere, by id),
+ * and `everyone else` (every relay node and etcd member not named in another row).
+ */
+export function groupTable(table: DataTable | string[][]): GroupRow[] {
+  const rows = Array.isArray(table) ? table : table.raw();
+  const [header, ...body] = rows;
+  if (!header || header.map((c) => c.trim().toLowerCase()).join('|') !== 'group|members') {
+    throw new TableError('partition table: the first row must be the header | group | members |');
+  }
+  if (body.length < 2) throw new TableError('partition table: name at least two groups');
+  const seen = new Set<string>();
+  return body.map((row, i) => {
+    const [name, members] = row.map((c) => c.trim());
+    const where = `partition table, row ${i + 2} (| ${row.join(' | ')} |)`;
+    if (!name || !members) throw new TableError(`${where}: expected | <group name> | <members, comma-separated> |`);
+    if (seen.has(name)) throw new TableError(`${where}: group "${name}" is named twice`);
+    seen.add(name);
+    return { name, members: members.split(',').map((m) => m.trim()).filter(Boolean) };
+  });
+}
+
+const COUNT_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4 };
+
+/**
+ * Resolves member tokens to ids. `leader` is the current holder of global-control; `relay` and `etcd`
+ * list the topology's ids. Throws naming the token it cannot resolve.
+ */
+export function resolveGroups(rows: readonly GroupRow[], ids: { leader: string; relay: readonly string[]; etcd: readonly string[] }): Record<string, string[]> {
+  const all = [...ids.relay, ...ids.etcd];
+  const taken = new Set<string>();
+  const groups: Record<string, string[]> = {};
+  const explicit = rows.flatMap((r) => r.members).filter((m) => all.includes(m));
+  for (const id of explicit) taken.add(id);
+  if (rows.some((r) => r.members.includes('the global leader'))) taken.add(ids.leader);
+  // Counted and "everyone else" tokens are resolved after every explicit name is known.
+  for (const row of rows) {
+    groups[row.name] = [];
+    for (const token of row.members) {
+      if (all.includes(token)) groups[row.name]!.push(token);
+      else if (token === 'the global leader') groups[row.name]!.push(ids.leader);
+    }
+  }
+  for (const row of rows) {
+    for (const token of row.members) {
+      const counted = /^(\w+) other nodes?$/.exec(token);
+      if (!counted) continue;
+      const n = COUNT_WORDS[counted[1]!] ?? Number(counted[1]);
+      if (!Number.isInteger(n) || n < 1) throw new TableError(`"${token}": say how many, e.g. "one other node" or "2 other nodes"`);
+      const pick = ids.relay.filter((id) => !taken.has(id)).sort().slice(0, n);
+      if (pick.length < n) throw new TableError(`"${token}": only ${pick.length} relay nodes are left to pick`);
+      for (const id of pick) taken.add(id);
+      groups[row.name]!.push(...pick);
+    }
+  }
+  for (const row of rows) {
+    for (const token of row.members) {
+      if (all.includes(token) || token === 'the global leader' || /^(\w+) other nodes?$/.test(token)) continue;
+      if (token !== 'everyone else') throw new TableError(`unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "the global leader", "one other node", or "everyone else"`);
+      groups[row.name]!.push(...all.filter((id) => !taken.has(id)));
+      for (const id of all) taken.add(id);
+    }
+  }
+  return groups;
+}

@@ -22,6 +22,10 @@ import { elections, leaseSegments } from './checks/leadership-history';
 import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems, type Verdict } from './checks/leadership-checkers';
 import { FaultLog, type ActiveFault } from './chaos/faults';
 import { LeadershipWatch } from './fabric/leadership-watch';
+import { BackgroundClients } from './fabric/clients';
+import { NetworkFaults, type Partition } from './chaos/network';
+import { resolveGroups, type GroupRow } from './tables';
+import { uniqueIdsProblems } from './checks/unique-ids';
 import type { LeadersView, PeersView } from './fabric/contract';
 import { Duration } from './parameter-types';
 import { suite } from './suite';
@@ -41,6 +45,10 @@ export class HyperscaleWorld extends World {
   private readonly crashed = new Map<string, ActiveFault>();
   /** Leaders a fault step took down, so that "a new leader" means a different one. */
   private readonly deposed = new Map<string, string[]>();
+  private clients: BackgroundClients | undefined;
+  private networkFaults: NetworkFaults | undefined;
+  /** Partitions applied, for checks about what isolated nodes did meanwhile. */
+  private readonly isolations: { groups: Record<string, string[]>; startMs: number; durationMs: number }[] = [];
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -80,6 +88,7 @@ export class HyperscaleWorld extends World {
   }
 
   async stopTopology(): Promise<void> {
+    await this.stopClients();
     this.watch?.stop();
     const cluster = this.running;
     this.running = undefined;
@@ -113,18 +122,21 @@ export class HyperscaleWorld extends World {
 
   // ── leadership ───────────────────────────────────────────────────────────────────────────────────
   /**
-   * The node every answering node names as holder of `scope`, once they agree (within `within`). Nodes
-   * that do not answer (paused, crashed) have no say.
+   * The node that the nodes naming a holder of `scope` all name, once they agree and are a majority of
+   * the relay nodes (within `within`). Nodes that do not answer (paused, crashed) or name nobody (cut off
+   * from etcd, between leases) have no say; two different names are never accepted.
    */
   async leaderOf(scope: string, within: Duration, not: readonly string[] = []): Promise<string> {
+    const majority = Math.floor(this.cluster.relayNodes.length / 2) + 1;
     const agreed = await eventually(
-      `the answering nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
+      `a majority of nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
       async () => this.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
       (views) => {
-        const named = new Set(views.flatMap((v) => v.holders));
+        const naming = views.filter((v) => v.holders.length > 0);
+        const named = new Set(naming.flatMap((v) => v.holders));
         const problems = [
-          ...(views.length === 0 ? ['no node answered'] : []),
-          ...views.filter((v) => v.holders.length !== 1).map((v) => `${v.observer} names ${v.holders.length ? v.holders.join(' + ') : 'nobody'}`),
+          ...(naming.length < majority ? [`only ${naming.length} of ${this.cluster.relayNodes.length} nodes name a leader (${majority} needed)`] : []),
+          ...naming.filter((v) => v.holders.length > 1).map((v) => `${v.observer} names ${v.holders.join(' + ')}`),
           ...(named.size > 1 ? [`nodes disagree: ${[...named].join(' vs ')}`] : []),
           ...[...named].filter((n) => not.includes(n)).map((n) => `${n} still leads`),
         ];
@@ -132,7 +144,7 @@ export class HyperscaleWorld extends World {
       },
       { timeoutMs: within.ms },
     );
-    return agreed[0]!.holders[0]!;
+    return agreed.find((v) => v.holders.length > 0)!.holders[0]!;
   }
 
   /** Crashes the current holder of `scope`; remembers it as deposed. */
@@ -216,6 +228,98 @@ export class HyperscaleWorld extends World {
   /** Waits until every open fault has ended; each is bounded by its own window. */
   async faultsHealed(): Promise<void> {
     await Promise.all(this.faults.open.map((f) => f.healed));
+  }
+
+  // ── network faults ───────────────────────────────────────────────────────────────────────────────
+  private get network(): NetworkFaults {
+    this.networkFaults ??= new NetworkFaults({ network: this.cluster.network.name, log: (line) => this.log(line) });
+    return this.networkFaults;
+  }
+
+  /** Cuts `groups` from each other (iptables in every member's netns) for `duration`, verified both ways. */
+  async partition(groups: Record<string, string[]>, duration: Duration): Promise<void> {
+    const target = Object.entries(groups).map(([name, ids]) => `${name}: ${ids.join(' ')}`).join(' | ');
+    let applied: Partition | undefined;
+    await this.faults.inject(
+      'partition',
+      target,
+      async () => {
+        applied = await this.network.partition({ kind: 'groups', groups });
+        await attachJson(this, `partition-${applied.id}`, applied.record);
+      },
+      async () => {
+        const healed = await applied?.heal();
+        if (healed) await attachJson(this, `partition-${healed.id}-healed`, healed);
+      },
+      duration.ms,
+    );
+    this.isolations.push({ groups, startMs: this.clock.nowMs(), durationMs: duration.ms });
+  }
+
+  async isolateLeader(scope: string, duration: Duration): Promise<void> {
+    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    const rest = [...this.cluster.relayNodes.map((n) => n.id), ...this.cluster.etcd.map((m) => m.id)].filter((id) => id !== leader);
+    await this.partition({ isolated: [leader], rest }, duration);
+  }
+
+  /** The groups an author named (with tokens like "the global leader"), resolved against who leads now. */
+  async splitNetwork(rows: readonly GroupRow[], duration: Duration): Promise<void> {
+    await this.partition(await this.resolve(rows), duration);
+  }
+
+  /** Splits and heals `times` times within `within`: each cut lasts half a cycle; waits until the last heals. */
+  async flapNetwork(rows: readonly GroupRow[], times: number, within: Duration): Promise<void> {
+    const groups = await this.resolve(rows);
+    const half = Math.floor(within.ms / times / 2);
+    for (let i = 0; i < times; i++) {
+      const cycle = this.clock.nowMs();
+      await this.partition(groups, new Duration(half));
+      await this.faultsHealed();
+      const rest = half * 2 - (this.clock.nowMs() - cycle);
+      if (rest > 0 && i < times - 1) await new Promise((r) => setTimeout(r, rest)); // the healed half of the cycle, not a sync wait
+    }
+  }
+
+  private async resolve(rows: readonly GroupRow[]): Promise<Record<string, string[]>> {
+    const needsLeader = rows.some((r) => r.members.some((m) => m === 'the global leader' || /other nodes?$/.test(m)));
+    const leader = needsLeader ? await this.leaderOf('global-control', LEADER_LOOKUP) : '';
+    return resolveGroups(rows, { leader, relay: this.cluster.relayNodes.map((n) => n.id), etcd: this.cluster.etcd.map((m) => m.id) });
+  }
+
+  /** No sequence number was acknowledged by a node while it was isolated from the cluster. */
+  async expectIsolatedNodesHandedOutNothing(): Promise<void> {
+    const problems: string[] = [];
+    for (const cut of this.isolations) {
+      const isolated = cut.groups.isolated ?? [];
+      const served = this.history.ops.filter(
+        (o) => o.f === 'sequence::next' && o.outcome === 'ok' && isolated.includes(o.target) && o.invokeMs >= cut.startMs && (o.completeMs ?? Infinity) <= cut.startMs + cut.durationMs,
+      );
+      for (const o of served) problems.push(`${o.target} handed out ${JSON.stringify(o.result)} at ${(o.invokeMs / 1000).toFixed(2)} s while isolated`);
+    }
+    if (this.isolations.length === 0) problems.push('no node was isolated, so nothing was checked');
+    await this.verdict('isolated nodes hand out nothing', problems);
+  }
+
+  // ── client load ──────────────────────────────────────────────────────────────────────────────────
+  /** Starts `clients` background clients calling `procedure` on every node in turn (bounded to 5 minutes). */
+  startClients(procedure: string, clients: number, body?: unknown): void {
+    if (this.clients) throw new Error('clients are already running; stop them first');
+    this.clients = new BackgroundClients(() => this.cluster.relayNodes, this.history, { procedure, clients, intervalMs: 50, maxRunMs: 300_000, body });
+  }
+
+  async stopClients(): Promise<void> {
+    const clients = this.clients;
+    this.clients = undefined;
+    await clients?.stop();
+  }
+
+  /** Every acknowledged `sequence::next` returned a distinct value (and enough were acknowledged to matter). */
+  async expectSequenceNeverRepeated(minimumAcknowledged: number): Promise<void> {
+    const ops = this.history.ops.filter((o) => o.f === 'sequence::next');
+    const result = uniqueIdsProblems(ops, (o) => (o.result as { value?: number } | undefined)?.value, minimumAcknowledged);
+    this.log(`sequence: ${result.acknowledged} acknowledged of ${ops.length} calls`);
+    await this.verdict('sequence never repeats', result.problems, { acknowledged: result.acknowledged, calls: ops.length, duplicates: result.duplicates });
   }
 
   // ── checker verdicts ─────────────────────────────────────────────────────────────────────────────

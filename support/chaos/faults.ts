@@ -52,8 +52,9 @@ export class FaultLog {
    * `heal` must be safe to call on a target that has since died.
    */
   async inject(name: string, target: string, apply: () => Promise<void>, heal: () => Promise<void>, maxWindowMs: number): Promise<ActiveFault> {
-    const record: FaultRecord = { id: this.records.length + 1, name, target, startMs: this.clock.nowMs() };
+    // The window opens once the fault is in effect (a partition is applied and verified), not when asked.
     await apply();
+    const record: FaultRecord = { id: this.records.length + 1, name, target, startMs: this.clock.nowMs() };
     this.records.push(record);
     let resolveHealed!: () => void;
     const healed = new Promise<void>((r) => (resolveHealed = r));

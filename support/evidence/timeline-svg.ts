@@ -29,6 +29,7 @@ const ROW_H = 22;
 const TOP = 46;
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac', '#e15759'];
 
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, Math.max(max - 1, 1))}…` : s);
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function colourFor(key: string): string {
@@ -72,7 +73,8 @@ export function renderTimeline(data: TimelineData): string {
     const x1 = x(f.endMs ?? span);
     out.push(
       `<rect class="fault-window" data-fault="${esc(f.name)}" data-target="${esc(f.target)}" x="${x0.toFixed(1)}" y="${TOP - 4}" width="${Math.max(x1 - x0, 1).toFixed(1)}" height="${rows.length * ROW_H + 8}" fill="#e15759" fill-opacity="0.15"><title>${esc(`${f.name} on ${f.target}: ${(f.startMs / 1000).toFixed(2)} s → ${f.endMs === undefined ? 'not healed' : `${(f.endMs / 1000).toFixed(2)} s`}`)}</title></rect>`,
-      `<text x="${(x0 + 2).toFixed(1)}" y="${TOP - 8}" fill="#b03030">${esc(f.name)} ${esc(f.target)}</text>`,
+      // The label only where it fits; the window's tooltip always carries the full target.
+      ...(x1 - x0 > 60 ? [`<text x="${(x0 + 2).toFixed(1)}" y="${TOP - 8}" fill="#b03030">${esc(clip(`${f.name} ${f.target}`, Math.floor((x1 - x0) / 6)))}</text>`] : []),
     );
   }
 

@@ -1,0 +1,304 @@
+// The handle a scenario uses: partition(spec) plans, applies (iptables in each container's netns, all
+// containers in parallel) and verifies with the reachability probe; the returned partition heals exactly
+// what it added and verifies that every pair connects again. Each partition owns its own chains
+// (OHS-FAULT-1, OHS-FAULT-2 …), so overlapping partitions heal independently.
+import { assertHostCanPartition, DEFAULT_COMMAND_TIMEOUT_MS, NetnsGoneError, runSteps } from './iptables';
+import { defaultPortOf, inspectMember, networkMembers } from './members';
+import { DEFAULT_CHAIN, describeSpec, planPartition, type ContainerPlan, type PartitionPlan } from './plan';
+import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_VERIFY_TIMEOUT_MS, ReachabilityError, verifyHealed, verifyPartition } from './probe';
+import type { ReachabilityRecord } from './reachability';
+import type { Member, PartitionSpec, PortOf } from './types';
+
+export interface NetworkFaultsOptions {
+  /** The scenario's Docker network (Cluster.network.name). */
+  readonly network: string;
+  /** Probe port per target member (default: 8080 for relay nodes, 2379 for etcd; see defaultPortOf). */
+  readonly portOf?: PortOf;
+  /** Deadline for a partition, or a heal, to show in the probe (default 5 s). */
+  readonly verifyTimeoutMs?: number;
+  /** One connect attempt's bound (default 700 ms): a cut pair costs this much per probe round. */
+  readonly probeTimeoutMs?: number;
+  /** Bound on each iptables invocation (default 10 s). */
+  readonly commandTimeoutMs?: number;
+  /** Chains are named `<prefix>-<n>-IN|OUT` (default OHS-FAULT). */
+  readonly chainPrefix?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface PartitionRecord {
+  /** The partition's chain base name, unique within this NetworkFaults. */
+  readonly id: string;
+  readonly network: string;
+  readonly spec: PartitionSpec;
+  readonly description: string;
+  readonly startedAt: string;
+  /** When the last container's rules were in place. */
+  readonly appliedAt: string;
+  /** Wall time of the iptables execution (all containers in parallel), and of the verification after it. */
+  readonly applyMs: number;
+  readonly verifyMs: number;
+  /** The iptables commands that ran, per node id (nodes without rules are untouched). */
+  readonly commands: Readonly<Record<string, readonly string[]>>;
+  readonly verification: ReachabilityRecord;
+}
+
+/** `failed` appears only in a HealError's nodes. */
+export type NodeHealStatus = 'healed' | 'gone' | 'restarted' | 'failed';
+
+export interface HealRecord {
+  readonly id: string;
+  readonly startedAt: string;
+  readonly healedAt: string;
+  readonly healMs: number;
+  readonly verifyMs: number;
+  /** Per node that had rules: what happened and which commands ran. */
+  readonly nodes: Readonly<Record<string, { readonly status: NodeHealStatus; readonly commands: readonly string[]; readonly note?: string }>>;
+  /** Members left out of the heal verification because their container is gone, and why. */
+  readonly skipped: readonly { readonly id: string; readonly reason: string }[];
+  /** Pairs left out of the heal verification because another active partition still cuts them. */
+  readonly stillCut: readonly string[];
+  readonly verification: ReachabilityRecord;
+}
+
+export interface Partition {
+  readonly id: string;
+  readonly spec: PartitionSpec;
+  readonly plan: PartitionPlan;
+  readonly record: PartitionRecord;
+  readonly healed: boolean;
+  /** Removes the rules and verifies every pair connects again. Idempotent; safe after containers died. */
+  heal(): Promise<HealRecord>;
+}
+
+/** Applying a partition failed; whatever was applied has been healed again (see `healOutcome`). */
+export class PartitionError extends Error {
+  override name = 'PartitionError';
+  constructor(
+    message: string,
+    readonly plan: PartitionPlan,
+    readonly verification?: ReachabilityRecord,
+    readonly healOutcome?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Removing a partition's rules failed in some containers (others were healed). */
+export class HealError extends Error {
+  override name = 'HealError';
+  constructor(
+    message: string,
+    readonly nodes: HealRecord['nodes'],
+  ) {
+    super(message);
+  }
+}
+
+export class NetworkFaults {
+  private sequence = 0;
+  private readonly open = new Map<string, Partition>();
+
+  constructor(private readonly opts: NetworkFaultsOptions) {}
+
+  get network(): string {
+    return this.opts.network;
+  }
+
+  /** Partitions applied and not yet healed. */
+  get active(): readonly Partition[] {
+    return [...this.open.values()];
+  }
+
+  /** The network's running members, as of now. */
+  members(): Promise<Member[]> {
+    return networkMembers(this.opts.network);
+  }
+
+  /** Plans, applies and verifies a partition; on any failure heals what was applied and throws. */
+  async partition(spec: PartitionSpec): Promise<Partition> {
+    const startedAt = new Date();
+    const members = await this.members();
+    const id = `${this.opts.chainPrefix ?? DEFAULT_CHAIN}-${++this.sequence}`;
+    const plan = planPartition(members, spec, { chain: id });
+    const description = describeSpec(spec);
+    await assertHostCanPartition(members);
+
+    const t0 = Date.now();
+    const applied = await Promise.allSettled(plan.containers.map((c) => runSteps(c.member, c.apply, this.commandTimeoutMs)));
+    const applyMs = Date.now() - t0;
+    const appliedAt = new Date().toISOString();
+    const failures = applied.flatMap((r, i) => (r.status === 'rejected' ? [`${plan.containers[i]!.member.id}: ${(r.reason as Error).message}`] : []));
+    if (failures.length) {
+      const healOutcome = await this.undo(plan);
+      throw new PartitionError(
+        `partition ${id} (${description}) could not be applied:\n  - ${failures.join('\n  - ')}\nRolled back: ${healOutcome}`,
+        plan,
+        undefined,
+        healOutcome,
+      );
+    }
+
+    const t1 = Date.now();
+    let verification: ReachabilityRecord;
+    try {
+      verification = await verifyPartition(plan, { ...this.verifyOptions(), except: this.cutByOthers(plan) });
+    } catch (e) {
+      const healOutcome = await this.undo(plan);
+      const record = e instanceof ReachabilityError ? e.record : undefined;
+      throw new PartitionError(
+        `partition ${id} (${description}) was applied but did not take effect:\n${(e as Error).message}\nRolled back: ${healOutcome}`,
+        plan,
+        record,
+        healOutcome,
+      );
+    }
+    const verifyMs = Date.now() - t1;
+    const record: PartitionRecord = {
+      id,
+      network: this.opts.network,
+      spec,
+      description,
+      startedAt: startedAt.toISOString(),
+      appliedAt,
+      applyMs,
+      verifyMs,
+      commands: Object.fromEntries(plan.containers.map((c, i) => [c.member.id, (applied[i] as PromiseFulfilledResult<string[]>).value])),
+      verification,
+    };
+    this.opts.log?.(`partition ${id} (${description}): applied in ${applyMs} ms, verified in ${verifyMs} ms`);
+
+    let healing: Promise<HealRecord> | undefined;
+    let healed = false;
+    const partition: Partition = {
+      id,
+      spec,
+      plan,
+      record,
+      get healed() {
+        return healed;
+      },
+      heal: () => {
+        healing ??= this.heal(plan).then(
+          (r) => {
+            healed = true;
+            this.open.delete(id);
+            return r;
+          },
+          (e: unknown) => {
+            healing = undefined; // a failed heal may be retried
+            throw e;
+          },
+        );
+        return healing;
+      },
+    };
+    this.open.set(id, partition);
+    return partition;
+  }
+
+  /** Heals every partition still active (the After hook's safety net); throws listing any that failed. */
+  async healAll(): Promise<HealRecord[]> {
+    const results = await Promise.allSettled(this.active.map((p) => p.heal()));
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+    if (failed.length) throw new Error(`${failed.length} partition heal(s) failed:\n${failed.join('\n')}`);
+    return results.map((r) => (r as PromiseFulfilledResult<HealRecord>).value);
+  }
+
+  /** Ordered pairs that active partitions other than `plan` cut. */
+  private cutByOthers(plan: PartitionPlan): { from: string; to: string; by: string }[] {
+    return this.active
+      .filter((p) => p.plan !== plan)
+      .flatMap((p) => p.plan.expectations.filter((e) => !e.expected).map((e) => ({ from: e.from, to: e.to, by: p.id })));
+  }
+
+  private get commandTimeoutMs(): number {
+    return this.opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  }
+
+  private verifyOptions() {
+    return {
+      portOf: this.opts.portOf ?? defaultPortOf,
+      timeoutMs: this.opts.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
+      probeTimeoutMs: this.opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+    };
+  }
+
+  private async heal(plan: PartitionPlan): Promise<HealRecord> {
+    const startedAt = new Date();
+    const t0 = Date.now();
+    const nodes = await this.removeRules(plan.containers);
+    const failed = Object.entries(nodes).filter(([, n]) => n.error);
+    if (failed.length) {
+      throw new HealError(
+        `healing partition ${plan.chain} failed on ${failed.map(([id]) => id).join(', ')}:\n  - ${failed.map(([, n]) => n.error).join('\n  - ')}`,
+        stripErrors(nodes),
+      );
+    }
+    const healMs = Date.now() - t0;
+
+    // Verify among the members still running, as they are now (a restarted container has a new pid and maybe IP).
+    const states = await Promise.all(plan.members.map((m) => inspectMember(m.containerId, this.opts.network)));
+    const live = states.flatMap((s) => (s.kind === 'running' ? [s.member] : []));
+    const skipped = states.flatMap((s, i) => (s.kind === 'gone' ? [{ id: plan.members[i]!.id, reason: s.reason }] : []));
+    // Pairs that another active partition still cuts are not expected back yet.
+    const stillCut = this.cutByOthers(plan);
+    const t1 = Date.now();
+    const verification = await verifyHealed(live, { ...this.verifyOptions(), except: stillCut });
+    const verifyMs = Date.now() - t1;
+    this.opts.log?.(`partition ${plan.chain}: healed in ${healMs} ms, verified in ${verifyMs} ms${skipped.length ? ` (skipped: ${skipped.map((s) => s.id).join(', ')})` : ''}`);
+    return {
+      id: plan.chain,
+      startedAt: startedAt.toISOString(),
+      healedAt: new Date(t0 + healMs).toISOString(),
+      healMs,
+      verifyMs,
+      nodes: stripErrors(nodes),
+      skipped,
+      stillCut: stillCut.map((c) => `${c.from} → ${c.to} (${c.by})`),
+      verification,
+    };
+  }
+
+  /** Runs every container's heal steps against its current process; containers that are gone need none. */
+  private async removeRules(containers: readonly ContainerPlan[]) {
+    type NodeOutcome = { status: NodeHealStatus; commands: string[]; note?: string; error?: string };
+    const outcomes = await Promise.all(
+      containers.map(async (c): Promise<[string, NodeOutcome]> => {
+        const gone = (reason: string): [string, NodeOutcome] => [c.member.id, { status: 'gone', commands: [], note: `${reason}; its rules went with its network namespace` }];
+        try {
+          const state = await inspectMember(c.member.containerId, this.opts.network);
+          if (state.kind === 'gone') return gone(state.reason);
+          const restarted = state.member.pid !== c.member.pid;
+          try {
+            const commands = await runSteps(state.member, c.heal, this.commandTimeoutMs);
+            return [
+              c.member.id,
+              restarted
+                ? { status: 'restarted', commands, note: `container restarted during the partition (pid ${c.member.pid} → ${state.member.pid}): its rules were already gone with the old namespace` }
+                : { status: 'healed', commands },
+            ];
+          } catch (e) {
+            if (!(e instanceof NetnsGoneError)) throw e;
+            const again = await inspectMember(c.member.containerId, this.opts.network);
+            if (again.kind === 'gone') return gone(again.reason);
+            throw e;
+          }
+        } catch (e) {
+          return [c.member.id, { status: 'failed', commands: [], error: `${c.member.id}: ${(e as Error).message}` }];
+        }
+      }),
+    );
+    return Object.fromEntries(outcomes);
+  }
+
+  /** Best-effort rollback of a failed apply: a one-line outcome for the error message. */
+  private async undo(plan: PartitionPlan): Promise<string> {
+    const nodes = await this.removeRules(plan.containers);
+    const errors = Object.values(nodes).flatMap((n) => (n.error ? [n.error] : []));
+    return errors.length ? `rollback FAILED on some nodes (rules may remain):\n  - ${errors.join('\n  - ')}` : `rules removed from ${Object.keys(nodes).join(', ') || 'no node'}`;
+  }
+}
+
+function stripErrors<T extends { error?: string }>(nodes: Record<string, T>): Record<string, Omit<T, 'error'>> {
+  return Object.fromEntries(Object.entries(nodes).map(([id, { error: _error, ...rest }]) => [id, rest]));
+}

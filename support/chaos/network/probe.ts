@@ -1,0 +1,176 @@
+// The reachability probe: a TCP connect from inside one container's netns to another's IP and port,
+// made with the host's bash (`</dev/tcp/IP/PORT`) under coreutils `timeout`. Exit 0 = the handshake
+// completed; a DROP rule shows as a timeout, a closed port (or a REJECT) as refused. And the two
+// verifications built on it: the partition holds, and after a heal every pair connects again.
+import { eventually, judge, WaitTimeoutError } from '../../checks/eventually';
+import { runInNetns } from './iptables';
+import type { PairExpectation, PartitionPlan } from './plan';
+import { classifyProbe, observe, problemsOf, renderMatrix, type PairObservation, type ProbeResult, type ReachabilityRecord } from './reachability';
+import type { Member, PortOf } from './types';
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 700;
+export const DEFAULT_VERIFY_TIMEOUT_MS = 5_000;
+/** Probes in flight at once: each is three short-lived processes, mostly waiting on the network. */
+export const DEFAULT_PROBE_CONCURRENCY = 32;
+
+/** One TCP connect from `from`'s netns to `to.ip:port`, bounded by `timeoutMs`. */
+export async function probeConnect(from: Member, to: Pick<Member, 'ip'>, port: number, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<ProbeResult> {
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(to.ip)) throw new Error(`cannot probe "${to.ip}": not an IPv4 address`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`cannot probe port ${port}`);
+  const started = Date.now();
+  // IP and port reach bash as positional parameters, never spliced into the script.
+  const seconds = (timeoutMs / 1000).toFixed(3);
+  const r = await runInNetns(from, 'timeout', ['-k', '1', seconds, 'bash', '-c', ': <"/dev/tcp/$1/$2"', 'probe', to.ip, String(port)], timeoutMs + 3_000);
+  const ms = Date.now() - started;
+  const detail = r.stderr.replace(/^bash: (line \d+: )?/gm, '').split('\n')[0]?.trim();
+  const outcome = r.killed ? 'timed-out' : /^nsenter: /m.test(r.stderr) ? 'error' : classifyProbe(r.code, r.stderr);
+  return { outcome, ms, ...(detail ? { detail } : {}) };
+}
+
+/** Can `from` open a TCP connection to `to` on `port` (from inside `from`'s network namespace)? */
+export async function canConnect(from: Member, to: Member, port: number, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<boolean> {
+  return (await probeConnect(from, to, port, timeoutMs)).outcome === 'connected';
+}
+
+export interface ProbeOptions {
+  readonly probeTimeoutMs?: number;
+  readonly concurrency?: number;
+}
+
+export interface MatrixCell extends ProbeResult {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly connected: boolean;
+}
+
+/** Every ordered pair of distinct members, probed on the target's port. */
+export async function reachabilityMatrix(members: readonly Member[], port: PortOf, opts: ProbeOptions = {}): Promise<MatrixCell[]> {
+  const pairs = members.flatMap((a) => members.filter((b) => b !== a).map((b) => [a, b] as const));
+  return mapLimit(pairs, opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ([a, b]) => {
+    const p = portFor(port, b);
+    const r = await probeConnect(a, b, p, opts.probeTimeoutMs);
+    return { from: a.id, to: b.id, port: p, connected: r.outcome === 'connected', ...r };
+  });
+}
+
+export interface VerifyOptions extends ProbeOptions {
+  /** Probe port of each target member. */
+  readonly portOf: PortOf;
+  /** Deadline for the expectation to hold (default 5 s). */
+  readonly timeoutMs?: number;
+  readonly intervalMs?: number;
+  readonly signal?: AbortSignal;
+  /**
+   * Ordered pairs that another, still active, partition cuts: not expected to connect, so left out of the
+   * pairs expected to connect (pairs this plan cuts are still checked).
+   */
+  readonly except?: readonly { readonly from: string; readonly to: string }[];
+}
+
+/** The expectation did not hold by the deadline; `record` holds the last observation of every pair. */
+export class ReachabilityError extends Error {
+  override name = 'ReachabilityError';
+  constructor(
+    message: string,
+    readonly record: ReachabilityRecord,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Proves the plan took effect: every cut pair cannot connect, the reverse of a one-way cut can, and pairs
+ * within a group still connect. Polls until that holds or the deadline passes (then ReachabilityError).
+ */
+export function verifyPartition(plan: PartitionPlan, opts: VerifyOptions): Promise<ReachabilityRecord> {
+  const byId = new Map(plan.members.map((m) => [m.id, m]));
+  // A pair another active partition cuts cannot be expected to connect here.
+  const skip = pairSet(opts.except);
+  const pairs = plan.expectations.filter((e) => !(e.expected && skip.has(pairKey(e))));
+  return verifyPairs(`the partition holds (${plan.chain})`, byId, pairs, opts);
+}
+
+/** Proves every ordered pair of `members` (but `except`) connects again (after a heal). */
+export function verifyHealed(members: readonly Member[], opts: VerifyOptions): Promise<ReachabilityRecord> {
+  const byId = new Map(members.map((m) => [m.id, m]));
+  const skip = pairSet(opts.except);
+  const pairs = members.flatMap((a) =>
+    members.filter((b) => b !== a && !skip.has(pairKey({ from: a.id, to: b.id }))).map((b) => ({ from: a.id, to: b.id, expected: true, why: 'healed' as const })),
+  );
+  return verifyPairs('every pair of nodes connects again', byId, pairs, opts);
+}
+
+type Expectation = PairExpectation | { from: string; to: string; expected: boolean; why: 'healed' };
+
+async function verifyPairs(
+  expectation: string,
+  byId: ReadonlyMap<string, Member>,
+  pairs: readonly Expectation[],
+  opts: VerifyOptions,
+): Promise<ReachabilityRecord> {
+  const started = Date.now();
+  let rounds = 0;
+  let last: PairObservation[] = [];
+  let lastAt = new Date().toISOString();
+  // Resolve members and ports first: a wrong port or id is a mistake to report now, not a 5 s timeout.
+  const targets = pairs.map((e) => {
+    const from = byId.get(e.from);
+    const to = byId.get(e.to);
+    if (!from || !to) throw new Error(`pair ${e.from} → ${e.to} names a node that is not among the members (${[...byId.keys()].join(', ')})`);
+    return { e, from, to, port: portFor(opts.portOf, to) };
+  });
+  const probeAll = async (): Promise<PairObservation[]> => {
+    rounds++;
+    const observed = await mapLimit(targets, opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ({ e, from, to, port }) =>
+      observe(e, port, await probeConnect(from, to, port, opts.probeTimeoutMs)),
+    );
+    last = observed;
+    lastAt = new Date().toISOString();
+    return observed;
+  };
+  const record = (ok: boolean): ReachabilityRecord => ({ checkedAt: lastAt, ok, rounds, waitedMs: Date.now() - started, pairs: last, matrix: renderMatrix(last) });
+  try {
+    await eventually(expectation, probeAll, (obs) => judge(problemsOf(obs)), {
+      timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
+      intervalMs: opts.intervalMs ?? 100,
+      signal: opts.signal,
+    });
+    return record(true);
+  } catch (e) {
+    if (!(e instanceof WaitTimeoutError)) throw e;
+    const r = record(false);
+    const problems = last.length ? problemsOf(last) : [...e.problems, String(e.lastSeen)];
+    throw new ReachabilityError(
+      [
+        `Timed out after ${(e.waitedMs / 1000).toFixed(1)} s (${rounds} probe round${rounds === 1 ? '' : 's'}) waiting until ${expectation}.`,
+        `Still wrong at the deadline (${problems.length}):`,
+        ...problems.slice(0, 16).map((p) => `  - ${p}`),
+        ...(problems.length > 16 ? [`  … and ${problems.length - 16} more`] : []),
+        'Last seen (rows: from, columns: to; ok/cut as expected, OPEN!/CUT! wrong):',
+        r.matrix.replace(/^/gm, '  '),
+      ].join('\n'),
+      r,
+    );
+  }
+}
+
+const pairKey = (p: { readonly from: string; readonly to: string }) => `${p.from}\u0000${p.to}`;
+const pairSet = (pairs: VerifyOptions['except']) => new Set((pairs ?? []).map(pairKey));
+
+function portFor(port: PortOf, member: Member): number {
+  return typeof port === 'number' ? port : port(member);
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

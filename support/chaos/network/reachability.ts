@@ -1,0 +1,101 @@
+// Reachability observations and their judgement: pure. What a TCP connect probe's exit means, which
+// observed pairs contradict the plan, and a matrix that shows the whole picture in a message or report.
+import type { PairExpectation, PairReason } from './plan';
+
+/**
+ * What one probe saw. `timed-out` is what a DROP rule looks like; `refused` means a RST came back, so
+ * packets are NOT being dropped (and, where a connection was expected, the port is wrong or closed).
+ */
+export type ProbeOutcome = 'connected' | 'timed-out' | 'refused' | 'unreachable' | 'error';
+
+export interface ProbeResult {
+  readonly outcome: ProbeOutcome;
+  readonly ms: number;
+  /** stderr of the probe, when it said something. */
+  readonly detail?: string;
+}
+
+/** One ordered pair as checked: the record attached to the report. */
+export interface PairObservation {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly expected: boolean;
+  readonly observed: boolean;
+  readonly outcome: ProbeOutcome;
+  readonly why: PairReason | 'healed';
+  readonly detail?: string;
+}
+
+export interface ReachabilityRecord {
+  /** ISO time of the observation that settled the verdict (the last one when it failed). */
+  readonly checkedAt: string;
+  readonly ok: boolean;
+  /** Probe rounds it took, and wall time from the first probe to the verdict. */
+  readonly rounds: number;
+  readonly waitedMs: number;
+  readonly pairs: readonly PairObservation[];
+  /** The same, as a text matrix (rows: from, columns: to). */
+  readonly matrix: string;
+}
+
+/** Exit code 124 is `timeout`'s; bash says why a /dev/tcp connect failed on stderr. */
+export function classifyProbe(exitCode: number | null, stderr: string): ProbeOutcome {
+  if (exitCode === 0) return 'connected';
+  if (exitCode === 124 || exitCode === 137) return 'timed-out';
+  if (/connection refused/i.test(stderr)) return 'refused';
+  if (/no route to host|network is unreachable|host is unreachable/i.test(stderr)) return 'unreachable';
+  if (/connection timed out/i.test(stderr)) return 'timed-out';
+  return 'error';
+}
+
+export function observe(expectation: PairExpectation | { from: string; to: string; expected: boolean; why: 'healed' }, port: number, probe: ProbeResult): PairObservation {
+  return {
+    from: expectation.from,
+    to: expectation.to,
+    port,
+    expected: expectation.expected,
+    observed: probe.outcome === 'connected',
+    outcome: probe.outcome,
+    why: expectation.why,
+    ...(probe.detail ? { detail: probe.detail } : {}),
+  };
+}
+
+/** Why a pair contradicts its expectation, or undefined when it agrees. */
+export function pairProblem(p: PairObservation): string | undefined {
+  const pair = `${p.from} → ${p.to}:${p.port}`;
+  const detail = p.detail ? ` (${p.detail})` : '';
+  if (p.expected) return p.observed ? undefined : `${pair} should connect (${p.why}) but ${p.outcome}${detail}`;
+  if (p.observed) return `${pair} should be cut (${p.why}) but connected`;
+  if (p.outcome === 'refused') return `${pair} should be cut (${p.why}) but was refused: a RST came back, so packets are not dropped`;
+  if (p.outcome === 'error') return `${pair} should be cut (${p.why}) but the probe itself failed${detail}`;
+  return undefined;
+}
+
+export function problemsOf(pairs: readonly PairObservation[]): string[] {
+  return pairs.map(pairProblem).filter((p): p is string => p !== undefined);
+}
+
+/**
+ * Rows are `from`, columns are `to`. Cells: `ok` connected as expected, `cut` blocked as expected,
+ * `OPEN!` connected but should be cut, `CUT!` blocked but should connect (`REFUSED!` / `ERROR!` when the
+ * probe was refused or failed), `.` not checked, `-` self.
+ */
+export function renderMatrix(pairs: readonly PairObservation[]): string {
+  const ids = [...new Set(pairs.flatMap((p) => [p.from, p.to]))].sort();
+  if (ids.length === 0) return '(no pairs checked)';
+  const cell = new Map(pairs.map((p) => [`${p.from}\u0000${p.to}`, p]));
+  const text = (from: string, to: string): string => {
+    if (from === to) return '-';
+    const p = cell.get(`${from}\u0000${to}`);
+    if (!p) return '.';
+    if (!pairProblem(p)) return p.observed ? 'ok' : 'cut';
+    if (p.outcome === 'refused') return 'REFUSED!';
+    if (p.outcome === 'error') return 'ERROR!';
+    return p.observed ? 'OPEN!' : 'CUT!';
+  };
+  const rows = [['from \\ to', ...ids], ...ids.map((from) => [from, ...ids.map((to) => text(from, to))])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
