@@ -8,6 +8,26 @@ Then('within {duration} every node reports one global leader and one leader per 
   await this.expectLeadershipAgreed(within);
 });
 
+Then('within {duration} every node reports the same global leader', async function (this: HyperscaleWorld, within: Duration) {
+  await this.expectLeadershipAgreed(within, ['global-control']);
+});
+
 Then('every leader was declared eligible for its scope', async function (this: HyperscaleWorld) {
   await this.expectLeadersEligible();
+});
+
+Then('within {duration} a new global leader is elected', async function (this: HyperscaleWorld, within: Duration) {
+  await this.expectNewLeader('global-control', within);
+});
+
+Then('no scope ever had two leaders', async function (this: HyperscaleWorld) {
+  await this.expectNoSplitBrain();
+});
+
+Then('terms and fence tokens only ever increased', async function (this: HyperscaleWorld) {
+  await this.expectMonotonicLeases();
+});
+
+Then('every election completed within the election window', async function (this: HyperscaleWorld) {
+  await this.expectElectionsWithinWindow();
 });

@@ -123,11 +123,13 @@ export class HyperscaleWorld extends World {
   // ── leadership ───────────────────────────────────────────────────────────────────────────────────
   /**
    * The node that the nodes naming a holder of `scope` all name, once they agree and are a majority of
-   * the relay nodes (within `within`). Nodes that do not answer (paused, crashed) or name nobody (cut off
+   * the running relay nodes (within `within`). Nodes that do not answer (paused, crashed) or name nobody (cut off
    * from etcd, between leases) have no say; two different names are never accepted.
    */
   async leaderOf(scope: string, within: Duration, not: readonly string[] = []): Promise<string> {
-    const majority = Math.floor(this.cluster.relayNodes.length / 2) + 1;
+    // A majority of the nodes that are running: crashed ones cannot answer at all.
+    const running = this.cluster.relayNodes.filter((n) => !this.crashed.has(n.id)).length;
+    const majority = Math.floor(running / 2) + 1;
     const agreed = await eventually(
       `a majority of nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
       async () => this.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
@@ -135,7 +137,7 @@ export class HyperscaleWorld extends World {
         const naming = views.filter((v) => v.holders.length > 0);
         const named = new Set(naming.flatMap((v) => v.holders));
         const problems = [
-          ...(naming.length < majority ? [`only ${naming.length} of ${this.cluster.relayNodes.length} nodes name a leader (${majority} needed)`] : []),
+          ...(naming.length < majority ? [`only ${naming.length} of ${running} running nodes name a leader (${majority} needed)`] : []),
           ...naming.filter((v) => v.holders.length > 1).map((v) => `${v.observer} names ${v.holders.join(' + ')}`),
           ...(named.size > 1 ? [`nodes disagree: ${[...named].join(' vs ')}`] : []),
           ...[...named].filter((n) => not.includes(n)).map((n) => `${n} still leads`),

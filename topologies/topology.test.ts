@@ -7,7 +7,8 @@ test('GlobalLeaderWithTwoRegions declares 7 relay nodes, 3 etcd members and the 
   assert.equal(t.nodes.length, 7);
   assert.equal(t.etcd.length, 3);
   assert.deepEqual(leadershipScopes(t), ['global-control', 'region/east', 'region/west']);
-  assert.deepEqual(eligibleFor(t, 'global-control'), ['global-1']);
+  // Regional nodes stand by for global-control (relay-node campaigns only while they lead their region).
+  assert.deepEqual(eligibleFor(t, 'global-control'), ['global-1', 'east-1', 'east-2', 'west-1', 'west-2']);
   assert.deepEqual(eligibleFor(t, 'region/east'), ['east-1', 'east-2']);
   assert.deepEqual(new Set(t.etcd.map((m) => m.region)), new Set(['global', 'east', 'west']));
   assert.ok(t.nodes.every((n) => n.mode === 'InProc'));

@@ -36,7 +36,7 @@ test('two leaders in one view is split brain as far as that node can tell', () =
 
 test('a lease held by an ineligible node is reported once, naming who was eligible', () => {
   const views = everyone(() => [token('global-control', 'east-3'), token('region/east', 'east-1'), token('region/west', 'west-1')]);
-  assert.deepEqual(eligibilityProblems(topology, views), ['global-control is held by east-3, which was not declared eligible (eligible: global-1)']);
+  assert.deepEqual(eligibilityProblems(topology, views), ['global-control is held by east-3, which was not declared eligible (eligible: global-1, east-1, east-2, west-1, west-2)']);
 });
 
 const peersOf = (observer: string, tweak: (p: PeersView['peers'][number]) => void = () => {}): PeersView => ({

@@ -19,7 +19,7 @@ test('a defect is seeded on all nodes, or only on the named ones', () => {
   const opts = { bootstrapUrl: 'http://gw:1', bootstrapToken: 'x' };
   assert.equal(relayNodeEnv(t, node('east-1'), { ...opts, defect: { name: 'gossip-silent' } }).RELAY_DEFECT, 'gossip-silent');
   assert.equal(relayNodeEnv(t, node('east-1'), { ...opts, defect: { name: 'gossip-silent', nodes: ['west-1'] } }).RELAY_DEFECT, undefined);
-  assert.equal(relayNodeEnv(t, node('east-1'), opts).RELAY_ELIGIBLE_SCOPES, 'region/east');
+  assert.equal(relayNodeEnv(t, node('east-1'), opts).RELAY_ELIGIBLE_SCOPES, 'region/east,global-control');
 });
 
 test('etcd members form one cluster with the topology\'s timers', () => {

@@ -92,3 +92,14 @@ test("election jitter is 25-125 ms at 750 ms and scales down for shorter interva
   assert.deepEqual(electionJitterRange(2000), { minMs: 25, maxMs: 125 });
   assert.deepEqual(electionJitterRange(150), { minMs: 5, maxMs: 25 });
 });
+
+test("the global standby defaults to the lease TTL as etcd applies it; the forward timeout to 2 s", () => {
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n" }).globalStandbyMs, 8000);
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n", RELAY_LEASE_TTL_MS: "3000" }).globalStandbyMs, 3000);
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n", RELAY_LEASE_TTL_MS: "2500" }).globalStandbyMs, 3000);
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n", RELAY_GLOBAL_STANDBY_MS: "0" }).globalStandbyMs, 0);
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n" }).forwardTimeoutMs, 2000);
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n", RELAY_FORWARD_TIMEOUT_MS: "500" }).forwardTimeoutMs, 500);
+  assert.throws(() => loadConfig({ RELAY_NODE_ID: "n", RELAY_GLOBAL_STANDBY_MS: "soon" }), /RELAY_GLOBAL_STANDBY_MS/);
+  assert.throws(() => loadConfig({ RELAY_NODE_ID: "n", RELAY_FORWARD_TIMEOUT_MS: "10" }), /RELAY_FORWARD_TIMEOUT_MS/);
+});

@@ -28,6 +28,10 @@ export interface RelayConfig {
   bootstrapUrl: string | undefined;
   bootstrapToken: string | undefined;
   leaseTtlMs: number;
+  /** A node eligible for its region and `global-control` campaigns for the latter only after it was vacant this long. */
+  globalStandbyMs: number;
+  /** Timeout of a call forwarded to the global leader (sequence::next, global::echo). */
+  forwardTimeoutMs: number;
   electionIntervalMs: number;
   gossipIntervalMs: number;
   gossipFanout: number;
@@ -75,6 +79,8 @@ export function loadConfig(env: Env): RelayConfig {
     throw new ConfigError((error as Error).message);
   }
 
+  const leaseTtlMs = integer(env, "RELAY_LEASE_TTL_MS", 8000, 1);
+
   const mode = text(env, "RELAY_MODE") ?? "InProc";
   if (!isRelayMode(mode)) throw new ConfigError(`RELAY_MODE must be ${RELAY_MODES.join(", ")}, got ${JSON.stringify(mode)}`);
 
@@ -95,7 +101,10 @@ export function loadConfig(env: Env): RelayConfig {
     etcdEndpoints: list(env, "RELAY_ETCD_ENDPOINTS").map((endpoint) => url("RELAY_ETCD_ENDPOINTS", endpoint).replace(/\/+$/, "")),
     bootstrapUrl: bootstrapUrl?.replace(/\/+$/, ""),
     bootstrapToken,
-    leaseTtlMs: integer(env, "RELAY_LEASE_TTL_MS", 8000, 1),
+    leaseTtlMs,
+    // Default: the lease TTL as etcd applies it (whole seconds), so a regional leader waits one TTL.
+    globalStandbyMs: integer(env, "RELAY_GLOBAL_STANDBY_MS", leaseTtlSeconds({ leaseTtlMs }) * 1000, 0),
+    forwardTimeoutMs: integer(env, "RELAY_FORWARD_TIMEOUT_MS", 2000, 50),
     electionIntervalMs: integer(env, "RELAY_ELECTION_INTERVAL_MS", 750, 10),
     gossipIntervalMs: integer(env, "RELAY_GOSSIP_INTERVAL_MS", 1000, 10),
     gossipFanout: integer(env, "RELAY_GOSSIP_FANOUT", 3, 1),

@@ -7,6 +7,22 @@ export const DEFECTS = {
     "Never sends gossip and answers gossip requests with 503: peers never see it Alive. Otherwise healthy and ready.",
   "misroute-rpc":
     "Forwards RPCs without Rpc-Shard-Key over plain HTTP to the first seed peer and relays that peer's answer (X-Mesh-Node names the peer).",
+  "slow-campaign":
+    "Waits 4 x the lease TTL after a scope it saw held becomes vacant before campaigning for it (bootstrap is unaffected).",
+  "no-release-on-shutdown":
+    "SIGTERM exits without releasing held leases: the next holder waits for the lease to expire.",
+  "term-reuse":
+    "An acquisition writes the previous term instead of term + 1 (at least 1): terms stop increasing.",
+  "campaign-once":
+    "Never campaigns again for a scope once it has observed another node holding it.",
+  "no-step-down":
+    "Keeps reporting and acting as holder when it can no longer renew (extends its expiry locally on each failed renewal).",
+  "leader-without-quorum":
+    "When etcd has been unreachable for more than one election interval, declares itself leader of its campaign scopes.",
+  "sequence-cached":
+    "The global leader hands out sequence numbers from memory and persists only every 10th, unfenced: a new leader repeats numbers.",
+  "promotion-unfenced":
+    "Promotion overwrites the lease key in place with the incumbent's fence and term (no release or revoke): fences do not increase.",
 } as const satisfies Record<string, string>;
 
 export type DefectName = keyof typeof DEFECTS;

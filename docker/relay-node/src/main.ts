@@ -13,6 +13,9 @@ import { EtcdLeaseStore } from "./leadership/lease-store";
 import { campaignScopes } from "./leadership/scopes";
 import { createLogger, errorMessage, type Logger } from "./log";
 import { RelayMetrics } from "./metrics";
+import { SequenceService } from "./sequence/service";
+import { createGlobalForwarder, registerGlobalProcedures } from "./rpc/global";
+import { GLOBAL_SCOPE } from "./leadership/scopes";
 import { createRpcInbound } from "./rpc/inbound";
 import { createMisrouter, HTTP_ENDPOINT_LABEL } from "./rpc/misroute";
 import { CounterStore, ProcedureRegistry, registerBuiltinProcedures } from "./rpc/procedures";
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
     timers: {
       leaseTtlMs: config.leaseTtlMs,
       leaseTtlSeconds: leaseTtlSeconds(config),
+      globalStandbyMs: config.globalStandbyMs,
+      forwardTimeoutMs: config.forwardTimeoutMs,
       electionIntervalMs: config.electionIntervalMs,
       gossipIntervalMs: config.gossipIntervalMs,
       gossipFanout: config.gossipFanout,
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
   });
 
   let leadership: LeadershipService | undefined;
+  let sequence: SequenceService | undefined;
   if (config.etcdEndpoints.length > 0) {
     const etcd = new EtcdClient({
       endpoints: config.etcdEndpoints,
@@ -103,20 +109,29 @@ async function main(): Promise<void> {
         metrics.etcdRequests.inc({ operation, outcome: ok ? "success" : "unavailable" });
       },
     });
-    leadership = new LeadershipService(new EtcdLeaseStore(etcd, config.nodeId, leaseTtlSeconds(config)), events, log.child({ component: "leadership" }), {
+    const store = new EtcdLeaseStore(etcd, config.nodeId, leaseTtlSeconds(config), { reuseTerm: config.defects.has("term-reuse") });
+    leadership = new LeadershipService(store, events, log.child({ component: "leadership" }), {
       nodeId: config.nodeId,
+      region: config.region,
+      eligibleScopes: config.eligibleScopes,
       campaignScopes: scopes,
       ttlSeconds: leaseTtlSeconds(config),
       electionIntervalMs: config.electionIntervalMs,
       jitter: electionJitterRange(config.electionIntervalMs),
+      globalStandbyMs: config.globalStandbyMs,
+      defects: config.defects,
+      metrics,
       canCampaign: () => !state.draining && state.selfAlive() && state.etcdReachable(),
+      etcdLastOkMs: () => state.etcdLastOkAt,
     });
+    sequence = new SequenceService(etcd, leadership, log.child({ component: "sequence" }), config.defects.has("sequence-cached"));
   } else {
     log.warn("RELAY_ETCD_ENDPOINTS is empty: leadership is disabled");
   }
 
   const registry = new ProcedureRegistry();
   registerBuiltinProcedures(registry, new CounterStore());
+  registerGlobalProcedures(registry, () => sequence);
   const rpcLog = log.child({ component: "rpc" });
   const rpc = createRpcInbound({
     nodeId: config.nodeId,
@@ -125,6 +140,14 @@ async function main(): Promise<void> {
     metrics,
     log: rpcLog,
     ...(config.defects.has("misroute-rpc") ? { divert: createMisrouter(config, table, rpcLog) } : {}),
+    forward: createGlobalForwarder({
+      nodeId: config.nodeId,
+      httpPort: config.httpPort,
+      timeoutMs: config.forwardTimeoutMs,
+      table,
+      holder: () => leadership?.tokens(GLOBAL_SCOPE)[0],
+      log: rpcLog,
+    }),
   });
 
   const server = createHttpServer({
@@ -135,6 +158,7 @@ async function main(): Promise<void> {
     table,
     sweepGossip: () => gossip.sweep(),
     leaders: () => leadership,
+    leadership: () => leadership,
     events,
     rpc,
     log: log.child({ component: "http" }),

@@ -13,7 +13,7 @@ abstract class Metric {
   constructor(
     readonly name: string,
     readonly help: string,
-    readonly type: "counter" | "gauge",
+    readonly type: "counter" | "gauge" | "histogram",
   ) {}
 
   protected entry(labels: Labels): Series {
@@ -62,6 +62,46 @@ export class Gauge extends Metric {
   }
 }
 
+/** Cumulative buckets plus `_sum` and `_count`, as Prometheus histograms are exposed. */
+export class Histogram extends Metric {
+  private readonly observations = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+
+  constructor(
+    name: string,
+    help: string,
+    readonly buckets: readonly number[],
+  ) {
+    super(name, help, "histogram");
+  }
+
+  observe(labels: Labels, value: number): void {
+    const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+    let entry = this.observations.get(key);
+    if (!entry) {
+      entry = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.observations.set(key, entry);
+    }
+    this.buckets.forEach((bound, i) => {
+      if (value <= bound) entry.counts[i] = (entry.counts[i] ?? 0) + 1;
+    });
+    entry.sum += value;
+    entry.count += 1;
+  }
+
+  override render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const { labels, counts, sum, count } of this.observations.values()) {
+      const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
+      const with_ = (extra: string): string => `{${[...pairs, ...(extra ? [extra] : [])].join(",")}}`;
+      this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket${with_(`le="${formatValue(bound)}"`)} ${counts[i] ?? 0}`));
+      lines.push(`${this.name}_bucket${with_('le="+Inf"')} ${count}`);
+      lines.push(`${this.name}_sum${pairs.length ? `{${pairs.join(",")}}` : ""} ${formatValue(sum)}`);
+      lines.push(`${this.name}_count${pairs.length ? `{${pairs.join(",")}}` : ""} ${count}`);
+    }
+    return lines.join("\n");
+  }
+}
+
 export class MetricsRegistry {
   private readonly metrics: Metric[] = [];
   private readonly collectors: Array<() => void> = [];
@@ -72,6 +112,10 @@ export class MetricsRegistry {
 
   gauge(name: string, help: string): Gauge {
     return this.add(new Gauge(name, help));
+  }
+
+  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
+    return this.add(new Histogram(name, help, buckets));
   }
 
   /** Runs before each scrape (for gauges derived from live state). */
@@ -96,6 +140,15 @@ export class RelayMetrics {
   readonly leadershipTransitions = this.registry.counter(
     "mesh_leadership_transitions_total",
     "Leadership events observed by this node (mesh.scope, mesh.scope_kind, mesh.leader, mesh.transition).",
+  );
+  readonly leadershipElectionDuration = this.registry.histogram(
+    "mesh_leadership_election_duration_ms",
+    "Time from a scope becoming vacant (as this node observed it) to a holder being observed or elected, in milliseconds.",
+    [50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000],
+  );
+  readonly leadershipSplitBrain = this.registry.counter(
+    "mesh_leadership_split_brain_total",
+    "Times this node saw two different holders with unexpired leases for one scope in one observation.",
   );
   readonly gossipMembers = this.registry.gauge("mesh_gossip_members", "Gossip members by status, this node included.");
   readonly gossipMessages = this.registry.counter(

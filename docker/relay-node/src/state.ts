@@ -24,6 +24,11 @@ export class NodeState {
     this.etcdLastOkMs = nowMs;
   }
 
+  /** When an etcd call last succeeded (undefined: never). */
+  get etcdLastOkAt(): number | undefined {
+    return this.etcdLastOkMs;
+  }
+
   etcdReachable(nowMs = Date.now()): boolean {
     return this.etcdLastOkMs !== undefined && nowMs - this.etcdLastOkMs <= this.requirements.etcdStaleMs;
   }

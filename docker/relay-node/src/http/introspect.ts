@@ -7,7 +7,13 @@ import type { NodeState } from "../state";
 export const SERVICE_NAME = "relay-node";
 
 /** Extensions this host implements; scenarios needing one are skipped against hosts without it. */
-export const CAPABILITIES = ["feature:http", "feature:mesh-roles", "feature:mesh-regional-leaders"] as const;
+export const CAPABILITIES = [
+  "feature:http",
+  "feature:mesh-roles",
+  "feature:mesh-regional-leaders",
+  "feature:mesh-promotion",
+  "feature:mesh-sequence",
+] as const;
 
 export interface IntrospectionDeps {
   config: RelayConfig;

@@ -4,11 +4,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { RelayConfig } from "../config";
 import type { MembershipTable } from "../gossip/membership";
 import type { LeadershipEvents } from "../leadership/events";
+import type { LeadershipService } from "../leadership/leadership";
 import { errorMessage, type Logger } from "../log";
 import type { RelayMetrics } from "../metrics";
 import { writeError } from "../rpc/inbound";
 import type { ProcedureRegistry } from "../rpc/procedures";
 import type { NodeState } from "../state";
+import { handlePromote, handleRelease, PROMOTE_PATH, RELEASE_PATH } from "./control-leaders";
 import { writeHealth } from "./health";
 import { buildIntrospection } from "./introspect";
 import { type LeaderSource, streamLeadershipEvents, writeLeaders } from "./leaders";
@@ -24,6 +26,8 @@ export interface HttpServerDeps {
   /** Brings gossip statuses up to date before the peers view is read. */
   sweepGossip: () => void;
   leaders: () => LeaderSource | undefined;
+  /** Promotion and release on request (undefined when leadership is disabled). */
+  leadership: () => LeadershipService | undefined;
   events: LeadershipEvents;
   rpc: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   log: Logger;
@@ -93,6 +97,11 @@ async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResp
       req.resume();
       // No in-process faults yet: every name is unknown.
       writeJson(res, 404, { message: `unknown chaos fault '${chaos[1] ?? ""}'`, known: [] });
+      return;
+    }
+    if (path === PROMOTE_PATH || path === RELEASE_PATH) {
+      const control = { leadership: deps.leadership(), state: deps.state, table: deps.table, httpPort: deps.config.httpPort, log: deps.log };
+      await (path === PROMOTE_PATH ? handlePromote : handleRelease)(req, res, control);
       return;
     }
     await deps.rpc(req, res);

@@ -30,9 +30,9 @@ export class LeadershipEvents {
     return () => this.listeners.delete(listener);
   }
 
-  publish(kind: LeadershipEventKind, scope: string, token: LeaseToken | undefined, reason?: string): LeadershipEvent {
+  /** `transition` overrides the metric label (an Elected event of a promotion counts as `promoted`). */
+  publish(kind: LeadershipEventKind, scope: string, token: LeaseToken | undefined, reason?: string, transition = TRANSITION_NAMES[kind]): LeadershipEvent {
     const event = makeEvent(kind, scope, token, reason);
-    const transition = TRANSITION_NAMES[kind];
     this.metrics.leadershipTransitions.inc({
       mesh_scope: scope,
       mesh_scope_kind: scopeKindName(scopeKind(scope)),

@@ -2,11 +2,12 @@
 //   /omnirelay/leases/<scope>   {leaderId, term, issuedAt}, attached to the holder's etcd lease
 //   /omnirelay/terms/<scope>    term counter (plain key)
 //   /omnirelay/released/<scope> {leaderId, term, fenceToken, releasedAt} of the last clean release
+//   /omnirelay/revoked/<scope>  {leaderId, term, fenceToken, revokedAt, revokedBy} of the last operator override
 // Acquisition is one transaction guarded by "lease key absent" and "term unchanged since read",
 // so two candidates can never both win; the fence token is the lease key's create_revision,
 // which etcd assigns and which only grows. Only a side that reaches an etcd majority can commit.
 import type { EtcdClient, KeyValue } from "./etcd-client";
-import { leaseKey, LEASES_PREFIX, releasedKey, termKey } from "./scopes";
+import { leaseKey, LEASES_PREFIX, releasedKey, revokedKey, termKey } from "./scopes";
 
 interface LeaseValue {
   leaderId: string;
@@ -27,6 +28,8 @@ export interface StoredLease {
 /** A lease this node holds. `expiresAtMs` is a conservative local deadline (see renew). */
 export interface HeldLease extends StoredLease {
   expiresAtMs: number;
+  /** Seeded defect leader-without-quorum: a lease this node declared without etcd (no etcd lease behind it). */
+  selfDeclared?: boolean;
 }
 
 export type AcquireResult = { acquired: true; lease: HeldLease } | { acquired: false; holder: StoredLease | undefined };
@@ -43,11 +46,25 @@ export interface ReleaseMarker {
   releasedAt: string;
 }
 
+export interface RevocationMarker {
+  leaderId: string;
+  term: number;
+  fenceToken: number;
+  revokedAt: string;
+  revokedBy: string;
+}
+
+export interface LeaseStoreOptions {
+  /** Seeded defect term-reuse: an acquisition writes the previous term (at least 1) instead of term + 1. */
+  reuseTerm?: boolean;
+}
+
 export class EtcdLeaseStore {
   constructor(
     private readonly etcd: EtcdClient,
     private readonly nodeId: string,
     private readonly ttlSeconds: number,
+    private readonly options: LeaseStoreOptions = {},
   ) {}
 
   async tryAcquire(scope: string): Promise<AcquireResult> {
@@ -61,7 +78,8 @@ export class EtcdLeaseStore {
     // Measured before the grant is sent, so the local deadline is never later than etcd's.
     const grantedAtMs = Date.now();
     const grant = await this.etcd.leaseGrant(this.ttlSeconds);
-    const value: LeaseValue = { leaderId: this.nodeId, term: currentTerm + 1, issuedAt: new Date().toISOString() };
+    const term = this.options.reuseTerm ? Math.max(1, currentTerm) : currentTerm + 1;
+    const value: LeaseValue = { leaderId: this.nodeId, term, issuedAt: new Date().toISOString() };
     let result;
     try {
       result = await this.etcd.txn({
@@ -148,13 +166,77 @@ export class EtcdLeaseStore {
 
   async releaseMarker(scope: string): Promise<ReleaseMarker | undefined> {
     const { kvs } = await this.etcd.range(releasedKey(scope));
+    return parseJson<ReleaseMarker>(kvs[0]);
+  }
+
+  /** The last clean release and the last operator revocation of `scope`, in one read. */
+  async endMarkers(scope: string): Promise<{ released?: ReleaseMarker; revoked?: RevocationMarker }> {
+    const read = await this.etcd.txn({ compare: [], success: [{ range: { key: releasedKey(scope) } }, { range: { key: revokedKey(scope) } }] });
+    const released = parseJson<ReleaseMarker>(rangeKv(read.responses[0]));
+    const revoked = parseJson<RevocationMarker>(rangeKv(read.responses[1]));
+    return { ...(released ? { released } : {}), ...(revoked ? { revoked } : {}) };
+  }
+
+  /** The current holder of `scope` as etcd has it now (not the observation cache). */
+  async readHolder(scope: string): Promise<StoredLease | undefined> {
+    const { kvs } = await this.etcd.range(leaseKey(scope));
     const kv = kvs[0];
-    if (!kv) return undefined;
-    try {
-      return JSON.parse(kv.value) as ReleaseMarker;
-    } catch {
+    return kv ? decodeStored(scope, kv) : undefined;
+  }
+
+  /**
+   * Operator override (promotion of another node): records who was revoked, guarded by the
+   * holder's fence, then revokes the holder's etcd lease, which deletes the lease key with it.
+   * Returns false when the lease was already gone.
+   */
+  async revokeHolder(holder: StoredLease, revokedBy: string): Promise<boolean> {
+    const marker: RevocationMarker = {
+      leaderId: holder.leaderId,
+      term: holder.term,
+      fenceToken: holder.fenceToken,
+      revokedAt: new Date().toISOString(),
+      revokedBy,
+    };
+    await this.etcd.txn({
+      compare: [{ key: leaseKey(holder.scope), target: "CREATE", result: "EQUAL", value: holder.fenceToken }],
+      success: [{ put: { key: revokedKey(holder.scope), value: JSON.stringify(marker) } }],
+    });
+    return this.etcd.leaseRevoke(holder.etcdLeaseId);
+  }
+
+  /**
+   * Seeded defect promotion-unfenced: rewrites the holder's lease key in place under this node's
+   * name with the holder's term, attached to a new lease of this node. A put on an existing key keeps
+   * its create_revision, so the fence does not change. Undefined when the key changed meanwhile.
+   */
+  async overwriteInPlace(holder: StoredLease): Promise<HeldLease | undefined> {
+    const grantedAtMs = Date.now();
+    const grant = await this.etcd.leaseGrant(this.ttlSeconds);
+    const value: LeaseValue = { leaderId: this.nodeId, term: holder.term, issuedAt: new Date().toISOString() };
+    const result = await this.etcd.txn({
+      compare: [{ key: leaseKey(holder.scope), target: "CREATE", result: "EQUAL", value: holder.fenceToken }],
+      success: [{ put: { key: leaseKey(holder.scope), value: JSON.stringify(value), lease: grant.id } }],
+    });
+    if (!result.succeeded) {
+      void this.etcd.leaseRevoke(grant.id).catch(() => undefined);
       return undefined;
     }
+    return {
+      scope: holder.scope,
+      ...value,
+      fenceToken: holder.fenceToken,
+      etcdLeaseId: grant.id,
+      expiresAtMs: grantedAtMs + grant.ttlSeconds * 1000,
+    };
+  }
+}
+
+function parseJson<T>(kv: KeyValue | undefined): T | undefined {
+  if (!kv) return undefined;
+  try {
+    return JSON.parse(kv.value) as T;
+  } catch {
+    return undefined;
   }
 }
 
@@ -162,7 +244,7 @@ function rangeKv(result: { kind: string; kvs?: KeyValue[] } | undefined): KeyVal
   return result && result.kind === "range" ? result.kvs?.[0] : undefined;
 }
 
-function decodeStored(scope: string, kv: KeyValue): StoredLease {
+export function decodeStored(scope: string, kv: KeyValue): StoredLease {
   let value: Partial<LeaseValue> = {};
   try {
     value = JSON.parse(kv.value) as Partial<LeaseValue>;

@@ -44,3 +44,4 @@ export const LEASES_PREFIX = "/omnirelay/leases/";
 export const leaseKey = (scope: string): string => `${LEASES_PREFIX}${scope}`;
 export const termKey = (scope: string): string => `/omnirelay/terms/${scope}`;
 export const releasedKey = (scope: string): string => `/omnirelay/released/${scope}`;
+export const revokedKey = (scope: string): string => `/omnirelay/revoked/${scope}`;

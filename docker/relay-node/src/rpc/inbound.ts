@@ -20,6 +20,8 @@ export interface RpcInboundOptions {
   log: Logger;
   /** When set and it returns true, the call was handed to another node (seeded defect misroute-rpc). */
   divert?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Calls that need the global leader: took care of the call (relayed it to the holder, or refused it), or undefined to serve it here. */
+  forward?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined>;
 }
 
 export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -46,6 +48,11 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
       if (options.divert?.(req, res)) {
         outcome = "forwarded";
         await new Promise<void>((resolve) => res.once("close", () => resolve()));
+        return;
+      }
+      const forwarded = await options.forward?.(req, res, procedure);
+      if (forwarded) {
+        outcome = forwarded === "forwarded" ? "forwarded" : "error";
         return;
       }
       const body = await readBody(req);

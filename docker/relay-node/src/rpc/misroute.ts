@@ -6,12 +6,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RelayConfig } from "../config";
 import type { MembershipTable } from "../gossip/membership";
 import { errorMessage, type Logger } from "../log";
+import { HTTP_ENDPOINT_LABEL, splitHostPort } from "./http-endpoints";
 import { writeError } from "./inbound";
+
+export { HTTP_ENDPOINT_LABEL } from "./http-endpoints";
 
 /** Marks a relayed call so that the receiving node serves it instead of relaying it again. */
 export const FORWARDED_BY_HEADER = "x-mesh-forwarded-by";
-/** Gossip label carrying a node's plain-HTTP endpoint (host:port). */
-export const HTTP_ENDPOINT_LABEL = "httpEndpoint";
 
 export function createMisrouter(config: RelayConfig, table: MembershipTable, log: Logger): (req: IncomingMessage, res: ServerResponse) => boolean {
   const seed = config.seedPeers[0];
@@ -25,7 +26,7 @@ export function createMisrouter(config: RelayConfig, table: MembershipTable, log
     }
     // Prefer the HTTP endpoint the seed advertises through gossip; fall back to our own HTTP port.
     const advertised = table.get(seed.nodeId)?.metadata.labels[HTTP_ENDPOINT_LABEL];
-    const [host, port] = splitHostPort(advertised) ?? [seed.host, config.httpPort];
+    const { host, port } = splitHostPort(advertised) ?? { host: seed.host, port: config.httpPort };
     const headers = { ...req.headers, [FORWARDED_BY_HEADER]: config.nodeId };
     delete headers.host;
     const upstream = http.request({ host, port, method: req.method, path: req.url, headers, timeout: 10_000 }, (answer) => {
@@ -47,12 +48,4 @@ export function createMisrouter(config: RelayConfig, table: MembershipTable, log
     req.pipe(upstream);
     return true;
   };
-}
-
-function splitHostPort(endpoint: string | undefined): [string, number] | undefined {
-  if (!endpoint) return undefined;
-  const colon = endpoint.lastIndexOf(":");
-  const port = Number(endpoint.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(port)) return undefined;
-  return [endpoint.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port];
 }

@@ -1,0 +1,141 @@
+// Calls that need the global leader (feature:mesh-sequence): `sequence::next` and `global::echo`.
+// Any node receiving one forwards it over plain HTTP to whoever holds `global-control` (its
+// gossip label httpEndpoint, else <leaderId>:<RELAY_HTTP_PORT>), marked `x-mesh-forwarded-by`;
+// the holder serves it. X-Mesh-Node names the node that served the call, `x-mesh-received-by`
+// the node that received it from the client. A forwarded call is never forwarded again.
+import * as http from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { MembershipTable } from "../gossip/membership";
+import { GLOBAL_SCOPE } from "../leadership/scopes";
+import type { LeaseToken } from "../leadership/types";
+import { errorMessage, type Logger } from "../log";
+import type { SequenceService } from "../sequence/service";
+import { sequenceName } from "../sequence/sequence";
+import { formatHostPort, httpEndpointOf } from "./http-endpoints";
+import { MESH_NODE_HEADER, writeError } from "./inbound";
+import { FORWARDED_BY_HEADER } from "./misroute";
+import { type Procedure, type ProcedureRegistry } from "./procedures";
+import { RpcError } from "./status";
+
+export const SEQUENCE_NEXT = "sequence::next";
+export const GLOBAL_ECHO = "global::echo";
+export const GLOBAL_PROCEDURES: ReadonlySet<string> = new Set([SEQUENCE_NEXT, GLOBAL_ECHO]);
+export const RECEIVED_BY_HEADER = "X-Mesh-Received-By";
+
+export function registerGlobalProcedures(registry: ProcedureRegistry, sequence: () => SequenceService | undefined): void {
+  registry.register({
+    name: SEQUENCE_NEXT,
+    encoding: "json",
+    aliases: [],
+    handle: async (request) => {
+      const body = jsonObject(request.body, SEQUENCE_NEXT);
+      let name: string;
+      try {
+        name = sequenceName(body);
+      } catch (error) {
+        throw new RpcError("InvalidArgument", errorMessage(error));
+      }
+      const service = sequence();
+      if (!service) throw new RpcError("Unavailable", "leadership is disabled on this node (no RELAY_ETCD_ENDPOINTS)");
+      const value = await service.next(name);
+      return { body: Buffer.from(JSON.stringify(value)), encoding: "json", contentType: "application/json" };
+    },
+  } satisfies Procedure);
+  registry.register({
+    name: GLOBAL_ECHO,
+    encoding: undefined,
+    aliases: [],
+    handle: (request) => ({ body: request.body, encoding: request.encoding, contentType: request.contentType }),
+  });
+}
+
+export interface GlobalForwarderOptions {
+  nodeId: string;
+  httpPort: number;
+  timeoutMs: number;
+  table: MembershipTable;
+  /** The `global-control` holder as this node sees it. */
+  holder: () => LeaseToken | undefined;
+  log: Logger;
+}
+
+/**
+ * Resolves `forwarded` when it relayed the call to the holder (its answer, or 503 when the holder
+ * did not answer in time), `refused` when it answered 503 itself (no holder known, or a forwarded
+ * call reached a node that no longer holds the scope), undefined when this node holds
+ * `global-control` and serves the call itself.
+ */
+export function createGlobalForwarder(
+  options: GlobalForwarderOptions,
+): (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined> {
+  const { nodeId, log } = options;
+  return async (req, res, procedure) => {
+    if (!GLOBAL_PROCEDURES.has(procedure)) return undefined;
+    const forwardedBy = header(req, FORWARDED_BY_HEADER);
+    const holder = options.holder();
+    if (holder?.leaderId === nodeId) {
+      res.setHeader(RECEIVED_BY_HEADER, forwardedBy ?? nodeId);
+      return undefined;
+    }
+    res.setHeader(RECEIVED_BY_HEADER, forwardedBy ?? nodeId);
+    if (!holder) {
+      req.resume();
+      writeError(req, res, "Unavailable", `no ${GLOBAL_SCOPE} leader known to ${nodeId}`);
+      return "refused";
+    }
+    if (forwardedBy) {
+      req.resume();
+      writeError(req, res, "Unavailable", `${nodeId} is not the ${GLOBAL_SCOPE} leader (it sees ${holder.leaderId}); a forwarded call is not forwarded again`);
+      return "refused";
+    }
+    const target = httpEndpointOf(holder.leaderId, options.table, options.httpPort);
+    await new Promise<void>((resolve) => {
+      const headers: http.OutgoingHttpHeaders = { ...req.headers, [FORWARDED_BY_HEADER]: nodeId };
+      delete headers.host;
+      delete headers.connection;
+      const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers });
+      const timer = setTimeout(() => upstream.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      upstream.on("response", (answer) => {
+        const relayed: string[] = [];
+        for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
+          const name = answer.rawHeaders[i] ?? "";
+          if (!/^(connection|keep-alive|transfer-encoding|x-mesh-received-by)$/i.test(name)) relayed.push(name, answer.rawHeaders[i + 1] ?? "");
+        }
+        res.removeHeader(MESH_NODE_HEADER);
+        res.writeHead(answer.statusCode ?? 502, relayed);
+        answer.pipe(res);
+        answer.on("end", () => clearTimeout(timer));
+        answer.on("error", () => res.destroy());
+      });
+      upstream.on("error", (error) => {
+        clearTimeout(timer);
+        log.warn("forward to the global leader failed", { procedure, leader: holder.leaderId, target: formatHostPort(target), error: errorMessage(error) });
+        if (res.headersSent) res.destroy();
+        else writeError(req, res, "Unavailable", `global leader ${holder.leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`);
+        resolve();
+      });
+      res.once("close", () => resolve());
+      req.pipe(upstream);
+    });
+    return "forwarded";
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === "" ? undefined : first;
+}
+
+function jsonObject(body: Buffer, name: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8") || "{}");
+  } catch {
+    throw new RpcError("InvalidArgument", `${name} expects a JSON object body`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new RpcError("InvalidArgument", `${name} expects a JSON object body`);
+  }
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,49 @@
+@leadership
+Feature: Leadership under network partitions
+  Leases live in etcd, so only a side of a partition that reaches an etcd majority can hold or win one.
+  A leader cut off from the rest must stop acting as leader before anyone else can take over, and a
+  minority must never elect itself, however often the network fails and heals.
+
+  @severity:blocker
+  @catches:no-step-down @catches:sequence-cached
+  @requires:feature:mesh-sequence
+  Scenario: LeaderIsolated_MajorityElectsAndOldFenceIsRefused
+    Given the "ShardRing" topology is running
+    And within 20 seconds every node reports the same global leader
+    And 3 clients draw from the cluster-wide sequence through every node
+    When the global leader is isolated from the rest of the cluster for 12 seconds
+    Then within 10 seconds a new global leader is elected
+    When the partition has healed
+    And the clients stop
+    Then within 20 seconds every node reports the same global leader
+    And no scope ever had two leaders
+    And terms and fence tokens only ever increased
+    And the isolated node handed out no sequence numbers while it was cut off
+    And the cluster-wide sequence never repeated a number across at least 20 draws
+
+  @severity:critical
+  @catches:leader-without-quorum
+  Scenario: MinorityPartition_CannotElectWhileMajorityKeepsLeader
+    Given the "ShardRing" topology is running
+    And within 20 seconds every node reports the same global leader
+    When the network is split for 10 seconds:
+      | group    | members                   |
+      | minority | two other nodes, etcd-ring-1 |
+      | majority | everyone else             |
+    And the partition has healed
+    Then within 20 seconds every node reports the same global leader
+    And no scope ever had two leaders
+    And terms and fence tokens only ever increased
+
+  @severity:normal
+  @catches:leader-without-quorum
+  Scenario: FlappingNetwork_EndsWithSingleLeader
+    Given the "ShardRing" topology is running
+    And within 20 seconds every node reports the same global leader
+    When the network is split and healed 5 times within 10 seconds:
+      | group | members                                     |
+      | cut   | the global leader, one other node, etcd-ring-1 |
+      | rest  | everyone else                               |
+    Then within 20 seconds every node reports the same global leader
+    And no scope ever had two leaders
+    And terms and fence tokens only ever increased

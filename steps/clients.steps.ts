@@ -1,0 +1,16 @@
+import { Then, When } from '@cucumber/cucumber';
+import type { HyperscaleWorld } from '../support/world';
+
+// The cluster-wide sequence (sequence::next, forwarded to the global leader) is a relay-node extension.
+// @requires feature:mesh-sequence
+When('{int} clients draw from the cluster-wide sequence through every node', function (this: HyperscaleWorld, clients: number) {
+  this.startClients('sequence::next', clients);
+});
+
+When('the clients stop', async function (this: HyperscaleWorld) {
+  await this.stopClients();
+});
+
+Then('the cluster-wide sequence never repeated a number across at least {int} draws', async function (this: HyperscaleWorld, minimum: number) {
+  await this.expectSequenceNeverRepeated(minimum);
+});

@@ -1,0 +1,23 @@
+import { When } from '@cucumber/cucumber';
+import type { Duration } from '../support/parameter-types';
+import type { HyperscaleWorld } from '../support/world';
+
+When('the global leader crashes', async function (this: HyperscaleWorld) {
+  await this.crashLeader('global-control');
+});
+
+When('the global leader and one other node crash at the same time', async function (this: HyperscaleWorld) {
+  await this.crashLeaderAndAnother('global-control');
+});
+
+When('the global leader crashes {int} times in a row, each time replaced within {duration}', async function (this: HyperscaleWorld, times: number, within: Duration) {
+  await this.crashLeadersInARow('global-control', times, within);
+});
+
+When('the global leader shuts down gracefully', async function (this: HyperscaleWorld) {
+  await this.shutDownLeaderGracefully('global-control');
+});
+
+When('the stopped nodes are restarted and ready within {duration}', async function (this: HyperscaleWorld, within: Duration) {
+  await this.restartCrashed(within);
+});
