@@ -20,6 +20,8 @@ export interface Settings {
   readonly readyTimeoutMs: number;
   /** Keep containers after a failed scenario for debugging (OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE). */
   readonly keepOnFailure: boolean;
+  /** Rewrite golden snapshots from this run's outcomes instead of comparing (OMNIRELAY_HYPERSCALE_UPDATE_GOLDEN). */
+  readonly updateGolden: boolean;
   /** Seed for anything drawn at random; printed so a run can be reproduced (OMNIRELAY_HYPERSCALE_SEED). */
   readonly seed: number | undefined;
 }
@@ -76,5 +78,6 @@ export function readSettings(env: Env = process.env): Settings {
     readyTimeoutMs: positiveInt(env, 'OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS', 60_000),
     keepOnFailure: bool(env, 'OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE', false),
     seed: seed(env, 'OMNIRELAY_HYPERSCALE_SEED'),
+    updateGolden: bool(env, 'OMNIRELAY_HYPERSCALE_UPDATE_GOLDEN', false),
   };
 }

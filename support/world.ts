@@ -26,7 +26,9 @@ import { BackgroundClients } from './fabric/clients';
 import { NetworkFaults, type Partition } from './chaos/network';
 import { resolveGroups, type GroupRow } from './tables';
 import { uniqueIdsProblems } from './checks/unique-ids';
-import type { LeadersView, PeersView } from './fabric/contract';
+import { parsePrometheus, sumOf } from './checks/prometheus';
+import { matchGolden } from './evidence/golden';
+import type { LeadersView, PeersView, Promotion } from './fabric/contract';
 import { Duration } from './parameter-types';
 import { suite } from './suite';
 
@@ -46,6 +48,10 @@ export class HyperscaleWorld extends World {
   /** Leaders a fault step took down, so that "a new leader" means a different one. */
   private readonly deposed = new Map<string, string[]>();
   private clients: BackgroundClients | undefined;
+  private initialLeaders: Record<string, string> | undefined;
+  private promotion: (Promotion & { candidate: string }) | undefined;
+  private readonly servedBy: string[] = [];
+  private steppedDown = false;
   private networkFaults: NetworkFaults | undefined;
   /** Partitions applied, for checks about what isolated nodes did meanwhile. */
   private readonly isolations: { groups: Record<string, string[]>; startMs: number; durationMs: number }[] = [];
@@ -230,6 +236,115 @@ export class HyperscaleWorld extends World {
   /** Waits until every open fault has ended; each is bounded by its own window. */
   async faultsHealed(): Promise<void> {
     await Promise.all(this.faults.open.map((f) => f.healed));
+  }
+
+  // ── promotion ────────────────────────────────────────────────────────────────────────────────────
+  /** Pauses the holder of `scope` for `duration` (it heals itself when the window ends). */
+  async pauseLeader(scope: string, duration: Duration): Promise<void> {
+    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    this.initialLeaders ??= this.currentHolders();
+    await this.pause(leader, duration);
+  }
+
+  /** Promotes the leader of `region` to hold `scope` (extension feature:mesh-promotion). */
+  async promoteRegionLeader(region: string, scope: string): Promise<void> {
+    this.initialLeaders ??= this.currentHolders();
+    const candidate = await this.leaderOf(`region/${region}`, LEADER_LOOKUP);
+    const answer = await this.cluster.node(candidate).client.promote(scope);
+    await attachJson(this, `promotion-${scope}`, answer);
+    if (answer.status !== 200) throw new Error(`promoting ${candidate} to ${scope} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
+    this.promotion = { ...answer.body, candidate };
+  }
+
+  async expectRegionLeaderHolds(region: string, scope: string, within: Duration): Promise<void> {
+    const promoted = this.promotion?.candidate ?? (await this.leaderOf(`region/${region}`, LEADER_LOOKUP));
+    const holder = await this.leaderOf(scope, within, this.deposedFrom(scope));
+    expect(holder, `${scope} holder`).to.equal(promoted);
+  }
+
+  /** Sends `procedure` to every running, unpaused node; each must be served by the holder of `scope`. */
+  async expectServedByHolder(procedure: string, scope: string): Promise<void> {
+    const holder = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    const frozen = new Set(this.faults.open.map((f) => f.record.target));
+    const nodes = this.cluster.relayNodes.filter((n) => !frozen.has(n.id) && !this.crashed.has(n.id));
+    const problems: string[] = [];
+    await Promise.all(
+      nodes.map(async (node) => {
+        const payload = { probe: `${node.id}-${Date.now()}` };
+        const r = await this.history.record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (res) =>
+          res.status === 200 ? { outcome: 'ok', result: { body: res.body, servedBy: res.answeredBy } } : { outcome: 'fail', error: `HTTP ${res.status}` },
+        );
+        if (r.status !== 200) problems.push(`${node.id}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+        else if (r.answeredBy !== holder) problems.push(`${node.id}: served by ${r.answeredBy ?? '(no node header)'}, not by the leader ${holder}`);
+      }),
+    );
+    this.servedBy.push(holder);
+    expect(problems, `${procedure} calls not served through the leader`).to.deep.equal([]);
+  }
+
+  /** The new holder's metrics count its promotion to `scope`, and another node counts observing it. */
+  async expectLeadershipMetricsRecordChange(scope: string): Promise<void> {
+    const holder = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    const own = parsePrometheus(await this.cluster.node(holder).client.metrics());
+    const witness = this.cluster.relayNodes.find((n) => n.id !== holder && !this.deposedFrom(scope).includes(n.id))!;
+    const seen = parsePrometheus(await witness.client.metrics());
+    const name = 'mesh_leadership_transitions_total';
+    const problems = [
+      ...(sumOf(own, name, { mesh_scope: scope, mesh_leader: holder, mesh_transition: 'promoted' }) + sumOf(own, name, { mesh_scope: scope, mesh_leader: holder, mesh_transition: 'elected' }) >= 1
+        ? []
+        : [`${holder}'s ${name} has no promoted/elected transition for ${scope}`]),
+      ...(sumOf(seen, name, { mesh_scope: scope, mesh_leader: holder }) >= 1 ? [] : [`${witness.id}'s ${name} has no transition naming ${holder} for ${scope}`]),
+    ];
+    await attachJson(this, 'leadership-metrics', { [holder]: own.filter((x) => x.name.startsWith('mesh_leadership')), [witness.id]: seen.filter((x) => x.name.startsWith('mesh_leadership')) });
+    expect(problems, 'leadership metrics').to.deep.equal([]);
+  }
+
+  /** After its pause, the deposed holder itself names the new holder of `scope` and no longer claims it. */
+  async expectDeposedSteppedDown(scope: string, within: Duration): Promise<void> {
+    const deposed = this.deposedFrom(scope);
+    const holder = await this.leaderOf(scope, LEADER_LOOKUP, deposed);
+    await eventually(
+      `${deposed.join(', ')} name ${holder} as holder of ${scope} and claim it no longer`,
+      async () => Promise.all(deposed.map(async (id) => ({ id, view: await this.cluster.node(id).leaders(scope) }))),
+      (views) => judge(views.flatMap(({ id, view }) => {
+        const live = view.tokens.filter((t) => t.scope === scope && Date.parse(t.expiresAt) > Date.now());
+        return live.length === 1 && live[0]!.leaderId === holder ? [] : [`${id} names ${live.map((t) => t.leaderId).join(' + ') || 'nobody'}`];
+      })),
+      { timeoutMs: within.ms },
+    );
+    this.steppedDown = true;
+  }
+
+  /** The failover's outcome with ids replaced by region/role and times dropped, against seeds/golden/<name>.json. */
+  async expectGoldenOutcome(name: string): Promise<void> {
+    const roleOf = (id: string | undefined) => {
+      const node = this.cluster.topology.nodes.find((n) => n.id === id);
+      return node ? `${node.region}/${node.role}` : `(${id ?? 'none'})`;
+    };
+    const globalLeases = leasesSeen(this.leadershipWatch.snapshots, this.leadershipWatch.observations).filter((l) => l.scope === 'global-control');
+    const outcome = {
+      topology: this.cluster.topology.name,
+      initialLeaders: Object.fromEntries(Object.entries(this.initialLeaders ?? {}).map(([scope, id]) => [scope, roleOf(id)])),
+      promotion: this.promotion ? { scope: this.promotion.scope, method: this.promotion.method, from: roleOf(this.promotion.previousLeaderId), to: roleOf(this.promotion.leaderId) } : null,
+      finalLeaders: Object.fromEntries(Object.entries(this.currentHolders()).map(([scope, id]) => [scope, roleOf(id)])),
+      globalTerms: globalLeases.map((l) => l.term),
+      servedBy: [...new Set(this.servedBy.map(roleOf))].sort(),
+      deposedSteppedDown: this.steppedDown,
+    };
+    await attachJson(this, `golden-${name}-observed`, outcome);
+    const result = await matchGolden(name, outcome, suite().settings.updateGolden);
+    if (result.updated) this.log(`golden snapshot written: ${result.path}`);
+    await this.verdict(`matches golden ${name}`, result.problems, outcome);
+  }
+
+  /** Holder of each scope as the latest polls say (the first node naming one), for evidence. */
+  private currentHolders(): Record<string, string> {
+    const holders: Record<string, string> = {};
+    for (const snap of this.leadershipWatch.latest()) {
+      for (const t of snap.tokens) if (t.expiresAtMs > snap.atMs) holders[t.scope] ??= t.leaderId;
+    }
+    return Object.fromEntries(Object.entries(holders).sort(([a], [b]) => a.localeCompare(b)));
   }
 
   // ── network faults ───────────────────────────────────────────────────────────────────────────────

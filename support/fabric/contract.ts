@@ -72,6 +72,17 @@ export interface RpcResponse {
   body: unknown;
 }
 
+/** Extension (`feature:mesh-promotion`): the answer to `POST /control/leaders/promote`. */
+export interface Promotion {
+  scope: string;
+  previousLeaderId?: string;
+  leaderId: string;
+  term: number;
+  fenceToken: number;
+  method: 'released' | 'revoked' | 'vacant' | 'held';
+  message?: string;
+}
+
 /** Extension headers and capability names the suite relies on (contract §8). */
 export const EXT = {
   answeredByHeader: 'x-mesh-node',

@@ -1,7 +1,7 @@
 // A client for one host's public endpoints (data plane, control routes, RPC over HTTP), reached only
 // through its port published on 127.0.0.1.
 import axios, { type AxiosInstance } from 'axios';
-import { EXT, type Introspection, type LeadersView, type PeersView, type Readiness, type RpcResponse } from './contract';
+import { EXT, type Introspection, type LeadersView, type PeersView, type Promotion, type Readiness, type RpcResponse } from './contract';
 
 export class NodeClient {
   private readonly http: AxiosInstance;
@@ -26,6 +26,19 @@ export class NodeClient {
 
   leaders(scope?: string): Promise<LeadersView> {
     return this.json<LeadersView>('/control/leaders', scope ? { scope } : undefined);
+  }
+
+  /** Extension (`feature:mesh-promotion`): asks this node to take `scope` over (release, else revoke). */
+  async promote(scope: string): Promise<{ status: number; body: Promotion }> {
+    const res = await this.http.post<Promotion>('/control/leaders/promote', { scope }, { timeout: 10_000 });
+    return { status: res.status, body: res.data };
+  }
+
+  /** Prometheus text from `/omnirelay/metrics`. */
+  async metrics(): Promise<string> {
+    const res = await this.http.get<string>('/omnirelay/metrics', { responseType: 'text', transformResponse: (raw) => raw });
+    if (res.status !== 200) throw new Error(`GET ${this.baseUrl}/omnirelay/metrics answered HTTP ${res.status}`);
+    return res.data;
   }
 
   /** A unary RPC over HTTP: `POST` with `Rpc-Procedure`; the path is ignored by the contract. */

@@ -20,7 +20,7 @@ export const DEFECTS = {
   "leader-without-quorum":
     "When etcd has been unreachable for more than one election interval, declares itself leader of its campaign scopes.",
   "sequence-cached":
-    "The global leader hands out sequence numbers from memory and persists only every 10th, unfenced: a new leader repeats numbers.",
+    "The global leader hands out sequence numbers from an in-memory counter it never persists: the next leader repeats them.",
   "promotion-unfenced":
     "Promotion overwrites the lease key in place with the incumbent's fence and term (no release or revoke): fences do not increase.",
 } as const satisfies Record<string, string>;

@@ -17,9 +17,6 @@ export interface SequenceValue {
 }
 
 const ATTEMPTS = 4;
-/** Seeded defect sequence-cached persists every this many numbers. */
-export const CACHED_PERSIST_EVERY = 10;
-
 export class SequenceService {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Last value this node wrote, per name and fence: saves the read before the next transaction. */
@@ -75,7 +72,10 @@ export class SequenceService {
     throw new RpcError("Unavailable", `sequence ${name}: too much contention, try again`);
   }
 
-  /** Seeded defect sequence-cached: numbers from memory, every 10th persisted without the fence. */
+  /**
+   * Seeded defect sequence-cached: numbers from a counter loaded when the lease was taken and never
+   * persisted, so every failover hands out the same numbers again (deterministically, once any were served).
+   */
   private async serveCached(name: string, lease: HeldLease): Promise<number> {
     let entry = this.cache.get(name);
     if (!entry || entry.fenceToken !== lease.fenceToken) {
@@ -84,10 +84,6 @@ export class SequenceService {
       this.cache.set(name, entry);
     }
     entry.value += 1;
-    if (entry.value % CACHED_PERSIST_EVERY === 0) {
-      const value = String(entry.value);
-      await this.etcdCall(() => this.etcd.txn({ compare: [], success: [{ put: { key: sequenceKey(name), value } }] }));
-    }
     return entry.value;
   }
 
