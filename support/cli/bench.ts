@@ -11,6 +11,7 @@ import { RELAY_HTTP_PORT } from '../cluster/relay-node';
 import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from '../cluster/specs';
 import { removeRun, removeScenario } from '../cluster/teardown';
 import { BootstrapServer } from '../tls';
+import { eventually, judge } from '../checks/eventually';
 import { prepareSuite } from '../suite';
 
 const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
@@ -77,6 +78,39 @@ async function viaBareDocker(round: number, t: Topology): Promise<number> {
   }
 }
 
+/**
+ * Failover: the global leader is paused; the time until a call that needs the global leader
+ * (global::echo, sent to a live node and forwarded) is served by another node. Without promotion the
+ * regional standby takes over after the lease expires; with promotion the west leader is promoted at once.
+ */
+async function failover(withPromotion: boolean): Promise<number> {
+  const scenarioId = `bench-failover-${withPromotion ? 'promote' : 'expiry'}`;
+  const cluster = await Cluster.start({ topology, images, ca, scenarioId, readyTimeoutMs: 120_000 });
+  try {
+    const entry = cluster.node('east-3');
+    const holderOf = async (scope: string) => (await entry.leaders(scope)).tokens.find((t) => t.scope === scope)?.leaderId;
+    const leader = await eventually('a global leader is elected', () => holderOf('global-control'), (id) => judge(id ? [] : ['none yet']), { timeoutMs: 30_000 });
+    const west = await eventually('west has a leader', () => holderOf('region/west'), (id) => judge(id ? [] : ['none yet']), { timeoutMs: 30_000 });
+    const started = Date.now();
+    await cluster.node(leader!).pause();
+    if (withPromotion) {
+      const answer = await cluster.node(west!).client.promote('global-control');
+      if (answer.status !== 200) throw new Error(`promotion answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
+    }
+    await eventually(
+      'global::echo is served by a new global leader',
+      () => entry.call('global::echo', { bench: true }),
+      (r) => judge(r.status === 200 && r.answeredBy && r.answeredBy !== leader ? [] : [`HTTP ${r.status} served by ${r.answeredBy}`]),
+      { timeoutMs: 60_000, intervalMs: 50 },
+    );
+    const ms = Date.now() - started;
+    await cluster.node(leader!).unpause();
+    return ms;
+  } finally {
+    await cluster.stop();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fixture: number[] = [];
 const bare: number[] = [];
@@ -93,10 +127,21 @@ try {
 } finally {
   await removeRun();
 }
+const withoutPromotion = await failover(false);
+say(`failover by lease expiry and standby: ${withoutPromotion} ms`);
+const withPromotion = await failover(true);
+say(`failover by promotion: ${withPromotion} ms`);
+await removeRun();
+
 const f = median(fixture);
 const b = median(bare);
 console.log(`topology_ready_fixture_ms ${f} ms`);
 console.log(`topology_ready_bare_docker_ms ${b} ms`);
 console.log(`fixture_to_bare_docker_ratio ${(f / b).toFixed(2)} x`);
+console.log(`failover_without_promotion_ms ${withoutPromotion} ms`);
+console.log(`failover_with_promotion_ms ${withPromotion} ms`);
+console.log(`configured_lease_ttl_ms ${topology.timers.leaseTtlMs} ms`);
+console.log(`failover_without_promotion_to_lease_ratio ${(withoutPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
+console.log(`failover_with_promotion_to_lease_ratio ${(withPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
 console.log(`topology_containers ${topology.nodes.length + topology.etcd.length} containers`);
 console.log(`bench_rounds ${rounds} rounds`);
