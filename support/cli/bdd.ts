@@ -1,9 +1,8 @@
 // `npm run bdd [-- cucumber args]`: the acceptance suite, then the run's archive
 // (reports/archive/<run>.tar.gz). Exits with Cucumber's own exit code.
 import { readFile, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { archiveRun, RUN_METADATA } from '../evidence/run-archive';
-import { bin, run } from './run';
+import { bin, run, runWhenMain } from './run';
 
 /** Runs cucumber-js with `args`, archives what it left in reports/, and returns its exit code. */
 export async function runBdd(args: string[]): Promise<number> {
@@ -25,4 +24,4 @@ export async function runBdd(args: string[]): Promise<number> {
   return ran.code;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.exit(await runBdd(process.argv.slice(2)));
+runWhenMain(import.meta.url, runBdd);

@@ -11,11 +11,11 @@ import { existsSync, globSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherkin';
 import { IdGenerator, type Envelope, type Tag } from '@cucumber/messages';
 import stripJsonComments from 'strip-json-comments';
-import { bin } from './run';
+import { bin, runWhenMain } from './run';
 import { CAPABILITY, annotationsAt, gherkinStepLines, type Annotations } from './step-catalog';
 
 export interface Ran {
@@ -322,12 +322,4 @@ async function main(args: string[]): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-      process.exit(2);
-    },
-  );
-}
+runWhenMain(import.meta.url, main);

@@ -1,5 +1,7 @@
 // Runs a child command with inherited stdin/stderr, echoing and capturing stdout.
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface Ran {
   code: number;
@@ -24,4 +26,16 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv = pr
 /** The local binary of a dependency (node_modules/.bin), run with the current Node. */
 export function bin(name: string): string {
   return new URL(`../../node_modules/.bin/${name}`, import.meta.url).pathname;
+}
+
+/** Runs `main` when this module is the script node was started with; its resolved code is the exit code. */
+export function runWhenMain(moduleUrl: string, main: (args: string[]) => Promise<number>): void {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(resolve(process.argv[1])).href) return;
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      process.exit(2);
+    },
+  );
 }

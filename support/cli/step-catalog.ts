@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { CucumberExpression, NodeType, type Node, type ParameterType, type ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
 import type { Envelope } from '@cucumber/messages';
+import { runWhenMain } from './run';
 
 export const CATALOG_PATH = 'docs/step-catalog.md';
 
@@ -469,12 +469,4 @@ async function main(args: string[]): Promise<number> {
   return 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-      process.exit(2);
-    },
-  );
-}
+runWhenMain(import.meta.url, main);

@@ -2,33 +2,21 @@
 // fail, release on stop, promotion (release and revoke paths), and the fenced sequence.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server, type Socket, connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DefectName } from "../defects";
 import { createLogger } from "../log";
 import { RelayMetrics } from "../metrics";
 import { SequenceService } from "../sequence/service";
+import { type LocalEtcd, skipWithoutEtcd, startLocalEtcd } from "../testing/local-etcd";
 import { EtcdClient } from "./etcd-client";
 import { LeadershipEvents } from "./events";
 import { LeadershipService } from "./leadership";
 import { EtcdLeaseStore, type HeldLease } from "./lease-store";
 import { type LeadershipEvent, LeadershipEventKind } from "./types";
 
-const ETCD_BIN = process.env.ETCD_BIN ?? "/usr/bin/etcd";
 const TTL_S = 2;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A TCP proxy in front of etcd that can be cut (every connection dropped and refused) and healed. */
 class CuttableProxy {
@@ -76,41 +64,23 @@ interface Node {
   etcd: EtcdClient;
 }
 
-describe("LeadershipService on a real etcd", { skip: existsSync(ETCD_BIN) ? false : `no etcd binary at ${ETCD_BIN}` }, () => {
-  let etcd: ChildProcess | undefined;
-  let dataDir = "";
+describe("LeadershipService on a real etcd", { skip: skipWithoutEtcd }, () => {
+  let local: LocalEtcd | undefined;
   let clientPort = 0;
   let endpoint = "";
   const started: LeadershipService[] = [];
   const proxies: CuttableProxy[] = [];
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "relay-leadership-test-"));
-    const peer = await freePort();
-    clientPort = await freePort();
-    endpoint = `http://127.0.0.1:${clientPort}`;
-    etcd = spawn(
-      ETCD_BIN,
-      [
-        "--data-dir", dataDir,
-        "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
-        "--listen-peer-urls", `http://127.0.0.1:${peer}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
-        "--initial-cluster", `default=http://127.0.0.1:${peer}`,
-      ],
-      { stdio: "ignore" },
-    );
-    for (let i = 0; i < 100; i++) {
-      if (await fetch(`${endpoint}/health`).then((r) => r.ok, () => false)) return;
-      await sleep(100);
-    }
-    throw new Error("etcd did not become healthy");
+    local = await startLocalEtcd();
+    endpoint = local.endpoint;
+    clientPort = local.clientPort;
   });
 
   after(async () => {
     for (const service of started) await service.stop("test-end", 300).catch(() => undefined);
     for (const proxy of proxies) proxy.close();
-    etcd?.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
+    local?.stop();
   });
 
   async function proxy(): Promise<CuttableProxy> {

@@ -1,56 +1,24 @@
 // Lease semantics against a real etcd (Debian's etcd-server); skipped when no etcd binary exists.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort, type LocalEtcd, skipWithoutEtcd, startLocalEtcd } from "../testing/local-etcd";
 import { EtcdClient, EtcdUnavailableError } from "./etcd-client";
 import { EtcdLeaseStore } from "./lease-store";
 
-const ETCD_BIN = process.env.ETCD_BIN ?? "/usr/bin/etcd";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-describe("EtcdLeaseStore on a real etcd", { skip: existsSync(ETCD_BIN) ? false : `no etcd binary at ${ETCD_BIN}` }, () => {
-  let etcd: ChildProcess | undefined;
-  let dataDir = "";
+describe("EtcdLeaseStore on a real etcd", { skip: skipWithoutEtcd }, () => {
+  let local: LocalEtcd | undefined;
   let endpoint = "";
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "relay-etcd-test-"));
-    const [client, peer] = [await freePort(), await freePort()];
-    endpoint = `http://127.0.0.1:${client}`;
-    etcd = spawn(
-      ETCD_BIN,
-      [
-        "--data-dir", dataDir,
-        "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
-        "--listen-peer-urls", `http://127.0.0.1:${peer}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
-        "--initial-cluster", `default=http://127.0.0.1:${peer}`,
-      ],
-      { stdio: "ignore" },
-    );
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${endpoint}/health`).then((r) => r.ok, () => false);
-      if (ok) return;
-      await sleep(100);
-    }
-    throw new Error("etcd did not become healthy");
+    local = await startLocalEtcd();
+    endpoint = local.endpoint;
   });
 
   after(() => {
-    etcd?.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
+    local?.stop();
   });
 
   const store = (nodeId: string, endpoints = [endpoint]): EtcdLeaseStore => new EtcdLeaseStore(new EtcdClient({ endpoints }), nodeId, 2);
