@@ -272,10 +272,13 @@ export class HyperscaleWorld extends World {
     await Promise.all(
       nodes.map(async (node) => {
         const payload = { probe: `${node.id}-${Date.now()}` };
-        const r = await this.history.record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (res) =>
-          res.status === 200 ? { outcome: 'ok', result: { body: res.body, servedBy: res.answeredBy } } : { outcome: 'fail', error: `HTTP ${res.status}` },
-        );
-        if (r.status !== 200) problems.push(`${node.id}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+        const r = await this.history
+          .record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (res) =>
+            res.status === 200 ? { outcome: 'ok', result: { body: res.body, servedBy: res.answeredBy } } : { outcome: 'fail', error: `HTTP ${res.status}` },
+          )
+          .catch((e: Error) => e);
+        if (r instanceof Error) problems.push(`${node.id}: no answer (${r.message})`);
+        else if (r.status !== 200) problems.push(`${node.id}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
         else if (r.answeredBy !== holder) problems.push(`${node.id}: served by ${r.answeredBy ?? '(no node header)'}, not by the leader ${holder}`);
       }),
     );
@@ -429,6 +432,16 @@ export class HyperscaleWorld extends World {
     const clients = this.clients;
     this.clients = undefined;
     await clients?.stop();
+  }
+
+  /** Waits until at least `count` calls of `procedure` have been acknowledged, so a fault hits a loaded cluster. */
+  async expectAcknowledged(procedure: string, count: number, within: Duration): Promise<void> {
+    await eventually(
+      `at least ${count} ${procedure} calls are acknowledged`,
+      async () => this.history.ops.filter((o) => o.f === procedure).map((o) => o.outcome ?? 'pending'),
+      (outcomes) => judge(outcomes.filter((o) => o === 'ok').length >= count ? [] : [`${outcomes.filter((o) => o === 'ok').length} acknowledged of ${outcomes.length} calls`]),
+      { timeoutMs: within.ms },
+    );
   }
 
   /** Every acknowledged `sequence::next` returned a distinct value (and enough were acknowledged to matter). */

@@ -50,3 +50,8 @@ test('a release ends a lease at the release, not at its expiry', () => {
   const leases = leasesSeen([snap('x', 1_000, token('a', 10, 1, 0, 9_000)), snap('x', 9_000, token('b', 14, 2, 8_500, 12_000))], [released]);
   assert.match(electionWindowProblems(leases, 5_000, 9_000).join('\n'), /vacant from 2\.00 s/);
 });
+
+test('a lease that changes hands without a new fence is reported', () => {
+  const leases = leasesSeen([snap('x', 1_000, token('a', 10, 1, 0, 4_000)), snap('x', 6_000, token('b', 10, 1, 0, 9_000))], []);
+  assert.match(monotonicityProblems(leases).join('\n'), /fence 10 \(term 1\) was held by a and b: the lease changed hands without a new fence/);
+});

@@ -83,6 +83,8 @@ interface LeaseSeen {
   fence: number;
   term: number;
   leaderId: string;
+  /** Every node seen holding this fence; more than one means a lease changed hands without a new fence. */
+  holders: string[];
   firstSeenMs: number;
   issuedAtMs?: number;
   /** Latest expiry anyone reported for it. */
@@ -97,7 +99,8 @@ export function leasesSeen(snapshots: readonly LeadersSnapshot[], observations: 
   const see = (scope: string, fence: number, term: number, leaderId: string, atMs: number) => {
     const key = `${scope}\u0000${fence}`;
     let lease = byKey.get(key);
-    if (!lease) byKey.set(key, (lease = { scope, fence, term, leaderId, firstSeenMs: atMs }));
+    if (!lease) byKey.set(key, (lease = { scope, fence, term, leaderId, holders: [leaderId], firstSeenMs: atMs }));
+    if (!lease.holders.includes(leaderId)) lease.holders.push(leaderId);
     lease.firstSeenMs = Math.min(lease.firstSeenMs, atMs);
     return lease;
   };
@@ -122,6 +125,9 @@ export function monotonicityProblems(leases: readonly LeaseSeen[]): string[] {
   const scopes = [...new Set(leases.map((l) => l.scope))];
   for (const scope of scopes) {
     const byFence = leases.filter((l) => l.scope === scope);
+    for (const l of byFence) {
+      if (l.holders.length > 1) problems.push(`${scope}: fence ${l.fence} (term ${l.term}) was held by ${l.holders.join(' and ')}: the lease changed hands without a new fence`);
+    }
     for (let i = 1; i < byFence.length; i++) {
       const [a, b] = [byFence[i - 1]!, byFence[i]!];
       if (b.term <= a.term) problems.push(`${scope}: term did not increase: fence ${a.fence} had term ${a.term} (${a.leaderId}), fence ${b.fence} has term ${b.term} (${b.leaderId})`);

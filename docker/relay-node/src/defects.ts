@@ -21,6 +21,8 @@ export const DEFECTS = {
     "When etcd has been unreachable for more than one election interval, declares itself leader of its campaign scopes.",
   "sequence-cached":
     "The global leader hands out sequence numbers from an in-memory counter it never persists: the next leader repeats them.",
+  "forward-to-first-leader":
+    "Calls that need the global leader are forwarded to the first global leader the node ever saw, not to the current one.",
   "promotion-unfenced":
     "Promotion overwrites the lease key in place with the incumbent's fence and term (no release or revoke): fences do not increase.",
 } as const satisfies Record<string, string>;

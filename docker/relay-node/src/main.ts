@@ -14,7 +14,7 @@ import { campaignScopes } from "./leadership/scopes";
 import { createLogger, errorMessage, type Logger } from "./log";
 import { RelayMetrics } from "./metrics";
 import { SequenceService } from "./sequence/service";
-import { createGlobalForwarder, registerGlobalProcedures } from "./rpc/global";
+import { createGlobalForwarder, firstSeen, registerGlobalProcedures } from "./rpc/global";
 import { GLOBAL_SCOPE } from "./leadership/scopes";
 import { createRpcInbound } from "./rpc/inbound";
 import { createMisrouter, HTTP_ENDPOINT_LABEL } from "./rpc/misroute";
@@ -133,6 +133,9 @@ async function main(): Promise<void> {
   registerBuiltinProcedures(registry, new CounterStore());
   registerGlobalProcedures(registry, () => sequence);
   const rpcLog = log.child({ component: "rpc" });
+  // Seeded defect forward-to-first-leader: look every election interval until a holder is seen, then never again.
+  const stickyHolder = firstSeen(() => leadership?.tokens(GLOBAL_SCOPE)[0]);
+  if (config.defects.has("forward-to-first-leader")) setInterval(stickyHolder, config.electionIntervalMs).unref();
   const rpc = createRpcInbound({
     nodeId: config.nodeId,
     registry,
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
       httpPort: config.httpPort,
       timeoutMs: config.forwardTimeoutMs,
       table,
-      holder: () => leadership?.tokens(GLOBAL_SCOPE)[0],
+      holder: config.defects.has("forward-to-first-leader") ? stickyHolder : () => leadership?.tokens(GLOBAL_SCOPE)[0],
       log: rpcLog,
     }),
   });

@@ -139,3 +139,9 @@ function jsonObject(body: Buffer, name: string): Record<string, unknown> {
   }
   return parsed as Record<string, unknown>;
 }
+
+/** Seeded defect forward-to-first-leader: remembers the first holder it ever saw and never looks again. */
+export function firstSeen<T>(read: () => T | undefined): () => T | undefined {
+  let first: T | undefined;
+  return () => (first ??= read());
+}
