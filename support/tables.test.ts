@@ -32,3 +32,13 @@ test('a bad partition table says which row or token', async () => {
   assert.throws(() => groupTable([['group', 'members'], ['a', 'x']]), /at least two groups/);
   assert.throws(() => resolveGroups(groupTable([['group', 'members'], ['a', 'the moon'], ['b', 'everyone else']]), { leader: 'r-1', relay: ['r-1'], etcd: [] }), /unknown member "the moon" in group "a"/);
 });
+
+test('"region <name>" names a region\'s relay nodes and etcd members', async () => {
+  const { groupTable, resolveGroups } = await import('./tables');
+  const regionOf = (id: string) => id.split('-').find((p) => ['east', 'west'].includes(p));
+  const groups = resolveGroups(groupTable([['group', 'members'], ['cut', 'region west'], ['rest', 'everyone else']]), {
+    leader: 'east-1', relay: ['east-1', 'west-1', 'west-2'], etcd: ['etcd-east', 'etcd-west'], regionOf,
+  });
+  assert.deepEqual(groups, { cut: ['west-1', 'west-2', 'etcd-west'], rest: ['east-1', 'etcd-east'] });
+  assert.throws(() => resolveGroups(groupTable([['group', 'members'], ['cut', 'region north'], ['rest', 'everyone else']]), { leader: '', relay: ['east-1'], etcd: [], regionOf }), /no node or etcd member is in region "north"/);
+});

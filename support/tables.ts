@@ -31,9 +31,9 @@ export interface GroupRow {
 }
 
 /**
- * `| group | members |` rows. Members are comma-separated: node or etcd ids, `the global leader`,
- * `one other node` / `two other nodes` / `<n> other nodes` (relay nodes not named elsewhere, by id),
- * and `everyone else` (every relay node and etcd member not named in another row).
+ * `| group | members |` rows. Members are comma-separated: node or etcd ids, `region <name>` (its relay
+ * nodes and etcd members), `the global leader`, `one other node` / `two other nodes` / `<n> other nodes`
+ * (relay nodes not named elsewhere, by id), and `everyone else` (everything not named in another row).
  */
 export function groupTable(table: DataTable | string[][]): GroupRow[] {
   const rows = Array.isArray(table) ? table : table.raw();
@@ -59,11 +59,21 @@ const COUNT_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4 
  * Resolves member tokens to ids. `leader` is the current holder of global-control; `relay` and `etcd`
  * list the topology's ids. Throws naming the token it cannot resolve.
  */
-export function resolveGroups(rows: readonly GroupRow[], ids: { leader: string; relay: readonly string[]; etcd: readonly string[] }): Record<string, string[]> {
+export function resolveGroups(
+  rows: readonly GroupRow[],
+  ids: { leader: string; relay: readonly string[]; etcd: readonly string[]; regionOf?: (id: string) => string | undefined },
+): Record<string, string[]> {
   const all = [...ids.relay, ...ids.etcd];
   const taken = new Set<string>();
   const groups: Record<string, string[]> = {};
-  const explicit = rows.flatMap((r) => r.members).filter((m) => all.includes(m));
+  const inRegion = (token: string) => {
+    const region = /^region (\S+)$/.exec(token)?.[1];
+    if (region === undefined) return undefined;
+    const members = all.filter((id) => ids.regionOf?.(id) === region);
+    if (members.length === 0) throw new TableError(`"${token}": no node or etcd member is in region "${region}"`);
+    return members;
+  };
+  const explicit = rows.flatMap((r) => r.members.flatMap((m) => (all.includes(m) ? [m] : inRegion(m) ?? [])));
   for (const id of explicit) taken.add(id);
   if (rows.some((r) => r.members.includes('the global leader'))) taken.add(ids.leader);
   // Counted and "everyone else" tokens are resolved after every explicit name is known.
@@ -72,6 +82,7 @@ export function resolveGroups(rows: readonly GroupRow[], ids: { leader: string; 
     for (const token of row.members) {
       if (all.includes(token)) groups[row.name]!.push(token);
       else if (token === 'the global leader') groups[row.name]!.push(ids.leader);
+      else groups[row.name]!.push(...(inRegion(token) ?? []));
     }
   }
   for (const row of rows) {
@@ -88,8 +99,8 @@ export function resolveGroups(rows: readonly GroupRow[], ids: { leader: string; 
   }
   for (const row of rows) {
     for (const token of row.members) {
-      if (all.includes(token) || token === 'the global leader' || /^(\w+) other nodes?$/.test(token)) continue;
-      if (token !== 'everyone else') throw new TableError(`unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "the global leader", "one other node", or "everyone else"`);
+      if (all.includes(token) || token === 'the global leader' || /^(\w+) other nodes?$/.test(token) || /^region \S+$/.test(token)) continue;
+      if (token !== 'everyone else') throw new TableError(`unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "region <name>", "the global leader", "one other node", or "everyone else"`);
       groups[row.name]!.push(...all.filter((id) => !taken.has(id)));
       for (const id of all) taken.add(id);
     }

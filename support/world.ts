@@ -404,7 +404,8 @@ export class HyperscaleWorld extends World {
   private async resolve(rows: readonly GroupRow[]): Promise<Record<string, string[]>> {
     const needsLeader = rows.some((r) => r.members.some((m) => m === 'the global leader' || /other nodes?$/.test(m)));
     const leader = needsLeader ? await this.leaderOf('global-control', LEADER_LOOKUP) : '';
-    return resolveGroups(rows, { leader, relay: this.cluster.relayNodes.map((n) => n.id), etcd: this.cluster.etcd.map((m) => m.id) });
+    const regions = new Map<string, string>([...this.cluster.topology.nodes, ...this.cluster.topology.etcd].map((m) => [m.id, m.region]));
+    return resolveGroups(rows, { leader, relay: this.cluster.relayNodes.map((n) => n.id), etcd: this.cluster.etcd.map((m) => m.id), regionOf: (id) => regions.get(id) });
   }
 
   /** No sequence number was acknowledged by a node while it was isolated from the cluster. */
