@@ -121,10 +121,21 @@ export class EtcdLeaseStore {
    * One keep-alive. On success returns the new conservative local deadline (measured from when
    * the request was sent); returns undefined when etcd says the lease no longer exists.
    */
+  /**
+   * Keeps the lease alive, then confirms with a linearizable read that the key still carries this
+   * fence and lease. The read matters: etcd answers keep-alives from its leader's memory without a
+   * quorum round, so a deposed etcd leader cut off with this node can "renew" a lease the majority has
+   * already expired (seen as split brain under a flapping network). A linearizable read cannot be
+   * served without a quorum. The expiry counts from before the keep-alive was sent.
+   */
   async renew(lease: HeldLease): Promise<number | undefined> {
     const sentAtMs = Date.now();
     const ttl = await this.etcd.leaseKeepAliveOnce(lease.etcdLeaseId);
-    return ttl > 0 ? sentAtMs + ttl * 1000 : undefined;
+    if (!(ttl > 0)) return undefined;
+    const { kvs } = await this.etcd.range(leaseKey(lease.scope));
+    const kv = kvs[0];
+    if (!kv || kv.createRevision !== lease.fenceToken || kv.lease !== lease.etcdLeaseId) return undefined;
+    return sentAtMs + ttl * 1000;
   }
 
   /**
