@@ -28,6 +28,7 @@ import { resolveGroups, type GroupRow } from './tables';
 import { uniqueIdsProblems } from './checks/unique-ids';
 import { parsePrometheus, sumOf } from './checks/prometheus';
 import { matchGolden } from './evidence/golden';
+import { normaliseFailover } from './checks/failover-outcome';
 import type { LeadersView, PeersView, Promotion } from './fabric/contract';
 import { Duration } from './parameter-types';
 import { suite } from './suite';
@@ -321,20 +322,15 @@ export class HyperscaleWorld extends World {
 
   /** The failover's outcome with ids replaced by region/role and times dropped, against seeds/golden/<name>.json. */
   async expectGoldenOutcome(name: string): Promise<void> {
-    const roleOf = (id: string | undefined) => {
-      const node = this.cluster.topology.nodes.find((n) => n.id === id);
-      return node ? `${node.region}/${node.role}` : `(${id ?? 'none'})`;
-    };
     const globalLeases = leasesSeen(this.leadershipWatch.snapshots, this.leadershipWatch.observations).filter((l) => l.scope === 'global-control');
-    const outcome = {
-      topology: this.cluster.topology.name,
-      initialLeaders: Object.fromEntries(Object.entries(this.initialLeaders ?? {}).map(([scope, id]) => [scope, roleOf(id)])),
-      promotion: this.promotion ? { scope: this.promotion.scope, method: this.promotion.method, from: roleOf(this.promotion.previousLeaderId), to: roleOf(this.promotion.leaderId) } : null,
-      finalLeaders: Object.fromEntries(Object.entries(this.currentHolders()).map(([scope, id]) => [scope, roleOf(id)])),
+    const outcome = normaliseFailover(this.cluster.topology, {
+      initialLeaders: this.initialLeaders ?? {},
+      promotion: this.promotion,
+      finalLeaders: this.currentHolders(),
       globalTerms: globalLeases.map((l) => l.term),
-      servedBy: [...new Set(this.servedBy.map(roleOf))].sort(),
+      servedBy: this.servedBy,
       deposedSteppedDown: this.steppedDown,
-    };
+    });
     await attachJson(this, `golden-${name}-observed`, outcome);
     const result = await matchGolden(name, outcome, suite().settings.updateGolden);
     if (result.updated) this.log(`golden snapshot written: ${result.path}`);
@@ -347,7 +343,7 @@ export class HyperscaleWorld extends World {
     for (const snap of this.leadershipWatch.latest()) {
       for (const t of snap.tokens) if (t.expiresAtMs > snap.atMs) holders[t.scope] ??= t.leaderId;
     }
-    return Object.fromEntries(Object.entries(holders).sort(([a], [b]) => a.localeCompare(b)));
+    return holders;
   }
 
   // ── network faults ───────────────────────────────────────────────────────────────────────────────
