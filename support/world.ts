@@ -158,18 +158,16 @@ export class HyperscaleWorld extends World {
 
   /** Crashes the current holder of `scope`; remembers it as deposed. */
   async crashLeader(scope: string): Promise<string> {
-    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    const leader = await this.leaderToDepose(scope);
     await this.crash(leader);
-    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
     return leader;
   }
 
   /** Crashes the holder of `scope` and the first other live node (by id) at the same instant. */
   async crashLeaderAndAnother(scope: string): Promise<void> {
-    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    const leader = await this.leaderToDepose(scope);
     const other = this.cluster.relayNodes.map((n) => n.id).sort().find((id) => id !== leader && !this.crashed.has(id));
     if (!other) throw new Error(`no node other than ${leader} is left to crash`);
-    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
     await this.crashTogether([leader, other]);
   }
 
@@ -182,15 +180,20 @@ export class HyperscaleWorld extends World {
   }
 
   async shutDownLeaderGracefully(scope: string): Promise<void> {
-    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
-    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
-    await this.shutDownGracefully(leader);
+    await this.shutDownGracefully(await this.leaderToDepose(scope));
   }
 
   /** A node other than the deposed ones holds `scope`, as every answering node sees it. */
   async expectNewLeader(scope: string, within: Duration): Promise<void> {
     const leader = await this.leaderOf(scope, within, this.deposedFrom(scope));
     this.log(`${scope} is now held by ${leader} (deposed: ${this.deposedFrom(scope).join(', ')})`);
+  }
+
+  /** The current holder of `scope`, remembered as deposed before a fault step takes it down. */
+  private async leaderToDepose(scope: string): Promise<string> {
+    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    return leader;
   }
 
   private deposedFrom(scope: string): string[] {
@@ -242,8 +245,7 @@ export class HyperscaleWorld extends World {
   // ── promotion ────────────────────────────────────────────────────────────────────────────────────
   /** Pauses the holder of `scope` for `duration` (it heals itself when the window ends). */
   async pauseLeader(scope: string, duration: Duration): Promise<void> {
-    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
-    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    const leader = await this.leaderToDepose(scope);
     this.initialLeaders ??= this.currentHolders();
     await this.pause(leader, duration);
   }
@@ -373,8 +375,7 @@ export class HyperscaleWorld extends World {
   }
 
   async isolateLeader(scope: string, duration: Duration): Promise<void> {
-    const leader = await this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
-    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    const leader = await this.leaderToDepose(scope);
     const rest = [...this.cluster.relayNodes.map((n) => n.id), ...this.cluster.etcd.map((m) => m.id)].filter((id) => id !== leader);
     await this.partition({ isolated: [leader], rest }, duration);
   }

@@ -59,17 +59,14 @@ export class Cluster {
     const etcdStarts = topology.etcd.map((m) => startEtcd(opts, network, labels, m));
     const nodeStarts = topology.nodes.map((n) => startRelayNode(opts, network, bootstrap, labels, n));
     const results = await Promise.allSettled([...etcdStarts, ...nodeStarts]);
-    const failures = results.flatMap((r, i) => {
-      const id = i < topology.etcd.length ? topology.etcd[i]!.id : topology.nodes[i - topology.etcd.length]!.id;
-      return r.status === 'rejected' ? [`${id}: ${(r.reason as Error).message}`] : [];
-    });
+    const ids = [...topology.etcd, ...topology.nodes].map((m) => m.id); // in the order they were started
+    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${ids[i]}: ${(r.reason as Error).message}`] : []));
     if (failures.length > 0) {
       await bootstrap.stop();
       const logs = await scenarioLogs(scenarioId);
       // Containers whose wait failed are already removed by testcontainers; their evidence rode on the error.
       results.forEach((r, i) => {
-        const id = i < topology.etcd.length ? topology.etcd[i]!.id : topology.nodes[i - topology.etcd.length]!.id;
-        if (r.status === 'rejected' && r.reason instanceof ReadinessError) logs[id] = r.reason.evidence;
+        if (r.status === 'rejected' && r.reason instanceof ReadinessError) logs[ids[i]!] = r.reason.evidence;
       });
       throw new ClusterStartError(`topology "${topology.name}" did not become ready:\n${failures.join('\n')}`, logs);
     }
