@@ -2,12 +2,13 @@
 // (reports/archive/<run>.tar.gz). Exits with Cucumber's own exit code.
 import { readFile, rm } from 'node:fs/promises';
 import { archiveRun, RUN_METADATA } from '../evidence/run-archive';
+import { RESULTS_DIR } from '../evidence/run-metadata';
 import { bin, run, runWhenMain } from './run';
 
 /** Runs cucumber-js with `args`, archives what it left in reports/, and returns its exit code. */
 export async function runBdd(args: string[]): Promise<number> {
   // The report shows this run only.
-  await rm('reports/allure-results', { recursive: true, force: true });
+  await rm(RESULTS_DIR, { recursive: true, force: true });
   await rm('reports/cucumber.json', { force: true });
   await rm(RUN_METADATA, { force: true });
   // Ctrl-C reaches cucumber too (same process group); it removes its containers, then we exit after it.

@@ -6,15 +6,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { bin, run } from './run';
+import { generateReport } from './report';
 import { countResults, reportFreshness } from '../evidence/report-check/freshness';
 import { countAttachmentsNamed } from '../evidence/report-check/results';
 import { parseOptions, UsageError, USAGE, type ReportCheckOptions } from '../evidence/report-check/options';
 import { attachmentRow, expandAllSteps, inspectPicture, listedAttachments, openImagePreview, openTest, TEST_ID } from '../evidence/report-check/report-ui';
 import { serveDirectory, type StaticServer } from '../evidence/report-check/static-server';
 
-// The same `allure generate` as support/cli/report.ts: allurerc.mjs names the report and holds the categories.
-const ALLURE_CONFIG = new URL('../../allurerc.mjs', import.meta.url).pathname;
 const TIMELINE = 'timeline.svg';
 const DEADLINE_MS = 30_000;
 const STEP_TIMEOUT_MS = 8_000;
@@ -56,7 +54,7 @@ async function ensureReport(o: ReportCheckOptions): Promise<void> {
   const fresh = await reportFreshness(o.results, o.report);
   if (!fresh.build) return ok(`${what} (up to date: ${fresh.why})`);
   const t = Date.now();
-  const { code, stdout } = await run(bin('allure'), ['generate', o.results, '--config', ALLURE_CONFIG, '--output', o.report], process.env, false);
+  const { code, stdout } = await generateReport(o.results, o.report, false);
   if (code !== 0) stop(what, `allure generate exited ${code}${stdout.trim() ? `: ${stdout.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
   if (!existsSync(join(o.report, 'index.html'))) stop(what, `allure generate wrote no ${join(o.report, 'index.html')}`);
   ok(`${what} (rebuilt in ${secs(Date.now() - t)}: ${fresh.why})`);

@@ -6,10 +6,11 @@ import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
+import { RESULTS_DIR } from './run-metadata';
 
 export const ARCHIVE_DIR = 'reports/archive';
 export const RUN_METADATA = 'reports/run-metadata.json';
-const CONTENTS = ['reports/run-metadata.json', 'reports/cucumber.json', 'reports/junit.xml', 'reports/allure-results'];
+const CONTENTS = [RUN_METADATA, 'reports/cucumber.json', 'reports/junit.xml', RESULTS_DIR];
 const KEEP = 10;
 
 async function filesUnder(path: string): Promise<string[]> {
