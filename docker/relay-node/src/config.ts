@@ -40,7 +40,26 @@ export interface RelayConfig {
   meshVersion: string;
   defects: ReadonlySet<DefectName>;
   logLevel: LogLevel;
+  shards: ShardConfig;
 }
+
+/** Shard settings (RELAY_SHARD_*); the map itself is computed by the global leader. */
+export interface ShardConfig {
+  namespace: string;
+  /** Fixed shard ids (the suite passes seeds/shards/<namespace>.json). */
+  ids: readonly string[];
+  strategyId: string;
+  /** Synchronous copies besides the owner. */
+  replicas: number;
+  /** Per-shard calls per second before the owner delays calls and the leader moves the shard (0: off). */
+  qpsBudget: number;
+  mapPollMs: number;
+  handoverTimeoutMs: number;
+  replicationTimeoutMs: number;
+  rebalanceCooldownMs: number;
+}
+
+export const DEFAULT_SHARD_IDS: readonly string[] = Array.from({ length: 64 }, (_, i) => `shard-${String(i).padStart(2, "0")}`);
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -113,6 +132,28 @@ export function loadConfig(env: Env): RelayConfig {
     meshVersion: text(env, "RELAY_MESH_VERSION") ?? "0.1.0",
     defects,
     logLevel,
+    shards: shardConfig(env),
+  };
+}
+
+function shardConfig(env: Env): ShardConfig {
+  const ids = list(env, "RELAY_SHARD_IDS");
+  for (const id of ids) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new ConfigError(`RELAY_SHARD_IDS: invalid shard id ${JSON.stringify(id)} (letters, digits, . _ -)`);
+  }
+  if (new Set(ids).size !== ids.length) throw new ConfigError("RELAY_SHARD_IDS: shard ids must be unique");
+  const strategyId = text(env, "RELAY_SHARD_STRATEGY") ?? "rendezvous";
+  if (!["ring", "rendezvous", "locality"].includes(strategyId)) throw new ConfigError(`RELAY_SHARD_STRATEGY must be ring, rendezvous or locality, got ${JSON.stringify(strategyId)}`);
+  return {
+    namespace: text(env, "RELAY_SHARD_NAMESPACE") ?? "mesh.control",
+    ids: ids.length > 0 ? ids : DEFAULT_SHARD_IDS,
+    strategyId,
+    replicas: integer(env, "RELAY_SHARD_REPLICAS", 2, 0, 16),
+    qpsBudget: integer(env, "RELAY_SHARD_QPS_BUDGET", 0, 0),
+    mapPollMs: integer(env, "RELAY_SHARD_MAP_POLL_MS", 200, 10),
+    handoverTimeoutMs: integer(env, "RELAY_HANDOVER_TIMEOUT_MS", 3000, 50),
+    replicationTimeoutMs: integer(env, "RELAY_REPLICATION_TIMEOUT_MS", 1000, 50),
+    rebalanceCooldownMs: integer(env, "RELAY_REBALANCE_COOLDOWN_MS", 10000, 0),
   };
 }
 

@@ -25,6 +25,18 @@ export const DEFECTS = {
     "Calls that need the global leader are forwarded to the first global leader the node ever saw, not to the current one.",
   "promotion-unfenced":
     "Promotion overwrites the lease key in place with the incumbent's fence and term (no release or revoke): fences do not increase.",
+  "stale-shard-map":
+    "Reads the shard map once (the first version it sees) and never again: it keeps routing, serving and reporting that version.",
+  "ack-before-replication":
+    "The shard owner acknowledges a write once applied locally and replicates it in the background about a second later.",
+  "drop-inflight-on-move":
+    "When a shard moves away, calls for it still in flight on the old owner are cut off (connection destroyed) instead of finishing.",
+  "replica-never-catches-up":
+    "A replica that falls behind (log gap or new fence) never fetches a snapshot: it applies whatever arrives on top of what it has.",
+  "drain-acks-inflight":
+    "On drain, answers write calls still in flight 200 at once (as if done) and abandons them.",
+  "kv-stale-read":
+    "The shard owner serves reads from its local copy without confirming with its replicas that it still owns the shard.",
 } as const satisfies Record<string, string>;
 
 export type DefectName = keyof typeof DEFECTS;

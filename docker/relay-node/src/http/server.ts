@@ -30,8 +30,13 @@ export interface HttpServerDeps {
   leadership: () => LeadershipService | undefined;
   events: LeadershipEvents;
   rpc: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** Route groups added by subsystems (shards, drain): each answers true when it handled the request. */
+  routes?: readonly RouteHandler[];
   log: Logger;
 }
+
+/** Handles `req` and resolves true, or resolves false (without touching `res`) to let the next handler try. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 const CHAOS_ROUTE = /^\/omnirelay\/control\/chaos\/([^/:]+):(start|stop)$/;
 
@@ -52,6 +57,7 @@ async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResp
   const url = new URL(req.url ?? "/", "http://relay-node");
   const path = url.pathname;
   const scope = url.searchParams.get("scope") ?? undefined;
+  for (const handler of deps.routes ?? []) if (await handler(req, res, url)) return;
 
   if (req.method === "GET" || req.method === "HEAD") {
     switch (path) {

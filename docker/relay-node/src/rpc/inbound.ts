@@ -22,6 +22,8 @@ export interface RpcInboundOptions {
   divert?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Calls that need the global leader: took care of the call (relayed it to the holder, or refused it), or undefined to serve it here. */
   forward?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined>;
+  /** Calls carrying a shard key (the shard data plane): same contract as `forward`, tried after it. */
+  shardRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined>;
 }
 
 export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -50,7 +52,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
         await new Promise<void>((resolve) => res.once("close", () => resolve()));
         return;
       }
-      const forwarded = await options.forward?.(req, res, procedure);
+      const forwarded = (await options.forward?.(req, res, procedure)) ?? (await options.shardRoute?.(req, res, procedure));
       if (forwarded) {
         outcome = forwarded === "forwarded" ? "forwarded" : "error";
         return;
