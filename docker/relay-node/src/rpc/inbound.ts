@@ -10,6 +10,8 @@ import { type RpcRequest, type ProcedureRegistry } from "./procedures";
 import { errorCode, httpStatusFor, RpcError, type RpcStatusCode, statusToken } from "./status";
 
 export const MESH_NODE_HEADER = "X-Mesh-Node";
+/** Extension: on an error answer, `not-applied` promises the call had no effect (clients may count it failed, not unknown). */
+export const MESH_OUTCOME_HEADER = "X-Mesh-Outcome";
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface RpcInboundOptions {
@@ -34,6 +36,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
     if (state.draining) {
       req.resume();
       res.setHeader("Retry-After", "1");
+      res.setHeader(MESH_OUTCOME_HEADER, "not-applied");
       writeError(req, res, "Unavailable", "node is draining");
       return;
     }
