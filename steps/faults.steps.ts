@@ -3,21 +3,21 @@ import type { Duration } from '../support/parameter-types';
 import type { HyperscaleWorld } from '../support/world';
 
 When('the global leader crashes', async function (this: HyperscaleWorld) {
-  await this.crashLeader('global-control');
+  await this.leadership.crashLeader('global-control');
 });
 
 When('the global leader and one other node crash at the same time', async function (this: HyperscaleWorld) {
-  await this.crashLeaderAndAnother('global-control');
+  await this.leadership.crashLeaderAndAnother('global-control');
 });
 
 When('the global leader crashes {int} times in a row, each time replaced within {duration}', async function (this: HyperscaleWorld, times: number, within: Duration) {
-  await this.crashLeadersInARow('global-control', times, within);
+  await this.leadership.crashLeadersInARow('global-control', times, within);
 });
 
 When('the global leader shuts down gracefully', async function (this: HyperscaleWorld) {
-  await this.shutDownLeaderGracefully('global-control');
+  await this.leadership.shutDownLeaderGracefully('global-control');
 });
 
 When('the stopped nodes are restarted and ready within {duration}', async function (this: HyperscaleWorld, within: Duration) {
-  await this.restartCrashed(within);
+  await this.processes.restartDown(within);
 });

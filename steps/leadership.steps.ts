@@ -5,29 +5,29 @@ import type { HyperscaleWorld } from '../support/world';
 // Regional leaders (region/<name> scopes) are a relay-node extension.
 // @requires feature:mesh-regional-leaders
 Then('within {duration} every node reports one global leader and one leader per region, the same in every view', async function (this: HyperscaleWorld, within: Duration) {
-  await this.expectLeadershipAgreed(within);
+  await this.leadership.expectAgreed(within);
 });
 
 Then('within {duration} every node reports the same global leader', async function (this: HyperscaleWorld, within: Duration) {
-  await this.expectLeadershipAgreed(within, ['global-control']);
+  await this.leadership.expectAgreed(within, ['global-control']);
 });
 
 Then('every leader was declared eligible for its scope', async function (this: HyperscaleWorld) {
-  await this.expectLeadersEligible();
+  await this.leadership.expectEligible();
 });
 
 Then('within {duration} a new global leader is elected', async function (this: HyperscaleWorld, within: Duration) {
-  await this.expectNewLeader('global-control', within);
+  await this.leadership.expectNewLeader('global-control', within);
 });
 
 Then('no scope ever had two leaders', async function (this: HyperscaleWorld) {
-  await this.expectNoSplitBrain();
+  await this.leadership.expectNoSplitBrain();
 });
 
 Then('terms and fence tokens only ever increased', async function (this: HyperscaleWorld) {
-  await this.expectMonotonicLeases();
+  await this.leadership.expectMonotonicLeases();
 });
 
 Then('every election completed within the election window', async function (this: HyperscaleWorld) {
-  await this.expectElectionsWithinWindow();
+  await this.leadership.expectElectionsWithinWindow();
 });

@@ -4,22 +4,22 @@ import { groupTable } from '../support/tables';
 import type { HyperscaleWorld } from '../support/world';
 
 When('the global leader is isolated from the rest of the cluster for {duration}', async function (this: HyperscaleWorld, duration: Duration) {
-  await this.isolateLeader('global-control', duration);
+  await this.network.isolateLeader('global-control', duration);
 });
 
 /** Members: ids, "the global leader", "one other node" / "two other nodes", "everyone else". */
 When('the network is split for {duration}:', async function (this: HyperscaleWorld, duration: Duration, table: DataTable) {
-  await this.splitNetwork(groupTable(table), duration);
+  await this.network.split(groupTable(table), duration);
 });
 
 When('the network is split and healed {int} times within {duration}:', async function (this: HyperscaleWorld, times: number, within: Duration, table: DataTable) {
-  await this.flapNetwork(groupTable(table), times, within);
+  await this.network.flap(groupTable(table), times, within);
 });
 
 When('the partition has healed', async function (this: HyperscaleWorld) {
-  await this.faultsHealed();
+  await this.processes.healed();
 });
 
 Then('the isolated node handed out no sequence numbers while it was cut off', async function (this: HyperscaleWorld) {
-  await this.expectIsolatedNodesHandedOutNothing();
+  await this.network.expectIsolatedNodesHandedOutNothing();
 });

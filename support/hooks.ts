@@ -82,7 +82,7 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
   const failed = result?.status === Status.FAILED;
   // Judge the guard on what the scenario itself did, before the hook heals what it left open.
   const unjudged = result?.status === Status.PASSED ? unjudgedFaults(this) : undefined;
-  await this.stopClients();
+  await this.clients.stop();
   const leftOpen = await this.faults.healAll();
   if (leftOpen.length > 0) this.log(`After hook healed: ${leftOpen.map((f) => `${f.name} on ${f.target}`).join(', ')}`);
   try {

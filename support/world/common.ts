@@ -1,0 +1,15 @@
+// What every noun of the World shares: bounds on faults and lookups, and the checker failure type.
+import { Duration } from '../parameter-types';
+
+/** A fault with no explicit end still ends: the After hook, or this bound, heals it. */
+export const FAULT_MAX_WINDOW_MS = 120_000;
+/** How long a fault step may wait to learn who currently leads before it acts. */
+export const LEADER_LOOKUP = new Duration(10_000);
+
+/** A checker over the recorded history found problems: a product defect, not a harness failure. */
+export class CheckerError extends Error {
+  override name = 'CheckerError';
+  constructor(checker: string, problems: readonly string[]) {
+    super(`${checker}: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}

@@ -1,0 +1,136 @@
+// Leadership as the cluster reports it: who holds a scope (by majority agreement), taking leaders
+// down, and the checkers over every lease observed (split brain, monotonic terms, election window).
+import { expect } from 'chai';
+import type { HyperscaleWorld } from '../world';
+import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leadershipComparison } from '../checks/cluster-views';
+import { eventually, judge } from '../checks/eventually';
+import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems } from '../checks/leadership-checkers';
+import { attachJson } from '../evidence/attach';
+import type { Duration } from '../parameter-types';
+import { LEADER_LOOKUP } from './common';
+
+export class Leadership {
+  /** Leaders a fault step took down, so that "a new leader" means a different one. */
+  private readonly deposed = new Map<string, string[]>();
+
+  constructor(private readonly world: HyperscaleWorld) {}
+
+  /**
+   * The node that the nodes naming a holder of `scope` all name, once they agree and are a majority of
+   * the running relay nodes (within `within`). Nodes that do not answer (paused, crashed) or name nobody (cut off
+   * from etcd, between leases) have no say; two different names are never accepted.
+   */
+  async leaderOf(scope: string, within: Duration = LEADER_LOOKUP, not: readonly string[] = []): Promise<string> {
+    const running = this.world.cluster.relayNodes.filter((n) => !this.world.processes.isDown(n.id)).length;
+    const majority = Math.floor(running / 2) + 1;
+    const agreed = await eventually(
+      `a majority of nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
+      async () => this.world.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
+      (views) => {
+        const naming = views.filter((v) => v.holders.length > 0);
+        const named = new Set(naming.flatMap((v) => v.holders));
+        const problems = [
+          ...(naming.length < majority ? [`only ${naming.length} of ${running} running nodes name a leader (${majority} needed)`] : []),
+          ...naming.filter((v) => v.holders.length > 1).map((v) => `${v.observer} names ${v.holders.join(' + ')}`),
+          ...(named.size > 1 ? [`nodes disagree: ${[...named].join(' vs ')}`] : []),
+          ...[...named].filter((n) => not.includes(n)).map((n) => `${n} still leads`),
+        ];
+        return judge(problems);
+      },
+      { timeoutMs: within.ms },
+    );
+    return agreed.find((v) => v.holders.length > 0)!.holders[0]!;
+  }
+
+  /** The current holder, excluding the ones fault steps already took down. */
+  current(scope: string): Promise<string> {
+    return this.leaderOf(scope, LEADER_LOOKUP, this.deposedFrom(scope));
+  }
+
+  /** Crashes the current holder of `scope`; remembers it as deposed. */
+  async crashLeader(scope: string): Promise<string> {
+    const leader = await this.toDepose(scope);
+    await this.world.processes.crash(leader);
+    return leader;
+  }
+
+  /** Crashes the holder of `scope` and the first other live node (by id) at the same instant. */
+  async crashLeaderAndAnother(scope: string): Promise<void> {
+    const leader = await this.toDepose(scope);
+    const other = this.world.cluster.relayNodes.map((n) => n.id).sort().find((id) => id !== leader && !this.world.processes.isDown(id));
+    if (!other) throw new Error(`no node other than ${leader} is left to crash`);
+    await this.world.processes.crashTogether([leader, other]);
+  }
+
+  /** `times` times: crash the holder, then wait (bounded) for a different node to take the scope. */
+  async crashLeadersInARow(scope: string, times: number, eachWithin: Duration): Promise<void> {
+    for (let i = 0; i < times; i++) {
+      await this.crashLeader(scope);
+      await this.expectNewLeader(scope, eachWithin);
+    }
+  }
+
+  async shutDownLeaderGracefully(scope: string): Promise<void> {
+    await this.world.processes.shutDownGracefully(await this.toDepose(scope));
+  }
+
+  /** A node other than the deposed ones holds `scope`, as every answering node sees it. */
+  async expectNewLeader(scope: string, within: Duration): Promise<void> {
+    const leader = await this.leaderOf(scope, within, this.deposedFrom(scope));
+    this.world.log(`${scope} is now held by ${leader} (deposed: ${this.deposedFrom(scope).join(', ')})`);
+  }
+
+  /** The current holder of `scope`, remembered as deposed before a fault step takes it down. */
+  async toDepose(scope: string): Promise<string> {
+    const leader = await this.current(scope);
+    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    return leader;
+  }
+
+  deposedFrom(scope: string): string[] {
+    return this.deposed.get(scope) ?? [];
+  }
+
+  /** Holder of each scope as the latest polls say (the first node naming one), for evidence. */
+  currentHolders(): Record<string, string> {
+    const holders: Record<string, string> = {};
+    for (const snap of this.world.leadershipWatch.latest()) {
+      for (const t of snap.tokens) if (t.expiresAtMs > snap.atMs) holders[t.scope] ??= t.leaderId;
+    }
+    return holders;
+  }
+
+  /** Every node names one unexpired leader for each scope (default: all the topology declares), the same one. */
+  async expectAgreed(within: Duration, scopes?: string[]): Promise<void> {
+    const topology = this.world.cluster.topology;
+    const views = await eventually(
+      `every node reports one leader per ${scopes ? scopes.join(', ') : 'declared scope'}, the same in every view`,
+      () => this.world.leaderViews(),
+      (v) => judge(leadershipAgreementProblems(topology, v, Date.now(), scopes), leadershipComparison(topology, v, scopes)),
+      { timeoutMs: within.ms },
+    ).finally(async () => attachJson(this.world, 'leaders-by-node', Object.fromEntries(await this.world.leaderViews().catch(() => new Map()))));
+    this.world.log(`leaders: ${JSON.stringify(agreedLeaders(topology, views))}`);
+  }
+
+  async expectEligible(): Promise<void> {
+    const problems = eligibilityProblems(this.world.cluster.topology, await this.world.leaderViews());
+    expect(problems, 'leases held by nodes not declared eligible').to.deep.equal([]);
+  }
+
+  async expectNoSplitBrain(): Promise<void> {
+    await this.world.verdict('no split brain', splitBrainProblems(this.world.leadershipWatch.snapshots));
+  }
+
+  async expectMonotonicLeases(): Promise<void> {
+    await this.world.verdict('terms and fences increase', monotonicityProblems(this.leases()), this.leases());
+  }
+
+  async expectElectionsWithinWindow(): Promise<void> {
+    const windowMs = this.world.cluster.topology.timers.electionWindowMs;
+    await this.world.verdict(`elections within ${windowMs} ms`, electionWindowProblems(this.leases(), windowMs, this.world.clock.nowMs()), this.leases());
+  }
+
+  leases(): ReturnType<typeof leasesSeen> {
+    return leasesSeen(this.world.leadershipWatch.snapshots, this.world.leadershipWatch.observations);
+  }
+}

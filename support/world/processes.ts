@@ -1,0 +1,57 @@
+// Process faults on nodes: crash (SIGKILL), pause (cgroup freezer), graceful stop (SIGTERM), restart.
+// Every fault is a bounded window in the FaultLog; a crash stays open until the node is restarted.
+import type { HyperscaleWorld } from '../world';
+import type { ActiveFault } from '../chaos/faults';
+import { eventually, judge } from '../checks/eventually';
+import type { Duration } from '../parameter-types';
+import { FAULT_MAX_WINDOW_MS } from './common';
+
+export class ProcessFaults {
+  /** Faults still open per node (a crash stays open until the node is restarted). */
+  private readonly down = new Map<string, ActiveFault>();
+
+  constructor(private readonly world: HyperscaleWorld) {}
+
+  isDown(nodeId: string): boolean {
+    return this.down.has(nodeId);
+  }
+
+  /** SIGKILL; the fault stays open until the node is restarted (by a step, or by the After hook). */
+  async crash(nodeId: string): Promise<void> {
+    const node = this.world.cluster.node(nodeId);
+    this.down.set(nodeId, await this.world.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS));
+  }
+
+  async crashTogether(nodeIds: readonly string[]): Promise<void> {
+    await Promise.all(nodeIds.map((id) => this.crash(id)));
+  }
+
+  /** Restarts every crashed or stopped node (healing their faults) and waits for each to answer ready. */
+  async restartDown(within: Duration): Promise<void> {
+    const open = [...this.down];
+    this.down.clear();
+    await Promise.all(open.map(([, fault]) => fault.heal()));
+    await Promise.all(
+      open.map(([id]) =>
+        eventually(`${id} answers ready after its restart`, () => this.world.cluster.node(id).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]), { timeoutMs: within.ms }),
+      ),
+    );
+  }
+
+  /** Freezes the node for `duration`; the pause heals itself when the window ends. */
+  async pause(nodeId: string, duration: Duration): Promise<void> {
+    const node = this.world.cluster.node(nodeId);
+    await this.world.faults.inject('pause', nodeId, () => node.pause(), () => node.unpause(), duration.ms);
+  }
+
+  /** SIGTERM: the node drains and releases its leases. Recorded as a fault lasting until it exits. */
+  async shutDownGracefully(nodeId: string): Promise<void> {
+    const node = this.world.cluster.node(nodeId);
+    this.down.set(nodeId, await this.world.faults.inject('graceful stop', nodeId, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS));
+  }
+
+  /** Waits until every open fault has ended; each is bounded by its own window. */
+  async healed(): Promise<void> {
+    await Promise.all(this.world.faults.open.map((f) => f.healed));
+  }
+}

@@ -1,0 +1,122 @@
+// Promotion of a region's leader to a scope (extension feature:mesh-promotion) and what must follow:
+// calls served by the new holder, metrics recording the change, the deposed holder stepping down,
+// and the outcome against a golden snapshot.
+import { expect } from 'chai';
+import type { HyperscaleWorld } from '../world';
+import { eventually, judge } from '../checks/eventually';
+import { parsePrometheus, sumOf } from '../checks/prometheus';
+import { normaliseFailover } from '../checks/failover-outcome';
+import { attachJson } from '../evidence/attach';
+import { matchGolden } from '../evidence/golden';
+import type { Promotion } from '../fabric/contract';
+import type { Duration } from '../parameter-types';
+import { suite } from '../suite';
+
+export class PromotionVerbs {
+  private initialLeaders: Record<string, string> | undefined;
+  private promotion: (Promotion & { candidate: string }) | undefined;
+  private readonly servedBy: string[] = [];
+  private steppedDown = false;
+
+  constructor(private readonly world: HyperscaleWorld) {}
+
+  private get leadership() {
+    return this.world.leadership;
+  }
+
+  /** Pauses the holder of `scope` for `duration` (it heals itself when the window ends). */
+  async pauseLeader(scope: string, duration: Duration): Promise<void> {
+    const leader = await this.leadership.toDepose(scope);
+    this.initialLeaders ??= this.leadership.currentHolders();
+    await this.world.processes.pause(leader, duration);
+  }
+
+  /** Promotes the leader of `region` to hold `scope`. */
+  async promoteRegionLeader(region: string, scope: string): Promise<void> {
+    this.initialLeaders ??= this.leadership.currentHolders();
+    const candidate = await this.leadership.leaderOf(`region/${region}`);
+    const answer = await this.world.cluster.node(candidate).client.promote(scope);
+    await attachJson(this.world, `promotion-${scope}`, answer);
+    if (answer.status !== 200) throw new Error(`promoting ${candidate} to ${scope} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
+    this.promotion = { ...answer.body, candidate };
+  }
+
+  async expectRegionLeaderHolds(region: string, scope: string, within: Duration): Promise<void> {
+    const promoted = this.promotion?.candidate ?? (await this.leadership.leaderOf(`region/${region}`));
+    const holder = await this.leadership.leaderOf(scope, within, this.leadership.deposedFrom(scope));
+    expect(holder, `${scope} holder`).to.equal(promoted);
+  }
+
+  /** Sends `procedure` to every running, unpaused node; each must be served by the holder of `scope`. */
+  async expectServedByHolder(procedure: string, scope: string): Promise<void> {
+    const holder = await this.leadership.current(scope);
+    const frozen = new Set(this.world.faults.open.map((f) => f.record.target));
+    const nodes = this.world.cluster.relayNodes.filter((n) => !frozen.has(n.id) && !this.world.processes.isDown(n.id));
+    const problems: string[] = [];
+    await Promise.all(
+      nodes.map(async (node) => {
+        const payload = { probe: `${node.id}-${Date.now()}` };
+        const r = await this.world.history
+          .record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (res) =>
+            res.status === 200 ? { outcome: 'ok', result: { body: res.body, servedBy: res.answeredBy } } : { outcome: 'fail', error: `HTTP ${res.status}` },
+          )
+          .catch((e: Error) => e);
+        if (r instanceof Error) problems.push(`${node.id}: no answer (${r.message})`);
+        else if (r.status !== 200) problems.push(`${node.id}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+        else if (r.answeredBy !== holder) problems.push(`${node.id}: served by ${r.answeredBy ?? '(no node header)'}, not by the leader ${holder}`);
+      }),
+    );
+    this.servedBy.push(holder);
+    expect(problems, `${procedure} calls not served through the leader`).to.deep.equal([]);
+  }
+
+  /** The new holder's metrics count its promotion to `scope`, and another node counts observing it. */
+  async expectLeadershipMetricsRecordChange(scope: string): Promise<void> {
+    const holder = await this.leadership.current(scope);
+    const deposed = this.leadership.deposedFrom(scope);
+    const own = parsePrometheus(await this.world.cluster.node(holder).client.metrics());
+    const witness = this.world.cluster.relayNodes.find((n) => n.id !== holder && !deposed.includes(n.id))!;
+    const seen = parsePrometheus(await witness.client.metrics());
+    const name = 'mesh_leadership_transitions_total';
+    const problems = [
+      ...(sumOf(own, name, { mesh_scope: scope, mesh_leader: holder, mesh_transition: 'promoted' }) + sumOf(own, name, { mesh_scope: scope, mesh_leader: holder, mesh_transition: 'elected' }) >= 1
+        ? []
+        : [`${holder}'s ${name} has no promoted/elected transition for ${scope}`]),
+      ...(sumOf(seen, name, { mesh_scope: scope, mesh_leader: holder }) >= 1 ? [] : [`${witness.id}'s ${name} has no transition naming ${holder} for ${scope}`]),
+    ];
+    await attachJson(this.world, 'leadership-metrics', { [holder]: own.filter((x) => x.name.startsWith('mesh_leadership')), [witness.id]: seen.filter((x) => x.name.startsWith('mesh_leadership')) });
+    expect(problems, 'leadership metrics').to.deep.equal([]);
+  }
+
+  /** After its pause, the deposed holder itself names the new holder of `scope` and no longer claims it. */
+  async expectDeposedSteppedDown(scope: string, within: Duration): Promise<void> {
+    const deposed = this.leadership.deposedFrom(scope);
+    const holder = await this.leadership.current(scope);
+    await eventually(
+      `${deposed.join(', ')} name ${holder} as holder of ${scope} and claim it no longer`,
+      async () => Promise.all(deposed.map(async (id) => ({ id, view: await this.world.cluster.node(id).leaders(scope) }))),
+      (views) => judge(views.flatMap(({ id, view }) => {
+        const live = view.tokens.filter((t) => t.scope === scope && Date.parse(t.expiresAt) > Date.now());
+        return live.length === 1 && live[0]!.leaderId === holder ? [] : [`${id} names ${live.map((t) => t.leaderId).join(' + ') || 'nobody'}`];
+      })),
+      { timeoutMs: within.ms },
+    );
+    this.steppedDown = true;
+  }
+
+  /** The failover's outcome with ids replaced by region/role and times dropped, against seeds/golden/<name>.json. */
+  async expectGoldenOutcome(name: string): Promise<void> {
+    const outcome = normaliseFailover(this.world.cluster.topology, {
+      initialLeaders: this.initialLeaders ?? {},
+      promotion: this.promotion,
+      finalLeaders: this.leadership.currentHolders(),
+      globalTerms: this.leadership.leases().filter((l) => l.scope === 'global-control').map((l) => l.term),
+      servedBy: this.servedBy,
+      deposedSteppedDown: this.steppedDown,
+    });
+    await attachJson(this.world, `golden-${name}-observed`, outcome);
+    const result = await matchGolden(name, outcome, suite().settings.updateGolden);
+    if (result.updated) this.world.log(`golden snapshot written: ${result.path}`);
+    await this.world.verdict(`matches golden ${name}`, result.problems, outcome);
+  }
+}
