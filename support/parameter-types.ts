@@ -1,5 +1,7 @@
 // Typed nouns for steps: authors write words, steps receive values.
 import { defineParameterType } from '@cucumber/cucumber';
+import { shardIdsOf } from './cluster/shard-seeds';
+import { listTraffic } from './fabric/traffic';
 
 /** A span of time: "15 seconds", "500 ms", "2 minutes". */
 export class Duration {
@@ -46,4 +48,26 @@ defineParameterType({
   name: 'peerStatus',
   regexp: /"(Alive|Suspect|Left)"/,
   transformer: (status: string) => status,
+});
+
+/** A shard of the default namespace by its fixed id from seeds/shards/ ("shard-42"). */
+defineParameterType({
+  name: 'shard',
+  regexp: /shard-\d+/,
+  transformer: (id: string) => {
+    const known = shardIdsOf('mesh.control');
+    if (!known.includes(id)) throw new Error(`unknown shard "${id}": the ids are ${known[0]} … ${known[known.length - 1]} (seeds/shards/mesh.control.json)`);
+    return id;
+  },
+});
+
+/** A traffic file in seeds/traffic/ by name ("hot-shard"). */
+defineParameterType({
+  name: 'traffic',
+  regexp: /"([a-z0-9][a-z0-9-]*)" traffic/,
+  transformer: (name: string) => {
+    const known = listTraffic();
+    if (!known.includes(name)) throw new Error(`unknown traffic "${name}": seeds/traffic/ has ${known.join(', ')}`);
+    return name;
+  },
 });

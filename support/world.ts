@@ -3,7 +3,7 @@
 // one line; the work happens in support/world/ and below.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { topologyByName, validateTopology, type Timers } from '../topologies';
+import { topologyByName, validateTopology, type ShardSettings, type Timers } from '../topologies';
 import { Cluster, ClusterStartError } from './cluster/cluster';
 import type { RelayNode } from './cluster/relay-node';
 import { membershipComparison, membershipProblems, type Views } from './checks/cluster-views';
@@ -24,6 +24,7 @@ import { Leadership } from './world/leadership';
 import { PromotionVerbs } from './world/promotion';
 import { NetworkChaos } from './world/network';
 import { ClientVerbs } from './world/clients';
+import { ShardVerbs } from './world/shards';
 
 export { CheckerError } from './world/common';
 
@@ -42,6 +43,7 @@ export class HyperscaleWorld extends World {
   readonly promotion = new PromotionVerbs(this);
   readonly network = new NetworkChaos(this);
   readonly clients = new ClientVerbs(this);
+  readonly shards = new ShardVerbs(this);
 
   private running: Cluster | undefined;
   private watch: LeadershipWatch | undefined;
@@ -60,9 +62,12 @@ export class HyperscaleWorld extends World {
   }
 
   // ── topology ──────────────────────────────────────────────────────────────────────────────────────
-  async startTopology(name: string = suite().settings.defaultTopology, timers: Partial<Timers> = {}): Promise<void> {
+  async startTopology(name: string = suite().settings.defaultTopology, timers: Partial<Timers> = {}, shards: Partial<ShardSettings> = {}): Promise<void> {
     const named = topologyByName(name);
-    const topology = Object.keys(timers).length ? validateTopology({ ...named, timers: { ...named.timers, ...timers } }, `topology "${name}" with the scenario's timers`) : named;
+    const changed = Object.keys(timers).length + Object.keys(shards).length > 0;
+    const topology = changed
+      ? validateTopology({ ...named, timers: { ...named.timers, ...timers }, shards: { ...named.shards, ...shards } }, `topology "${name}" with the scenario's settings`)
+      : named;
     await attachJson(this, `topology-${topology.name}`, topology);
     const { settings, containers } = suite();
     if (!containers) throw new Error('containers are disabled (OMNIRELAY_HYPERSCALE_CONTAINERS=false)');
@@ -86,6 +91,7 @@ export class HyperscaleWorld extends World {
 
   async stopTopology(): Promise<void> {
     await this.clients.stop();
+    this.shards.stop();
     this.watch?.stop();
     const cluster = this.running;
     this.running = undefined;

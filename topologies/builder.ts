@@ -9,6 +9,7 @@ import {
   type Mode,
   type NodeInput,
   type Role,
+  type ShardSettings,
   type Timers,
   type Topology,
   type TopologyInput,
@@ -41,10 +42,11 @@ export class TopologyBuilder {
     etcd: TopologyInput['etcd'];
     timers: Timers;
     links: LinkInput[];
+    shards: Partial<ShardSettings>;
   };
 
   constructor(name: string) {
-    this.draft = { name, clusterId: clusterIdFor(name), regions: [], nodes: [], etcd: [], timers: { ...FAST_TIMERS }, links: [] };
+    this.draft = { name, clusterId: clusterIdFor(name), regions: [], nodes: [], etcd: [], timers: { ...FAST_TIMERS }, links: [], shards: {} };
   }
 
   withRegion(name: string): this {
@@ -98,6 +100,12 @@ export class TopologyBuilder {
 
   withTimers(timers: Partial<Timers>): this {
     Object.assign(this.draft.timers, timers);
+    return this;
+  }
+
+  /** Shard settings (namespace, strategy, replicas, per-shard QPS budget); unset fields keep their defaults. */
+  withShards(settings: Partial<ShardSettings>): this {
+    Object.assign(this.draft.shards, settings);
     return this;
   }
 

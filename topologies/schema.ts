@@ -65,6 +65,16 @@ export const timersSchema = z.strictObject({
   etcdElectionMs: z.number().int().min(50),
 });
 
+/** Shard settings; the shard ids themselves are fixed in seeds/shards/<namespace>.json. */
+export const shardSettingsSchema = z.strictObject({
+  namespace: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and dashes').default('mesh.control'),
+  strategy: z.enum(['ring', 'rendezvous', 'locality']).default('rendezvous'),
+  /** Synchronous copies besides the owner (fewer when the topology has fewer other nodes). */
+  replicas: z.number().int().min(0).max(16).default(2),
+  /** Calls per second per shard before the owner delays calls and the leader moves the shard; 0 = no budget. */
+  qpsBudget: z.number().int().min(0).default(0),
+});
+
 export const topologySchema = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'must be a PascalCase name'),
@@ -74,6 +84,7 @@ export const topologySchema = z
     etcd: z.array(etcdMemberSchema).min(1),
     timers: timersSchema,
     links: z.array(linkSchema).default([]),
+    shards: shardSettingsSchema.default({ namespace: 'mesh.control', strategy: 'rendezvous', replicas: 2, qpsBudget: 0 }),
   })
   .superRefine((t, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -146,6 +157,7 @@ export type NodeInput = z.input<typeof nodeSchema>;
 export type Role = z.infer<typeof roleSchema>;
 export type Mode = z.infer<typeof modeSchema>;
 export type Timers = Topology['timers'];
+export type ShardSettings = Topology['shards'];
 export type EtcdMemberSpec = Topology['etcd'][number];
 export type Link = Topology['links'][number];
 export type LinkInput = z.input<typeof linkSchema>;

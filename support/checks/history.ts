@@ -12,6 +12,8 @@ export interface Op {
   readonly f: string;
   /** The node the operation was sent to. */
   readonly target: string;
+  /** The shard key the call carried (Rpc-Shard-Key), if any. */
+  readonly shardKey?: string;
   readonly value?: unknown;
   /** Milliseconds since the scenario clock started. */
   readonly invokeMs: number;
@@ -50,7 +52,7 @@ export class OpHistory {
    * `info` (the caller cannot know whether the cluster applied it), then rethrown.
    */
   async record<T>(
-    op: { process: string; f: string; target: string; value?: unknown },
+    op: { process: string; f: string; target: string; shardKey?: string; value?: unknown },
     operation: () => Promise<T>,
     classify: (result: T) => { outcome: Outcome; result?: unknown; error?: string },
   ): Promise<T> {

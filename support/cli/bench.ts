@@ -1,20 +1,53 @@
-// `npm run bench`: prints `name value unit` per figure. Time until the GlobalLeaderWithTwoRegions
-// topology answers ready on every node through the fixture, against the same containers started in
-// parallel with bare Docker API calls and polled the same way, in the same run, and their ratio.
+// `npm run bench`: prints `name value unit` per figure. Sections (all by default; `--only=<a,b>` or
+// `--only <a,b>` runs some):
+//   startup   time until the GlobalLeaderWithTwoRegions topology answers ready on every node through the
+//             fixture, against the same containers started in parallel with bare Docker API calls and
+//             polled the same way, in the same run, and their ratio (`--rounds=N`, default 3);
+//   failover  time until global::echo is served again after pausing the global leader, by lease expiry
+//             and by promotion, against the lease TTL;
+//   load      one lone relay node (no etcd, no gossip: it serves echo) driven by autocannon and by the
+//             suite's LoadDriver with the same number of connections / virtual clients for the same time,
+//             in rounds of alternating order: median rps and p50/p99 of both and their ratio, non-2xx
+//             answers and errors summed (`--load-clients=N`, default 1,000; `--load-seconds=N`, default
+//             5; `--load-rounds=N`, default 3).
+import autocannon from 'autocannon';
 import { topologyByName, type Topology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
+import { SuiteContainer } from '../cluster/container';
 import { docker } from '../cluster/engine';
 import { LABEL, RUN, runLabels } from '../cluster/labels';
 import { createNetwork } from '../cluster/network';
-import { waitForHttpOk } from '../cluster/readiness';
+import { HttpOkWaitStrategy, waitForHttpOk } from '../cluster/readiness';
 import { RELAY_HTTP_PORT } from '../cluster/relay-node';
 import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from '../cluster/specs';
 import { removeRun, removeScenario } from '../cluster/teardown';
 import { BootstrapServer } from '../tls';
 import { eventually, judge } from '../checks/eventually';
+import { LoadDriver } from '../fabric/load-driver';
+import { Traffic } from '../fabric/traffic';
 import { prepareSuite } from '../suite';
 
-const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
+/** `--name=value` or `--name value`. */
+const arg = (name: string): string | undefined => {
+  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  const a = process.argv[i]!;
+  const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : process.argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+  return value;
+};
+const SECTIONS = ['startup', 'failover', 'load'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = (arg('only') ?? SECTIONS.join(',')).split(',').map((x) => x.trim()).filter(Boolean);
+const unknownSections = only.filter((x) => !(SECTIONS as readonly string[]).includes(x));
+if (unknownSections.length > 0 || only.length === 0) {
+  throw new Error(`--only: unknown section(s) ${unknownSections.join(', ') || '(none given)'}; known: ${SECTIONS.join(', ')}`);
+}
+const runs = (section: Section) => only.includes(section);
+const rounds = Number(arg('rounds') ?? 3);
+const loadClients = Number(arg('load-clients') ?? 1_000);
+const loadSeconds = Number(arg('load-seconds') ?? 5);
+const loadRounds = Number(arg('load-rounds') ?? 3);
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -111,37 +144,141 @@ async function failover(withPromotion: boolean): Promise<number> {
   }
 }
 
+/** What one load generator measured against the lone node. */
+interface LoadFigures {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Answers other than 2xx, and calls without an answer. */
+  non2xx: number;
+  errors: number;
+}
+
+/**
+ * Load: one lone relay node (no etcd, no bootstrap: leadership and gossip are off, it serves echo), then
+ * autocannon and the LoadDriver with the same concurrency, duration and echo body, in rounds of
+ * alternating order after a short warm-up of each; each figure is the median over the rounds (on a
+ * 2-core machine the client, the node and the port proxy share the cores, so single runs vary by ±30%).
+ * The container is removed at the end, also on error.
+ */
+async function loadVsAutocannon(): Promise<{ autocannon: LoadFigures; driver: LoadFigures }> {
+  const scenarioId = 'bench-load';
+  try {
+    const container = await new SuiteContainer(images.relayNode.ref)
+      .withName(`ohs-${RUN.id}-${scenarioId}-load-1`)
+      .withLabels(runLabels({ [LABEL.scenario]: scenarioId, [LABEL.node]: 'load-1' }))
+      .withEnvironment({ RELAY_NODE_ID: 'load-1', RELAY_LOG_LEVEL: 'warn' })
+      .withLoopbackPorts(RELAY_HTTP_PORT)
+      .withWaitStrategy(new HttpOkWaitStrategy('/readyz', RELAY_HTTP_PORT, 'relay node load-1'))
+      .withStartupTimeout(60_000)
+      .start();
+    const baseUrl = `http://127.0.0.1:${container.getMappedPort(RELAY_HTTP_PORT)}`;
+    const traffic = await Traffic.load('echo');
+    const body = JSON.stringify(traffic.opFor(1, 1).body); // same shape and size as the driver's bodies
+    const viaAutocannon = async (connections: number, seconds: number): Promise<LoadFigures> => {
+      const r = await autocannon({
+        url: baseUrl,
+        connections,
+        duration: seconds,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'rpc-procedure': 'echo', 'rpc-caller': 'hyperscale-bench', 'rpc-encoding': 'json' },
+        body,
+      });
+      return { rps: Math.round(r.requests.total / r.duration), p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+    };
+    const viaDriver = async (clients: number, seconds: number): Promise<LoadFigures> => {
+      const summary = await new LoadDriver({ peers: [{ id: 'load-1', baseUrl }], traffic, clients, durationMs: seconds * 1000, callTimeoutMs: 10_000, log: say, progressEveryMs: 1_000 }).run();
+      // Statuses are HTTP codes for answers and words (timeout, ECONNRESET, …) for calls without one.
+      const statuses = Object.entries(summary.statuses);
+      const non2xx = statuses.filter(([k]) => /^\d+$/.test(k) && !k.startsWith('2')).reduce((n, [, v]) => n + v, 0);
+      const errors = statuses.filter(([k]) => !/^\d+$/.test(k)).reduce((n, [, v]) => n + v, 0);
+      return { rps: Math.round(summary.rps), p50Ms: summary.latency.p50Ms, p99Ms: summary.latency.p99Ms, non2xx, errors };
+    };
+    say(`load: lone relay node at ${baseUrl}; warm-up 1 s each with 100 connections / clients`);
+    await viaAutocannon(100, 1);
+    await viaDriver(100, 1);
+    const runs: Record<'autocannon' | 'driver', LoadFigures[]> = { autocannon: [], driver: [] };
+    for (let round = 1; round <= loadRounds; round++) {
+      const order = round % 2 === 1 ? (['autocannon', 'driver'] as const) : (['driver', 'autocannon'] as const);
+      for (const side of order) {
+        say(`load round ${round}/${loadRounds}: ${side}, ${loadClients} ${side === 'driver' ? 'virtual clients' : 'connections'}, ${loadSeconds} s`);
+        const r = side === 'driver' ? await viaDriver(loadClients, loadSeconds) : await viaAutocannon(loadClients, loadSeconds);
+        runs[side].push(r);
+        say(`load round ${round}/${loadRounds}: ${side} ${r.rps}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.non2xx} non-2xx, ${r.errors} errors`);
+      }
+    }
+    const medians = (xs: LoadFigures[]): LoadFigures => ({
+      rps: median(xs.map((x) => x.rps)),
+      p50Ms: median(xs.map((x) => x.p50Ms)),
+      p99Ms: median(xs.map((x) => x.p99Ms)),
+      non2xx: xs.reduce((n, x) => n + x.non2xx, 0),
+      errors: xs.reduce((n, x) => n + x.errors, 0),
+    });
+    return { autocannon: medians(runs.autocannon), driver: medians(runs.driver) };
+  } finally {
+    await removeScenario(scenarioId);
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fixture: number[] = [];
 const bare: number[] = [];
+let withoutPromotion = 0;
+let withPromotion = 0;
+let load: Awaited<ReturnType<typeof loadVsAutocannon>> | undefined;
 try {
-  for (let round = 1; round <= rounds; round++) {
-    // Alternate the order so that neither side always runs on a warmer engine.
-    const order = round % 2 === 1 ? (['fixture', 'bare'] as const) : (['bare', 'fixture'] as const);
-    for (const side of order) {
-      const ms = side === 'fixture' ? await viaFixture(round) : await viaBareDocker(round, topology);
-      (side === 'fixture' ? fixture : bare).push(ms);
-      say(`round ${round}/${rounds}: ${side} ready in ${ms} ms`);
+  if (runs('startup')) {
+    for (let round = 1; round <= rounds; round++) {
+      // Alternate the order so that neither side always runs on a warmer engine.
+      const order = round % 2 === 1 ? (['fixture', 'bare'] as const) : (['bare', 'fixture'] as const);
+      for (const side of order) {
+        const ms = side === 'fixture' ? await viaFixture(round) : await viaBareDocker(round, topology);
+        (side === 'fixture' ? fixture : bare).push(ms);
+        say(`round ${round}/${rounds}: ${side} ready in ${ms} ms`);
+      }
     }
+    await removeRun();
   }
+  if (runs('failover')) {
+    withoutPromotion = await failover(false);
+    say(`failover by lease expiry and standby: ${withoutPromotion} ms`);
+    withPromotion = await failover(true);
+    say(`failover by promotion: ${withPromotion} ms`);
+  }
+  if (runs('load')) load = await loadVsAutocannon();
 } finally {
   await removeRun();
 }
-const withoutPromotion = await failover(false);
-say(`failover by lease expiry and standby: ${withoutPromotion} ms`);
-const withPromotion = await failover(true);
-say(`failover by promotion: ${withPromotion} ms`);
-await removeRun();
 
-const f = median(fixture);
-const b = median(bare);
-console.log(`topology_ready_fixture_ms ${f} ms`);
-console.log(`topology_ready_bare_docker_ms ${b} ms`);
-console.log(`fixture_to_bare_docker_ratio ${(f / b).toFixed(2)} x`);
-console.log(`failover_without_promotion_ms ${withoutPromotion} ms`);
-console.log(`failover_with_promotion_ms ${withPromotion} ms`);
-console.log(`configured_lease_ttl_ms ${topology.timers.leaseTtlMs} ms`);
-console.log(`failover_without_promotion_to_lease_ratio ${(withoutPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
-console.log(`failover_with_promotion_to_lease_ratio ${(withPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
-console.log(`topology_containers ${topology.nodes.length + topology.etcd.length} containers`);
-console.log(`bench_rounds ${rounds} rounds`);
+if (runs('startup')) {
+  const f = median(fixture);
+  const b = median(bare);
+  console.log(`topology_ready_fixture_ms ${f} ms`);
+  console.log(`topology_ready_bare_docker_ms ${b} ms`);
+  console.log(`fixture_to_bare_docker_ratio ${(f / b).toFixed(2)} x`);
+}
+if (runs('failover')) {
+  console.log(`failover_without_promotion_ms ${withoutPromotion} ms`);
+  console.log(`failover_with_promotion_ms ${withPromotion} ms`);
+  console.log(`configured_lease_ttl_ms ${topology.timers.leaseTtlMs} ms`);
+  console.log(`failover_without_promotion_to_lease_ratio ${(withoutPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
+  console.log(`failover_with_promotion_to_lease_ratio ${(withPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
+}
+if (runs('startup')) {
+  console.log(`topology_containers ${topology.nodes.length + topology.etcd.length} containers`);
+  console.log(`bench_rounds ${rounds} rounds`);
+}
+if (load) {
+  console.log(`load_autocannon_rps ${load.autocannon.rps} req/s`);
+  console.log(`load_autocannon_p50_ms ${load.autocannon.p50Ms} ms`);
+  console.log(`load_autocannon_p99_ms ${load.autocannon.p99Ms} ms`);
+  console.log(`load_autocannon_non2xx_or_errors ${load.autocannon.non2xx + load.autocannon.errors} calls`);
+  console.log(`load_driver_rps ${load.driver.rps} req/s`);
+  console.log(`load_driver_p50_ms ${load.driver.p50Ms} ms`);
+  console.log(`load_driver_p99_ms ${load.driver.p99Ms} ms`);
+  console.log(`load_driver_non2xx_or_errors ${load.driver.non2xx + load.driver.errors} calls`);
+  console.log(`load_driver_to_autocannon_rps_ratio ${(load.driver.rps / load.autocannon.rps).toFixed(2)} x`);
+  console.log(`load_concurrency ${loadClients} connections`);
+  console.log(`load_seconds ${loadSeconds} s`);
+  console.log(`load_rounds ${loadRounds} rounds`);
+}

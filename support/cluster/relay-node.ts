@@ -86,8 +86,8 @@ export class RelayNode {
     return this.client.leaders(scope);
   }
 
-  call(procedure: string, body: unknown, headers?: Record<string, string>) {
-    return this.client.call(procedure, body, headers);
+  call(procedure: string, body: unknown, headers?: Record<string, string>, timeoutMs?: number) {
+    return this.client.call(procedure, body, headers, timeoutMs);
   }
 
   logs(): Promise<string> {

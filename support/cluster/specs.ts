@@ -2,6 +2,7 @@
 // fixture and the benchmark's bare-Docker baseline so both start exactly the same cluster.
 import type { EtcdMemberSpec, Topology, TopologyNode } from '../../topologies';
 import { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from './relay-node';
+import { shardIdsOf } from './shard-seeds';
 
 /**
  * etcd's data lives on a tmpfs: fast, and gone with the container. etcd preallocates a 64 MB WAL segment
@@ -73,6 +74,13 @@ export function relayNodeEnv(topology: Topology, node: TopologyNode, opts: Relay
     RELAY_GOSSIP_FANOUT: String(t.gossipFanout),
     RELAY_SUSPICION_MS: String(t.suspicionMs),
     RELAY_LEFT_MS: String(t.leftMs),
+    RELAY_SHARD_NAMESPACE: topology.shards.namespace,
+    RELAY_SHARD_IDS: shardIdsOf(topology.shards.namespace).join(','),
+    RELAY_SHARD_STRATEGY: topology.shards.strategy,
+    RELAY_SHARD_REPLICAS: String(topology.shards.replicas),
+    RELAY_SHARD_QPS_BUDGET: String(topology.shards.qpsBudget),
+    // The map is re-read a few times per election interval, so routing follows a move promptly.
+    RELAY_SHARD_MAP_POLL_MS: String(Math.max(50, Math.min(200, t.electionIntervalMs))),
   };
   const defect = opts.defect;
   if (defect && (!defect.nodes || defect.nodes.includes(node.id))) env.RELAY_DEFECT = defect.name;

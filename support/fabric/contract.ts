@@ -89,5 +89,76 @@ export const EXT = {
   capability: {
     roles: 'feature:mesh-roles',
     regionalLeaders: 'feature:mesh-regional-leaders',
+    replicas: 'feature:mesh-replicas',
+    rebalance: 'feature:mesh-rebalance',
   },
 } as const;
+
+// ── shards (contract §4; `replicas` and `fenceToken` are extensions, feature:mesh-replicas) ─────────
+
+/** Contract §4: integers on the wire. */
+export const SHARD_STATUS = { 0: 'Active', 1: 'Draining', 2: 'Paused', 3: 'Disabled' } as const;
+
+export interface ShardRecord {
+  namespace: string;
+  shardId: string;
+  strategyId: string;
+  ownerNodeId: string;
+  leaderId?: string;
+  capacityHint: number;
+  status: number;
+  version: number;
+  checksum: string;
+  updatedAt: string;
+  changeTicket?: string;
+  replicas?: string[];
+  fenceToken?: number;
+}
+
+/** `GET /control/shards`, every page gathered, plus the version header the node sent. */
+export interface ShardsView {
+  version: number;
+  items: ShardRecord[];
+}
+
+/** Extension: `GET /control/shards/load`. */
+export interface ShardLoad {
+  nodeId: string;
+  budgetQps: number;
+  totalQps: number;
+  shards: { shardId: string; qps: number; inFlight: number; role: 'owner' | 'replica' }[];
+}
+
+/** Extension: `GET /control/shards/state?shardId=`: one node's copy of one shard. */
+export interface ShardCopy {
+  nodeId: string;
+  shardId: string;
+  role: 'owner' | 'replica' | 'none';
+  fenceToken: number;
+  index: number;
+  digest: string;
+  data: unknown;
+}
+
+/** Extension (feature:mesh-rebalance): the answer to `POST /control/shards/rebalance`. */
+export interface Rebalance {
+  shardId: string;
+  from: string;
+  to: string;
+  version: number;
+  handover?: { ms: number; heldCalls: number; index: number } | null;
+}
+
+/** Contract §4: `GET /control/upgrade` (states Active 0, Draining 1, Drained 2, Failed 3). */
+export interface UpgradeView {
+  state: number;
+  reason?: string;
+  ownedShards?: number;
+  replicaShards?: number;
+  activeRequests?: number;
+}
+
+/** The header every /control/shards route needs (contract §4); `mesh.operate` for simulate, diff, rebalance. */
+export const MESH_SCOPE_HEADER = 'x-mesh-scope';
+/** Extension: an error answer with this header value promises the call had no effect. */
+export const MESH_OUTCOME_HEADER = 'x-mesh-outcome';

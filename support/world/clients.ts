@@ -4,9 +4,37 @@ import { BackgroundClients } from '../fabric/clients';
 import { eventually, judge } from '../checks/eventually';
 import { uniqueIdsProblems } from '../checks/unique-ids';
 import type { Duration } from '../parameter-types';
+import { FewestPending, RoundRobin, seededRng, type PeerChooser } from '../fabric/choosers';
+import { LoadDriver, type LoadSummary } from '../fabric/load-driver';
+import { Traffic } from '../fabric/traffic';
+import type { ShardRouting } from '../fabric/shard-routing';
+import { attachJson } from '../evidence/attach';
+import { suite } from '../suite';
+
+/** How a replayed traffic file picks nodes. */
+export type Routing =
+  /** Every node in turn: calls land anywhere and the cluster forwards them. */
+  | { kind: 'every node' }
+  /** Shard-keyed calls straight to the shard's owner (routing table); the rest by fewest pending calls. */
+  | { kind: 'shard owners'; table: ShardRouting };
+
+/** Picks per second per node, chosen and pinned apart: the chooser's behaviour over time. */
+function picksPerSecond(chooser: PeerChooser): Record<string, { chosen: Record<string, number>; pinned: Record<string, number> }> {
+  const out: Record<string, { chosen: Record<string, number>; pinned: Record<string, number> }> = {};
+  for (const p of chooser.picks()) {
+    const second = String(Math.floor(p.atMs / 1000));
+    const slot = (out[second] ??= { chosen: {}, pinned: {} });
+    const bucket = p.pinned ? slot.pinned : slot.chosen;
+    bucket[p.peer] = (bucket[p.peer] ?? 0) + 1;
+  }
+  return out;
+}
 
 export class ClientVerbs {
   private clients: BackgroundClients | undefined;
+  private driver: { load: LoadDriver; chooser: PeerChooser; traffic: string; startedMs: number } | undefined;
+  /** Summaries of finished replays, for evidence and bench-like figures. */
+  readonly summaries: LoadSummary[] = [];
 
   constructor(private readonly world: HyperscaleWorld) {}
 
@@ -16,10 +44,64 @@ export class ClientVerbs {
     this.clients = new BackgroundClients(() => this.world.cluster.relayNodes, this.world.history, { procedure, clients, intervalMs: 50, maxRunMs: 300_000, body });
   }
 
+  /**
+   * `clients` virtual clients replay seeds/traffic/<name>.json for at most `maxRun`, each call recorded
+   * in the scenario's history. Progress lines go to the scenario log.
+   */
+  async replay(name: string, clients: number, routing: Routing, maxRun: Duration): Promise<void> {
+    if (this.driver) throw new Error('a traffic replay is already running; stop the clients first');
+    const traffic = await Traffic.load(name);
+    const { clock, history } = this.world;
+    const ids = this.world.cluster.relayNodes.map((n) => n.id);
+    const rng = seededRng(suite().seed);
+    const chooser = routing.kind === 'shard owners' ? new FewestPending(ids, { clock, rng }) : new RoundRobin(ids, { clock, rng });
+    const load = new LoadDriver({
+      peers: () => this.world.cluster.relayNodes.map((n) => ({ id: n.id, baseUrl: n.client.baseUrl })),
+      traffic,
+      clients,
+      chooser,
+      ...(routing.kind === 'shard owners' ? { route: (op) => (op.shardKey ? routing.table.ownerOf(op.shardKey) : undefined) } : {}),
+      history,
+      durationMs: maxRun.ms,
+      callTimeoutMs: 10_000,
+      log: (line) => this.world.log(line),
+    }).start();
+    this.driver = { load, chooser, traffic: name, startedMs: clock.nowMs() };
+  }
+
+  /** The chooser of the running (or last) replay: its picks are routing evidence. */
+  get chooser(): PeerChooser | undefined {
+    return this.driver?.chooser;
+  }
+
+  /** When the running replay started, on the scenario clock. */
+  get replayStartedMs(): number | undefined {
+    return this.driver?.startedMs;
+  }
+
+  /** Stops background clients and any replay, waiting for calls in flight; attaches the replay's figures. */
   async stop(): Promise<void> {
     const clients = this.clients;
     this.clients = undefined;
     await clients?.stop();
+    const driver = this.driver;
+    if (!driver) return;
+    const summary = await driver.load.stop();
+    this.summaries.push(summary);
+    await attachJson(this.world, `load-${driver.traffic}`, summary);
+    await attachJson(this.world, 'chooser-picks', { perSecond: picksPerSecond(driver.chooser), breakers: driver.chooser.breakerTransitions() });
+  }
+
+  /** Waits until at least `count` calls (any procedure) are acknowledged, counted from now when `more`. */
+  async expectCallsAcknowledged(count: number, within: Duration, more = false): Promise<void> {
+    const okNow = () => this.world.history.ops.reduce((n, o) => n + (o.outcome === 'ok' ? 1 : 0), 0);
+    const base = more ? okNow() : 0;
+    await eventually(
+      `at least ${count}${more ? ' more' : ''} calls are acknowledged`,
+      async () => ({ acknowledged: okNow() - base, recorded: this.world.history.ops.length }),
+      (seen) => judge(seen.acknowledged >= count ? [] : [`${seen.acknowledged} acknowledged (${seen.recorded} calls recorded in all)`]),
+      { timeoutMs: within.ms },
+    );
   }
 
   /** Waits until at least `count` calls of `procedure` have been acknowledged, so a fault hits a loaded cluster. */

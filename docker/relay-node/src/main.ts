@@ -18,7 +18,9 @@ import { createGlobalForwarder, firstSeen, registerGlobalProcedures } from "./rp
 import { GLOBAL_SCOPE } from "./leadership/scopes";
 import { createRpcInbound } from "./rpc/inbound";
 import { createMisrouter, HTTP_ENDPOINT_LABEL } from "./rpc/misroute";
-import { CounterStore, ProcedureRegistry, registerBuiltinProcedures } from "./rpc/procedures";
+import { ProcedureRegistry } from "./rpc/procedures";
+import { createShardControl, type ShardControl } from "./shards/control";
+import { createShardDataPlane, type ShardDataPlane } from "./shards/data/plane";
 import { NodeState } from "./state";
 import { Enroller, type NodeIdentity, renewalDelayMs } from "./tls/enroll";
 
@@ -100,8 +102,9 @@ async function main(): Promise<void> {
 
   let leadership: LeadershipService | undefined;
   let sequence: SequenceService | undefined;
+  let etcd: EtcdClient | undefined;
   if (config.etcdEndpoints.length > 0) {
-    const etcd = new EtcdClient({
+    etcd = new EtcdClient({
       endpoints: config.etcdEndpoints,
       timeoutMs: 1000,
       onResult: (operation, ok) => {
@@ -130,7 +133,21 @@ async function main(): Promise<void> {
   }
 
   const registry = new ProcedureRegistry();
-  registerBuiltinProcedures(registry, new CounterStore());
+  // Shards: the map (computed by the global leader, cached here) and the data plane (replicated
+  // test entities, forwarding to owners, handover). The data plane registers echo and the entities.
+  let plane: ShardDataPlane | undefined;
+  const shards = createShardControl({
+    config,
+    table,
+    metrics,
+    log: log.child({ component: "shards" }),
+    state,
+    etcd,
+    leaderId: () => leadership?.tokens(GLOBAL_SCOPE)[0]?.leaderId,
+    onDrain: () => plane?.onDrain(),
+    sweepGossip: () => gossip.sweep(),
+  });
+  plane = createShardDataPlane({ config, table, metrics, log: log.child({ component: "shard-data" }), state, view: shards.view, registry });
   registerGlobalProcedures(registry, () => sequence);
   const rpcLog = log.child({ component: "rpc" });
   // Seeded defect forward-to-first-leader: look every election interval until a holder is seen, then never again.
@@ -151,6 +168,7 @@ async function main(): Promise<void> {
       holder: config.defects.has("forward-to-first-leader") ? stickyHolder : () => leadership?.tokens(GLOBAL_SCOPE)[0],
       log: rpcLog,
     }),
+    shardRoute: plane.shardRoute,
   });
 
   const server = createHttpServer({
@@ -164,6 +182,8 @@ async function main(): Promise<void> {
     leadership: () => leadership,
     events,
     rpc,
+    // The data plane first: it answers /control/shards/load and /state, the control half the rest.
+    routes: [plane.routes, shards.routes],
     log: log.child({ component: "http" }),
   });
   await listen(server, config.httpPort);
@@ -171,6 +191,7 @@ async function main(): Promise<void> {
   log.info("http listening", { port: config.httpPort });
 
   leadership?.start();
+  shards.start();
 
   const lifetime = new AbortController();
   if (config.bootstrapUrl !== undefined && config.bootstrapToken !== undefined) {
@@ -183,7 +204,7 @@ async function main(): Promise<void> {
     log.warn("RELAY_BOOTSTRAP_URL is not set: no certificate, gossip is disabled");
   }
 
-  installShutdown({ server, gossip, leadership, state, lifetime, log });
+  installShutdown({ server, gossip, leadership, state, lifetime, log, shards, plane });
 }
 
 /** Enrolls (retrying until it works), starts gossip, and re-enrolls before the certificate expires. */
@@ -213,6 +234,8 @@ async function startGossip(enroller: Enroller, gossip: GossipAgent, state: NodeS
 }
 
 interface ShutdownDeps {
+  shards: ShardControl;
+  plane: ShardDataPlane;
   server: Server;
   gossip: GossipAgent;
   leadership: LeadershipService | undefined;
@@ -221,7 +244,7 @@ interface ShutdownDeps {
   log: Logger;
 }
 
-function installShutdown({ server, gossip, leadership, state, lifetime, log }: ShutdownDeps): void {
+function installShutdown({ server, gossip, leadership, state, lifetime, log, shards, plane }: ShutdownDeps): void {
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
@@ -231,10 +254,17 @@ function installShutdown({ server, gossip, leadership, state, lifetime, log }: S
     stopping = true;
     const started = Date.now();
     log.info("shutting down", { signal });
-    state.draining = true;
     state.status = "Stopping";
-    lifetime.abort();
+    // Drain (new calls 503, the gossip label asks the leader to move this node's shards away) and
+    // release leases at once, so leadership moves without waiting for the shards; then wait (bounded)
+    // until the shards are handed over, still gossiping and serving handovers, and leave.
+    const drained = shards.drain.drainAndWait(SHUTDOWN_DRAIN_MS).catch((error: unknown) => log.warn("drain on shutdown failed", { error: errorMessage(error) }));
+    state.draining = true;
     await leadership?.stop("shutdown");
+    await drained;
+    lifetime.abort();
+    shards.stop();
+    plane.stop();
     await gossip.stop().catch(() => undefined);
     // Let in-flight calls finish briefly; new calls already get 503 + Retry-After.
     const drainDeadline = Date.now() + 2000;
@@ -248,6 +278,9 @@ function installShutdown({ server, gossip, leadership, state, lifetime, log }: S
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }
+
+/** How long SIGTERM waits for the node's shards to be handed over before it leaves anyway. */
+const SHUTDOWN_DRAIN_MS = 4000;
 
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -13,6 +13,9 @@ export const CAPABILITIES = [
   "feature:mesh-regional-leaders",
   "feature:mesh-promotion",
   "feature:mesh-sequence",
+  "feature:mesh-entities",
+  "feature:mesh-replicas",
+  "feature:mesh-rebalance",
 ] as const;
 
 export interface IntrospectionDeps {

@@ -25,7 +25,7 @@ export interface RpcInboundOptions {
   /** Calls that need the global leader: took care of the call (relayed it to the holder, or refused it), or undefined to serve it here. */
   forward?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined>;
   /** Calls carrying a shard key (the shard data plane): same contract as `forward`, tried after it. */
-  shardRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined>;
+  shardRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"served" | "forwarded" | "refused" | undefined>;
 }
 
 export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -57,7 +57,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
       }
       const forwarded = (await options.forward?.(req, res, procedure)) ?? (await options.shardRoute?.(req, res, procedure));
       if (forwarded) {
-        outcome = forwarded === "forwarded" ? "forwarded" : "error";
+        outcome = forwarded === "served" ? (res.statusCode < 400 ? "success" : "error") : forwarded === "forwarded" ? "forwarded" : "error";
         return;
       }
       const body = await readBody(req);

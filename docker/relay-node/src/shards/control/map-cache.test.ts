@@ -1,0 +1,95 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createLogger } from "../../log";
+import type { ShardMap } from "../types";
+import { ShardMapCache } from "./map-cache";
+import type { StoredMap } from "./map-store";
+
+const quiet = createLogger({}, "error", () => undefined);
+
+const map = (version: number, owner = "a"): ShardMap => ({
+  namespace: "ns",
+  version,
+  strategyId: "rendezvous",
+  records: [{ namespace: "ns", shardId: "s0", strategyId: "rendezvous", ownerNodeId: owner, capacityHint: 1, status: 0, version, checksum: "x", updatedAt: "", replicas: [], fenceToken: version }],
+  overrides: {},
+  publishedBy: "a",
+  publishedAt: "",
+});
+
+function fakeStore() {
+  const state = { current: undefined as StoredMap | undefined, reads: 0, fail: false };
+  return {
+    state,
+    read: async (): Promise<StoredMap | undefined> => {
+      state.reads++;
+      if (state.fail) throw new Error("etcd down");
+      return state.current;
+    },
+  };
+}
+
+test("polls, tells listeners about each newer version, never rolls back", async () => {
+  const store = fakeStore();
+  const cache = new ShardMapCache({ store, pollMs: 10, stale: false, log: quiet });
+  const seen: [number, number | undefined][] = [];
+  cache.onChange((m, p) => seen.push([m.version, p?.version]));
+  cache.start();
+  await sleep(30);
+  assert.equal(cache.current(), undefined);
+  store.state.current = { map: map(1), modRevision: 5 };
+  await sleep(40);
+  store.state.current = { map: map(2, "b"), modRevision: 6 };
+  await sleep(40);
+  assert.equal(cache.current()?.version, 2);
+  assert.equal(cache.record("s0")?.ownerNodeId, "b");
+  store.state.current = { map: map(1), modRevision: 5 }; // a lagging read
+  await sleep(40);
+  assert.equal(cache.current()?.version, 2);
+  cache.stop();
+  assert.deepEqual(seen, [[1, undefined], [2, 1]]);
+});
+
+test("refresh reads now; undefined when etcd is unreachable (the view is kept)", async () => {
+  const store = fakeStore();
+  const cache = new ShardMapCache({ store, pollMs: 10_000, stale: false, log: quiet });
+  store.state.current = { map: map(3), modRevision: 1 };
+  assert.equal((await cache.refresh())?.version, 3);
+  store.state.fail = true;
+  assert.equal(await cache.refresh(), undefined);
+  assert.equal(cache.current()?.version, 3);
+});
+
+test("subscribe can stop listening; offer ignores older versions", () => {
+  const cache = new ShardMapCache({ store: undefined, pollMs: 10, stale: false, log: quiet });
+  const seen: number[] = [];
+  const stop = cache.subscribe((m) => seen.push(m.version));
+  cache.offer(map(1));
+  cache.offer(map(1));
+  stop();
+  cache.offer(map(2));
+  assert.deepEqual(seen, [1]);
+  assert.equal(cache.current()?.version, 2);
+});
+
+test("seeded defect stale-shard-map: keeps the first map it read, forever", async () => {
+  const store = fakeStore();
+  const cache = new ShardMapCache({ store, pollMs: 10, stale: true, log: quiet });
+  const seen: number[] = [];
+  cache.onChange((m) => seen.push(m.version));
+  cache.start();
+  await sleep(30);
+  store.state.current = { map: map(1), modRevision: 1 };
+  await sleep(40);
+  const readsAfterFirst = store.state.reads;
+  store.state.current = { map: map(2, "b"), modRevision: 2 };
+  await sleep(60);
+  assert.equal(cache.current()?.version, 1);
+  assert.equal(store.state.reads, readsAfterFirst, "never reads again");
+  assert.equal((await cache.refresh())?.version, 1, "refresh answers with the first map too");
+  cache.offer(map(3));
+  assert.equal(cache.current()?.version, 1);
+  assert.deepEqual(seen, [1]);
+  cache.stop();
+});

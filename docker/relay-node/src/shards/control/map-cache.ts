@@ -1,0 +1,102 @@
+// Every node's view of the published shard map: polls etcd every mapPollMs and tells listeners
+// about each newer version it sees (versions only move forward: a lagging read never rolls the
+// view back). Seeded defect `stale-shard-map`: keeps the first map it ever read and never reads
+// again, so the node keeps routing, serving and reporting that version.
+import { errorMessage, type Logger } from "../../log";
+import type { ShardMap, ShardMapView, ShardRecord } from "../types";
+import type { StoredMap } from "./map-store";
+
+export type MapListener = (map: ShardMap, previous: ShardMap | undefined) => void;
+
+export interface ShardMapCacheOptions {
+  /** Undefined when etcd is not configured: the view stays empty. */
+  store: { read(): Promise<StoredMap | undefined> } | undefined;
+  pollMs: number;
+  stale: boolean;
+  log: Logger;
+}
+
+export class ShardMapCache implements ShardMapView {
+  private map: ShardMap | undefined;
+  private index = new Map<string, ShardRecord>();
+  private readonly listeners = new Set<MapListener>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private failing = false;
+
+  constructor(private readonly options: ShardMapCacheOptions) {}
+
+  current(): ShardMap | undefined {
+    return this.map;
+  }
+
+  record(shardId: string): ShardRecord | undefined {
+    return this.index.get(shardId);
+  }
+
+  onChange(listener: MapListener): void {
+    this.listeners.add(listener);
+  }
+
+  /** Like onChange, with a way to stop listening (SSE watchers come and go). */
+  subscribe(listener: MapListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Whether the stale-shard-map defect has frozen the view. */
+  private get frozen(): boolean {
+    return this.options.stale && this.map !== undefined;
+  }
+
+  async refresh(): Promise<ShardMap | undefined> {
+    if (this.frozen) return this.map;
+    if (!this.options.store) return undefined;
+    let stored: StoredMap | undefined;
+    try {
+      stored = await this.options.store.read();
+    } catch (error) {
+      if (!this.failing) this.options.log.warn("shard map read failed", { error: errorMessage(error) });
+      this.failing = true;
+      return undefined;
+    }
+    if (this.failing) this.options.log.info("shard map readable again");
+    this.failing = false;
+    if (!stored) return undefined;
+    this.offer(stored.map);
+    return this.frozen ? this.map : stored.map;
+  }
+
+  /** Takes a map known to be published (the leader's own publish) without waiting for the poll. */
+  offer(map: ShardMap): void {
+    if (this.frozen) return;
+    const previous = this.map;
+    if (previous && map.version <= previous.version) return;
+    this.map = map;
+    this.index = new Map(map.records.map((r) => [r.shardId, r]));
+    for (const listener of this.listeners) {
+      try {
+        listener(map, previous);
+      } catch (error) {
+        this.options.log.error("shard map listener failed", { error: errorMessage(error) });
+      }
+    }
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const loop = async (): Promise<void> => {
+      if (!this.running) return;
+      if (!this.frozen) await this.refresh();
+      // A frozen (defective) view never reads again; no need to keep a timer for it.
+      if (this.running && !this.frozen) this.timer = setTimeout(() => void loop(), this.options.pollMs).unref();
+    };
+    void loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,156 @@
+// The shard data plane of one node, wired from its parts: replication (stores, ownership, log),
+// handover, the router hook for the RPC inbound, the /mesh/shards and /control/shards/{load,state}
+// routes, the sharded procedures, and the drain hook. main.ts needs only this factory.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RelayConfig } from "../../config";
+import type { MembershipTable } from "../../gossip/membership";
+import type { RouteHandler } from "../../http/server";
+import type { Logger } from "../../log";
+import type { RelayMetrics } from "../../metrics";
+import type { ProcedureRegistry } from "../../rpc/procedures";
+import type { NodeState } from "../../state";
+import type { ShardLoadReport, ShardMapView } from "../types";
+import { QpsMeter, ShardBudget } from "./budget";
+import { Handover } from "./handover";
+import { createShardProcedures, registerShardProcedures, type ShardProcedure } from "./procedures";
+import { createShardMetrics, Replication } from "./replication";
+import { createShardRouter, InFlightCalls, shardForKey, writeJsonSuccess } from "./router";
+import { createShardRoutes } from "./routes";
+
+export interface ShardDataPlaneDeps {
+  config: RelayConfig;
+  table: MembershipTable;
+  metrics: RelayMetrics;
+  log: Logger;
+  state: NodeState;
+  view: ShardMapView;
+  /** When given, `echo` and the shard procedures are registered on it (replacing the node-local counters). */
+  registry?: ProcedureRegistry;
+}
+
+export interface ShardDataPlane {
+  /** The inbound's `shardRoute` hook: "served" here, "forwarded" to the owner, "refused", or undefined (not a shard call). */
+  shardRoute: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"served" | "forwarded" | "refused" | undefined>;
+  routes: RouteHandler;
+  /** Called by the drain half when this node starts draining. */
+  onDrain: () => void;
+  stop: () => void;
+  /** Shard of a key (configured id, else XXH64 of the key onto the ids). */
+  shardOf: (key: string) => string;
+  replication: Replication;
+  procedures: ReadonlyMap<string, ShardProcedure>;
+  load: () => ShardLoadReport;
+}
+
+export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
+  const { config, table, view } = deps;
+  const shards = config.shards;
+  const log = deps.log.child({ component: "shards" });
+  const metrics = createShardMetrics(deps.metrics.registry);
+  const replication = new Replication({
+    nodeId: config.nodeId,
+    namespace: shards.namespace,
+    httpPort: config.httpPort,
+    replicationTimeoutMs: shards.replicationTimeoutMs,
+    table,
+    view,
+    metrics,
+    log,
+    defects: config.defects,
+  });
+  const handover = new Handover({
+    nodeId: config.nodeId,
+    namespace: shards.namespace,
+    httpPort: config.httpPort,
+    handoverTimeoutMs: shards.handoverTimeoutMs,
+    table,
+    view,
+    replication,
+    log,
+  });
+  const budget = new ShardBudget(shards.qpsBudget);
+  const meter = new QpsMeter();
+  const inflight = new InFlightCalls();
+  const shardOf = (key: string): string => shardForKey(key, shards.ids);
+  const procedures = createShardProcedures({
+    nodeId: config.nodeId,
+    httpPort: config.httpPort,
+    callTimeoutMs: config.forwardTimeoutMs + 2000 + shards.handoverTimeoutMs + 2 * shards.replicationTimeoutMs,
+    replication,
+  });
+  if (deps.registry) registerShardProcedures(deps.registry, procedures, shardOf);
+
+  // Seeded defect drop-inflight-on-move: calls still running for a shard that left are cut off.
+  replication.onMovedAway((shardId) => {
+    if (!config.defects.has("drop-inflight-on-move")) return;
+    const calls = inflight.forShard(shardId);
+    if (calls.length > 0) log.warn("drop-inflight-on-move: destroying calls in flight", { shardId, calls: calls.length });
+    for (const call of calls) {
+      call.abort.abort();
+      call.res.socket?.destroy();
+      call.res.destroy();
+    }
+  });
+
+  const route = createShardRouter({
+    nodeId: config.nodeId,
+    ids: shards.ids,
+    httpPort: config.httpPort,
+    forwardTimeoutMs: config.forwardTimeoutMs,
+    handoverTimeoutMs: shards.handoverTimeoutMs,
+    replicationTimeoutMs: shards.replicationTimeoutMs,
+    table,
+    view,
+    replication,
+    handover,
+    budget,
+    meter,
+    inflight,
+    procedures,
+    metrics,
+    log,
+  });
+
+  const load = (): ShardLoadReport => {
+    const rows: ShardLoadReport["shards"] = [];
+    let totalQps = 0;
+    for (const shardId of shards.ids) {
+      const role = replication.role(shardId);
+      if (role === "none") continue;
+      // Demand: arrivals in the last second plus the calls queued on the budget (see ShardBudget.queued).
+      const qps = meter.rate(shardId) + budget.queued(shardId);
+      if (role === "owner") totalQps += qps;
+      rows.push({ shardId, qps, inFlight: inflight.count(shardId), role });
+    }
+    return { nodeId: config.nodeId, budgetQps: shards.qpsBudget, totalQps, shards: rows };
+  };
+
+  const routes = createShardRoutes({ nodeId: config.nodeId, namespace: shards.namespace, ids: shards.ids, replication, handover, load });
+
+  const onDrain = (): void => {
+    if (!config.defects.has("drain-acks-inflight")) return; // in-flight calls finish; new ones get 503
+    // Seeded defect: answer every write in flight as if done, and abandon it (it is never applied).
+    for (const tracked of inflight.calls) {
+      const { procedure, call } = tracked;
+      if (!procedure?.write || !call?.ticket || tracked.res.headersSent) continue;
+      const store = replication.slot(call.shardId).store;
+      tracked.abort.abort();
+      writeJsonSuccess(tracked.req, tracked.res, procedure.plausible?.(call, store) ?? {});
+      log.warn("drain-acks-inflight: acknowledged an in-flight write without applying it", { shardId: call.shardId, procedure: procedure.name });
+    }
+  };
+
+  return {
+    shardRoute: async (req, res, procedure) => {
+      const result = await route(req, res, procedure);
+      return result;
+    },
+    routes,
+    onDrain,
+    stop: () => handover.stop(),
+    shardOf,
+    replication,
+    procedures,
+    load,
+  };
+}

@@ -1,0 +1,130 @@
+// Shards: the map every node routes by, moves (budget, operator, drain), owners and replicas taken
+// down, and the data checks over the recorded history. Test entities (counter, kv, set, slow call)
+// are relay-node extensions, as are replicas, rebalance and the per-copy state route.
+import { Given, Then, When } from '@cucumber/cucumber';
+import type { HyperscaleWorld } from '../support/world';
+import type { Duration } from '../support/parameter-types';
+
+Given('the {topology} topology is running with a shard budget of {int} calls per second', async function (this: HyperscaleWorld, name: string, qpsBudget: number) {
+  await this.startTopology(name, {}, { qpsBudget });
+});
+
+Given('within {duration} every node routes by the same shard map', async function (this: HyperscaleWorld, within: Duration) {
+  await this.shards.expectSameMapEverywhere(within);
+});
+
+// @requires feature:mesh-entities
+When('{int} clients replay the {traffic} through every node for at most {duration}', async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
+  await this.clients.replay(traffic, clients, { kind: 'every node' }, maxRun);
+});
+
+/** Shard-keyed calls go straight to the owner (routing table); the others by the fewest-pending chooser. */
+// @requires feature:mesh-entities
+When('{int} clients replay the {traffic}, routed to shard owners, for at most {duration}', async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
+  await this.shards.routingTable.refresh();
+  await this.clients.replay(traffic, clients, { kind: 'shard owners', table: this.shards.routingTable }, maxRun);
+});
+
+When('at least {int} calls have been acknowledged within {duration}', async function (this: HyperscaleWorld, count: number, within: Duration) {
+  await this.clients.expectCallsAcknowledged(count, within);
+});
+
+When('at least {int} more calls have been acknowledged within {duration}', async function (this: HyperscaleWorld, count: number, within: Duration) {
+  await this.clients.expectCallsAcknowledged(count, within, true);
+});
+
+// @requires feature:mesh-entities
+When('{int} slow calls of {duration} start on {shard}', async function (this: HyperscaleWorld, count: number, duration: Duration, shard: string) {
+  await this.shards.startSlowCalls(count, duration, shard);
+});
+
+When('{shard} is hot on its owner', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.markHot(shard);
+});
+
+Then('within {duration} {shard} has moved from its original owner to one of its replicas', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.shards.expectMoved(shard, within, true);
+});
+
+Then('within {duration} {shard} has a new owner', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.shards.expectMoved(shard, within, false);
+});
+
+Then('within {duration} every node routes {shard} to its new owner', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.shards.expectEveryNodeRoutes(shard, within);
+});
+
+Then('the slow calls on {shard} all completed on its original owner', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.expectSlowCallsCompletedOnOriginalOwner(shard);
+});
+
+Then('while {shard} was hot on its original owner, the fewest-pending chooser sent it less than an even share of calls', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.expectChooserAvoidedHotOwner(shard);
+});
+
+Then('the shard map diff records every move', async function (this: HyperscaleWorld) {
+  await this.shards.expectDiffRecordsMoves();
+});
+
+// @requires feature:mesh-rebalance
+When('an operator moves {shard} to another of its replicas', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.operatorMoves(shard);
+});
+
+Then('the handover took less than {duration}', async function (this: HyperscaleWorld, bound: Duration) {
+  await this.shards.expectHandoverWithin(bound);
+});
+
+Then('every call on {shard} succeeded', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.expectEveryCallSucceeded(shard);
+});
+
+When('the owner of {shard} is drained', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.drainOwner(shard);
+});
+
+Then('new calls to the drained node are refused with 503 and Retry-After 1', async function (this: HyperscaleWorld) {
+  await this.shards.expectDrainedNodeRefusesNewCalls();
+});
+
+Then('within {duration} the drained node owns and replicates no shard', async function (this: HyperscaleWorld, within: Duration) {
+  await this.shards.expectDrainedNodeHoldsNothing(within);
+});
+
+When('the drained node resumes and is ready within {duration}', async function (this: HyperscaleWorld, within: Duration) {
+  await this.shards.resumeDrained(within);
+});
+
+When('the owner of {shard} crashes', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.crashOwner(shard);
+});
+
+When('a replica of {shard} crashes', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.crashReplica(shard);
+});
+
+When('the owner of {shard} is isolated from the rest of the cluster for {duration}', async function (this: HyperscaleWorld, shard: string, duration: Duration) {
+  await this.shards.isolateOwner(shard, duration);
+});
+
+Then('within {duration} the restarted node is a replica of {shard} again', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.shards.expectRestartedReplicaRejoined(shard, within);
+});
+
+// The per-copy state route (/control/shards/state) is a relay-node extension.
+// @requires feature:mesh-replicas
+Then('within {duration} every copy of {shard} is identical to its owner\'s', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.shards.expectCopiesIdentical(shard, within);
+});
+
+Then('every counter read was within the acknowledged and attempted increments', async function (this: HyperscaleWorld) {
+  await this.shards.expectCounterValid();
+});
+
+Then('no acknowledged add to a set was lost', async function (this: HyperscaleWorld) {
+  await this.shards.expectNoAcknowledgedAddLost();
+});
+
+Then('the key-value history of {shard} is linearizable', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.expectLinearizable(shard);
+});

@@ -1,0 +1,515 @@
+// Linearizability of a key-value store, checked per key as a read/write register (linearizability is
+// compositional, so keys are independent). The search is Wing & Gong's with Lowe's memoisation, as in
+// Knossos and Porcupine: walk the history's call/return events in time order; at each point try to
+// linearize a pending call whose effect the register allows; hitting a return whose op is not yet
+// linearized means backtrack. A (linearized set, register value) already explored is never explored
+// again, which is what makes real histories tractable.
+//
+// ok ops must take effect between invoke and completion. An info write may have taken effect at any time
+// after its invoke, or never: it has no return event, and need not be linearized (a write placed after
+// everything else is the same as none). Info reads and failed ops tell nothing and are dropped.
+import type { Op } from './history';
+
+const sec = (ms: number) => (ms / 1000).toFixed(2);
+const s = (ms: number) => `${sec(ms)} s`;
+const MAX_LISTED = 6;
+
+export interface LinearizableOptions {
+  /**
+   * Distinct (linearized set, value) configurations explored per key before giving up with "unknown",
+   * which is not a pass. Each costs about ops/8 bytes. Default 300,000.
+   */
+  readonly maxExplored?: number;
+  /** Fewer acknowledged kv ops than this is a problem: a check over nothing proves nothing. Default 0. */
+  readonly minimumAcknowledged?: number;
+}
+
+/** An op as the checker read it: a write (kv::set, or kv::delete as a write of null) or a read. */
+export interface OpSummary {
+  readonly index: number;
+  readonly process: string;
+  readonly kind: 'read' | 'write';
+  /** Written, or read; null = absent. */
+  readonly value: unknown;
+  readonly outcome: 'ok' | 'info';
+  readonly invokeMs: number;
+  /** Absent for info: it may take effect at any later time. */
+  readonly completeMs?: number;
+}
+
+export interface KeyVerdict {
+  readonly key: string;
+  readonly ok: boolean;
+  readonly outcome: 'linearizable' | 'not linearizable' | 'unknown';
+  /** Ops checked (failed ops and info reads are dropped). */
+  readonly ops: number;
+  /** Configurations explored. */
+  readonly explored: number;
+  readonly problem?: string;
+  /**
+   * For a non-linearizable key: the read that ends the shortest non-linearizable prefix of the history
+   * (everything before it has a linearization; nothing including it does), the ops concurrent with it,
+   * and the ones that completed just before it.
+   */
+  readonly failure?: { readonly op: OpSummary; readonly concurrent: OpSummary[]; readonly before: OpSummary[] };
+}
+
+export interface LinearizableResult {
+  readonly problems: string[];
+  readonly keys: KeyVerdict[];
+}
+
+interface RegOp {
+  readonly op: Op;
+  readonly write: boolean;
+  /** Interned value; NULL is absent. */
+  readonly value: number;
+  readonly shown: unknown;
+  readonly info: boolean;
+  readonly invoke: number;
+  /** Infinity for info. */
+  readonly complete: number;
+}
+
+const NULL = 0;
+
+/** Every kv op of a key that says something about the register, with values interned. */
+function registerOps(ops: readonly Op[], problems: string[]): Map<string, RegOp[]> {
+  const keys = new Map<string, RegOp[]>();
+  const interned = new Map<string, number>([['null', NULL]]);
+  const intern = (v: unknown) => {
+    const text = JSON.stringify(v ?? null);
+    let id = interned.get(text);
+    if (id === undefined) interned.set(text, (id = interned.size));
+    return id;
+  };
+  for (const op of ops) {
+    if (op.f !== 'kv::set' && op.f !== 'kv::delete' && op.f !== 'kv::get') continue;
+    const value = op.value as { key?: unknown; value?: unknown } | undefined;
+    if (typeof value?.key !== 'string') {
+      problems.push(`op ${op.index} (${op.f}) names no key`);
+      continue;
+    }
+    const list = keys.get(value.key) ?? [];
+    keys.set(value.key, list);
+    const write = op.f !== 'kv::get';
+    // Not recorded as complete is as good as unknown.
+    const info = op.outcome !== 'ok' && op.outcome !== 'fail';
+    if (op.outcome === 'fail' || (info && !write)) continue;
+    let shown: unknown = null;
+    if (op.f === 'kv::set') {
+      if (value.value === undefined || value.value === null) problems.push(`op ${op.index} (kv::set "${value.key}") sets no value; taken as a delete`);
+      shown = value.value ?? null;
+    } else if (!write) shown = (op.result as { value?: unknown } | undefined)?.value ?? null;
+    const complete = info ? Infinity : Math.max(op.completeMs ?? Infinity, op.invokeMs);
+    list.push({ op, write, value: intern(shown), shown, info, invoke: op.invokeMs, complete });
+  }
+  return keys;
+}
+
+/** A small seeded PRNG for the Zobrist hash of linearized sets. */
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+type SearchResult = { verdict: 'ok'; explored: number } | { verdict: 'budget'; explored: number } | { verdict: 'fail'; explored: number; stuck: RegOp };
+
+/** The WGL search over one register. `stuck` is the op whose return no configuration got past last. */
+function search(ops: readonly RegOp[], maxExplored: number): SearchResult {
+  const n = ops.length;
+  const mustLinearize = ops.filter((o) => !o.info).length;
+  if (mustLinearize === 0) return { verdict: 'ok', explored: 0 };
+
+  // Two event lists, each doubly linked from head node 0. ok op i has call node 2i+1 and return node
+  // 2i+2 in the main list, in time order; equal times put calls first (ties count as concurrent). Info
+  // op i has node 2i+1 in the info list, by invoke time: it has no return, so it is tried only once
+  // every ok candidate failed, which keeps "it never happened" the first thing explored.
+  const main: { node: number; t: number; call: number; i: number }[] = [];
+  const info: { node: number; t: number; i: number }[] = [];
+  ops.forEach((o, i) => {
+    if (o.info) info.push({ node: 2 * i + 1, t: o.invoke, i });
+    else main.push({ node: 2 * i + 1, t: o.invoke, call: 0, i }, { node: 2 * i + 2, t: o.complete, call: 1, i });
+  });
+  main.sort((a, b) => (a.t === b.t ? 0 : a.t - b.t) || a.call - b.call || a.i - b.i);
+  info.sort((a, b) => a.t - b.t || a.i - b.i);
+  const link = (events: readonly { node: number }[]) => {
+    const next = new Int32Array(2 * n + 2).fill(-1);
+    const prev = new Int32Array(2 * n + 2).fill(-1);
+    let last = 0;
+    for (const e of events) {
+      next[last] = e.node;
+      prev[e.node] = last;
+      last = e.node;
+    }
+    return { next, prev };
+  };
+  // Unlinearized info writes of one value, once invoked, are interchangeable: try only the earliest.
+  const earlierSame = new Int32Array(n).fill(-1);
+  const lastOfValue = new Map<number, number>();
+  for (const { i } of info) {
+    earlierSame[i] = lastOfValue.get(ops[i]!.value) ?? -1;
+    lastOfValue.set(ops[i]!.value, i);
+  }
+  const { next, prev } = link(main);
+  const { next: inext, prev: iprev } = link(info);
+  const position = new Int32Array(2 * n + 2);
+  main.forEach((e, p) => (position[e.node] = p));
+  const remove = (next: Int32Array, prev: Int32Array, x: number) => {
+    next[prev[x]!] = next[x]!;
+    if (next[x]! !== -1) prev[next[x]!] = prev[x]!;
+  };
+  // Undone in reverse order; a removed node still points at its old neighbours.
+  const restore = (next: Int32Array, prev: Int32Array, x: number) => {
+    next[prev[x]!] = x;
+    if (next[x]! !== -1) prev[next[x]!] = x;
+  };
+  const lift = (i: number) => {
+    if (ops[i]!.info) return remove(inext, iprev, 2 * i + 1);
+    remove(next, prev, 2 * i + 1);
+    remove(next, prev, 2 * i + 2);
+  };
+  const unlift = (i: number) => {
+    if (ops[i]!.info) return restore(inext, iprev, 2 * i + 1);
+    restore(next, prev, 2 * i + 2);
+    restore(next, prev, 2 * i + 1);
+  };
+
+  // The linearized set as a bitset; the memo is keyed by a Zobrist hash of its ok part and the value.
+  const words = Math.ceil(n / 32);
+  const bits = new Uint32Array(words);
+  const okMask = new Uint32Array(words);
+  ops.forEach((o, i) => {
+    if (!o.info) okMask[i >>> 5]! |= 1 << (i & 31);
+  });
+  const rand = mulberry32(0x5eed);
+  const z1 = Uint32Array.from({ length: n }, (_, i) => (ops[i]!.info ? 0 : rand()));
+  const z2 = Uint32Array.from({ length: n }, (_, i) => (ops[i]!.info ? 0 : rand()));
+  let h1 = 0;
+  let h2 = 0;
+  const flip = (i: number) => {
+    bits[i >>> 5]! ^= 1 << (i & 31);
+    h1 ^= z1[i]!;
+    h2 ^= z2[i]!;
+  };
+
+  // The memo, with dominance: a configuration that linearized the same ok ops to the same value but
+  // fewer info writes can do everything this one can (an info write may always never happen), so
+  // having explored it, this one need not be. Configurations live in one flat arena, chained per hash;
+  // a chain keeps only configurations no other in it dominates.
+  let capacity = 1024;
+  let arena = new Uint32Array(capacity * words);
+  let stateOf = new Int32Array(capacity);
+  let chain = new Int32Array(capacity);
+  let explored = 0;
+  const heads = new Map<number, number>();
+  /** e's linearized set ⊆ the current one, differing only in info ops. */
+  const dominates = (e: number) => {
+    for (let w = 0, base = e * words; w < words; w++) {
+      const a = arena[base + w]!;
+      const b = bits[w]!;
+      if ((a & ~b) !== 0 || (b & ~a & okMask[w]!) !== 0) return false;
+    }
+    return true;
+  };
+  /** The current set dominates e. */
+  const dominated = (e: number) => {
+    for (let w = 0, base = e * words; w < words; w++) {
+      const a = arena[base + w]!;
+      const b = bits[w]!;
+      if ((b & ~a) !== 0 || (a & ~b & okMask[w]!) !== 0) return false;
+    }
+    return true;
+  };
+  const remember = (state: number): boolean => {
+    const hash = ((h2 ^ Math.imul(state + 1, 0x9e3779b1)) >>> 11) * 4294967296 + (h1 >>> 0);
+    let first = heads.get(hash) ?? -1;
+    for (let e = first; e !== -1; e = chain[e]!) if (stateOf[e] === state && dominates(e)) return false;
+    // Drop what the new configuration dominates: it answers for them from now on.
+    while (first !== -1 && stateOf[first] === state && dominated(first)) first = chain[first]!;
+    for (let e = first; e !== -1; ) {
+      const after = chain[e]!;
+      if (after !== -1 && stateOf[after] === state && dominated(after)) chain[e] = chain[after]!;
+      else e = after;
+    }
+    if (explored === capacity) {
+      capacity = Math.min(capacity * 2, maxExplored + 2);
+      const grown = new Uint32Array(capacity * words);
+      grown.set(arena);
+      arena = grown;
+      const states = new Int32Array(capacity);
+      states.set(stateOf);
+      stateOf = states;
+      const links = new Int32Array(capacity);
+      links.set(chain);
+      chain = links;
+    }
+    arena.set(bits, explored * words);
+    stateOf[explored] = state;
+    chain[explored] = first;
+    heads.set(hash, explored++);
+    return true;
+  };
+
+  // Depth-first: each frame is an op linearized, the value before it, the time of the first return
+  // still in the list then (info ops invoked up to it are candidates), and whether it was forced.
+  const stackOp: number[] = [];
+  const stackState: number[] = [];
+  const stackFrontier: number[] = [];
+  const stackForced: boolean[] = [];
+  let state = NULL;
+  let linearized = 0;
+  let stuck = -1;
+  let stuckAt = -1;
+  let phase: 'fresh' | 'ok' | 'info' = 'fresh';
+  let entry = next[0]!;
+  let infoEntry = -1;
+  let frontier = -Infinity;
+  const tryOp = (i: number, forced: boolean): boolean => {
+    const o = ops[i]!;
+    if (!o.write && o.value !== state) return false;
+    const after = o.write ? o.value : state;
+    flip(i);
+    if (!remember(after)) {
+      flip(i);
+      return false;
+    }
+    stackOp.push(i);
+    stackState.push(state);
+    stackFrontier.push(frontier);
+    stackForced.push(forced);
+    state = after;
+    lift(i);
+    if (!o.info) linearized++;
+    phase = 'fresh';
+    return true;
+  };
+  while (linearized < mustLinearize) {
+    if (explored > maxExplored) return { verdict: 'budget', explored };
+    if (phase === 'fresh') {
+      // A pending read of the current value can always go now (it changes nothing, and everything
+      // still to be linearized completes after it began), so when there is one it is the only move.
+      let read = -1;
+      for (let e = next[0]!; e !== -1 && e & 1; e = next[e]!) {
+        const o = ops[(e - 1) >> 1]!;
+        if (!o.write && o.value === state) {
+          read = (e - 1) >> 1;
+          break;
+        }
+      }
+      if (read === -1) {
+        phase = 'ok';
+        entry = next[0]!;
+        continue;
+      }
+      if (tryOp(read, true)) continue;
+      // Already explored from here: fall through and backtrack.
+    } else if (phase === 'ok') {
+      // Candidates: the ok calls before the first return.
+      if (entry & 1) {
+        if (!tryOp((entry - 1) >> 1, false)) entry = next[entry]!;
+        continue;
+      }
+      // A return whose op is not linearized yet: then the info writes invoked by then.
+      if (position[entry]! > stuckAt) {
+        stuckAt = position[entry]!;
+        stuck = (entry - 2) >> 1;
+      }
+      frontier = ops[(entry - 2) >> 1]!.complete;
+      phase = 'info';
+      infoEntry = inext[0]!;
+      continue;
+    } else if (infoEntry !== -1 && ops[(infoEntry - 1) >> 1]!.invoke <= frontier) {
+      const i = (infoEntry - 1) >> 1;
+      const twin = earlierSame[i]!;
+      if (!((twin === -1 || (bits[twin >>> 5]! & (1 << (twin & 31))) !== 0) && tryOp(i, false))) infoEntry = inext[infoEntry]!;
+      continue;
+    }
+    // Every candidate failed: undo steps, past any forced one, and try the candidate after the last.
+    for (;;) {
+      const i = stackOp.pop();
+      if (i === undefined) return { verdict: 'fail', explored, stuck: ops[stuck]! };
+      state = stackState.pop()!;
+      frontier = stackFrontier.pop()!;
+      const forced = stackForced.pop()!;
+      flip(i);
+      unlift(i);
+      if (!ops[i]!.info) linearized--;
+      if (forced) continue;
+      if (ops[i]!.info) {
+        phase = 'info';
+        infoEntry = inext[2 * i + 1]!;
+      } else {
+        phase = 'ok';
+        entry = next[2 * i + 1]!;
+      }
+      break;
+    }
+  }
+  return { verdict: 'ok', explored };
+}
+
+const summary = (o: RegOp): OpSummary => ({
+  index: o.op.index,
+  process: o.op.process,
+  kind: o.write ? 'write' : 'read',
+  value: o.shown,
+  outcome: o.info ? 'info' : 'ok',
+  invokeMs: o.invoke,
+  ...(o.info ? {} : { completeMs: o.complete }),
+});
+const show = (v: unknown) => JSON.stringify(v);
+const describe = (o: RegOp) => {
+  const what = o.write ? (o.shown === null ? 'delete' : `write ${show(o.shown)}`) : `read ${show(o.shown)}`;
+  return `${what} (${o.info ? `info, invoked ${s(o.invoke)}` : `ok, ${sec(o.invoke)}–${s(o.complete)}`})`;
+};
+const listed = (ops: readonly RegOp[]) =>
+  ops.slice(0, MAX_LISTED).map(describe).join(', ') + (ops.length > MAX_LISTED ? ` … and ${ops.length - MAX_LISTED} more` : '');
+
+/** Why read x is impossible on its own evidence, when a single op shows it; see `proofs`. */
+type Proof = { kind: 'unwritten'; firstWrite?: RegOp } | { kind: 'stale'; evidence: RegOp };
+
+/**
+ * Cheap proofs that a read cannot be linearized, found without searching. Nothing wrote its value before
+ * it completed; or an ok op E that completed before it began saw or set another value at some point
+ * p, so a write of the read's value must take effect after p: one invoked before the read completed
+ * and completing after E began. If no such write exists, E alone proves the read stale.
+ */
+function proofs(all: readonly RegOp[]): (x: RegOp) => Proof | undefined {
+  const writesOf = new Map<number, RegOp[]>();
+  for (const o of all) {
+    if (!o.write) continue;
+    const list = writesOf.get(o.value);
+    if (list) list.push(o);
+    else writesOf.set(o.value, [o]);
+  }
+  for (const list of writesOf.values()) list.sort((a, b) => a.invoke - b.invoke);
+  const settled = all.filter((o) => !o.info).sort((a, b) => a.complete - b.complete);
+  return (x) => {
+    const writes = writesOf.get(x.value) ?? [];
+    // The latest completion of a write of x's value that could precede x; the initial null is -Infinity.
+    let latest = -Infinity;
+    let any = false;
+    for (const w of writes) {
+      if (w.invoke > x.complete) break;
+      any = true;
+      latest = Math.max(latest, w.complete);
+    }
+    if (!any && x.value !== NULL) return { kind: 'unwritten', ...(writes[0] ? { firstWrite: writes[0] } : {}) };
+    if (latest >= x.invoke) return undefined;
+    // E must complete before x.invoke and begin after `latest`: walk back from x.invoke.
+    let lo = 0;
+    let hi = settled.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (settled[mid]!.complete < x.invoke) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo - 1; k >= 0 && settled[k]!.complete > latest; k--) {
+      const e = settled[k]!;
+      if (e !== x && e.value !== x.value && e.invoke > latest) return { kind: 'stale', evidence: e };
+    }
+    return undefined;
+  };
+}
+
+/** The read `x` ends the shortest non-linearizable prefix: say why, and show the ops around it. */
+function explain(key: string, x: RegOp, all: readonly RegOp[], proof: Proof | undefined): Pick<KeyVerdict, 'problem' | 'failure'> {
+  // Info writes stay pending forever: list those invoked alongside, count the older ones.
+  const overlapping = all.filter((o) => o !== x && !o.info && o.invoke <= x.complete && o.complete >= x.invoke);
+  const windowStart = Math.min(x.invoke, ...overlapping.map((o) => o.invoke));
+  const pendingInfo = all.filter((o) => o.info && o.invoke <= x.complete);
+  const concurrent = [...overlapping, ...pendingInfo.filter((o) => o.invoke >= windowStart)].sort((a, b) => a.invoke - b.invoke);
+  const olderInfo = pendingInfo.length - (concurrent.length - overlapping.length);
+  const completedBefore = all.filter((o) => o.complete < x.invoke).sort((a, b) => b.complete - a.complete);
+  const nearby = completedBefore.filter((o) => o.complete >= windowStart);
+  const before = (nearby.length > 0 ? nearby : completedBefore.slice(0, 1)).slice(0, MAX_LISTED);
+  const failure = { op: summary(x), concurrent: concurrent.map(summary), before: before.map(summary) };
+
+  const head = `key "${key}": read at ${s(x.invoke)} returned ${show(x.shown)}`;
+  const around = concurrent.length > 0 ? `; concurrent with it: ${listed(concurrent)}` : '';
+  if (proof?.kind === 'unwritten') {
+    const later = proof.firstWrite ? ` (the first write of it was invoked at ${s(proof.firstWrite.invoke)})` : '';
+    return { failure, problem: `${head} but nothing wrote ${show(x.shown)} before it completed${later}${around}` };
+  }
+  if (proof?.kind === 'stale') {
+    const e = proof.evidence;
+    const seen = e.write
+      ? e.shown === null
+        ? `"${key}" was deleted (ok, completed ${s(e.complete)})`
+        : `${show(e.shown)} was written (ok, completed ${s(e.complete)})`
+      : `a read at ${s(e.invoke)} (completed ${s(e.complete)}) returned ${show(e.shown)}`;
+    const nothing = x.value === NULL ? 'nothing deleted it afterwards' : `nothing wrote ${show(x.shown)} after it`;
+    return { failure, problem: `${head} but ${seen} and ${nothing}${around}` };
+  }
+  const justBefore = before.length > 0 ? `; just before it: ${listed(before)}` : '';
+  const older = olderInfo > 0 ? `; and ${olderInfo} earlier info writes that may land at any time` : '';
+  return { failure, problem: `${head}, which no order of the operations before and concurrent with it allows${around}${justBefore}${older}` };
+}
+
+/**
+ * An info write whose value no read completing after its invoke returned can always be taken as never
+ * having happened (wherever it was placed, another write came before any read): dropping it spares the
+ * search.
+ */
+function withoutUnreadInfo(ops: readonly RegOp[]): RegOp[] {
+  const lastRead = new Map<number, number>();
+  for (const o of ops) if (!o.write) lastRead.set(o.value, Math.max(lastRead.get(o.value) ?? -Infinity, o.complete));
+  return ops.filter((o) => !o.info || (lastRead.get(o.value) ?? -Infinity) >= o.invoke);
+}
+
+/** The history up to just before x returned: ops still running then may or may not have taken effect. */
+function prefixBefore(ops: readonly RegOp[], x: RegOp): RegOp[] {
+  const prefix: RegOp[] = [];
+  for (const o of ops) {
+    if (o === x || o.invoke > x.complete) continue;
+    if (o.complete < x.complete) prefix.push(o);
+    else if (o.write) prefix.push({ ...o, info: true, complete: Infinity });
+  }
+  return prefix;
+}
+
+function checkKey(key: string, ops: readonly RegOp[], maxExplored: number): KeyVerdict {
+  const base = { key, ops: ops.length };
+  const notLinearizable = (x: RegOp, explored: number, proof: Proof | undefined): KeyVerdict => ({ ...base, explored, ok: false, outcome: 'not linearizable', ...explain(key, x, ops, proof) });
+  // The earliest read a single op proves impossible ends a non-linearizable prefix. Searching only the
+  // prefix before it (quick when that is linearizable) either confirms it as the shortest or finds a
+  // shorter one, and spares the exhaustive search a failing history otherwise needs.
+  const prove = proofs(ops);
+  let first: { x: RegOp; proof: Proof } | undefined;
+  for (const x of ops) {
+    if (x.write || (first && x.complete >= first.x.complete)) continue;
+    const proof = prove(x);
+    if (proof) first = { x, proof };
+  }
+  const result = search(withoutUnreadInfo(first ? prefixBefore(ops, first.x) : ops), maxExplored);
+  if (result.verdict === 'fail') return notLinearizable(result.stuck, result.explored, prove(result.stuck));
+  if (first) return notLinearizable(first.x, result.explored, first.proof);
+  if (result.verdict === 'ok') return { ...base, explored: result.explored, ok: true, outcome: 'linearizable' };
+  return {
+    ...base,
+    explored: result.explored,
+    ok: false,
+    outcome: 'unknown',
+    problem: `key "${key}": search too large: gave up after exploring ${result.explored} configurations of ${ops.length} operations (budget ${maxExplored}); linearizability unknown`,
+  };
+}
+
+/**
+ * Every key's kv::set / kv::delete / kv::get history is linearizable as a register starting absent
+ * (null). A key whose search exceeds the budget is a problem too: unknown is not a pass.
+ */
+export function linearizableProblems(ops: readonly Op[], options: LinearizableOptions = {}): LinearizableResult {
+  const { maxExplored = 300_000, minimumAcknowledged = 0 } = options;
+  const problems: string[] = [];
+  const byKey = registerOps(ops, problems);
+  const keys = [...byKey].sort(([a], [b]) => a.localeCompare(b)).map(([key, keyOps]) => checkKey(key, keyOps, maxExplored));
+  for (const k of keys) if (k.problem) problems.push(k.problem);
+  const acknowledged = [...byKey.values()].reduce((a, list) => a + list.filter((o) => !o.info).length, 0);
+  if (acknowledged < minimumAcknowledged) problems.push(`only ${acknowledged} acknowledged kv operations (at least ${minimumAcknowledged} needed for the check to mean anything)`);
+  return { problems, keys };
+}

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ShardRecord, ShardsView } from '../fabric/contract';
+import { majorityOwner, mapAgreementProblems, routingProblems, shardsHeldBy } from './shard-views';
+
+const rec = (shardId: string, ownerNodeId: string, replicas: string[] = []): ShardRecord => ({
+  namespace: 'mesh.control', shardId, strategyId: 'rendezvous', ownerNodeId, capacityHint: 1, status: 0, version: 1, checksum: 'x', updatedAt: '', replicas, fenceToken: 1,
+});
+const view = (version: number, ...items: ShardRecord[]): ShardsView => ({ version, items });
+
+test('agreeing views have no problems; a different version or owner is named', () => {
+  const same = new Map([['a', view(3, rec('s1', 'a'))], ['b', view(3, rec('s1', 'a'))]]);
+  assert.deepEqual(mapAgreementProblems(same), []);
+  const stale = new Map([['a', view(3, rec('s1', 'a'))], ['b', view(2, rec('s1', 'b'))]]);
+  const problems = mapAgreementProblems(stale);
+  assert.ok(problems.some((p) => p.includes('different map versions')));
+  assert.ok(problems.some((p) => p.includes('b routes s1 to b')));
+});
+
+test('no published map is not agreement', () => {
+  assert.ok(mapAgreementProblems(new Map([['a', view(0)]])).length > 0);
+  assert.deepEqual(mapAgreementProblems(new Map()), ['no node answered']);
+});
+
+test('majority owner needs more than half of the views', () => {
+  const views = new Map([['a', view(3, rec('s1', 'x'))], ['b', view(3, rec('s1', 'x'))], ['c', view(2, rec('s1', 'y'))]]);
+  assert.equal(majorityOwner(views, 's1'), 'x');
+  assert.equal(majorityOwner(new Map([['a', view(3, rec('s1', 'x'))], ['b', view(2, rec('s1', 'y'))]]), 's1'), undefined);
+});
+
+test('routing problems name each node routing elsewhere', () => {
+  const views = new Map([['a', view(3, rec('s1', 'x'))], ['b', view(2, rec('s1', 'y'))]]);
+  assert.deepEqual(routingProblems(views, 's1', 'x'), ['b routes s1 to y (map version 2), not x']);
+});
+
+test('shards held by a node, as owner and as replica', () => {
+  const v = view(1, rec('s1', 'a', ['b', 'c']), rec('s2', 'b', ['a']));
+  assert.deepEqual(shardsHeldBy(v, 'a'), { owned: ['s1'], replicated: ['s2'] });
+});
