@@ -170,6 +170,32 @@ function bruteForce(ops: readonly Op[]): boolean {
   return go(new Set(), null);
 }
 
+test('names the read that ends the shortest non-linearizable prefix, as brute force finds it', () => {
+  const rand = prng(99);
+  let checked = 0;
+  for (let n = 0; n < 1_000; n++) {
+    // Distinct times, so "before" is never a tie.
+    const ops = Array.from({ length: 3 + Math.floor(rand() * 8) }, () => {
+      const invokeMs = rand() * 10;
+      const completeMs = invokeMs + rand() * 4;
+      const outcome: Op['outcome'] = rand() < 0.15 ? 'info' : 'ok';
+      const value = ['a', 'b', 'c'][Math.floor(rand() * 3)]!;
+      const k = rand();
+      return k < 0.5 ? get(value, invokeMs, completeMs, outcome) : k < 0.9 ? set(value, invokeMs, completeMs, outcome) : del(invokeMs, completeMs, outcome);
+    });
+    const verdict = linearizableProblems(ops).keys[0]!;
+    if (verdict.ok) continue;
+    // The prefix through x's return: ok ops still running then may or may not have happened.
+    const through = (x: Op) => ops
+      .filter((o) => o.invokeMs <= x.completeMs! && !(o.f === 'kv::get' && o.completeMs! > x.completeMs!))
+      .map((o) => (o.outcome === 'ok' && o.completeMs! > x.completeMs! ? { ...o, outcome: 'info' as const } : o));
+    const shortest = ops.filter((o) => o.outcome === 'ok').sort((a, b) => a.completeMs! - b.completeMs!).find((x) => !bruteForce(through(x)));
+    assert.equal(verdict.failure!.op.index, shortest?.index);
+    checked++;
+  }
+  assert.ok(checked > 200, `only ${checked} invalid histories`);
+});
+
 test('agrees with brute force on 3,000 small random histories, valid and not', () => {
   const rand = prng(1234);
   let invalid = 0;

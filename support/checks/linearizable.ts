@@ -3,7 +3,11 @@
 // Knossos and Porcupine: walk the history's call/return events in time order; at each point try to
 // linearize a pending call whose effect the register allows; hitting a return whose op is not yet
 // linearized means backtrack. A (linearized set, register value) already explored is never explored
-// again, which is what makes real histories tractable.
+// again, which is what makes real histories tractable. Four reductions keep it small, each sound (the
+// tests check them against brute force): a read of the current value goes at once; info writes come
+// after ok calls, only the earliest of equal ones, and a configuration with fewer of them dominates;
+// info writes nobody read are dropped; and a read that one earlier op proves stale bounds the search
+// to the history before it.
 //
 // ok ops must take effect between invoke and completion. An info write may have taken effect at any time
 // after its invoke, or never: it has no return event, and need not be linearized (a write placed after
@@ -49,7 +53,8 @@ export interface KeyVerdict {
   /**
    * For a non-linearizable key: the read that ends the shortest non-linearizable prefix of the history
    * (everything before it has a linearization; nothing including it does), the ops concurrent with it,
-   * and the ones that completed just before it.
+   * and the ones that completed just before it. (When an earlier op proves the read stale but the
+   * history before it exhausted the budget, the read is reported without the "shortest" guarantee.)
    */
   readonly failure?: { readonly op: OpSummary; readonly concurrent: OpSummary[]; readonly before: OpSummary[] };
 }

@@ -285,7 +285,8 @@ const SHUTDOWN_DRAIN_MS = 4000;
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, () => {
+    // A deep backlog: a thousand clients connecting at once must not lose connection attempts.
+    server.listen({ port, backlog: 4096 }, () => {
       server.off("error", reject);
       resolve();
     });

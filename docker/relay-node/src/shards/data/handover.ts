@@ -20,6 +20,8 @@ export interface HandoverDeps {
   view: ShardMapView;
   replication: Replication;
   log: Logger;
+  /** Seeded defect drop-inflight-on-move: called as a handover starts, instead of letting in-flight calls finish. */
+  onHandoverStart?: (shardId: string) => void;
 }
 
 export class Handover {
@@ -51,6 +53,7 @@ export class Handover {
     let release!: () => void;
     slot.handingOver = new Promise<void>((resolve) => (release = resolve));
     this.held.set(shardId, 0);
+    this.deps.onHandoverStart?.(shardId);
     let reply: PeerReply;
     try {
       reply = await replication.lock.run(shardId, async (): Promise<PeerReply> => {

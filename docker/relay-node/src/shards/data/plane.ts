@@ -58,7 +58,21 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     log,
     defects: config.defects,
   });
+  const inflight = new InFlightCalls();
+  // Seeded defect drop-inflight-on-move: the calls running for a shard that is moving away (from the
+  // start of its handover, or when a new map takes it away) are cut off instead of finishing.
+  const dropInFlight = (shardId: string): void => {
+    if (!config.defects.has("drop-inflight-on-move")) return;
+    const calls = inflight.forShard(shardId);
+    if (calls.length > 0) log.warn("drop-inflight-on-move: destroying calls in flight", { shardId, calls: calls.length });
+    for (const call of calls) {
+      call.abort.abort();
+      call.res.socket?.destroy();
+      call.res.destroy();
+    }
+  };
   const handover = new Handover({
+    onHandoverStart: dropInFlight,
     nodeId: config.nodeId,
     namespace: shards.namespace,
     httpPort: config.httpPort,
@@ -70,7 +84,6 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   });
   const budget = new ShardBudget(shards.qpsBudget);
   const meter = new QpsMeter();
-  const inflight = new InFlightCalls();
   const shardOf = (key: string): string => shardForKey(key, shards.ids);
   const procedures = createShardProcedures({
     nodeId: config.nodeId,
@@ -79,18 +92,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     replication,
   });
   if (deps.registry) registerShardProcedures(deps.registry, procedures, shardOf);
-
-  // Seeded defect drop-inflight-on-move: calls still running for a shard that left are cut off.
-  replication.onMovedAway((shardId) => {
-    if (!config.defects.has("drop-inflight-on-move")) return;
-    const calls = inflight.forShard(shardId);
-    if (calls.length > 0) log.warn("drop-inflight-on-move: destroying calls in flight", { shardId, calls: calls.length });
-    for (const call of calls) {
-      call.abort.abort();
-      call.res.socket?.destroy();
-      call.res.destroy();
-    }
-  });
+  replication.onMovedAway(dropInFlight);
 
   const route = createShardRouter({
     nodeId: config.nodeId,
