@@ -5,25 +5,29 @@
 //             polled the same way, in the same run, and their ratio (`--rounds=N`, default 3);
 //   failover  time until global::echo is served again after pausing the global leader, by lease expiry
 //             and by promotion, against the lease TTL;
-//   load      one lone relay node (no etcd, no gossip: it serves echo) driven by autocannon and by the
-//             suite's LoadDriver with the same number of connections / virtual clients for the same time,
-//             in rounds of alternating order: median rps and p50/p99 of both and their ratio, non-2xx
+//   load      one node of a running ShardRing topology (it serves echo itself) driven by autocannon and by
+//             the suite's LoadDriver with the same number of connections / virtual clients for the same
+//             time, in rounds of alternating order: median rps and p50/p99 of both and their ratio, non-2xx
 //             answers and errors summed (`--load-clients=N`, default 1,000; `--load-seconds=N`, default
-//             5; `--load-rounds=N`, default 3).
+//             5; `--load-rounds=N`, default 3);
+//   handover  the same topology under 200 clients replaying seeds/traffic/handover.json while an operator
+//             moves shard-07 `--handovers=N` times (default 5): handover time as the leader measured it,
+//             and the latency of the calls on shard-07 that overlapped a handover against those that did
+//             not, with failed calls counted.
 import autocannon from 'autocannon';
 import { topologyByName, type Topology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
-import { SuiteContainer } from '../cluster/container';
 import { docker } from '../cluster/engine';
 import { LABEL, RUN, runLabels } from '../cluster/labels';
 import { createNetwork } from '../cluster/network';
-import { HttpOkWaitStrategy, waitForHttpOk } from '../cluster/readiness';
+import { waitForHttpOk } from '../cluster/readiness';
 import { RELAY_HTTP_PORT } from '../cluster/relay-node';
 import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from '../cluster/specs';
 import { removeRun, removeScenario } from '../cluster/teardown';
 import { BootstrapServer } from '../tls';
 import { eventually, judge } from '../checks/eventually';
 import { LoadDriver } from '../fabric/load-driver';
+import { OpHistory, ScenarioClock, type Op } from '../checks/history';
 import { Traffic } from '../fabric/traffic';
 import { prepareSuite } from '../suite';
 
@@ -36,7 +40,7 @@ const arg = (name: string): string | undefined => {
   if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
   return value;
 };
-const SECTIONS = ['startup', 'failover', 'load'] as const;
+const SECTIONS = ['startup', 'failover', 'load', 'handover'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = (arg('only') ?? SECTIONS.join(',')).split(',').map((x) => x.trim()).filter(Boolean);
 const unknownSections = only.filter((x) => !(SECTIONS as readonly string[]).includes(x));
@@ -48,6 +52,7 @@ const rounds = Number(arg('rounds') ?? 3);
 const loadClients = Number(arg('load-clients') ?? 1_000);
 const loadSeconds = Number(arg('load-seconds') ?? 5);
 const loadRounds = Number(arg('load-rounds') ?? 3);
+const handovers = Number(arg('handovers') ?? 5);
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -155,24 +160,13 @@ interface LoadFigures {
 }
 
 /**
- * Load: one lone relay node (no etcd, no bootstrap: leadership and gossip are off, it serves echo), then
+ * Load: one node of the topology (echo carries no shard key, so the node serves it itself), then
  * autocannon and the LoadDriver with the same concurrency, duration and echo body, in rounds of
  * alternating order after a short warm-up of each; each figure is the median over the rounds (on a
- * 2-core machine the client, the node and the port proxy share the cores, so single runs vary by ±30%).
- * The container is removed at the end, also on error.
+ * 2-core machine the client, the nodes and the port proxy share the cores, so single runs vary by ±30%).
  */
-async function loadVsAutocannon(): Promise<{ autocannon: LoadFigures; driver: LoadFigures }> {
-  const scenarioId = 'bench-load';
-  try {
-    const container = await new SuiteContainer(images.relayNode.ref)
-      .withName(`ohs-${RUN.id}-${scenarioId}-load-1`)
-      .withLabels(runLabels({ [LABEL.scenario]: scenarioId, [LABEL.node]: 'load-1' }))
-      .withEnvironment({ RELAY_NODE_ID: 'load-1', RELAY_LOG_LEVEL: 'warn' })
-      .withLoopbackPorts(RELAY_HTTP_PORT)
-      .withWaitStrategy(new HttpOkWaitStrategy('/readyz', RELAY_HTTP_PORT, 'relay node load-1'))
-      .withStartupTimeout(60_000)
-      .start();
-    const baseUrl = `http://127.0.0.1:${container.getMappedPort(RELAY_HTTP_PORT)}`;
+async function loadVsAutocannon(baseUrl: string): Promise<{ autocannon: LoadFigures; driver: LoadFigures }> {
+  {
     const traffic = await Traffic.load('echo');
     const body = JSON.stringify(traffic.opFor(1, 1).body); // same shape and size as the driver's bodies
     const viaAutocannon = async (connections: number, seconds: number): Promise<LoadFigures> => {
@@ -194,7 +188,7 @@ async function loadVsAutocannon(): Promise<{ autocannon: LoadFigures; driver: Lo
       const errors = statuses.filter(([k]) => !/^\d+$/.test(k)).reduce((n, [, v]) => n + v, 0);
       return { rps: Math.round(summary.rps), p50Ms: summary.latency.p50Ms, p99Ms: summary.latency.p99Ms, non2xx, errors };
     };
-    say(`load: lone relay node at ${baseUrl}; warm-up 1 s each with 100 connections / clients`);
+    say(`load: ShardRing node at ${baseUrl}; warm-up 1 s each with 100 connections / clients`);
     await viaAutocannon(100, 1);
     await viaDriver(100, 1);
     const runs: Record<'autocannon' | 'driver', LoadFigures[]> = { autocannon: [], driver: [] };
@@ -215,9 +209,69 @@ async function loadVsAutocannon(): Promise<{ autocannon: LoadFigures; driver: Lo
       errors: xs.reduce((n, x) => n + x.errors, 0),
     });
     return { autocannon: medians(runs.autocannon), driver: medians(runs.driver) };
-  } finally {
-    await removeScenario(scenarioId);
   }
+}
+
+/** Waits until every node of `cluster` reports the same published shard map. */
+async function mapPublished(cluster: Cluster): Promise<void> {
+  await eventually(
+    'every ShardRing node reports the same published shard map',
+    () => Promise.all(cluster.relayNodes.map((n) => n.client.shards().then((v) => v.version).catch(() => -1))),
+    (versions) => judge(versions.every((v) => v >= 1 && v === versions[0]) ? [] : [`map versions ${versions.join(', ')}`]),
+    { timeoutMs: 60_000 },
+  );
+}
+
+interface HandoverFigures {
+  moves: number;
+  handoverMs: { p50: number; max: number };
+  during: { calls: number; p50Ms: number; p99Ms: number; maxMs: number; notOk: number };
+  outside: { calls: number; p50Ms: number; p99Ms: number; notOk: number };
+}
+
+/**
+ * Handover: 200 clients replay the handover traffic (every call on shard-07) through every node, and an
+ * operator moves shard-07 `handovers` times, 3 s apart. A call "overlaps" a handover when it was in
+ * flight at any moment of the rebalance call; its latency is from invoke to completion on the driver.
+ */
+async function handoverUnderLoad(cluster: Cluster): Promise<HandoverFigures> {
+  const history = new OpHistory(new ScenarioClock());
+  const driver = new LoadDriver({
+    peers: () => cluster.relayNodes.map((n) => ({ id: n.id, baseUrl: n.client.baseUrl })),
+    traffic: await Traffic.load('handover'),
+    clients: 200,
+    history,
+    durationMs: (handovers + 2) * 3_000,
+    callTimeoutMs: 10_000,
+    log: say,
+    progressEveryMs: 3_000,
+  }).start();
+  const windows: { fromMs: number; toMs: number }[] = [];
+  const handoverMs: number[] = [];
+  try {
+    for (let i = 1; i <= handovers; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 3_000)); // the load's steady state between moves, not a sync wait
+      const fromMs = history.clock.nowMs();
+      const answer = await cluster.node('ring-1').client.rebalance('shard-07');
+      const toMs = history.clock.nowMs();
+      if (answer.status !== 200) throw new Error(`move ${i} of shard-07 answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
+      windows.push({ fromMs, toMs });
+      handoverMs.push(answer.body.handover?.ms ?? toMs - fromMs);
+      say(`handover ${i}/${handovers}: shard-07 ${answer.body.from} → ${answer.body.to} in ${handoverMs.at(-1)} ms (rebalance call ${Math.round(toMs - fromMs)} ms)`);
+    }
+  } finally {
+    await driver.stop();
+  }
+  const calls = history.ops.filter((o) => o.shardKey === 'shard-07' && o.completeMs !== undefined);
+  const overlaps = (o: Op) => windows.some((w) => o.invokeMs <= w.toMs && o.completeMs! >= w.fromMs);
+  const figures = (ops: readonly Op[]) => {
+    const ms = ops.map((o) => o.completeMs! - o.invokeMs).sort((a, b) => a - b);
+    const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0);
+    return { calls: ops.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Math.round(ms.at(-1) ?? 0), notOk: ops.filter((o) => o.outcome !== 'ok').length };
+  };
+  const during = figures(calls.filter(overlaps));
+  const { maxMs: _max, ...outside } = figures(calls.filter((o) => !overlaps(o)));
+  return { moves: windows.length, handoverMs: { p50: median(handoverMs), max: Math.max(...handoverMs) }, during, outside };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -226,6 +280,7 @@ const bare: number[] = [];
 let withoutPromotion = 0;
 let withPromotion = 0;
 let load: Awaited<ReturnType<typeof loadVsAutocannon>> | undefined;
+let handover: HandoverFigures | undefined;
 try {
   if (runs('startup')) {
     for (let round = 1; round <= rounds; round++) {
@@ -245,7 +300,16 @@ try {
     withPromotion = await failover(true);
     say(`failover by promotion: ${withPromotion} ms`);
   }
-  if (runs('load')) load = await loadVsAutocannon();
+  if (runs('load') || runs('handover')) {
+    const ring = await Cluster.start({ topology: topologyByName('ShardRing'), images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
+    try {
+      await mapPublished(ring);
+      if (runs('load')) load = await loadVsAutocannon(ring.node('ring-1').client.baseUrl);
+      if (runs('handover')) handover = await handoverUnderLoad(ring);
+    } finally {
+      await ring.stop();
+    }
+  }
 } finally {
   await removeRun();
 }
@@ -281,4 +345,18 @@ if (load) {
   console.log(`load_concurrency ${loadClients} connections`);
   console.log(`load_seconds ${loadSeconds} s`);
   console.log(`load_rounds ${loadRounds} rounds`);
+}
+if (handover) {
+  console.log(`handover_moves ${handover.moves} moves`);
+  console.log(`handover_ms_p50 ${handover.handoverMs.p50} ms`);
+  console.log(`handover_ms_max ${handover.handoverMs.max} ms`);
+  console.log(`handover_overlapping_calls ${handover.during.calls} calls`);
+  console.log(`handover_overlapping_call_p50_ms ${handover.during.p50Ms} ms`);
+  console.log(`handover_overlapping_call_p99_ms ${handover.during.p99Ms} ms`);
+  console.log(`handover_overlapping_call_max_ms ${handover.during.maxMs} ms`);
+  console.log(`handover_overlapping_calls_not_ok ${handover.during.notOk} calls`);
+  console.log(`steady_call_p50_ms ${handover.outside.p50Ms} ms`);
+  console.log(`steady_call_p99_ms ${handover.outside.p99Ms} ms`);
+  console.log(`steady_calls_not_ok ${handover.outside.notOk} calls`);
+  console.log(`handover_to_steady_p99_ratio ${(handover.during.p99Ms / Math.max(1, handover.outside.p99Ms)).toFixed(2)} x`);
 }

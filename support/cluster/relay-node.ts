@@ -40,8 +40,17 @@ export class RelayNode {
     await this.docker.kill({ signal: 'SIGTERM' });
   }
 
-  /** Starts a stopped or killed node again and re-reads its published port. */
-  async start(): Promise<void> {
+  /**
+   * Starts a stopped or killed node again and re-reads its published port. A node still shutting down
+   * (SIGTERM drains, bounded) is first given `exitWithinMs` to exit, then killed: starting a running
+   * container does nothing, and the node would exit right after.
+   */
+  async start(exitWithinMs = 15_000): Promise<void> {
+    if ((await this.state()) === 'running') {
+      const exited = await Promise.race([this.docker.wait().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), exitWithinMs).unref())]);
+      if (!exited) await this.kill().catch(() => undefined);
+      await this.docker.wait();
+    }
     await this.docker.start();
     const info = await this.docker.inspect();
     const port = info.NetworkSettings.Ports[`${RELAY_HTTP_PORT}/tcp`]?.[0]?.HostPort;
