@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ShardRecord, ShardsView } from '../fabric/contract';
-import { majorityOwner, mapAgreementProblems, routingProblems, shardsHeldBy } from './shard-views';
+import { majorityOwner, mapAgreementProblems, routingProblems, shardsHeldBy, unplacedNodes } from './shard-views';
 
 const rec = (shardId: string, ownerNodeId: string, replicas: string[] = []): ShardRecord => ({
   namespace: 'mesh.control', shardId, strategyId: 'rendezvous', ownerNodeId, capacityHint: 1, status: 0, version: 1, checksum: 'x', updatedAt: '', replicas, fenceToken: 1,
@@ -36,4 +36,8 @@ test('routing problems name each node routing elsewhere', () => {
 test('shards held by a node, as owner and as replica', () => {
   const v = view(1, rec('s1', 'a', ['b', 'c']), rec('s2', 'b', ['a']));
   assert.deepEqual(shardsHeldBy(v, 'a'), { owned: ['s1'], replicated: ['s2'] });
+});
+
+test('a node that owns no shard is not placed yet', () => {
+  assert.deepEqual(unplacedNodes(view(2, rec('s1', 'a'), rec('s2', 'b')), ['a', 'b', 'c']), ['c']);
 });

@@ -24,6 +24,12 @@ export function mapAgreementProblems(views: Views<ShardsView>): string[] {
   return problems.slice(0, 20);
 }
 
+/** Nodes that own no shard in `view`: a map published before they joined is not settled yet. */
+export function unplacedNodes(view: ShardsView, nodeIds: readonly string[]): string[] {
+  const owners = new Set(view.items.map((r) => r.ownerNodeId));
+  return nodeIds.filter((id) => !owners.has(id));
+}
+
 /** The owner a strict majority of views name for `shardId`, if any. */
 export function majorityOwner(views: Views<ShardsView>, shardId: string): string | undefined {
   const counts = new Map<string, number>();

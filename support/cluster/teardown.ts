@@ -22,17 +22,28 @@ export async function removeLabelled(filters: string[]): Promise<Removed> {
     ),
   );
   const networks = await docker().listNetworks({ filters: { label: filters } });
-  await Promise.all(
-    networks.map((n) =>
-      docker()
-        .getNetwork(n.Id)
-        .remove()
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 404) throw e;
-        }),
-    ),
-  );
+  await Promise.all(networks.map((n) => removeNetwork(n.Id)));
   return { containers: containers.length, networks: networks.length };
+}
+
+/**
+ * A container whose removal is still in progress (ours answered 409, another teardown path got there
+ * first) keeps its endpoint on the network for a moment: the engine answers 403 "has active endpoints".
+ * Retry that, bounded, rather than leaking the network.
+ */
+async function removeNetwork(id: string, withinMs = 15_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await docker().getNetwork(id).remove();
+      return;
+    } catch (error) {
+      const e = error as { statusCode?: number; message?: string };
+      if (e.statusCode === 404) return;
+      if (e.statusCode !== 403 || !/active endpoints/.test(e.message ?? '') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 export function removeScenario(scenarioId: string): Promise<Removed> {

@@ -8,7 +8,7 @@ import type { Op } from '../checks/history';
 import { counterProblems } from '../checks/counter';
 import { setProblems } from '../checks/set';
 import { linearizableProblems } from '../checks/linearizable';
-import { majorityOwner, mapAgreementProblems, routingProblems, routingTable, shardsHeldBy } from '../checks/shard-views';
+import { majorityOwner, mapAgreementProblems, routingProblems, routingTable, shardsHeldBy, unplacedNodes } from '../checks/shard-views';
 import type { ShardCopy, ShardRecord, ShardsView } from '../fabric/contract';
 import { ShardRouting } from '../fabric/shard-routing';
 import { attachJson } from '../evidence/attach';
@@ -44,9 +44,22 @@ export class ShardVerbs {
     return this.world.askEveryNode((n) => n.client.shards(), nodes);
   }
 
-  /** Every node reports the same published map; it becomes the "before" map of the scenario. */
+  /**
+   * Every node reports the same published map, and it places shards on every live node (a map published
+   * before the last node joined is about to change); it becomes the "before" map of the scenario.
+   */
   async expectSameMapEverywhere(within: Duration): Promise<void> {
-    const views = await eventually('every node reports the same shard map version, owners and replicas', () => this.views(), (v) => judge(mapAgreementProblems(v)), { timeoutMs: within.ms });
+    const live = this.world.liveNodes().map((n) => n.id);
+    const views = await eventually(
+      'every node reports the same shard map, which places shards on every live node',
+      () => this.views(),
+      (v) => {
+        const first = v.values().next().value;
+        const unplaced = first ? unplacedNodes(first, live) : [];
+        return judge([...mapAgreementProblems(v), ...(unplaced.length > 0 ? [`the map (version ${first!.version}) places no shard on ${unplaced.join(', ')} yet`] : [])]);
+      },
+      { timeoutMs: within.ms },
+    );
     this.before = views.values().next().value;
     await attachJson(this.world, 'shard-map-before', this.before);
   }

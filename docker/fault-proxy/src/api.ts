@@ -2,7 +2,7 @@
 // browsers 403 (a guard against cross-site requests). Requests run one at a time, like the Go server's locks.
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { ProxyCollection } from "./collection";
-import { proxyNotFound, toxicNotFound } from "./errors";
+import { toxicNotFound } from "./errors";
 import { readBody, requestId, sendEmpty, sendError, sendJson, sendText } from "./http";
 import { parseBody } from "./json";
 import { toxicJson } from "./toxics/toxic";
@@ -30,11 +30,19 @@ function routes(proxies: ProxyCollection): Route[] {
     sendJson(res, 200, await proxies.update(p["proxy"] ?? "", body()));
   };
   const updateToxic: Handler = async (p, body, res) => {
-    const found = proxy(p);
-    sendJson(res, 200, toxicJson(await found.toxics.update(p["toxic"] ?? "", body())));
+    const found = toxic(p); // 404 (proxy, then toxic) before the body is looked at
+    sendJson(res, 200, toxicJson(await proxy(p).toxics.update(found.name, body())));
   };
   return [
-    { pattern: ["reset"], methods: { POST: async (_p, _b, res) => (await proxies.reset(), sendEmpty(res, 204)) } },
+    {
+      pattern: ["reset"],
+      methods: {
+        POST: async (_p, _b, res) => {
+          await proxies.reset();
+          sendEmpty(res, 204);
+        },
+      },
+    },
     {
       pattern: ["proxies"],
       methods: {
@@ -49,7 +57,10 @@ function routes(proxies: ProxyCollection): Route[] {
         GET: (p, _b, res) => sendJson(res, 200, proxy(p)),
         POST: updateProxy,
         PATCH: updateProxy,
-        DELETE: async (p, _b, res) => (await proxies.remove(p["proxy"] ?? ""), sendEmpty(res, 204)),
+        DELETE: async (p, _b, res) => {
+          await proxies.remove(p["proxy"] ?? "");
+          sendEmpty(res, 204);
+        },
       },
     },
     {
@@ -69,7 +80,10 @@ function routes(proxies: ProxyCollection): Route[] {
         GET: (p, _b, res) => sendJson(res, 200, toxicJson(toxic(p))),
         POST: updateToxic,
         PATCH: updateToxic,
-        DELETE: async (p, _b, res) => (await proxy(p).toxics.remove(p["toxic"] ?? ""), sendEmpty(res, 204)),
+        DELETE: async (p, _b, res) => {
+          await proxy(p).toxics.remove(p["toxic"] ?? "");
+          sendEmpty(res, 204);
+        },
       },
     },
     {
@@ -127,5 +141,3 @@ export function createApi(proxies: ProxyCollection): RequestListener {
       .catch((error: unknown) => (res.headersSent ? res.destroy() : sendError(res, error)));
   };
 }
-
-export { proxyNotFound };

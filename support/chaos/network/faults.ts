@@ -1,11 +1,22 @@
 // The handle a scenario uses: partition(spec) plans, applies (iptables in each container's netns, all
-// containers in parallel) and verifies with the reachability probe; the returned partition heals exactly
-// what it added and verifies that every pair connects again. Each partition owns its own chains
-// (OHS-FAULT-1, OHS-FAULT-2 …), so overlapping partitions heal independently.
+// containers in parallel) and verifies; the returned partition heals exactly what it added and verifies
+// that every pair connects again. Every spec kind (groups, one-way, pairs, loss) goes through partition();
+// the verification depends on the plan's mode: a reachability matrix for cuts, a rule listing plus
+// connect-at-least-once for loss. Each fault owns its own chains (OHS-FAULT-1, OHS-FAULT-2 …), so
+// overlapping faults heal independently.
 import { assertHostCanPartition, DEFAULT_COMMAND_TIMEOUT_MS, NetnsGoneError, runSteps } from './iptables';
+import type { LossRecord } from './loss';
 import { defaultPortOf, inspectMember, networkMembers } from './members';
-import { DEFAULT_CHAIN, describeSpec, planPartition, type ContainerPlan, type PartitionPlan } from './plan';
-import { DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_VERIFY_TIMEOUT_MS, ReachabilityError, verifyHealed, verifyPartition } from './probe';
+import { DEFAULT_CHAIN, describeSpec, impairedPairs, planPartition, type ContainerPlan, type PartitionPlan } from './plan';
+import {
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_VERIFY_TIMEOUT_MS,
+  LossVerificationError,
+  ReachabilityError,
+  verifyHealed,
+  verifyLoss,
+  verifyPartition,
+} from './probe';
 import type { ReachabilityRecord } from './reachability';
 import type { Member, PartitionSpec, PortOf } from './types';
 
@@ -22,8 +33,18 @@ export interface NetworkFaultsOptions {
   readonly commandTimeoutMs?: number;
   /** Chains are named `<prefix>-<n>-IN|OUT` (default OHS-FAULT). */
   readonly chainPrefix?: string;
+  /** Loss faults: connect attempts per pair before it counts as cut (default from the probability: see lossAttempts). */
+  readonly lossAttempts?: number;
   readonly log?: (line: string) => void;
 }
+
+/**
+ * How the fault was proven in place, by `mode`: `reachability` (groups, one-way, pairs: every expected
+ * pair connected and every cut pair timed out in one probe round; `matrix` shows it) or `loss` (every
+ * container's rules listed and matching, every pair connected at least once; `matrix` shows at which
+ * attempt). Both carry `checkedAt`, `ok`, `waitedMs`, `pairs` and `matrix`.
+ */
+export type PartitionVerification = ({ readonly mode: 'reachability' } & ReachabilityRecord) | LossRecord;
 
 export interface PartitionRecord {
   /** The partition's chain base name, unique within this NetworkFaults. */
@@ -39,7 +60,7 @@ export interface PartitionRecord {
   readonly verifyMs: number;
   /** The iptables commands that ran, per node id (nodes without rules are untouched). */
   readonly commands: Readonly<Record<string, readonly string[]>>;
-  readonly verification: ReachabilityRecord;
+  readonly verification: PartitionVerification;
 }
 
 /** `failed` appears only in a HealError's nodes. */
@@ -55,7 +76,7 @@ export interface HealRecord {
   readonly nodes: Readonly<Record<string, { readonly status: NodeHealStatus; readonly commands: readonly string[]; readonly note?: string }>>;
   /** Members left out of the heal verification because their container is gone, and why. */
   readonly skipped: readonly { readonly id: string; readonly reason: string }[];
-  /** Pairs left out of the heal verification because another active partition still cuts them. */
+  /** Pairs left out of the heal verification because another active fault still cuts them, or makes them lossy. */
   readonly stillCut: readonly string[];
   readonly verification: ReachabilityRecord;
 }
@@ -76,7 +97,7 @@ export class PartitionError extends Error {
   constructor(
     message: string,
     readonly plan: PartitionPlan,
-    readonly verification?: ReachabilityRecord,
+    readonly verification?: PartitionVerification,
     readonly healOutcome?: string,
   ) {
     super(message);
@@ -114,7 +135,10 @@ export class NetworkFaults {
     return networkMembers(this.opts.network);
   }
 
-  /** Plans, applies and verifies a partition; on any failure heals what was applied and throws. */
+  /**
+   * Plans, applies and verifies a fault (any spec kind, loss included); on any failure heals what was
+   * applied and throws a PartitionError.
+   */
   async partition(spec: PartitionSpec): Promise<Partition> {
     const startedAt = new Date();
     const members = await this.members();
@@ -139,12 +163,13 @@ export class NetworkFaults {
     }
 
     const t1 = Date.now();
-    let verification: ReachabilityRecord;
+    let verification: PartitionVerification;
     try {
-      verification = await verifyPartition(plan, { ...this.verifyOptions(), except: this.cutByOthers(plan) });
+      verification = await this.verify(plan);
     } catch (e) {
       const healOutcome = await this.undo(plan);
-      const record = e instanceof ReachabilityError ? e.record : undefined;
+      const record: PartitionVerification | undefined =
+        e instanceof ReachabilityError ? { mode: 'reachability', ...e.record } : e instanceof LossVerificationError ? e.record : undefined;
       throw new PartitionError(
         `partition ${id} (${description}) was applied but did not take effect:\n${(e as Error).message}\nRolled back: ${healOutcome}`,
         plan,
@@ -204,11 +229,29 @@ export class NetworkFaults {
     return results.map((r) => (r as PromiseFulfilledResult<HealRecord>).value);
   }
 
-  /** Ordered pairs that active partitions other than `plan` cut. */
-  private cutByOthers(plan: PartitionPlan): { from: string; to: string; by: string }[] {
+  /** Proves the plan in place, the way its mode says. */
+  private async verify(plan: PartitionPlan): Promise<PartitionVerification> {
+    const except = this.impairedByOthers(plan);
+    if (plan.verify.mode === 'loss') {
+      return verifyLoss(plan, {
+        portOf: this.opts.portOf ?? defaultPortOf,
+        probeTimeoutMs: this.opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+        commandTimeoutMs: this.commandTimeoutMs,
+        ...(this.opts.lossAttempts !== undefined ? { attempts: this.opts.lossAttempts } : {}),
+        except,
+      });
+    }
+    return { mode: 'reachability', ...(await verifyPartition(plan, { ...this.verifyOptions(), except })) };
+  }
+
+  /**
+   * Ordered pairs that active faults other than `plan` cut, or make lossy: neither can be expected to
+   * connect in a single probe round. (A lossy pair still connects, but not reliably at every probe.)
+   */
+  private impairedByOthers(plan: PartitionPlan): { from: string; to: string; by: string }[] {
     return this.active
       .filter((p) => p.plan !== plan)
-      .flatMap((p) => p.plan.expectations.filter((e) => !e.expected).map((e) => ({ from: e.from, to: e.to, by: p.id })));
+      .flatMap((p) => impairedPairs(p.plan).map((e) => ({ from: e.from, to: e.to, by: e.how === 'lossy' ? `${p.id}, lossy` : p.id })));
   }
 
   private get commandTimeoutMs(): number {
@@ -240,8 +283,8 @@ export class NetworkFaults {
     const states = await Promise.all(plan.members.map((m) => inspectMember(m.containerId, this.opts.network)));
     const live = states.flatMap((s) => (s.kind === 'running' ? [s.member] : []));
     const skipped = states.flatMap((s, i) => (s.kind === 'gone' ? [{ id: plan.members[i]!.id, reason: s.reason }] : []));
-    // Pairs that another active partition still cuts are not expected back yet.
-    const stillCut = this.cutByOthers(plan);
+    // Pairs that another active fault still cuts (or makes lossy) are not expected back yet.
+    const stillCut = this.impairedByOthers(plan);
     const t1 = Date.now();
     const verification = await verifyHealed(live, { ...this.verifyOptions(), except: stillCut });
     const verifyMs = Date.now() - t1;

@@ -1,6 +1,8 @@
-// Network partitions: iptables rules inside the target containers' network namespaces, planned purely,
-// applied from the host with nsenter, and verified (and their heal verified) with a TCP reachability probe.
-export type { Member, GroupsSpec, OneWaySpec, PartitionSpec, PortOf } from './types';
+// Network partitions and lossy links: iptables rules inside the target containers' network namespaces,
+// planned purely, applied from the host with nsenter, and verified (and their heal verified) with a TCP
+// reachability probe (plus a rule listing for loss).
+export type { Member, GroupsSpec, OneWaySpec, PairsSpec, LossSpec, PartitionSpec, PortOf } from './types';
+export { bridge, majoritiesRing, viewsOf } from './shapes';
 export { networkMembers, inspectMember, defaultPortOf, type MemberState } from './members';
 export {
   planPartition,
@@ -10,8 +12,13 @@ export {
   renderScripts,
   PartitionSpecError,
   DEFAULT_CHAIN,
+  perRuleProbability,
+  impairedPairs,
+  formatProbability,
   type PartitionPlan,
   type ContainerPlan,
+  type PlannedChain,
+  type VerificationMode,
   type IptablesStep,
   type IptablesArgs,
   type PairExpectation,
@@ -21,6 +28,7 @@ export {
 export {
   runSteps,
   runInNetns,
+  listRules,
   assertHostCanPartition,
   hostRequirements,
   NetworkFaultHostError,
@@ -35,14 +43,27 @@ export {
   reachabilityMatrix,
   verifyPartition,
   verifyHealed,
+  verifyLoss,
   ReachabilityError,
+  LossVerificationError,
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_VERIFY_TIMEOUT_MS,
   DEFAULT_PROBE_CONCURRENCY,
   type MatrixCell,
   type ProbeOptions,
   type VerifyOptions,
+  type LossVerifyOptions,
 } from './probe';
+export {
+  checkRules,
+  lossAttempts,
+  falseAlarmOdds,
+  renderLossMatrix,
+  type ChainCheck,
+  type RuleCheck,
+  type LossPairObservation,
+  type LossRecord,
+} from './loss';
 export {
   classifyProbe,
   pairProblem,
@@ -60,6 +81,7 @@ export {
   type NetworkFaultsOptions,
   type Partition,
   type PartitionRecord,
+  type PartitionVerification,
   type HealRecord,
   type NodeHealStatus,
 } from './faults';

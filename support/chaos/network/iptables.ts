@@ -105,6 +105,14 @@ export async function runSteps(member: Pick<Member, 'id' | 'pid'>, steps: readon
   return ran;
 }
 
+/** `iptables -S` in the member's netns: every chain and rule of its filter table, as iptables lists them. */
+export async function listRules(member: Pick<Member, 'id' | 'pid'>, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<string> {
+  const args = ['-S'];
+  const r = await iptables(member, args, timeoutMs);
+  if (r.code !== 0) throw new IptablesError(member, renderArgs(args), r.code, r.stderr);
+  return r.stdout;
+}
+
 let hostChecked: Promise<void> | undefined;
 
 /**

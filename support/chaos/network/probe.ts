@@ -1,9 +1,22 @@
 // The reachability probe: a TCP connect from inside one container's netns to another's IP and port,
 // made with the host's bash (`</dev/tcp/IP/PORT`) under coreutils `timeout`. Exit 0 = the handshake
-// completed; a DROP rule shows as a timeout, a closed port (or a REJECT) as refused. And the two
-// verifications built on it: the partition holds, and after a heal every pair connects again.
+// completed; a DROP rule shows as a timeout, a closed port (or a REJECT) as refused. And the verifications
+// built on it: the partition holds, a lossy link is in place (rules listed, every pair connects at least
+// once), and after a heal every pair connects again.
 import { eventually, judge, WaitTimeoutError } from '../../checks/eventually';
-import { runInNetns } from './iptables';
+import { DEFAULT_COMMAND_TIMEOUT_MS, listRules, runInNetns } from './iptables';
+import {
+  attemptTally,
+  checkRules,
+  falseAlarmOdds,
+  LIST_RULES_COMMAND,
+  lossAttempts,
+  lossProblemsOf,
+  renderLossMatrix,
+  type LossPairObservation,
+  type LossRecord,
+  type RuleCheck,
+} from './loss';
 import type { PairExpectation, PartitionPlan } from './plan';
 import { classifyProbe, observe, problemsOf, renderMatrix, type PairObservation, type ProbeResult, type ReachabilityRecord } from './reachability';
 import type { Member, PortOf } from './types';
@@ -99,6 +112,107 @@ export function verifyHealed(members: readonly Member[], opts: VerifyOptions): P
     members.filter((b) => b !== a && !skip.has(pairKey({ from: a.id, to: b.id }))).map((b) => ({ from: a.id, to: b.id, expected: true, why: 'healed' as const })),
   );
   return verifyPairs('every pair of nodes connects again', byId, pairs, opts);
+}
+
+export interface LossVerifyOptions extends ProbeOptions {
+  /** Probe port of each target member. */
+  readonly portOf: PortOf;
+  /** Connect attempts per pair before it counts as cut (default: lossAttempts(probability)). */
+  readonly attempts?: number;
+  /** Bound on each `iptables -S` (default 10 s). */
+  readonly commandTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Ordered pairs another active fault cuts: left out (they cannot be expected to connect). */
+  readonly except?: readonly { readonly from: string; readonly to: string }[];
+}
+
+/** A lossy link was not (entirely) in place; `record` holds every rule check and pair. */
+export class LossVerificationError extends Error {
+  override name = 'LossVerificationError';
+  constructor(
+    message: string,
+    readonly record: LossRecord,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Proves a loss plan took effect without asking a lossy link to behave like a cut: every container's
+ * rules are listed (`iptables -S`) and match the plan, and every expected pair (lossy ones and group
+ * mates) connects at least once within `attempts` tries. Runs once: no polling, the rules are either
+ * there or not once the apply returned, and the attempts already absorb the loss.
+ */
+export async function verifyLoss(plan: PartitionPlan, opts: LossVerifyOptions): Promise<LossRecord> {
+  if (plan.verify.mode !== 'loss') throw new Error(`verifyLoss needs a loss plan; ${plan.chain} is verified by ${plan.verify.mode}`);
+  const { probability, perRuleProbability } = plan.verify;
+  const started = Date.now();
+  const byId = new Map(plan.members.map((m) => [m.id, m]));
+  const skip = pairSet(opts.except);
+  const targets = plan.expectations
+    .filter((e) => !skip.has(pairKey(e)))
+    .map((e) => {
+      const from = byId.get(e.from);
+      const to = byId.get(e.to);
+      if (!from || !to) throw new Error(`pair ${e.from} → ${e.to} names a node that is not among the members (${[...byId.keys()].join(', ')})`);
+      return { e, from, to, port: portFor(opts.portOf, to) };
+    });
+  const attempts = opts.attempts ?? lossAttempts(probability);
+  if (!Number.isInteger(attempts) || attempts < 1) throw new Error(`attempts per pair must be a positive integer; got ${attempts}`);
+
+  const [ruleChecks, pairs] = await Promise.all([
+    Promise.all(
+      plan.containers.map(async (c): Promise<[string, RuleCheck]> => {
+        try {
+          return [c.member.id, checkRules(c.member.id, await listRules(c.member, opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS), c.chains)];
+        } catch (e) {
+          return [c.member.id, { command: LIST_RULES_COMMAND, chains: [], problems: [`${c.member.id}: could not list its rules: ${(e as Error).message}`] }];
+        }
+      }),
+    ),
+    mapLimit(targets, opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ({ e, from, to, port }): Promise<LossPairObservation> => {
+      const failures: LossPairObservation['failures'][number][] = [];
+      let detail: string | undefined;
+      for (let i = 1; i <= attempts; i++) {
+        opts.signal?.throwIfAborted();
+        const r = await probeConnect(from, to, port, opts.probeTimeoutMs);
+        if (r.outcome === 'connected') return { from: e.from, to: e.to, port, why: e.why, connected: true, attempts: i, failures };
+        failures.push(r.outcome);
+        detail = r.detail;
+      }
+      return { from: e.from, to: e.to, port, why: e.why, connected: false, attempts, failures, ...(detail ? { detail } : {}) };
+    }),
+  ]);
+  const rules = Object.fromEntries(ruleChecks);
+  const problems = [...ruleChecks.flatMap(([, r]) => r.problems), ...lossProblemsOf(pairs, attempts)];
+  const record: LossRecord = {
+    mode: 'loss',
+    checkedAt: new Date().toISOString(),
+    ok: problems.length === 0,
+    waitedMs: Date.now() - started,
+    probability,
+    perRuleProbability,
+    attemptsPerPair: attempts,
+    falseAlarmOdds: falseAlarmOdds(probability, attempts),
+    rules,
+    pairs,
+    lossyAttempts: attemptTally(pairs),
+    matrix: renderLossMatrix(pairs),
+  };
+  if (!record.ok) {
+    throw new LossVerificationError(
+      [
+        `The lossy link ${plan.chain} (${+(probability * 100).toFixed(4)}% each way) is not in place (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
+        ...problems.slice(0, 16).map((p) => `  - ${p}`),
+        ...(problems.length > 16 ? [`  … and ${problems.length - 16} more`] : []),
+        `(a healthy lossy pair fails all ${attempts} attempts with odds ${record.falseAlarmOdds.toExponential(1)})`,
+        'Pairs (rows: from, columns: to; ok@n connected at attempt n, ~ lossy, LOST! never connected):',
+        record.matrix.replace(/^/gm, '  '),
+      ].join('\n'),
+      record,
+    );
+  }
+  return record;
 }
 
 type Expectation = PairExpectation | { from: string; to: string; expected: boolean; why: 'healed' };

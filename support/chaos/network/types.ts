@@ -36,7 +36,36 @@ export interface OneWaySpec {
   readonly to: readonly string[];
 }
 
-export type PartitionSpec = GroupsSpec | OneWaySpec;
+/**
+ * The general partition: each listed unordered pair `[a, b]` is cut both ways (a cannot reach b, b cannot
+ * reach a); every other pair among the nodes named (in `cut` or in `nodes`) must still connect, and the
+ * verification checks that too. Nodes named nowhere are untouched, as with groups. `nodes` names nodes that
+ * are part of the picture without being cut from anyone (a bridge node). Built by hand or by the shape
+ * builders in shapes.ts (`bridge`, `majoritiesRing`).
+ */
+export interface PairsSpec {
+  readonly kind: 'pairs';
+  readonly cut: readonly (readonly [string, string])[];
+  /** Nodes the verification covers besides those in `cut` (order kept for messages). */
+  readonly nodes?: readonly string[];
+  /** What the shape is, for messages and the timeline (`bridge n3 between [n1, n2] and [n4, n5]`). */
+  readonly label?: string;
+}
+
+/**
+ * Random packet loss on the traffic between two groups, both directions: each packet from a node of one
+ * group to a node of the other is dropped with `probability` (0 < p < 1), independently. Traffic within a
+ * group, and to or from nodes named in neither, is untouched. Not a cut: every pair still connects, only
+ * less reliably, so it is verified differently (rules present, every pair connects at least once).
+ */
+export interface LossSpec {
+  readonly kind: 'loss';
+  readonly between: { readonly a: readonly string[]; readonly b: readonly string[] };
+  /** Per-packet drop probability on the path from one group to the other, each direction. */
+  readonly probability: number;
+}
+
+export type PartitionSpec = GroupsSpec | OneWaySpec | PairsSpec | LossSpec;
 
 /** Probe port per member: a fixed port, or chosen per member (relay nodes 8080, etcd 2379 …). */
 export type PortOf = number | ((member: Member) => number);

@@ -180,13 +180,13 @@ test("a forwarded call at a non-owner waits for an install, else answers 503 not
   // Forwarded by a node with an older map: one more hop to the owner c's map names.
   const rerouted = await call(c, "counter::increment", { key: "s0" }, { "x-mesh-forwarded-by": "b" });
   assert.deepEqual([rerouted.status, rerouted.headers["x-mesh-node"]], [200, "a"]);
-  // Forwarded by the very node c's map names as owner: c must not send it back; it waits, then refuses.
+  // Already on its second hop: c must not forward it a third time; it waits for news, then refuses.
   const started = Date.now();
-  const refused = await call(c, "counter::increment", { key: "s0" }, { "x-mesh-forwarded-by": "a" });
+  const refused = await call(c, "counter::increment", { key: "s0" }, { "x-mesh-forwarded-by": "b", "x-mesh-handover-hop": "a" });
   assert.deepEqual([refused.status, refused.headers["x-mesh-outcome"], refused.headers["x-mesh-node"]], [503, "not-applied", "c"]);
   assert.ok(Date.now() - started >= 900);
 
-  const waiting = call(c, "counter::increment", { key: "s0" }, { "x-mesh-forwarded-by": "a" });
+  const waiting = call(c, "counter::increment", { key: "s0" }, { "x-mesh-forwarded-by": "a", "x-mesh-handover-hop": "a" });
   await sleep(200);
   const install = await request(c.port, "POST", "/mesh/shards/install", { "content-type": "application/json" }, {
     shardId: "s0", fenceToken: 2, index: 7, state: { counters: { s0: 10 }, kv: {}, sets: {} }, from: "a",

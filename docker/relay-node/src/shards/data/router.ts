@@ -126,8 +126,9 @@ export function createShardRouter(deps: RouterDeps): (req: IncomingMessage, res:
         return relay(deps, req, res, record.ownerNodeId, body, forwardedBy, false, timeoutFor(deps, procedureName, parsed));
       }
       // Forwarded here by a node with an older map (this node handed the shard over, and has since seen
-      // the map that says so): one more hop to the owner its newer map names, never a third.
-      if (record && record.ownerNodeId !== nodeId && record.ownerNodeId !== forwardedBy && header(req, HANDOVER_HOP_HEADER) === undefined) {
+      // the map that says so): one more hop to the owner its newer map names, never a third. That may be
+      // the forwarder itself, which has become the owner since it forwarded the call.
+      if (record && record.ownerNodeId !== nodeId && header(req, HANDOVER_HOP_HEADER) === undefined) {
         return relay(deps, req, res, record.ownerNodeId, body, forwardedBy, true, timeoutFor(deps, procedureName, parsed));
       }
       // A forwarded call here, or a map naming this node that it cannot act on: wait for news.
