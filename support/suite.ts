@@ -59,6 +59,9 @@ export async function prepareSuite(): Promise<Suite> {
   if (swept.runs.length > 0) {
     say(`swept ${swept.containers} containers and ${swept.networks} networks left by killed runs ${swept.runs.join(', ')}`);
   }
+  for (const line of swept.stuck) {
+    say(`warning: could not remove what a killed run left: ${line}. The engine still holds a stale endpoint; restarting the Docker engine clears it.`);
+  }
   const started = Date.now();
   const images = await suiteImages({ ...settings, log: (l) => say(l) });
   say(`images: relay-node ${images.relayNode.ref} (${images.relayNode.origin}), etcd ${images.etcd.ref} (${images.etcd.origin}) in ${Date.now() - started} ms`);

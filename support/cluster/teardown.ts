@@ -67,7 +67,7 @@ function processAlive(pid: number): boolean {
  * Removes what earlier runs on this host left behind when their process no longer exists (killed,
  * crashed). Runs from other hosts sharing the engine are left alone unless older than `staleAfterMs`.
  */
-export async function sweepOrphans(staleAfterMs = 6 * 3600_000): Promise<{ runs: string[] } & Removed> {
+export async function sweepOrphans(staleAfterMs = 6 * 3600_000): Promise<{ runs: string[]; stuck: string[] } & Removed> {
   const [containers, networks] = await Promise.all([
     docker().listContainers({ all: true, filters: { label: [LABEL.run] } }),
     docker().listNetworks({ filters: { label: [LABEL.run] } }),
@@ -84,10 +84,16 @@ export async function sweepOrphans(staleAfterMs = 6 * 3600_000): Promise<{ runs:
     return Date.now() - o.created > staleAfterMs;
   });
   const total: Removed = { containers: 0, networks: 0 };
+  const stuck: string[] = [];
   for (const [run] of orphaned) {
-    const r = await removeRun(run);
+    // One engine-side leftover (a network with a phantom endpoint no container holds) must not stop
+    // every later run: report it and go on.
+    const r = await removeRun(run).catch((e: Error) => {
+      stuck.push(`${run}: ${e.message}`);
+      return { containers: 0, networks: 0 };
+    });
     total.containers += r.containers;
     total.networks += r.networks;
   }
-  return { runs: orphaned.map(([run]) => run), ...total };
+  return { runs: orphaned.map(([run]) => run), stuck, ...total };
 }
