@@ -3,15 +3,18 @@ import type { Duration } from '../support/parameter-types';
 import { groupTable } from '../support/tables';
 import type { HyperscaleWorld } from '../support/world';
 
+// @fault
 When('the global leader is isolated from the rest of the cluster for {duration}', async function (this: HyperscaleWorld, duration: Duration) {
   await this.network.isolateLeader('global-control', duration);
 });
 
 /** Members: ids, "the global leader", "one other node" / "two other nodes", "everyone else". */
+// @fault
 When('the network is split for {duration}:', async function (this: HyperscaleWorld, duration: Duration, table: DataTable) {
   await this.network.split(groupTable(table), duration);
 });
 
+// @fault
 When('the network is split and healed {int} times within {duration}:', async function (this: HyperscaleWorld, times: number, within: Duration, table: DataTable) {
   await this.network.flap(groupTable(table), times, within);
 });

@@ -2,6 +2,7 @@ import { Then, When } from '@cucumber/cucumber';
 import type { Duration } from '../support/parameter-types';
 import type { HyperscaleWorld } from '../support/world';
 
+// @fault
 When('the global leader is paused for {duration}', async function (this: HyperscaleWorld, duration: Duration) {
   await this.promotion.pauseLeader('global-control', duration);
 });

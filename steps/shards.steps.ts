@@ -79,6 +79,7 @@ Then('every call on {shard} succeeded', async function (this: HyperscaleWorld, s
   await this.shards.expectEveryCallSucceeded(shard);
 });
 
+// @fault
 When('the owner of {shard} is drained', async function (this: HyperscaleWorld, shard: string) {
   await this.shards.drainOwner(shard);
 });
@@ -95,14 +96,17 @@ When('the drained node resumes and is ready within {duration}', async function (
   await this.shards.resumeDrained(within);
 });
 
+// @fault
 When('the owner of {shard} crashes', async function (this: HyperscaleWorld, shard: string) {
   await this.shards.crashOwner(shard);
 });
 
+// @fault
 When('a replica of {shard} crashes', async function (this: HyperscaleWorld, shard: string) {
   await this.shards.crashReplica(shard);
 });
 
+// @fault
 When('the owner of {shard} is isolated from the rest of the cluster for {duration}', async function (this: HyperscaleWorld, shard: string, duration: Duration) {
   await this.shards.isolateOwner(shard, duration);
 });

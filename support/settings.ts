@@ -24,6 +24,8 @@ export interface Settings {
   readonly updateGolden: boolean;
   /** Seed for anything drawn at random; printed so a run can be reproduced (OMNIRELAY_HYPERSCALE_SEED). */
   readonly seed: number | undefined;
+  /** The real Toxiproxy image, used when present or pullable; else the suite's fault-proxy (OMNIRELAY_HYPERSCALE_TOXIPROXY_IMAGE). */
+  readonly toxiproxyImage: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -60,6 +62,15 @@ function text(env: Env, name: string): string | undefined {
   return raw ? raw : undefined;
 }
 
+/** An image reference such as `ghcr.io/shopify/toxiproxy:2.12.0`: no spaces, no scheme. */
+function imageRef(env: Env, name: string): string | undefined {
+  const value = text(env, name);
+  if (value !== undefined && !/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(value)) {
+    throw new SettingsError(`${name} must be an image reference such as ghcr.io/shopify/toxiproxy:2.12.0, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 function defectName(env: Env, name: string): string | undefined {
   const raw = text(env, name);
   if (raw !== undefined && !/^[a-z0-9-]+(,[a-z0-9-]+)*$/.test(raw)) {
@@ -78,6 +89,7 @@ export function readSettings(env: Env = process.env): Settings {
     readyTimeoutMs: positiveInt(env, 'OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS', 60_000),
     keepOnFailure: bool(env, 'OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE', false),
     seed: seed(env, 'OMNIRELAY_HYPERSCALE_SEED'),
+    toxiproxyImage: imageRef(env, 'OMNIRELAY_HYPERSCALE_TOXIPROXY_IMAGE') ?? 'ghcr.io/shopify/toxiproxy:2.12.0',
     updateGolden: bool(env, 'OMNIRELAY_HYPERSCALE_UPDATE_GOLDEN', false),
   };
 }

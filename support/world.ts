@@ -25,6 +25,8 @@ import { PromotionVerbs } from './world/promotion';
 import { NetworkChaos } from './world/network';
 import { ClientVerbs } from './world/clients';
 import { ShardVerbs } from './world/shards';
+import { LinkFaults } from './world/links';
+import { ChaosSchedule } from './world/chaos';
 
 export { CheckerError } from './world/common';
 
@@ -44,6 +46,8 @@ export class HyperscaleWorld extends World {
   readonly network = new NetworkChaos(this);
   readonly clients = new ClientVerbs(this);
   readonly shards = new ShardVerbs(this);
+  readonly links = new LinkFaults(this);
+  readonly chaos = new ChaosSchedule(this);
 
   private running: Cluster | undefined;
   private watch: LeadershipWatch | undefined;

@@ -10,12 +10,15 @@
 //             time, in rounds of alternating order: median rps and p50/p99 of both and their ratio, non-2xx
 //             answers and errors summed (`--load-clients=N`, default 1,000; `--load-seconds=N`, default
 //             5; `--load-rounds=N`, default 3);
+//   proxy     the fault proxy's own cost: the LoadDriver's echo calls to one node direct and through a
+//             toxic-free proxy in front of it, alternating (`--proxy-clients=N`, default 100, 5 s per side,
+//             `--load-rounds` rounds): added p50 and p99 and the throughput ratio;
 //   handover  the same topology under 200 clients replaying seeds/traffic/handover.json while an operator
 //             moves shard-07 `--handovers=N` times (default 5): handover time as the leader measured it,
 //             and the latency of the calls on shard-07 that overlapped a handover against those that did
 //             not, with failed calls counted.
 import autocannon from 'autocannon';
-import { topologyByName, type Topology } from '../../topologies';
+import { CLIENTS, topologyByName, validateTopology, type Topology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
 import { docker } from '../cluster/engine';
 import { LABEL, RUN, runLabels } from '../cluster/labels';
@@ -40,7 +43,7 @@ const arg = (name: string): string | undefined => {
   if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
   return value;
 };
-const SECTIONS = ['startup', 'failover', 'load', 'handover'] as const;
+const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = (arg('only') ?? SECTIONS.join(',')).split(',').map((x) => x.trim()).filter(Boolean);
 const unknownSections = only.filter((x) => !(SECTIONS as readonly string[]).includes(x));
@@ -53,6 +56,7 @@ const loadClients = Number(arg('load-clients') ?? 1_000);
 const loadSeconds = Number(arg('load-seconds') ?? 5);
 const loadRounds = Number(arg('load-rounds') ?? 3);
 const handovers = Number(arg('handovers') ?? 5);
+const proxyClients = Number(arg('proxy-clients') ?? 100);
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -212,6 +216,38 @@ async function loadVsAutocannon(baseUrl: string): Promise<{ autocannon: LoadFigu
   }
 }
 
+interface ProxyFigures {
+  flavour: string;
+  direct: { rps: number; p50Ms: number; p99Ms: number };
+  proxied: { rps: number; p50Ms: number; p99Ms: number };
+}
+
+/**
+ * Proxy overhead: echo from `proxyClients` virtual clients to ring-1, direct and through its (toxic-free)
+ * proxy on the client link, in alternating rounds; medians. The proxy and the node share the 2 cores with
+ * the driver, so this is the whole cost of the extra hop as a scenario sees it.
+ */
+async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
+  const node = cluster.node('ring-1');
+  if (!cluster.proxy || node.ingress === node.client.baseUrl) throw new Error('the bench topology has no proxied client link');
+  const traffic = await Traffic.load('echo');
+  const run = async (baseUrl: string) => {
+    const s = await new LoadDriver({ peers: [{ id: 'ring-1', baseUrl }], traffic, clients: proxyClients, durationMs: 5_000, callTimeoutMs: 10_000, log: say, progressEveryMs: 0 }).run();
+    return { rps: Math.round(s.rps), p50Ms: s.latency.p50Ms, p99Ms: s.latency.p99Ms };
+  };
+  const sides: Record<'direct' | 'proxied', { rps: number; p50Ms: number; p99Ms: number }[]> = { direct: [], proxied: [] };
+  for (let round = 1; round <= loadRounds; round++) {
+    const order = round % 2 === 1 ? (['direct', 'proxied'] as const) : (['proxied', 'direct'] as const);
+    for (const side of order) {
+      const r = await run(side === 'direct' ? node.client.baseUrl : node.ingress);
+      sides[side].push(r);
+      say(`proxy round ${round}/${loadRounds}: ${side} ${r.rps}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
+    }
+  }
+  const med = (xs: { rps: number; p50Ms: number; p99Ms: number }[]) => ({ rps: median(xs.map((x) => x.rps)), p50Ms: median(xs.map((x) => x.p50Ms)), p99Ms: median(xs.map((x) => x.p99Ms)) });
+  return { flavour: cluster.proxy.flavour, direct: med(sides.direct), proxied: med(sides.proxied) };
+}
+
 /** Waits until every node of `cluster` reports the same published shard map. */
 async function mapPublished(cluster: Cluster): Promise<void> {
   await eventually(
@@ -281,6 +317,7 @@ let withoutPromotion = 0;
 let withPromotion = 0;
 let load: Awaited<ReturnType<typeof loadVsAutocannon>> | undefined;
 let handover: HandoverFigures | undefined;
+let proxy: ProxyFigures | undefined;
 try {
   if (runs('startup')) {
     for (let round = 1; round <= rounds; round++) {
@@ -300,11 +337,14 @@ try {
     withPromotion = await failover(true);
     say(`failover by promotion: ${withPromotion} ms`);
   }
-  if (runs('load') || runs('handover')) {
-    const ring = await Cluster.start({ topology: topologyByName('ShardRing'), images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
+  if (runs('load') || runs('handover') || runs('proxy')) {
+    // ShardRing with a client link, so that the fixture also starts the fault proxy in front of its nodes.
+    const topology = validateTopology({ ...topologyByName('ShardRing'), links: [{ from: CLIENTS, to: 'ring', through: 'proxy', bidirectional: false }] }, 'ShardRing with a proxied client link');
+    const ring = await Cluster.start({ topology, images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
     try {
       await mapPublished(ring);
       if (runs('load')) load = await loadVsAutocannon(ring.node('ring-1').client.baseUrl);
+      if (runs('proxy')) proxy = await proxyOverhead(ring);
       if (runs('handover')) handover = await handoverUnderLoad(ring);
     } finally {
       await ring.stop();
@@ -345,6 +385,19 @@ if (load) {
   console.log(`load_concurrency ${loadClients} connections`);
   console.log(`load_seconds ${loadSeconds} s`);
   console.log(`load_rounds ${loadRounds} rounds`);
+}
+if (proxy) {
+  console.log(`proxy_flavour ${proxy.flavour} -`);
+  console.log(`proxy_direct_rps ${proxy.direct.rps} req/s`);
+  console.log(`proxy_proxied_rps ${proxy.proxied.rps} req/s`);
+  console.log(`proxy_throughput_ratio ${(proxy.proxied.rps / proxy.direct.rps).toFixed(2)} x`);
+  console.log(`proxy_direct_p50_ms ${proxy.direct.p50Ms} ms`);
+  console.log(`proxy_proxied_p50_ms ${proxy.proxied.p50Ms} ms`);
+  console.log(`proxy_added_p50_ms ${(proxy.proxied.p50Ms - proxy.direct.p50Ms).toFixed(2)} ms`);
+  console.log(`proxy_direct_p99_ms ${proxy.direct.p99Ms} ms`);
+  console.log(`proxy_proxied_p99_ms ${proxy.proxied.p99Ms} ms`);
+  console.log(`proxy_added_p99_ms ${(proxy.proxied.p99Ms - proxy.direct.p99Ms).toFixed(2)} ms`);
+  console.log(`proxy_clients ${proxyClients} clients`);
 }
 if (handover) {
   console.log(`handover_moves ${handover.moves} moves`);

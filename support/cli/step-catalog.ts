@@ -47,6 +47,8 @@ export interface Annotations {
   requires: string[];
   /** `// @allow-unused <reason>`: a step kept on purpose although no scenario uses it yet. */
   allowUnused?: string;
+  /** `// @fault`: the step injects a fault (the fault preview lists it). */
+  fault?: boolean;
   /** The rest of the comment: shown as the step's description. */
   description: string[];
 }
@@ -60,6 +62,7 @@ export function annotations(comment: readonly string[]): Annotations {
     const unused = /^@allow-unused:?\s*(.*)$/.exec(line);
     if (requires) result.requires.push(...requires[1]!.split(/[\s,]+/).filter(Boolean));
     else if (unused) result.allowUnused = unused[1]!.trim();
+    else if (/^@fault\b/.test(line)) result.fault = true;
     else result.description.push(line);
   }
   result.requires = [...new Set(result.requires)].sort();

@@ -13,6 +13,8 @@ import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from './specs';
 import { removeScenario, type Removed } from './teardown';
 import { containerLogs } from './logs';
 import { docker } from './engine';
+import { FaultProxy } from './fault-proxy';
+import { CLIENTS } from '../../topologies';
 
 export interface ClusterOptions {
   readonly topology: Topology;
@@ -47,6 +49,8 @@ export class Cluster {
     readonly etcd: readonly EtcdMember[],
     /** Wall-clock milliseconds from the first container request until every node answered ready. */
     readonly startupMs: number,
+    /** Present when the topology routes links through the fault proxy. */
+    readonly proxy: FaultProxy | undefined,
   ) {}
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
@@ -58,9 +62,14 @@ export class Cluster {
 
     const etcdStarts = topology.etcd.map((m) => startEtcd(opts, network, labels, m));
     const nodeStarts = topology.nodes.map((n) => startRelayNode(opts, network, bootstrap, labels, n));
-    const results = await Promise.allSettled([...etcdStarts, ...nodeStarts]);
+    const proxyStart =
+      topology.links.length > 0
+        ? FaultProxy.start({ image: opts.images.faultProxy, network, labels, name: containerName(scenarioId, 'fault-proxy'), readyTimeoutMs: opts.readyTimeoutMs })
+        : undefined;
+    const [results, proxyResult] = await Promise.all([Promise.allSettled([...etcdStarts, ...nodeStarts]), proxyStart ? Promise.allSettled([proxyStart]).then(([r]) => r) : undefined]);
     const ids = [...topology.etcd, ...topology.nodes].map((m) => m.id); // in the order they were started
     const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${ids[i]}: ${(r.reason as Error).message}`] : []));
+    if (proxyResult?.status === 'rejected') failures.push(`fault-proxy: ${(proxyResult.reason as Error).message}`);
     if (failures.length > 0) {
       await bootstrap.stop();
       const logs = await scenarioLogs(scenarioId);
@@ -72,7 +81,9 @@ export class Cluster {
     }
     const etcd = results.slice(0, topology.etcd.length).map((r) => (r as PromiseFulfilledResult<EtcdMember>).value);
     const nodes = results.slice(topology.etcd.length).map((r) => (r as PromiseFulfilledResult<RelayNode>).value);
-    return new Cluster(topology, scenarioId, network, bootstrap, new Map(nodes.map((n) => [n.id, n])), etcd, Date.now() - started);
+    const proxy = proxyResult?.status === 'fulfilled' ? proxyResult.value : undefined;
+    if (proxy) await routeClientLinks(topology, proxy, nodes);
+    return new Cluster(topology, scenarioId, network, bootstrap, new Map(nodes.map((n) => [n.id, n])), etcd, Date.now() - started, proxy);
   }
 
   node(id: string): RelayNode {
@@ -157,6 +168,23 @@ async function startRelayNode(
     .start();
   return new RelayNode(node, container);
 }
+
+/**
+ * `clients → region` links: every node of the region gets a proxy in front of its HTTP port, and its
+ * handle an ingress client through it, so that scenario clients of that region feel the link's faults.
+ * (Region ↔ region links need the nodes themselves to dial through the proxy: not routed yet.)
+ */
+async function routeClientLinks(topology: Topology, proxy: FaultProxy, nodes: readonly RelayNode[]): Promise<void> {
+  for (const link of topology.links.filter((l) => l.from === CLIENTS)) {
+    for (const node of nodes.filter((n) => n.region === link.to)) {
+      const routed = await proxy.route(clientLinkName(node.id), `${node.id}:${RELAY_HTTP_PORT}`);
+      node.useIngress(`http://127.0.0.1:${routed.publishedPort}`);
+    }
+  }
+}
+
+/** The proxy in front of a node's HTTP port on a `clients → region` link. */
+export const clientLinkName = (nodeId: string) => `clients-to-${nodeId}`;
 
 /** Logs of every container labelled with the scenario, running or not. */
 async function scenarioLogs(scenarioId: string): Promise<Record<string, string>> {

@@ -12,12 +12,24 @@ export const RELAY_GOSSIP_PORT = 17421;
 export class RelayNode {
   /** Replaced after a restart: the engine may publish the port anew. */
   client: NodeClient;
+  /** Where scenario clients reach the node: through the fault proxy on a `clients → region` link, else direct. */
+  private ingressUrl: string | undefined;
 
   constructor(
     readonly spec: TopologyNode,
     private readonly container: StartedTestContainer,
   ) {
     this.client = new NodeClient(`http://127.0.0.1:${container.getMappedPort(RELAY_HTTP_PORT)}`);
+  }
+
+  /** Routes scenario clients through `url` (the node's proxy on a `clients → region` link). */
+  useIngress(url: string): void {
+    this.ingressUrl = url;
+  }
+
+  /** The URL scenario clients call: the proxied ingress when the region's client link is proxied. */
+  get ingress(): string {
+    return this.ingressUrl ?? this.client.baseUrl;
   }
 
   // ── process faults ───────────────────────────────────────────────────────────────────────────────

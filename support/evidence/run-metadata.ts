@@ -29,6 +29,9 @@ export function environmentOf(suite: Suite): Record<string, string> {
     env['image.relay-node.digest'] = images.relayNode.id;
     env['image.etcd'] = `${images.etcd.ref} (${images.etcd.origin})`;
     env['image.etcd.digest'] = images.etcd.id;
+    // Which fault proxy ran: the real Toxiproxy, or the suite's fault-proxy speaking its API.
+    env['image.fault-proxy'] = `${images.faultProxy.ref} (${images.faultProxy.flavour}, ${images.faultProxy.origin})`;
+    env['image.fault-proxy.digest'] = images.faultProxy.id;
     env['image.capabilities'] = suite.containers.capabilities.join(' ');
   }
   return env;

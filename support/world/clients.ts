@@ -56,7 +56,7 @@ export class ClientVerbs {
     const rng = seededRng(suite().seed);
     const chooser = routing.kind === 'shard owners' ? new FewestPending(ids, { clock, rng }) : new RoundRobin(ids, { clock, rng });
     const load = new LoadDriver({
-      peers: () => this.world.cluster.relayNodes.map((n) => ({ id: n.id, baseUrl: n.client.baseUrl })),
+      peers: () => this.world.cluster.relayNodes.map((n) => ({ id: n.id, baseUrl: n.ingress })),
       traffic,
       clients,
       chooser,

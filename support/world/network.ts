@@ -1,10 +1,14 @@
 // Network faults an author names in operational terms: isolate a leader, split the network into
 // groups, flap a split. Applied with iptables in each member's namespace, verified both ways, healed.
 import type { HyperscaleWorld } from '../world';
-import { NetworkFaults, type Partition } from '../chaos/network';
+import { NetworkFaults, type Partition, type PartitionSpec } from '../chaos/network';
 import { attachJson } from '../evidence/attach';
+import { eventually, judge } from '../checks/eventually';
 import { Duration } from '../parameter-types';
 import { resolveGroups, type GroupRow } from '../tables';
+
+/** Fault names that leave their target node unable to answer a probe. */
+const DOWN_FAULTS = new Set(['crash', 'pause', 'graceful stop']);
 
 export interface Isolation {
   readonly groups: Record<string, string[]>;
@@ -20,28 +24,73 @@ export class NetworkChaos {
   constructor(private readonly world: HyperscaleWorld) {}
 
   private get iptables(): NetworkFaults {
-    this.faults ??= new NetworkFaults({ network: this.world.cluster.network.name, log: (line) => this.world.log(line) });
+    this.faults ??= new NetworkFaults({
+      network: this.world.cluster.network.name,
+      log: (line) => this.world.log(line),
+      // A node another fault holds down (an overlapping crash or pause) cannot show a partition either way.
+      absent: () => new Set(this.world.faults.open.filter((f) => DOWN_FAULTS.has(f.record.name)).map((f) => f.record.target)),
+    });
     return this.faults;
   }
 
   /** Cuts `groups` from each other (iptables in every member's netns) for `duration`, verified both ways. */
   async partition(groups: Record<string, string[]>, duration: Duration): Promise<void> {
     const target = Object.entries(groups).map(([name, ids]) => `${name}: ${ids.join(' ')}`).join(' | ');
+    await this.apply('partition', target, { kind: 'groups', groups }, duration);
+    this.isolations.push({ groups, startMs: this.world.clock.nowMs(), durationMs: duration.ms });
+  }
+
+  /** Any network fault spec (groups, one-way, pairs, loss) as one bounded fault window, applied and verified. */
+  private async apply(name: string, target: string, spec: PartitionSpec, duration: Duration): Promise<void> {
     let applied: Partition | undefined;
     await this.world.faults.inject(
-      'partition',
+      name,
       target,
       async () => {
-        applied = await this.iptables.partition({ kind: 'groups', groups });
-        await attachJson(this.world, `partition-${applied.id}`, applied.record);
+        applied = await this.iptables.partition(spec);
+        await attachJson(this.world, `${name.replace(/\W+/g, '-')}-${applied.id}`, applied.record);
       },
       async () => {
         const healed = await applied?.heal();
-        if (healed) await attachJson(this.world, `partition-${healed.id}-healed`, healed);
+        if (healed) await attachJson(this.world, `${name.replace(/\W+/g, '-')}-${healed.id}-healed`, healed);
       },
       duration.ms,
     );
-    this.isolations.push({ groups, startMs: this.world.clock.nowMs(), durationMs: duration.ms });
+  }
+
+  /**
+   * A bridge (Jepsen): the groups named `bridge` see everyone; every other pair of groups is cut both ways.
+   * Recorded as a partition whose sides are the non-bridge groups.
+   */
+  async bridge(rows: readonly GroupRow[], duration: Duration): Promise<void> {
+    const groups = await this.resolve(rows);
+    const bridgeNodes = groups.bridge ?? [];
+    const sides = Object.entries(groups).filter(([g]) => g !== 'bridge');
+    if (bridgeNodes.length === 0 || sides.length < 2) throw new Error('a bridge needs a group named "bridge" and at least two other groups (the sides it joins)');
+    const cut: [string, string][] = [];
+    sides.forEach(([, a], i) => sides.slice(i + 1).forEach(([, b]) => a.forEach((x) => b.forEach((y) => cut.push([x, y])))));
+    const label = `bridge ${bridgeNodes.join(' ')} between ${sides.map(([g, ids]) => `${g} [${ids.join(' ')}]`).join(' and ')}`;
+    await this.apply('bridge', label, { kind: 'pairs', cut, nodes: bridgeNodes, label }, duration);
+    this.isolations.push({ groups: Object.fromEntries(sides), startMs: this.world.clock.nowMs(), durationMs: duration.ms });
+  }
+
+  /** The group named `from` can no longer open (or keep using) connections to the group named `to`; `to` still reaches `from`. */
+  async oneWay(rows: readonly GroupRow[], duration: Duration): Promise<void> {
+    const groups = await this.resolve(rows);
+    const names = Object.keys(groups).sort().join(', ');
+    if (names !== 'from, to') throw new Error(`a one-way cut names exactly two groups, "from" and "to"; the table names ${names}`);
+    const spec = { kind: 'one-way' as const, from: groups.from!, to: groups.to! };
+    await this.apply('one-way cut', `${spec.from.join(' ')} → ${spec.to.join(' ')}`, spec, duration);
+  }
+
+  /** Drops `percent` % of the packets between two groups, both ways (iptables statistic match). */
+  async loss(rows: readonly GroupRow[], percent: number, duration: Duration): Promise<void> {
+    if (!(percent > 0 && percent < 100)) throw new Error(`packet loss must be between 0 and 100 %, exclusive; got ${percent} %`);
+    const groups = await this.resolve(rows);
+    const names = Object.keys(groups);
+    if (names.length !== 2) throw new Error(`packet loss is between exactly two groups; the table names ${names.length} (${names.join(', ')})`);
+    const between = { a: groups[names[0]!]!, b: groups[names[1]!]! };
+    await this.apply(`${percent}% packet loss`, `${names[0]} ↔ ${names[1]}`, { kind: 'loss', between, probability: percent / 100 }, duration);
   }
 
   /** Cuts `nodeId` off from every other relay node and etcd member. */
@@ -79,6 +128,35 @@ export class NetworkChaos {
     const leader = needsLeader ? await this.world.leadership.leaderOf('global-control') : '';
     const regions = new Map<string, string>([...cluster.topology.nodes, ...cluster.topology.etcd].map((m) => [m.id, m.region]));
     return resolveGroups(rows, { leader, relay: cluster.relayNodes.map((n) => n.id), etcd: cluster.etcd.map((m) => m.id), regionOf: (id) => regions.get(id) });
+  }
+
+  /**
+   * The gossip views on the sides of the last split disagree: every relay node of each side sees some
+   * relay node of another side not Alive. The views are attached as seen (evidence of the divergence).
+   */
+  async expectGossipViewsDiverged(within: Duration): Promise<void> {
+    const cut = this.isolations.at(-1);
+    if (!cut) throw new Error('no network split was applied in this scenario');
+    const relay = new Set(this.world.cluster.relayNodes.map((n) => n.id));
+    const sides = Object.entries(cut.groups).map(([name, ids]) => [name, ids.filter((id) => relay.has(id))] as const).filter(([, ids]) => ids.length > 0);
+    const views = await eventually(
+      `the gossip views on the sides of the split (${sides.map(([n]) => n).join(' | ')}) diverge`,
+      () => this.world.peerViews(),
+      (v) => {
+        const problems: string[] = [];
+        for (const [name, ids] of sides) {
+          const others = sides.filter(([n]) => n !== name).flatMap(([, o]) => o);
+          for (const id of ids) {
+            const peers = v.get(id)?.peers ?? [];
+            const unseen = others.filter((o) => peers.find((p) => p.nodeId === o)?.status !== 'Alive');
+            if (unseen.length === 0) problems.push(`${id} (${name}) still sees every node of the other side Alive`);
+          }
+        }
+        return judge(problems);
+      },
+      { timeoutMs: within.ms },
+    );
+    await attachJson(this.world, 'gossip-views-during-split', Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
   }
 
   /** No sequence number was acknowledged by a node while it was isolated from the cluster. */

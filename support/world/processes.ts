@@ -22,6 +22,12 @@ export class ProcessFaults {
     this.down.set(nodeId, await this.world.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS));
   }
 
+  /** SIGKILL now, restarted when `duration` ends (a bounded crash, as in a fault schedule). */
+  async crashFor(nodeId: string, duration: Duration): Promise<void> {
+    const node = this.world.cluster.node(nodeId);
+    await this.world.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), duration.ms);
+  }
+
   async crashTogether(nodeIds: readonly string[]): Promise<void> {
     await Promise.all(nodeIds.map((id) => this.crash(id)));
   }

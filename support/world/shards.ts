@@ -103,6 +103,22 @@ export class ShardVerbs {
     await this.origin(shardId, this.world.clients.replayStartedMs ?? this.world.clock.nowMs());
   }
 
+  /** Every node reports the same map, and every shard's owner is a node that every node sees Alive. */
+  async expectNoOrphanedShards(within: Duration): Promise<void> {
+    await eventually(
+      'every node reports the same shard map, and every owner is seen Alive by every node',
+      async () => ({ maps: await this.views(), peers: await this.world.peerViews() }),
+      ({ maps, peers }) => {
+        const owners = new Set([...maps.values()].flatMap((v) => v.items.map((r) => r.ownerNodeId)));
+        const orphaned = [...owners].flatMap((owner) =>
+          [...peers].filter(([observer, view]) => observer !== owner && view.peers.find((p) => p.nodeId === owner)?.status !== 'Alive').map(([observer]) => `${observer} does not see owner ${owner} Alive`),
+        );
+        return judge([...mapAgreementProblems(maps), ...orphaned]);
+      },
+      { timeoutMs: within.ms },
+    );
+  }
+
   // ── moves ────────────────────────────────────────────────────────────────────────────────────────
   /** A majority of live nodes names a new owner for `shardId` (optionally: one of its original replicas). */
   async expectMoved(shardId: string, within: Duration, toReplica: boolean): Promise<string> {

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       labels: { [HTTP_ENDPOINT_LABEL]: `${hostForEndpoint(config.advertiseHost)}:${config.httpPort}` },
     },
     { suspicionMs: config.suspicionMs, leftMs: config.leftMs },
+    config.defects.has("gossip-left-forever"),
   );
   metrics.registry.onCollect(() => {
     const counts = table.statusCounts();

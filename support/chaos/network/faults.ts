@@ -35,6 +35,8 @@ export interface NetworkFaultsOptions {
   readonly chainPrefix?: string;
   /** Loss faults: connect attempts per pair before it counts as cut (default from the probability: see lossAttempts). */
   readonly lossAttempts?: number;
+  /** Nodes other faults have taken down right now (crashed, stopped, paused): left out of each probe round. */
+  readonly absent?: () => ReadonlySet<string>;
   readonly log?: (line: string) => void;
 }
 
@@ -263,6 +265,7 @@ export class NetworkFaults {
       portOf: this.opts.portOf ?? defaultPortOf,
       timeoutMs: this.opts.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
       probeTimeoutMs: this.opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+      ...(this.opts.absent ? { absent: this.opts.absent } : {}),
     };
   }
 

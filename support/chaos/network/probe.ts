@@ -79,6 +79,11 @@ export interface VerifyOptions extends ProbeOptions {
    * pairs expected to connect (pairs this plan cuts are still checked).
    */
   readonly except?: readonly { readonly from: string; readonly to: string }[];
+  /**
+   * Nodes down right now because of other faults (crashed, stopped, paused), asked before every probe
+   * round: pairs with such a node are not probed in that round, since no partition can be judged by them.
+   */
+  readonly absent?: () => ReadonlySet<string>;
 }
 
 /** The expectation did not hold by the deadline; `record` holds the last observation of every pair. */
@@ -236,7 +241,9 @@ async function verifyPairs(
   });
   const probeAll = async (): Promise<PairObservation[]> => {
     rounds++;
-    const observed = await mapLimit(targets, opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ({ e, from, to, port }) =>
+    const absent = opts.absent?.() ?? new Set<string>();
+    const present = targets.filter(({ e }) => !absent.has(e.from) && !absent.has(e.to));
+    const observed = await mapLimit(present, opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ({ e, from, to, port }) =>
       observe(e, port, await probeConnect(from, to, port, opts.probeTimeoutMs)),
     );
     last = observed;

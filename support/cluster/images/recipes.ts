@@ -67,6 +67,7 @@ export async function etcdImage(registry?: string, log?: (l: string) => void): P
 }
 
 const RELAY_DIR = join(import.meta.dirname, '../../../docker/relay-node');
+const PROXY_DIR = join(import.meta.dirname, '../../../docker/fault-proxy');
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -76,21 +77,27 @@ async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** relay-node: its sources bundled by esbuild into one file, on top of the Node runtime base. */
-export async function relayNodeImage(base: ImageRef, registry?: string, log?: (l: string) => void): Promise<ImageRef> {
+/** A program of ours under docker/<name>/: its sources bundled by esbuild into one file on the Node base. */
+interface Bundled {
+  readonly kind: string;
+  readonly dir: string;
+  readonly bundleName: string;
+}
+
+async function bundledImage(what: Bundled, base: ImageRef, registry?: string, log?: (l: string) => void): Promise<ImageRef> {
   const recipe: ImageRecipe = {
-    kind: 'relay-node',
-    repository: named(registry, 'omnirelay-hyperscale/relay-node'),
+    kind: what.kind,
+    repository: named(registry, `omnirelay-hyperscale/${what.kind}`),
     async sourceHash() {
       const hash = createHash('sha256').update(`${base.id}\nesbuild ${esbuildVersion}\n`);
-      for (const file of await listFiles(RELAY_DIR)) {
-        hash.update(relative(RELAY_DIR, file)).update('\0').update(await readFile(file)).update('\0');
+      for (const file of await listFiles(what.dir)) {
+        hash.update(relative(what.dir, file)).update('\0').update(await readFile(file)).update('\0');
       }
       return hash.digest('hex');
     },
     async build(ref, labels) {
       const bundle = await esbuild({
-        entryPoints: [join(RELAY_DIR, 'src/main.ts')],
+        entryPoints: [join(what.dir, 'src/main.ts')],
         bundle: true,
         platform: 'node',
         format: 'esm',
@@ -99,8 +106,8 @@ export async function relayNodeImage(base: ImageRef, registry?: string, log?: (l
         logLevel: 'silent',
       });
       const context = tarPack();
-      context.entry({ name: 'Dockerfile' }, await readFile(join(RELAY_DIR, 'Dockerfile')));
-      context.entry({ name: 'relay-node.mjs' }, Buffer.from(bundle.outputFiles[0]!.contents));
+      context.entry({ name: 'Dockerfile' }, await readFile(join(what.dir, 'Dockerfile')));
+      context.entry({ name: what.bundleName }, Buffer.from(bundle.outputFiles[0]!.contents));
       context.finalize();
       const stream = await docker().buildImage(context as unknown as NodeJS.ReadableStream, {
         t: ref,
@@ -115,19 +122,41 @@ export async function relayNodeImage(base: ImageRef, registry?: string, log?: (l
   return ensureImage(recipe, log);
 }
 
+/** relay-node: the reference host. */
+export function relayNodeImage(base: ImageRef, registry?: string, log?: (l: string) => void): Promise<ImageRef> {
+  return bundledImage({ kind: 'relay-node', dir: RELAY_DIR, bundleName: 'relay-node.mjs' }, base, registry, log);
+}
+
+/** Which fault proxy runs: the real Toxiproxy when its image is present or pullable, else ours. */
+export interface FaultProxyImage extends ImageRef {
+  readonly flavour: 'toxiproxy' | 'fault-proxy';
+}
+
+/** The fault proxy: `toxiproxyImage` (the real one) when present or pullable, else fault-proxy built here. */
+export async function faultProxyImage(base: ImageRef, toxiproxyImage: string, registry?: string, log?: (l: string) => void): Promise<FaultProxyImage> {
+  const real = await presentOrPulled(toxiproxyImage);
+  if (real) return { ...real, flavour: 'toxiproxy' };
+  log?.(`${toxiproxyImage} is not present and cannot be pulled: using the suite's fault-proxy (same API)`);
+  const ours = await bundledImage({ kind: 'fault-proxy', dir: PROXY_DIR, bundleName: 'fault-proxy.mjs' }, base, registry, log);
+  return { ...ours, flavour: 'fault-proxy' };
+}
+
 export interface SuiteImages {
   readonly relayNode: ImageRef;
   readonly etcd: ImageRef;
+  readonly faultProxy: FaultProxyImage;
 }
 
 /** Everything a topology needs. `imageUnderTest` replaces the bundled relay-node when set. */
-export async function suiteImages(opts: { registry?: string; imageUnderTest?: string; log?: (l: string) => void }): Promise<SuiteImages> {
-  const { registry, imageUnderTest, log } = opts;
-  const [relayNode, etcd] = await Promise.all([
-    imageUnderTest ? underTest(imageUnderTest) : nodeRuntimeImage(registry, log).then((base) => relayNodeImage(base, registry, log)),
+export async function suiteImages(opts: { registry?: string; imageUnderTest?: string; toxiproxyImage: string; log?: (l: string) => void }): Promise<SuiteImages> {
+  const { registry, imageUnderTest, toxiproxyImage, log } = opts;
+  const base = nodeRuntimeImage(registry, log);
+  const [relayNode, etcd, faultProxy] = await Promise.all([
+    imageUnderTest ? underTest(imageUnderTest) : base.then((b) => relayNodeImage(b, registry, log)),
     etcdImage(registry, log),
+    base.then((b) => faultProxyImage(b, toxiproxyImage, registry, log)),
   ]);
-  return { relayNode, etcd };
+  return { relayNode, etcd, faultProxy };
 }
 
 async function underTest(ref: string): Promise<ImageRef> {

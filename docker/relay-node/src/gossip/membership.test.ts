@@ -159,3 +159,15 @@ test("updating local metadata bumps its version", () => {
   assert.equal(updated.metadataVersion, 2);
   assert.deepEqual(t.localMetadata.labels, { zone: "z1" });
 });
+
+test("gossip-left-forever: a member marked Left stays Left whatever news arrives; without it, news revives it", () => {
+  for (const leftIsFinal of [false, true]) {
+    const table = new MembershipTable(meta("a"), { suspicionMs: 100, leftMs: 200 }, leftIsFinal);
+    table.recordDirect(meta("b"), 0);
+    table.sweep(500);
+    assert.equal(table.get("b")?.status, "Left");
+    table.recordDirect(meta("b"), 600);
+    table.merge([{ nodeId: "b", status: "Alive", lastSeen: new Date(600).toISOString(), metadata: meta("b") }], 600);
+    assert.equal(table.get("b")?.status, leftIsFinal ? "Left" : "Alive");
+  }
+});

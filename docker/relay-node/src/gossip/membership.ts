@@ -44,7 +44,14 @@ export class MembershipTable {
   constructor(
     private local: MemberMetadata,
     private readonly timers: MembershipTimers,
+    /** Seeded defect gossip-left-forever: news of a member already marked Left is ignored. */
+    private readonly leftIsFinal = false,
   ) {}
+
+  /** Under gossip-left-forever, a Left member stays Left whatever it or others say. */
+  private ignored(existing: MemberState | undefined): boolean {
+    return this.leftIsFinal && existing?.status === "Left";
+  }
 
   get localNodeId(): string {
     return this.local.nodeId;
@@ -64,6 +71,7 @@ export class MembershipTable {
   recordDirect(sender: MemberMetadata, nowMs: number, rttMs?: number): StatusChange[] {
     if (sender.nodeId === this.local.nodeId) return [];
     const existing = this.members.get(sender.nodeId);
+    if (this.ignored(existing)) return [];
     const state: MemberState = {
       metadata: sender,
       lastSeenMs: Math.max(existing?.lastSeenMs ?? 0, nowMs),
@@ -94,6 +102,7 @@ export class MembershipTable {
         changes.push(...this.refresh(snapshot.nodeId, state, nowMs, true));
         continue;
       }
+      if (this.ignored(existing)) continue;
       const newer = lastSeenMs !== undefined && lastSeenMs > existing.lastSeenMs;
       const higherVersion = snapshot.metadata.metadataVersion > existing.metadata.metadataVersion;
       if (newer) existing.lastSeenMs = lastSeenMs;

@@ -1,0 +1,34 @@
+// Network chaos beyond clean splits: bridges, one-way cuts, fault schedules (latency on proxied links,
+// partitions, packet loss, crashes, pauses, overlapping), and what must hold once they heal.
+import { Then, When, type DataTable } from '@cucumber/cucumber';
+import { groupTable } from '../support/tables';
+import { parseSchedule } from '../support/chaos/schedule';
+import type { HyperscaleWorld } from '../support/world';
+import type { Duration } from '../support/parameter-types';
+
+/** Members of the group named `bridge` see every side; the other groups are cut from each other. */
+// @fault
+When('the network is bridged for {duration}:', async function (this: HyperscaleWorld, duration: Duration, table: DataTable) {
+  await this.network.bridge(groupTable(table), duration);
+});
+
+/** Groups `from` and `to`: `from` can no longer open connections to `to`; `to` still reaches `from`. */
+// @fault
+When('connections are cut one way for {duration}:', async function (this: HyperscaleWorld, duration: Duration, table: DataTable) {
+  await this.network.oneWay(groupTable(table), duration);
+});
+
+/** Rows `| fault | target | start | duration |`: latency <n> ms [± <m> ms] on `clients → region <r>`, partition or packet loss <p>% on `<side> / <side>`, crash or pause of a node. */
+// @fault
+When('these faults run, overlapping, until all have healed:', async function (this: HyperscaleWorld, table: DataTable) {
+  await this.chaos.run(parseSchedule(table));
+});
+
+Then('within {duration} the gossip views on the two sides of the split have diverged', async function (this: HyperscaleWorld, within: Duration) {
+  await this.network.expectGossipViewsDiverged(within);
+});
+
+// The shard map (replica owners) is read through the contract's /control/shards.
+Then('within {duration} every shard is owned by a node that every node sees Alive', async function (this: HyperscaleWorld, within: Duration) {
+  await this.shards.expectNoOrphanedShards(within);
+});

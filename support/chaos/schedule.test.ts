@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeSchedule, parseSchedule } from './schedule';
+
+const header = ['fault', 'target', 'start', 'duration'];
+
+test('a schedule parses every fault kind, sorted by start', () => {
+  const entries = parseSchedule([
+    header,
+    ['crash', 'east-3', '4 s', '8 seconds'],
+    ['latency 300 ms ± 50 ms', 'clients → region east', '0 s', '12 seconds'],
+    ['partition', 'region west / everyone else', '2 s', '8 seconds'],
+    ['packet loss 20%', 'region east / region west', '1 s', '5 s'],
+    ['pause', 'the global leader', '500 ms', '2 s'],
+  ]);
+  assert.deepEqual(entries.map((e) => [e.fault.kind, e.startMs, e.durationMs]), [
+    ['latency', 0, 12_000],
+    ['pause', 500, 2_000],
+    ['loss', 1_000, 5_000],
+    ['partition', 2_000, 8_000],
+    ['crash', 4_000, 8_000],
+  ]);
+  assert.deepEqual(entries[0]!.fault, { kind: 'latency', latencyMs: 300, jitterMs: 50, region: 'east' });
+  assert.deepEqual(entries[3]!.fault, { kind: 'partition', sides: ['region west', 'everyone else'] });
+  assert.equal(describeSchedule(entries)[3], '+2.0 s … +10.0 s  partition on region west / everyone else, from 2 s for 8 seconds');
+});
+
+test('bad rows say which row and what is wrong', () => {
+  const bad = (row: string[], pattern: RegExp) => assert.throws(() => parseSchedule([header, row]), pattern);
+  bad(['latency 300 ms', 'east-1', '0 s', '1 s'], /row 2 .*latency needs a proxied link/);
+  bad(['partition', 'region west', '0 s', '1 s'], /two sides separated by "\/"/);
+  bad(['flood', 'east-1', '0 s', '1 s'], /unknown fault "flood"/);
+  bad(['crash', 'east-1', 'soon', '1 s'], /start "soon" is not a duration/);
+  bad(['crash', 'east-1', '0 s', '10 minutes'], /at most 120 s/);
+  bad(['packet loss 100%', 'a / b', '0 s', '1 s'], /between 0 and 100/);
+  assert.throws(() => parseSchedule([['what', 'where'], ['crash', 'x-1']]), /header \| fault \| target \| start \| duration \|/);
+});

@@ -1,0 +1,84 @@
+// A fault schedule from a data table: what, on what, when it starts and how long it lasts. Pure: the
+// World runs it, the preview prints it. Every fault has a bounded window; overlapping is the point.
+//
+//   | fault              | target                      | start | duration   |
+//   | latency 300 ms     | clients → region east       | 0 s   | 12 seconds |
+//   | partition          | region west / everyone else | 2 s   | 8 seconds  |
+//   | crash              | east-3                      | 4 s   | 8 seconds  |
+import type { DataTable } from '@cucumber/cucumber';
+import { TableError } from '../tables';
+
+export type ScheduledFault =
+  | { readonly kind: 'latency'; readonly latencyMs: number; readonly jitterMs: number; readonly region: string }
+  | { readonly kind: 'partition'; readonly sides: readonly [string, string] }
+  | { readonly kind: 'loss'; readonly percent: number; readonly sides: readonly [string, string] }
+  | { readonly kind: 'crash' | 'pause'; readonly node: string };
+
+export interface ScheduleEntry {
+  readonly fault: ScheduledFault;
+  readonly startMs: number;
+  readonly durationMs: number;
+  /** The row as written, for messages, the timeline and the preview. */
+  readonly text: string;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, second: 1000, seconds: 1000, minute: 60_000, minutes: 60_000 };
+const DURATION = /^(\d+(?:\.\d+)?) ?(ms|milliseconds?|s|seconds?|minutes?)$/;
+
+function duration(text: string, where: string, field: string): number {
+  const m = DURATION.exec(text.trim());
+  if (!m) throw new TableError(`${where}: ${field} "${text}" is not a duration (e.g. "0 s", "500 ms", "8 seconds")`);
+  return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
+}
+
+/** `a / b`: the two sides of a cut, each a member list of the partition table (`region west`, `everyone else`, ids). */
+function sides(target: string, where: string): readonly [string, string] {
+  const parts = target.split('/').map((p) => p.trim());
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new TableError(`${where}: target "${target}" must name two sides separated by "/", e.g. "region west / everyone else"`);
+  return [parts[0], parts[1]];
+}
+
+function fault(kind: string, target: string, where: string): ScheduledFault {
+  let m: RegExpExecArray | null;
+  if ((m = /^latency (\d+) ?ms(?: (?:±|\+-|with jitter) (\d+) ?ms)?$/.exec(kind))) {
+    const link = /^clients (?:→|->) region ([a-z][a-z0-9-]*)$/.exec(target);
+    if (!link) throw new TableError(`${where}: latency needs a proxied link as target, e.g. "clients → region east"; got "${target}"`);
+    return { kind: 'latency', latencyMs: Number(m[1]), jitterMs: Number(m[2] ?? 0), region: link[1]! };
+  }
+  if (kind === 'partition') return { kind: 'partition', sides: sides(target, where) };
+  if ((m = /^packet loss (\d+(?:\.\d+)?) ?%$/.exec(kind))) {
+    const percent = Number(m[1]);
+    if (!(percent > 0 && percent < 100)) throw new TableError(`${where}: packet loss must be between 0 and 100 %, exclusive; got ${percent} %`);
+    return { kind: 'loss', percent, sides: sides(target, where) };
+  }
+  if (kind === 'crash' || kind === 'pause') {
+    if (!/^([a-z][a-z0-9]*-[a-z0-9-]+|the global leader)$/.test(target)) throw new TableError(`${where}: ${kind} needs a node id or "the global leader"; got "${target}"`);
+    return { kind, node: target };
+  }
+  throw new TableError(`${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], partition, packet loss <p>%, crash, pause`);
+}
+
+/** Parses `| fault | target | start | duration |` rows, sorted by start. Every window is bounded by `maxWindowMs`. */
+export function parseSchedule(table: DataTable | string[][], maxWindowMs = 120_000): ScheduleEntry[] {
+  const rows = Array.isArray(table) ? table : table.raw();
+  const [header, ...body] = rows;
+  if (!header || header.map((c) => c.trim().toLowerCase()).join('|') !== 'fault|target|start|duration') {
+    throw new TableError('fault schedule: the first row must be the header | fault | target | start | duration |');
+  }
+  if (body.length === 0) throw new TableError('fault schedule: name at least one fault');
+  return body
+    .map((row, i) => {
+      const where = `fault schedule, row ${i + 2} (| ${row.join(' | ')} |)`;
+      const [kind, target, start, length] = row.map((c) => c.trim());
+      if (!kind || !target || !start || !length) throw new TableError(`${where}: expected | <fault> | <target> | <start> | <duration> |`);
+      const durationMs = duration(length, where, 'duration');
+      if (durationMs <= 0 || durationMs > maxWindowMs) throw new TableError(`${where}: duration must be more than 0 and at most ${maxWindowMs / 1000} s`);
+      return { fault: fault(kind, target, where), startMs: duration(start, where, 'start'), durationMs, text: `${kind} on ${target}, from ${start} for ${length}` };
+    })
+    .sort((a, b) => a.startMs - b.startMs);
+}
+
+/** One line per fault, for the preview and the scenario log: `+2.0 s … +10.0 s  partition  region west / everyone else`. */
+export function describeSchedule(entries: readonly ScheduleEntry[]): string[] {
+  return entries.map((e) => `+${(e.startMs / 1000).toFixed(1)} s … +${((e.startMs + e.durationMs) / 1000).toFixed(1)} s  ${e.text}`);
+}

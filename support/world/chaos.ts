@@ -1,0 +1,52 @@
+// Chained faults: a schedule from a data table (support/chaos/schedule.ts) run on the scenario clock,
+// each fault through the noun that owns it, overlapping as written; the step ends when every fault has
+// healed (each is bounded by its own window).
+import type { HyperscaleWorld } from '../world';
+import { describeSchedule, type ScheduleEntry } from '../chaos/schedule';
+import { attachJson } from '../evidence/attach';
+import { Duration } from '../parameter-types';
+
+export class ChaosSchedule {
+  constructor(private readonly world: HyperscaleWorld) {}
+
+  async run(entries: readonly ScheduleEntry[]): Promise<void> {
+    const plan = describeSchedule(entries);
+    for (const line of plan) this.world.log(`fault plan ${line}`);
+    await attachJson(this.world, 'fault-schedule', { plan, entries });
+    const t0 = this.world.clock.nowMs();
+    await Promise.all(
+      entries.map(async (e) => {
+        const wait = t0 + e.startMs - this.world.clock.nowMs();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait)); // the schedule's own timing, not a sync wait
+        await this.start(e);
+      }),
+    );
+    await this.world.processes.healed();
+  }
+
+  private async start(e: ScheduleEntry): Promise<void> {
+    const duration = new Duration(e.durationMs);
+    const f = e.fault;
+    switch (f.kind) {
+      case 'latency':
+        return this.world.links.degradeClientLink(f.region, { type: 'latency', attributes: { latency: f.latencyMs, jitter: f.jitterMs }, describe: `${f.latencyMs} ms ± ${f.jitterMs} ms latency` }, duration);
+      case 'partition':
+        return this.world.network.split(rowsOf(f.sides), duration);
+      case 'loss':
+        return this.world.network.loss(rowsOf(f.sides), f.percent, duration);
+      case 'crash':
+        return this.world.processes.crashFor(await this.node(f.node), duration);
+      case 'pause':
+        return this.world.processes.pause(await this.node(f.node), duration);
+    }
+  }
+
+  private async node(token: string): Promise<string> {
+    return token === 'the global leader' ? this.world.leadership.leaderOf('global-control') : token;
+  }
+}
+
+/** The two sides of a cut as partition-table rows (members comma-separated, as in `| group | members |`). */
+function rowsOf(sides: readonly [string, string]) {
+  return sides.map((members, i) => ({ name: `side ${i + 1}`, members: members.split(',').map((m) => m.trim()).filter(Boolean) }));
+}
