@@ -1,27 +1,9 @@
 // How connections end through the proxy: slow_close, timeout, reset_peer, disabling, moving and deleting a
 // proxy, and ordinary closes from either side. Timing bounds are loose for a busy 2-core machine.
 import assert from "node:assert/strict";
-import { test, type TestContext } from "node:test";
-import type { ICreateToxicBody, Proxy } from "toxiproxy-node-client";
-import { fixture } from "./testing/fixture";
-import { connectOutcome, delay, freePort, portOf, sendOnConnect, startUpstream, TestClient, within, type TestServer } from "./testing/net";
-
-const toxic = <T>(body: Partial<ICreateToxicBody<T>>): ICreateToxicBody<T> => body as ICreateToxicBody<T>;
-
-async function proxied(t: TestContext, upstream?: TestServer): Promise<{ proxy: Proxy; connect: () => Promise<TestClient> }> {
-  const { client, upstream: target } = await fixture(t, upstream);
-  const proxy = await client.createProxy({ name: "svc", listen: "127.0.0.1:0", upstream: target.address });
-  const clients: TestClient[] = [];
-  t.after(() => clients.forEach((c) => c.destroy()));
-  return {
-    proxy,
-    connect: async () => {
-      const c = await TestClient.connect(portOf(proxy.listen));
-      clients.push(c);
-      return c;
-    },
-  };
-}
+import { test } from "node:test";
+import { fixture, proxied, toxic } from "./testing/fixture";
+import { connectOutcome, delay, freePort, portOf, sendOnConnect, startUpstream, TestClient, within } from "./testing/net";
 
 test("slow_close delivers the data at once but holds the close back", async (t) => {
   const { proxy, connect } = await proxied(t, await startUpstream(sendOnConnect("bye", true)));

@@ -1,27 +1,9 @@
 // Each data-shaping toxic's effect on real TCP traffic through the proxy. Timing bounds are loose on purpose:
 // they must hold on a busy 2-core machine (a 200 ms latency is asserted as ≥ 180 ms and < 2 s).
 import assert from "node:assert/strict";
-import { test, type TestContext } from "node:test";
-import type { ICreateToxicBody, Proxy } from "toxiproxy-node-client";
-import { fixture } from "./testing/fixture";
-import { delay, echo, portOf, sendOnConnect, startUpstream, TestClient, type TestServer } from "./testing/net";
-
-const toxic = <T>(body: Partial<ICreateToxicBody<T>>): ICreateToxicBody<T> => body as ICreateToxicBody<T>;
-
-async function proxied(t: TestContext, upstream?: TestServer): Promise<{ proxy: Proxy; connect: () => Promise<TestClient> }> {
-  const { client, upstream: target } = await fixture(t, upstream);
-  const proxy = await client.createProxy({ name: "svc", listen: "127.0.0.1:0", upstream: target.address });
-  const clients: TestClient[] = [];
-  t.after(() => clients.forEach((c) => c.destroy()));
-  return {
-    proxy,
-    connect: async () => {
-      const c = await TestClient.connect(portOf(proxy.listen));
-      clients.push(c);
-      return c;
-    },
-  };
-}
+import { test } from "node:test";
+import { fixture, proxied, toxic } from "./testing/fixture";
+import { delay, echo, portOf, sendOnConnect, startUpstream, TestClient } from "./testing/net";
 
 test("noop passes traffic through unchanged, including 4 MiB each way", async (t) => {
   const { proxy, connect } = await proxied(t);

@@ -12,7 +12,8 @@ import { errorMessage, type Logger } from "../log";
 import type { SequenceService } from "../sequence/service";
 import { sequenceName } from "../sequence/sequence";
 import { formatHostPort, httpEndpointOf } from "./http-endpoints";
-import { MESH_NODE_HEADER, writeError } from "./inbound";
+import { writeError } from "./inbound";
+import { relayAnswer } from "./relay";
 import { FORWARDED_BY_HEADER } from "./misroute";
 import { type Procedure, type ProcedureRegistry } from "./procedures";
 import { RpcError } from "./status";
@@ -95,18 +96,7 @@ export function createGlobalForwarder(
       delete headers.connection;
       const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers });
       const timer = setTimeout(() => upstream.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-      upstream.on("response", (answer) => {
-        const relayed: string[] = [];
-        for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
-          const name = answer.rawHeaders[i] ?? "";
-          if (!/^(connection|keep-alive|transfer-encoding|x-mesh-received-by)$/i.test(name)) relayed.push(name, answer.rawHeaders[i + 1] ?? "");
-        }
-        res.removeHeader(MESH_NODE_HEADER);
-        res.writeHead(answer.statusCode ?? 502, relayed);
-        answer.pipe(res);
-        answer.on("end", () => clearTimeout(timer));
-        answer.on("error", () => res.destroy());
-      });
+      upstream.on("response", (answer) => relayAnswer(answer, res, () => clearTimeout(timer)));
       upstream.on("error", (error) => {
         clearTimeout(timer);
         log.warn("forward to the global leader failed", { procedure, leader: holder.leaderId, target: formatHostPort(target), error: errorMessage(error) });

@@ -10,8 +10,9 @@ import type { MembershipTable } from "../../gossip/membership";
 import { errorMessage, type Logger } from "../../log";
 import { RECEIVED_BY_HEADER } from "../../rpc/global";
 import { formatHostPort, httpEndpointOf } from "../../rpc/http-endpoints";
-import { MESH_NODE_HEADER, MESH_OUTCOME_HEADER, writeError } from "../../rpc/inbound";
+import { MESH_OUTCOME_HEADER, writeError } from "../../rpc/inbound";
 import { FORWARDED_BY_HEADER } from "../../rpc/misroute";
+import { relayAnswer } from "../../rpc/relay";
 import { RpcError } from "../../rpc/status";
 import type { ShardMapView } from "../types";
 import { xxhash64 } from "../xxhash64";
@@ -231,18 +232,7 @@ function relay(
     }
     const upstream = http.request({ host: endpoint.host, port: endpoint.port, method: req.method, path: req.url, headers });
     const timer = setTimeout(() => upstream.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    upstream.on("response", (answer) => {
-      const relayed: string[] = [];
-      for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
-        const name = answer.rawHeaders[i] ?? "";
-        if (!/^(connection|keep-alive|transfer-encoding|x-mesh-received-by)$/i.test(name)) relayed.push(name, answer.rawHeaders[i + 1] ?? "");
-      }
-      res.removeHeader(MESH_NODE_HEADER);
-      res.writeHead(answer.statusCode ?? 502, relayed);
-      answer.pipe(res);
-      answer.on("end", () => clearTimeout(timer));
-      answer.on("error", () => res.destroy());
-    });
+    upstream.on("response", (answer) => relayAnswer(answer, res, () => clearTimeout(timer)));
     upstream.on("error", (error) => {
       clearTimeout(timer);
       deps.log.warn("shard call forward failed", { target, endpoint: formatHostPort(endpoint), error: errorMessage(error) });
