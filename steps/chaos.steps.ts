@@ -32,3 +32,21 @@ Then('within {duration} the gossip views on the two sides of the split have dive
 Then('within {duration} every shard is owned by a node that every node sees Alive', async function (this: HyperscaleWorld, within: Duration) {
   await this.shards.expectNoOrphanedShards(within);
 });
+
+// @fault
+When('{int}% of the packets between these groups are lost for {duration}:', async function (this: HyperscaleWorld, percent: number, duration: Duration, table: DataTable) {
+  await this.network.loss(groupTable(table), percent, duration);
+});
+
+/** Retryable answers (contract §2: Unavailable, Internal, ResourceExhausted, Aborted, DeadlineExceeded) and transport errors are retried with jittered backoff. */
+When('{int} clients replay the {traffic} through every node, with up to {int} attempts per call, for at most {duration}', async function (this: HyperscaleWorld, clients: number, traffic: string, attempts: number, maxRun: Duration) {
+  await this.clients.replay(traffic, clients, { kind: 'every node' }, maxRun, attempts);
+});
+
+Then('at least {float}% of the {procedure} calls succeeded', async function (this: HyperscaleWorld, percent: number, procedure: string) {
+  await this.clients.expectSuccessRate(procedure, percent);
+});
+
+Then('the clients retried fewer than {int}% of their calls', async function (this: HyperscaleWorld, percent: number) {
+  await this.clients.expectRetryRateUnder(percent);
+});

@@ -26,6 +26,7 @@ export const FAST_TIMERS: Timers = {
   leftMs: 5_000,
   etcdHeartbeatMs: 100,
   etcdElectionMs: 1_000,
+  forwardTimeoutMs: 2_000,
 };
 
 /** The cluster id a topology gets unless it names one: its name in kebab case (`ShardRing` → `shard-ring`). */

@@ -63,6 +63,8 @@ export const timersSchema = z.strictObject({
   leftMs: z.number().int().min(200),
   etcdHeartbeatMs: z.number().int().min(10),
   etcdElectionMs: z.number().int().min(50),
+  /** How long a node waits for a call it forwards (to the global leader) before answering 503. */
+  forwardTimeoutMs: z.number().int().min(50).default(2_000),
 });
 
 /** Shard settings; the shard ids themselves are fixed in seeds/shards/<namespace>.json. */

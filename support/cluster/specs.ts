@@ -74,6 +74,7 @@ export function relayNodeEnv(topology: Topology, node: TopologyNode, opts: Relay
     RELAY_GOSSIP_FANOUT: String(t.gossipFanout),
     RELAY_SUSPICION_MS: String(t.suspicionMs),
     RELAY_LEFT_MS: String(t.leftMs),
+    RELAY_FORWARD_TIMEOUT_MS: String(t.forwardTimeoutMs),
     RELAY_SHARD_NAMESPACE: topology.shards.namespace,
     RELAY_SHARD_IDS: shardIdsOf(topology.shards.namespace).join(','),
     RELAY_SHARD_STRATEGY: topology.shards.strategy,

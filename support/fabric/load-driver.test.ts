@@ -5,18 +5,22 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { OpHistory, ScenarioClock } from '../checks/history';
 import { FewestPending, RoundRobin, seededRng } from './choosers';
-import { LoadDriver, type DriverPeer } from './load-driver';
+import { isRetryable, LoadDriver, retryAfterMs, retryDelayMs, type DriverPeer } from './load-driver';
 import { Traffic } from './traffic';
 
 /**
  * A fake relay node: echo answers 200 with the body; `status::<code>` answers that status; `drain`
  * answers 503 + x-mesh-outcome: not-applied; `slow::call {ms}` waits first. Every answer names the node.
+ * `flaky::<n>` answers its first n tries of each body 503 + Rpc-Status Unavailable, then echoes;
+ * `busy::<n>` does the same with Retry-After: 1. `arrivals` has every request's procedure, body and time.
  */
 async function fakeRelay(id: string) {
   let active = 0;
   let maxActive = 0;
   let requests = 0;
   const shardKeys: string[] = [];
+  const arrivals: { procedure: string; body: string; atMs: number }[] = [];
+  const triesOf = new Map<string, number>();
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -27,6 +31,8 @@ async function fakeRelay(id: string) {
       const procedure = String(req.headers['rpc-procedure'] ?? '');
       const text = Buffer.concat(chunks).toString('utf8');
       if (req.headers['rpc-shard-key']) shardKeys.push(String(req.headers['rpc-shard-key']));
+      arrivals.push({ procedure, body: text, atMs: performance.now() });
+      const failFirst = /^(flaky|busy)::(\d+)$/.exec(procedure);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-mesh-node': id };
       let status = 200;
       let body = text;
@@ -35,6 +41,15 @@ async function fakeRelay(id: string) {
         status = Number(code);
         headers['rpc-status'] = status === 404 ? 'NotFound' : 'Internal';
         body = JSON.stringify({ message: 'as asked', status: 'X' });
+      } else if (failFirst) {
+        const tries = (triesOf.get(procedure + text) ?? 0) + 1;
+        triesOf.set(procedure + text, tries);
+        if (tries <= Number(failFirst[2])) {
+          status = 503;
+          headers['rpc-status'] = 'Unavailable';
+          if (failFirst[1] === 'busy') headers['retry-after'] = '1';
+          body = JSON.stringify({ message: `try ${tries}` });
+        }
       } else if (procedure === 'drain') {
         status = 503;
         Object.assign(headers, { 'rpc-status': 'Unavailable', 'retry-after': '1', 'x-mesh-outcome': 'not-applied' });
@@ -57,6 +72,7 @@ async function fakeRelay(id: string) {
     peer,
     stats: () => ({ requests, maxActive, active, connections }),
     shardKeys,
+    arrivals,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -528,4 +544,328 @@ test('transport: connection attempts per peer are capped; waiting calls get rele
     await silent.close();
   }
   assert.throws(() => new LoadDriver({ peers: [peer], traffic: echo, clients: 1, maxOps: 1, maxConnectingPerPeer: 0 }), /maxConnectingPerPeer must be/);
+});
+
+// ── client-side retries ──────────────────────────────────────────────────────────────────────────────
+
+const noJitter = () => 0;
+
+test('retries: a call failing its first 2 tries with 503 Unavailable is one ok op with attempts 3', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    let draws = 0;
+    const rng = () => (draws++, 0);
+    const flaky = traffic([{ procedure: 'flaky::2', body: { uid: '{uid}' } }]);
+    const summary = await new LoadDriver({ peers: [a.peer], traffic: flaky, clients: 1, maxOps: 1, history, retry: { attempts: 5 }, rng }).run();
+    assert.equal(history.ops.length, 1, 'one op per logical call');
+    const op = history.ops[0]!;
+    assert.equal(op.outcome, 'ok');
+    assert.equal(op.error, undefined);
+    assert.deepEqual(op.result, { uid: 'c1-n1', servedBy: 'node-a', attempts: 3 });
+    assert.equal(op.target, 'node-a');
+    assert.equal(a.stats().requests, 3);
+    assert.equal(draws, 2, 'the injected rng draws the jitter of each retry');
+    assert.ok(op.invokeMs <= op.completeMs!);
+    assert.deepEqual(
+      { calls: summary.calls, attempts: summary.attempts, retries: summary.retries, retryRate: summary.retryRate, retriedOk: summary.retriedOk },
+      { calls: 1, attempts: 3, retries: 2, retryRate: 2, retriedOk: 1 },
+    );
+    assert.deepEqual(summary.counts, { ok: 1, fail: 0, info: 0 });
+    assert.deepEqual(summary.statuses, { '200': 1, '503': 2 }, 'statuses count every try');
+    assert.deepEqual(summary.byPeer, { 'node-a': { ok: 1, fail: 0, info: 2 } }, 'byPeer counts every try');
+    assert.equal(summary.latency.count, 1, 'one latency per logical call');
+  } finally {
+    await a.close();
+  }
+});
+
+test('retries: summary counters and the progress line over a mix of flaky and healthy calls', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    const lines: string[] = [];
+    const mix = traffic([
+      { procedure: 'flaky::1', body: { uid: '{uid}' } },
+      { procedure: 'echo', body: { uid: '{uid}' } },
+    ]);
+    const summary = await new LoadDriver({ peers: [a.peer], traffic: mix, clients: 3, maxOps: 12, history, retry: { attempts: 3, backoffMs: 5 }, log: (l) => lines.push(l) }).run();
+    assert.equal(summary.calls, 12);
+    assert.deepEqual(summary.counts, { ok: 12, fail: 0, info: 0 });
+    assert.equal(history.ops.length, 12);
+    // Clients claim ops from the shared maxOps as they go: how many were flaky depends on the race.
+    const flakyCalls = history.ops.filter((o) => o.f === 'flaky::1').length;
+    assert.ok(flakyCalls >= 3 && flakyCalls <= 9, `${flakyCalls} flaky calls`);
+    for (const o of history.ops) assert.equal((o.result as { attempts: number }).attempts, o.f === 'flaky::1' ? 2 : 1, `${o.f} attempts`);
+    assert.deepEqual(
+      { attempts: summary.attempts, retries: summary.retries, retryRate: summary.retryRate, retriedOk: summary.retriedOk },
+      { attempts: 12 + flakyCalls, retries: flakyCalls, retryRate: Math.round((flakyCalls / 12) * 10_000) / 10_000, retriedOk: flakyCalls },
+    );
+    assert.equal(summary.byProcedure['flaky::1']?.latency.count, flakyCalls);
+    const percent = ((flakyCalls / 12) * 100).toFixed(1).replace('.', '\\.');
+    assert.match(lines.at(-1)!, new RegExp(`^load: \\d+\\.\\d s, 12 ok / 0 fail / 0 info, [\\d,]+/s, p50 [\\d.]+ ms p99 [\\d.]+ ms, retries ${percent}% \\(done\\)$`));
+    // Without retries: no retry figure in the line, attempts equal calls, results unchanged.
+    const plain: string[] = [];
+    const off = await new LoadDriver({ peers: [a.peer], traffic: echo, clients: 1, maxOps: 3, log: (l) => plain.push(l) }).run();
+    assert.deepEqual({ attempts: off.attempts, retries: off.retries, retryRate: off.retryRate, retriedOk: off.retriedOk }, { attempts: 3, retries: 0, retryRate: 0, retriedOk: 0 });
+    assert.doesNotMatch(plain.at(-1)!, /retries/);
+  } finally {
+    await a.close();
+  }
+});
+
+test('retries: a 4xx (even with a retryable Rpc-Status), a 501 and a 2xx are never retried; retries off is one try', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    const mix = traffic([
+      { procedure: 'status::400', body: {} }, // Rpc-Status: Internal, but a 400
+      { procedure: 'status::404', body: {} },
+      { procedure: 'nope', body: {} }, // 501 Unimplemented
+      { procedure: 'echo', body: 'x' },
+    ]);
+    const summary = await new LoadDriver({ peers: [a.peer], traffic: mix, clients: 1, maxOps: 4, history, retry: { attempts: 5 }, rng: noJitter }).run();
+    assert.equal(a.stats().requests, 4);
+    assert.deepEqual(
+      history.ops.map((o) => [o.f, o.outcome, o.error, (o.result as { attempts?: number }).attempts]),
+      [
+        ['status::400', 'fail', 'HTTP 400 Internal', 1],
+        ['status::404', 'fail', 'HTTP 404 NotFound', 1],
+        ['nope', 'info', 'HTTP 501 Unimplemented', 1],
+        ['echo', 'ok', undefined, 1],
+      ],
+    );
+    assert.equal(summary.retries, 0);
+    // Retries off: a 503 Unavailable is one try, and the result carries no attempts.
+    const offHistory = new OpHistory(new ScenarioClock());
+    const flaky = traffic([{ procedure: 'flaky::1', body: { uid: 'off-{uid}' } }]);
+    const off = await new LoadDriver({ peers: [a.peer], traffic: flaky, clients: 1, maxOps: 1, history: offHistory }).run();
+    assert.deepEqual([offHistory.ops[0]!.outcome, offHistory.ops[0]!.error, offHistory.ops[0]!.result], ['info', 'HTTP 503 Unavailable', { message: 'try 1', servedBy: 'node-a' }]);
+    assert.equal(off.attempts, 1);
+  } finally {
+    await a.close();
+  }
+});
+
+test('retries: which tries are retryable (contract §2)', () => {
+  const answer = (status: number, rpcStatus?: string) => ({ status, headers: rpcStatus === undefined ? {} : ({ 'rpc-status': rpcStatus } as Record<string, string>) });
+  const yes: [number, string | undefined][] = [
+    [503, 'Unavailable'],
+    [500, 'Internal'],
+    [429, 'ResourceExhausted'],
+    [504, 'DeadlineExceeded'],
+    [409, 'Aborted'],
+    [500, 'Aborted'],
+    [503, 'UNAVAILABLE'],
+    [429, 'resource_exhausted'],
+    [503, undefined],
+    [500, undefined],
+    [429, undefined],
+    [504, undefined],
+    [500, ''],
+  ];
+  const no: [number, string | undefined][] = [
+    [200, undefined],
+    [200, 'Unavailable'],
+    [202, undefined],
+    [304, undefined],
+    [400, 'Internal'],
+    [404, 'NotFound'],
+    [409, undefined],
+    [409, 'Internal'],
+    [499, 'Cancelled'],
+    [501, 'Unimplemented'],
+    [500, 'Unknown'],
+    [503, 'NotFound'],
+    [502, undefined],
+  ];
+  for (const [status, rpc] of yes) assert.equal(isRetryable(answer(status, rpc)), true, `${status} ${rpc} is retried`);
+  for (const [status, rpc] of no) assert.equal(isRetryable(answer(status, rpc)), false, `${status} ${rpc} is not retried`);
+  const coded = (code: string) => Object.assign(new Error(code), { code });
+  for (const code of ['timeout', 'closed-before-answer', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']) assert.equal(isRetryable({ error: coded(code) }), true, code);
+  for (const code of ['protocol-error', 'EACCES']) assert.equal(isRetryable({ error: coded(code) }), false, code);
+  assert.equal(isRetryable({ error: new Error('peer "x" is no longer among the driver\'s peers') }), false);
+});
+
+test('retries: backoff is exponential with full jitter, capped; Retry-After wins, capped the same way', () => {
+  const half = () => 0.5;
+  assert.deepEqual([1, 2, 3, 4].map((k) => retryDelayMs(k, undefined, { attempts: 9 }, half)), [12.5, 25, 50, 100]);
+  assert.deepEqual([1, 2, 3].map((k) => retryDelayMs(k, undefined, { attempts: 9, backoffMs: 100, maxBackoffMs: 150 }, half)), [50, 75, 75]);
+  assert.ok(retryDelayMs(80, undefined, { attempts: 99 }, () => 0.999999) < 1_000);
+  assert.equal(retryDelayMs(1, 1_000, { attempts: 2 }, half), 1_000);
+  assert.equal(retryDelayMs(1, 5_000, { attempts: 2 }, half), 1_000, 'Retry-After capped at maxBackoffMs');
+  assert.equal(retryDelayMs(1, 5_000, { attempts: 2, maxBackoffMs: 200 }, half), 200);
+  assert.equal(retryDelayMs(3, 0, { attempts: 4 }, half), 0);
+  assert.equal(retryAfterMs('1'), 1_000);
+  assert.equal(retryAfterMs(' 2 '), 2_000);
+  assert.equal(retryAfterMs('0.5'), 500);
+  assert.equal(retryAfterMs(undefined), undefined);
+  assert.equal(retryAfterMs('soon'), undefined);
+  assert.equal(retryAfterMs('-1'), undefined);
+  const date = new Date(Date.now() + 60_000).toUTCString();
+  assert.equal(retryAfterMs(date, Date.parse(date) - 3_000), 3_000);
+  assert.equal(retryAfterMs(date, Date.parse(date) + 3_000), 0);
+});
+
+test('retries: Retry-After: 1 is honoured (about a second between the tries), and capped by maxBackoffMs', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    const busy = traffic([{ procedure: 'busy::1', body: { uid: '{uid}' } }]);
+    await new LoadDriver({ peers: [a.peer], traffic: busy, clients: 1, maxOps: 1, history, retry: { attempts: 3, backoffMs: 1 }, rng: noJitter }).run();
+    assert.deepEqual([history.ops[0]!.outcome, (history.ops[0]!.result as { attempts: number }).attempts], ['ok', 2]);
+    const [t1, t2] = a.arrivals.map((r) => r.atMs) as [number, number];
+    assert.ok(t2 - t1 >= 950, `waited ${Math.round(t2 - t1)} ms after Retry-After: 1`);
+    assert.ok(t2 - t1 < 3_000, `waited ${Math.round(t2 - t1)} ms`);
+    const latency = (history.ops[0]!.completeMs ?? 0) - history.ops[0]!.invokeMs;
+    assert.ok(latency >= 950, `the op spans first try to final answer: ${Math.round(latency)} ms`);
+    a.arrivals.length = 0;
+    const busyAgain = traffic([{ procedure: 'busy::1', body: { uid: 'again-{uid}' } }]);
+    const summary = await new LoadDriver({ peers: [a.peer], traffic: busyAgain, clients: 1, maxOps: 1, retry: { attempts: 3, maxBackoffMs: 100 }, rng: noJitter }).run();
+    const [u1, u2] = a.arrivals.map((r) => r.atMs) as [number, number];
+    assert.ok(u2 - u1 >= 90 && u2 - u1 < 900, `Retry-After capped at 100 ms: waited ${Math.round(u2 - u1)} ms`);
+    assert.ok(summary.latency.maxMs >= 90, `summary latency runs from the first try: ${summary.latency.maxMs} ms`);
+  } finally {
+    await a.close();
+  }
+});
+
+test('retries: attempts exhausted end with the last answer as outcome.ts classifies it', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    const mix = traffic([
+      { procedure: 'flaky::3', body: { uid: '{uid}' } },
+      { procedure: 'status::500', body: {} },
+      { procedure: 'drain', body: {} }, // 503 + not-applied + Retry-After: 1 (capped to 5 ms below)
+      { procedure: 'status::429', body: {} }, // Rpc-Status Internal: retried, and a 4xx is fail
+    ]);
+    const chooser = new RoundRobin(['node-a'], { breaker: { failureThreshold: 100 } });
+    const summary = await new LoadDriver({ peers: [a.peer], traffic: mix, clients: 1, maxOps: 4, history, chooser, retry: { attempts: 3, maxBackoffMs: 5 } }).run();
+    assert.deepEqual(
+      history.ops.map((o) => [o.f, o.outcome, o.error, (o.result as { attempts: number }).attempts]),
+      [
+        ['flaky::3', 'info', 'HTTP 503 Unavailable after 3 attempts', 3],
+        ['status::500', 'info', 'HTTP 500 Internal after 3 attempts', 3],
+        ['drain', 'fail', 'HTTP 503 Unavailable after 3 attempts', 3],
+        ['status::429', 'fail', 'HTTP 429 Internal after 3 attempts', 3],
+      ],
+    );
+    assert.equal(a.stats().requests, 12);
+    assert.deepEqual(summary.counts, { ok: 0, fail: 2, info: 2 });
+    assert.deepEqual({ calls: summary.calls, attempts: summary.attempts, retries: summary.retries, retriedOk: summary.retriedOk }, { calls: 4, attempts: 12, retries: 8, retriedOk: 0 });
+  } finally {
+    await a.close();
+  }
+});
+
+test('retries: a fail after a try that may have applied the call is info, not fail', async () => {
+  const server = await rawServer((socket, _request, count) => {
+    if (count === 1) return; // silence: the first try times out
+    socket.write(answerOf('503 Service Unavailable', ['Content-Length: 2', 'Rpc-Status: Unavailable', 'x-mesh-outcome: not-applied'], '{}'));
+  });
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    await new LoadDriver({ peers: [server.peer], traffic: echo, clients: 1, maxOps: 1, history, callTimeoutMs: 150, retry: { attempts: 2 }, rng: noJitter }).run();
+    assert.equal(history.ops[0]!.outcome, 'info');
+    assert.equal(history.ops[0]!.error, 'HTTP 503 Unavailable after 2 attempts; an earlier attempt may have taken effect');
+  } finally {
+    await server.close();
+  }
+});
+
+test('retries: a transport error then success; the retry goes to another peer unless a route pins the call', async () => {
+  const server = await rawServer((socket, _request, count) => {
+    if (count === 1) socket.destroy(); // reset mid-call
+    else socket.write(answerOf('200 OK', ['Content-Length: 8', 'x-mesh-node: raw'], '{"v":42}'));
+  });
+  const live = await fakeRelay('live');
+  const dead: DriverPeer = { id: 'dead', baseUrl: `http://127.0.0.1:${await deadPort()}` };
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    const summary = await new LoadDriver({ peers: [server.peer], traffic: echo, clients: 1, maxOps: 1, history, retry: { attempts: 3 }, rng: noJitter }).run();
+    assert.deepEqual([history.ops[0]!.outcome, history.ops[0]!.result], ['ok', { v: 42, servedBy: 'raw', attempts: 2 }]);
+    assert.equal(summary.statuses['200'], 1);
+    assert.equal(Object.keys(summary.statuses).length, 2);
+    assert.ok(Object.keys(summary.statuses).some((k) => k === 'closed-before-answer' || k === 'ECONNRESET'), JSON.stringify(summary.statuses));
+    assert.deepEqual({ attempts: summary.attempts, retriedOk: summary.retriedOk }, { attempts: 2, retriedOk: 1 });
+
+    // Round robin over a dead and a live peer: each call's refused try is retried on the live one, and the
+    // op's target is the peer that answered.
+    const roundTrip = new OpHistory(new ScenarioClock());
+    const chooser = new RoundRobin(['dead', 'live'], { breaker: { failureThreshold: 100 } });
+    const moved = await new LoadDriver({ peers: [dead, live.peer], traffic: echo, clients: 1, maxOps: 4, history: roundTrip, chooser, retry: { attempts: 2 }, rng: noJitter }).run();
+    assert.deepEqual(
+      roundTrip.ops.map((o) => [o.outcome, o.target, (o.result as { attempts: number; servedBy: string }).attempts, (o.result as { servedBy: string }).servedBy]),
+      Array.from({ length: 4 }, () => ['ok', 'live', 2, 'live']),
+    );
+    assert.deepEqual(moved.byPeer, { dead: { ok: 0, fail: 0, info: 4 }, live: { ok: 4, fail: 0, info: 0 } });
+    assert.deepEqual(moved.statuses, { '200': 4, ECONNREFUSED: 4 });
+    assert.deepEqual(chooser.picks().map((p) => p.peer), ['dead', 'live', 'dead', 'live', 'dead', 'live', 'dead', 'live']);
+
+    // Pinned by a route: every try goes to the pinned peer.
+    const pinnedHistory = new OpHistory(new ScenarioClock());
+    const pinnedChooser = new RoundRobin(['dead', 'live']);
+    await new LoadDriver({ peers: [dead, live.peer], traffic: echo, clients: 1, maxOps: 1, history: pinnedHistory, chooser: pinnedChooser, route: () => 'dead', retry: { attempts: 3 }, rng: noJitter }).run();
+    const op = pinnedHistory.ops[0]!;
+    assert.deepEqual([op.outcome, op.target], ['info', 'dead']);
+    assert.match(op.error!, /ECONNREFUSED.* after 3 attempts$/);
+    assert.deepEqual(pinnedChooser.picks().map((p) => [p.peer, p.pinned]), [['dead', true], ['dead', true], ['dead', true]]);
+  } finally {
+    await Promise.all([server.close(), live.close()]);
+  }
+});
+
+test('retries: stop() cuts a backoff short and the call ends with the answer it has', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    const busy = traffic([{ procedure: 'busy::1', body: { uid: '{uid}' } }]);
+    const driver = new LoadDriver({ peers: [a.peer], traffic: busy, clients: 1, durationMs: 60_000, history, retry: { attempts: 3 } }).start();
+    await new Promise((r) => setTimeout(r, 150));
+    const t0 = performance.now();
+    const summary = await driver.stop();
+    assert.ok(performance.now() - t0 < 500, 'did not wait out the Retry-After');
+    assert.deepEqual([history.ops.length, history.ops[0]!.outcome, history.ops[0]!.error], [1, 'info', 'HTTP 503 Unavailable']);
+    assert.deepEqual({ calls: summary.calls, attempts: summary.attempts, inFlight: summary.inFlight }, { calls: 1, attempts: 1, inFlight: 0 });
+  } finally {
+    await a.close();
+  }
+});
+
+test('retries: a route that throws on a retry ends the run; the call ends with the answer it had', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const history = new OpHistory(new ScenarioClock());
+    let asked = 0;
+    const flaky = traffic([{ procedure: 'flaky::5', body: { uid: '{uid}' } }]);
+    const driver = new LoadDriver({
+      peers: [a.peer],
+      traffic: flaky,
+      clients: 1,
+      durationMs: 10_000,
+      history,
+      retry: { attempts: 5 },
+      rng: noJitter,
+      route: () => {
+        if (++asked === 2) throw new Error('shard map gone');
+        return 'node-a';
+      },
+    });
+    await assert.rejects(driver.run(), /shard map gone/);
+    assert.deepEqual(history.ops.map((o) => [o.outcome, o.error]), [['info', 'HTTP 503 Unavailable']]);
+    assert.equal(a.stats().requests, 1);
+  } finally {
+    await a.close();
+  }
+});
+
+test('retries: options are checked', () => {
+  const peer = { id: 'a', baseUrl: 'http://127.0.0.1:1' };
+  const make = (retry: { attempts: number; backoffMs?: number; maxBackoffMs?: number }) => () => new LoadDriver({ peers: [peer], traffic: echo, clients: 1, maxOps: 1, retry });
+  assert.throws(make({ attempts: 0 }), /retry.attempts must be a whole number ≥ 1/);
+  assert.throws(make({ attempts: 2.5 }), /retry.attempts must be/);
+  assert.throws(make({ attempts: 2, backoffMs: -1 }), /retry.backoffMs must be ≥ 0/);
+  assert.throws(make({ attempts: 2, maxBackoffMs: Number.NaN }), /retry.maxBackoffMs must be ≥ 0/);
+  assert.doesNotThrow(make({ attempts: 1 }));
 });

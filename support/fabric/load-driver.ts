@@ -8,10 +8,15 @@
 // HDR latency histograms (overall and per procedure, answered calls only), counts by outcome, peer and
 // status, and prints a progress line every few seconds. Runs are bounded: a duration or an op count is
 // required; an AbortSignal or stop() ends them early, and stop() waits for the calls in flight.
+//
+// Optional client-side retries (`retry`): an answer with a retryable status (contract §2) or a transport
+// failure is tried again, up to `attempts` tries in all, after an exponential backoff with full jitter (or
+// the answer's Retry-After), each try to a peer the route or the chooser picks afresh. A logical call
+// stays ONE op in the history and one call in the summary; the tries show in `attempts`/`retries`.
 import net from 'node:net';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { ScenarioClock, type OpHistory, type Outcome } from '../checks/history';
-import { RoundRobin, type PeerChooser, type PeerLease, type PickClock } from './choosers';
+import { RoundRobin, type PeerChooser, type PeerLease, type PickClock, type Rng } from './choosers';
 import { EXT } from './contract';
 import { outcomeOfAnswer } from './outcome';
 import type { ConcreteOp, Traffic } from './traffic';
@@ -61,6 +66,66 @@ export interface LoadDriverOptions {
   readonly maxConnectingPerPeer?: number;
   /** How long a client waits before asking again when every breaker is open. Default 25 ms. */
   readonly noPeerBackoffMs?: number;
+  /** Client-side retries of retryable answers and transport failures. Default: none (one try per call). */
+  readonly retry?: RetryOptions;
+  /** The driver's randomness (the retry jitter). Default Math.random; pass `seededRng(seed)` to reproduce. */
+  readonly rng?: Rng;
+}
+
+export interface RetryOptions {
+  /** Tries in all, the first included: a whole number ≥ 1 (1 means no retry). */
+  readonly attempts: number;
+  /** Base of the exponential backoff: before retry k the wait is uniform in [0, backoffMs·2^(k-1)). Default 25 ms. */
+  readonly backoffMs?: number;
+  /** Cap on every wait between tries, a Retry-After included. Default 1,000 ms. */
+  readonly maxBackoffMs?: number;
+}
+
+/** Contract §2: the statuses a client may retry (names as `Rpc-Status` carries them). */
+export const RETRYABLE_RPC_STATUSES: readonly string[] = ['Unavailable', 'Internal', 'ResourceExhausted', 'Aborted', 'DeadlineExceeded'];
+const RETRYABLE_NAMES = new Set(RETRYABLE_RPC_STATUSES.map((s) => s.toLowerCase()));
+
+/** Transport failures worth another try: no answer came (timeout), or the connection was refused or reset. */
+export const RETRYABLE_TRANSPORT_CODES: readonly string[] = ['timeout', 'closed-before-answer', 'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT'];
+const RETRYABLE_CODES = new Set(RETRYABLE_TRANSPORT_CODES);
+
+/** `Unavailable`, `UNAVAILABLE`, `resource_exhausted` → `unavailable`, `resourceexhausted`. */
+const statusName = (value: string) => value.replace(/[\s_-]/g, '').toLowerCase();
+
+/**
+ * Whether a try may be retried. An answer: never a 1xx–3xx, never a 4xx other than 429 (and 409 carrying
+ * `Rpc-Status: Aborted`); otherwise its `Rpc-Status` decides (one of RETRYABLE_RPC_STATUSES, any case),
+ * and without that header the HTTP status does (503, 500, 429, 504). No answer: a transport failure whose
+ * code is in RETRYABLE_TRANSPORT_CODES (a protocol error or a peer missing from the list is not retried).
+ */
+export function isRetryable(attempt: { status: number; headers: Readonly<Record<string, string>> } | { error: Error }): boolean {
+  if ('error' in attempt) return RETRYABLE_CODES.has(transportFailure(attempt.error));
+  const { status } = attempt;
+  if (status < 400) return false;
+  const rpc = attempt.headers['rpc-status'];
+  const name = rpc === undefined || rpc.trim() === '' ? undefined : statusName(rpc);
+  if (status < 500 && status !== 429 && !(status === 409 && name === 'aborted')) return false;
+  if (name !== undefined) return RETRYABLE_NAMES.has(name);
+  return status === 503 || status === 500 || status === 429 || status === 504;
+}
+
+/** A `Retry-After` value in ms: delay-seconds (decimals accepted) or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const at = /[a-z]/i.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * The wait before retry `retry` (1 for the first retry): the Retry-After when the answer had one, else
+ * full jitter, uniform in [0, backoffMs·2^(retry-1)); either way at most maxBackoffMs.
+ */
+export function retryDelayMs(retry: number, retryAfter: number | undefined, opts: RetryOptions, rng: Rng = Math.random): number {
+  const { backoffMs = 25, maxBackoffMs = 1_000 } = opts;
+  if (retryAfter !== undefined) return Math.min(retryAfter, maxBackoffMs);
+  return rng() * Math.min(maxBackoffMs, backoffMs * 2 ** (retry - 1));
 }
 
 export interface OutcomeCounts {
@@ -96,12 +161,39 @@ export interface LoadSummary {
   latency: LatencySummary;
   byProcedure: Record<string, OutcomeCounts & { latency: LatencySummary }>;
   byPeer: Record<string, OutcomeCounts>;
-  /** HTTP statuses (`200`, `503`) and transport failures (`timeout`, `ECONNREFUSED`, …). */
+  /** HTTP statuses (`200`, `503`) and transport failures (`timeout`, `ECONNREFUSED`, …), one per try. */
   statuses: Record<string, number>;
+  /** Tries of the completed calls (equal to calls without retries). */
+  attempts: number;
+  /** attempts − calls. */
+  retries: number;
+  /** retries / calls (0 with no calls): 0.25 means a quarter of a retry per call. */
+  retryRate: number;
+  /** Calls that ended ok only after at least one retry. */
+  retriedOk: number;
 }
 
-/** What one call came to: an answer, or no answer. */
+/** What one try came to: an answer, or no answer. */
 type Attempt = ({ status: number; headers: Record<string, string>; body: Buffer } | { error: Error }) & { latencyUs: number };
+
+/** One try of a logical call, and the peer it went to. */
+interface Try {
+  readonly peer: string;
+  readonly attempt: Attempt;
+}
+
+const outcomeOfTry = (a: Attempt): Outcome => ('error' in a ? 'info' : outcomeOfAnswer(a.status, a.headers));
+
+/**
+ * The outcome of a logical call: its last try's, by outcome.ts; except that a `fail` after an earlier
+ * `info` try (a timeout, a 5xx without `not-applied`) is `info`, since that earlier try may have applied it.
+ */
+function callOutcome(tries: readonly Try[]): { outcome: Outcome; earlierMaybe: boolean } {
+  const last = tries.at(-1);
+  const outcome = last ? outcomeOfTry(last.attempt) : 'info';
+  const earlierMaybe = outcome === 'fail' && tries.slice(0, -1).some((t) => outcomeOfTry(t.attempt) === 'info');
+  return { outcome: earlierMaybe ? 'info' : outcome, earlierMaybe };
+}
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
 
@@ -160,6 +252,10 @@ export class LoadDriver {
   private readonly procedures = new Map<string, { counts: OutcomeCounts; latency: Histogram }>();
   private readonly peerCounts = new Map<string, OutcomeCounts>();
   private readonly statuses = new Map<string, number>();
+  private readonly rng: Rng;
+  private attemptsTotal = 0;
+  private retriedOk = 0;
+  private windowRetries = 0;
 
   constructor(private readonly opts: LoadDriverOptions) {
     if (!Number.isInteger(opts.clients) || opts.clients < 1) throw new Error(`clients must be a whole number ≥ 1, got ${opts.clients}`);
@@ -172,6 +268,13 @@ export class LoadDriver {
     if (opts.maxConnectingPerPeer !== undefined && !(Number.isInteger(opts.maxConnectingPerPeer) && opts.maxConnectingPerPeer >= 1)) {
       throw new Error(`maxConnectingPerPeer must be a whole number ≥ 1, got ${opts.maxConnectingPerPeer}`);
     }
+    if (opts.retry !== undefined) {
+      const { attempts, backoffMs, maxBackoffMs } = opts.retry;
+      if (!(Number.isInteger(attempts) && attempts >= 1)) throw new Error(`retry.attempts must be a whole number ≥ 1 (tries in all, the first included), got ${attempts}`);
+      if (backoffMs !== undefined && !(backoffMs >= 0 && Number.isFinite(backoffMs))) throw new Error(`retry.backoffMs must be ≥ 0, got ${backoffMs}`);
+      if (maxBackoffMs !== undefined && !(maxBackoffMs >= 0 && Number.isFinite(maxBackoffMs))) throw new Error(`retry.maxBackoffMs must be ≥ 0, got ${maxBackoffMs}`);
+    }
+    this.rng = opts.rng ?? Math.random;
     this.label = opts.label ?? 'load';
     const peers = opts.peers;
     this.resolvePeers = typeof peers === 'function' ? peers : () => peers;
@@ -268,6 +371,7 @@ export class LoadDriver {
     const elapsedMs = Math.max(0, (this.endedAtMs ?? (this.started ? this.clock.nowMs() : this.startedAtMs)) - this.startedAtMs);
     const calls = this.total.ok + this.total.fail + this.total.info;
     const perSecond = (n: number) => (elapsedMs > 0 ? Math.round((n / elapsedMs) * 1000 * 10) / 10 : 0);
+    const retries = this.attemptsTotal - calls;
     return {
       traffic: this.opts.traffic.name,
       clients: this.opts.clients,
@@ -282,30 +386,43 @@ export class LoadDriver {
       byProcedure: Object.fromEntries([...this.procedures].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, { ...s.counts, latency: latencyOf(s.latency) }])),
       byPeer: Object.fromEntries([...this.peerCounts].sort(([a], [b]) => a.localeCompare(b)).map(([p, c]) => [p, { ...c }])),
       statuses: Object.fromEntries([...this.statuses].sort(([a], [b]) => a.localeCompare(b))),
+      attempts: this.attemptsTotal,
+      retries,
+      retryRate: calls > 0 ? Math.round((retries / calls) * 10_000) / 10_000 : 0,
+      retriedOk: this.retriedOk,
     };
   }
 
-  /** `load: 12.0 s, 8,421 ok / 3 fail / 0 info, 702/s, p50 4.1 ms p99 18 ms`: rate and percentiles over the last interval. */
+  /**
+   * `load: 12.0 s, 8,421 ok / 3 fail / 0 info, 702/s, p50 4.1 ms p99 18 ms`: rate and percentiles over the
+   * last interval; with retries on, `, retries 2.5%` (retries per call over the interval) follows.
+   */
   progressLine(final = false): string {
     const now = this.endedAtMs ?? this.clock.nowMs();
     const elapsedS = (now - this.startedAtMs) / 1000;
     let rate: number;
     let h: Histogram;
+    let retryRate: number;
     if (final) {
-      rate = elapsedS > 0 ? (this.total.ok + this.total.fail + this.total.info) / elapsedS : 0;
+      const calls = this.total.ok + this.total.fail + this.total.info;
+      rate = elapsedS > 0 ? calls / elapsedS : 0;
       h = this.overall;
+      retryRate = calls > 0 ? (this.attemptsTotal - calls) / calls : 0;
     } else {
       const windowS = (now - this.windowStartMs) / 1000;
       rate = windowS > 0 ? this.windowCalls / windowS : 0;
       h = this.window;
+      retryRate = this.windowCalls > 0 ? this.windowRetries / this.windowCalls : 0;
     }
     const l = latencyOf(h);
     const line =
       `${this.label}: ${elapsedS.toFixed(1)} s, ${thousands(this.total.ok)} ok / ${thousands(this.total.fail)} fail / ${thousands(this.total.info)} info, ` +
-      `${thousands(rate)}/s, p50 ${fmtMs(l.p50Ms)} ms p99 ${fmtMs(l.p99Ms)} ms`;
+      `${thousands(rate)}/s, p50 ${fmtMs(l.p50Ms)} ms p99 ${fmtMs(l.p99Ms)} ms` +
+      (this.opts.retry ? `, retries ${(retryRate * 100).toFixed(1)}%` : '');
     if (!final) {
       this.window.reset();
       this.windowCalls = 0;
+      this.windowRetries = 0;
       this.windowStartMs = now;
     }
     return line;
@@ -321,8 +438,7 @@ export class LoadDriver {
   }
 
   private async runClient(client: number): Promise<void> {
-    const { traffic, maxOps, thinkTimeMs, targetRps, route } = this.opts;
-    const noPeerBackoffMs = this.opts.noPeerBackoffMs ?? 25;
+    const { traffic, maxOps, thinkTimeMs, targetRps } = this.opts;
     let n = 0;
     while (!this.stopping) {
       if (maxOps !== undefined) {
@@ -337,58 +453,113 @@ export class LoadDriver {
         if (this.stopping) break;
       }
       const op = traffic.opFor(client, ++n);
-      const pinned = route?.(op);
-      let lease = this.chooser.acquire(pinned);
-      while (!lease && !this.stopping) {
-        this.noPeerWaits++;
-        await this.sleep(noPeerBackoffMs);
-        lease = this.chooser.acquire(pinned);
-      }
+      const lease = await this.lease(op);
       if (!lease) break;
       await this.call(client, op, lease);
       if (thinkTimeMs && !this.stopping) await this.sleep(thinkTimeMs);
     }
   }
 
-  private async call(client: number, op: ConcreteOp, lease: PeerLease): Promise<void> {
+  /**
+   * A lease for one try of `op`: to the peer the route pins it to, else to the chooser's pick, waiting
+   * while every breaker is open. Undefined once the run is stopping; throws what the route throws.
+   */
+  private async lease(op: ConcreteOp): Promise<PeerLease | undefined> {
+    const noPeerBackoffMs = this.opts.noPeerBackoffMs ?? 25;
+    const pinned = this.opts.route?.(op);
+    let lease = this.chooser.acquire(pinned);
+    while (!lease && !this.stopping) {
+      this.noPeerWaits++;
+      await this.sleep(noPeerBackoffMs);
+      lease = this.chooser.acquire(pinned);
+    }
+    return lease;
+  }
+
+  /**
+   * One logical call: the first try on `first`, then, with retries on, further tries while the answer is
+   * retryable, tries remain and the run is not stopping. Recorded as one op (invoked at the first try,
+   * completed at the last) and counted as one call; every try feeds its peer's breaker and `statuses`.
+   */
+  private async call(client: number, op: ConcreteOp, first: PeerLease): Promise<void> {
     this.inFlight++;
-    const peer = lease.peer;
-    const outcomeOf = (a: Attempt): Outcome => ('error' in a ? 'info' : outcomeOfAnswer(a.status, a.headers));
-    const classify = (a: Attempt) => {
-      if ('error' in a) return { outcome: 'info' as const, error: a.error.message };
-      const outcome = outcomeOf(a);
-      return outcome === 'ok' ? { outcome, result: resultOf(a) } : { outcome, result: resultOf(a), error: `HTTP ${a.status} ${a.headers['rpc-status'] ?? ''}`.trim() };
+    const maxAttempts = this.opts.retry?.attempts ?? 1;
+    const tries: Try[] = [];
+    let lease: PeerLease | undefined = first;
+    const t0 = performance.now();
+    let answeredAt = t0;
+    const attemptAll = async (): Promise<Attempt> => {
+      for (;;) {
+        const peer: string = lease!.peer;
+        const attempt = await this.send(peer, op);
+        answeredAt = performance.now();
+        lease!.release(!('error' in attempt) && attempt.status < 500);
+        tries.push({ peer, attempt });
+        if (tries.length >= maxAttempts || this.stopping || !isRetryable(attempt)) return attempt;
+        const retryAfter = 'error' in attempt ? undefined : retryAfterMs(attempt.headers['retry-after']);
+        await this.sleep(retryDelayMs(tries.length, retryAfter, this.opts.retry!, this.rng));
+        if (this.stopping) return attempt;
+        try {
+          lease = await this.lease(op);
+        } catch (error) {
+          // A throwing route ends the run; this call ends with the answer it has.
+          lease = undefined;
+          this.failure ??= error instanceof Error ? error : new Error(String(error));
+          this.halt();
+        }
+        if (!lease) return attempt;
+      }
+    };
+    const retrying = this.opts.retry !== undefined;
+    const classify = (final: Attempt) => {
+      const { outcome, earlierMaybe } = callOutcome(tries);
+      const last = tries.at(-1)?.peer ?? first.peer;
+      const after = tries.length > 1 ? ` after ${tries.length} attempts` : '';
+      const maybe = earlierMaybe ? '; an earlier attempt may have taken effect' : '';
+      // `target` becomes the peer of the final answer (the op was invoked with the first one): a call
+      // acknowledged after a retry was acknowledged by that peer. OpHistory.record assigns these fields.
+      const moved = last !== first.peer ? { target: last } : {};
+      if ('error' in final) return { outcome, error: `${final.error.message}${after}${maybe}`, ...moved };
+      const result = retrying ? { ...resultOf(final), attempts: tries.length } : resultOf(final);
+      if (outcome === 'ok') return { outcome, result, ...moved };
+      return { outcome, result, error: `HTTP ${final.status} ${final.headers['rpc-status'] ?? ''}`.trim() + after + maybe, ...moved };
     };
     try {
-      const send = () => this.send(peer, op);
       const attempt = this.opts.history
-        ? await this.opts.history.record({ process: `vc-${client}`, f: op.procedure, target: peer, ...(op.shardKey ? { shardKey: op.shardKey } : {}), value: op.body }, send, classify)
-        : await send();
-      const outcome = outcomeOf(attempt);
-      lease.release(!('error' in attempt) && attempt.status < 500);
-      this.count(op.procedure, peer, outcome, attempt);
+        ? await this.opts.history.record({ process: `vc-${client}`, f: op.procedure, target: first.peer, ...(op.shardKey ? { shardKey: op.shardKey } : {}), value: op.body }, attemptAll, classify)
+        : await attemptAll();
+      // The latency of a logical call runs from its first try to its final answer, backoffs included.
+      const latencyUs = tries.length > 1 ? (answeredAt - t0) * 1000 : attempt.latencyUs;
+      this.count(op.procedure, callOutcome(tries).outcome, { ...attempt, latencyUs }, tries);
     } catch (error) {
-      // send() never rejects: this is a failing history hook, and it must not hang the run.
-      lease.release(false);
-      this.count(op.procedure, peer, 'info', { error: error as Error, latencyUs: 0 });
+      // attemptAll() never rejects: this is a failing history hook, and it must not hang the run.
+      lease?.release(false);
+      const failed: Try = { peer: lease?.peer ?? first.peer, attempt: { error: error as Error, latencyUs: 0 } };
+      this.count(op.procedure, 'info', failed.attempt, tries.length > 0 ? tries : [failed]);
     } finally {
       this.inFlight--;
     }
   }
 
-  private count(procedure: string, peer: string, outcome: Outcome, attempt: Attempt): void {
+  /** One logical call: its outcome, latency and procedure; each try's peer outcome and status. */
+  private count(procedure: string, outcome: Outcome, final: Attempt, tries: readonly Try[]): void {
     this.total[outcome]++;
     this.windowCalls++;
+    this.attemptsTotal += tries.length;
+    this.windowRetries += tries.length - 1;
+    if (outcome === 'ok' && tries.length > 1) this.retriedOk++;
     let proc = this.procedures.get(procedure);
     if (!proc) this.procedures.set(procedure, (proc = { counts: counts(), latency: histogram() }));
     proc.counts[outcome]++;
-    let perPeer = this.peerCounts.get(peer);
-    if (!perPeer) this.peerCounts.set(peer, (perPeer = counts()));
-    perPeer[outcome]++;
-    const status = 'error' in attempt ? transportFailure(attempt.error) : String(attempt.status);
-    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
-    if (!('error' in attempt)) {
-      const us = Math.max(1, Math.round(attempt.latencyUs));
+    for (const { peer, attempt } of tries) {
+      let perPeer = this.peerCounts.get(peer);
+      if (!perPeer) this.peerCounts.set(peer, (perPeer = counts()));
+      perPeer[tries.length === 1 ? outcome : outcomeOfTry(attempt)]++;
+      const status = 'error' in attempt ? transportFailure(attempt.error) : String(attempt.status);
+      this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    }
+    if (!('error' in final)) {
+      const us = Math.max(1, Math.round(final.latencyUs));
       this.overall.recordValue(us);
       this.window.recordValue(us);
       proc.latency.recordValue(us);

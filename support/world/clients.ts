@@ -48,7 +48,7 @@ export class ClientVerbs {
    * `clients` virtual clients replay seeds/traffic/<name>.json for at most `maxRun`, each call recorded
    * in the scenario's history. Progress lines go to the scenario log.
    */
-  async replay(name: string, clients: number, routing: Routing, maxRun: Duration): Promise<void> {
+  async replay(name: string, clients: number, routing: Routing, maxRun: Duration, attempts = 1): Promise<void> {
     if (this.driver) throw new Error('a traffic replay is already running; stop the clients first');
     const traffic = await Traffic.load(name);
     const { clock, history } = this.world;
@@ -64,6 +64,7 @@ export class ClientVerbs {
       history,
       durationMs: maxRun.ms,
       callTimeoutMs: 10_000,
+      ...(attempts > 1 ? { retry: { attempts }, rng } : {}),
       log: (line) => this.world.log(line),
     }).start();
     this.driver = { load, chooser, traffic: name, startedMs: clock.nowMs() };
@@ -90,6 +91,27 @@ export class ClientVerbs {
     this.summaries.push(summary);
     await attachJson(this.world, `load-${driver.traffic}`, summary);
     await attachJson(this.world, 'chooser-picks', { perSecond: picksPerSecond(driver.chooser), breakers: driver.chooser.breakerTransitions() });
+  }
+
+  /** Of the replayed `procedure` calls (one per logical call, retries included in it), at least `percent` % ended ok. */
+  async expectSuccessRate(procedure: string, percent: number): Promise<void> {
+    const calls = this.world.history.ops.filter((o) => o.f === procedure && o.process.startsWith('vc-') && o.outcome !== undefined);
+    const ok = calls.filter((o) => o.outcome === 'ok').length;
+    const rate = calls.length ? (ok / calls.length) * 100 : 0;
+    const failures = calls.filter((o) => o.outcome !== 'ok');
+    const problems = [
+      ...(calls.length < 100 ? [`only ${calls.length} ${procedure} calls completed: too few to judge a rate`] : []),
+      ...(rate < percent ? [`${ok} of ${calls.length} ${procedure} calls succeeded (${rate.toFixed(2)} %, at least ${percent} % expected); e.g. ${failures.slice(0, 3).map((o) => `${o.target}: ${o.error ?? o.outcome}`).join('; ')}`] : []),
+    ];
+    await this.world.verdict(`${procedure} success rate at least ${percent} %`, problems, { calls: calls.length, ok, ratePercent: rate });
+  }
+
+  /** The last replay retried less than `percent` % of its calls (retries do not pile up into a herd). */
+  async expectRetryRateUnder(percent: number): Promise<void> {
+    const summary = this.summaries.at(-1);
+    if (!summary) throw new Error('no traffic replay has finished: stop the clients first');
+    const rate = (summary.retryRate ?? 0) * 100;
+    await this.world.verdict(`retry rate under ${percent} %`, rate < percent ? [] : [`${summary.retries} retries for ${summary.calls} calls (${rate.toFixed(1)} %)`], { retries: summary.retries, calls: summary.calls, attempts: summary.attempts });
   }
 
   /** Waits until at least `count` calls (any procedure) are acknowledged, counted from now when `more`. */

@@ -167,6 +167,7 @@ async function main(): Promise<void> {
       timeoutMs: config.forwardTimeoutMs,
       table,
       holder: config.defects.has("forward-to-first-leader") ? stickyHolder : () => leadership?.tokens(GLOBAL_SCOPE)[0],
+      nonRetryableFailures: config.defects.has("forward-error-not-retryable"),
       log: rpcLog,
     }),
     shardRoute: plane.shardRoute,

@@ -57,6 +57,8 @@ export interface GlobalForwarderOptions {
   table: MembershipTable;
   /** The `global-control` holder as this node sees it. */
   holder: () => LeaseToken | undefined;
+  /** Seeded defect forward-error-not-retryable: a failed forward is answered InvalidArgument (400), which no client retries. */
+  nonRetryableFailures?: boolean;
   log: Logger;
 }
 
@@ -101,7 +103,7 @@ export function createGlobalForwarder(
         clearTimeout(timer);
         log.warn("forward to the global leader failed", { procedure, leader: holder.leaderId, target: formatHostPort(target), error: errorMessage(error) });
         if (res.headersSent) res.destroy();
-        else writeError(req, res, "Unavailable", `global leader ${holder.leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`);
+        else writeError(req, res, options.nonRetryableFailures ? "InvalidArgument" : "Unavailable", `global leader ${holder.leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`);
         resolve();
       });
       res.once("close", () => resolve());
