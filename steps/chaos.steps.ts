@@ -18,7 +18,11 @@ When('connections are cut one way for {duration}:', async function (this: Hypers
   await this.network.oneWay(groupTable(table), duration);
 });
 
-/** Rows `| fault | target | start | duration |`: latency <n> ms [± <m> ms] on `clients → region <r>`, partition or packet loss <p>% on `<side> / <side>`, crash or pause of a node. */
+/**
+ * Rows `| fault | target | start | duration |`: on a proxied `clients → region <r>` link, latency <n> ms
+ * [± <m> ms], bandwidth <n> KB/s, connection resets or connection timeouts; on `<side> / <side>`, partition
+ * or packet loss <p>%; crash or pause of a node (an id or "the global leader").
+ */
 // @fault
 When('these faults run, overlapping, until all have healed:', async function (this: HyperscaleWorld, table: DataTable) {
   await this.chaos.run(parseSchedule(table));

@@ -30,8 +30,23 @@ test('bad rows say which row and what is wrong', () => {
   bad(['latency 300 ms', 'east-1', '0 s', '1 s'], /row 2 .*latency needs a proxied link/);
   bad(['partition', 'region west', '0 s', '1 s'], /two sides separated by "\/"/);
   bad(['flood', 'east-1', '0 s', '1 s'], /unknown fault "flood"/);
+  bad(['bandwidth 64 KB/s', 'region east / region west', '0 s', '1 s'], /bandwidth needs a proxied link/);
   bad(['crash', 'east-1', 'soon', '1 s'], /start "soon" is not a duration/);
   bad(['crash', 'east-1', '0 s', '10 minutes'], /at most 120 s/);
   bad(['packet loss 100%', 'a / b', '0 s', '1 s'], /between 0 and 100/);
   assert.throws(() => parseSchedule([['what', 'where'], ['crash', 'x-1']]), /header \| fault \| target \| start \| duration \|/);
+});
+
+test('toxics on a client link: bandwidth, resets, timeouts', () => {
+  const entries = parseSchedule([
+    header,
+    ['bandwidth 64 KB/s', 'clients -> region west', '0 s', '5 s'],
+    ['connection resets', 'clients → region east', '1 s', '2 s'],
+    ['connection timeouts', 'clients → region east', '3 s', '2 s'],
+  ]);
+  assert.deepEqual(entries.map((e) => e.fault), [
+    { kind: 'bandwidth', kbPerSecond: 64, region: 'west' },
+    { kind: 'resets', region: 'east' },
+    { kind: 'timeouts', region: 'east' },
+  ]);
 });

@@ -10,6 +10,8 @@ import { TableError } from '../tables';
 
 export type ScheduledFault =
   | { readonly kind: 'latency'; readonly latencyMs: number; readonly jitterMs: number; readonly region: string }
+  | { readonly kind: 'bandwidth'; readonly kbPerSecond: number; readonly region: string }
+  | { readonly kind: 'resets' | 'timeouts'; readonly region: string }
   | { readonly kind: 'partition'; readonly sides: readonly [string, string] }
   | { readonly kind: 'loss'; readonly percent: number; readonly sides: readonly [string, string] }
   | { readonly kind: 'crash' | 'pause'; readonly node: string };
@@ -38,13 +40,23 @@ function sides(target: string, where: string): readonly [string, string] {
   return [parts[0], parts[1]];
 }
 
+/** The region of a proxied `clients → region <r>` link. */
+function clientLink(kind: string, target: string, where: string): string {
+  const link = /^clients (?:→|->) region ([a-z][a-z0-9-]*)$/.exec(target);
+  if (!link) throw new TableError(`${where}: ${kind} needs a proxied link as target, e.g. "clients → region east"; got "${target}"`);
+  return link[1]!;
+}
+
 function fault(kind: string, target: string, where: string): ScheduledFault {
   let m: RegExpExecArray | null;
   if ((m = /^latency (\d+) ?ms(?: (?:±|\+-|with jitter) (\d+) ?ms)?$/.exec(kind))) {
-    const link = /^clients (?:→|->) region ([a-z][a-z0-9-]*)$/.exec(target);
-    if (!link) throw new TableError(`${where}: latency needs a proxied link as target, e.g. "clients → region east"; got "${target}"`);
-    return { kind: 'latency', latencyMs: Number(m[1]), jitterMs: Number(m[2] ?? 0), region: link[1]! };
+    return { kind: 'latency', latencyMs: Number(m[1]), jitterMs: Number(m[2] ?? 0), region: clientLink('latency', target, where) };
   }
+  if ((m = /^bandwidth (\d+) ?KB\/s$/i.exec(kind))) {
+    return { kind: 'bandwidth', kbPerSecond: Number(m[1]), region: clientLink('bandwidth', target, where) };
+  }
+  if (kind === 'connection resets') return { kind: 'resets', region: clientLink(kind, target, where) };
+  if (kind === 'connection timeouts') return { kind: 'timeouts', region: clientLink(kind, target, where) };
   if (kind === 'partition') return { kind: 'partition', sides: sides(target, where) };
   if ((m = /^packet loss (\d+(?:\.\d+)?) ?%$/.exec(kind))) {
     const percent = Number(m[1]);
@@ -55,7 +67,9 @@ function fault(kind: string, target: string, where: string): ScheduledFault {
     if (!/^([a-z][a-z0-9]*-[a-z0-9-]+|the global leader)$/.test(target)) throw new TableError(`${where}: ${kind} needs a node id or "the global leader"; got "${target}"`);
     return { kind, node: target };
   }
-  throw new TableError(`${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], partition, packet loss <p>%, crash, pause`);
+  throw new TableError(
+    `${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], bandwidth <n> KB/s, connection resets, connection timeouts (on "clients → region <r>"), partition, packet loss <p>%, crash, pause`,
+  );
 }
 
 /** Parses `| fault | target | start | duration |` rows, sorted by start. Every window is bounded by `maxWindowMs`. */

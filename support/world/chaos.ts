@@ -30,6 +30,13 @@ export class ChaosSchedule {
     switch (f.kind) {
       case 'latency':
         return this.world.links.degradeClientLink(f.region, { type: 'latency', attributes: { latency: f.latencyMs, jitter: f.jitterMs }, describe: `${f.latencyMs} ms ± ${f.jitterMs} ms latency` }, duration);
+      case 'bandwidth':
+        return this.world.links.degradeClientLink(f.region, { type: 'bandwidth', attributes: { rate: f.kbPerSecond }, describe: `bandwidth ${f.kbPerSecond} KB/s` }, duration);
+      case 'resets':
+        return this.world.links.degradeClientLink(f.region, { type: 'reset_peer', attributes: { timeout: 0 }, describe: 'connection resets' }, duration);
+      case 'timeouts':
+        // timeout 0: data is dropped and the connection held until the toxic is removed (Toxiproxy's semantics).
+        return this.world.links.degradeClientLink(f.region, { type: 'timeout', attributes: { timeout: 0 }, describe: 'connection timeouts' }, duration);
       case 'partition':
         return this.world.network.split(rowsOf(f.sides), duration);
       case 'loss':
