@@ -54,3 +54,18 @@ Then('at least {float}% of the {procedure} calls succeeded', async function (thi
 Then('the clients retried fewer than {int}% of their calls', async function (this: HyperscaleWorld, percent: number) {
   await this.clients.expectRetryRateUnder(percent);
 });
+
+/** The suite's CA issues the node's next certificate already expired; relay-node's `reenroll` chaos hook makes it renew and hot-swap at once. */
+// @fault
+// @requires feature:mesh-cert-renewal
+When('the certificate of {node} is replaced by an expired one for {duration}', async function (this: HyperscaleWorld, node: string, duration: Duration) {
+  await this.certificates.expire(node, duration);
+});
+
+Then('within {duration} every other node sees {node} Left, and each other Alive', async function (this: HyperscaleWorld, within: Duration, node: string) {
+  await this.certificates.expectRefusedByPeers(node, within);
+});
+
+When('the certificate fault has healed', async function (this: HyperscaleWorld) {
+  await this.processes.healed();
+});

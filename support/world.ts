@@ -27,6 +27,7 @@ import { ClientVerbs } from './world/clients';
 import { ShardVerbs } from './world/shards';
 import { LinkFaults } from './world/links';
 import { ChaosSchedule } from './world/chaos';
+import { CertificateFaults } from './world/certificates';
 
 export { CheckerError } from './world/common';
 
@@ -48,6 +49,7 @@ export class HyperscaleWorld extends World {
   readonly shards = new ShardVerbs(this);
   readonly links = new LinkFaults(this);
   readonly chaos = new ChaosSchedule(this);
+  readonly certificates = new CertificateFaults(this);
 
   private running: Cluster | undefined;
   private watch: LeadershipWatch | undefined;

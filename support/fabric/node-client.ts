@@ -106,6 +106,12 @@ export class NodeClient {
     return this.json<UpgradeView>('/control/upgrade');
   }
 
+  /** Contract §7: an in-process chaos hook, `POST /omnirelay/control/chaos/<name>:start|stop`. */
+  async chaos(name: string, action: 'start' | 'stop'): Promise<{ status: number; body: { acted?: boolean; message?: string } }> {
+    const res = await this.http.post<{ acted?: boolean; message?: string }>(`/omnirelay/control/chaos/${encodeURIComponent(name)}:${action}`, {});
+    return { status: res.status, body: res.data };
+  }
+
   /** Prometheus text from `/omnirelay/metrics`. */
   async metrics(): Promise<string> {
     const res = await this.http.get<string>('/omnirelay/metrics', { responseType: 'text', transformResponse: (raw) => raw });

@@ -25,6 +25,8 @@ export const DEFECTS = {
     "Calls that need the global leader are forwarded to the first global leader the node ever saw, not to the current one.",
   "promotion-unfenced":
     "Promotion overwrites the lease key in place with the incumbent's fence and term (no release or revoke): fences do not increase.",
+  "accept-expired-certificates":
+    "Gossip accepts a peer certificate whose only fault is that it has expired (other verification errors are still refused).",
   "forward-error-not-retryable":
     "A call this node could not forward to the global leader (timeout, reset) is answered InvalidArgument (400) instead of Unavailable (503): clients do not retry it.",
   "gossip-left-forever":

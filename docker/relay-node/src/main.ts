@@ -99,7 +99,10 @@ async function main(): Promise<void> {
     metrics,
     log: log.child({ component: "gossip" }),
     silent: config.defects.has("gossip-silent"),
+    acceptExpired: config.defects.has("accept-expired-certificates"),
   });
+  // Chaos hook `reenroll`: renew the certificate now (the suite's CA decides what it issues).
+  const renewal = new Wake();
 
   let leadership: LeadershipService | undefined;
   let sequence: SequenceService | undefined;
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
     leadership: () => leadership,
     events,
     rpc,
+    chaos: { reenroll: () => renewal.wake() },
     // The data plane first: it answers /control/shards/load and /state, the control half the rest.
     routes: [plane.routes, shards.routes],
     log: log.child({ component: "http" }),
@@ -201,7 +205,7 @@ async function main(): Promise<void> {
       { bootstrapUrl: config.bootstrapUrl, token: config.bootstrapToken, nodeId: config.nodeId },
       log.child({ component: "tls" }),
     );
-    void startGossip(enroller, gossip, state, lifetime.signal, log);
+    void startGossip(enroller, gossip, state, lifetime.signal, log, renewal);
   } else {
     log.warn("RELAY_BOOTSTRAP_URL is not set: no certificate, gossip is disabled");
   }
@@ -210,7 +214,7 @@ async function main(): Promise<void> {
 }
 
 /** Enrolls (retrying until it works), starts gossip, and re-enrolls before the certificate expires. */
-async function startGossip(enroller: Enroller, gossip: GossipAgent, state: NodeState, signal: AbortSignal, log: Logger): Promise<void> {
+async function startGossip(enroller: Enroller, gossip: GossipAgent, state: NodeState, signal: AbortSignal, log: Logger, renewal: Wake): Promise<void> {
   let identity: NodeIdentity;
   try {
     identity = await enroller.enroll(signal);
@@ -223,12 +227,12 @@ async function startGossip(enroller: Enroller, gossip: GossipAgent, state: NodeS
     process.exit(1);
   }
   while (!signal.aborted) {
-    const delay = renewalDelayMs(identity.expiresAt);
-    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    await renewal.sleep(renewalDelayMs(identity.expiresAt));
     if (signal.aborted) return;
     try {
       identity = await enroller.enroll(signal);
       gossip.setIdentity(identity);
+      log.info("certificate renewed", { expiresAt: identity.expiresAt.toISOString(), expired: identity.expiresAt.getTime() <= Date.now() });
     } catch (error) {
       if (!signal.aborted) log.warn("certificate renewal failed", { error: errorMessage(error) });
     }
@@ -279,6 +283,32 @@ function installShutdown({ server, gossip, leadership, state, lifetime, log, sha
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** A sleep that `wake()` cuts short (the renewal loop's, woken by the `reenroll` chaos hook). */
+class Wake {
+  private waker: (() => void) | undefined;
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.waker = undefined;
+        resolve();
+      }
+      this.waker = done;
+    });
+  }
+
+  /** True when a sleeper was woken. */
+  wake(): boolean {
+    const waker = this.waker;
+    waker?.();
+    return waker !== undefined;
+  }
 }
 
 /** How long SIGTERM waits for the node's shards to be handed over before it leaves anyway. */

@@ -33,7 +33,12 @@ export interface GossipAgentOptions {
   log: Logger;
   /** Seeded defect `gossip-silent`: never send, answer every gossip request 503. */
   silent: boolean;
+  /** Seeded defect `accept-expired-certificates`: a peer certificate that is only expired is accepted. */
+  acceptExpired?: boolean;
 }
+
+/** Under accept-expired-certificates, the one verification error that is let through. */
+const EXPIRED = "CERT_HAS_EXPIRED";
 
 export class GossipAgent {
   private server: https.Server | undefined;
@@ -54,7 +59,8 @@ export class GossipAgent {
       cert: identity.certificatePem,
       ca: [identity.caCertificatePem],
       requestCert: true,
-      rejectUnauthorized: true,
+      // With the seeded defect, verification moves to the request handler so that "only expired" passes.
+      rejectUnauthorized: !this.options.acceptExpired,
     });
     server.on("request", (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -81,13 +87,27 @@ export class GossipAgent {
     if (!this.options.silent) this.schedule(0);
   }
 
-  /** Swaps in a renewed certificate for new connections, both inbound and outbound. */
+  /**
+   * Swaps in a renewed certificate, and closes every live gossip connection both ways: peers must see
+   * the new certificate in a fresh handshake (an expired one is refused there), not keep a session
+   * that was verified with the old one.
+   */
   setIdentity(identity: NodeIdentity): void {
     const tlsOptions = { key: identity.privateKeyPem, cert: identity.certificatePem, ca: [identity.caCertificatePem] };
     this.server?.setSecureContext(tlsOptions);
+    this.server?.closeAllConnections();
     const previous = this.agent;
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 2, ...tlsOptions });
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 2, ...tlsOptions, rejectUnauthorized: !this.options.acceptExpired });
     previous?.destroy();
+  }
+
+  /** Under accept-expired-certificates TLS lets everything through: refuse what is wrong besides expiry. */
+  private peerRefused(socket: unknown): string | undefined {
+    if (!this.options.acceptExpired) return undefined;
+    const tls = socket as { authorized?: boolean; authorizationError?: Error | string };
+    if (tls.authorized) return undefined;
+    const code = String((tls.authorizationError as { code?: string } | undefined)?.code ?? tls.authorizationError ?? "no certificate");
+    return code === EXPIRED ? undefined : code;
   }
 
   async stop(): Promise<void> {
@@ -197,6 +217,12 @@ export class GossipAgent {
           headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
         },
         (res) => {
+          const refused = this.peerRefused(res.socket);
+          if (refused) {
+            res.resume();
+            reject(new Error(`peer certificate refused: ${refused}`));
+            return;
+          }
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("error", reject);
@@ -222,6 +248,12 @@ export class GossipAgent {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { metrics, table } = this.options;
+    const refused = this.peerRefused(req.socket);
+    if (refused) {
+      req.resume();
+      writeJson(res, 403, { message: `peer certificate refused: ${refused}` });
+      return;
+    }
     const path = (req.url ?? "/").split("?")[0];
     if (path !== MESSAGES_PATH && path !== SHUFFLE_PATH) {
       writeJson(res, 404, { message: `no gossip route ${path}` });

@@ -16,6 +16,7 @@ export const CAPABILITIES = [
   "feature:mesh-entities",
   "feature:mesh-replicas",
   "feature:mesh-rebalance",
+  "feature:mesh-cert-renewal",
 ] as const;
 
 export interface IntrospectionDeps {

@@ -30,6 +30,8 @@ export interface HttpServerDeps {
   leadership: () => LeadershipService | undefined;
   events: LeadershipEvents;
   rpc: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** In-process chaos hooks by name (`POST /omnirelay/control/chaos/<name>:start`); each returns whether it acted. */
+  chaos?: Readonly<Record<string, () => boolean>>;
   /** Route groups added by subsystems (shards, drain): each answers true when it handled the request. */
   routes?: readonly RouteHandler[];
   log: Logger;
@@ -101,8 +103,15 @@ async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResp
     const chaos = CHAOS_ROUTE.exec(path);
     if (chaos) {
       req.resume();
-      // No in-process faults yet: every name is unknown.
-      writeJson(res, 404, { message: `unknown chaos fault '${chaos[1] ?? ""}'`, known: [] });
+      const [, name = "", action] = chaos;
+      const hook = deps.chaos?.[name];
+      if (!hook) {
+        writeJson(res, 404, { message: `unknown chaos fault '${name}'`, known: Object.keys(deps.chaos ?? {}) });
+        return;
+      }
+      // Hooks are one-shot actions: `:stop` has nothing to undo.
+      const acted = action === "start" ? hook() : false;
+      writeJson(res, 200, { fault: name, action, acted });
       return;
     }
     if (path === PROMOTE_PATH || path === RELEASE_PATH) {

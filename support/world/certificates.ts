@@ -1,0 +1,69 @@
+// Certificate faults: the suite's CA issues a node's next certificate already expired, and the node is
+// asked (relay-node's `reenroll` chaos hook) to renew at once and hot-swap it. Its peers must refuse it.
+// The heal restores normal issuance and asks again, so the node rejoins with a valid certificate.
+import type { HyperscaleWorld } from '../world';
+import { eventually, judge } from '../checks/eventually';
+import { attachJson } from '../evidence/attach';
+import type { Duration } from '../parameter-types';
+
+const HOUR_MS = 3_600_000;
+
+export class CertificateFaults {
+  constructor(private readonly world: HyperscaleWorld) {}
+
+  async expire(nodeId: string, duration: Duration): Promise<void> {
+    const { cluster } = this.world;
+    cluster.node(nodeId); // an unknown id fails here, before anything is changed
+    await this.world.faults.inject(
+      'expired certificate',
+      nodeId,
+      async () => {
+        const now = Date.now();
+        cluster.bootstrap.setValidity(nodeId, { notBefore: new Date(now - 2 * HOUR_MS), notAfter: new Date(now - HOUR_MS) });
+        await this.renewNow(nodeId, (notAfter) => notAfter < Date.now());
+      },
+      async () => {
+        cluster.bootstrap.setValidity(nodeId, undefined);
+        await this.renewNow(nodeId, (notAfter) => notAfter > Date.now());
+        await attachJson(this.world, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
+      },
+      duration.ms,
+    );
+  }
+
+  /** Pokes the node's renewal until the CA has issued it a certificate `wanted` accepts (bounded). */
+  private async renewNow(nodeId: string, wanted: (notAfterMs: number) => boolean): Promise<void> {
+    const { cluster } = this.world;
+    const before = cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId).length;
+    await eventually(
+      `${nodeId} re-enrolls and receives the certificate the fault calls for`,
+      async () => {
+        const issued = cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId);
+        const latest = issued.at(-1);
+        if (issued.length > before && latest && wanted(latest.notAfter.getTime())) return { ok: true, notAfter: latest.notAfter.toISOString() };
+        const poke = await cluster.node(nodeId).client.chaos('reenroll', 'start');
+        if (poke.status === 404) throw new Error(`${nodeId} has no 'reenroll' chaos hook (relay-node extension): it cannot hot-swap its certificate on request`);
+        return { ok: false, notAfter: latest?.notAfter.toISOString() ?? '(none)' };
+      },
+      (r) => judge(r.ok ? [] : [`latest certificate of ${nodeId} expires ${r.notAfter}`]),
+      { timeoutMs: 10_000, intervalMs: 300 },
+    );
+  }
+
+  /** Every other node sees `nodeId` Left, and still sees the rest Alive: only the faulty node is affected. */
+  async expectRefusedByPeers(nodeId: string, within: Duration): Promise<void> {
+    const others = this.world.cluster.relayNodes.filter((n) => n.id !== nodeId);
+    const views = await eventually(
+      `every other node sees ${nodeId} Left and each other Alive`,
+      () => this.world.askEveryNode((n) => n.peers(), others),
+      (v) =>
+        judge(
+          [...v].flatMap(([observer, view]) =>
+            view.peers.flatMap((p) => (p.nodeId === nodeId ? (p.status === 'Left' ? [] : [`${observer} sees ${nodeId} ${p.status}`]) : p.status === 'Alive' ? [] : [`${observer} sees ${p.nodeId} ${p.status}`])),
+          ),
+        ),
+      { timeoutMs: within.ms },
+    );
+    await attachJson(this.world, `peers-while-${nodeId}-expired`, Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
+  }
+}
