@@ -4,7 +4,7 @@
 // number of attempts chosen so that a healthy lossy pair fails them all only with negligible odds. How many
 // attempts failed is recorded as evidence of the loss, not judged (that would need many more probes).
 import type { PairReason, PlannedChain } from './plan';
-import type { ProbeOutcome } from './reachability';
+import { renderPairMatrix, type ProbeOutcome } from './reachability';
 
 /** What `iptables -S` showed of one planned chain in one container. */
 export interface ChainCheck {
@@ -152,20 +152,10 @@ export function attemptTally(pairs: readonly LossPairObservation[], why: PairRea
  * attempts lost), `LOST!` never connected, `.` not checked, `-` self. Lossy pairs are marked `~`.
  */
 export function renderLossMatrix(pairs: readonly LossPairObservation[]): string {
-  const ids = [...new Set(pairs.flatMap((p) => [p.from, p.to]))].sort();
-  if (ids.length === 0) return '(no pairs checked)';
-  const cell = new Map(pairs.map((p) => [`${p.from}\u0000${p.to}`, p]));
-  const text = (from: string, to: string): string => {
-    if (from === to) return '-';
-    const p = cell.get(`${from}\u0000${to}`);
-    if (!p) return '.';
+  return renderPairMatrix(pairs, (p) => {
     const mark = p.why === 'lossy' ? '~' : '';
-    if (!p.connected) return `${mark}LOST!`;
-    return `${mark}ok${p.attempts > 1 ? `@${p.attempts}` : ''}`;
-  };
-  const rows = [['from \\ to', ...ids], ...ids.map((from) => [from, ...ids.map((to) => text(from, to))])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+    return p.connected ? `${mark}ok${p.attempts > 1 ? `@${p.attempts}` : ''}` : `${mark}LOST!`;
+  });
 }
 
 /** The verification record of a loss fault: what `record.verification` holds when `mode` is `loss`. */

@@ -83,17 +83,23 @@ export function problemsOf(pairs: readonly PairObservation[]): string[] {
  * probe was refused or failed), `.` not checked, `-` self.
  */
 export function renderMatrix(pairs: readonly PairObservation[]): string {
+  return renderPairMatrix(pairs, (p) => {
+    if (!pairProblem(p)) return p.observed ? 'ok' : 'cut';
+    if (p.outcome === 'refused') return 'REFUSED!';
+    if (p.outcome === 'error') return 'ERROR!';
+    return p.observed ? 'OPEN!' : 'CUT!';
+  });
+}
+
+/** The from × to grid both verifications print: `cellOf` fills a checked pair, `.` an unchecked one, `-` self. */
+export function renderPairMatrix<P extends { readonly from: string; readonly to: string }>(pairs: readonly P[], cellOf: (pair: P) => string): string {
   const ids = [...new Set(pairs.flatMap((p) => [p.from, p.to]))].sort();
   if (ids.length === 0) return '(no pairs checked)';
   const cell = new Map(pairs.map((p) => [`${p.from}\u0000${p.to}`, p]));
   const text = (from: string, to: string): string => {
     if (from === to) return '-';
     const p = cell.get(`${from}\u0000${to}`);
-    if (!p) return '.';
-    if (!pairProblem(p)) return p.observed ? 'ok' : 'cut';
-    if (p.outcome === 'refused') return 'REFUSED!';
-    if (p.outcome === 'error') return 'ERROR!';
-    return p.observed ? 'OPEN!' : 'CUT!';
+    return p ? cellOf(p) : '.';
   };
   const rows = [['from \\ to', ...ids], ...ids.map((from) => [from, ...ids.map((to) => text(from, to))])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
