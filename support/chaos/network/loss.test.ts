@@ -2,16 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attemptTally, checkRules, falseAlarmOdds, lossAttempts, lossPairProblem, lossProblemsOf, renderLossMatrix, type LossPairObservation } from './loss';
 import { planPartition } from './plan';
-import type { Member } from './types';
+import { member } from './test-members';
 
-const member = (id: string, octet: number): Member => ({
-  id,
-  containerId: `c-${id}`,
-  name: `ohs-x-${id}`,
-  pid: 1000 + octet,
-  ip: `10.9.0.${octet}`,
-  exposedPorts: [8080],
-});
 const members = [member('n1', 1), member('n2', 2), member('n3', 3), member('n4', 4)];
 
 // 36% on the path: 0.2 per rule, which iptables stores as round(0.2 * 2^31) / 2^31 and lists with %.11f.

@@ -1,16 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeSpec, formatProbability, impairedPairs, perRuleProbability, planPartition, renderScripts, renderStep, PartitionSpecError, type PartitionPlan } from './plan';
-import type { Member } from './types';
+import { member } from './test-members';
 
-const member = (id: string, octet: number): Member => ({
-  id,
-  containerId: `c-${id}`,
-  name: `ohs-x-${id}`,
-  pid: 1000 + octet,
-  ip: `10.9.0.${octet}`,
-  exposedPorts: [8080],
-});
 const n1 = member('n1', 1);
 const n2 = member('n2', 2);
 const n3 = member('n3', 3);

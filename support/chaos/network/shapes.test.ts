@@ -2,16 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeSpec, planPartition, PartitionSpecError, type PartitionPlan } from './plan';
 import { bridge, majoritiesRing, viewsOf } from './shapes';
-import type { Member, PairsSpec } from './types';
+import type { PairsSpec } from './types';
+import { member } from './test-members';
 
-const member = (id: string, octet: number): Member => ({
-  id,
-  containerId: `c-${id}`,
-  name: `ohs-x-${id}`,
-  pid: 1000 + octet,
-  ip: `10.9.0.${octet}`,
-  exposedPorts: [8080],
-});
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 const members = [...ids(15).map((id, i) => member(id, i + 1)), member('etcd-1', 99)];
 
