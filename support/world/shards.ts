@@ -21,14 +21,14 @@ import type { ActiveFault } from '../chaos/faults';
 interface Origin {
   readonly owner: string;
   readonly replicas: readonly string[];
-  /** When the shard started being hot on its owner (the replay start), on the scenario clock. */
-  readonly hotFromMs?: number;
 }
 
 export class ShardVerbs {
   private before: ShardsView | undefined;
   private routing: ShardRouting | undefined;
   private readonly origins = new Map<string, Origin>();
+  /** When each shard marked hot started being hot (its replay's start), on the scenario clock. */
+  private readonly hotFromMs = new Map<string, number>();
   /** When the move away from the original owner was first seen by a majority. */
   private readonly movedAtMs = new Map<string, number>();
   private slowCalls: Promise<{ status: number; servedBy?: string; error?: string }>[] = [];
@@ -88,19 +88,23 @@ export class ShardVerbs {
   }
 
   /** Remembers who owns `shardId` now, so that later steps can speak of "its original owner". */
-  private async origin(shardId: string, hotFromMs?: number): Promise<Origin> {
+  private async origin(shardId: string): Promise<Origin> {
     const known = this.origins.get(shardId);
     if (known) return known;
     const record = await this.recordOf(shardId);
-    const origin = { owner: record.ownerNodeId, replicas: record.replicas ?? [], ...(hotFromMs !== undefined ? { hotFromMs } : {}) };
+    const origin = { owner: record.ownerNodeId, replicas: record.replicas ?? [] };
     this.origins.set(shardId, origin);
     this.world.log(`${shardId}: owner ${origin.owner}, replicas ${origin.replicas.join(', ') || '(none)'}`);
     return origin;
   }
 
-  /** Marks `shardId` hot from the moment its traffic started (for the chooser check). */
+  /**
+   * Marks `shardId` hot from the moment its traffic started (for the chooser check). Kept apart from the
+   * origin, which an earlier step (the slow calls) may already have recorded.
+   */
   async markHot(shardId: string): Promise<void> {
-    await this.origin(shardId, this.world.clients.replayStartedMs ?? this.world.clock.nowMs());
+    await this.origin(shardId);
+    this.hotFromMs.set(shardId, this.world.clients.replayStartedMs ?? this.world.clock.nowMs());
   }
 
   /** Every node reports the same map, and every shard's owner is a node that every node sees Alive. */
@@ -227,7 +231,8 @@ export class ShardVerbs {
     const origin = await this.origin(shardId);
     const chooser = this.world.clients.chooser;
     if (!chooser) throw new Error('no traffic replay ran, so no chooser made picks');
-    const from = origin.hotFromMs ?? 0;
+    const from = this.hotFromMs.get(shardId);
+    if (from === undefined) throw new Error(`${shardId} was never marked hot: add the step "${shardId} is hot on its owner" after its traffic starts`);
     const to = this.movedAtMs.get(shardId) ?? this.world.clock.nowMs();
     const chosen = chooser.picks().filter((p) => !p.pinned && p.atMs >= from && p.atMs < to);
     const counts: Record<string, number> = {};
