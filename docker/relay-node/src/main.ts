@@ -291,14 +291,13 @@ class Wake {
 
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waker = undefined;
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       timer.unref();
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        self.waker = undefined;
-        resolve();
-      }
       this.waker = done;
     });
   }
