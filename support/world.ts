@@ -142,8 +142,8 @@ export class HyperscaleWorld extends World {
 
   /** The relay nodes not crashed, stopped or paused right now. */
   liveNodes(): RelayNode[] {
-    const frozen = new Set(this.faults.open.filter((f) => f.record.name === 'pause').map((f) => f.record.target));
-    return this.cluster.relayNodes.filter((n) => !this.processes.isDown(n.id) && !frozen.has(n.id));
+    const down = this.processes.heldDown();
+    return this.cluster.relayNodes.filter((n) => !down.has(n.id));
   }
 
   leaderViews(): Promise<Views<LeadersView>> {

@@ -7,9 +7,6 @@ import { eventually, judge } from '../checks/eventually';
 import { Duration } from '../parameter-types';
 import { resolveGroups, type GroupRow } from '../tables';
 
-/** Fault names that leave their target node unable to answer a probe. */
-const DOWN_FAULTS = new Set(['crash', 'pause', 'graceful stop']);
-
 export interface Isolation {
   readonly groups: Record<string, string[]>;
   readonly startMs: number;
@@ -28,7 +25,7 @@ export class NetworkChaos {
       network: this.world.cluster.network.name,
       log: (line) => this.world.log(line),
       // A node another fault holds down (an overlapping crash or pause) cannot show a partition either way.
-      absent: () => new Set(this.world.faults.open.filter((f) => DOWN_FAULTS.has(f.record.name)).map((f) => f.record.target)),
+      absent: () => this.world.processes.heldDown(),
     });
     return this.faults;
   }

@@ -6,6 +6,9 @@ import { eventually, judge } from '../checks/eventually';
 import type { Duration } from '../parameter-types';
 import { FAULT_MAX_WINDOW_MS } from './common';
 
+/** Fault names that leave their target node unable to answer. */
+const DOWN_FAULTS = new Set(['crash', 'pause', 'graceful stop']);
+
 export class ProcessFaults {
   /** Faults still open per node (a crash stays open until the node is restarted). */
   private readonly down = new Map<string, ActiveFault>();
@@ -14,6 +17,11 @@ export class ProcessFaults {
 
   isDown(nodeId: string): boolean {
     return this.down.has(nodeId);
+  }
+
+  /** Nodes an open fault holds down right now (crashed, stopping, paused), whichever step injected it. */
+  heldDown(): Set<string> {
+    return new Set(this.world.faults.open.filter((f) => DOWN_FAULTS.has(f.record.name)).map((f) => f.record.target));
   }
 
   /** SIGKILL; the fault stays open until the node is restarted (by a step, or by the After hook). */

@@ -50,8 +50,7 @@ export class PromotionVerbs {
   /** Sends `procedure` to every running, unpaused node; each must be served by the holder of `scope`. */
   async expectServedByHolder(procedure: string, scope: string): Promise<void> {
     const holder = await this.leadership.current(scope);
-    const frozen = new Set(this.world.faults.open.map((f) => f.record.target));
-    const nodes = this.world.cluster.relayNodes.filter((n) => !frozen.has(n.id) && !this.world.processes.isDown(n.id));
+    const nodes = this.world.liveNodes();
     const problems: string[] = [];
     await Promise.all(
       nodes.map(async (node) => {
