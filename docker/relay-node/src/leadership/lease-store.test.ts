@@ -1,6 +1,8 @@
 // Lease semantics against a real etcd (Debian's etcd-server); skipped when no etcd binary exists.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, type LocalEtcd, skipWithoutEtcd, startLocalEtcd } from "../testing/local-etcd";
 import { EtcdClient, EtcdUnavailableError } from "./etcd-client";
@@ -105,5 +107,32 @@ describe("EtcdLeaseStore on a real etcd", { skip: skipWithoutEtcd }, () => {
     assert.ok(result.acquired);
     const unreachable = new EtcdClient({ endpoints: [dead], timeoutMs: 300 });
     await assert.rejects(unreachable.range("/x"), EtcdUnavailableError);
+  });
+
+  test("a winning transaction whose answer was lost is kept, not revoked, when the client retries elsewhere", async () => {
+    // In front of etcd: forwards everything, but swallows the answer to the acquisition (a txn with a put),
+    // as a member that commits and then stalls does. The client times out and retries on the next endpoint.
+    const front = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", async () => {
+        const answer = await fetch(`${endpoint}${req.url}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+        const text = await answer.text();
+        if (req.url === "/v3/kv/txn" && body.includes("request_put")) return; // committed, never answered
+        res.writeHead(answer.status, { "content-type": "application/json" }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    try {
+      const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+      const a = new EtcdLeaseStore(new EtcdClient({ endpoints: [frontUrl, endpoint], timeoutMs: 400 }), "a", 2);
+      const won = await a.tryAcquire("s7");
+      assert.ok(won.acquired, "the retry found its own committed key");
+      assert.equal((await store("b").readHolder("s7"))?.fenceToken, won.lease.fenceToken);
+      assert.ok((await a.renew(won.lease)) !== undefined, "the lease was not revoked");
+    } finally {
+      front.closeAllConnections();
+      front.close();
+    }
   });
 });

@@ -80,6 +80,11 @@ export class EtcdLeaseStore {
     const grant = await this.etcd.leaseGrant(this.ttlSeconds);
     const term = this.options.reuseTerm ? Math.max(1, currentTerm) : currentTerm + 1;
     const value: LeaseValue = { leaderId: this.nodeId, term, issuedAt: new Date().toISOString() };
+    const held = (fenceToken: number): AcquireResult => ({
+      acquired: true,
+      // Both puts commit at the transaction's revision, which is the lease key's create_revision.
+      lease: { scope, ...value, fenceToken, etcdLeaseId: grant.id, expiresAtMs: grantedAtMs + grant.ttlSeconds * 1000 },
+    });
     let result;
     try {
       result = await this.etcd.txn({
@@ -96,34 +101,28 @@ export class EtcdLeaseStore {
         failure: [{ range: { key: leaseKey(scope) } }],
       });
     } catch (error) {
+      // The outcome is unknown: a timed-out attempt may still have committed. Look before giving up.
+      const kv = await this.etcd.range(leaseKey(scope)).then((read) => read.kvs[0], () => undefined);
+      if (kv?.lease === grant.id) return held(kv.createRevision);
       void this.etcd.leaseRevoke(grant.id).catch(() => undefined);
       throw error;
     }
     if (!result.succeeded) {
-      void this.etcd.leaseRevoke(grant.id).catch(() => undefined);
       const kv = rangeKv(result.responses[0]);
+      // The client retries a timed-out call on the next endpoint; when the first attempt committed, the
+      // retry's compare fails against our own key. Revoking the grant then would delete a lease we won
+      // while the cluster already saw us hold it.
+      if (kv?.lease === grant.id) return held(kv.createRevision);
+      void this.etcd.leaseRevoke(grant.id).catch(() => undefined);
       return { acquired: false, holder: kv ? decodeStored(scope, kv) : undefined };
     }
-    return {
-      acquired: true,
-      lease: {
-        scope,
-        ...value,
-        // Both puts commit at the transaction's revision, which is the lease key's create_revision.
-        fenceToken: result.revision,
-        etcdLeaseId: grant.id,
-        expiresAtMs: grantedAtMs + grant.ttlSeconds * 1000,
-      },
-    };
+    return held(result.revision);
   }
 
   /**
-   * One keep-alive. On success returns the new conservative local deadline (measured from when
-   * the request was sent); returns undefined when etcd says the lease no longer exists.
-   */
-  /**
-   * Keeps the lease alive, then confirms with a linearizable read that the key still carries this
-   * fence and lease. The read matters: etcd answers keep-alives from its leader's memory without a
+   * One keep-alive. On success returns the new conservative local deadline; returns undefined when
+   * etcd says the lease no longer exists. After the keep-alive, a linearizable read confirms that the
+   * key still carries this fence and lease. The read matters: etcd answers keep-alives from its leader's memory without a
    * quorum round, so a deposed etcd leader cut off with this node can "renew" a lease the majority has
    * already expired (seen as split brain under a flapping network). A linearizable read cannot be
    * served without a quorum. The expiry counts from before the keep-alive was sent.
