@@ -153,7 +153,14 @@ export class NetworkFaults {
     const applied = await Promise.allSettled(plan.containers.map((c) => runSteps(c.member, c.apply, this.commandTimeoutMs)));
     const applyMs = Date.now() - t0;
     const appliedAt = new Date().toISOString();
-    const failures = applied.flatMap((r, i) => (r.status === 'rejected' ? [`${plan.containers[i]!.member.id}: ${(r.reason as Error).message}`] : []));
+    // A member another fault took down while the rules went in (a crash overlapping the partition) is
+    // cut off already; it is not a failure to apply, and the probes leave it out as absent.
+    const goneNow = await Promise.all(
+      applied.map(async (r, i) =>
+        r.status === 'rejected' && r.reason instanceof NetnsGoneError && (await inspectMember(plan.containers[i]!.member.containerId, this.opts.network)).kind === 'gone',
+      ),
+    );
+    const failures = applied.flatMap((r, i) => (r.status === 'rejected' && !goneNow[i] ? [`${plan.containers[i]!.member.id}: ${(r.reason as Error).message}`] : []));
     if (failures.length) {
       const healOutcome = await this.undo(plan);
       throw new PartitionError(
@@ -189,7 +196,12 @@ export class NetworkFaults {
       appliedAt,
       applyMs,
       verifyMs,
-      commands: Object.fromEntries(plan.containers.map((c, i) => [c.member.id, (applied[i] as PromiseFulfilledResult<string[]>).value])),
+      commands: Object.fromEntries(
+        plan.containers.map((c, i) => {
+          const r = applied[i]!;
+          return [c.member.id, r.status === 'fulfilled' ? r.value : ['(container went down while the rules went in: nothing to apply)']];
+        }),
+      ),
       verification,
     };
     this.opts.log?.(`partition ${id} (${description}): applied in ${applyMs} ms, verified in ${verifyMs} ms`);
