@@ -19,13 +19,24 @@ When('connections are cut one way for {duration}:', async function (this: Hypers
 });
 
 /**
- * Rows `| fault | target | start | duration |`: on a proxied `clients → region <r>` link, latency <n> ms
- * [± <m> ms], bandwidth <n> KB/s, connection resets or connection timeouts; on `<side> / <side>`, partition
+ * Rows `| fault | target | start | duration |`: on proxied links (`clients → region <r>`, `region <r>`, or
+ * `region <a> ↔ region <b>`), latency <n> ms [± <m> ms], bandwidth <n> KB/s, connection resets or
+ * connection timeouts; on `<side> / <side>`, partition
  * or packet loss <p>%; crash or pause of a node (an id or "the global leader").
  */
 // @fault
 When('these faults run, overlapping, until all have healed:', async function (this: HyperscaleWorld, table: DataTable) {
   await this.chaos.run(parseSchedule(table));
+});
+
+/** The same rows, but the step ends once every fault has started, so that later steps watch the cluster under them. */
+// @fault
+When('these faults start:', async function (this: HyperscaleWorld, table: DataTable) {
+  await this.chaos.begin(parseSchedule(table));
+});
+
+When('the faults have healed', async function (this: HyperscaleWorld) {
+  await this.processes.healed();
 });
 
 Then('within {duration} the gossip views on the two sides of the split have diverged', async function (this: HyperscaleWorld, within: Duration) {

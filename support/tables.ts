@@ -33,7 +33,9 @@ export interface GroupRow {
 /**
  * `| group | members |` rows. Members are comma-separated: node or etcd ids, `region <name>` (its relay
  * nodes and etcd members), `the global leader`, `one other node` / `two other nodes` / `<n> other nodes`
- * (relay nodes not named elsewhere, by id), and `everyone else` (everything not named in another row).
+ * (relay nodes not named elsewhere, by id), `the fault proxy` (the proxy container, when the topology has one:
+ * cutting it from a region degrades every proxied path of that region), and `everyone else` (every relay
+ * node and etcd member not named in another row; never the proxy).
  */
 export function groupTable(table: DataTable | string[][]): GroupRow[] {
   const rows = Array.isArray(table) ? table : table.raw();
@@ -61,7 +63,7 @@ const COUNT_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4 
  */
 export function resolveGroups(
   rows: readonly GroupRow[],
-  ids: { leader: string; relay: readonly string[]; etcd: readonly string[]; regionOf?: (id: string) => string | undefined },
+  ids: { leader: string; relay: readonly string[]; etcd: readonly string[]; regionOf?: (id: string) => string | undefined; proxy?: string },
 ): Record<string, string[]> {
   const all = [...ids.relay, ...ids.etcd];
   const taken = new Set<string>();
@@ -82,7 +84,10 @@ export function resolveGroups(
     for (const token of row.members) {
       if (all.includes(token)) groups[row.name]!.push(token);
       else if (token === 'the global leader') groups[row.name]!.push(ids.leader);
-      else groups[row.name]!.push(...(inRegion(token) ?? []));
+      else if (token === 'the fault proxy') {
+        if (!ids.proxy) throw new TableError('"the fault proxy": this topology routes no link through a fault proxy');
+        groups[row.name]!.push(ids.proxy);
+      } else groups[row.name]!.push(...(inRegion(token) ?? []));
     }
   }
   for (const row of rows) {
@@ -99,8 +104,8 @@ export function resolveGroups(
   }
   for (const row of rows) {
     for (const token of row.members) {
-      if (all.includes(token) || token === 'the global leader' || /^(\w+) other nodes?$/.test(token) || /^region \S+$/.test(token)) continue;
-      if (token !== 'everyone else') throw new TableError(`unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "region <name>", "the global leader", "one other node", or "everyone else"`);
+      if (all.includes(token) || token === 'the global leader' || token === 'the fault proxy' || /^(\w+) other nodes?$/.test(token) || /^region \S+$/.test(token)) continue;
+      if (token !== 'everyone else') throw new TableError(`unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "region <name>", "the global leader", "one other node", "the fault proxy", or "everyone else"`);
       groups[row.name]!.push(...all.filter((id) => !taken.has(id)));
       for (const id of all) taken.add(id);
     }

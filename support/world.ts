@@ -26,6 +26,7 @@ import { NetworkChaos } from './world/network';
 import { ClientVerbs } from './world/clients';
 import { ShardVerbs } from './world/shards';
 import { LinkFaults } from './world/links';
+import { GeoClients } from './world/geo';
 import { ChaosSchedule } from './world/chaos';
 import { CertificateFaults } from './world/certificates';
 
@@ -48,6 +49,7 @@ export class HyperscaleWorld extends World {
   readonly clients = new ClientVerbs(this);
   readonly shards = new ShardVerbs(this);
   readonly links = new LinkFaults(this);
+  readonly geo = new GeoClients(this);
   readonly chaos = new ChaosSchedule(this);
   readonly certificates = new CertificateFaults(this);
 

@@ -41,8 +41,9 @@ export const etcdMemberSchema = z.strictObject({ id: dnsLabel, region: dnsLabel 
  * `clients → <region>` is a region's ingress, `<region> → <region>` an inter-region path
  * (`bidirectional: true` for both directions). Paths not listed here go direct.
  *
- * Data only, for now: the cluster fixture does not act on links yet (traffic still goes direct); the fault
- * library will read them to place its proxies.
+ * The fixture puts a proxy in front of each node of a `clients → <region>` link (scenario clients dial it),
+ * and one per caller node, callee node and port for region ↔ region links (the caller dials it through
+ * relay-node's RELAY_PEER_ROUTES; see support/cluster/peer-links.ts).
  */
 export const linkSchema = z.strictObject({
   /** A declared region, or `clients`. */

@@ -20,17 +20,17 @@ test('a schedule parses every fault kind, sorted by start', () => {
     ['partition', 2_000, 8_000],
     ['crash', 4_000, 8_000],
   ]);
-  assert.deepEqual(entries[0]!.fault, { kind: 'latency', latencyMs: 300, jitterMs: 50, region: 'east' });
+  assert.deepEqual(entries[0]!.fault, { kind: 'latency', latencyMs: 300, jitterMs: 50, link: { kind: 'clients', region: 'east' } });
   assert.deepEqual(entries[3]!.fault, { kind: 'partition', sides: ['region west', 'everyone else'] });
   assert.equal(describeSchedule(entries)[3], '+2.0 s … +10.0 s  partition on region west / everyone else, from 2 s for 8 seconds');
 });
 
 test('bad rows say which row and what is wrong', () => {
   const bad = (row: string[], pattern: RegExp) => assert.throws(() => parseSchedule([header, row]), pattern);
-  bad(['latency 300 ms', 'east-1', '0 s', '1 s'], /row 2 .*latency needs a proxied link/);
+  bad(['latency 300 ms', 'east-1', '0 s', '1 s'], /row 2 .*latency needs proxied links as target/);
   bad(['partition', 'region west', '0 s', '1 s'], /two sides separated by "\/"/);
   bad(['flood', 'east-1', '0 s', '1 s'], /unknown fault "flood"/);
-  bad(['bandwidth 64 KB/s', 'region east / region west', '0 s', '1 s'], /bandwidth needs a proxied link/);
+  bad(['bandwidth 64 KB/s', 'region east / region west', '0 s', '1 s'], /bandwidth needs proxied links as target/);
   bad(['crash', 'east-1', 'soon', '1 s'], /start "soon" is not a duration/);
   bad(['crash', 'east-1', '0 s', '10 minutes'], /at most 120 s/);
   bad(['packet loss 100%', 'a / b', '0 s', '1 s'], /between 0 and 100/);
@@ -45,8 +45,16 @@ test('toxics on a client link: bandwidth, resets, timeouts', () => {
     ['connection timeouts', 'clients → region east', '3 s', '2 s'],
   ]);
   assert.deepEqual(entries.map((e) => e.fault), [
-    { kind: 'bandwidth', kbPerSecond: 64, region: 'west' },
-    { kind: 'resets', region: 'east' },
-    { kind: 'timeouts', region: 'east' },
+    { kind: 'bandwidth', kbPerSecond: 64, link: { kind: 'clients', region: 'west' } },
+    { kind: 'resets', link: { kind: 'clients', region: 'east' } },
+    { kind: 'timeouts', link: { kind: 'clients', region: 'east' } },
+  ]);
+});
+
+test('toxics on a whole region, or between two regions', () => {
+  const entries = parseSchedule([header, ['latency 400 ms', 'region west', '0 s', '5 s'], ['connection resets', 'region east ↔ region west', '1 s', '2 s']]);
+  assert.deepEqual(entries.map((e) => e.fault), [
+    { kind: 'latency', latencyMs: 400, jitterMs: 0, link: { kind: 'region', region: 'west' } },
+    { kind: 'resets', link: { kind: 'between', a: 'east', b: 'west' } },
   ]);
 });

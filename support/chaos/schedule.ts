@@ -3,15 +3,26 @@
 //
 //   | fault              | target                      | start | duration   |
 //   | latency 300 ms     | clients → region east       | 0 s   | 12 seconds |
+//   | latency 400 ms     | region west                 | 0 s   | 20 seconds |
 //   | partition          | region west / everyone else | 2 s   | 8 seconds  |
 //   | crash              | east-3                      | 4 s   | 8 seconds  |
 import type { DataTable } from '@cucumber/cucumber';
 import { TableError } from '../tables';
 
+/**
+ * Proxied paths a toxic goes on: a region's client ingress (`clients → region east`), every proxied path
+ * into or out of a region (`region west`: its client ingress and its region ↔ region paths), or the
+ * region ↔ region paths between two regions, both ways (`region east ↔ region west`).
+ */
+export type LinkTarget =
+  | { readonly kind: 'clients'; readonly region: string }
+  | { readonly kind: 'region'; readonly region: string }
+  | { readonly kind: 'between'; readonly a: string; readonly b: string };
+
 export type ScheduledFault =
-  | { readonly kind: 'latency'; readonly latencyMs: number; readonly jitterMs: number; readonly region: string }
-  | { readonly kind: 'bandwidth'; readonly kbPerSecond: number; readonly region: string }
-  | { readonly kind: 'resets' | 'timeouts'; readonly region: string }
+  | { readonly kind: 'latency'; readonly latencyMs: number; readonly jitterMs: number; readonly link: LinkTarget }
+  | { readonly kind: 'bandwidth'; readonly kbPerSecond: number; readonly link: LinkTarget }
+  | { readonly kind: 'resets' | 'timeouts'; readonly link: LinkTarget }
   | { readonly kind: 'partition'; readonly sides: readonly [string, string] }
   | { readonly kind: 'loss'; readonly percent: number; readonly sides: readonly [string, string] }
   | { readonly kind: 'crash' | 'pause'; readonly node: string };
@@ -40,23 +51,34 @@ function sides(target: string, where: string): readonly [string, string] {
   return [parts[0], parts[1]];
 }
 
-/** The region of a proxied `clients → region <r>` link. */
-function clientLink(kind: string, target: string, where: string): string {
-  const link = /^clients (?:→|->) region ([a-z][a-z0-9-]*)$/.exec(target);
-  if (!link) throw new TableError(`${where}: ${kind} needs a proxied link as target, e.g. "clients → region east"; got "${target}"`);
-  return link[1]!;
+const REGION = '([a-z][a-z0-9-]*)';
+
+/** A proxied link target: `clients → region <r>`, `region <r>`, or `region <a> ↔ region <b>`. */
+export function linkTarget(kind: string, target: string, where: string): LinkTarget {
+  let m: RegExpExecArray | null;
+  if ((m = new RegExp(`^clients (?:→|->) region ${REGION}$`).exec(target))) return { kind: 'clients', region: m[1]! };
+  if ((m = new RegExp(`^region ${REGION} (?:↔|<->) region ${REGION}$`).exec(target))) return { kind: 'between', a: m[1]!, b: m[2]! };
+  if ((m = new RegExp(`^region ${REGION}$`).exec(target))) return { kind: 'region', region: m[1]! };
+  throw new TableError(`${where}: ${kind} needs proxied links as target: "clients → region east", "region west" or "region east ↔ region west"; got "${target}"`);
+}
+
+/** Words for a link target, as authors write it. */
+export function describeLink(link: LinkTarget): string {
+  if (link.kind === 'clients') return `clients → region ${link.region}`;
+  if (link.kind === 'region') return `region ${link.region}`;
+  return `region ${link.a} ↔ region ${link.b}`;
 }
 
 function fault(kind: string, target: string, where: string): ScheduledFault {
   let m: RegExpExecArray | null;
   if ((m = /^latency (\d+) ?ms(?: (?:±|\+-|with jitter) (\d+) ?ms)?$/.exec(kind))) {
-    return { kind: 'latency', latencyMs: Number(m[1]), jitterMs: Number(m[2] ?? 0), region: clientLink('latency', target, where) };
+    return { kind: 'latency', latencyMs: Number(m[1]), jitterMs: Number(m[2] ?? 0), link: linkTarget('latency', target, where) };
   }
   if ((m = /^bandwidth (\d+) ?KB\/s$/i.exec(kind))) {
-    return { kind: 'bandwidth', kbPerSecond: Number(m[1]), region: clientLink('bandwidth', target, where) };
+    return { kind: 'bandwidth', kbPerSecond: Number(m[1]), link: linkTarget('bandwidth', target, where) };
   }
-  if (kind === 'connection resets') return { kind: 'resets', region: clientLink(kind, target, where) };
-  if (kind === 'connection timeouts') return { kind: 'timeouts', region: clientLink(kind, target, where) };
+  if (kind === 'connection resets') return { kind: 'resets', link: linkTarget(kind, target, where) };
+  if (kind === 'connection timeouts') return { kind: 'timeouts', link: linkTarget(kind, target, where) };
   if (kind === 'partition') return { kind: 'partition', sides: sides(target, where) };
   if ((m = /^packet loss (\d+(?:\.\d+)?) ?%$/.exec(kind))) {
     const percent = Number(m[1]);
@@ -68,7 +90,7 @@ function fault(kind: string, target: string, where: string): ScheduledFault {
     return { kind, node: target };
   }
   throw new TableError(
-    `${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], bandwidth <n> KB/s, connection resets, connection timeouts (on "clients → region <r>"), partition, packet loss <p>%, crash, pause`,
+    `${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], bandwidth <n> KB/s, connection resets, connection timeouts (on "clients → region <r>", "region <r>" or "region <a> ↔ region <b>"), partition, packet loss <p>%, crash, pause`,
   );
 }
 

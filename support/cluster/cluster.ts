@@ -14,6 +14,7 @@ import { removeScenario, type Removed } from './teardown';
 import { containerLogs } from './logs';
 import { docker } from './engine';
 import { FaultProxy } from './fault-proxy';
+import { planPeerLinks } from './peer-links';
 import { CLIENTS } from '../../topologies';
 
 export interface ClusterOptions {
@@ -62,9 +63,13 @@ export class Cluster {
 
     const etcdStarts = topology.etcd.map((m) => startEtcd(opts, network, labels, m));
     const nodeStarts = topology.nodes.map((n) => startRelayNode(opts, network, bootstrap, labels, n));
+    // Peer paths are routed as soon as the proxy answers: the nodes, told at start to dial them, retry until then.
     const proxyStart =
       topology.links.length > 0
-        ? FaultProxy.start({ image: opts.images.faultProxy, network, labels, name: containerName(scenarioId, 'fault-proxy'), readyTimeoutMs: opts.readyTimeoutMs })
+        ? FaultProxy.start({ image: opts.images.faultProxy, network, labels, name: containerName(scenarioId, 'fault-proxy'), readyTimeoutMs: opts.readyTimeoutMs }).then(async (proxy) => {
+            await proxy.routePeers(planPeerLinks(topology));
+            return proxy;
+          })
         : undefined;
     const [results, proxyResult] = await Promise.all([Promise.allSettled([...etcdStarts, ...nodeStarts]), proxyStart ? Promise.allSettled([proxyStart]).then(([r]) => r) : undefined]);
     const ids = [...topology.etcd, ...topology.nodes].map((m) => m.id); // in the order they were started
@@ -172,7 +177,6 @@ async function startRelayNode(
 /**
  * `clients → region` links: every node of the region gets a proxy in front of its HTTP port, and its
  * handle an ingress client through it, so that scenario clients of that region feel the link's faults.
- * (Region ↔ region links need the nodes themselves to dial through the proxy: not routed yet.)
  */
 async function routeClientLinks(topology: Topology, proxy: FaultProxy, nodes: readonly RelayNode[]): Promise<void> {
   for (const link of topology.links.filter((l) => l.from === CLIENTS)) {

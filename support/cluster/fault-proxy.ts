@@ -6,13 +6,15 @@ import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { SuiteContainer } from './container';
 import type { FaultProxyImage } from './images/recipes';
 import { LABEL } from './labels';
+import { PROXY_ALIAS, type PeerLink } from './peer-links';
 import type { ScenarioNetwork } from './network';
+
+export { PROXY_ALIAS };
 import { HttpOkWaitStrategy } from './readiness';
 
 export const PROXY_API_PORT = 8474;
 /** The proxy port pool (as @testcontainers/toxiproxy): one port per proxied link endpoint. */
 export const PROXY_POOL: readonly number[] = Array.from({ length: 32 }, (_, i) => 8666 + i);
-export const PROXY_ALIAS = 'fault-proxy';
 
 /** One proxied path: clients (or nodes) dial `listen`, the proxy forwards to `upstream`. */
 export interface ProxiedLink {
@@ -20,7 +22,7 @@ export interface ProxiedLink {
   readonly upstream: string;
   /** Port inside the scenario network (`fault-proxy:<port>`). */
   readonly port: number;
-  /** The same port published on 127.0.0.1, for the test process. */
+  /** The same port published on 127.0.0.1, for the test process (0: not published, a node-to-node path). */
   readonly publishedPort: number;
   readonly proxy: Proxy;
 }
@@ -28,6 +30,8 @@ export interface ProxiedLink {
 export class FaultProxy {
   private readonly free = [...PROXY_POOL];
   readonly links = new Map<string, ProxiedLink>();
+  /** The region ↔ region paths routed through this proxy. */
+  peers: readonly PeerLink[] = [];
 
   private constructor(
     readonly flavour: FaultProxyImage['flavour'],
@@ -57,6 +61,47 @@ export class FaultProxy {
     const link = { name, upstream, port, publishedPort: this.publishedPort(port), proxy };
     this.links.set(name, link);
     return link;
+  }
+
+  /** Proxies for region ↔ region paths on their planned ports (inside the network only). */
+  async routePeers(peers: readonly PeerLink[]): Promise<void> {
+    // Sequential: the real Toxiproxy serialises proxy creation anyway, and 36 take well under a second.
+    for (const p of peers) {
+      const proxy = await this.toxiproxy.createProxy({ name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream });
+      this.links.set(p.name, { name: p.name, upstream: p.upstream, port: p.listenPort, publishedPort: 0, proxy });
+    }
+    this.peers = peers;
+  }
+
+  /** How many active cuts hold each peer link down: overlapping partitions share links. */
+  private readonly heldDown = new Map<string, number>();
+
+  /** Disables these peer links (closing their listeners and live connections) until every holder releases them. */
+  async holdPeersDown(names: readonly string[]): Promise<void> {
+    const first = names.filter((n) => !this.heldDown.get(n));
+    for (const n of names) this.heldDown.set(n, (this.heldDown.get(n) ?? 0) + 1);
+    await Promise.all(first.map((n) => this.setEnabled(n, false)));
+  }
+
+  /** Releases one hold on each; re-enables those no other cut holds. Returns the names re-enabled. */
+  async releasePeers(names: readonly string[]): Promise<string[]> {
+    const reopen: string[] = [];
+    for (const n of names) {
+      const left = (this.heldDown.get(n) ?? 1) - 1;
+      if (left > 0) this.heldDown.set(n, left);
+      else {
+        this.heldDown.delete(n);
+        reopen.push(n);
+      }
+    }
+    await Promise.all(reopen.map((n) => this.setEnabled(n, true)));
+    return reopen;
+  }
+
+  private async setEnabled(name: string, enabled: boolean): Promise<void> {
+    const link = this.link(name);
+    const proxy = await link.proxy.update({ enabled, listen: `0.0.0.0:${link.port}`, upstream: link.upstream });
+    this.links.set(name, { ...link, proxy });
   }
 
   link(name: string): ProxiedLink {

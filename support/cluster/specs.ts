@@ -2,6 +2,7 @@
 // fixture and the benchmark's bare-Docker baseline so both start exactly the same cluster.
 import type { EtcdMemberSpec, Topology, TopologyNode } from '../../topologies';
 import { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from './relay-node';
+import { PROXY_ALIAS, peerRoutesFor, planPeerLinks } from './peer-links';
 import { shardIdsOf } from './shard-seeds';
 
 /**
@@ -83,6 +84,8 @@ export function relayNodeEnv(topology: Topology, node: TopologyNode, opts: Relay
     // The map is re-read a few times per election interval, so routing follows a move promptly.
     RELAY_SHARD_MAP_POLL_MS: String(Math.max(50, Math.min(200, t.electionIntervalMs))),
   };
+  const routes = peerRoutesFor(planPeerLinks(topology), node.id, PROXY_ALIAS);
+  if (routes) env.RELAY_PEER_ROUTES = routes;
   const defect = opts.defect;
   if (defect && (!defect.nodes || defect.nodes.includes(node.id))) env.RELAY_DEFECT = defect.name;
   return env;

@@ -86,6 +86,9 @@ export interface Promotion {
 /** Extension headers and capability names the suite relies on (contract §8). */
 export const EXT = {
   answeredByHeader: 'x-mesh-node',
+  /** Geo affinity (feature:mesh-geo-affinity): the client's home region in, the serving region and the decision out. */
+  homeRegionHeader: 'x-mesh-home-region',
+  servedRegionHeader: 'x-mesh-served-region',
   capability: {
     roles: 'feature:mesh-roles',
     regionalLeaders: 'feature:mesh-regional-leaders',

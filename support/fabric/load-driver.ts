@@ -637,7 +637,7 @@ export class LoadDriver {
   }
 }
 
-/** The history's result: the parsed JSON body (an object's fields, else under `body`) plus `servedBy`. */
+/** The history's result: the parsed JSON body (an object's fields, else under `body`) plus `servedBy` (and `servedRegion` for geo-routed calls). */
 function resultOf(a: { headers: Record<string, string>; body: Buffer }): Record<string, unknown> {
   const text = a.body.toString('utf8');
   let parsed: unknown = text;
@@ -647,8 +647,9 @@ function resultOf(a: { headers: Record<string, string>; body: Buffer }): Record<
     /* not JSON: keep the text */
   }
   const servedBy = a.headers[EXT.answeredByHeader];
+  const servedRegion = a.headers[EXT.servedRegionHeader];
   const base = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Record<string, unknown>) } : parsed === undefined ? {} : { body: parsed };
-  return { ...base, servedBy };
+  return { ...base, servedBy, ...(servedRegion ? { servedRegion } : {}) };
 }
 
 function transportFailure(error: Error): string {

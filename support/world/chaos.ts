@@ -9,7 +9,14 @@ import { Duration } from '../parameter-types';
 export class ChaosSchedule {
   constructor(private readonly world: HyperscaleWorld) {}
 
+  /** Runs the schedule and waits until every fault has healed. */
   async run(entries: readonly ScheduleEntry[]): Promise<void> {
+    await this.begin(entries);
+    await this.world.processes.healed();
+  }
+
+  /** Starts every fault at its offset; returns once the last has started (each heals at the end of its own window). */
+  async begin(entries: readonly ScheduleEntry[]): Promise<void> {
     const plan = describeSchedule(entries);
     for (const line of plan) this.world.log(`fault plan ${line}`);
     await attachJson(this.world, 'fault-schedule', { plan, entries });
@@ -21,7 +28,6 @@ export class ChaosSchedule {
         await this.start(e);
       }),
     );
-    await this.world.processes.healed();
   }
 
   private async start(e: ScheduleEntry): Promise<void> {
@@ -29,14 +35,14 @@ export class ChaosSchedule {
     const f = e.fault;
     switch (f.kind) {
       case 'latency':
-        return this.world.links.degradeClientLink(f.region, { type: 'latency', attributes: { latency: f.latencyMs, jitter: f.jitterMs }, describe: `${f.latencyMs} ms ± ${f.jitterMs} ms latency` }, duration);
+        return this.world.links.degrade(f.link, { type: 'latency', attributes: { latency: f.latencyMs, jitter: f.jitterMs }, describe: `${f.latencyMs} ms ± ${f.jitterMs} ms latency` }, duration);
       case 'bandwidth':
-        return this.world.links.degradeClientLink(f.region, { type: 'bandwidth', attributes: { rate: f.kbPerSecond }, describe: `bandwidth ${f.kbPerSecond} KB/s` }, duration);
+        return this.world.links.degrade(f.link, { type: 'bandwidth', attributes: { rate: f.kbPerSecond }, describe: `bandwidth ${f.kbPerSecond} KB/s` }, duration);
       case 'resets':
-        return this.world.links.degradeClientLink(f.region, { type: 'reset_peer', attributes: { timeout: 0 }, describe: 'connection resets' }, duration);
+        return this.world.links.degrade(f.link, { type: 'reset_peer', attributes: { timeout: 0 }, describe: 'connection resets' }, duration);
       case 'timeouts':
         // timeout 0: data is dropped and the connection held until the toxic is removed (Toxiproxy's semantics).
-        return this.world.links.degradeClientLink(f.region, { type: 'timeout', attributes: { timeout: 0 }, describe: 'connection timeouts' }, duration);
+        return this.world.links.degrade(f.link, { type: 'timeout', attributes: { timeout: 0 }, describe: 'connection timeouts' }, duration);
       case 'partition':
         return this.world.network.split(rowsOf(f.sides), duration);
       case 'loss':

@@ -10,13 +10,16 @@ import { Traffic } from '../fabric/traffic';
 import type { ShardRouting } from '../fabric/shard-routing';
 import { attachJson } from '../evidence/attach';
 import { suite } from '../suite';
+import { EXT } from '../fabric/contract';
 
 /** How a replayed traffic file picks nodes. */
 export type Routing =
   /** Every node in turn: calls land anywhere and the cluster forwards them. */
   | { kind: 'every node' }
   /** Shard-keyed calls straight to the shard's owner (routing table); the rest by fewest pending calls. */
-  | { kind: 'shard owners'; table: ShardRouting };
+  | { kind: 'shard owners'; table: ShardRouting }
+  /** Geo-affinity clients: calls name `home` as their home region and enter through `via`'s nodes in turn. */
+  | { kind: 'geo'; home: string; via: string };
 
 /** Picks per second per node, chosen and pinned apart: the chooser's behaviour over time. */
 function picksPerSecond(chooser: PeerChooser): Record<string, { chosen: Record<string, number>; pinned: Record<string, number> }> {
@@ -52,11 +55,14 @@ export class ClientVerbs {
     if (this.driver) throw new Error('a traffic replay is already running; stop the clients first');
     const traffic = await Traffic.load(name);
     const { clock, history } = this.world;
-    const ids = this.world.cluster.relayNodes.map((n) => n.id);
+    const entry = () => this.world.cluster.relayNodes.filter((n) => routing.kind !== 'geo' || n.region === routing.via);
+    const ids = entry().map((n) => n.id);
+    if (ids.length === 0) throw new Error(`no relay node in region "${routing.kind === 'geo' ? routing.via : ''}" to enter through`);
     const rng = seededRng(suite().seed);
     const chooser = routing.kind === 'shard owners' ? new FewestPending(ids, { clock, rng }) : new RoundRobin(ids, { clock, rng });
     const load = new LoadDriver({
-      peers: () => this.world.cluster.relayNodes.map((n) => ({ id: n.id, baseUrl: n.ingress })),
+      peers: () => entry().map((n) => ({ id: n.id, baseUrl: n.ingress })),
+      ...(routing.kind === 'geo' ? { headers: { [EXT.homeRegionHeader]: routing.home } } : {}),
       traffic,
       clients,
       chooser,

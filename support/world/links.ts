@@ -1,11 +1,13 @@
 // Faults on links routed through the fault proxy (Toxiproxy API, driven through toxiproxy-node-client):
-// latency with jitter, bandwidth, resets and timeouts on every proxy of a `clients → region` link.
+// latency with jitter, bandwidth, resets and timeouts on every proxy a link target names (a region's
+// client ingress, every proxied path of a region, or the paths between two regions).
 // Each is a bounded window in the FaultLog; the heal removes exactly the toxics it added.
 import type { ICreateToxicBody } from 'toxiproxy-node-client';
 import type { HyperscaleWorld } from '../world';
 import { clientLinkName } from '../cluster/cluster';
 import { attachJson } from '../evidence/attach';
 import type { Duration } from '../parameter-types';
+import { describeLink, type LinkTarget } from '../chaos/schedule';
 
 /** A toxic as the Toxiproxy API names it, applied to both streams of each proxy. */
 export interface ToxicSpec {
@@ -20,22 +22,34 @@ export class LinkFaults {
 
   constructor(private readonly world: HyperscaleWorld) {}
 
-  /** The proxies of the `clients → region` link: one in front of each of the region's nodes. */
-  private clientLink(region: string) {
-    const proxy = this.world.cluster.proxy;
-    if (!proxy) throw new Error(`topology "${this.world.cluster.topology.name}" routes no link through the fault proxy; declare \`links: [{from: clients, to: ${region}}]\``);
-    const links = this.world.cluster.relayNodes.filter((n) => n.region === region).map((n) => proxy.link(clientLinkName(n.id)));
-    if (links.length === 0) throw new Error(`region "${region}" has no relay nodes`);
-    return { proxy, links };
+  /** The proxies a target names: client ingress proxies, and peer proxies (region ↔ region paths). */
+  private proxiesOf(target: LinkTarget) {
+    const { cluster } = this.world;
+    const proxy = cluster.proxy;
+    const where = describeLink(target);
+    if (!proxy) throw new Error(`topology "${cluster.topology.name}" routes no link through the fault proxy, so "${where}" has no proxied path; declare links in the topology`);
+    const regionOf = (id: string) => cluster.node(id).region;
+    const clientsOf = (region: string) => cluster.relayNodes.filter((n) => n.region === region && proxy.links.has(clientLinkName(n.id))).map((n) => proxy.link(clientLinkName(n.id)));
+    const peers = proxy.peers.filter((p) =>
+      target.kind === 'region'
+        ? p.fromRegion === target.region || p.toRegion === target.region
+        : target.kind === 'between' && ((p.fromRegion === target.a && p.toRegion === target.b) || (p.fromRegion === target.b && p.toRegion === target.a)),
+    );
+    const links = [...(target.kind === 'between' ? [] : clientsOf(target.region)), ...peers.map((p) => proxy.link(p.name))];
+    if (links.length === 0) {
+      const declared = cluster.topology.links.map((l) => `${l.from} → ${l.to}${l.bidirectional ? ' (both ways)' : ''}`).join(', ') || 'none';
+      throw new Error(`"${where}" matches no proxied path of topology "${cluster.topology.name}" (links: ${declared}; regions of its nodes: ${[...new Set(cluster.relayNodes.map((n) => regionOf(n.id)))].join(', ')})`);
+    }
+    return { proxy, links, where };
   }
 
-  /** Adds `toxic` on the `clients → region` link (both directions, every node's proxy) for `duration`. */
-  async degradeClientLink(region: string, toxic: ToxicSpec, duration: Duration): Promise<void> {
-    const { proxy, links } = this.clientLink(region);
+  /** Adds `toxic` on every proxy `target` names (both directions) for `duration`. */
+  async degrade(target: LinkTarget, toxic: ToxicSpec, duration: Duration): Promise<void> {
+    const { proxy, links, where } = this.proxiesOf(target);
     const name = `${toxic.type}-${++this.serial}`;
     await this.world.faults.inject(
       `${toxic.describe} (${proxy.flavour})`,
-      `clients → region ${region}`,
+      where,
       async () => {
         const added = await Promise.all(
           links.flatMap((l) =>
@@ -44,7 +58,7 @@ export class LinkFaults {
             ),
           ),
         );
-        await attachJson(this.world, `toxics-${name}`, { flavour: proxy.flavour, added });
+        await attachJson(this.world, `toxics-${name}`, { flavour: proxy.flavour, target: where, added });
       },
       async () => {
         await Promise.all(

@@ -1,7 +1,9 @@
 // Network faults an author names in operational terms: isolate a leader, split the network into
 // groups, flap a split. Applied with iptables in each member's namespace, verified both ways, healed.
 import type { HyperscaleWorld } from '../world';
-import { NetworkFaults, type Partition, type PartitionSpec } from '../chaos/network';
+import { NetworkFaults, impairedPairs, type Partition, type PartitionSpec } from '../chaos/network';
+import { cutProxiedPaths, type ProxiedCut } from '../chaos/network/proxied';
+import { PROXY_ALIAS } from '../cluster/peer-links';
 import { attachJson } from '../evidence/attach';
 import { eventually, judge } from '../checks/eventually';
 import { Duration } from '../parameter-types';
@@ -40,19 +42,36 @@ export class NetworkChaos {
   /** Any network fault spec (groups, one-way, pairs, loss) as one bounded fault window, applied and verified. */
   private async apply(name: string, target: string, spec: PartitionSpec, duration: Duration): Promise<void> {
     let applied: Partition | undefined;
+    let proxied: ProxiedCut | undefined;
+    const slug = name.replace(/\W+/g, '-');
     await this.world.faults.inject(
       name,
       target,
       async () => {
         applied = await this.iptables.partition(spec);
-        await attachJson(this.world, `${name.replace(/\W+/g, '-')}-${applied.id}`, applied.record);
+        try {
+          proxied = await this.cutProxied(applied);
+        } catch (e) {
+          await applied.heal().catch(() => undefined);
+          throw e;
+        }
+        await attachJson(this.world, `${slug}-${applied.id}`, { ...applied.record, ...(proxied ? { proxiedPaths: proxied.record } : {}) });
       },
       async () => {
+        const reopened = await proxied?.heal();
         const healed = await applied?.heal();
-        if (healed) await attachJson(this.world, `${name.replace(/\W+/g, '-')}-${healed.id}-healed`, healed);
+        if (healed) await attachJson(this.world, `${slug}-${healed.id}-healed`, { ...healed, ...(reopened ? { proxiedPaths: reopened } : {}) });
       },
       duration.ms,
     );
+  }
+
+  /** The region ↔ region paths through the fault proxy that the partition cuts, disabled and proven cut. */
+  private async cutProxied(applied: Partition): Promise<ProxiedCut | undefined> {
+    const proxy = this.world.cluster.proxy;
+    if (!proxy || applied.spec.kind === 'loss') return undefined;
+    const cut = impairedPairs(applied.plan).filter((p) => p.how === 'cut');
+    return cutProxiedPaths(proxy, this.world.cluster.network.name, cut, this.world.processes.heldDown());
   }
 
   /**
@@ -124,7 +143,13 @@ export class NetworkChaos {
     const needsLeader = rows.some((r) => r.members.some((m) => m === 'the global leader' || /other nodes?$/.test(m)));
     const leader = needsLeader ? await this.world.leadership.leaderOf('global-control') : '';
     const regions = new Map<string, string>([...cluster.topology.nodes, ...cluster.topology.etcd].map((m) => [m.id, m.region]));
-    return resolveGroups(rows, { leader, relay: cluster.relayNodes.map((n) => n.id), etcd: cluster.etcd.map((m) => m.id), regionOf: (id) => regions.get(id) });
+    return resolveGroups(rows, {
+      leader,
+      relay: cluster.relayNodes.map((n) => n.id),
+      etcd: cluster.etcd.map((m) => m.id),
+      regionOf: (id) => regions.get(id),
+      ...(cluster.proxy ? { proxy: PROXY_ALIAS } : {}),
+    });
   }
 
   /**

@@ -103,3 +103,27 @@ test("the global standby defaults to the lease TTL as etcd applies it; the forwa
   assert.throws(() => loadConfig({ RELAY_NODE_ID: "n", RELAY_GLOBAL_STANDBY_MS: "soon" }), /RELAY_GLOBAL_STANDBY_MS/);
   assert.throws(() => loadConfig({ RELAY_NODE_ID: "n", RELAY_FORWARD_TIMEOUT_MS: "10" }), /RELAY_FORWARD_TIMEOUT_MS/);
 });
+
+test("peer routes send named paths through a proxy; a bad entry names the variable", async () => {
+  const { routed, installPeerRoutes } = await import("./rpc/peer-routes");
+  const config = loadConfig({ RELAY_NODE_ID: "east-1", RELAY_PEER_ROUTES: "west-1:8080=fault-proxy:9000, west-1:17421=fault-proxy:9001" });
+  installPeerRoutes(config.peerRoutes);
+  try {
+    assert.deepEqual(routed({ host: "west-1", port: 8080 }), { host: "fault-proxy", port: 9000 });
+    assert.deepEqual(routed({ host: "west-1", port: 17421 }), { host: "fault-proxy", port: 9001 });
+    assert.deepEqual(routed({ host: "east-2", port: 8080 }), { host: "east-2", port: 8080 }, "unrouted paths go direct");
+  } finally {
+    installPeerRoutes(new Map());
+  }
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n" }).peerRoutes.size, 0);
+  assert.throws(() => loadConfig({ RELAY_NODE_ID: "n", RELAY_PEER_ROUTES: "west-1:8080" }), /RELAY_PEER_ROUTES: bad route "west-1:8080": expected host:port=via-host:port/);
+  assert.throws(() => loadConfig({ RELAY_NODE_ID: "n", RELAY_PEER_ROUTES: "west-1:8080=proxy" }), /RELAY_PEER_ROUTES/);
+});
+
+test("RELAY_OTLP_ENDPOINT is an optional base URL; anything else stops the node naming the variable", () => {
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n" }).otlpEndpoint, undefined);
+  assert.equal(loadConfig({ RELAY_NODE_ID: "n", RELAY_OTLP_ENDPOINT: "http://otlp-receiver:4318/" }).otlpEndpoint, "http://otlp-receiver:4318");
+  for (const bad of ["otlp-receiver:4318", "ftp://x:4318", "http://x:4318/?a=1", "not a url"]) {
+    assert.throws(() => loadConfig({ RELAY_NODE_ID: "n", RELAY_OTLP_ENDPOINT: bad }), (e: Error) => e instanceof ConfigError && e.message.startsWith("RELAY_OTLP_ENDPOINT"), bad);
+  }
+});

@@ -2,6 +2,7 @@
 // node at start with a message naming the variable (exit 2), never a half-configured node.
 import { type DefectName, parseDefects } from "./defects";
 import { type LogLevel, isLogLevel } from "./log";
+import { type PeerRoutes, parsePeerRoutes } from "./rpc/peer-routes";
 
 export interface SeedPeer {
   nodeId: string;
@@ -24,6 +25,8 @@ export interface RelayConfig {
   gossipPort: number;
   advertiseHost: string;
   seedPeers: readonly SeedPeer[];
+  /** Dial `via` instead of `host:port` (RELAY_PEER_ROUTES): paths a test topology sends through a fault proxy. */
+  peerRoutes: PeerRoutes;
   etcdEndpoints: readonly string[];
   bootstrapUrl: string | undefined;
   bootstrapToken: string | undefined;
@@ -41,6 +44,12 @@ export interface RelayConfig {
   defects: ReadonlySet<DefectName>;
   logLevel: LogLevel;
   shards: ShardConfig;
+  /** Base URL of an OTLP/HTTP receiver (RELAY_OTLP_ENDPOINT); spans go to `<base>/v1/traces`. Undefined: no tracing. */
+  otlpEndpoint: string | undefined;
+  /** Calls per second this node admits as the serving owner, all shards together (RELAY_NODE_QPS_BUDGET; 0: off). */
+  nodeQpsBudget: number;
+  /** Geo-affinity routing: a region whose latency estimate passes `degradedMs` is avoided; probes every `probeMs`. */
+  geo: { degradedMs: number; probeMs: number };
 }
 
 /** Shard settings (RELAY_SHARD_*); the map itself is computed by the global leader. */
@@ -117,6 +126,7 @@ export function loadConfig(env: Env): RelayConfig {
     gossipPort: integer(env, "RELAY_GOSSIP_PORT", 17421, 1, 65535),
     advertiseHost: text(env, "RELAY_ADVERTISE_HOST") ?? nodeId,
     seedPeers: seeds(env, nodeId),
+    peerRoutes: peerRoutes(env),
     etcdEndpoints: list(env, "RELAY_ETCD_ENDPOINTS").map((endpoint) => url("RELAY_ETCD_ENDPOINTS", endpoint).replace(/\/+$/, "")),
     bootstrapUrl: bootstrapUrl?.replace(/\/+$/, ""),
     bootstrapToken,
@@ -133,7 +143,33 @@ export function loadConfig(env: Env): RelayConfig {
     defects,
     logLevel,
     shards: shardConfig(env),
+    otlpEndpoint: otlpEndpoint(env),
+    nodeQpsBudget: integer(env, "RELAY_NODE_QPS_BUDGET", 0, 0),
+    geo: { degradedMs: integer(env, "RELAY_GEO_DEGRADED_MS", 250, 1), probeMs: integer(env, "RELAY_GEO_PROBE_MS", 500, 10) },
   };
+}
+
+function peerRoutes(env: Env): PeerRoutes {
+  try {
+    return parsePeerRoutes(env.RELAY_PEER_ROUTES);
+  } catch (error) {
+    throw new ConfigError(`RELAY_PEER_ROUTES: ${(error as Error).message}`);
+  }
+}
+
+function otlpEndpoint(env: Env): string | undefined {
+  const value = text(env, "RELAY_OTLP_ENDPOINT");
+  if (value === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.search !== "" || parsed.hash !== "") {
+    throw new ConfigError(`RELAY_OTLP_ENDPOINT must be the base http(s) URL of an OTLP/HTTP receiver, e.g. http://otlp-receiver:4318, got ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, "");
 }
 
 function shardConfig(env: Env): ShardConfig {

@@ -43,6 +43,12 @@ export const DEFECTS = {
     "On drain, answers write calls still in flight 200 at once (as if done) and abandons them.",
   "kv-stale-read":
     "The shard owner serves reads from its local copy without confirming with its replicas that it still owns the shard.",
+  "geo-ignores-latency":
+    "Geo-affinity routing always sends a client's calls to its home region, however slow that region has become.",
+  "pressure-not-propagated":
+    "The node never publishes its backpressure in gossip metadata (it still refuses over-budget calls locally): other regions' ingress never throttles for it.",
+  "hidden-counter-reset":
+    "Reports as process_start_time_seconds the first start recorded in /tmp/relay-started-at, which survives a container restart, so a scraper cannot tell that counters restarted from 0.",
 } as const satisfies Record<string, string>;
 
 export type DefectName = keyof typeof DEFECTS;

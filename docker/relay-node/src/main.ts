@@ -13,10 +13,14 @@ import { EtcdLeaseStore } from "./leadership/lease-store";
 import { campaignScopes } from "./leadership/scopes";
 import { createLogger, errorMessage, type Logger } from "./log";
 import { RelayMetrics } from "./metrics";
+import { reportedStartTime } from "./process-start";
+import { createTracing, meshResourceAttributes, type Tracing } from "./tracing";
 import { SequenceService } from "./sequence/service";
 import { createGlobalForwarder, firstSeen, registerGlobalProcedures } from "./rpc/global";
 import { GLOBAL_SCOPE } from "./leadership/scopes";
 import { createRpcInbound } from "./rpc/inbound";
+import { installPeerRoutes } from "./rpc/peer-routes";
+import { GeoRouter } from "./geo/router";
 import { createMisrouter, HTTP_ENDPOINT_LABEL } from "./rpc/misroute";
 import { ProcedureRegistry } from "./rpc/procedures";
 import { createShardControl, type ShardControl } from "./shards/control";
@@ -37,8 +41,15 @@ function loadConfigOrExit(): RelayConfig {
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  installPeerRoutes(config.peerRoutes);
   const log = createLogger({ node: config.nodeId }, config.logLevel);
-  const metrics = new RelayMetrics();
+  const metrics = new RelayMetrics({
+    resource: meshResourceAttributes(config.nodeId, config.region),
+    startTimeSeconds: reportedStartTime({ hidden: config.defects.has("hidden-counter-reset"), log }),
+  });
+  // Spans (feature:mesh-shard-telemetry) over OTLP/HTTP, only with RELAY_OTLP_ENDPOINT.
+  const tracing = createTracing({ endpoint: config.otlpEndpoint, nodeId: config.nodeId, region: config.region });
+  if (config.otlpEndpoint) log.info("tracing to OTLP/HTTP", { endpoint: `${config.otlpEndpoint}/v1/traces` });
   const state = new NodeState({
     enrollment: config.bootstrapUrl !== undefined,
     etcd: config.etcdEndpoints.length > 0,
@@ -55,6 +66,7 @@ async function main(): Promise<void> {
     gossipPort: config.gossipPort,
     advertiseHost: config.advertiseHost,
     seeds: config.seedPeers.map((s) => s.nodeId),
+    peerRoutes: Object.fromEntries([...config.peerRoutes].map(([target, via]) => [target, `${via.host}:${via.port}`])),
     etcdEndpoints: config.etcdEndpoints,
     bootstrapUrl: config.bootstrapUrl,
     timers: {
@@ -92,7 +104,7 @@ async function main(): Promise<void> {
     metrics.gossipViewSize.set({}, table.peers().length);
   });
 
-  const events = new LeadershipEvents(log.child({ component: "leadership" }), metrics);
+  const events = new LeadershipEvents(log.child({ component: "leadership" }), metrics, tracing.tracer);
   const gossip = new GossipAgent({
     config,
     table,
@@ -150,19 +162,43 @@ async function main(): Promise<void> {
     leaderId: () => leadership?.tokens(GLOBAL_SCOPE)[0]?.leaderId,
     onDrain: () => plane?.onDrain(),
     sweepGossip: () => gossip.sweep(),
+    ...(tracing.tracer ? { tracer: tracing.tracer } : {}),
   });
-  plane = createShardDataPlane({ config, table, metrics, log: log.child({ component: "shard-data" }), state, view: shards.view, registry });
+  plane = createShardDataPlane({
+    config,
+    table,
+    metrics,
+    log: log.child({ component: "shard-data" }),
+    state,
+    view: shards.view,
+    registry,
+    // The global-control holder records pressure episodes (GET /control/pressure `recorded`).
+    isLeader: () => leadership?.tokens(GLOBAL_SCOPE)[0]?.leaderId === config.nodeId,
+  });
   registerGlobalProcedures(registry, () => sequence);
   const rpcLog = log.child({ component: "rpc" });
   // Seeded defect forward-to-first-leader: look every election interval until a holder is seen, then never again.
   const stickyHolder = firstSeen(() => leadership?.tokens(GLOBAL_SCOPE)[0]);
   if (config.defects.has("forward-to-first-leader")) setInterval(stickyHolder, config.electionIntervalMs).unref();
+  const geo = new GeoRouter({
+    nodeId: config.nodeId,
+    region: config.region,
+    httpPort: config.httpPort,
+    table,
+    metrics,
+    log: log.child({ component: "geo" }),
+    thresholdMs: config.geo.degradedMs,
+    probeIntervalMs: config.geo.probeMs,
+    timeoutMs: config.forwardTimeoutMs,
+    ignoreLatency: config.defects.has("geo-ignores-latency"),
+  });
   const rpc = createRpcInbound({
     nodeId: config.nodeId,
     registry,
     state,
     metrics,
     log: rpcLog,
+    geoRoute: geo.route,
     ...(config.defects.has("misroute-rpc") ? { divert: createMisrouter(config, table, rpcLog) } : {}),
     forward: createGlobalForwarder({
       nodeId: config.nodeId,
@@ -189,7 +225,7 @@ async function main(): Promise<void> {
     rpc,
     chaos: { reenroll: () => renewal.wake() },
     // The data plane first: it answers /control/shards/load and /state, the control half the rest.
-    routes: [plane.routes, shards.routes],
+    routes: [plane.routes, shards.routes, geo.controlRoute],
     log: log.child({ component: "http" }),
   });
   await listen(server, config.httpPort);
@@ -198,6 +234,7 @@ async function main(): Promise<void> {
 
   leadership?.start();
   shards.start();
+  geo.start();
 
   const lifetime = new AbortController();
   if (config.bootstrapUrl !== undefined && config.bootstrapToken !== undefined) {
@@ -210,7 +247,7 @@ async function main(): Promise<void> {
     log.warn("RELAY_BOOTSTRAP_URL is not set: no certificate, gossip is disabled");
   }
 
-  installShutdown({ server, gossip, leadership, state, lifetime, log, shards, plane });
+  installShutdown({ server, gossip, leadership, state, lifetime, log, shards, plane, tracing });
 }
 
 /** Enrolls (retrying until it works), starts gossip, and re-enrolls before the certificate expires. */
@@ -248,9 +285,10 @@ interface ShutdownDeps {
   state: NodeState;
   lifetime: AbortController;
   log: Logger;
+  tracing: Tracing;
 }
 
-function installShutdown({ server, gossip, leadership, state, lifetime, log, shards, plane }: ShutdownDeps): void {
+function installShutdown({ server, gossip, leadership, state, lifetime, log, shards, plane, tracing }: ShutdownDeps): void {
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
@@ -278,6 +316,8 @@ function installShutdown({ server, gossip, leadership, state, lifetime, log, sha
     server.close();
     server.closeAllConnections();
     state.status = "Stopped";
+    // Send the spans still batched (the SteppedDown of the released leases among them), bounded.
+    await tracing.shutdown(1000);
     log.info("stopped", { ms: Date.now() - started });
     process.exit(0);
   };

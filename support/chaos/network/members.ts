@@ -74,7 +74,8 @@ function exposedTcpPorts(c: Docker.ContainerInspectInfo): number[] {
  * port the container exposes. Pass `portOf` explicitly for anything else.
  */
 export function defaultPortOf(member: Member): number {
-  for (const preferred of [8080, 2379]) if (member.exposedPorts.includes(preferred)) return preferred;
+  // relay nodes, etcd, the fault proxy's API
+  for (const preferred of [8080, 2379, 8474]) if (member.exposedPorts.includes(preferred)) return preferred;
   if (member.exposedPorts.length === 1) return member.exposedPorts[0]!;
   throw new Error(
     `no probe port known for ${member.id} (${member.name}; exposes ${member.exposedPorts.join(', ') || 'no ports'}): pass portOf to choose one it listens on`,

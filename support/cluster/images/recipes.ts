@@ -68,6 +68,9 @@ export async function etcdImage(registry?: string, log?: (l: string) => void): P
 
 const RELAY_DIR = join(import.meta.dirname, '../../../docker/relay-node');
 const PROXY_DIR = join(import.meta.dirname, '../../../docker/fault-proxy');
+const OTLP_RECEIVER_DIR = join(import.meta.dirname, '../../../docker/otlp-receiver');
+/** The bundles include npm packages (OpenTelemetry): the lock file pins what esbuild pulls in. */
+const PACKAGE_LOCK = join(import.meta.dirname, '../../../package-lock.json');
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -90,6 +93,7 @@ async function bundledImage(what: Bundled, base: ImageRef, registry?: string, lo
     repository: named(registry, `omnirelay-hyperscale/${what.kind}`),
     async sourceHash() {
       const hash = createHash('sha256').update(`${base.id}\nesbuild ${esbuildVersion}\n`);
+      hash.update('package-lock.json\0').update(await readFile(PACKAGE_LOCK)).update('\0');
       for (const file of await listFiles(what.dir)) {
         hash.update(relative(what.dir, file)).update('\0').update(await readFile(file)).update('\0');
       }
@@ -139,6 +143,11 @@ export async function faultProxyImage(base: ImageRef, toxiproxyImage: string, re
   log?.(`${toxiproxyImage} is not present and cannot be pulled: using the suite's fault-proxy (same API)`);
   const ours = await bundledImage({ kind: 'fault-proxy', dir: PROXY_DIR, bundleName: 'fault-proxy.mjs' }, base, registry, log);
   return { ...ours, flavour: 'fault-proxy' };
+}
+
+/** otlp-receiver: the OTLP/HTTP trace receiver relay-node exports spans to (RELAY_OTLP_ENDPOINT). */
+export function otlpReceiverImage(base: ImageRef, registry?: string, log?: (l: string) => void): Promise<ImageRef> {
+  return bundledImage({ kind: 'otlp-receiver', dir: OTLP_RECEIVER_DIR, bundleName: 'otlp-receiver.mjs' }, base, registry, log);
 }
 
 export interface SuiteImages {

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { RelayConfig } from "../config";
 import { errorMessage, type Logger } from "../log";
+import { routed } from "../rpc/peer-routes";
 import type { RelayMetrics } from "../metrics";
 import type { NodeIdentity } from "../tls/enroll";
 import { certificateNodeId } from "../tls/peer-identity";
@@ -204,11 +205,12 @@ export class GossipAgent {
 
   private post(target: Target, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
     const payload = JSON.stringify(body);
+    const via = routed(target);
     return new Promise((resolve, reject) => {
       const req = https.request(
         {
-          host: target.host,
-          port: target.port,
+          host: via.host,
+          port: via.port,
           method: "POST",
           path,
           servername: target.nodeId,

@@ -17,6 +17,9 @@ export const CAPABILITIES = [
   "feature:mesh-replicas",
   "feature:mesh-rebalance",
   "feature:mesh-cert-renewal",
+  "feature:mesh-shard-telemetry",
+  "feature:mesh-backpressure",
+  "feature:mesh-geo-affinity",
 ] as const;
 
 export interface IntrospectionDeps {

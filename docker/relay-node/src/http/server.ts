@@ -84,7 +84,7 @@ async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResp
         streamLeadershipEvents(req, res, deps.leaders(), deps.events, scope);
         return;
       case "/omnirelay/metrics": {
-        const body = deps.metrics.registry.render();
+        const body = await deps.metrics.registry.render();
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "content-length": Buffer.byteLength(body) });
         res.end(body);
         return;

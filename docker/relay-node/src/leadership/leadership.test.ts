@@ -195,7 +195,7 @@ describe("LeadershipService on a real etcd", { skip: skipWithoutEtcd }, () => {
     assert.ok(result.fenceToken > first.fenceToken);
     assert.ok(a.events.some((e) => e.eventKind === LeadershipEventKind.SteppedDown && e.reason === "released"));
     assert.ok(b.events.some((e) => e.eventKind === LeadershipEventKind.Elected && e.reason === "promoted"));
-    assert.match(b.metrics.registry.render(), /mesh_leadership_transitions_total\{mesh_scope="s-promo",mesh_scope_kind="custom",mesh_leader="b4",mesh_transition="promoted"\} 1/);
+    assert.match(await b.metrics.registry.render(), /mesh_leadership_transitions_total\{mesh_scope="s-promo",mesh_scope_kind="custom",mesh_leader="b4",mesh_transition="promoted"\} 1/);
     // The incumbent holds off, so the promoted node keeps the scope.
     await sleep(600);
     assert.equal(b.service.holds("s-promo")?.fenceToken, result.fenceToken);

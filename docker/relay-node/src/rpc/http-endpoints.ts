@@ -1,6 +1,8 @@
 // Where a node's plain-HTTP port is: the `httpEndpoint` label it advertises through gossip, else
-// `<nodeId>:<RELAY_HTTP_PORT>` (node ids are host names inside a topology's network).
+// `<nodeId>:<RELAY_HTTP_PORT>` (node ids are host names inside a topology's network), through its peer
+// route when one is installed (peer-routes.ts).
 import type { MembershipTable } from "../gossip/membership";
+import { routed } from "./peer-routes";
 
 /** Gossip label carrying a node's plain-HTTP endpoint (host:port). */
 export const HTTP_ENDPOINT_LABEL = "httpEndpoint";
@@ -12,7 +14,7 @@ export interface HostPort {
 
 export function httpEndpointOf(nodeId: string, table: MembershipTable, fallbackPort: number): HostPort {
   const advertised = splitHostPort(table.get(nodeId)?.metadata.labels[HTTP_ENDPOINT_LABEL]);
-  return advertised ?? { host: nodeId, port: fallbackPort };
+  return routed(advertised ?? { host: nodeId, port: fallbackPort });
 }
 
 export function splitHostPort(endpoint: string | undefined): HostPort | undefined {

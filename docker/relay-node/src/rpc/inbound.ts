@@ -24,6 +24,8 @@ export interface RpcInboundOptions {
   divert?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Calls that need the global leader: took care of the call (relayed it to the holder, or refused it), or undefined to serve it here. */
   forward?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined>;
+  /** Calls carrying a home region (geo affinity): same contract as `shardRoute`, tried first. */
+  geoRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"served" | "forwarded" | "refused" | undefined>;
   /** Calls carrying a shard key (the shard data plane): same contract as `forward`, tried after it. */
   shardRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"served" | "forwarded" | "refused" | undefined>;
 }
@@ -55,7 +57,8 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
         await new Promise<void>((resolve) => res.once("close", () => resolve()));
         return;
       }
-      const forwarded = (await options.forward?.(req, res, procedure)) ?? (await options.shardRoute?.(req, res, procedure));
+      const forwarded =
+        (await options.geoRoute?.(req, res, procedure)) ?? (await options.forward?.(req, res, procedure)) ?? (await options.shardRoute?.(req, res, procedure));
       if (forwarded) {
         outcome = forwarded === "served" ? (res.statusCode < 400 ? "success" : "error") : forwarded === "forwarded" ? "forwarded" : "error";
         return;
@@ -101,7 +104,8 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
   };
 }
 
-export function writeError(req: IncomingMessage, res: ServerResponse, status: RpcStatusCode, message: string): void {
+/** `metadata` adds entries to the error body's metadata (e.g. the backpressure scope of a 429). */
+export function writeError(req: IncomingMessage, res: ServerResponse, status: RpcStatusCode, message: string, metadata: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -110,7 +114,7 @@ export function writeError(req: IncomingMessage, res: ServerResponse, status: Rp
     message,
     status: statusToken(status),
     code: errorCode(status),
-    metadata: { "omnirelay.status": status, "omnirelay.transport": "http" },
+    metadata: { "omnirelay.status": status, "omnirelay.transport": "http", ...metadata },
   });
   res.statusCode = httpStatusFor(status);
   res.setHeader("Rpc-Transport", "http");

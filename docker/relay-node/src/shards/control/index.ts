@@ -1,5 +1,6 @@
 // The control half of shards, wired in one call from main.ts: the cached map view every node
 // serves from, the leader loop (acting only while this node holds global-control), drain, routes.
+import type { Tracer } from "@opentelemetry/api";
 import type { RelayConfig } from "../../config";
 import type { MembershipTable } from "../../gossip/membership";
 import type { RouteHandler } from "../../http/server";
@@ -32,6 +33,8 @@ export interface ShardControlDeps {
   sweepGossip?: () => void;
   /** Tests: replaces the leader's HTTP calls to nodes (handover, load). */
   call?: NodeCaller;
+  /** `mesh.shard.move` spans from the leader, when tracing is on. */
+  tracer?: Tracer;
 }
 
 export interface ShardControl {
@@ -64,6 +67,7 @@ export function createShardControl(deps: ShardControlDeps): ShardControl {
         log,
         isLeader,
         ...(deps.call ? { call: deps.call } : {}),
+        ...(deps.tracer ? { tracer: deps.tracer } : {}),
         ...(deps.sweepGossip ? { sweep: deps.sweepGossip } : {}),
       })
     : undefined;

@@ -1,5 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import type { Tracer } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { ShardConfig } from "../../config";
 import { MembershipTable } from "../../gossip/membership";
 import type { MemberMetadata } from "../../gossip/types";
@@ -66,7 +68,7 @@ interface Call {
   body: unknown;
 }
 
-function setup(options: { leader?: boolean; loads?: Record<string, ShardLoadReport>; handover?: (nodeId: string) => Promise<{ status: number; body: unknown }> } = {}) {
+function setup(options: { leader?: boolean; loads?: Record<string, ShardLoadReport>; handover?: (nodeId: string) => Promise<{ status: number; body: unknown }>; tracer?: Tracer } = {}) {
   const table = new MembershipTable(meta("a"), { suspicionMs: 5000, leftMs: 11000 });
   for (const id of ["b", "c"]) table.recordDirect(meta(id), Date.now());
   const store = new MemoryStore();
@@ -97,6 +99,7 @@ function setup(options: { leader?: boolean; loads?: Record<string, ShardLoadRepo
     isLeader: () => leading,
     call,
     now: () => now,
+    ...(options.tracer ? { tracer: options.tracer } : {}),
   });
   return {
     table,
@@ -127,7 +130,10 @@ describe("ShardLeader", () => {
     assert.equal(t.cache.current()?.version, 1, "the leader's own view takes its publish at once");
     assert.deepEqual(await t.leader.tick(), { published: false, reason: "unchanged" });
     assert.equal(t.calls.length, 0, "a first map hands nothing over");
-    assert.match(t.registry.render(), /mesh_shard_map_version\{mesh_namespace="mesh.control"\} 1/);
+    const text = await t.registry.render();
+    assert.match(text, /mesh_shard_map_version\{mesh_namespace="mesh.control"\} 1/);
+    const owned = t.store.stored!.map.records.filter((r) => r.ownerNodeId === "a").length;
+    assert.match(text, new RegExp(`mesh_shard_owned\\{mesh_namespace="mesh.control"\\} ${owned}\n`));
   });
 
   test("a draining peer's shards move away with a handover at the new fence", async () => {
@@ -152,8 +158,8 @@ describe("ShardLeader", () => {
       assert.ok(["a", "b"].includes(body.to));
     }
     assert.ok(outcome.map.records.every((r) => r.ownerNodeId !== "c" && !r.replicas.includes("c")));
-    const text = t.registry.render();
-    assert.match(text, new RegExp(`mesh_shard_moves_total\\{mesh_reason="drain"\\} ${ownedByC.length}`));
+    const text = await t.registry.render();
+    assert.match(text, new RegExp(`mesh_shard_moves_total\\{mesh_namespace="mesh.control",mesh_reason="drain"\\} ${ownedByC.length}`));
     assert.match(text, /mesh_shard_handover_duration_ms_count \d+/);
   });
 
@@ -176,6 +182,39 @@ describe("ShardLeader", () => {
     assert.ok(moved.published && moved.moves.length > 0);
     assert.equal(u.calls.filter((c) => c.path === HANDOVER_PATH).length, 0);
     assert.ok(Object.values(moved.published ? moved.handovers : {}).every((h) => h.status === "skipped"));
+  });
+
+  test("moves are counted and traced by reason: failover from a dead owner, placement when a node joins", async () => {
+    const exporter = new InMemorySpanExporter();
+    const processor = new SimpleSpanProcessor({ exporter });
+    const t = setup({ tracer: new TracerProvider({ spanProcessors: [processor] }).getTracer("test") });
+    await t.leader.tick();
+    const members = (t.table as unknown as { members: Map<string, { lastSeenMs: number }> }).members;
+    members.get("b")!.lastSeenMs = Date.now() - 20_000;
+    t.table.sweep(Date.now());
+    const failover = await t.leader.tick();
+    assert.ok(failover.published && failover.moves.length > 0 && failover.moves.every((m) => m.from === "b"));
+    t.table.recordDirect(meta("d"), Date.now());
+    const placement = await t.leader.tick();
+    assert.ok(placement.published && placement.moves.length > 0 && placement.moves.every((m) => m.from !== "b"));
+    const text = await t.registry.render();
+    assert.match(text, new RegExp(`mesh_shard_moves_total\\{mesh_namespace="mesh.control",mesh_reason="failover"\\} ${failover.moves.length}\n`));
+    assert.match(text, new RegExp(`mesh_shard_moves_total\\{mesh_namespace="mesh.control",mesh_reason="placement"\\} ${placement.moves.length}\n`));
+    await processor.forceFlush();
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === "mesh.shard.move");
+    assert.equal(spans.length, failover.moves.length + placement.moves.length);
+    const move = failover.moves[0]!;
+    const span = spans.find((s) => s.attributes["mesh.shard_id"] === move.shardId && s.attributes["mesh.map_version"] === 2);
+    assert.deepEqual(span?.attributes, {
+      "mesh.namespace": "mesh.control",
+      "mesh.shard_id": move.shardId,
+      "mesh.from_node": "b",
+      "mesh.to_node": move.to,
+      "mesh.reason": "failover",
+      "mesh.map_version": 2,
+      "mesh.fence_token": 2,
+      "mesh.handover": "skipped",
+    });
   });
 
   test("a handover that times out or fails still publishes", async () => {
@@ -204,7 +243,7 @@ describe("ShardLeader", () => {
     assert.equal(published.records[0]!.ownerNodeId, to);
     assert.equal(published.records[0]!.changeTicket, "rebalance-2");
     assert.equal(published.overrides[record.shardId], to);
-    assert.match(t.registry.render(), /mesh_shard_moves_total\{mesh_reason="operator"\} 1/);
+    assert.match(await t.registry.render(), /mesh_shard_moves_total\{mesh_namespace="mesh.control",mesh_reason="rebalance"\} 1/);
 
     const same = await t.leader.rebalance(record.shardId, to);
     assert.equal(same.version, 2, "already there: nothing published");
@@ -229,7 +268,7 @@ describe("ShardLeader", () => {
     const moved = outcome.map.records[0]!;
     assert.equal(moved.ownerNodeId, r2, "the coolest replica");
     assert.equal(moved.changeTicket, `rebalance-${outcome.map.version}`);
-    assert.match(t.registry.render(), /mesh_shard_moves_total\{mesh_reason="rebalance"\} 1/);
+    assert.match(await t.registry.render(), /mesh_shard_moves_total\{mesh_namespace="mesh.control",mesh_reason="rebalance"\} 1/);
 
     // The new owner is hot too, but the shard moved within the cooldown: left alone.
     loads[r2] = report(r2, 45, [{ shardId: record.shardId, qps: 40, inFlight: 0, role: "owner" }]);

@@ -4,11 +4,13 @@
 // fence it is about to publish, then publishes with optimistic concurrency. A conflict means
 // someone else published: the next tick re-reads and re-plans. With a QPS budget it also polls
 // every node's load each second and moves hot shards to their coolest replica (an override).
+import type { Tracer } from "@opentelemetry/api";
 import type { ShardConfig } from "../../config";
 import type { MembershipTable } from "../../gossip/membership";
 import { errorMessage, type Logger } from "../../log";
 import type { MetricsRegistry } from "../../metrics";
 import { formatHostPort, httpEndpointOf } from "../../rpc/http-endpoints";
+import { recordSpan, SPAN_NAMES } from "../../tracing";
 import type { ShardNode } from "../strategies";
 import type { HandoverRequest, HandoverResult, ShardLoadReport, ShardMap, ShardRecord } from "../types";
 import { DRAINING_VALUE, SHARD_LABEL } from "./drain";
@@ -23,7 +25,12 @@ const LOAD_TIMEOUT_MS = 800;
 /** One HTTP exchange with a node's plain-HTTP port (injected in tests). */
 export type NodeCaller = (nodeId: string, method: "GET" | "POST", path: string, body: unknown, timeoutMs: number) => Promise<{ status: number; body: unknown }>;
 
-export type MoveReason = "membership" | "drain" | "rebalance" | "operator";
+/**
+ * Why a shard changed owner (metric label mesh_reason, span attribute mesh.reason): `rebalance` (an
+ * operator's move or a hot shard's), `drain` (its owner is draining), `failover` (its owner is no longer
+ * Alive), `placement` (the strategy placed it elsewhere while its owner is alive, e.g. a node joined).
+ */
+export type MoveReason = "rebalance" | "drain" | "failover" | "placement";
 
 /** `ms` is measured by the leader; `index` and `heldCalls` come from the old owner's HandoverResult. */
 export interface HandoverOutcome {
@@ -68,6 +75,8 @@ export interface ShardLeaderOptions {
   registry: MetricsRegistry;
   log: Logger;
   isLeader: () => boolean;
+  /** `mesh.shard.move` spans, when tracing is on. */
+  tracer?: Tracer;
   call?: NodeCaller;
   /** Brings gossip statuses up to date before eligibility is read. */
   sweep?: () => void;
@@ -88,8 +97,16 @@ export class ShardLeader {
     this.call = o.call ?? httpCaller(o.table, o.nodeId, o.httpPort);
     this.now = o.now ?? Date.now;
     const version = o.registry.gauge("mesh_shard_map_version", "Version of the shard map this node has cached (mesh_namespace).");
-    o.registry.onCollect(() => version.set({ mesh_namespace: o.shards.namespace }, o.cache.current()?.version ?? 0));
-    this.movesTotal = o.registry.counter("mesh_shard_moves_total", "Shard owner changes published by this node as leader (mesh_reason).");
+    const owned = o.registry.gauge("mesh_shard_owned", "Shards this node owns in the shard map it has cached (mesh_namespace).");
+    o.registry.onCollect(() => {
+      const map = o.cache.current();
+      version.set({ mesh_namespace: o.shards.namespace }, map?.version ?? 0);
+      owned.set({ mesh_namespace: o.shards.namespace }, map?.records.filter((r) => r.ownerNodeId === o.nodeId).length ?? 0);
+    });
+    this.movesTotal = o.registry.counter(
+      "mesh_shard_moves_total",
+      "Shard owner changes published by this node as leader (mesh_namespace, mesh_reason: rebalance|drain|failover|placement).",
+    );
     this.handoverDuration = o.registry.histogram(
       "mesh_shard_handover_duration_ms",
       "Time from asking the old owner to hand a shard over to its answer (or the timeout), in milliseconds.",
@@ -156,7 +173,7 @@ export class ShardLeader {
         }
       }
       if (Object.keys(overrides).length === 0) return undefined;
-      return this.planAndPublish({ overrides, reason: "rebalance" });
+      return this.planAndPublish({ overrides, trigger: "load" });
     });
   }
 
@@ -180,7 +197,7 @@ export class ShardLeader {
         if (target === record.ownerNodeId) {
           return { shardId, from: target, to: target, version: stored.map.version, handover: { status: "skipped", ms: 0 } };
         }
-        const outcome = await this.planAndPublish({ overrides: { [shardId]: target }, reason: "operator" }, stored);
+        const outcome = await this.planAndPublish({ overrides: { [shardId]: target }, trigger: "operator" }, stored);
         if (outcome.published) {
           return {
             shardId,
@@ -197,10 +214,11 @@ export class ShardLeader {
   }
 
   private async planAndPublish(
-    extra: { overrides?: Record<string, string>; reason?: MoveReason },
+    extra: { overrides?: Record<string, string>; trigger?: "operator" | "load" },
     read?: Awaited<ReturnType<MapStoreLike["read"]>>,
   ): Promise<PublishOutcome> {
     if (!this.o.isLeader()) return { published: false, reason: "not-leader" };
+    const startedAt = Date.now();
     const stored = read ?? (await this.o.store.read());
     const previous = stored?.map;
     const version = (previous?.version ?? 0) + 1;
@@ -223,6 +241,8 @@ export class ShardLeader {
       ticket: ticketFor,
     });
     if (!plan.map) return { published: false, reason: "unchanged" };
+    // Liveness of each old owner when the move was planned: a membership move away from a live owner is a placement.
+    const ownerAlive = new Map(plan.moves.map((m) => [m.shardId, this.isAlive(m.from)]));
     const handoverList = await Promise.all(plan.moves.map((move) => this.handover(move)));
     const handovers = Object.fromEntries(plan.moves.map((m, i) => [m.shardId, handoverList[i]!]));
     // Handovers take time: do not publish for a leadership we no longer hold.
@@ -235,10 +255,27 @@ export class ShardLeader {
     this.o.cache.offer(plan.map);
     const changed = plan.map.records.filter((r) => r.version === plan.map!.version).length;
     this.o.log.info("shard map published", { version: plan.map.version, changed, moves: plan.moves.length });
+    const publishedAt = Date.now();
     for (const move of plan.moves) {
-      const reason: MoveReason = move.ticket.startsWith("rebalance-") ? (extra.reason ?? "rebalance") : move.ticket.startsWith("drain:") ? "drain" : "membership";
+      const rebalance = move.ticket.startsWith("rebalance-");
+      const reason: MoveReason = rebalance ? "rebalance" : move.ticket.startsWith("drain:") ? "drain" : ownerAlive.get(move.shardId) ? "placement" : "failover";
       const handover = handovers[move.shardId]!;
-      this.movesTotal.inc({ mesh_reason: reason });
+      this.movesTotal.inc({ mesh_namespace: this.o.shards.namespace, mesh_reason: reason });
+      recordSpan(
+        this.o.tracer,
+        SPAN_NAMES.shardMove,
+        {
+          "mesh.namespace": this.o.shards.namespace,
+          "mesh.shard_id": move.shardId,
+          "mesh.from_node": move.from,
+          "mesh.to_node": move.to,
+          "mesh.reason": reason,
+          "mesh.map_version": plan.map.version,
+          "mesh.fence_token": move.fenceToken,
+          "mesh.handover": handover.status,
+        },
+        { start: startedAt, end: publishedAt },
+      );
       this.lastMovedAt.set(move.shardId, this.now());
       this.o.log.info("shard moved", {
         shard: move.shardId,
@@ -246,6 +283,7 @@ export class ShardLeader {
         to: move.to,
         fence: move.fenceToken,
         reason,
+        ...(rebalance ? { trigger: extra.trigger ?? "load" } : {}),
         ticket: move.ticket,
         handover: handover.status,
         handoverMs: handover.ms,

@@ -34,16 +34,26 @@ export class ShardBudget {
     return waitMs;
   }
 
+  /** Gives back a token reserved by `reserve` (the call was refused by another budget before it waited). */
+  refund(shardId: string): void {
+    const bucket = this.buckets.get(shardId);
+    if (this.qps > 0 && bucket) bucket.tokens = Math.min(this.qps, bucket.tokens + 1);
+  }
+
   /** Waits for a token; false when the queue would exceed the bound. */
   async acquire(shardId: string): Promise<boolean> {
     const waitMs = this.reserve(shardId);
     if (waitMs === undefined) return false;
-    if (waitMs > 0) {
-      this.waiting.set(shardId, this.queued(shardId) + 1);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-      this.waiting.set(shardId, this.queued(shardId) - 1);
-    }
+    await this.wait(shardId, waitMs);
     return true;
+  }
+
+  /** Sleeps `waitMs` counted as queued on `shardId` (see `queued`). */
+  async wait(shardId: string, waitMs: number): Promise<void> {
+    if (waitMs <= 0) return;
+    this.waiting.set(shardId, this.queued(shardId) + 1);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    this.waiting.set(shardId, this.queued(shardId) - 1);
   }
 
   /**

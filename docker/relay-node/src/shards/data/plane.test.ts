@@ -53,8 +53,8 @@ test("a replicated write is on every replica before the ack; a call to a non-own
   assert.equal(invalid.headers["x-mesh-outcome"], "not-applied");
   const echo = await call(b, "echo", { hi: 1 }, { "rpc-shard-key": "s3" });
   assert.deepEqual([echo.status, echo.headers["x-mesh-node"], echo.body], [200, "a", { hi: 1 }]);
-  assert.match(a.metrics.registry.render(), /mesh_shard_replication_total\{mesh_outcome="success"\} \d+/);
-  assert.match(b.metrics.registry.render(), /mesh_shard_calls_total\{mesh_outcome="forwarded"\} \d+/);
+  assert.match(await a.metrics.registry.render(), /mesh_shard_replication_total\{mesh_outcome="success"\} \d+/);
+  assert.match(await b.metrics.registry.render(), /mesh_shard_calls_total\{mesh_outcome="forwarded"\} \d+/);
 });
 
 test("a replica refuses an older fence; a deposed owner's write is indeterminate and it stops serving", async (t) => {
@@ -99,7 +99,7 @@ test("an index gap makes the replica install a snapshot and end identical", asyn
   assert.equal((await call(b, "counter::increment", { key: "s0" })).body.value, 4);
   const [aState, cState] = await Promise.all([counterOn(a, "s0"), counterOn(c, "s0")]);
   assert.deepEqual([cState.value, cState.index, cState.digest], [4, 5, aState.digest]);
-  assert.match(c.metrics.registry.render(), /mesh_shard_snapshots_total 1/);
+  assert.match(await c.metrics.registry.render(), /mesh_shard_snapshots_total 1/);
 });
 
 test("owner takeover: the first surviving replica serves its copy at the new fence", async (t) => {
@@ -227,7 +227,7 @@ test("budget: calls over budget wait up to 2 s, then 429 not-applied; load is re
   const forbidden = await request(a.port, "GET", "/control/shards/load", {});
   assert.equal(forbidden.status, 403);
   assert.match(String(forbidden.headers["content-type"]), /problem\+json/);
-  assert.match(a.metrics.registry.render(), /mesh_shard_calls_total\{mesh_outcome="throttled"\} 4/);
+  assert.match(await a.metrics.registry.render(), /mesh_shard_calls_total\{mesh_outcome="throttled"\} 4/);
 });
 
 // ---- seeded defects ---------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import type { Logger } from "../../log";
 import type { RelayMetrics } from "../../metrics";
 import type { ProcedureRegistry } from "../../rpc/procedures";
 import type { NodeState } from "../../state";
+import { Backpressure } from "../../backpressure/service";
+import { createPressureRoutes } from "../../backpressure/routes";
 import type { ShardLoadReport, ShardMapView } from "../types";
 import { QpsMeter, ShardBudget } from "./budget";
 import { Handover } from "./handover";
@@ -26,6 +28,8 @@ export interface ShardDataPlaneDeps {
   view: ShardMapView;
   /** When given, `echo` and the shard procedures are registered on it (replacing the node-local counters). */
   registry?: ProcedureRegistry;
+  /** Whether this node holds global-control (it then records pressure episodes); default never. */
+  isLeader?: () => boolean;
 }
 
 export interface ShardDataPlane {
@@ -40,6 +44,8 @@ export interface ShardDataPlane {
   replication: Replication;
   procedures: ReadonlyMap<string, ShardProcedure>;
   load: () => ShardLoadReport;
+  /** Budgets, pressure state, gossip label, ingress throttle (docs/backpressure.md). */
+  pressure: Backpressure;
 }
 
 export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
@@ -84,6 +90,18 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   });
   const budget = new ShardBudget(shards.qpsBudget);
   const meter = new QpsMeter();
+  const pressure = new Backpressure({
+    nodeId: config.nodeId,
+    region: config.region,
+    shardBudget: budget,
+    nodeQps: config.nodeQpsBudget,
+    table,
+    metrics: deps.metrics,
+    log: deps.log.child({ component: "backpressure" }),
+    publish: !config.defects.has("pressure-not-propagated"),
+    isLeader: deps.isLeader ?? (() => false),
+  });
+  pressure.start();
   const shardOf = (key: string): string => shardForKey(key, shards.ids);
   const procedures = createShardProcedures({
     nodeId: config.nodeId,
@@ -105,7 +123,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     view,
     replication,
     handover,
-    budget,
+    pressure,
     meter,
     inflight,
     procedures,
@@ -127,7 +145,9 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     return { nodeId: config.nodeId, budgetQps: shards.qpsBudget, totalQps, shards: rows };
   };
 
-  const routes = createShardRoutes({ nodeId: config.nodeId, namespace: shards.namespace, ids: shards.ids, replication, handover, load });
+  const shardRoutes = createShardRoutes({ nodeId: config.nodeId, namespace: shards.namespace, ids: shards.ids, replication, handover, load });
+  const pressureRoutes = createPressureRoutes(() => pressure.report());
+  const routes: RouteHandler = async (req, res, url) => (await shardRoutes(req, res, url)) || pressureRoutes(req, res, url);
 
   const onDrain = (): void => {
     if (!config.defects.has("drain-acks-inflight")) return; // in-flight calls finish; new ones get 503
@@ -149,10 +169,14 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     },
     routes,
     onDrain,
-    stop: () => handover.stop(),
+    stop: () => {
+      handover.stop();
+      pressure.stop();
+    },
     shardOf,
     replication,
     procedures,
     load,
+    pressure,
   };
 }

@@ -16,7 +16,8 @@ import { relayAnswer } from "../../rpc/relay";
 import { RpcError } from "../../rpc/status";
 import type { ShardMapView } from "../types";
 import { xxhash64 } from "../xxhash64";
-import { MAX_QUEUE_MS, type QpsMeter, type ShardBudget } from "./budget";
+import { type Throttle, writeThrottled } from "../../backpressure/answer";
+import { MAX_QUEUE_MS, type QpsMeter } from "./budget";
 import type { Handover } from "./handover";
 import { missingKey, parseJsonBody, PINGPONG, SLOW_CALL, type ShardCall, type ShardProcedure } from "./procedures";
 import { AbandonedError, NotServingError, type Replication, ShardError, type ShardMetrics } from "./replication";
@@ -70,7 +71,8 @@ export interface RouterDeps {
   view: ShardMapView;
   replication: Replication;
   handover: Handover;
-  budget: ShardBudget;
+  /** The budgets (shard and node) an owner applies, and the ingress throttle for pressured owners in other regions. */
+  pressure: { admit(shardId: string): Promise<Throttle | undefined>; ingress(shardId: string, ownerNodeId: string): Throttle | undefined };
   meter: QpsMeter;
   inflight: InFlightCalls;
   procedures: ReadonlyMap<string, ShardProcedure>;
@@ -124,6 +126,9 @@ export function createShardRouter(deps: RouterDeps): (req: IncomingMessage, res:
       }
       const record = view.record(shardId);
       if (record && record.ownerNodeId !== nodeId && forwardedBy === undefined) {
+        // Ingress: the owner is in another region and under pressure per gossip (docs/backpressure.md).
+        const shed = deps.pressure.ingress(shardId, record.ownerNodeId);
+        if (shed) return throttle(req, res, metrics, shed);
         return relay(deps, req, res, record.ownerNodeId, body, forwardedBy, false, timeoutFor(deps, procedureName, parsed));
       }
       // Forwarded here by a node with an older map (this node handed the shard over, and has since seen
@@ -158,11 +163,10 @@ async function admitForRegistry(deps: RouterDeps, req: IncomingMessage, res: Ser
   deps.inflight.calls.add(tracked);
   res.once("close", () => deps.inflight.calls.delete(tracked));
   deps.meter.mark(shardId);
-  if (!(await deps.budget.acquire(shardId))) {
+  const refused = await deps.pressure.admit(shardId);
+  if (refused) {
     deps.inflight.calls.delete(tracked);
-    deps.metrics.calls.inc({ mesh_outcome: "throttled" });
-    req.resume();
-    return refuse(req, res, undefined, throttled(shardId, deps.budget.qps));
+    return throttle(req, res, deps.metrics, refused);
   }
   deps.metrics.calls.inc({ mesh_outcome: "served" });
   return undefined;
@@ -182,10 +186,8 @@ async function serve(
   deps.inflight.calls.add(tracked);
   try {
     deps.meter.mark(shardId);
-    if (!(await deps.budget.acquire(shardId))) {
-      deps.metrics.calls.inc({ mesh_outcome: "throttled" });
-      return refuse(req, res, undefined, throttled(shardId, deps.budget.qps));
-    }
+    const refused = await deps.pressure.admit(shardId);
+    if (refused) return throttle(req, res, deps.metrics, refused);
     if (abort.signal.aborted) return "served";
     const deadline = header(req, "rpc-deadline");
     if (deadline && Date.parse(deadline) <= Date.now()) {
@@ -263,8 +265,12 @@ function timeoutFor(deps: RouterDeps, procedure: string, body: Record<string, un
   return base;
 }
 
-function throttled(shardId: string, qps: number): ShardError {
-  return new ShardError("ResourceExhausted", `${shardId} is over its budget of ${qps} calls/s (queued over ${MAX_QUEUE_MS} ms)`, true);
+/** 429 ResourceExhausted, not applied, with Retry-After and X-Mesh-Throttled (budget refusal here, or ingress shedding). */
+function throttle(req: IncomingMessage, res: ServerResponse, metrics: ShardMetrics, refused: Throttle): "refused" {
+  metrics.calls.inc({ mesh_outcome: "throttled" });
+  req.resume();
+  writeThrottled(req, res, refused);
+  return "refused";
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, metrics: ShardMetrics | undefined, error: unknown): "refused" {

@@ -64,6 +64,7 @@ export function mapOf(version: number, base: Placement, overrides: Record<string
 export interface TestNode {
   id: string;
   port: number;
+  table: MembershipTable;
   view: FakeView;
   plane: ShardDataPlane;
   metrics: RelayMetrics;
@@ -73,12 +74,15 @@ export interface TestNode {
 
 export interface NodeOptions {
   defects?: string;
+  /** RELAY_REGION here also sets the node's gossip metadata region (default "r"). */
   env?: Record<string, string>;
+  /** The node holds global-control (records pressure episodes). */
+  leader?: boolean;
 }
 
-function metadata(id: string, port: number): MemberMetadata {
+function metadata(id: string, port: number, region = "r"): MemberMetadata {
   return {
-    nodeId: id, role: "", clusterId: "test", region: "r", meshVersion: "0.1.0", http3Support: false,
+    nodeId: id, role: "", clusterId: "test", region, meshVersion: "0.1.0", http3Support: false,
     endpoint: `127.0.0.1:${port + 1}`, metadataVersion: 1, labels: { httpEndpoint: `127.0.0.1:${port}` },
   };
 }
@@ -107,8 +111,9 @@ export async function startNodes(ids: string[], options: Record<string, NodeOpti
       RELAY_DEFECT: opts.defects ?? "",
       ...opts.env,
     });
-    const table = new MembershipTable(metadata(id, port), { suspicionMs: 60_000, leftMs: 120_000 });
-    for (const [peer, peerPort] of Object.entries(peers)) if (peer !== id) table.recordDirect(metadata(peer, peerPort), Date.now());
+    const regionOf = (node: string): string | undefined => options[node]?.env?.RELAY_REGION;
+    const table = new MembershipTable(metadata(id, port, regionOf(id)), { suspicionMs: 60_000, leftMs: 120_000 });
+    for (const [peer, peerPort] of Object.entries(peers)) if (peer !== id) table.recordDirect(metadata(peer, peerPort, regionOf(peer)), Date.now());
     const logs: Array<Record<string, unknown>> = [];
     const log = createLogger({ node: id }, "debug", (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
     const metrics = new RelayMetrics();
@@ -116,7 +121,7 @@ export async function startNodes(ids: string[], options: Record<string, NodeOpti
     state.status = "Running";
     const registry = new ProcedureRegistry();
     const view = new FakeView();
-    const plane = createShardDataPlane({ config, table, metrics, log, state, view, registry });
+    const plane = createShardDataPlane({ config, table, metrics, log, state, view, registry, isLeader: () => opts.leader === true });
     const rpc = createRpcInbound({ nodeId: id, registry, state, metrics, log, shardRoute: plane.shardRoute });
     setHandler((req, res) => {
       void (async () => {
@@ -127,7 +132,7 @@ export async function startNodes(ids: string[], options: Record<string, NodeOpti
         res.end();
       })();
     });
-    return { id, port, view, plane, metrics, logs, server };
+    return { id, port, table, view, plane, metrics, logs, server };
   });
 }
 

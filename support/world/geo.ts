@@ -1,0 +1,84 @@
+// Geo-affinity clients (feature:mesh-geo-affinity): clients homed in one region enter through another's
+// ingress, and relay-node routes each call to the home region unless it is degraded. The verdicts read
+// what the clients saw (the serving region of every acknowledged call) and hold the nodes' routing
+// metrics against it.
+import type { HyperscaleWorld } from '../world';
+import { eventually, judge } from '../checks/eventually';
+import { routingAgreementProblems, servedInProblems, servedPerSecond, tallyServed } from '../checks/geo';
+import { parsePrometheus, type Sample } from '../checks/prometheus';
+import { attachJson } from '../evidence/attach';
+import type { Duration } from '../parameter-types';
+
+/** seeds/traffic/echo.json: one unsharded `echo` call per op. */
+const TRAFFIC = 'echo';
+const PROCEDURE = 'echo';
+const ROUTED = 'mesh_geo_routed_total';
+/** "Served in a region" means this share of the calls completed in the last window. */
+const SERVED_SHARE = 0.9;
+const WINDOW_MS = 1500;
+
+export class GeoClients {
+  private run: { home: string; via: string; baseline: Map<string, Sample[]> } | undefined;
+
+  constructor(private readonly world: HyperscaleWorld) {}
+
+  /** `clients` clients homed in `home` replay the echo traffic through `via`'s nodes, with retries, for at most `maxRun`. */
+  async start(clients: number, home: string, via: string, maxRun: Duration): Promise<void> {
+    const entries = this.entries(via);
+    const baseline = new Map(await Promise.all(entries.map(async (id) => [id, parsePrometheus(await this.world.cluster.node(id).client.metrics())] as const)));
+    await this.world.clients.replay(TRAFFIC, clients, { kind: 'geo', home, via }, maxRun, 3);
+    this.run = { home, via, baseline };
+  }
+
+  /** Within `within`, at least 90 % of the calls completed in the last 1.5 s were acknowledged from `region`. */
+  async expectServedIn(region: string, within: Duration): Promise<void> {
+    const started = this.world.clock.nowMs();
+    const tally = await eventually(
+      `the geo-affinity clients' calls are served in ${region}`,
+      async () => {
+        const now = this.world.clock.nowMs();
+        return tallyServed(this.world.history.ops, PROCEDURE, now - WINDOW_MS, now);
+      },
+      (t) => judge(servedInProblems(t, region, SERVED_SHARE, 5)),
+      { timeoutMs: within.ms },
+    );
+    await attachJson(this.world, `geo-served-in-${region}`, { afterMs: Math.round(this.world.clock.nowMs() - started), lastWindow: tally });
+  }
+
+  /**
+   * After the clients stopped: the entry nodes' mesh_geo_routed_total for the clients' home region,
+   * per serving region, agrees with the serving regions the clients saw, within the attempts they retried
+   * or never saw answered; and both name more than one region (the scenario did move the clients).
+   */
+  async expectRoutingMetricsAgree(): Promise<void> {
+    const run = this.run;
+    const summary = this.world.clients.summaries.at(-1);
+    if (!run || !summary) throw new Error('no geo-affinity clients have run to completion: start them and stop the clients first');
+    const routed: Record<string, number> = {};
+    const scraped: Record<string, Sample[]> = {};
+    for (const id of this.entries(run.via)) {
+      const samples = parsePrometheus(await this.world.cluster.node(id).client.metrics()).filter((s) => s.name === ROUTED && s.labels.mesh_home_region === run.home);
+      scraped[id] = samples;
+      const before = run.baseline.get(id) ?? [];
+      for (const s of samples) {
+        const was = before.find((b) => b.name === ROUTED && JSON.stringify(b.labels) === JSON.stringify(s.labels))?.value ?? 0;
+        const region = s.labels.mesh_served_region ?? '(unlabelled)';
+        routed[region] = (routed[region] ?? 0) + s.value - was;
+      }
+    }
+    const tally = tallyServed(this.world.history.ops, PROCEDURE, 0, Infinity);
+    const slack = (summary.retries ?? 0) + (tally.completed - tally.ok);
+    const problems = [
+      ...routingAgreementProblems(routed, tally.byRegion, slack),
+      ...(Object.keys(tally.byRegion).length < 2 ? [`the clients saw their calls served in ${Object.keys(tally.byRegion).join(', ') || 'no region'} only: they never moved`] : []),
+    ];
+    await attachJson(this.world, 'geo-served-per-second', servedPerSecond(this.world.history.ops, PROCEDURE));
+    await this.world.verdict('routing metrics agree with what the clients saw', problems, { routed, seen: tally.byRegion, slack, metrics: scraped });
+  }
+
+  private entries(via: string): string[] {
+    const ids = this.world.cluster.relayNodes.filter((n) => n.region === via).map((n) => n.id);
+    if (ids.length === 0) throw new Error(`no relay node in region "${via}"; regions: ${[...new Set(this.world.cluster.relayNodes.map((n) => n.region))].join(', ')}`);
+    return ids;
+  }
+}
