@@ -66,7 +66,7 @@ export async function prepareSuite(): Promise<Suite> {
   const images = await suiteImages({ ...settings, log: (l) => say(l) });
   say(
     `images: relay-node ${images.relayNode.ref} (${images.relayNode.origin}), etcd ${images.etcd.ref} (${images.etcd.origin}), ` +
-      `fault proxy ${images.faultProxy.ref} (${images.faultProxy.flavour}, ${images.faultProxy.origin}) in ${Date.now() - started} ms`,
+      `fault proxy ${images.faultProxy.ref} (${images.faultProxy.flavour}, ${images.faultProxy.origin}), otlp receiver ${images.otlpReceiver.ref} (${images.otlpReceiver.origin}) in ${Date.now() - started} ms`,
   );
   const [ca, capabilities] = await Promise.all([CertificateAuthority.create(), probeCapabilities(images.relayNode.ref)]);
   say(`image under test announces: ${capabilities.join(', ')}`);

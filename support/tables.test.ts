@@ -42,3 +42,12 @@ test('"region <name>" names a region\'s relay nodes and etcd members', async () 
   assert.deepEqual(groups, { cut: ['west-1', 'west-2', 'etcd-west'], rest: ['east-1', 'etcd-east'] });
   assert.throws(() => resolveGroups(groupTable([['group', 'members'], ['cut', 'region north'], ['rest', 'everyone else']]), { leader: '', relay: ['east-1'], etcd: [], regionOf }), /no node or etcd member is in region "north"/);
 });
+
+test('"the fault proxy" names the proxy container; "everyone else" never includes it', async () => {
+  const { groupTable, resolveGroups } = await import('./tables');
+  const regionOf = (id: string) => id.split('-')[0];
+  const rows = groupTable([['group', 'members'], ['west', 'region west'], ['proxy', 'the fault proxy'], ['rest', 'everyone else']]);
+  const groups = resolveGroups(rows, { leader: 'east-1', relay: ['east-1', 'west-1'], etcd: [], regionOf, proxy: 'fault-proxy' });
+  assert.deepEqual(groups, { west: ['west-1'], proxy: ['fault-proxy'], rest: ['east-1'] });
+  assert.throws(() => resolveGroups(rows, { leader: 'east-1', relay: ['east-1', 'west-1'], etcd: [], regionOf }), /"the fault proxy": this topology routes no link through a fault proxy/);
+});

@@ -27,6 +27,7 @@ import { ClientVerbs } from './world/clients';
 import { ShardVerbs } from './world/shards';
 import { LinkFaults } from './world/links';
 import { GeoClients } from './world/geo';
+import { TelemetryVerbs } from './world/telemetry';
 import { ChaosSchedule } from './world/chaos';
 import { CertificateFaults } from './world/certificates';
 
@@ -50,6 +51,7 @@ export class HyperscaleWorld extends World {
   readonly shards = new ShardVerbs(this);
   readonly links = new LinkFaults(this);
   readonly geo = new GeoClients(this);
+  readonly telemetry = new TelemetryVerbs(this);
   readonly chaos = new ChaosSchedule(this);
   readonly certificates = new CertificateFaults(this);
 
@@ -99,6 +101,7 @@ export class HyperscaleWorld extends World {
 
   async stopTopology(): Promise<void> {
     await this.clients.stop();
+    await this.telemetry.stop();
     this.shards.stop();
     this.watch?.stop();
     const cluster = this.running;

@@ -15,6 +15,7 @@ import { containerLogs } from './logs';
 import { docker } from './engine';
 import { FaultProxy } from './fault-proxy';
 import { planPeerLinks } from './peer-links';
+import { OTLP_ALIAS, OTLP_ENDPOINT, TelemetryReceiver } from './otlp-receiver';
 import { CLIENTS } from '../../topologies';
 
 export interface ClusterOptions {
@@ -52,6 +53,8 @@ export class Cluster {
     readonly startupMs: number,
     /** Present when the topology routes links through the fault proxy. */
     readonly proxy: FaultProxy | undefined,
+    /** The scenario's OTLP trace receiver, which every relay node exports its spans to. */
+    readonly telemetry: TelemetryReceiver,
   ) {}
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
@@ -63,6 +66,7 @@ export class Cluster {
 
     const etcdStarts = topology.etcd.map((m) => startEtcd(opts, network, labels, m));
     const nodeStarts = topology.nodes.map((n) => startRelayNode(opts, network, bootstrap, labels, n));
+    const telemetryStart = TelemetryReceiver.start({ image: opts.images.otlpReceiver, network, labels, name: containerName(scenarioId, OTLP_ALIAS), readyTimeoutMs: opts.readyTimeoutMs });
     // Peer paths are routed as soon as the proxy answers: the nodes, told at start to dial them, retry until then.
     const proxyStart =
       topology.links.length > 0
@@ -71,10 +75,15 @@ export class Cluster {
             return proxy;
           })
         : undefined;
-    const [results, proxyResult] = await Promise.all([Promise.allSettled([...etcdStarts, ...nodeStarts]), proxyStart ? Promise.allSettled([proxyStart]).then(([r]) => r) : undefined]);
+    const [results, proxyResult, telemetryResult] = await Promise.all([
+      Promise.allSettled([...etcdStarts, ...nodeStarts]),
+      proxyStart ? Promise.allSettled([proxyStart]).then(([r]) => r) : undefined,
+      Promise.allSettled([telemetryStart]).then(([r]) => r!),
+    ]);
     const ids = [...topology.etcd, ...topology.nodes].map((m) => m.id); // in the order they were started
     const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${ids[i]}: ${(r.reason as Error).message}`] : []));
     if (proxyResult?.status === 'rejected') failures.push(`fault-proxy: ${(proxyResult.reason as Error).message}`);
+    if (telemetryResult.status === 'rejected') failures.push(`${OTLP_ALIAS}: ${(telemetryResult.reason as Error).message}`);
     if (failures.length > 0) {
       await bootstrap.stop();
       const logs = await scenarioLogs(scenarioId);
@@ -88,7 +97,8 @@ export class Cluster {
     const nodes = results.slice(topology.etcd.length).map((r) => (r as PromiseFulfilledResult<RelayNode>).value);
     const proxy = proxyResult?.status === 'fulfilled' ? proxyResult.value : undefined;
     if (proxy) await routeClientLinks(topology, proxy, nodes);
-    return new Cluster(topology, scenarioId, network, bootstrap, new Map(nodes.map((n) => [n.id, n])), etcd, Date.now() - started, proxy);
+    const telemetry = (telemetryResult as PromiseFulfilledResult<TelemetryReceiver>).value;
+    return new Cluster(topology, scenarioId, network, bootstrap, new Map(nodes.map((n) => [n.id, n])), etcd, Date.now() - started, proxy, telemetry);
   }
 
   node(id: string): RelayNode {
@@ -160,6 +170,7 @@ async function startRelayNode(
     bootstrapUrl: bootstrapUrl(bootstrap, network),
     bootstrapToken: bootstrap.clusterToken ?? '',
     defect: opts.defect,
+    otlpEndpoint: OTLP_ENDPOINT,
   });
   const container = await new SuiteContainer(opts.images.relayNode.ref)
     .withName(containerName(opts.scenarioId, node.id))

@@ -50,6 +50,8 @@ export interface RelayNodeEnvOptions {
   readonly bootstrapUrl: string;
   readonly bootstrapToken: string;
   readonly defect?: { readonly name: string; readonly nodes?: readonly string[] };
+  /** Where the node exports its spans (RELAY_OTLP_ENDPOINT); unset: no tracing. */
+  readonly otlpEndpoint?: string;
 }
 
 /** relay-node's environment contract (docker/relay-node/README.md), filled from the topology. */
@@ -86,6 +88,7 @@ export function relayNodeEnv(topology: Topology, node: TopologyNode, opts: Relay
   };
   const routes = peerRoutesFor(planPeerLinks(topology), node.id, PROXY_ALIAS);
   if (routes) env.RELAY_PEER_ROUTES = routes;
+  if (opts.otlpEndpoint) env.RELAY_OTLP_ENDPOINT = opts.otlpEndpoint;
   const defect = opts.defect;
   if (defect && (!defect.nodes || defect.nodes.includes(node.id))) env.RELAY_DEFECT = defect.name;
   return env;

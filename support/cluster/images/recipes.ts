@@ -154,18 +154,20 @@ export interface SuiteImages {
   readonly relayNode: ImageRef;
   readonly etcd: ImageRef;
   readonly faultProxy: FaultProxyImage;
+  readonly otlpReceiver: ImageRef;
 }
 
 /** Everything a topology needs. `imageUnderTest` replaces the bundled relay-node when set. */
 export async function suiteImages(opts: { registry?: string; imageUnderTest?: string; toxiproxyImage: string; log?: (l: string) => void }): Promise<SuiteImages> {
   const { registry, imageUnderTest, toxiproxyImage, log } = opts;
   const base = nodeRuntimeImage(registry, log);
-  const [relayNode, etcd, faultProxy] = await Promise.all([
+  const [relayNode, etcd, faultProxy, otlpReceiver] = await Promise.all([
     imageUnderTest ? underTest(imageUnderTest) : base.then((b) => relayNodeImage(b, registry, log)),
     etcdImage(registry, log),
     base.then((b) => faultProxyImage(b, toxiproxyImage, registry, log)),
+    base.then((b) => otlpReceiverImage(b, registry, log)),
   ]);
-  return { relayNode, etcd, faultProxy };
+  return { relayNode, etcd, faultProxy, otlpReceiver };
 }
 
 async function underTest(ref: string): Promise<ImageRef> {

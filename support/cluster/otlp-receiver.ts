@@ -1,0 +1,50 @@
+// The scenario's OTLP/HTTP trace receiver (docker/otlp-receiver): one container on the scenario network
+// that every relay node exports its spans to (RELAY_OTLP_ENDPOINT), read back by the test process through
+// its port published on 127.0.0.1.
+import type { ImageRef } from './images/image-cache';
+import { SuiteContainer } from './container';
+import { LABEL } from './labels';
+import type { ScenarioNetwork } from './network';
+import { HttpOkWaitStrategy } from './readiness';
+
+export const OTLP_ALIAS = 'otlp-receiver';
+export const OTLP_PORT = 4318;
+/** What relay nodes are told (RELAY_OTLP_ENDPOINT). */
+export const OTLP_ENDPOINT = `http://${OTLP_ALIAS}:${OTLP_PORT}`;
+
+/** One span as the receiver decoded it (attributes flattened to key → value). */
+export interface ReceivedSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly name: string;
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly resource: Readonly<Record<string, unknown>>;
+}
+
+export class TelemetryReceiver {
+  private constructor(private readonly baseUrl: string) {}
+
+  static async start(opts: { image: ImageRef; network: ScenarioNetwork; labels: Record<string, string>; name: string; readyTimeoutMs: number }): Promise<TelemetryReceiver> {
+    const container = await new SuiteContainer(opts.image.ref)
+      .withName(opts.name)
+      .withLabels({ ...opts.labels, [LABEL.node]: OTLP_ALIAS })
+      .withNetworkMode(opts.network.name)
+      .withNetworkAliases(OTLP_ALIAS)
+      .withLoopbackPorts(OTLP_PORT)
+      .withWaitStrategy(new HttpOkWaitStrategy('/healthz', OTLP_PORT, 'OTLP receiver'))
+      .withStartupTimeout(opts.readyTimeoutMs)
+      .start();
+    return new TelemetryReceiver(`http://127.0.0.1:${container.getMappedPort(OTLP_PORT)}`);
+  }
+
+  /** Spans received so far, oldest first; `name` filters exactly. */
+  async spans(name?: string): Promise<ReceivedSpan[]> {
+    const url = new URL('/spans', this.baseUrl);
+    if (name) url.searchParams.set('name', name);
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) throw new Error(`OTLP receiver: GET ${url.pathname}${url.search} answered ${res.status}`);
+    return ((await res.json()) as { spans: ReceivedSpan[] }).spans;
+  }
+}
