@@ -27,6 +27,16 @@ test('two nodes claiming one scope over overlapping periods is split brain', () 
   assert.match(problem!, /global-control: a \(fence 10, claimed 1\.00 s–7\.00 s\) and b \(fence 14, claimed 6\.00 s–6\.00 s\) both acted as leader/);
 });
 
+test('polls of one round are timed when sent: a successor issued after that instant does not overlap its predecessor', () => {
+  // CI: a's last claim and b's first claim came from polls sent at the same instant (24.09 s); b was issued after
+  // the poll was sent (and after a's lease ran out), and answered a moment later.
+  const history = [snap('a', 23_000, token('a', 18, 5, 15_000, 24_200)), snap('a', 24_090, token('a', 18, 5, 15_000, 24_200)), snap('b', 24_090, token('b', 21, 6, 24_250, 30_000))];
+  assert.deepEqual(splitBrainProblems(history), []);
+  // The same polls, but a still claims after b was issued: split brain.
+  const overlapping = [...history, snap('a', 24_300, token('a', 18, 5, 15_000, 27_000))];
+  assert.match(splitBrainProblems(overlapping)[0]!, /a \(fence 18, claimed 23\.00 s–24\.30 s\) and b \(fence 21, claimed 24\.25 s–24\.25 s\) both acted as leader/);
+});
+
 test('terms and fences must increase per scope', () => {
   const leases = leasesSeen([snap('x', 1_000, token('a', 10, 3, 0, 4_000)), snap('x', 6_000, token('b', 14, 3, 5_000, 9_000))], []);
   assert.match(monotonicityProblems(leases).join('\n'), /term did not increase: fence 10 had term 3 \(a\), fence 14 has term 3 \(b\)/);

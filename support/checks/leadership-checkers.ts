@@ -48,7 +48,10 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 /**
  * No scope ever had two different leaders at the same time. A node *claims* a scope when its own
  * /control/leaders names itself holder with an unexpired lease; two claims by different nodes whose
- * claim periods overlap are split brain, whatever etcd says.
+ * claim periods overlap are split brain, whatever etcd says. A poll is timed when it was sent and the node
+ * answers a little later, so a claim in a poll sent before the lease was issued starts at its issue time:
+ * otherwise a successor polled in the same round as its predecessor's last claim would overlap it by the
+ * poll's own latency.
  */
 export function splitBrainProblems(snapshots: readonly LeadersSnapshot[]): string[] {
   const periods = new Map<string, { scope: string; leaderId: string; fence: number; from: number; to: number }>();
@@ -56,11 +59,12 @@ export function splitBrainProblems(snapshots: readonly LeadersSnapshot[]): strin
     for (const t of snap.tokens) {
       if (t.leaderId !== snap.observer || t.expiresAtMs <= snap.atMs) continue;
       const key = `${t.scope}\u0000${t.leaderId}\u0000${t.fenceToken}`;
+      const from = Math.max(snap.atMs, t.issuedAtMs);
       const p = periods.get(key);
       if (p) {
-        p.from = Math.min(p.from, snap.atMs);
-        p.to = Math.max(p.to, snap.atMs);
-      } else periods.set(key, { scope: t.scope, leaderId: t.leaderId, fence: t.fenceToken, from: snap.atMs, to: snap.atMs });
+        p.from = Math.min(p.from, from);
+        p.to = Math.max(p.to, from);
+      } else periods.set(key, { scope: t.scope, leaderId: t.leaderId, fence: t.fenceToken, from, to: from });
     }
   }
   const problems: string[] = [];
