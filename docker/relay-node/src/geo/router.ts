@@ -12,8 +12,8 @@ import { writeJson } from "../http/respond";
 import { errorMessage, type Logger } from "../log";
 import type { RelayMetrics } from "../metrics";
 import { formatHostPort, httpEndpointOf } from "../rpc/http-endpoints";
-import { writeError } from "../rpc/inbound";
-import { relayAnswer } from "../rpc/relay";
+import { header, writeError } from "../rpc/inbound";
+import { forwardCall } from "../rpc/relay";
 import { chooseRegion, RegionLatency } from "./estimates";
 
 export const HOME_REGION_HEADER = "x-mesh-home-region";
@@ -129,26 +129,15 @@ export class GeoRouter {
     const { nodeId, timeoutMs, log } = this.options;
     const target = httpEndpointOf(peer, this.options.table, this.options.httpPort);
     const started = performance.now();
-    return new Promise<void>((resolve) => {
-      const headers: http.OutgoingHttpHeaders = { ...req.headers, [GEO_HOP_HEADER]: nodeId };
-      delete headers.host;
-      delete headers.connection;
-      const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers });
-      const timer = setTimeout(() => upstream.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      upstream.on("response", (answer) => {
-        this.latency.observe(region, performance.now() - started);
-        relayAnswer(answer, res, () => clearTimeout(timer));
-      });
-      upstream.on("error", (error) => {
-        clearTimeout(timer);
+    return forwardCall(req, res, target, {
+      headers: { [GEO_HOP_HEADER]: nodeId },
+      timeoutMs,
+      onAnswer: () => this.latency.observe(region, performance.now() - started),
+      onError: (error) => {
         this.latency.observe(region, Math.max(timeoutMs, performance.now() - started));
         log.debug("geo forward failed", { procedure, peer, target: formatHostPort(target), error: errorMessage(error) });
-        if (res.headersSent) res.destroy();
-        else writeError(req, res, "Unavailable", `${peer} (${region}) did not answer: ${errorMessage(error)}`);
-        resolve();
-      });
-      res.once("close", () => resolve());
-      req.pipe(upstream);
+        return { status: "Unavailable", message: `${peer} (${region}) did not answer: ${errorMessage(error)}` };
+      },
     });
   }
 
@@ -178,10 +167,4 @@ function probe(host: string, port: number, timeoutMs: number): Promise<boolean> 
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", () => resolve(false));
   });
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === "" ? undefined : first;
 }

@@ -3,7 +3,6 @@
 // gossip label httpEndpoint, else <leaderId>:<RELAY_HTTP_PORT>), marked `x-mesh-forwarded-by`;
 // the holder serves it. X-Mesh-Node names the node that served the call, `x-mesh-received-by`
 // the node that received it from the client. A forwarded call is never forwarded again.
-import * as http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MembershipTable } from "../gossip/membership";
 import { GLOBAL_SCOPE } from "../leadership/scopes";
@@ -12,8 +11,8 @@ import { errorMessage, type Logger } from "../log";
 import type { SequenceService } from "../sequence/service";
 import { sequenceName } from "../sequence/sequence";
 import { formatHostPort, httpEndpointOf } from "./http-endpoints";
-import { writeError } from "./inbound";
-import { relayAnswer } from "./relay";
+import { header, writeError } from "./inbound";
+import { forwardCall } from "./relay";
 import { FORWARDED_BY_HEADER } from "./misroute";
 import { type Procedure, type ProcedureRegistry } from "./procedures";
 import { RpcError } from "./status";
@@ -92,31 +91,19 @@ export function createGlobalForwarder(
       return "refused";
     }
     const target = httpEndpointOf(holder.leaderId, options.table, options.httpPort);
-    await new Promise<void>((resolve) => {
-      const headers: http.OutgoingHttpHeaders = { ...req.headers, [FORWARDED_BY_HEADER]: nodeId };
-      delete headers.host;
-      delete headers.connection;
-      const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers });
-      const timer = setTimeout(() => upstream.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-      upstream.on("response", (answer) => relayAnswer(answer, res, () => clearTimeout(timer)));
-      upstream.on("error", (error) => {
-        clearTimeout(timer);
+    await forwardCall(req, res, target, {
+      headers: { [FORWARDED_BY_HEADER]: nodeId },
+      timeoutMs: options.timeoutMs,
+      onError: (error) => {
         log.warn("forward to the global leader failed", { procedure, leader: holder.leaderId, target: formatHostPort(target), error: errorMessage(error) });
-        if (res.headersSent) res.destroy();
-        else writeError(req, res, options.nonRetryableFailures ? "InvalidArgument" : "Unavailable", `global leader ${holder.leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`);
-        resolve();
-      });
-      res.once("close", () => resolve());
-      req.pipe(upstream);
+        return {
+          status: options.nonRetryableFailures ? "InvalidArgument" : "Unavailable",
+          message: `global leader ${holder.leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`,
+        };
+      },
     });
     return "forwarded";
   };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === "" ? undefined : first;
 }
 
 function jsonObject(body: Buffer, name: string): Record<string, unknown> {

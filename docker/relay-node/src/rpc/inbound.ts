@@ -127,7 +127,8 @@ export function writeError(req: IncomingMessage, res: ServerResponse, status: Rp
   res.end(body);
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+/** A request header's first value; undefined when absent or empty. */
+export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first === "" ? undefined : first;

@@ -10,7 +10,7 @@ import type { MembershipTable } from "../../gossip/membership";
 import { errorMessage, type Logger } from "../../log";
 import { RECEIVED_BY_HEADER } from "../../rpc/global";
 import { formatHostPort, httpEndpointOf } from "../../rpc/http-endpoints";
-import { MESH_OUTCOME_HEADER, writeError } from "../../rpc/inbound";
+import { header, MESH_OUTCOME_HEADER, writeError } from "../../rpc/inbound";
 import { FORWARDED_BY_HEADER } from "../../rpc/misroute";
 import { relayAnswer } from "../../rpc/relay";
 import { RpcError } from "../../rpc/status";
@@ -296,12 +296,6 @@ export function writeJsonSuccess(req: IncomingMessage, res: ServerResponse, resu
   res.setHeader("Content-Type", "application/json");
   res.setHeader("Content-Length", payload.length);
   res.end(payload);
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === "" ? undefined : first;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
