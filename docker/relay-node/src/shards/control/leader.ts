@@ -4,6 +4,7 @@
 // fence it is about to publish, then publishes with optimistic concurrency. A conflict means
 // someone else published: the next tick re-reads and re-plans. With a QPS budget it also polls
 // every node's load each second and moves hot shards to their coolest replica (an override).
+import { ControlProblem } from "./problem";
 import type { Tracer } from "@opentelemetry/api";
 import type { ShardConfig } from "../../config";
 import type { MembershipTable } from "../../gossip/membership";
@@ -53,16 +54,7 @@ export interface RebalanceResult {
   handover: HandoverOutcome;
 }
 
-export class RebalanceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly metadata: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+export class RebalanceError extends ControlProblem {}
 
 export interface ShardLeaderOptions {
   nodeId: string;

@@ -4,6 +4,7 @@
 // next `replicas` nodes in rendezvous score order (for every strategy), the owner excluded; a
 // record's `version` moves only when one of its fields changes, its `fenceToken` only when its
 // owner changes. No change at all → no new map, so the leader publishes only real changes.
+import { ControlProblem } from "./problem";
 import {
   assignShards,
   beats,
@@ -147,16 +148,7 @@ function sameOverrides(a: Readonly<Record<string, string>>, b: Readonly<Record<s
 
 // ---- simulate (POST /control/shards/simulate) --------------------------------------------------
 
-export class SimulationError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly metadata: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+export class SimulationError extends ControlProblem {}
 
 export interface SimulationNode {
   nodeId: string;

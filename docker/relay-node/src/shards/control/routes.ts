@@ -9,14 +9,16 @@
 // Errors are application/problem+json {type, title, status, detail, code, metadata}.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MembershipTable } from "../../gossip/membership";
+import { writeJson } from "../../http/respond";
 import type { RouteHandler } from "../../http/server";
 import { errorMessage, type Logger } from "../../log";
 import { formatHostPort, httpEndpointOf } from "../../rpc/http-endpoints";
 import { SHARD_STATUS, type ShardMap, type ShardMapView, type ShardRecord, type ShardStatus } from "../types";
 import { DrainConflictError, type UpgradeSnapshot } from "./drain";
-import { RebalanceError, type RebalanceResult } from "./leader";
+import type { RebalanceResult } from "./leader";
 import type { HistoryChange, HistoryEntry, MapStoreLike } from "./map-store";
-import { simulate, SimulationError, type SimulationNode } from "./planner";
+import { simulate, type SimulationNode } from "./planner";
+import { ControlProblem } from "./problem";
 
 export const MESH_READ = "mesh.read";
 export const MESH_OPERATE = "mesh.operate";
@@ -107,13 +109,9 @@ async function guarded(req: IncomingMessage, res: ServerResponse, accepted: read
   return handled(req, res, work);
 }
 
-class BadRequest extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly metadata: Record<string, string> = {},
-  ) {
-    super(message);
+class BadRequest extends ControlProblem {
+  constructor(code: string, message: string, metadata: Record<string, string> = {}) {
+    super(400, code, message, metadata);
   }
 }
 
@@ -125,8 +123,7 @@ async function handled(req: IncomingMessage, res: ServerResponse, work: () => Pr
       res.destroy();
       return true;
     }
-    if (error instanceof BadRequest) problem(res, 400, error.code, error.message, error.metadata);
-    else if (error instanceof SimulationError || error instanceof RebalanceError) problem(res, error.status, error.code, error.message, error.metadata);
+    if (error instanceof ControlProblem) problem(res, error.status, error.code, error.message, error.metadata);
     else problem(res, 500, "shards.control.internal", errorMessage(error));
     req.resume();
   }
@@ -148,12 +145,6 @@ export function problem(res: ServerResponse, status: number, code: string, detai
   const body = JSON.stringify({ type: `https://tools.ietf.org/html/rfc9110#section-${section}`, title, status, detail, code, metadata });
   res.writeHead(status, { "content-type": "application/problem+json; charset=utf-8", "content-length": Buffer.byteLength(body) });
   res.end(body);
-}
-
-function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(payload) });
-  res.end(payload);
 }
 
 async function readRaw(req: IncomingMessage): Promise<Buffer> {
