@@ -28,7 +28,6 @@ export class LinkFaults {
     const proxy = cluster.proxy;
     const where = describeLink(target);
     if (!proxy) throw new Error(`topology "${cluster.topology.name}" routes no link through the fault proxy, so "${where}" has no proxied path; declare links in the topology`);
-    const regionOf = (id: string) => cluster.node(id).region;
     const clientsOf = (region: string) => cluster.relayNodes.filter((n) => n.region === region && proxy.links.has(clientLinkName(n.id))).map((n) => proxy.link(clientLinkName(n.id)));
     const peers = proxy.peers.filter((p) =>
       target.kind === 'region'
@@ -38,7 +37,7 @@ export class LinkFaults {
     const links = [...(target.kind === 'between' ? [] : clientsOf(target.region)), ...peers.map((p) => proxy.link(p.name))];
     if (links.length === 0) {
       const declared = cluster.topology.links.map((l) => `${l.from} → ${l.to}${l.bidirectional ? ' (both ways)' : ''}`).join(', ') || 'none';
-      throw new Error(`"${where}" matches no proxied path of topology "${cluster.topology.name}" (links: ${declared}; regions of its nodes: ${[...new Set(cluster.relayNodes.map((n) => regionOf(n.id)))].join(', ')})`);
+      throw new Error(`"${where}" matches no proxied path of topology "${cluster.topology.name}" (links: ${declared}; regions of its nodes: ${[...new Set(cluster.relayNodes.map((n) => n.region))].join(', ')})`);
     }
     return { proxy, links, where };
   }
