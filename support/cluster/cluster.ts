@@ -12,7 +12,7 @@ import { EtcdMember, RELAY_HTTP_PORT, RelayNode } from './relay-node';
 import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from './specs';
 import { removeScenario, type Removed } from './teardown';
 import { containerLogs } from './logs';
-import { docker } from './engine';
+import { assertEngineNotWedged, docker } from './engine';
 import { FaultProxy } from './fault-proxy';
 import { planPeerLinks } from './peer-links';
 import { OTLP_ALIAS, OTLP_ENDPOINT, TelemetryReceiver } from './otlp-receiver';
@@ -59,6 +59,7 @@ export class Cluster {
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
     const { topology, scenarioId } = opts;
+    assertEngineNotWedged();
     const started = Date.now();
     const labels = runLabels({ [LABEL.scenario]: scenarioId, [LABEL.topology]: topology.name });
     const network = await createNetwork(`ohs-${RUN.id}-${scenarioId}`, labels);

@@ -22,6 +22,38 @@ export function engineAddress(): string {
   return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 }
 
+/**
+ * Set when the engine stopped answering a removal: Docker 20.10's libnetwork can deadlock when containers
+ * on one network exit together (moby/moby#46661, fixed in 20.10.27+ and 23+; Debian ships 20.10.24).
+ * Every later container operation would hang too, so starts fail at once with this instead.
+ */
+let wedged: string | undefined;
+
+export class EngineWedgedError extends Error {
+  override name = 'EngineWedgedError';
+}
+
+export function markEngineWedged(what: string): EngineWedgedError {
+  wedged ??= what;
+  return wedgedError();
+}
+
+/** Throws when an earlier operation found the engine wedged. */
+export function assertEngineNotWedged(): void {
+  if (wedged) throw wedgedError();
+}
+
+function wedgedError(): EngineWedgedError {
+  return new EngineWedgedError(
+    [
+      `The Docker engine at ${engineAddress()} stopped answering: ${wedged}.`,
+      'Docker 20.10 (Debian docker.io) can deadlock in libnetwork when containers on one network exit at once (moby/moby#46661);',
+      'every later container operation then hangs. Fix: restart the engine (`sudo systemctl restart docker`, or kill dockerd',
+      'and containerd and start dockerd again), or use Docker ≥ 23; the next run sweeps what this one left.',
+    ].join('\n'),
+  );
+}
+
 /** Resolves when the engine answers a ping; rejects within `timeoutMs` with an actionable message. */
 export async function assertEngineReachable(timeoutMs = 5_000): Promise<{ version: string; apiVersion: string }> {
   const deadline = new Promise<never>((_, reject) =>

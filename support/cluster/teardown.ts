@@ -1,6 +1,6 @@
 // Removal by label: after every scenario, on Ctrl-C, at the end of a run, and at the start of the next
 // run for whatever a killed run left behind (its process is gone).
-import { docker } from './engine';
+import { assertEngineNotWedged, docker, markEngineWedged } from './engine';
 import { LABEL, RUN } from './labels';
 
 export interface Removed {
@@ -8,19 +8,35 @@ export interface Removed {
   networks: number;
 }
 
-/** Removes containers, then networks, matching every given label filter (`key=value`). */
+/** A removal (kill, exit, network release) takes well under a second; this long means the engine is stuck. */
+const REMOVAL_DEADLINE_MS = 60_000;
+
+/**
+ * Removes containers, then networks, matching every given label filter (`key=value`). Containers go one
+ * at a time: Docker 20.10 can deadlock when containers of one network exit together (see engine.ts), and
+ * a removal that outlives its deadline marks the engine wedged instead of hanging the run.
+ */
 export async function removeLabelled(filters: string[]): Promise<Removed> {
+  assertEngineNotWedged();
   const containers = await docker().listContainers({ all: true, filters: { label: filters } });
-  await Promise.all(
-    containers.map((c) =>
-      docker()
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 404 && e.statusCode !== 409) throw e; // gone already, or removal in progress
-        }),
-    ),
-  );
+  for (const c of containers) {
+    const name = c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(markEngineWedged(`removing container ${name} took over ${REMOVAL_DEADLINE_MS / 1000} s`)), REMOVAL_DEADLINE_MS);
+    });
+    const removal = docker()
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404 && e.statusCode !== 409) throw e; // gone already, or removal in progress
+      });
+    try {
+      await Promise.race([removal, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   const networks = await docker().listNetworks({ filters: { label: filters } });
   await Promise.all(networks.map((n) => removeNetwork(n.Id)));
   return { containers: containers.length, networks: networks.length };
