@@ -77,6 +77,13 @@ Then('within {duration} every other node sees {node} Left, and each other Alive'
   await this.certificates.expectRefusedByPeers(node, within);
 });
 
+/** The CA issues it a certificate valid for the first duration, then refuses its renewals (503) until the fault heals after the second. */
+// @fault
+// @requires feature:mesh-cert-renewal
+When('{node} gets a certificate expiring in {duration} and cannot renew it for {duration}', async function (this: HyperscaleWorld, node: string, lifetime: Duration, duration: Duration) {
+  await this.certificates.expireSoon(node, lifetime, duration);
+});
+
 When('the certificate fault has healed', async function (this: HyperscaleWorld) {
   await this.processes.healed();
 });

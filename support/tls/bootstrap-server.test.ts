@@ -98,6 +98,26 @@ test("bad tokens get 401 and malformed bodies get 400 with a message", async () 
   }
 });
 
+test("a CA made unavailable to a node answers its joins 503 and issues nothing, other nodes unaffected, until restored", async () => {
+  const server = await BootstrapServer.start(ca, { clusterToken: "t" });
+  try {
+    server.setAvailability("node-a", false);
+    const refused = await join(server.url, { token: "t", nodeId: "node-a", publicKeyPem: publicKeyPem() });
+    assert.equal(refused.status, 503);
+    assert.match(String(refused.json.message), /unavailable to node "node-a"/);
+    const wrongToken = await join(server.url, { token: "nope", nodeId: "node-a", publicKeyPem: publicKeyPem() });
+    assert.equal(wrongToken.status, 401, "the token is checked first");
+    const other = await join(server.url, { token: "t", nodeId: "node-b", publicKeyPem: publicKeyPem() });
+    assert.equal(other.status, 200);
+    assert.deepEqual(server.enrollments.map((e) => e.nodeId), ["node-b"]);
+    server.setAvailability("node-a", true);
+    const again = await join(server.url, { token: "t", nodeId: "node-a", publicKeyPem: publicKeyPem() });
+    assert.equal(again.status, 200);
+  } finally {
+    await server.stop();
+  }
+});
+
 test("a validity override makes the next join of that node receive an expired certificate", async () => {
   const server = await BootstrapServer.start(ca, { clusterToken: "t" });
   try {

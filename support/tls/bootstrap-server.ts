@@ -48,6 +48,8 @@ export class BootstrapServer {
   private readonly log: Enrollment[] = [];
   private readonly nodeTokens: Map<string, string>;
   private readonly validityOverrides = new Map<string, IssueOptions>();
+  /** Nodes whose joins are answered 503, as if the CA were out of their reach. */
+  private readonly unavailableTo = new Set<string>();
 
   private constructor(
     private readonly ca: CertificateAuthority,
@@ -114,6 +116,15 @@ export class BootstrapServer {
     else this.validityOverrides.delete(nodeId);
   }
 
+  /**
+   * While `unavailable`, joins of `nodeId` are answered 503 (after the token check) and issue nothing:
+   * the node cannot renew, as when its CA is out of reach.
+   */
+  setAvailability(nodeId: string, available: boolean): void {
+    if (available) this.unavailableTo.delete(nodeId);
+    else this.unavailableTo.add(nodeId);
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -144,6 +155,11 @@ export class BootstrapServer {
     }
     if (!this.accepts(parsed.nodeId, parsed.token)) {
       writeJson(res, 401, { message: `bootstrap token rejected for node ${JSON.stringify(parsed.nodeId)}` });
+      return;
+    }
+    if (this.unavailableTo.has(parsed.nodeId)) {
+      res.setHeader("Retry-After", "5");
+      writeJson(res, 503, { message: `the certificate authority is unavailable to node ${JSON.stringify(parsed.nodeId)} (a suite fault)` });
       return;
     }
     let issued;

@@ -1,6 +1,7 @@
-// Certificate faults: the suite's CA issues a node's next certificate already expired, and the node is
-// asked (relay-node's `reenroll` chaos hook) to renew at once and hot-swap it. Its peers must refuse it.
-// The heal restores normal issuance and asks again, so the node rejoins with a valid certificate.
+// Certificate faults: the suite's CA issues a node's next certificate already expired (or expiring within
+// seconds, after which the CA is out of the node's reach so it cannot renew), and the node is asked
+// (relay-node's `reenroll` chaos hook) to renew at once and hot-swap it. Its peers must refuse it once
+// expired. The heal restores normal issuance and asks again, so the node rejoins with a valid certificate.
 import type { HyperscaleWorld } from '../world';
 import { eventually, judge } from '../checks/eventually';
 import { attachJson } from '../evidence/attach';
@@ -24,6 +25,40 @@ export class CertificateFaults {
       },
       async () => {
         cluster.bootstrap.setValidity(nodeId, undefined);
+        await this.renewNow(nodeId, (notAfter) => notAfter > Date.now());
+        await attachJson(this.world, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
+      },
+      duration.ms,
+    );
+  }
+
+  /**
+   * The node renews into a certificate valid for `lifetime` only, and the CA then answers its renewals
+   * 503 until the fault heals (`duration` after it started): the certificate runs out while the node is
+   * still in the mesh, as when a CA outage outlasts a certificate.
+   */
+  async expireSoon(nodeId: string, lifetime: Duration, duration: Duration): Promise<void> {
+    const { cluster } = this.world;
+    cluster.node(nodeId);
+    if (duration.ms <= lifetime.ms) throw new Error(`the CA must stay out of reach longer than the certificate lives (${lifetime}), got ${duration}`);
+    let notAfterMs = 0;
+    await this.world.faults.inject(
+      `certificate expiring in ${lifetime}`,
+      nodeId,
+      async () => {
+        const now = Date.now();
+        notAfterMs = now + lifetime.ms;
+        cluster.bootstrap.setValidity(nodeId, { notBefore: new Date(now - HOUR_MS), notAfter: new Date(notAfterMs) });
+        try {
+          await this.renewNow(nodeId, (notAfter) => Math.abs(notAfter - notAfterMs) < 1_500); // x509 keeps whole seconds
+        } finally {
+          cluster.bootstrap.setValidity(nodeId, undefined);
+        }
+        cluster.bootstrap.setAvailability(nodeId, false);
+        this.world.log(`${nodeId} holds a certificate expiring at ${new Date(notAfterMs).toISOString()}; the CA refuses its renewals`);
+      },
+      async () => {
+        cluster.bootstrap.setAvailability(nodeId, true);
         await this.renewNow(nodeId, (notAfter) => notAfter > Date.now());
         await attachJson(this.world, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
       },

@@ -12,7 +12,7 @@ import { errorMessage, type Logger } from "../log";
 import { routed } from "../rpc/peer-routes";
 import type { RelayMetrics } from "../metrics";
 import type { NodeIdentity } from "../tls/enroll";
-import { certificateNodeId } from "../tls/peer-identity";
+import { CERT_HAS_EXPIRED, certificateExpired, certificateNodeId } from "../tls/peer-identity";
 import { parseEnvelope, parseShuffle } from "./codec";
 import type { MembershipTable, StatusChange } from "./membership";
 import { GOSSIP_SCHEMA, type GossipEnvelope, type MemberSnapshot, type ShuffleEnvelope } from "./types";
@@ -39,7 +39,7 @@ export interface GossipAgentOptions {
 }
 
 /** Under accept-expired-certificates, the one verification error that is let through. */
-const EXPIRED = "CERT_HAS_EXPIRED";
+const EXPIRED = CERT_HAS_EXPIRED;
 
 export class GossipAgent {
   private server: https.Server | undefined;
@@ -98,13 +98,22 @@ export class GossipAgent {
     this.server?.setSecureContext(tlsOptions);
     this.server?.closeAllConnections();
     const previous = this.agent;
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 2, ...tlsOptions, rejectUnauthorized: !this.options.acceptExpired });
+    // No TLS session cache: a resumed session skips certificate verification, so a peer whose certificate
+    // ran out since the first handshake would still be let in on every reconnect.
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: 2, maxCachedSessions: 0, ...tlsOptions, rejectUnauthorized: !this.options.acceptExpired });
     previous?.destroy();
   }
 
-  /** Under accept-expired-certificates TLS lets everything through: refuse what is wrong besides expiry. */
+  /**
+   * Why the peer on `socket` is refused, if it is. TLS verified its certificate at the handshake; on a
+   * keep-alive connection that certificate may have run out since, so expiry is checked again on every
+   * message. Under accept-expired-certificates TLS lets everything through: refuse what is wrong besides expiry.
+   */
   private peerRefused(socket: unknown): string | undefined {
-    if (!this.options.acceptExpired) return undefined;
+    if (!this.options.acceptExpired) {
+      const peer = (socket as Partial<TLSSocket>).getPeerCertificate?.();
+      return certificateExpired(peer) ? EXPIRED : undefined;
+    }
     const tls = socket as { authorized?: boolean; authorizationError?: Error | string };
     if (tls.authorized) return undefined;
     const code = String((tls.authorizationError as { code?: string } | undefined)?.code ?? tls.authorizationError ?? "no certificate");
@@ -222,6 +231,7 @@ export class GossipAgent {
           const refused = this.peerRefused(res.socket);
           if (refused) {
             res.resume();
+            res.socket.destroy(); // never reuse a connection to a refused peer
             reject(new Error(`peer certificate refused: ${refused}`));
             return;
           }
@@ -253,6 +263,7 @@ export class GossipAgent {
     const refused = this.peerRefused(req.socket);
     if (refused) {
       req.resume();
+      res.setHeader("connection", "close");
       writeJson(res, 403, { message: `peer certificate refused: ${refused}` });
       return;
     }
