@@ -1,6 +1,6 @@
 // The World: owns the scenario's cluster, clock, history, faults and verdicts, and groups the domain
-// verbs steps call by noun (processes, leadership, promotion, network, clients, shards). Steps stay
-// one line; the work happens in support/world/ and below.
+// verbs steps call by noun (processes, leadership, promotion, network, clients, shards, backpressure,
+// …). Steps stay one line; the work happens in support/world/ and below.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { topologyByName, validateTopology, type ShardSettings, type Timers } from '../topologies';
@@ -30,6 +30,7 @@ import { GeoClients } from './world/geo';
 import { TelemetryVerbs } from './world/telemetry';
 import { ChaosSchedule } from './world/chaos';
 import { CertificateFaults } from './world/certificates';
+import { BackpressureVerbs } from './world/backpressure';
 
 export { CheckerError } from './world/common';
 
@@ -54,6 +55,7 @@ export class HyperscaleWorld extends World {
   readonly telemetry = new TelemetryVerbs(this);
   readonly chaos = new ChaosSchedule(this);
   readonly certificates = new CertificateFaults(this);
+  readonly backpressure = new BackpressureVerbs(this);
 
   private running: Cluster | undefined;
   private watch: LeadershipWatch | undefined;

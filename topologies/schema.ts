@@ -76,6 +76,8 @@ export const shardSettingsSchema = z.strictObject({
   replicas: z.number().int().min(0).max(16).default(2),
   /** Calls per second per shard before the owner delays calls and the leader moves the shard; 0 = no budget. */
   qpsBudget: z.number().int().min(0).default(0),
+  /** Calls per second each node serves as a shard owner, all its shards together; 0 = no budget. Never moves a shard. */
+  nodeQpsBudget: z.number().int().min(0).default(0),
 });
 
 export const topologySchema = z
@@ -87,7 +89,7 @@ export const topologySchema = z
     etcd: z.array(etcdMemberSchema).min(1),
     timers: timersSchema,
     links: z.array(linkSchema).default([]),
-    shards: shardSettingsSchema.default({ namespace: 'mesh.control', strategy: 'rendezvous', replicas: 2, qpsBudget: 0 }),
+    shards: shardSettingsSchema.default({ namespace: 'mesh.control', strategy: 'rendezvous', replicas: 2, qpsBudget: 0, nodeQpsBudget: 0 }),
   })
   .superRefine((t, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -16,7 +16,11 @@
 //   handover  the same topology under 200 clients replaying seeds/traffic/handover.json while an operator
 //             moves shard-07 `--handovers=N` times (default 5): handover time as the leader measured it,
 //             and the latency of the calls on shard-07 that overlapped a handover against those that did
-//             not, with failed calls counted.
+//             not, with failed calls counted;
+//   overload  cross-region backpressure on GlobalLeaderWithTwoRegions with a node budget (`--overload-budget=N`,
+//             default 50 calls/s): time from the shard owner's first refusal to the first call shed by the
+//             other region's ingress, and goodput at 150 % of the budget against 100 % (`--overload-seconds=N`,
+//             default 10 per run); see bench-overload.ts.
 import autocannon from 'autocannon';
 import { CLIENTS, topologyByName, validateTopology, type Topology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
@@ -33,6 +37,7 @@ import { LoadDriver } from '../fabric/load-driver';
 import { OpHistory, ScenarioClock, type Op } from '../checks/history';
 import { Traffic } from '../fabric/traffic';
 import { prepareSuite } from '../suite';
+import { overloadFigures, type OverloadFigures } from './bench-overload';
 
 /** `--name=value` or `--name value`. */
 const arg = (name: string): string | undefined => {
@@ -43,7 +48,7 @@ const arg = (name: string): string | undefined => {
   if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
   return value;
 };
-const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover'] as const;
+const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = (arg('only') ?? SECTIONS.join(',')).split(',').map((x) => x.trim()).filter(Boolean);
 const unknownSections = only.filter((x) => !(SECTIONS as readonly string[]).includes(x));
@@ -57,6 +62,8 @@ const loadSeconds = Number(arg('load-seconds') ?? 5);
 const loadRounds = Number(arg('load-rounds') ?? 3);
 const handovers = Number(arg('handovers') ?? 5);
 const proxyClients = Number(arg('proxy-clients') ?? 100);
+const overloadBudget = Number(arg('overload-budget') ?? 50);
+const overloadSeconds = Number(arg('overload-seconds') ?? 10);
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -249,7 +256,7 @@ async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
 /** Waits until every node of `cluster` reports the same published shard map. */
 async function mapPublished(cluster: Cluster): Promise<void> {
   await eventually(
-    'every ShardRing node reports the same published shard map',
+    `every node of ${cluster.topology.name} reports the same published shard map`,
     () => Promise.all(cluster.relayNodes.map((n) => n.client.shards().then((v) => v.version).catch(() => -1))),
     (versions) => judge(versions.every((v) => v >= 1 && v === versions[0]) ? [] : [`map versions ${versions.join(', ')}`]),
     { timeoutMs: 60_000 },
@@ -316,6 +323,7 @@ let withPromotion = 0;
 let load: Awaited<ReturnType<typeof loadVsAutocannon>> | undefined;
 let handover: HandoverFigures | undefined;
 let proxy: ProxyFigures | undefined;
+let overload: OverloadFigures | undefined;
 try {
   if (runs('startup')) {
     for (let round = 1; round <= rounds; round++) {
@@ -346,6 +354,16 @@ try {
       if (runs('handover')) handover = await handoverUnderLoad(ring);
     } finally {
       await ring.stop();
+    }
+  }
+  if (runs('overload')) {
+    const budgeted = validateTopology({ ...topology, shards: { ...topology.shards, nodeQpsBudget: overloadBudget } }, `${topology.name} with a node budget`);
+    const cluster = await Cluster.start({ topology: budgeted, images, ca, scenarioId: 'bench-overload', readyTimeoutMs: 120_000 });
+    try {
+      await mapPublished(cluster);
+      overload = await overloadFigures(cluster, { budgetQps: overloadBudget, seconds: overloadSeconds, say });
+    } finally {
+      await cluster.stop();
     }
   }
 } finally {
@@ -410,4 +428,14 @@ if (handover) {
   console.log(`steady_call_p99_ms ${handover.outside.p99Ms} ms`);
   console.log(`steady_calls_not_ok ${handover.outside.notOk} calls`);
   console.log(`handover_to_steady_p99_ratio ${(handover.during.p99Ms / Math.max(1, handover.outside.p99Ms)).toFixed(2)} x`);
+}
+if (overload) {
+  const { atBudget, overBudget } = overload.goodput;
+  console.log(`overload_node_budget ${overloadBudget} calls/s`);
+  console.log(`overload_saturation_to_first_throttle_in_other_region_ms ${overload.propagationMs ?? 'never'} ms`);
+  console.log(`overload_goodput_at_100pct_rps ${atBudget.okRps} req/s`);
+  console.log(`overload_goodput_at_150pct_rps ${overBudget.okRps} req/s`);
+  console.log(`overload_goodput_150_to_100_ratio ${(overBudget.okRps / Math.max(0.1, atBudget.okRps)).toFixed(2)} x`);
+  console.log(`overload_shed_at_ingress_150pct ${overBudget.shedAtIngress} calls`);
+  console.log(`overload_refused_by_owner_150pct ${overBudget.refusedByOwner} calls`);
 }

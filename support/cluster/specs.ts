@@ -83,6 +83,7 @@ export function relayNodeEnv(topology: Topology, node: TopologyNode, opts: Relay
     RELAY_SHARD_STRATEGY: topology.shards.strategy,
     RELAY_SHARD_REPLICAS: String(topology.shards.replicas),
     RELAY_SHARD_QPS_BUDGET: String(topology.shards.qpsBudget),
+    RELAY_NODE_QPS_BUDGET: String(topology.shards.nodeQpsBudget),
     // The map is re-read a few times per election interval, so routing follows a move promptly.
     RELAY_SHARD_MAP_POLL_MS: String(Math.max(50, Math.min(200, t.electionIntervalMs))),
   };

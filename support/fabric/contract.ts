@@ -89,6 +89,8 @@ export const EXT = {
   /** Geo affinity (feature:mesh-geo-affinity): the client's home region in, the serving region and the decision out. */
   homeRegionHeader: 'x-mesh-home-region',
   servedRegionHeader: 'x-mesh-served-region',
+  /** Backpressure (feature:mesh-backpressure): on a 429, `<region>/<node>/<shardId>` of the pressured owner. */
+  throttledHeader: 'x-mesh-throttled',
   capability: {
     roles: 'feature:mesh-roles',
     regionalLeaders: 'feature:mesh-regional-leaders',
@@ -150,6 +152,51 @@ export interface Rebalance {
   to: string;
   version: number;
   handover?: { ms: number; heldCalls: number; index: number } | null;
+}
+
+// ── backpressure (extension, feature:mesh-backpressure; docker/relay-node/docs/backpressure.md) ──────
+
+export type PressureLevel = 'ok' | 'elevated' | 'saturated';
+
+/** One node's pressure as gossip shows it (its `mesh.pressure` label); `ok` without one. */
+export interface MemberPressure {
+  nodeId: string;
+  region: string;
+  status: PeerStatus;
+  level: PressureLevel;
+  shards: string[];
+  since?: string;
+}
+
+/** An episode of pressure on one node, as the global-control holder recorded it. */
+export interface PressureEpisode {
+  nodeId: string;
+  region: string;
+  level: PressureLevel;
+  shards: string[];
+  since?: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  clearedAt?: string;
+}
+
+/** Extension: `GET /control/pressure`. `recorded` only on the node holding global-control. */
+export interface PressureView {
+  generatedAt: string;
+  nodeId: string;
+  local: {
+    nodeId: string;
+    region: string;
+    level: PressureLevel;
+    /** The node budget's own level. */
+    node: PressureLevel;
+    shards: string[];
+    since?: string;
+    published: boolean;
+    budgets: { shardQps: number; nodeQps: number };
+  };
+  members: MemberPressure[];
+  recorded?: PressureEpisode[];
 }
 
 /** Contract §4: `GET /control/upgrade` (states Active 0, Draining 1, Drained 2, Failed 3). */

@@ -12,7 +12,8 @@ import { Traffic } from './traffic';
  * A fake relay node: echo answers 200 with the body; `status::<code>` answers that status; `drain`
  * answers 503 + x-mesh-outcome: not-applied; `slow::call {ms}` waits first. Every answer names the node.
  * `flaky::<n>` answers its first n tries of each body 503 + Rpc-Status Unavailable, then echoes;
- * `busy::<n>` does the same with Retry-After: 1. `arrivals` has every request's procedure, body and time.
+ * `busy::<n>` does the same with Retry-After: 1; `throttle::<n>` answers them 429 ResourceExhausted with
+ * Retry-After: 1 and X-Mesh-Throttled naming west/west-1/shard-7 (backpressure). `arrivals` has every request's procedure, body and time.
  */
 async function fakeRelay(id: string) {
   let active = 0;
@@ -32,7 +33,7 @@ async function fakeRelay(id: string) {
       const text = Buffer.concat(chunks).toString('utf8');
       if (req.headers['rpc-shard-key']) shardKeys.push(String(req.headers['rpc-shard-key']));
       arrivals.push({ procedure, body: text, atMs: performance.now() });
-      const failFirst = /^(flaky|busy)::(\d+)$/.exec(procedure);
+      const failFirst = /^(flaky|busy|throttle)::(\d+)$/.exec(procedure);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-mesh-node': id };
       let status = 200;
       let body = text;
@@ -48,6 +49,10 @@ async function fakeRelay(id: string) {
           status = 503;
           headers['rpc-status'] = 'Unavailable';
           if (failFirst[1] === 'busy') headers['retry-after'] = '1';
+          if (failFirst[1] === 'throttle') {
+            status = 429;
+            Object.assign(headers, { 'rpc-status': 'ResourceExhausted', 'retry-after': '1', 'x-mesh-throttled': 'west/west-1/shard-7', 'x-mesh-outcome': 'not-applied' });
+          }
           body = JSON.stringify({ message: `try ${tries}` });
         }
       } else if (procedure === 'drain') {
@@ -725,6 +730,33 @@ test('retries: Retry-After: 1 is honoured (about a second between the tries), an
     const [u1, u2] = a.arrivals.map((r) => r.atMs) as [number, number];
     assert.ok(u2 - u1 >= 90 && u2 - u1 < 900, `Retry-After capped at 100 ms: waited ${Math.round(u2 - u1)} ms`);
     assert.ok(summary.latency.maxMs >= 90, `summary latency runs from the first try: ${summary.latency.maxMs} ms`);
+  } finally {
+    await a.close();
+  }
+});
+
+test('throttling: throttled tries are counted by who answered and whom they name, with the first one\'s time and Retry-After; the first timeout is timed', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const clock = new ScenarioClock();
+    const throttled = traffic([{ procedure: 'throttle::1', body: { uid: '{uid}' } }]);
+    const t0 = clock.nowMs();
+    const summary = await new LoadDriver({ peers: [a.peer], traffic: throttled, clients: 2, maxOps: 4, clock, retry: { attempts: 2, maxBackoffMs: 5 }, rng: noJitter }).run();
+    assert.deepEqual(summary.counts, { ok: 4, fail: 0, info: 0 }, 'each call is ok at its second try');
+    assert.equal(summary.throttled.tries, 4);
+    assert.deepEqual(summary.throttled.byNode, { 'node-a': 4 });
+    assert.deepEqual(summary.throttled.firstAtMsByNode, { 'node-a': summary.throttled.firstAtMs });
+    assert.deepEqual(summary.throttled.byPressured, { 'west/west-1/shard-7': 4 });
+    assert.equal(summary.throttled.firstRetryAfter, '1');
+    assert.ok(summary.throttled.firstAtMs !== undefined && summary.throttled.firstAtMs >= t0 && summary.throttled.firstAtMs <= clock.nowMs());
+    assert.equal(summary.firstTimeoutAtMs, undefined, 'no try timed out');
+    assert.equal(summary.triesPerSecond.reduce((x, y) => x + y, 0), summary.attempts, 'every try is in one second of the series');
+
+    const slow = traffic([{ procedure: 'slow::call', body: { ms: 300 } }]);
+    const timedOut = await new LoadDriver({ peers: [a.peer], traffic: slow, clients: 1, maxOps: 1, clock, callTimeoutMs: 50 }).run();
+    assert.equal(timedOut.throttled.tries, 0);
+    assert.equal(timedOut.throttled.firstAtMs, undefined);
+    assert.ok(timedOut.firstTimeoutAtMs !== undefined && timedOut.firstTimeoutAtMs > summary.throttled.firstAtMs!, `timeout at ${timedOut.firstTimeoutAtMs}`);
   } finally {
     await a.close();
   }

@@ -147,6 +147,8 @@ export interface LatencySummary {
 export interface LoadSummary {
   traffic: string;
   clients: number;
+  /** When the run started, on the driver's clock. */
+  startedAtMs: number;
   /** From start to the end of the last call (or to now while running). */
   elapsedMs: number;
   /** Calls completed. */
@@ -171,15 +173,36 @@ export interface LoadSummary {
   retryRate: number;
   /** Calls that ended ok only after at least one retry. */
   retriedOk: number;
+  /** Tries answered with `X-Mesh-Throttled` (backpressure, feature:mesh-backpressure). */
+  throttled: ThrottleSummary;
+  /** When the first try timed out, on the driver's clock; absent when none did. */
+  firstTimeoutAtMs?: number;
+  /** Tries per second of the run (index 0 is the first second), by when each try was answered. */
+  triesPerSecond: number[];
+}
+
+export interface ThrottleSummary {
+  tries: number;
+  /** Throttled tries by the node that answered them (`X-Mesh-Node`): the owner itself, or an ingress that shed them. */
+  byNode: Record<string, number>;
+  /** When each of those nodes first throttled a try, on the driver's clock. */
+  firstAtMsByNode: Record<string, number>;
+  /** By the `X-Mesh-Throttled` value: `<region>/<node>/<shardId>` of the node under pressure. */
+  byPressured: Record<string, number>;
+  /** When the first throttled answer came, on the driver's clock. */
+  firstAtMs?: number;
+  /** The first throttled answer's `Retry-After`, as sent. */
+  firstRetryAfter?: string;
 }
 
 /** What one try came to: an answer, or no answer. */
 type Attempt = ({ status: number; headers: Record<string, string>; body: Buffer } | { error: Error }) & { latencyUs: number };
 
-/** One try of a logical call, and the peer it went to. */
+/** One try of a logical call: the peer it went to, and when its answer (or failure) came, on the driver's clock. */
 interface Try {
   readonly peer: string;
   readonly attempt: Attempt;
+  readonly atMs: number;
 }
 
 const outcomeOfTry = (a: Attempt): Outcome => ('error' in a ? 'info' : outcomeOfAnswer(a.status, a.headers));
@@ -256,6 +279,14 @@ export class LoadDriver {
   private attemptsTotal = 0;
   private retriedOk = 0;
   private windowRetries = 0;
+  private readonly throttled: { tries: number; byNode: Map<string, number>; firstAtMsByNode: Map<string, number>; byPressured: Map<string, number>; firstAtMs?: number; firstRetryAfter?: string } = {
+    tries: 0,
+    byNode: new Map(),
+    firstAtMsByNode: new Map(),
+    byPressured: new Map(),
+  };
+  private firstTimeoutAtMs: number | undefined;
+  private readonly triesPerSecond: number[] = [];
 
   constructor(private readonly opts: LoadDriverOptions) {
     if (!Number.isInteger(opts.clients) || opts.clients < 1) throw new Error(`clients must be a whole number ≥ 1, got ${opts.clients}`);
@@ -375,6 +406,7 @@ export class LoadDriver {
     return {
       traffic: this.opts.traffic.name,
       clients: this.opts.clients,
+      startedAtMs: Math.round(this.startedAtMs),
       elapsedMs: Math.round(elapsedMs),
       calls,
       inFlight: this.inFlight,
@@ -385,11 +417,20 @@ export class LoadDriver {
       latency: latencyOf(this.overall),
       byProcedure: Object.fromEntries([...this.procedures].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, { ...s.counts, latency: latencyOf(s.latency) }])),
       byPeer: Object.fromEntries([...this.peerCounts].sort(([a], [b]) => a.localeCompare(b)).map(([p, c]) => [p, { ...c }])),
-      statuses: Object.fromEntries([...this.statuses].sort(([a], [b]) => a.localeCompare(b))),
+      statuses: sortedRecord(this.statuses),
       attempts: this.attemptsTotal,
       retries,
       retryRate: calls > 0 ? Math.round((retries / calls) * 10_000) / 10_000 : 0,
       retriedOk: this.retriedOk,
+      throttled: {
+        tries: this.throttled.tries,
+        byNode: sortedRecord(this.throttled.byNode),
+        firstAtMsByNode: Object.fromEntries([...this.throttled.firstAtMsByNode].sort(([a], [b]) => a.localeCompare(b)).map(([id, ms]) => [id, Math.round(ms)])),
+        byPressured: sortedRecord(this.throttled.byPressured),
+        ...(this.throttled.firstAtMs !== undefined ? { firstAtMs: Math.round(this.throttled.firstAtMs), firstRetryAfter: this.throttled.firstRetryAfter } : {}),
+      },
+      ...(this.firstTimeoutAtMs !== undefined ? { firstTimeoutAtMs: Math.round(this.firstTimeoutAtMs) } : {}),
+      triesPerSecond: Array.from(this.triesPerSecond, (n) => n ?? 0),
     };
   }
 
@@ -494,7 +535,7 @@ export class LoadDriver {
         const attempt = await this.send(peer, op);
         answeredAt = performance.now();
         lease!.release(!('error' in attempt) && attempt.status < 500);
-        tries.push({ peer, attempt });
+        tries.push({ peer, attempt, atMs: this.clock.nowMs() });
         if (tries.length >= maxAttempts || this.stopping || !isRetryable(attempt)) return attempt;
         const retryAfter = 'error' in attempt ? undefined : retryAfterMs(attempt.headers['retry-after']);
         await this.sleep(retryDelayMs(tries.length, retryAfter, this.opts.retry!, this.rng));
@@ -534,7 +575,7 @@ export class LoadDriver {
     } catch (error) {
       // attemptAll() never rejects: this is a failing history hook, and it must not hang the run.
       lease?.release(false);
-      const failed: Try = { peer: lease?.peer ?? first.peer, attempt: { error: error as Error, latencyUs: 0 } };
+      const failed: Try = { peer: lease?.peer ?? first.peer, attempt: { error: error as Error, latencyUs: 0 }, atMs: this.clock.nowMs() };
       this.count(op.procedure, 'info', failed.attempt, tries.length > 0 ? tries : [failed]);
     } finally {
       this.inFlight--;
@@ -551,18 +592,37 @@ export class LoadDriver {
     let proc = this.procedures.get(procedure);
     if (!proc) this.procedures.set(procedure, (proc = { counts: counts(), latency: histogram() }));
     proc.counts[outcome]++;
-    for (const { peer, attempt } of tries) {
+    for (const { peer, attempt, atMs } of tries) {
       let perPeer = this.peerCounts.get(peer);
       if (!perPeer) this.peerCounts.set(peer, (perPeer = counts()));
       perPeer[tries.length === 1 ? outcome : outcomeOfTry(attempt)]++;
       const status = 'error' in attempt ? transportFailure(attempt.error) : String(attempt.status);
       this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+      const second = Math.max(0, Math.floor((atMs - this.startedAtMs) / 1000));
+      this.triesPerSecond[second] = (this.triesPerSecond[second] ?? 0) + 1;
+      if (status === 'timeout' && (this.firstTimeoutAtMs === undefined || atMs < this.firstTimeoutAtMs)) this.firstTimeoutAtMs = atMs;
+      const pressured = 'error' in attempt ? undefined : attempt.headers[EXT.throttledHeader];
+      if (pressured !== undefined) this.countThrottled(attempt as Extract<Attempt, { headers: unknown }>, pressured, atMs);
     }
     if (!('error' in final)) {
       const us = Math.max(1, Math.round(final.latencyUs));
       this.overall.recordValue(us);
       this.window.recordValue(us);
       proc.latency.recordValue(us);
+    }
+  }
+
+  private countThrottled(answer: { headers: Record<string, string> }, pressured: string, atMs: number): void {
+    const t = this.throttled;
+    t.tries++;
+    const by = answer.headers[EXT.answeredByHeader] ?? '(unnamed)';
+    t.byNode.set(by, (t.byNode.get(by) ?? 0) + 1);
+    if (!(atMs >= (t.firstAtMsByNode.get(by) ?? Infinity))) t.firstAtMsByNode.set(by, atMs);
+    t.byPressured.set(pressured, (t.byPressured.get(pressured) ?? 0) + 1);
+    // Calls end out of order: the earliest answer wins, not the first one counted.
+    if (t.firstAtMs === undefined || atMs < t.firstAtMs) {
+      t.firstAtMs = atMs;
+      t.firstRetryAfter = answer.headers['retry-after'];
     }
   }
 
@@ -650,6 +710,10 @@ function resultOf(a: { headers: Record<string, string>; body: Buffer }): Record<
   const servedRegion = a.headers[EXT.servedRegionHeader];
   const base = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Record<string, unknown>) } : parsed === undefined ? {} : { body: parsed };
   return { ...base, servedBy, ...(servedRegion ? { servedRegion } : {}) };
+}
+
+function sortedRecord(counts: ReadonlyMap<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function transportFailure(error: Error): string {

@@ -7,6 +7,7 @@ import {
   type Introspection,
   type LeadersView,
   type PeersView,
+  type PressureView,
   type Promotion,
   type Readiness,
   type Rebalance,
@@ -72,6 +73,11 @@ export class NodeClient {
   /** Extension: `GET /control/shards/load`. */
   shardLoad(): Promise<ShardLoad> {
     return this.json<ShardLoad>('/control/shards/load', undefined, READ);
+  }
+
+  /** Extension (`feature:mesh-backpressure`): `GET /control/pressure`. */
+  pressure(): Promise<PressureView> {
+    return this.json<PressureView>('/control/pressure', undefined, READ);
   }
 
   /** Extension: this node's copy of `shardId` (role, fence, applied index, digest, data). */

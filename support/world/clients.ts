@@ -5,7 +5,7 @@ import { eventually, judge } from '../checks/eventually';
 import { uniqueIdsProblems } from '../checks/unique-ids';
 import type { Duration } from '../parameter-types';
 import { FewestPending, RoundRobin, seededRng, type PeerChooser } from '../fabric/choosers';
-import { LoadDriver, type LoadSummary } from '../fabric/load-driver';
+import { LoadDriver, type LoadSummary, type RetryOptions } from '../fabric/load-driver';
 import { Traffic } from '../fabric/traffic';
 import type { ShardRouting } from '../fabric/shard-routing';
 import { attachJson } from '../evidence/attach';
@@ -19,7 +19,9 @@ export type Routing =
   /** Shard-keyed calls straight to the shard's owner (routing table); the rest by fewest pending calls. */
   | { kind: 'shard owners'; table: ShardRouting }
   /** Geo-affinity clients: calls name `home` as their home region and enter through `via`'s nodes in turn. */
-  | { kind: 'geo'; home: string; via: string };
+  | { kind: 'geo'; home: string; via: string }
+  /** Every call enters through `via`'s nodes in turn, which forward it wherever it must go. */
+  | { kind: 'through region'; via: string };
 
 /** Picks per second per node, chosen and pinned apart: the chooser's behaviour over time. */
 function picksPerSecond(chooser: PeerChooser): Record<string, { chosen: Record<string, number>; pinned: Record<string, number> }> {
@@ -48,16 +50,20 @@ export class ClientVerbs {
   }
 
   /**
-   * `clients` virtual clients replay seeds/traffic/<name>.json for at most `maxRun`, each call recorded
-   * in the scenario's history. Progress lines go to the scenario log.
+   * `clients` virtual clients replay seeds/traffic/<name>.json (or the traffic given) for at most
+   * `maxRun`, each call recorded in the scenario's history; `retry` turns client-side retries on (a
+   * number: that many attempts per call, default backoff). Progress lines go to the scenario log.
    */
-  async replay(name: string, clients: number, routing: Routing, maxRun: Duration, attempts = 1): Promise<void> {
+  async replay(source: string | Traffic, clients: number, routing: Routing, maxRun: Duration, retry: number | RetryOptions = 1): Promise<void> {
     if (this.driver) throw new Error('a traffic replay is already running; stop the clients first');
-    const traffic = await Traffic.load(name);
+    const traffic = typeof source === 'string' ? await Traffic.load(source) : source;
+    const name = traffic.name;
     const { clock, history } = this.world;
-    const entry = () => this.world.cluster.relayNodes.filter((n) => routing.kind !== 'geo' || n.region === routing.via);
+    const via = 'via' in routing ? routing.via : undefined;
+    const entry = () => this.world.cluster.relayNodes.filter((n) => via === undefined || n.region === via);
     const ids = entry().map((n) => n.id);
-    if (ids.length === 0) throw new Error(`no relay node in region "${routing.kind === 'geo' ? routing.via : ''}" to enter through`);
+    if (ids.length === 0) throw new Error(`no relay node in region "${via}" to enter through; regions: ${[...new Set(this.world.cluster.relayNodes.map((n) => n.region))].join(', ')}`);
+    const retryOptions: RetryOptions = typeof retry === 'number' ? { attempts: retry } : retry;
     const rng = seededRng(suite().seed);
     const chooser = routing.kind === 'shard owners' ? new FewestPending(ids, { clock, rng }) : new RoundRobin(ids, { clock, rng });
     const load = new LoadDriver({
@@ -70,7 +76,7 @@ export class ClientVerbs {
       history,
       durationMs: maxRun.ms,
       callTimeoutMs: 10_000,
-      ...(attempts > 1 ? { retry: { attempts }, rng } : {}),
+      ...(retryOptions.attempts > 1 ? { retry: retryOptions, rng } : {}),
       log: (line) => this.world.log(line),
     }).start();
     this.driver = { load, chooser, traffic: name, startedMs: clock.nowMs() };
@@ -79,6 +85,11 @@ export class ClientVerbs {
   /** The chooser of the running (or last) replay: its picks are routing evidence. */
   get chooser(): PeerChooser | undefined {
     return this.driver?.chooser;
+  }
+
+  /** The running (or last unstopped) replay's figures so far, for verdicts judged while it runs. */
+  liveSummary(): LoadSummary | undefined {
+    return this.driver?.load.summary();
   }
 
   /** When the running replay started, on the scenario clock. */
