@@ -263,4 +263,24 @@ describe("LeadershipService on a real etcd", { skip: skipWithoutEtcd }, () => {
     assert.equal(next.fenceToken, promoted.fenceToken);
     await b.service.stop();
   });
+  test("an observation answered late (the observer was paused) carries the expiry etcd gave when asked, not a fresh one", async () => {
+    const a = node("a9", ["s-late"]);
+    await until("a9 to hold s-late", () => a.service.holds("s-late"));
+    const asked: number[] = [];
+    // etcd answers at once; the observer only reads the answer 2.5 s (more than the TTL) later, as after a pause.
+    class LateStore extends EtcdLeaseStore {
+      override async observeAll(): ReturnType<EtcdLeaseStore["observeAll"]> {
+        asked.push(Date.now());
+        const answer = await super.observeAll();
+        await sleep(2_500);
+        return answer;
+      }
+    }
+    const b = node("b9", ["s-late"], { campaign: false, store: (etcd) => new LateStore(etcd, "b9", TTL_S) });
+    const seen = await until("b9 to observe a9's lease", () => b.service.tokens("s-late").find((t) => t.leaderId === "a9"), 10_000);
+    const latestAsk = Math.max(...asked);
+    assert.ok(Date.parse(seen.expiresAt) <= latestAsk + TTL_S * 1000, `expiry ${seen.expiresAt} is later than the ask (${new Date(latestAsk).toISOString()}) plus the TTL`);
+    await b.service.stop();
+    await a.service.stop();
+  });
 });

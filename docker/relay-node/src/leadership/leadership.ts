@@ -302,10 +302,15 @@ export class LeadershipService {
   }
 
   private async observe(): Promise<void> {
+    // etcd measured the remaining TTLs somewhere between the ask and the answer. Counted from the ask,
+    // an expiry is never later than the truth, even when the answer is read long after (this process
+    // was paused with the answer in its socket): counted from the answer, a lease revoked meanwhile
+    // showed up again as a current holder, here and in /control/leaders.
+    const askedAt = Date.now();
     const { leases, revision } = await this.store.observeAll();
     const now = Date.now();
     const next = new Map<string, LeaseToken>();
-    for (const lease of leases) next.set(lease.scope, toToken(lease, now + lease.remainingMs));
+    for (const lease of leases) next.set(lease.scope, toToken(lease, askedAt + lease.remainingMs));
 
     for (const [scope, lease] of this.held) {
       if (lease.selfDeclared) {
