@@ -27,6 +27,10 @@ const common = {
   // Retries are allowed only for scenarios an author has marked @flaky.
   retry: 1,
   retryTagFilter: '@flaky',
+  // A cluster kept for debugging (OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE) keeps the CA's server and the
+  // leadership streams open, which would hold the process forever: end the run anyway (the kept
+  // containers stay until the next run's sweep). Same truthy values as support/settings.ts.
+  forceExit: ['true', '1', 'yes', 'on'].includes((process.env.OMNIRELAY_HYPERSCALE_KEEP_ON_FAILURE ?? '').trim().toLowerCase()),
 };
 
 // In an ESM config the default export is the default profile; named exports are the other profiles.
