@@ -7,6 +7,7 @@
 import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { X509Certificate } from "node:crypto";
 import type { RelayConfig } from "../config";
 import { errorMessage, type Logger } from "../log";
 import { routed } from "../rpc/peer-routes";
@@ -44,6 +45,8 @@ const EXPIRED = CERT_HAS_EXPIRED;
 export class GossipAgent {
   private server: https.Server | undefined;
   private agent: https.Agent | undefined;
+  /** SHA-256 fingerprint of the certificate this node presents now (see `presentsStaleCertificate`). */
+  private fingerprint: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sequence = 0;
   private stopped = false;
@@ -95,6 +98,7 @@ export class GossipAgent {
    */
   setIdentity(identity: NodeIdentity): void {
     const tlsOptions = { key: identity.privateKeyPem, cert: identity.certificatePem, ca: [identity.caCertificatePem] };
+    this.fingerprint = new X509Certificate(identity.certificatePem).fingerprint256;
     this.server?.setSecureContext(tlsOptions);
     this.server?.closeAllConnections();
     const previous = this.agent;
@@ -102,6 +106,17 @@ export class GossipAgent {
     // ran out since the first handshake would still be let in on every reconnect.
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 2, maxCachedSessions: 0, ...tlsOptions, rejectUnauthorized: !this.options.acceptExpired });
     previous?.destroy();
+  }
+
+  /**
+   * True when this node's side of `socket` still presents a certificate it has since replaced: a
+   * connection whose handshake was under way during the swap escapes closeAllConnections, and its peer
+   * would keep trusting the old certificate for as long as the connection lives.
+   */
+  private presentsStaleCertificate(socket: unknown): boolean {
+    const local = (socket as Partial<TLSSocket>).getCertificate?.();
+    const presented = local && "fingerprint256" in local ? local.fingerprint256 : undefined;
+    return presented !== undefined && this.fingerprint !== undefined && presented !== this.fingerprint;
   }
 
   /**
@@ -265,6 +280,12 @@ export class GossipAgent {
       req.resume();
       res.setHeader("connection", "close");
       writeJson(res, 403, { message: `peer certificate refused: ${refused}` });
+      return;
+    }
+    if (this.presentsStaleCertificate(req.socket)) {
+      req.resume();
+      res.setHeader("connection", "close");
+      writeJson(res, 421, { message: "this node has replaced its certificate since the connection was opened: reconnect" });
       return;
     }
     const path = (req.url ?? "/").split("?")[0];
