@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clearedProblems, herdProblems, ingressThrottleProblems, parseThrottled, recordedProblems, throttledBeforeTimeoutProblems } from './backpressure';
+import { clearedProblems, herdProblems, ingressThrottleProblems, pressureSeenProblems, parseThrottled, recordedProblems, throttledBeforeTimeoutProblems } from './backpressure';
 import type { ThrottleSummary } from '../fabric/load-driver';
 import type { PressureEpisode, PressureView } from '../fabric/contract';
 
@@ -114,4 +114,12 @@ test('herd: tries per second from the first throttled second on must stay under 
   assert.deepEqual(herdProblems(run, 30), [], 'second 0 (80) came before any throttle');
   assert.deepEqual(herdProblems(run, 28), ['28 tries in second 3 of the run (throttled from second 2), at least the limit of 28']);
   assert.deepEqual(herdProblems({ ...run, throttled: throttled({ firstAtMs: undefined }) }, 30), ['no call was throttled']);
+});
+
+test('pressure seen: a node under pressure or seeing another member so is named; its own entry among the members is not counted twice', () => {
+  const self = { nodeId: 'west-1', region: 'west', status: 'Alive' as const, level: 'saturated' as const, shards: [] };
+  const pressured = view('west-1', { members: [self] }, { level: 'saturated' });
+  const watcher = view('east-1', { members: [self] });
+  assert.deepEqual(pressureSeenProblems([pressured, watcher]), ['west-1 is still saturated', 'east-1 still sees west-1 saturated']);
+  assert.deepEqual(pressureSeenProblems([view('east-1')]), []);
 });

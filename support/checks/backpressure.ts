@@ -82,16 +82,23 @@ export function recordedProblems(view: PressureView, owner: string, shardId: str
   return [];
 }
 
+/** Nodes still under pressure, and nodes that still see another member under pressure. */
+export function pressureSeenProblems(views: Iterable<PressureView>): string[] {
+  const problems: string[] = [];
+  for (const view of views) {
+    const id = view.nodeId;
+    if (view.local.level !== 'ok') problems.push(`${id} is still ${view.local.level}${view.local.since ? ` (since ${view.local.since})` : ''}`);
+    for (const m of view.members) if (m.nodeId !== id && m.level !== 'ok') problems.push(`${id} still sees ${m.nodeId} ${m.level}`);
+  }
+  return problems;
+}
+
 /**
  * Problems with "the pressure has cleared everywhere": every node's own level is ok, no node still sees a
  * member under pressure, and the leader closed every episode it recorded for `owner` (and recorded one).
  */
 export function clearedProblems(views: ReadonlyMap<string, PressureView>, leader: string, owner: string): string[] {
-  const problems: string[] = [];
-  for (const [id, view] of views) {
-    if (view.local.level !== 'ok') problems.push(`${id} is still ${view.local.level}${view.local.since ? ` (since ${view.local.since})` : ''}`);
-    for (const m of view.members) if (m.nodeId !== id && m.level !== 'ok') problems.push(`${id} still sees ${m.nodeId} ${m.level}`);
-  }
+  const problems = pressureSeenProblems(views.values());
   const leaderView = views.get(leader);
   if (!leaderView) problems.push(`the global leader ${leader} did not answer`);
   else {

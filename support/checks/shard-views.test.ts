@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ShardRecord, ShardsView } from '../fabric/contract';
-import { majorityOwner, mapAgreementProblems, routingProblems, shardsHeldBy, unplacedNodes } from './shard-views';
+import { firstShardOwnedBy, majorityOwner, mapAgreementProblems, routingProblems, shardsHeldBy, unplacedNodes } from './shard-views';
 
 const rec = (shardId: string, ownerNodeId: string, replicas: string[] = []): ShardRecord => ({
   namespace: 'mesh.control', shardId, strategyId: 'rendezvous', ownerNodeId, capacityHint: 1, status: 0, version: 1, checksum: 'x', updatedAt: '', replicas, fenceToken: 1,
@@ -40,4 +40,10 @@ test('shards held by a node, as owner and as replica', () => {
 
 test('a node that owns no shard is not placed yet', () => {
   assert.deepEqual(unplacedNodes(view(2, rec('s1', 'a'), rec('s2', 'b')), ['a', 'b', 'c']), ['c']);
+});
+
+test('first shard owned by a set of nodes: the lowest shard id among theirs, whatever the map order; none when they own nothing', () => {
+  const map = view(3, rec('shard-09', 'west-1'), rec('shard-02', 'east-1'), rec('shard-05', 'west-2'));
+  assert.equal(firstShardOwnedBy(map, new Set(['west-1', 'west-2']))?.shardId, 'shard-05');
+  assert.equal(firstShardOwnedBy(map, new Set(['global-1'])), undefined);
 });

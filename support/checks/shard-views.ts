@@ -50,6 +50,11 @@ export function routingProblems(views: Views<ShardsView>, shardId: string, owner
 }
 
 /** Shard ids a node owns or replicates in `view`. */
+/** The first shard (by id) of `view` whose owner is one of `owners`: a stable pick for "a shard owned in west". */
+export function firstShardOwnedBy(view: ShardsView, owners: ReadonlySet<string>): ShardRecord | undefined {
+  return [...view.items].sort((a, b) => a.shardId.localeCompare(b.shardId)).find((r) => owners.has(r.ownerNodeId));
+}
+
 export function shardsHeldBy(view: ShardsView, nodeId: string): { owned: string[]; replicated: string[] } {
   return {
     owned: view.items.filter((r) => r.ownerNodeId === nodeId).map((r) => r.shardId),

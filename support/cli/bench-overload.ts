@@ -8,6 +8,8 @@
 //     below: shedding or queueing wastes capacity).
 import type { Cluster } from '../cluster/cluster';
 import { eventually, judge } from '../checks/eventually';
+import { pressureSeenProblems } from '../checks/backpressure';
+import { firstShardOwnedBy } from '../checks/shard-views';
 import { LoadDriver, type LoadSummary } from '../fabric/load-driver';
 import { Traffic } from '../fabric/traffic';
 
@@ -37,10 +39,10 @@ export interface GoodputRun {
 const PROCEDURE = 'kv::set';
 
 export async function overloadFigures(cluster: Cluster, o: OverloadOptions): Promise<OverloadFigures> {
-  const east = cluster.relayNodes.filter((n) => n.region === 'east');
-  const west = new Set(cluster.relayNodes.filter((n) => n.region === 'west').map((n) => n.id));
+  const east = cluster.relayNodesIn('east');
+  const west = new Set(cluster.relayNodesIn('west').map((n) => n.id));
   const map = await east[0]!.client.shards();
-  const record = [...map.items].sort((a, b) => a.shardId.localeCompare(b.shardId)).find((r) => west.has(r.ownerNodeId));
+  const record = firstShardOwnedBy(map, west);
   if (!record) throw new Error(`no shard of map version ${map.version} is owned in west`);
   const { shardId, ownerNodeId: owner } = record;
   o.say(`overload: ${shardId} owned by ${owner}, node budget ${o.budgetQps} calls/s, clients through ${east.map((n) => n.id).join(', ')}`);
@@ -65,7 +67,7 @@ export async function overloadFigures(cluster: Cluster, o: OverloadOptions): Pro
     eventually(
       `${owner} and every node's view of it are calm`,
       () => Promise.all(cluster.relayNodes.map((n) => n.client.pressure())),
-      (views) => judge(views.flatMap((v) => [...(v.local.level === 'ok' ? [] : [`${v.nodeId} ${v.local.level}`]), ...v.members.filter((m) => m.level !== 'ok').map((m) => `${v.nodeId} sees ${m.nodeId} ${m.level}`)])),
+      (views) => judge(pressureSeenProblems(views)),
       { timeoutMs: 30_000 },
     );
 

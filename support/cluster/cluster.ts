@@ -112,6 +112,13 @@ export class Cluster {
     return [...this.nodes.values()];
   }
 
+  /** The relay nodes of `region`; an error naming the topology's regions when it has none there. */
+  relayNodesIn(region: string): RelayNode[] {
+    const nodes = this.relayNodes.filter((n) => n.region === region);
+    if (nodes.length === 0) throw new Error(`no relay node in region "${region}" in topology "${this.topology.name}"; regions: ${[...new Set(this.relayNodes.map((n) => n.region))].join(', ')}`);
+    return nodes;
+  }
+
   /** Every container's log, by id: attached to the report when a scenario fails. */
   async logs(): Promise<Record<string, string>> {
     const all = [...this.relayNodes, ...this.etcd];

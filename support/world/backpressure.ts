@@ -8,6 +8,7 @@ import { clearedProblems, herdProblems, ingressThrottleProblems, recordedProblem
 import { parsePrometheus, sumOf, type Sample } from '../checks/prometheus';
 import { EXT, type PressureView } from '../fabric/contract';
 import { Traffic } from '../fabric/traffic';
+import { firstShardOwnedBy } from '../checks/shard-views';
 import { attachJson } from '../evidence/attach';
 import type { Duration } from '../parameter-types';
 
@@ -111,8 +112,7 @@ export class BackpressureVerbs {
 
   /** After the clients stopped: the first throttled answer came before the first timeout (if any). */
   async expectThrottledBeforeTimeouts(): Promise<void> {
-    const summary = this.world.clients.summaries.at(-1);
-    if (!summary) throw new Error('no clients have run to completion: stop the clients first');
+    const summary = this.world.clients.lastSummary();
     await this.world.verdict('clients throttled before any call timed out', throttledBeforeTimeoutProblems(summary.throttled, summary.firstTimeoutAtMs), {
       throttled: summary.throttled,
       firstTimeoutAtMs: summary.firstTimeoutAtMs ?? null,
@@ -123,8 +123,7 @@ export class BackpressureVerbs {
 
   /** After the clients stopped: from the first throttled second on, fewer than `limit` tries per second (retries included). */
   async expectNoHerd(limit: number): Promise<void> {
-    const summary = this.world.clients.summaries.at(-1);
-    if (!summary) throw new Error('no clients have run to completion: stop the clients first');
+    const summary = this.world.clients.lastSummary();
     await this.world.verdict(`fewer than ${limit} tries per second once throttled`, herdProblems(summary, limit), {
       triesPerSecond: summary.triesPerSecond,
       firstThrottledAtMs: summary.throttled.firstAtMs ?? null,
@@ -165,16 +164,14 @@ export class BackpressureVerbs {
     const [node] = this.world.liveNodes();
     if (!node) throw new Error('no live node to read the shard map from');
     const map = await node.client.shards();
-    const record = [...map.items].sort((a, b) => a.shardId.localeCompare(b.shardId)).find((r) => inRegion.has(r.ownerNodeId));
+    const record = firstShardOwnedBy(map, inRegion);
     if (!record) throw new Error(`no shard of map version ${map.version} is owned in "${region}" (owners: ${[...new Set(map.items.map((r) => r.ownerNodeId))].join(', ')})`);
     this.world.log(`${record.shardId}: owner ${record.ownerNodeId}, replicas ${(record.replicas ?? []).join(', ') || '(none)'}`);
     return { shardId: record.shardId, owner: record.ownerNodeId };
   }
 
   private nodesOf(region: string): string[] {
-    const ids = this.world.cluster.relayNodes.filter((n) => n.region === region).map((n) => n.id);
-    if (ids.length === 0) throw new Error(`no relay node in region "${region}"; regions: ${[...new Set(this.world.cluster.relayNodes.map((n) => n.region))].join(', ')}`);
-    return ids;
+    return this.world.cluster.relayNodesIn(region).map((n) => n.id);
   }
 
   private regionOf(id: string): string {

@@ -60,9 +60,8 @@ export class ClientVerbs {
     const name = traffic.name;
     const { clock, history } = this.world;
     const via = 'via' in routing ? routing.via : undefined;
-    const entry = () => this.world.cluster.relayNodes.filter((n) => via === undefined || n.region === via);
+    const entry = () => (via === undefined ? this.world.cluster.relayNodes : this.world.cluster.relayNodesIn(via));
     const ids = entry().map((n) => n.id);
-    if (ids.length === 0) throw new Error(`no relay node in region "${via}" to enter through; regions: ${[...new Set(this.world.cluster.relayNodes.map((n) => n.region))].join(', ')}`);
     const retryOptions: RetryOptions = typeof retry === 'number' ? { attempts: retry } : retry;
     const rng = seededRng(suite().seed);
     const chooser = routing.kind === 'shard owners' ? new FewestPending(ids, { clock, rng }) : new RoundRobin(ids, { clock, rng });
@@ -85,6 +84,13 @@ export class ClientVerbs {
   /** The chooser of the running (or last) replay: its picks are routing evidence. */
   get chooser(): PeerChooser | undefined {
     return this.driver?.chooser;
+  }
+
+  /** The figures of the last replay the clients finished (after `When the clients stop`). */
+  lastSummary(): LoadSummary {
+    const summary = this.summaries.at(-1);
+    if (!summary) throw new Error('no traffic replay has finished: stop the clients first');
+    return summary;
   }
 
   /** The running (or last unstopped) replay's figures so far, for verdicts judged while it runs. */
@@ -125,8 +131,7 @@ export class ClientVerbs {
 
   /** The last replay retried less than `percent` % of its calls (retries do not pile up into a herd). */
   async expectRetryRateUnder(percent: number): Promise<void> {
-    const summary = this.summaries.at(-1);
-    if (!summary) throw new Error('no traffic replay has finished: stop the clients first');
+    const summary = this.lastSummary();
     const rate = (summary.retryRate ?? 0) * 100;
     await this.world.verdict(`retry rate under ${percent} %`, rate < percent ? [] : [`${summary.retries} retries for ${summary.calls} calls (${rate.toFixed(1)} %)`], { retries: summary.retries, calls: summary.calls, attempts: summary.attempts });
   }

@@ -52,8 +52,8 @@ export class GeoClients {
    */
   async expectRoutingMetricsAgree(): Promise<void> {
     const run = this.run;
-    const summary = this.world.clients.summaries.at(-1);
-    if (!run || !summary) throw new Error('no geo-affinity clients have run to completion: start them and stop the clients first');
+    if (!run) throw new Error('no geo-affinity clients have run: start them, and stop the clients, first');
+    const summary = this.world.clients.lastSummary();
     const routed: Record<string, number> = {};
     const scraped: Record<string, Sample[]> = {};
     for (const id of this.entries(run.via)) {
@@ -77,8 +77,6 @@ export class GeoClients {
   }
 
   private entries(via: string): string[] {
-    const ids = this.world.cluster.relayNodes.filter((n) => n.region === via).map((n) => n.id);
-    if (ids.length === 0) throw new Error(`no relay node in region "${via}"; regions: ${[...new Set(this.world.cluster.relayNodes.map((n) => n.region))].join(', ')}`);
-    return ids;
+    return this.world.cluster.relayNodesIn(via).map((n) => n.id);
   }
 }
