@@ -1,69 +1,165 @@
 // `npm run bdd:sensitivity`: proves every scenario can fail. Each scenario tagged @catches:<defect> is
-// run against relay nodes seeded with that defect (RELAY_DEFECT via OMNIRELAY_HYPERSCALE_DEFECT) and
-// must then fail. Prints a table (defect, scenario, caught or missed) and exits non-zero on any miss.
-import { mkdir, rm } from 'node:fs/promises';
+// run against relay nodes seeded with that defect (RELAY_DEFECT via OMNIRELAY_HYPERSCALE_DEFECT). A pair
+// is caught only when a When/Then step fails with a product verdict after the Given block passed
+// (sensitivity/classify.ts); a setup failure or a harness error is an error and fails the run too.
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { bin, run } from './run';
-import { readScenarioResults, type ScenarioResult } from './scenario-results';
+import { classifyRun, parseMessages } from './sensitivity/classify';
+import { mergeRuns, MergeError, pairVerdict, renderMatrix, type PairResult, type SensitivityRun } from './sensitivity/matrix';
 
-const args = process.argv.slice(2);
-const only = args.find((a) => a.startsWith('--defect='))?.slice('--defect='.length);
-const dir = 'reports/sensitivity';
-await rm(dir, { recursive: true, force: true });
+const USAGE = `usage: npm run bdd:sensitivity -- [--defect NAME]... [--tags EXPR] [--repeat N]
+       npm run bdd:sensitivity -- --merge FILE...
+
+  --defect NAME   only the pairs of this defect (repeatable)
+  --tags EXPR     only scenarios matching this cucumber tag expression, e.g. '@shards'
+  --repeat N      run each pair N times (default 1); a pair is caught only if caught every time
+  --merge FILE... print one table from the results.json files of several runs on one commit
+Each run keeps its results in reports/sensitivity/<run>/results.json, written after every attempt.`;
+
+function usageError(message: string): never {
+  console.error(`bdd:sensitivity: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: true,
+    options: {
+      defect: { type: 'string', multiple: true },
+      tags: { type: 'string' },
+      repeat: { type: 'string', default: '1' },
+      merge: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (error) {
+  usageError((error as Error).message);
+}
+const { values: flags, positionals } = parsed;
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (flags.merge) process.exit(await merge(positionals));
+if (positionals.length > 0) usageError(`unexpected argument(s) ${positionals.join(' ')} (files are read only with --merge)`);
+const repeat = Number(flags.repeat);
+if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) usageError(`--repeat ${flags.repeat}: expected a whole number from 1 to 20`);
+
+const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+const selection = [...(flags.defect ?? []).map((d) => `--defect ${d}`), ...(flags.tags ? [`--tags '${flags.tags}'`] : []), `--repeat ${repeat}`].join(' ');
+const dir = `reports/sensitivity/${stamp}${flags.defect?.length === 1 ? `-${flags.defect[0]}` : ''}`;
 await mkdir(dir, { recursive: true });
 
 // The plan comes from cucumber itself (a dry run), so tags are read exactly as the runner reads them.
-const plan = await run(bin('cucumber-js'), ['--profile', 'sensitivity', '--dry-run', '--format', `json:${dir}/plan.json`], process.env, false);
-
+const plan = await run(
+  bin('cucumber-js'),
+  ['--profile', 'sensitivity', '--dry-run', '--format', `message:${dir}/plan.ndjson`, ...(flags.tags ? ['--tags', flags.tags] : [])],
+  process.env,
+  false,
+);
 if (plan.code !== 0) {
-  console.error('The dry run failed (see above): fix it first, e.g. undefined or ambiguous steps (npx cucumber-js --dry-run).');
+  console.error('The dry run failed (see above): fix it first, e.g. undefined or ambiguous steps (npm run gates).');
   process.exit(1);
 }
-const pairs = (await readScenarioResults(`${dir}/plan.json`)).flatMap((s) =>
-  s.tags.filter((t) => t.startsWith('@catches:')).map((t) => ({ defect: t.slice('@catches:'.length), scenario: s })),
-).filter((p) => !only || p.defect === only);
+const planned = classifyRun(parseMessages(await readFile(`${dir}/plan.ndjson`, 'utf8')));
+const tagged = [...new Set(planned.flatMap((s) => s.tags.filter((t) => t.startsWith('@catches:')).map((t) => t.slice('@catches:'.length))))].sort();
+const unknown = (flags.defect ?? []).filter((d) => !tagged.includes(d));
+if (unknown.length > 0) {
+  console.error(`No scenario${flags.tags ? ` matching ${flags.tags}` : ''} is tagged @catches:${unknown.join(', @catches:')}.\nDefects the scenarios catch: ${tagged.join(', ')}`);
+  process.exit(2);
+}
+const pairs = planned
+  .flatMap((s) => s.tags.filter((t) => t.startsWith('@catches:')).map((t) => ({ defect: t.slice('@catches:'.length), scenario: s })))
+  .filter((p) => !flags.defect || flags.defect.includes(p.defect));
 if (pairs.length === 0) {
-  console.error(only ? `No scenario is tagged @catches:${only}.` : 'No scenario is tagged @catches:<defect>.');
+  console.error(`No scenario${flags.tags ? ` matching ${flags.tags}` : ''} is tagged @catches:<defect>.`);
   process.exit(1);
 }
 
-interface Row {
-  defect: string;
-  scenario: string;
-  verdict: 'caught' | 'missed' | 'error';
-  detail: string;
-  seconds: number;
+const results: SensitivityRun = {
+  commit: git(['rev-parse', 'HEAD']),
+  dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
+  startedAt: new Date().toISOString(),
+  repeat,
+  selection,
+  pairs: pairs.map(({ defect, scenario }) => ({ defect, scenario: scenario.scenario, uri: scenario.uri, attempts: [] })),
+};
+const save = () => writeFile(`${dir}/results.json`, JSON.stringify(results, null, 2) + '\n');
+process.stderr.write(`[sensitivity] ${pairs.length} pair(s) × ${repeat} on ${results.commit.slice(0, 12)}${results.dirty ? ' (uncommitted changes)' : ''}; results in ${dir}/results.json\n`);
+
+const started = Date.now();
+const total = pairs.length * repeat;
+let done = 0;
+for (let attempt = 1; attempt <= repeat; attempt++) {
+  for (const [i, pair] of results.pairs.entries()) {
+    const eta = done > 0 ? `, about ${Math.ceil((((Date.now() - started) / done) * (total - done)) / 60_000)} min left` : '';
+    process.stderr.write(`[sensitivity] ${++done}/${total}: ${pair.scenario} with defect ${pair.defect} (attempt ${attempt}/${repeat}${eta})…\n`);
+    const out = `${dir}/${pair.defect}--${i}--${attempt}.ndjson`;
+    const ran = await run(
+      bin('cucumber-js'),
+      ['--profile', 'sensitivity', '--name', `^${escape(pair.scenario)}$`, '--format', `message:${out}`, pair.uri],
+      { ...process.env, OMNIRELAY_HYPERSCALE_DEFECT: pair.defect },
+      false,
+    );
+    const outcome = await readFile(out, 'utf8').then((text) => classifyRun(parseMessages(text))[0]).catch(() => undefined);
+    const seconds = Math.round(ran.ms / 1000);
+    pair.attempts.push(outcome ? { verdict: outcome.verdict, step: outcome.step, reason: outcome.reason, seconds } : { verdict: 'error', reason: `cucumber exited ${ran.code} without a result`, seconds });
+    await save();
+    const last = pair.attempts.at(-1)!;
+    process.stderr.write(`[sensitivity]   → ${last.verdict}${last.step ? ` at ${last.step}` : ''} (${seconds} s)\n`);
+  }
 }
-const rows: Row[] = [];
-for (const [i, { defect, scenario }] of pairs.entries()) {
-  process.stderr.write(`[sensitivity] ${i + 1}/${pairs.length}: ${scenario.name} with defect ${defect}…\n`);
-  const out = `${dir}/${defect}--${i}.json`;
-  const ran = await run(
-    bin('cucumber-js'),
-    ['--profile', 'sensitivity', '--name', `^${escape(scenario.name)}$`, '--format', `json:${out}`, scenario.uri],
-    { ...process.env, OMNIRELAY_HYPERSCALE_DEFECT: defect },
-    false,
+results.finishedAt = new Date().toISOString();
+await save();
+console.log(renderMatrix(results.pairs));
+console.log(`took ${formatMinutes(Date.now() - started)}; results: ${dir}/results.json`);
+process.exit(results.pairs.every((p) => pairVerdict(p) === 'caught') ? 0 : 1);
+
+async function merge(files: readonly string[]): Promise<number> {
+  if (files.length === 0) usageError('--merge needs the results.json files of the runs to merge');
+  const runs = await Promise.all(
+    files.map(async (file) => {
+      try {
+        return { file, run: JSON.parse(await readFile(file, 'utf8')) as SensitivityRun };
+      } catch (error) {
+        usageError(`${file}: not a sensitivity results file (${(error as Error).message})`);
+      }
+    }),
   );
-  const result = await readScenarioResults(out).then((r) => r[0]).catch(() => undefined);
-  rows.push({ defect, scenario: scenario.name, ...judge(result, ran.code), seconds: Math.round(ran.ms / 1000) });
+  try {
+    const merged = mergeRuns(runs);
+    const unfinished = runs.filter((r) => !r.run.finishedAt).map((r) => r.file);
+    console.log(`commit ${merged.commit}${merged.dirty ? ' (some runs had uncommitted changes)' : ''}; runs: ${merged.selections.join(' | ')}`);
+    if (unfinished.length > 0) console.log(`interrupted runs (their finished attempts count): ${unfinished.join(', ')}`);
+    console.log(renderMatrix(merged.pairs));
+    return merged.pairs.every((p: PairResult) => pairVerdict(p) === 'caught') ? 0 : 1;
+  } catch (error) {
+    if (error instanceof MergeError) {
+      console.error(`bdd:sensitivity --merge: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
 }
 
-function judge(result: ScenarioResult | undefined, code: number): Pick<Row, 'verdict' | 'detail'> {
-  if (!result) return { verdict: 'error', detail: `cucumber exited ${code} without a result` };
-  if (result.status === 'passed') return { verdict: 'missed', detail: 'the scenario passed against the defective nodes' };
-  if (result.status === 'skipped') return { verdict: 'error', detail: 'skipped (missing capability?)' };
-  // Failing to start is not proof that an assertion can see the defect.
-  if (result.failedStep?.startsWith('Given')) return { verdict: 'error', detail: `${result.failedStep}: ${result.error ?? ''}` };
-  return { verdict: 'caught', detail: `${result.failedStep}: ${result.error ?? result.status}` };
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-const widths = [22, 42, 7];
-const line = (cells: string[]) => cells.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ');
-console.log(line(['defect', 'scenario', 'result', 'failing step / reason']));
-for (const r of rows) console.log(line([r.defect, r.scenario, r.verdict, `${r.detail.slice(0, 160)} (${r.seconds} s)`]));
-const missed = rows.filter((r) => r.verdict !== 'caught').length;
-console.log(`\n${rows.length - missed} caught, ${missed} missed or errored, of ${rows.length} defect/scenario pairs`);
-process.exit(missed > 0 ? 1 : 0);
+function formatMinutes(ms: number): string {
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+

@@ -6,10 +6,4 @@ export const FAULT_MAX_WINDOW_MS = 120_000;
 /** How long a fault step may wait to learn who currently leads before it acts. */
 export const LEADER_LOOKUP = new Duration(10_000);
 
-/** A checker over the recorded history found problems: a product defect, not a harness failure. */
-export class CheckerError extends Error {
-  override name = 'CheckerError';
-  constructor(checker: string, problems: readonly string[]) {
-    super(`${checker}: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
+export { CheckerError } from '../checks/checker-error';

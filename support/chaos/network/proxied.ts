@@ -5,7 +5,7 @@
 // proxy's port that must fail, and each heal by one that must succeed.
 import type { FaultProxy } from '../../cluster/fault-proxy';
 import { PROXY_ALIAS, type PeerLink } from '../../cluster/peer-links';
-import { eventually, judge } from '../../checks/eventually';
+import { eventually, judge, WaitTimeoutError } from '../../checks/eventually';
 import { probeConnect } from './probe';
 import { networkMembers } from './members';
 
@@ -57,7 +57,7 @@ export async function cutProxiedPaths(
 async function proveThrough(proxy: FaultProxy, network: string, links: readonly PeerLink[], absent: ReadonlySet<string>, want: 'cut' | 'open', timeoutMs: number) {
   const probed = links.filter((l) => !absent.has(l.from) && l.port === 'http');
   if (probed.length === 0) return [];
-  const last = await eventually(
+  return eventually(
     `every proxied path ${want === 'cut' ? 'is cut' : 'connects again'} (${probed.length} probed)`,
     async () => {
       const members = new Map((await networkMembers(network)).map((m) => [m.id, m]));
@@ -72,6 +72,13 @@ async function proveThrough(proxy: FaultProxy, network: string, links: readonly 
     },
     (results) => judge(results.filter((r) => r.outcome !== 'gone' && (r.outcome === 'connected') !== (want === 'open')).map((r) => `${r.link}: ${r.outcome}`)),
     { timeoutMs },
-  );
-  return last;
+  ).catch((error: unknown) => {
+    // The fault did not take effect (or heal): the harness failed, not the product under test.
+    throw error instanceof WaitTimeoutError ? new ProxiedPathError(error.message) : error;
+  });
+}
+
+/** A proxied path could not be shown cut, or open again after the heal. */
+export class ProxiedPathError extends Error {
+  override name = 'ProxiedPathError';
 }
