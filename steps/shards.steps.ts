@@ -111,6 +111,10 @@ When('the owner of {shard} is isolated from the rest of the cluster for {duratio
   await this.shards.isolateOwner(shard, duration);
 });
 
+When('within {duration} a new key of {shard} is written through the new owner and then read through the cut-off original owner', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.shards.probeStaleReadThroughOriginalOwner(shard, within);
+});
+
 Then('within {duration} the restarted node is a replica of {shard} again', async function (this: HyperscaleWorld, within: Duration, shard: string) {
   await this.shards.expectRestartedReplicaRejoined(shard, within);
 });

@@ -12,6 +12,7 @@ import { linearizableProblems } from '../checks/linearizable';
 import { majorityOwner, mapAgreementProblems, routingProblems, routingTable, shardsHeldBy, unplacedNodes } from '../checks/shard-views';
 import type { ShardCopy, ShardRecord, ShardsView } from '../fabric/contract';
 import { ShardRouting } from '../fabric/shard-routing';
+import { outcomeOfAnswer } from '../fabric/outcome';
 import { attachJson } from '../evidence/attach';
 import type { RelayNode } from '../cluster/relay-node';
 import type { Duration } from '../parameter-types';
@@ -32,6 +33,8 @@ export class ShardVerbs {
   private readonly hotFromMs = new Map<string, number>();
   /** When the move away from the original owner was first seen by a majority. */
   private readonly movedAtMs = new Map<string, number>();
+  /** The owner a majority named after the move. */
+  private readonly movedTo = new Map<string, string>();
   private slowCalls: Promise<{ status: number; servedBy?: string; error?: string }>[] = [];
   private handover: { shardId: string; ms: number; to: string } | undefined;
   private drained: { node: string; fault: ActiveFault } | undefined;
@@ -143,6 +146,7 @@ export class ShardVerbs {
     );
     const owner = majorityOwner(views, shardId)!;
     this.movedAtMs.set(shardId, this.world.clock.nowMs());
+    this.movedTo.set(shardId, owner);
     await attachJson(this.world, `routing-${shardId}-after-move`, routingTable(views, [shardId]));
     this.world.log(`${shardId} moved from ${origin.owner} to ${owner}`);
     return owner;
@@ -407,6 +411,42 @@ export class ShardVerbs {
     const ops = this.world.history.ops.filter((o) => o.f.startsWith('kv::') && o.shardKey === shardId);
     const result = linearizableProblems(ops, { minimumAcknowledged: 50 });
     await this.world.verdict(`key-value history of ${shardId} is linearizable`, result.problems, result.keys);
+  }
+
+  /**
+   * While the original owner of `shardId` is still cut off, writes a key nobody else uses through the
+   * new owner until the write is acknowledged, then reads it through the original owner. Both are client
+   * ops in the history, so the linearizability check judges them: the original owner's copy never had
+   * the key, so anything but a refusal (the key absent) is a stale read. The clients' own mix shows a
+   * stale read only when one happens to follow a write the checker knows completed, inside the
+   * partition; their writes through the cut-off owner end with unknown outcomes, which may explain its
+   * stale values. A fresh key has no such explanation.
+   */
+  async probeStaleReadThroughOriginalOwner(shardId: string, within: Duration): Promise<void> {
+    const origin = await this.origin(shardId);
+    const newOwner = this.movedTo.get(shardId);
+    if (!newOwner) throw new Error(`${shardId} was not seen moving: add "Then within … ${shardId} has a new owner" before this step`);
+    const key = `probe-${Math.round(this.world.clock.startedAtWall % 1e9)}`;
+    const call = (f: 'kv::set' | 'kv::get', target: string, body: { key: string; value?: string }, timeoutMs: number) =>
+      this.world.history.record({ process: 'probe', f, target, shardKey: shardId, value: body }, () => this.world.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs), (r) => ({
+        outcome: outcomeOfAnswer(r.status, r.headers),
+        result: { ...(typeof r.body === 'object' && r.body !== null ? r.body : { body: r.body }), servedBy: r.answeredBy },
+        ...(r.status === 200 ? {} : { error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() }),
+      }));
+    let attempt = 0;
+    await eventually(
+      `a write of ${key} through ${newOwner}, the new owner of ${shardId}, is acknowledged`,
+      () => call('kv::set', newOwner, { key, value: `${key}-${++attempt}` }, 2_000),
+      (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status} ${JSON.stringify(r.body)}`]),
+      { timeoutMs: within.ms, intervalMs: 200 },
+    );
+    const tooLate = `so its read proves nothing about a stale copy: give the partition a longer window`;
+    if (!this.isolated(origin.owner)) throw new Error(`${origin.owner} was no longer cut off when the write was acknowledged, ${tooLate}`);
+    // The read waits behind the clients' calls that hold the shard's lock on the cut-off owner (writes
+    // each wait out the replication timeout there), so it gets a long deadline, inside the cut.
+    const read = await call('kv::get', origin.owner, { key }, 10_000).catch((e: Error) => ({ status: 0, body: e.message }));
+    if (!this.isolated(origin.owner)) throw new Error(`${origin.owner} was no longer cut off when its read ended, ${tooLate}`);
+    this.world.log(`${shardId}: ${key} written through ${newOwner}; read through ${origin.owner}: HTTP ${read.status} ${JSON.stringify(read.body)}`);
   }
 
   /** No call on `shardId` ended in failure or without an answer. */
