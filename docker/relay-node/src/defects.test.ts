@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { DEFECT_NAMES, DEFECTS, isDefectName, parseDefects } from "./defects";
 
 const LEADERSHIP_DEFECTS = [
@@ -27,4 +28,12 @@ test("defect lists parse with spaces and duplicates; unknown names are refused w
   assert.equal(parseDefects(undefined).size, 0);
   assert.equal(parseDefects(",,").size, 0);
   assert.throws(() => parseDefects("term-reuse,terms-reuse"), (e: Error) => /terms-reuse/.test(e.message) && LEADERSHIP_DEFECTS.every((n) => e.message.includes(n)));
+});
+
+test("every seeded defect has one line in the registry and one row in the README's table, and no row is unregistered", () => {
+  for (const name of DEFECT_NAMES) assert.ok(DEFECTS[name].length > 20 && !DEFECTS[name].includes("\n"), name);
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const table = readme.slice(readme.indexOf("## Seeded defects"), readme.indexOf("## Metrics"));
+  const rows = [...table.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]!);
+  assert.deepEqual([...rows].sort(), [...DEFECT_NAMES].sort());
 });

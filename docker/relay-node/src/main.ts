@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const log = createLogger({ node: config.nodeId }, config.logLevel);
   const metrics = new RelayMetrics({
     resource: meshResourceAttributes(config.nodeId, config.region),
-    startTimeSeconds: reportedStartTime({ hidden: config.defects.has("hidden-counter-reset"), log }),
+    startTimeSeconds: reportedStartTime({ hidden: config.defects.has("hidden-counter-reset"), fromProc: config.defects.has("start-time-reads-boot-time"), log }),
   });
   // Spans (feature:mesh-shard-telemetry) over OTLP/HTTP, only with RELAY_OTLP_ENDPOINT.
   const tracing = createTracing({ endpoint: config.otlpEndpoint, nodeId: config.nodeId, region: config.region });
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     log: log.child({ component: "gossip" }),
     silent: config.defects.has("gossip-silent"),
     acceptExpired: config.defects.has("accept-expired-certificates"),
+    expiryOnlyAtHandshake: config.defects.has("expiry-checked-only-at-handshake"),
   });
   // Chaos hook `reenroll`: renew the certificate now (the suite's CA decides what it issues).
   const renewal = new Wake();
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
       canCampaign: () => !state.draining && state.selfAlive() && state.etcdReachable(),
       etcdLastOkMs: () => state.etcdLastOkAt,
     });
-    sequence = new SequenceService(etcd, leadership, log.child({ component: "sequence" }), config.defects.has("sequence-cached"));
+    sequence = new SequenceService(etcd, leadership, log.child({ component: "sequence" }), config.defects);
   } else {
     log.warn("RELAY_ETCD_ENDPOINTS is empty: leadership is disabled");
   }
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
     probeIntervalMs: config.geo.probeMs,
     timeoutMs: config.forwardTimeoutMs,
     ignoreLatency: config.defects.has("geo-ignores-latency"),
+    averageAllSamples: config.defects.has("geo-latency-averages-all-samples"),
   });
   const rpc = createRpcInbound({
     nodeId: config.nodeId,

@@ -18,7 +18,7 @@ function meta(nodeId: string, region: string, labels: Record<string, string> = {
   return { nodeId, role: "", clusterId: "test", region, meshVersion: "0.1.0", http3Support: false, endpoint: `${nodeId}:17421`, metadataVersion, labels };
 }
 
-function setup(options: { nodeId?: string; region?: string; shardQps?: number; nodeQps?: number; publish?: boolean; leader?: boolean } = {}) {
+function setup(options: { nodeId?: string; region?: string; shardQps?: number; nodeQps?: number; publish?: boolean; leader?: boolean; labelOmitsNodeBudget?: boolean } = {}) {
   let now = T0;
   const clock = (): number => now;
   const table = new MembershipTable(meta(options.nodeId ?? "east-1", options.region ?? "east"), { suspicionMs: 60_000, leftMs: 120_000 });
@@ -33,6 +33,7 @@ function setup(options: { nodeId?: string; region?: string; shardQps?: number; n
     metrics,
     log: createLogger({}, "error", () => undefined),
     publish: options.publish ?? true,
+    labelOmitsNodeBudget: options.labelOmitsNodeBudget ?? false,
     isLeader: () => options.leader ?? false,
     now: clock,
     maxQueueMs: 0,
@@ -179,3 +180,19 @@ test("RELAY_NODE_QPS_BUDGET is validated like the other budgets; the defect and 
   assert.ok(isDefectName("pressure-not-propagated"));
   assert.ok((CAPABILITIES as readonly string[]).includes("feature:mesh-backpressure"));
 });
+
+for (const defect of [false, true]) {
+  test(`an owner out of node budget, seen from another region: ${defect ? "pressure-label-omits-node-budget: published, never shed" : "its calls are shed"}`, async () => {
+    const owner = setup({ nodeId: "west-1", region: "west", shardQps: 100, nodeQps: 1, labelOmitsNodeBudget: defect });
+    assert.equal(await owner.pressure.admit("s0"), undefined);
+    assert.equal((await owner.pressure.admit("s1"))?.scope, "node");
+    const published = decodePressureLabel(owner.table.localMetadata.labels[PRESSURE_LABEL]);
+    assert.deepEqual([published?.level, published?.node, published?.shards], ["saturated", defect ? "ok" : "saturated", []], "published either way");
+
+    const ingress = setup({ nodeId: "east-1", region: "east", leader: true });
+    ingress.table.recordDirect(owner.table.localMetadata, T0);
+    assert.equal(ingress.pressure.members().find((m) => m.nodeId === "west-1")?.level, "saturated", "the leader sees (and records) it either way");
+    const shed = Array.from({ length: 8 }, () => ingress.pressure.ingress("s0", "west-1")).filter((d) => d !== undefined);
+    assert.equal(shed.length, defect ? 0 : 6);
+  });
+}

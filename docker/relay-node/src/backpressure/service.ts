@@ -32,6 +32,8 @@ export interface BackpressureOptions {
   log: Logger;
   /** False under the seeded defect pressure-not-propagated. */
   publish: boolean;
+  /** Seeded defect pressure-label-omits-node-budget: the label's `node` always says ok. */
+  labelOmitsNodeBudget?: boolean;
   /** Whether this node holds global-control (it then records episodes). */
   isLeader: () => boolean;
   now?: () => number;
@@ -217,7 +219,9 @@ export class Backpressure {
         ? undefined
         : encodePressureLabel({
             level: state.level,
-            node: state.node,
+            // Seeded defect pressure-label-omits-node-budget: written as if only shards had budgets, so an
+            // owner out of node budget is published under pressure with no shard, and nobody sheds for it.
+            node: this.o.labelOmitsNodeBudget ? "ok" : state.node,
             shards: state.shards,
             since: new Date(state.since ?? this.now()).toISOString(),
             retryAfterMs: this.timers.calmMs,

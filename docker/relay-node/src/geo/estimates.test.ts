@@ -33,3 +33,20 @@ test("a region with no live node is not chosen; nothing healthy keeps home", () 
   assert.deepEqual(chooseRegion("west", "west-gw", new Set(["west"]), latency), { region: "west", decision: "home-unavailable" });
   assert.deepEqual(chooseRegion("east", "west", new Set(["west"]), latency), { region: "west", decision: "fallback" }, "home without a live node");
 });
+
+for (const defect of [false, true]) {
+  test(`a region fast for long, then slow: ${defect ? "geo-latency-averages-all-samples keeps it healthy" : "degraded within a few samples"}`, () => {
+    const latency = new RegionLatency(250, Date.now, defect);
+    for (let i = 0; i < 2000; i++) latency.observe("west", 4);
+    const slow = Array.from({ length: 200 }, () => latency.observe("west", 420));
+    const regions = new Set(["east", "west"]);
+    if (defect) {
+      assert.equal(latency.get("west")?.degraded, false);
+      assert.ok(latency.get("west")!.estimateMs < 50, "200 slow samples barely move the mean of 2200");
+      assert.deepEqual(chooseRegion("west", "east", regions, latency), { region: "west", decision: "home" });
+    } else {
+      assert.equal(slow.indexOf(true), 2, "the third slow sample degrades it");
+      assert.deepEqual(chooseRegion("west", "east", regions, latency), { region: "east", decision: "fallback" });
+    }
+  });
+}

@@ -30,6 +30,8 @@ export class RegionLatency {
   constructor(
     readonly thresholdMs: number,
     private readonly now: () => number = Date.now,
+    /** Seeded defect geo-latency-averages-all-samples. */
+    private readonly averageAll = false,
   ) {}
 
   /** Adds a sample; returns true when the region's degraded flag changed. */
@@ -39,8 +41,10 @@ export class RegionLatency {
       this.regions.set(region, { estimateMs: ms, degraded: ms > this.thresholdMs, samples: 1, lastSampleMs: ms, lastSampleAt: this.now() });
       return ms > this.thresholdMs;
     }
-    state.estimateMs = EWMA_ALPHA * ms + (1 - EWMA_ALPHA) * state.estimateMs;
     state.samples += 1;
+    // Seeded defect geo-latency-averages-all-samples: an incremental mean of every sample since start
+    // where a moving average was meant, so a region that was fast for long takes minutes to look slow.
+    state.estimateMs = this.averageAll ? state.estimateMs + (ms - state.estimateMs) / state.samples : EWMA_ALPHA * ms + (1 - EWMA_ALPHA) * state.estimateMs;
     state.lastSampleMs = ms;
     state.lastSampleAt = this.now();
     const degraded = state.degraded ? state.estimateMs >= this.thresholdMs * RECOVERY_SHARE : state.estimateMs > this.thresholdMs;

@@ -36,6 +36,8 @@ export interface GeoRouterOptions {
   timeoutMs: number;
   /** Seeded defect geo-ignores-latency. */
   ignoreLatency: boolean;
+  /** Seeded defect geo-latency-averages-all-samples. */
+  averageAllSamples?: boolean;
 }
 
 export class GeoRouter {
@@ -46,7 +48,7 @@ export class GeoRouter {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: GeoRouterOptions) {
-    this.latency = new RegionLatency(options.thresholdMs);
+    this.latency = new RegionLatency(options.thresholdMs, Date.now, options.averageAllSamples === true);
     this.routed = options.metrics.registry.counter(
       "mesh_geo_routed_total",
       "Geo-affinity calls routed by this node, by the client's home region, the region that served it and the decision (home|fallback|home-unavailable).",

@@ -13,7 +13,7 @@ import { errorMessage, type Logger } from "../log";
 import { routed } from "../rpc/peer-routes";
 import type { RelayMetrics } from "../metrics";
 import type { NodeIdentity } from "../tls/enroll";
-import { CERT_HAS_EXPIRED, certificateExpired, certificateNodeId } from "../tls/peer-identity";
+import { certificateNodeId, peerRefusal } from "../tls/peer-identity";
 import { parseEnvelope, parseShuffle } from "./codec";
 import type { MembershipTable, StatusChange } from "./membership";
 import { GOSSIP_SCHEMA, type GossipEnvelope, type MemberSnapshot, type ShuffleEnvelope } from "./types";
@@ -37,10 +37,9 @@ export interface GossipAgentOptions {
   silent: boolean;
   /** Seeded defect `accept-expired-certificates`: a peer certificate that is only expired is accepted. */
   acceptExpired?: boolean;
+  /** Seeded defect `expiry-checked-only-at-handshake`: a keep-alive connection is never re-checked for expiry. */
+  expiryOnlyAtHandshake?: boolean;
 }
-
-/** Under accept-expired-certificates, the one verification error that is let through. */
-const EXPIRED = CERT_HAS_EXPIRED;
 
 export class GossipAgent {
   private server: https.Server | undefined;
@@ -119,20 +118,9 @@ export class GossipAgent {
     return presented !== undefined && this.fingerprint !== undefined && presented !== this.fingerprint;
   }
 
-  /**
-   * Why the peer on `socket` is refused, if it is. TLS verified its certificate at the handshake; on a
-   * keep-alive connection that certificate may have run out since, so expiry is checked again on every
-   * message. Under accept-expired-certificates TLS lets everything through: refuse what is wrong besides expiry.
-   */
+  /** Why the peer on `socket` is refused, if it is (see peerRefusal: expiry is checked on every message). */
   private peerRefused(socket: unknown): string | undefined {
-    if (!this.options.acceptExpired) {
-      const peer = (socket as Partial<TLSSocket>).getPeerCertificate?.();
-      return certificateExpired(peer) ? EXPIRED : undefined;
-    }
-    const tls = socket as { authorized?: boolean; authorizationError?: Error | string };
-    if (tls.authorized) return undefined;
-    const code = String((tls.authorizationError as { code?: string } | undefined)?.code ?? tls.authorizationError ?? "no certificate");
-    return code === EXPIRED ? undefined : code;
+    return peerRefusal(socket, { acceptExpired: this.options.acceptExpired === true, handshakeOnly: this.options.expiryOnlyAtHandshake === true });
   }
 
   async stop(): Promise<void> {

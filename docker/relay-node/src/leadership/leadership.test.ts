@@ -241,7 +241,7 @@ describe("LeadershipService on a real etcd", { skip: skipWithoutEtcd }, () => {
     const a = node("a7", ["global-control"], { intervalMs: 60_000, store: (c) => new Oblivious(c, "a7", TTL_S) });
     await until("a7 to hold global-control", () => a.service.holds("global-control"));
     const log = createLogger({}, "error");
-    const seqA = new SequenceService(a.etcd, a.service, log, false);
+    const seqA = new SequenceService(a.etcd, a.service, log);
     const values: number[] = [];
     for (let i = 0; i < 5; i++) values.push((await seqA.next("t")).value);
     assert.deepEqual(values, [1, 2, 3, 4, 5]);
@@ -256,7 +256,7 @@ describe("LeadershipService on a real etcd", { skip: skipWithoutEtcd }, () => {
     assert.equal(a.service.holds("global-control"), undefined, "a7 stepped down on the fence failure");
     assert.ok(a.events.some((e) => e.eventKind === LeadershipEventKind.Lost && e.reason === "superseded"), "b7 holds the scope now");
 
-    const seqB = new SequenceService(b.etcd, b.service, log, false);
+    const seqB = new SequenceService(b.etcd, b.service, log);
     const next = await seqB.next("t");
     assert.equal(next.value, 16);
     assert.equal(next.leaderId, "b7");

@@ -1,6 +1,7 @@
 // Serves `sequence::next` on the holder of `global-control` (see sequence.ts for the transaction).
 // Calls for one name are serialized in-process, so retries only happen when another node moved
 // the sequence (which means this node has been deposed, or is about to find out).
+import type { DefectName } from "../defects";
 import type { EtcdClient } from "../leadership/etcd-client";
 import type { LeadershipService } from "../leadership/leadership";
 import type { HeldLease } from "../leadership/lease-store";
@@ -28,7 +29,7 @@ export class SequenceService {
     private readonly etcd: EtcdClient,
     private readonly leadership: LeadershipService,
     private readonly log: Logger,
-    private readonly cached: boolean,
+    private readonly defects: ReadonlySet<DefectName> = new Set(),
   ) {}
 
   next(name: string): Promise<SequenceValue> {
@@ -44,19 +45,25 @@ export class SequenceService {
   private async serve(name: string): Promise<SequenceValue> {
     const lease = this.leadership.holds(GLOBAL_SCOPE);
     if (!lease) throw new RpcError("Unavailable", `${this.leadership.nodeId} does not hold ${GLOBAL_SCOPE}`);
-    const value = this.cached ? await this.serveCached(name, lease) : await this.serveFenced(name, lease);
+    const value = this.defects.has("sequence-cached") ? await this.serveCached(name, lease) : await this.serveFenced(name, lease);
     return { value, leaderId: lease.leaderId, term: lease.term, fenceToken: lease.fenceToken };
   }
 
   private async serveFenced(name: string, lease: HeldLease): Promise<number> {
     const known = this.known.get(name);
-    let read: SequenceRead = known?.fenceToken === lease.fenceToken ? known : await this.etcdCall(() => this.read(name));
+    const current = known?.fenceToken === lease.fenceToken ? known : undefined;
+    // No value written under this fence yet (a new leader, or one that was deposed): read etcd.
+    const resumed = current === undefined;
+    let read: SequenceRead = current ?? (await this.etcdCall(() => this.read(name)));
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const result = await this.etcdCall(() => this.etcd.txn(buildSequenceTxn(name, lease.fenceToken, read)));
       if (result.succeeded) {
-        const value = read.value + 1;
-        this.known.set(name, { value, modRevision: result.revision, fenceToken: lease.fenceToken });
-        return value;
+        const persisted = read.value + 1;
+        this.known.set(name, { value: persisted, modRevision: result.revision, fenceToken: lease.fenceToken });
+        // Seeded defect sequence-resume-repeats-last: the first number under a new fence is taken to be
+        // the stored value (read as "next free"), though the stored value is the last one handed out.
+        if (resumed && attempt === 0 && this.defects.has("sequence-resume-repeats-last")) return read.value;
+        return persisted;
       }
       const failure = classifySequenceFailure(lease.fenceToken, result.responses);
       if (failure.kind === "deposed") {

@@ -53,7 +53,14 @@ export function createShardControl(deps: ShardControlDeps): ShardControl {
   const log = deps.log.child({ component: "shards-control" });
   const isLeader = deps.isLeader ?? (() => deps.leaderId() === config.nodeId);
   const store = deps.etcd ? new ShardMapStore(deps.etcd, config.shards.namespace) : undefined;
-  const cache = new ShardMapCache({ store, pollMs: config.shards.mapPollMs, stale: config.defects.has("stale-shard-map"), log });
+  const cache = new ShardMapCache({
+    store,
+    pollMs: config.shards.mapPollMs,
+    stale: config.defects.has("stale-shard-map"),
+    nodeId: config.nodeId,
+    ignoresOthersMoves: config.defects.has("shard-map-ignores-others-moves"),
+    log,
+  });
   const leader = store
     ? new ShardLeader({
         nodeId: config.nodeId,

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger } from "../../log";
-import type { ShardMap } from "../types";
+import type { ShardMap, ShardRecord } from "../types";
 import { ShardMapCache } from "./map-cache";
 import type { StoredMap } from "./map-store";
 
@@ -93,3 +93,31 @@ test("seeded defect stale-shard-map: keeps the first map it read, forever", asyn
   assert.deepEqual(seen, [1]);
   cache.stop();
 });
+
+/** Shard s0 placed `s0` (owner first, then replicas), s1 placed `s1`; each record's version as given. */
+function twoShards(version: number, s0: [string, string, number], s1: [string, string, number]): ShardMap {
+  const record = (shardId: string, [owner, replica, recordVersion]: [string, string, number]): ShardRecord => ({
+    namespace: "ns", shardId, strategyId: "rendezvous", ownerNodeId: owner, capacityHint: 1, status: 0,
+    version: recordVersion, checksum: "x", updatedAt: "", replicas: [replica], fenceToken: recordVersion,
+  });
+  return { namespace: "ns", version, strategyId: "rendezvous", records: [record("s0", s0), record("s1", s1)], overrides: {}, publishedBy: "a", publishedAt: "" };
+}
+
+for (const defect of [false, true]) {
+  test(`a move among other nodes: ${defect ? "shard-map-ignores-others-moves keeps the older map" : "every node takes the new map"}`, async () => {
+    const store = fakeStore();
+    const cache = new ShardMapCache({ store, pollMs: 10_000, stale: false, nodeId: "c", ignoresOthersMoves: defect, log: quiet });
+    store.state.current = { map: twoShards(1, ["a", "b", 1], ["c", "a", 1]), modRevision: 1 };
+    assert.equal((await cache.refresh())?.version, 1);
+    // s0 moves from a to b (a becomes its replica): c owns or replicates neither copy.
+    store.state.current = { map: twoShards(2, ["b", "a", 2], ["c", "a", 1]), modRevision: 2 };
+    await cache.refresh();
+    assert.equal(cache.current()?.version, defect ? 1 : 2);
+    assert.equal(cache.record("s0")?.ownerNodeId, defect ? "a" : "b");
+    // A change to c's own shard is taken, and with it everything before.
+    store.state.current = { map: twoShards(3, ["b", "a", 2], ["c", "b", 3]), modRevision: 3 };
+    await cache.refresh();
+    assert.equal(cache.current()?.version, 3);
+    assert.equal(cache.record("s0")?.ownerNodeId, "b");
+  });
+}

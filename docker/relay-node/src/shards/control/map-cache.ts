@@ -1,7 +1,9 @@
 // Every node's view of the published shard map: polls etcd every mapPollMs and tells listeners
 // about each newer version it sees (versions only move forward: a lagging read never rolls the
 // view back). Seeded defect `stale-shard-map`: keeps the first map it ever read and never reads
-// again, so the node keeps routing, serving and reporting that version.
+// again, so the node keeps routing, serving and reporting that version. Seeded defect
+// `shard-map-ignores-others-moves`: a polled version is taken only when it changes a record this node
+// owns or replicates (before or after), so a node uninvolved in a move keeps its older map.
 import { errorMessage, type Logger } from "../../log";
 import type { ShardMap, ShardMapView, ShardRecord } from "../types";
 import type { StoredMap } from "./map-store";
@@ -13,6 +15,10 @@ export interface ShardMapCacheOptions {
   store: { read(): Promise<StoredMap | undefined> } | undefined;
   pollMs: number;
   stale: boolean;
+  /** This node's id (for the seeded defect shard-map-ignores-others-moves). */
+  nodeId?: string;
+  /** Seeded defect shard-map-ignores-others-moves. */
+  ignoresOthersMoves?: boolean;
   log: Logger;
 }
 
@@ -63,8 +69,23 @@ export class ShardMapCache implements ShardMapView {
     if (this.failing) this.options.log.info("shard map readable again");
     this.failing = false;
     if (!stored) return undefined;
+    if (this.options.ignoresOthersMoves && !this.concernsThisNode(stored.map)) return this.map;
     this.offer(stored.map);
     return this.frozen ? this.map : stored.map;
+  }
+
+  /**
+   * Seeded defect shard-map-ignores-others-moves: "only a change to our own shards needs us to react",
+   * so a polled map is judged by the records this node owns or replicates, before or after the change.
+   */
+  private concernsThisNode(map: ShardMap): boolean {
+    if (!this.map) return true;
+    const self = this.options.nodeId;
+    const holds = (r: ShardRecord | undefined): boolean => r !== undefined && (r.ownerNodeId === self || r.replicas.includes(self ?? ""));
+    return map.records.some((r) => {
+      const previous = this.index.get(r.shardId);
+      return previous?.version !== r.version && (holds(r) || holds(previous));
+    });
   }
 
   /** Takes a map known to be published (the leader's own publish) without waiting for the poll. */

@@ -8,6 +8,7 @@ import { httpEndpointOf } from "../../rpc/http-endpoints";
 import type { HandoverRequest, HandoverResult, ShardMapView } from "../types";
 import { peerJson } from "./peer-http";
 import { INSTALL_PATH, type InstallRequest, type PeerReply, type Replication } from "./replication";
+import type { ShardData } from "./store";
 
 export const HANDOVER_PATH = "/mesh/shards/handover";
 
@@ -28,8 +29,24 @@ export class Handover {
   private readonly held = new Map<string, number>();
   private readonly results = new Map<string, HandoverResult>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Seeded defect drain-hands-over-early-snapshot: copies taken when the drain started, per shard. */
+  private readonly early = new Map<string, { fence: number; index: number; state: ShardData }>();
 
   constructor(private readonly deps: HandoverDeps) {}
+
+  /**
+   * Seeded defect drain-hands-over-early-snapshot: on drain, copies every shard this node serves so that
+   * the handovers to come are quick, and a handover then installs that copy, missing whatever the calls
+   * in flight at the drain wrote after it.
+   */
+  snapshotServedShards(): void {
+    const { replication } = this.deps;
+    for (const shardId of replication.knownShards()) {
+      const slot = replication.slot(shardId);
+      if (slot.ownerFence === undefined) continue;
+      this.early.set(shardId, { fence: slot.fence, index: slot.index, state: slot.store.snapshot() });
+    }
+  }
 
   /** Router: a call for a shard being handed over waits here (counted as held). */
   async hold(shardId: string, handingOver: Promise<void>): Promise<void> {
@@ -58,7 +75,10 @@ export class Handover {
     try {
       reply = await replication.lock.run(shardId, async (): Promise<PeerReply> => {
         if (slot.ownerFence === undefined) return { status: 409, body: { message: `${nodeId} stopped serving ${shardId} during the handover` } };
-        const install: InstallRequest = { shardId, fenceToken, index: slot.index, state: slot.store.snapshot(), from: nodeId };
+        const early = this.early.get(shardId);
+        this.early.delete(shardId);
+        const copy = early?.fence === slot.fence ? early : { index: slot.index, state: slot.store.snapshot() };
+        const install: InstallRequest = { shardId, fenceToken, index: copy.index, state: copy.state, from: nodeId };
         try {
           // Stay inside the leader's wait (handoverTimeoutMs from its request) where the lock allowed it.
           const timeoutMs = Math.max(100, this.deps.handoverTimeoutMs - (Date.now() - started));

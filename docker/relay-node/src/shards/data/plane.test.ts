@@ -315,3 +315,132 @@ for (const defect of [false, true]) {
     }
   });
 }
+
+for (const defect of [false, true]) {
+  test(`an owner failover promotes the first replica: ${defect ? "replicate-skips-first-replica left it empty, writes are lost" : "it holds every acknowledged write"}`, async (t) => {
+    const nodes = await startNodes(["a", "b", "c", "d"], defect ? { a: { defects: "replicate-skips-first-replica" }, b: { defects: "replicate-skips-first-replica" } } : {});
+    t.after(() => stopNodes(nodes));
+    const [a, b, c, d] = nodes as [TestNode, TestNode, TestNode, TestNode];
+    publish(nodes, mapOf(1, { owner: "a", replicas: ["b", "c"], fence: 1 }));
+    for (let i = 0; i < 3; i += 1) assert.equal((await call(a, "counter::increment", { key: "s0" })).status, 200);
+    assert.deepEqual([(await counterOn(b, "s0")).value, (await counterOn(c, "s0")).value], defect ? [undefined, 3] : [3, 3]);
+
+    // a is gone; the next in rendezvous order takes over, the one after it joins the replicas.
+    const v2 = mapOf(2, { owner: "b", replicas: ["c", "d"], fence: 2 });
+    for (const node of [b, c, d]) node.view.set(v2);
+    const answer = await call(c, "counter::increment", { key: "s0" });
+    assert.deepEqual([answer.status, answer.headers["x-mesh-node"], answer.body.value], [200, "b", defect ? 1 : 4]);
+  });
+}
+
+for (const defect of [false, true]) {
+  test(`an owner cut off from its replicas: ${defect ? "read-barrier-ignores-unreachable answers from its copy" : "the barrier refuses the read"}`, async (t) => {
+    const nodes = await startNodes(["a", "b", "c"], defect ? { a: { defects: "read-barrier-ignores-unreachable" } } : {});
+    t.after(() => stopNodes([nodes[0] as TestNode]));
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+    publish(nodes, mapOf(1, ALL_ON_A));
+    await call(a, "kv::set", { key: "k", value: "old" }, { "rpc-shard-key": "s0" });
+    await stopNodes([b, c]); // the replicas no longer answer at all (as behind a partition)
+    const read = await call(a, "kv::get", { key: "k" }, { "rpc-shard-key": "s0" });
+    if (defect) assert.deepEqual([read.status, read.body.value], [200, "old"]);
+    else assert.deepEqual([read.status, read.headers["x-mesh-outcome"]], [503, "not-applied"]);
+  });
+}
+
+test("read-barrier-ignores-unreachable still fails a read that a replica refuses", async (t) => {
+  const nodes = await startNodes(["a", "b", "c"], { a: { defects: "read-barrier-ignores-unreachable" } });
+  t.after(() => stopNodes(nodes));
+  const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, ALL_ON_A));
+  await call(a, "kv::set", { key: "k", value: "old" }, { "rpc-shard-key": "s0" });
+  const v2 = mapOf(2, { owner: "b", replicas: ["c"], fence: 2 });
+  b.view.set(v2);
+  c.view.set(v2);
+  await call(b, "kv::set", { key: "k", value: "new" }, { "rpc-shard-key": "s0" });
+  const read = await call(a, "kv::get", { key: "k" }, { "rpc-shard-key": "s0" });
+  assert.deepEqual([read.status, read.headers["x-mesh-outcome"]], [503, "not-applied"]);
+});
+
+for (const defect of [false, true]) {
+  test(`a replica catching up from a snapshot: ${defect ? "catch-up-skips-triggering-entry leaves it one entry behind" : "it applies the entry and ends identical"}`, async (t) => {
+    const nodes = await startNodes(["a", "b", "c"], defect ? { c: { defects: "catch-up-skips-triggering-entry" } } : {});
+    t.after(() => stopNodes(nodes));
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+    publish(nodes, mapOf(1, { owner: "a", replicas: ["b"], fence: 1 }));
+    for (let i = 0; i < 3; i += 1) await call(a, "counter::increment", { key: "s0" });
+    publish(nodes, mapOf(2, ALL_ON_A)); // c joins the replicas, holding nothing
+    for (const expected of [4, 5]) {
+      const answer = await call(b, "counter::increment", { key: "s0" });
+      assert.deepEqual([answer.status, answer.body.value], [200, expected], "acknowledged either way");
+      const [aState, cState] = await Promise.all([counterOn(a, "s0"), counterOn(c, "s0")]);
+      if (defect) assert.deepEqual([cState.value, cState.index, aState.index], [expected - 1, aState.index - 1, expected]);
+      else assert.deepEqual([cState.value, cState.index, cState.digest], [expected, aState.index, aState.digest]);
+    }
+  });
+}
+
+/** A replica stub that answers every entry 200 after `ms`, keeping the owner's write (and its shard lock) busy. */
+async function slowReplica(ms: number): Promise<{ port: number; close: () => void }> {
+  const stub = http.createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end("{}"), ms);
+  });
+  await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (stub.address() as AddressInfo).port,
+    close: () => {
+      stub.closeAllConnections();
+      stub.close();
+    },
+  };
+}
+
+for (const defect of [false, true]) {
+  test(`a call held during a handover: ${defect ? "held-calls-refused-after-handover answers it 503" : "it is passed on to the new owner"}`, async (t) => {
+    const stub = await slowReplica(300);
+    const nodes = await startNodes(["a", "b", "c"], defect ? { a: { defects: "held-calls-refused-after-handover" } } : {}, { d: stub.port });
+    t.after(async () => {
+      await stopNodes(nodes);
+      stub.close();
+    });
+    const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+    publish(nodes, mapOf(1, { owner: "a", replicas: ["d"], fence: 1 }));
+    const inFlight = call(a, "counter::increment", { key: "s0" });
+    await sleep(50);
+    const handover = request(a.port, "POST", "/mesh/shards/handover", { "content-type": "application/json" }, {
+      namespace: NAMESPACE, shardId: "s0", to: "b", fenceToken: 2, ticket: "rebalance-1",
+    });
+    await sleep(50);
+    const held = call(c, "counter::increment", { key: "s0" });
+    const [first, result, second] = await Promise.all([inFlight, handover, held]);
+    assert.deepEqual([first.status, result.status, result.body.heldCalls], [200, 200, 1]);
+    if (defect) assert.deepEqual([second.status, second.headers["x-mesh-node"], second.headers["x-mesh-outcome"]], [503, "a", "not-applied"]);
+    else assert.deepEqual([second.status, second.headers["x-mesh-node"], second.body.value], [200, "b", 2]);
+    assert.equal((await counterOn(b, "s0")).value, defect ? 1 : 2);
+  });
+}
+
+for (const defect of [false, true]) {
+  test(`a write in flight when a drain starts: ${defect ? "drain-hands-over-early-snapshot leaves it out of the handover" : "the handover carries it"}`, async (t) => {
+    const stub = await slowReplica(300);
+    const nodes = await startNodes(["a", "b"], defect ? { a: { defects: "drain-hands-over-early-snapshot" } } : {}, { d: stub.port });
+    t.after(async () => {
+      await stopNodes(nodes);
+      stub.close();
+    });
+    const [a, b] = nodes as [TestNode, TestNode];
+    publish(nodes, mapOf(1, { owner: "a", replicas: ["d"], fence: 1 }));
+    assert.equal((await call(a, "counter::increment", { key: "s0" })).body.value, 1);
+    const inFlight = call(a, "counter::increment", { key: "s0" });
+    await sleep(50);
+    a.plane.onDrain();
+    const acknowledged = await inFlight;
+    assert.deepEqual([acknowledged.status, acknowledged.body.value], [200, 2], "acknowledged either way");
+    const handover = await request(a.port, "POST", "/mesh/shards/handover", { "content-type": "application/json" }, {
+      namespace: NAMESPACE, shardId: "s0", to: "b", fenceToken: 2, ticket: "drain:a",
+    });
+    assert.equal(handover.status, 200);
+    const moved = await counterOn(b, "s0");
+    assert.deepEqual([moved.role, moved.value, moved.index], defect ? ["owner", 1, 1] : ["owner", 2, 2]);
+  });
+}

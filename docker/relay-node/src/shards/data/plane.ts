@@ -99,6 +99,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     metrics: deps.metrics,
     log: deps.log.child({ component: "backpressure" }),
     publish: !config.defects.has("pressure-not-propagated"),
+    labelOmitsNodeBudget: config.defects.has("pressure-label-omits-node-budget"),
     isLeader: deps.isLeader ?? (() => false),
   });
   pressure.start();
@@ -129,6 +130,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     procedures,
     metrics,
     log,
+    defects: config.defects,
   });
 
   const load = (): ShardLoadReport => {
@@ -150,6 +152,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   const routes: RouteHandler = async (req, res, url) => (await shardRoutes(req, res, url)) || pressureRoutes(req, res, url);
 
   const onDrain = (): void => {
+    if (config.defects.has("drain-hands-over-early-snapshot")) handover.snapshotServedShards();
     if (!config.defects.has("drain-acks-inflight")) return; // in-flight calls finish; new ones get 503
     // Seeded defect: answer every write in flight as if done, and abandon it (it is never applied).
     for (const tracked of inflight.calls) {

@@ -269,9 +269,11 @@ export class Replication {
       if (!this.deps.defects.has("kv-stale-read")) {
         const barrier: ReplicationEntry = { namespace: this.deps.namespace, shardId, fenceToken: slot.fence, index: slot.index, from: this.deps.nodeId };
         const outcome = await this.send(this.replicasOf(shardId), barrier);
-        if (outcome.failed.length > 0) {
+        // Seeded defect read-barrier-ignores-unreachable: only an answer objects; silence is taken for consent.
+        const objected = this.deps.defects.has("read-barrier-ignores-unreachable") ? outcome.failed.filter((r) => !outcome.unreachable.includes(r)) : outcome.failed;
+        if (objected.length > 0) {
           this.noteRefusals(slot, outcome.refusedAt);
-          throw new ShardError("Unavailable", `read of ${shardId} not confirmed by ${outcome.failed.join(", ")}`, true);
+          throw new ShardError("Unavailable", `read of ${shardId} not confirmed by ${objected.join(", ")}`, true);
         }
       }
       return fn(slot.store);
@@ -326,7 +328,8 @@ export class Replication {
       this.deps.metrics.snapshots.inc();
       log.info("replica caught up from a snapshot", { shardId: entry.shardId, from: entry.from, fenceToken: slot.fence, index: slot.index });
       // The sender holds its lock while replicating, so it is at index-1 for a write (ahead only if it acks early).
-      if (entry.op && snapshot.index === entry.index - 1) {
+      // Seeded defect catch-up-skips-triggering-entry: the entry that made it catch up is answered, not applied.
+      if (entry.op && snapshot.index === entry.index - 1 && !this.deps.defects.has("catch-up-skips-triggering-entry")) {
         slot.store.apply(entry.op);
         slot.index = entry.index;
       }
@@ -362,16 +365,21 @@ export class Replication {
 
   /** The replicas of the shard's record (this node excluded). */
   replicasOf(shardId: string): string[] {
-    return (this.deps.view.record(shardId)?.replicas ?? []).filter((node) => node !== this.deps.nodeId);
+    const replicas = this.deps.view.record(shardId)?.replicas ?? [];
+    // Seeded defect replicate-skips-first-replica: the list read as a preference list led by the owner.
+    const copies = this.deps.defects.has("replicate-skips-first-replica") ? replicas.slice(1) : replicas;
+    return copies.filter((node) => node !== this.deps.nodeId);
   }
 
   movedAway(shardId: string): void {
     for (const listener of this.movedAwayListeners) listener(shardId);
   }
 
-  private async send(replicas: readonly string[], entry: ReplicationEntry): Promise<{ failed: string[]; refusedAt: number[] }> {
+  /** `failed`: every replica that did not answer 200; `unreachable`: those of them that did not answer at all. */
+  private async send(replicas: readonly string[], entry: ReplicationEntry): Promise<{ failed: string[]; unreachable: string[]; refusedAt: number[] }> {
     const { table, httpPort, replicationTimeoutMs, metrics, log } = this.deps;
     const failed: string[] = [];
+    const unreachable: string[] = [];
     const refusedAt: number[] = [];
     const count = (outcome: string): void => {
       if (entry.op) metrics.replication.inc({ mesh_outcome: outcome });
@@ -390,12 +398,13 @@ export class Replication {
           log.warn("replica refused an entry", { shardId: entry.shardId, replica, status: answer.status, index: entry.index, barrier: !entry.op, answer: answer.body });
         } catch (error) {
           failed.push(replica);
+          unreachable.push(replica);
           count("failure");
           log.warn("replica unreachable", { shardId: entry.shardId, replica, index: entry.index, barrier: !entry.op, error: errorMessage(error) });
         }
       }),
     );
-    return { failed, refusedAt };
+    return { failed, unreachable, refusedAt };
   }
 
   /** A replica knows a newer fence: another node owns the shard now, stop serving it. */

@@ -6,6 +6,7 @@
 // and in-flight calls can be tracked (drain, moves).
 import * as http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DefectName } from "../../defects";
 import type { MembershipTable } from "../../gossip/membership";
 import { errorMessage, type Logger } from "../../log";
 import { RECEIVED_BY_HEADER } from "../../rpc/global";
@@ -78,6 +79,7 @@ export interface RouterDeps {
   procedures: ReadonlyMap<string, ShardProcedure>;
   metrics: ShardMetrics;
   log: Logger;
+  defects?: ReadonlySet<DefectName>;
 }
 
 export function createShardRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<ShardRouteResult> {
@@ -113,6 +115,11 @@ export function createShardRouter(deps: RouterDeps): (req: IncomingMessage, res:
       const slot = replication.sync(shardId);
       if (slot.handingOver) {
         await deps.handover.hold(shardId, slot.handingOver);
+        // Seeded defect held-calls-refused-after-handover: "not applied" is taken as licence to refuse
+        // the calls that waited out the handover, rather than pass them on to the new owner.
+        if (deps.defects?.has("held-calls-refused-after-handover") && replication.sync(shardId).ownerFence === undefined) {
+          return refuse(req, res, metrics, new ShardError("Unavailable", `${nodeId} handed ${shardId} over while the call waited: call again`, true));
+        }
         continue;
       }
       if (slot.ownerFence !== undefined) {
