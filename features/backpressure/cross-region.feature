@@ -6,7 +6,7 @@ Feature: Cross-region backpressure
   when to come back; and once the load stops, everything clears.
 
   @severity:critical
-  @catches:pressure-not-propagated
+  @catches:pressure-not-propagated @catches:pressure-label-omits-node-budget
   @requires:feature:mesh-backpressure @requires:feature:mesh-entities
   Scenario: BackpressurePropagation_CrossRegion
     Given the "GlobalLeaderWithTwoRegions" topology is running with a node budget of 10 calls per second

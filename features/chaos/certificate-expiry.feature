@@ -19,7 +19,7 @@ Feature: Certificate expiry
     And no scope ever had two leaders
 
   @severity:critical
-  @catches:accept-expired-certificates
+  @catches:accept-expired-certificates @catches:expiry-checked-only-at-handshake
   @requires:feature:mesh-cert-renewal
   Scenario: CertificateRunsOut_WhileTheCaIsOutOfReach
     Given the "ShardRing" topology is running

@@ -6,7 +6,7 @@ Feature: One-way and bridge partitions
   heals every node must agree on the leader and see every node Alive.
 
   @severity:critical
-  @catches:no-step-down
+  @catches:no-step-down @catches:campaign-once
   Scenario: OneWayPartition_OneLeaderAndConvergedViews
     Given the "ShardRing" topology is running
     And within 20 seconds every node reports the same global leader
@@ -22,7 +22,7 @@ Feature: One-way and bridge partitions
     And terms and fence tokens only ever increased
 
   @severity:critical
-  @catches:no-step-down
+  @catches:no-step-down @catches:slow-campaign
   Scenario: BridgePartition_OneLeaderAndConvergedViews
     Given the "ShardRing" topology is running
     And within 20 seconds every node reports the same global leader

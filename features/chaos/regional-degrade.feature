@@ -6,7 +6,7 @@ Feature: Regional degrade and geo fallback
   and move the clients back home once the region has healed.
 
   @severity:critical
-  @catches:geo-ignores-latency
+  @catches:geo-ignores-latency @catches:geo-latency-averages-all-samples
   @requires:feature:mesh-geo-affinity
   Scenario: RegionalDegrade_GeoFallback
     Given the "GlobalLeaderWithTwoRegions" topology is running

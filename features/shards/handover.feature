@@ -5,7 +5,7 @@ Feature: Shard handover under load
   key still reads what was last written. (The tight figure, p99 under 500 ms, is measured by npm run bench.)
 
   @severity:critical
-  @catches:drop-inflight-on-move @catches:stale-shard-map
+  @catches:drop-inflight-on-move @catches:stale-shard-map @catches:held-calls-refused-after-handover @catches:shard-map-ignores-others-moves
   @requires:feature:mesh-entities @requires:feature:mesh-rebalance
   Scenario: ShardHandover_UnderLoadNoCallFails
     Given the "ShardRing" topology is running

@@ -7,7 +7,7 @@ Feature: Hot shard rebalance
   the check fails if none was (a move after the calls ended would test nothing).
 
   @severity:critical
-  @catches:stale-shard-map @catches:drop-inflight-on-move
+  @catches:stale-shard-map @catches:drop-inflight-on-move @catches:shard-map-ignores-others-moves
   @requires:feature:mesh-entities @requires:feature:mesh-replicas @requires:feature:mesh-rebalance
   Scenario: HotShardRebalance
     Given the "ShardRing" topology is running with a shard budget of 40 calls per second

@@ -7,7 +7,7 @@ Feature: Linearizable key-value through a partition
   a stale read is in the history whenever the old owner serves its copy, not only when timing allows.
 
   @severity:critical
-  @catches:kv-stale-read
+  @catches:kv-stale-read @catches:read-barrier-ignores-unreachable
   @requires:feature:mesh-entities
   Scenario: KeyValue_LinearizableThroughOwnerPartition
     Given the "ShardRing" topology is running

@@ -5,7 +5,7 @@ Feature: No acknowledged write is lost
   a replica that restarts catches up until it is identical to the owner.
 
   @severity:critical
-  @catches:drain-acks-inflight
+  @catches:drain-acks-inflight @catches:drain-hands-over-early-snapshot
   @requires:feature:mesh-entities
   Scenario: GracefulDrain_NoAcknowledgedWriteLost
     Given the "ShardRing" topology is running
@@ -21,7 +21,7 @@ Feature: No acknowledged write is lost
     Then no acknowledged add to a set was lost
 
   @severity:critical
-  @catches:ack-before-replication
+  @catches:ack-before-replication @catches:replicate-skips-first-replica
   @requires:feature:mesh-entities
   Scenario: ShardOwnerCrash_NoAcknowledgedWriteLost
     Given the "ShardRing" topology is running
@@ -36,7 +36,7 @@ Feature: No acknowledged write is lost
     Then every counter read was within the acknowledged and attempted increments
     And no acknowledged add to a set was lost
 
-  @catches:replica-never-catches-up
+  @catches:replica-never-catches-up @catches:catch-up-skips-triggering-entry
   @requires:feature:mesh-entities @requires:feature:mesh-replicas
   Scenario: ReplicaRestart_CatchesUpWithOwner
     Given the "ShardRing" topology is running

@@ -6,7 +6,7 @@ Feature: Telemetry of leadership and shard changes
   scraper: a counter may only fall where the node's start time says it restarted.
 
   @severity:critical
-  @catches:hidden-counter-reset
+  @catches:hidden-counter-reset @catches:start-time-reads-boot-time
   @requires:feature:mesh-shard-telemetry
   Scenario: Telemetry_LeadershipAndShardSignals
     Given the "ShardRing" topology is running

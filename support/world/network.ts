@@ -140,8 +140,13 @@ export class NetworkChaos {
 
   private async resolve(rows: readonly GroupRow[]): Promise<Record<string, string[]>> {
     const { cluster } = this.world;
-    const needsLeader = rows.some((r) => r.members.some((m) => m === 'the global leader' || /other nodes?$/.test(m)));
-    const leader = needsLeader ? await this.world.leadership.leaderOf('global-control') : '';
+    const namesLeader = rows.some((r) => r.members.includes('the global leader'));
+    const needsLeader = namesLeader || rows.some((r) => r.members.some((m) => /other nodes?$/.test(m)));
+    // A table that puts "the global leader" under the fault deposes it, as crashing or isolating it
+    // does: a later "a new global leader is elected" must then name a different node. ("other nodes"
+    // only needs to know who leads, to leave it out.)
+    const leadership = this.world.leadership;
+    const leader = namesLeader ? await leadership.toDepose('global-control') : needsLeader ? await leadership.leaderOf('global-control') : '';
     const regions = new Map<string, string>([...cluster.topology.nodes, ...cluster.topology.etcd].map((m) => [m.id, m.region]));
     return resolveGroups(rows, {
       leader,
