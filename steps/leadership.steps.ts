@@ -31,3 +31,7 @@ Then('terms and fence tokens only ever increased', async function (this: Hypersc
 Then('every election completed within the election window', async function (this: HyperscaleWorld) {
   await this.leadership.expectElectionsWithinWindow();
 });
+
+Then('the {string} side kept the same global leader for the whole split', async function (this: HyperscaleWorld, group: string) {
+  await this.leadership.expectGroupKeptLeader(group, 'global-control');
+});

@@ -5,6 +5,7 @@ import type { HyperscaleWorld } from '../world';
 import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leadershipComparison } from '../checks/cluster-views';
 import { eventually, judge } from '../checks/eventually';
 import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems } from '../checks/leadership-checkers';
+import { leaderKeptProblems } from '../checks/leader-kept';
 import { attachJson } from '../evidence/attach';
 import type { Duration } from '../parameter-types';
 import { LEADER_LOOKUP } from './common';
@@ -123,6 +124,25 @@ export class Leadership {
 
   async expectMonotonicLeases(): Promise<void> {
     await this.world.verdict('terms and fences increase', monotonicityProblems(this.leases()), this.leases());
+  }
+
+  /** Judged over the polls recorded while the last split held: the group's nodes kept one holder and fence of `scope`. */
+  async expectGroupKeptLeader(group: string, scope: string): Promise<void> {
+    const split = this.world.network.isolations.at(-1);
+    if (!split) throw new Error('no partition was applied in this scenario, so there is no split to judge');
+    const members = split.groups[group];
+    if (!members) throw new Error(`the last split has no group "${group}"; its groups are ${Object.keys(split.groups).join(', ')}`);
+    const relay = new Set(this.world.cluster.relayNodes.map((n) => n.id));
+    const side = members.filter((id) => relay.has(id));
+    const verdict = leaderKeptProblems({
+      snapshots: this.world.leadershipWatch.snapshots,
+      scope,
+      side,
+      fromMs: split.startMs,
+      toMs: split.startMs + split.durationMs,
+      maxSilenceMs: this.world.cluster.topology.timers.leaseTtlMs,
+    });
+    await this.world.verdict(`the ${group} side kept its leader of ${scope} for the whole split`, verdict.problems, { side, window: [split.startMs, split.startMs + split.durationMs], ...verdict });
   }
 
   async expectElectionsWithinWindow(): Promise<void> {

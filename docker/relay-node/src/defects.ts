@@ -19,6 +19,8 @@ export const DEFECTS = {
     "Keeps reporting and acting as holder when it can no longer renew (extends its expiry locally on each failed renewal).",
   "leader-without-quorum":
     "When etcd has been unreachable for more than one election interval, declares itself leader of its campaign scopes.",
+  "leader-needs-every-etcd-member":
+    "After each renewal the holder asks every etcd member for its status and steps down if any does not answer, though etcd needs only a majority: it gives up a lease it could keep.",
   "sequence-cached":
     "The global leader hands out sequence numbers from an in-memory counter it never persists: the next leader repeats them.",
   "sequence-resume-repeats-last":

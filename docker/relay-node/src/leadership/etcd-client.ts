@@ -139,6 +139,19 @@ export class EtcdClient {
     return { ttlSeconds: json.TTL === undefined ? 0 : int(json.TTL), grantedTtlSeconds: int(json.grantedTTL) };
   }
 
+  /** The endpoints that do not answer a status request within the per-attempt timeout (each asked once). */
+  async unreachableEndpoints(): Promise<string[]> {
+    const answers = await Promise.all(
+      this.options.endpoints.map((endpoint) =>
+        this.post(`${endpoint}/v3/maintenance/status`, {}, false).then(
+          (outcome) => (outcome instanceof EtcdRequestError ? endpoint : undefined),
+          () => endpoint,
+        ),
+      ),
+    );
+    return answers.filter((e): e is string => e !== undefined);
+  }
+
   private async call(operation: string, path: string, body: unknown, firstObjectOnly = false): Promise<Record<string, unknown>> {
     const endpoints = this.options.endpoints;
     const failures: string[] = [];

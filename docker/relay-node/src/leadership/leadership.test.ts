@@ -93,10 +93,11 @@ describe("LeadershipService on a real etcd", { skip: skipWithoutEtcd }, () => {
   function node(
     id: string,
     scopes: string[],
-    opts: { via?: CuttableProxy; intervalMs?: number; campaign?: boolean; defects?: DefectName[]; store?: (etcd: EtcdClient) => EtcdLeaseStore } = {},
+    opts: { via?: CuttableProxy; alsoVia?: CuttableProxy; intervalMs?: number; campaign?: boolean; defects?: DefectName[]; store?: (etcd: EtcdClient) => EtcdLeaseStore } = {},
   ): Node {
     const url = opts.via ? `http://127.0.0.1:${opts.via.port}` : endpoint;
-    const client = new EtcdClient({ endpoints: [url], timeoutMs: 300 });
+    // alsoVia: a second "member" (the same etcd behind a proxy), for a member that can be cut off.
+    const client = new EtcdClient({ endpoints: [url, ...(opts.alsoVia ? [`http://127.0.0.1:${opts.alsoVia.port}`] : [])], timeoutMs: 300 });
     const metrics = new RelayMetrics();
     const log = createLogger({ node: id }, "error");
     const events = new LeadershipEvents(log, metrics);
@@ -155,6 +156,24 @@ describe("LeadershipService on a real etcd", { skip: skipWithoutEtcd }, () => {
     assert.ok(Date.now() > stoppedAt);
     assert.ok((b.service.holds("s-cut")?.fenceToken ?? 0) > lease.fenceToken);
   });
+
+  for (const defect of [false, true]) {
+    test(`one etcd member cut off, a majority left: ${defect ? "leader-needs-every-etcd-member steps down" : "the holder keeps its lease"}`, async () => {
+      const member = await proxy();
+      const scope = `s-member-${defect}`;
+      const a = node(`m-${defect}`, [scope], { alsoVia: member, ...(defect ? { defects: ["leader-needs-every-etcd-member" as DefectName] } : {}) });
+      const held = await until("the holder to take the lease", () => a.service.holds(scope));
+      member.cut();
+      await sleep(TTL_S * 1000);
+      const lost = a.events.find((e) => e.eventKind === LeadershipEventKind.Lost && e.scope === scope);
+      if (defect) {
+        assert.match(lost?.reason ?? "", /etcd member\(s\) unreachable: http:\/\/127\.0\.0\.1:/);
+      } else {
+        assert.equal(lost, undefined, `lost the lease: ${lost?.reason}`);
+        assert.equal(a.service.holds(scope)?.fenceToken, held.fenceToken);
+      }
+    });
+  }
 
   test("stop() (the SIGTERM path) releases: the next candidate takes over at once", async () => {
     const a = node("a2", ["s-stop"]);

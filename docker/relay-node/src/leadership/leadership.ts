@@ -516,6 +516,14 @@ export class LeadershipService {
         }
         lease.expiresAtMs = Math.max(lease.expiresAtMs, renewed);
         wait = every;
+        if (this.has("leader-needs-every-etcd-member")) {
+          // Seeded defect: a quorum check written as "every member answers" (etcd needs only a majority).
+          const down = await this.store.unreachableMembers();
+          if (down.length > 0 && this.held.get(lease.scope) === lease) {
+            this.stepDown(lease, LeadershipEventKind.Lost, `etcd member(s) unreachable: ${down.join(", ")}`);
+            return;
+          }
+        }
       } catch (error) {
         if (signal.aborted) return;
         this.log.warn("lease renewal failed", { scope: lease.scope, error: errorMessage(error), msLeft: deadline - Date.now() });

@@ -119,6 +119,11 @@ export class EtcdLeaseStore {
     return held(result.revision);
   }
 
+  /** etcd members that do not answer right now (seeded defect leader-needs-every-etcd-member). */
+  unreachableMembers(): Promise<string[]> {
+    return this.etcd.unreachableEndpoints();
+  }
+
   /**
    * One keep-alive. On success returns the new conservative local deadline; returns undefined when
    * etcd says the lease no longer exists. After the keep-alive, a linearizable read confirms that the
