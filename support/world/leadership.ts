@@ -84,8 +84,13 @@ export class Leadership {
   /** The current holder of `scope`, remembered as deposed before a fault step takes it down. */
   async toDepose(scope: string): Promise<string> {
     const leader = await this.current(scope);
-    this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
+    this.markDeposed(scope, leader);
     return leader;
+  }
+
+  /** Remembers `leader` as taken down by a fault, so that "a new leader" means a different node. */
+  markDeposed(scope: string, leader: string): void {
+    if (!this.deposedFrom(scope).includes(leader)) this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
   }
 
   deposedFrom(scope: string): string[] {

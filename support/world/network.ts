@@ -142,19 +142,24 @@ export class NetworkChaos {
     const { cluster } = this.world;
     const namesLeader = rows.some((r) => r.members.includes('the global leader'));
     const needsLeader = namesLeader || rows.some((r) => r.members.some((m) => /other nodes?$/.test(m)));
-    // A table that puts "the global leader" under the fault deposes it, as crashing or isolating it
-    // does: a later "a new global leader is elected" must then name a different node. ("other nodes"
-    // only needs to know who leads, to leave it out.)
-    const leadership = this.world.leadership;
-    const leader = namesLeader ? await leadership.toDepose('global-control') : needsLeader ? await leadership.leaderOf('global-control') : '';
+    const leader = needsLeader ? await this.world.leadership.leaderOf('global-control') : '';
     const regions = new Map<string, string>([...cluster.topology.nodes, ...cluster.topology.etcd].map((m) => [m.id, m.region]));
-    return resolveGroups(rows, {
+    const etcd = cluster.etcd.map((m) => m.id);
+    const groups = resolveGroups(rows, {
       leader,
       relay: cluster.relayNodes.map((n) => n.id),
-      etcd: cluster.etcd.map((m) => m.id),
+      etcd,
       regionOf: (id) => regions.get(id),
       ...(cluster.proxy ? { proxy: PROXY_ALIAS } : {}),
     });
+    // Only a side that reaches an etcd majority can hold a lease: a table that puts "the global leader"
+    // in a group without one deposes it, as isolating it does, so a later "a new global leader is
+    // elected" must name a different node. In the group with the majority it is not deposed.
+    if (namesLeader) {
+      const side = Object.values(groups).find((members) => members.includes(leader)) ?? [];
+      if (side.filter((id) => etcd.includes(id)).length * 2 <= etcd.length) this.world.leadership.markDeposed('global-control', leader);
+    }
+    return groups;
   }
 
   /**
