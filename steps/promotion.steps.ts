@@ -17,6 +17,10 @@ Then('within {duration} the leader of {region} holds the global lease', async fu
   await this.promotion.expectRegionLeaderHolds(region, 'global-control', within);
 });
 
+Then('the promotion revoked the old global leader\'s lease', async function (this: HyperscaleWorld) {
+  await this.promotion.expectIncumbentRevoked('global-control');
+});
+
 // global::echo is forwarded to the global leader; X-Mesh-Node names who served it.
 // @requires feature:mesh-sequence
 Then('{procedure} calls sent to every node are served by the global leader', async function (this: HyperscaleWorld, procedure: string) {

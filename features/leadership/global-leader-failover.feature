@@ -5,7 +5,7 @@ Feature: Global leader failover with regional promotion
   calls that need the global leader are forwarded to it, and the old leader steps down once it resumes.
 
   @severity:blocker
-  @catches:promotion-unfenced @catches:forward-to-first-leader
+  @catches:promotion-unfenced @catches:forward-to-first-leader @catches:promotion-revoke-wrong-lease
   @requires:feature:mesh-promotion @requires:feature:mesh-regional-leaders @requires:feature:mesh-sequence
   Scenario: GlobalLeaderFailover_PromoteRegion
     Given the "GlobalLeaderWithTwoRegions" topology is running
@@ -13,6 +13,7 @@ Feature: Global leader failover with regional promotion
     When the global leader is paused for 15 seconds
     And the leader of "west" is promoted to global leader
     Then within 5 seconds the leader of "west" holds the global lease
+    And the promotion revoked the old global leader's lease
     And "global::echo" calls sent to every node are served by the global leader
     And the leadership metrics record the change of global leader
     When the pause has ended

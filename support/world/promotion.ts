@@ -6,6 +6,7 @@ import type { HyperscaleWorld } from '../world';
 import { eventually, judge } from '../checks/eventually';
 import { parsePrometheus, sumOf } from '../checks/prometheus';
 import { normaliseFailover } from '../checks/failover-outcome';
+import { promotionRevokedProblems } from '../checks/promotion';
 import { attachJson } from '../evidence/attach';
 import { matchGolden } from '../evidence/golden';
 import type { Promotion } from '../fabric/contract';
@@ -45,6 +46,16 @@ export class PromotionVerbs {
     const promoted = this.promotion?.candidate ?? (await this.leadership.leaderOf(`region/${region}`));
     const holder = await this.leadership.leaderOf(scope, within, this.leadership.deposedFrom(scope));
     expect(holder, `${scope} holder`).to.equal(promoted);
+  }
+
+  /** From the lease history: the promoted lease began well before the frozen incumbent's ran out, which did not end by release. */
+  async expectIncumbentRevoked(scope: string): Promise<void> {
+    if (!this.promotion) throw new Error('no node was promoted in this scenario');
+    const incumbent = this.leadership.deposedFrom(scope).at(-1);
+    if (!incumbent) throw new Error(`no holder of ${scope} was taken down before the promotion`);
+    const { snapshots, observations } = this.world.leadershipWatch;
+    const problems = promotionRevokedProblems({ scope, candidate: this.promotion.candidate, incumbent, answer: this.promotion }, snapshots, observations);
+    await this.world.verdict(`the promotion revoked ${incumbent}'s lease of ${scope}`, problems, { promotion: this.promotion, incumbent });
   }
 
   /** Sends `procedure` to every running, unpaused node; each must be served by the holder of `scope`. */

@@ -29,6 +29,8 @@ export const DEFECTS = {
     "Calls that need the global leader are forwarded to the first global leader the node ever saw, not to the current one.",
   "promotion-unfenced":
     "Promotion overwrites the lease key in place with the incumbent's fence and term (no release or revoke): fences do not increase.",
+  "promotion-revoke-wrong-lease":
+    "Promotion revokes a lease id etcd does not know (the incumbent's fence where its lease id belongs), then waits for the incumbent's lease to run out, and still reports the method revoked.",
   "accept-expired-certificates":
     "Gossip accepts a peer certificate whose only fault is that it has expired (other verification errors are still refused).",
   "expiry-checked-only-at-handshake":

@@ -241,6 +241,22 @@ describe("LeadershipService on a real etcd", { skip: skipWithoutEtcd }, () => {
     await until("a5 to report b5", () => a.service.tokens("s-revoke")[0]?.leaderId === "b5");
   });
 
+  test("promotion-revoke-wrong-lease: the frozen incumbent is waited out, not revoked, though the answer says revoked", async () => {
+    const p = await proxy();
+    const a = node("a5w", ["s-revoke-w"], { via: p });
+    const first = await until("a5w to hold", () => a.service.holds("s-revoke-w"));
+    p.cut();
+    const b = node("b5w", ["s-revoke-w"], { campaign: false, defects: ["promotion-revoke-wrong-lease"] });
+    const startedAt = Date.now();
+    const result = await b.service.promote("s-revoke-w", async () => "no-answer");
+    assert.equal(result.method, "revoked");
+    assert.ok(result.fenceToken > first.fenceToken);
+    // Acquired only once the incumbent's etcd lease ran out: not before its local deadline.
+    assert.ok(Date.now() >= first.expiresAtMs, `acquired ${first.expiresAtMs - Date.now()} ms before the incumbent's lease ran out`);
+    assert.ok(Date.now() - startedAt > 500, `promotion took only ${Date.now() - startedAt} ms`);
+    p.heal();
+  });
+
   test("a resumed holder whose lease was revoked steps down on its first renewal (reason revoked)", async () => {
     const a = node("a6", ["s-resume"], { intervalMs: 60_000 }); // observation too rare to notice first
     const held = await until("a6 to hold", () => a.service.holds("s-resume"));

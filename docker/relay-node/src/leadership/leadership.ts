@@ -223,7 +223,12 @@ export class LeadershipService {
         if (answer === "released") {
           method = "released";
         } else {
-          await this.etcdOr503(() => this.store.revokeHolder(holder, this.options.nodeId));
+          // Seeded defect promotion-revoke-wrong-lease: the revoke names the incumbent's fence where its
+          // etcd lease id belongs, which etcd does not know (a no-op); the promotion then waits for the
+          // key to go, which happens only when the incumbent's lease runs out.
+          const wrongLease = this.has("promotion-revoke-wrong-lease");
+          await this.etcdOr503(() => this.store.revokeHolder(wrongLease ? { ...holder, etcdLeaseId: String(holder.fenceToken) } : holder, this.options.nodeId));
+          if (wrongLease) await this.untilVacant(scope, this.ttlMs + 1_000);
           method = "revoked";
           this.log.warn("promotion: incumbent's lease revoked (operator override)", {
             scope,
@@ -241,6 +246,12 @@ export class LeadershipService {
       this.log.info("promotion: another node took the scope meanwhile; retrying", { scope, holder: result.holder?.leaderId });
     }
     throw new ControlError(409, `could not acquire ${scope}: ${lastHolder?.leaderId ?? "another node"} kept taking it`);
+  }
+
+  /** Polls etcd until nobody holds `scope`, or `timeoutMs` passes. */
+  private async untilVacant(scope: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && (await this.etcdOr503(() => this.store.readHolder(scope))) !== undefined) await sleep(100);
   }
 
   private async etcdOr503<T>(call: () => Promise<T>): Promise<T> {
