@@ -146,16 +146,7 @@ test("handover moves the state; a call held during the handover is served by the
     stub.close();
   });
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-  publish(nodes, mapOf(1, { owner: "a", replicas: ["d"], fence: 1 }));
-
-  const inFlight = call(a, "counter::increment", { key: "s0" });
-  await sleep(50);
-  const handover = request(a.port, "POST", "/mesh/shards/handover", { "content-type": "application/json" }, {
-    namespace: NAMESPACE, shardId: "s0", to: "b", fenceToken: 2, ticket: "rebalance-1",
-  });
-  await sleep(50);
-  const held = call(c, "counter::increment", { key: "s0" });
-  const [first, result, second] = await Promise.all([inFlight, handover, held]);
+  const [first, result, second] = await handoverWithHeldCall(nodes);
   assert.deepEqual([first.status, first.headers["x-mesh-node"], first.body.value], [200, "a", 1]);
   assert.equal(result.status, 200);
   assert.deepEqual({ ...result.body, ms: 0 }, { shardId: "s0", from: "a", to: "b", fenceToken: 2, index: 1, heldCalls: 1, ms: 0 });
@@ -403,20 +394,11 @@ for (const defect of [false, true]) {
       await stopNodes(nodes);
       stub.close();
     });
-    const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-    publish(nodes, mapOf(1, { owner: "a", replicas: ["d"], fence: 1 }));
-    const inFlight = call(a, "counter::increment", { key: "s0" });
-    await sleep(50);
-    const handover = request(a.port, "POST", "/mesh/shards/handover", { "content-type": "application/json" }, {
-      namespace: NAMESPACE, shardId: "s0", to: "b", fenceToken: 2, ticket: "rebalance-1",
-    });
-    await sleep(50);
-    const held = call(c, "counter::increment", { key: "s0" });
-    const [first, result, second] = await Promise.all([inFlight, handover, held]);
+    const [first, result, second] = await handoverWithHeldCall(nodes);
     assert.deepEqual([first.status, result.status, result.body.heldCalls], [200, 200, 1]);
     if (defect) assert.deepEqual([second.status, second.headers["x-mesh-node"], second.headers["x-mesh-outcome"]], [503, "a", "not-applied"]);
     else assert.deepEqual([second.status, second.headers["x-mesh-node"], second.body.value], [200, "b", 2]);
-    assert.equal((await counterOn(b, "s0")).value, defect ? 1 : 2);
+    assert.equal((await counterOn(nodes[1] as TestNode, "s0")).value, defect ? 1 : 2);
   });
 }
 
@@ -443,4 +425,21 @@ for (const defect of [false, true]) {
     const moved = await counterOn(b, "s0");
     assert.deepEqual([moved.role, moved.value, moved.index], defect ? ["owner", 1, 1] : ["owner", 2, 2]);
   });
+}
+
+/**
+ * a owns s0 (its replica d answers slowly): a write in flight on a, then a handover a → b, then a write
+ * through c that a holds while it hands over. Answers [in-flight write, handover, held write].
+ */
+async function handoverWithHeldCall(nodes: TestNode[]) {
+  const [a, , c] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, { owner: "a", replicas: ["d"], fence: 1 }));
+  const inFlight = call(a, "counter::increment", { key: "s0" });
+  await sleep(50);
+  const handover = request(a.port, "POST", "/mesh/shards/handover", { "content-type": "application/json" }, {
+    namespace: NAMESPACE, shardId: "s0", to: "b", fenceToken: 2, ticket: "rebalance-1",
+  });
+  await sleep(50);
+  const held = call(c, "counter::increment", { key: "s0" });
+  return Promise.all([inFlight, handover, held]);
 }
