@@ -1,16 +1,12 @@
 // Every node's view of the published shard map: polls etcd every mapPollMs and tells listeners
 // about each newer version it sees (versions only move forward: a lagging read never rolls the
-// view back). Seeded defect `stale-shard-map`: once the map has not changed for STALE_AFTER_UNCHANGED
-// polls in a row it stops polling (a backoff with no cap), so the node keeps routing, serving and
-// reporting the version it settled on while later versions move shards. Seeded defect
+// view back). Seeded defect `stale-shard-map`: keeps the first map it ever read and never reads
+// again, so the node keeps routing, serving and reporting that version. Seeded defect
 // `shard-map-ignores-others-moves`: a polled version is taken only when it changes a record this node
 // owns or replicates (before or after), so a node uninvolved in a move keeps its older map.
 import { errorMessage, type Logger } from "../../log";
 import type { ShardMap, ShardMapView, ShardRecord } from "../types";
 import type { StoredMap } from "./map-store";
-
-/** Unchanged polls after which the stale-shard-map defect stops reading (4 s at the usual 200 ms). */
-export const STALE_AFTER_UNCHANGED = 20;
 
 export type MapListener = (map: ShardMap, previous: ShardMap | undefined) => void;
 
@@ -33,8 +29,6 @@ export class ShardMapCache implements ShardMapView {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private failing = false;
-  /** Polls in a row that found no newer version (stale-shard-map). */
-  private unchanged = 0;
 
   constructor(private readonly options: ShardMapCacheOptions) {}
 
@@ -58,7 +52,7 @@ export class ShardMapCache implements ShardMapView {
 
   /** Whether the stale-shard-map defect has frozen the view. */
   private get frozen(): boolean {
-    return this.options.stale && this.map !== undefined && this.unchanged >= STALE_AFTER_UNCHANGED;
+    return this.options.stale && this.map !== undefined;
   }
 
   async refresh(): Promise<ShardMap | undefined> {
@@ -76,9 +70,7 @@ export class ShardMapCache implements ShardMapView {
     this.failing = false;
     if (!stored) return undefined;
     if (this.options.ignoresOthersMoves && !this.concernsThisNode(stored.map)) return this.map;
-    const before = this.map?.version;
     this.offer(stored.map);
-    this.unchanged = this.map?.version === before ? this.unchanged + 1 : 0;
     return this.frozen ? this.map : stored.map;
   }
 
