@@ -269,14 +269,7 @@ for (const defect of [false, true]) {
   test(`a deposed owner's read: ${defect ? "kv-stale-read answers its stale copy" : "the barrier refuses it"}`, async (t) => {
     const nodes = await startNodes(["a", "b", "c"], defect ? { a: { defects: "kv-stale-read" } } : {});
     t.after(() => stopNodes(nodes));
-    const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-    publish(nodes, mapOf(1, ALL_ON_A));
-    await call(a, "kv::set", { key: "k", value: "old" }, { "rpc-shard-key": "s0" });
-    const v2 = mapOf(2, { owner: "b", replicas: ["c"], fence: 2 });
-    b.view.set(v2);
-    c.view.set(v2);
-    await call(b, "kv::set", { key: "k", value: "new" }, { "rpc-shard-key": "s0" });
-    const read = await call(a, "kv::get", { key: "k" }, { "rpc-shard-key": "s0" });
+    const read = await readThroughDeposedOwner(nodes);
     if (defect) assert.deepEqual([read.status, read.body.value], [200, "old"]);
     else assert.deepEqual([read.status, read.headers["x-mesh-outcome"]], [503, "not-applied"]);
   });
@@ -341,14 +334,7 @@ for (const defect of [false, true]) {
 test("read-barrier-ignores-unreachable still fails a read that a replica refuses", async (t) => {
   const nodes = await startNodes(["a", "b", "c"], { a: { defects: "read-barrier-ignores-unreachable" } });
   t.after(() => stopNodes(nodes));
-  const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-  publish(nodes, mapOf(1, ALL_ON_A));
-  await call(a, "kv::set", { key: "k", value: "old" }, { "rpc-shard-key": "s0" });
-  const v2 = mapOf(2, { owner: "b", replicas: ["c"], fence: 2 });
-  b.view.set(v2);
-  c.view.set(v2);
-  await call(b, "kv::set", { key: "k", value: "new" }, { "rpc-shard-key": "s0" });
-  const read = await call(a, "kv::get", { key: "k" }, { "rpc-shard-key": "s0" });
+  const read = await readThroughDeposedOwner(nodes);
   assert.deepEqual([read.status, read.headers["x-mesh-outcome"]], [503, "not-applied"]);
 });
 
@@ -442,4 +428,16 @@ async function handoverWithHeldCall(nodes: TestNode[]) {
   await sleep(50);
   const held = call(c, "counter::increment", { key: "s0" });
   return Promise.all([inFlight, handover, held]);
+}
+
+/** a writes "old" to k on s0, the map moves s0 to b (with c) without telling a, b writes "new": a's read of k. */
+async function readThroughDeposedOwner(nodes: TestNode[]) {
+  const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, ALL_ON_A));
+  await call(a, "kv::set", { key: "k", value: "old" }, { "rpc-shard-key": "s0" });
+  const v2 = mapOf(2, { owner: "b", replicas: ["c"], fence: 2 });
+  b.view.set(v2);
+  c.view.set(v2);
+  await call(b, "kv::set", { key: "k", value: "new" }, { "rpc-shard-key": "s0" });
+  return call(a, "kv::get", { key: "k" }, { "rpc-shard-key": "s0" });
 }
