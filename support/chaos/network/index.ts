@@ -39,6 +39,7 @@ export {
 } from './iptables';
 export {
   probeConnect,
+  probeAll,
   canConnect,
   reachabilityMatrix,
   verifyPartition,
@@ -50,6 +51,7 @@ export {
   DEFAULT_VERIFY_TIMEOUT_MS,
   DEFAULT_PROBE_CONCURRENCY,
   type MatrixCell,
+  type ProbeTarget,
   type ProbeOptions,
   type VerifyOptions,
   type LossVerifyOptions,
@@ -65,7 +67,7 @@ export {
   type LossRecord,
 } from './loss';
 export {
-  classifyProbe,
+  classifyConnect,
   pairProblem,
   problemsOf,
   renderMatrix,

@@ -50,9 +50,9 @@ function hostEnv(): NodeJS.ProcessEnv {
 }
 
 /** Runs a program; never rejects on a non-zero exit (the code says), only when it cannot be started. */
-export function run(program: string, args: readonly string[], timeoutMs: number): Promise<ExecResult> {
+export function run(program: string, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    execFile(program, [...args], { timeout: timeoutMs, killSignal: 'SIGKILL', env: hostEnv(), encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(program, [...args], { timeout: timeoutMs, killSignal: 'SIGKILL', env: { ...hostEnv(), ...env }, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error && typeof (error as NodeJS.ErrnoException).code === 'string') return reject(error);
       const code = error ? ((error as { code?: number | null }).code ?? null) : 0;
       resolve({ code, stdout, stderr: stderr.trim(), killed: Boolean(error && (error as { killed?: boolean }).killed) });
@@ -60,10 +60,10 @@ export function run(program: string, args: readonly string[], timeoutMs: number)
   });
 }
 
-/** Runs `program args…` in the member's network namespace. */
-export async function runInNetns(member: Pick<Member, 'id' | 'pid'>, program: string, args: readonly string[], timeoutMs: number): Promise<ExecResult> {
+/** Runs `program args…` in the member's network namespace (`env` added to the host's). */
+export async function runInNetns(member: Pick<Member, 'id' | 'pid'>, program: string, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
   try {
-    return await run('nsenter', ['-t', String(member.pid), '-n', program, ...args], timeoutMs);
+    return await run('nsenter', ['-t', String(member.pid), '-n', program, ...args], timeoutMs, env);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NetworkFaultHostError(hostRequirements(['nsenter is not installed']));
     throw e;
@@ -117,7 +117,7 @@ let hostChecked: Promise<void> | undefined;
 
 /**
  * Fails with what is needed unless this host can enter containers' netns and run iptables there: Linux,
- * root, nsenter + iptables (+ timeout and bash for the probe), and each member's netns visible here.
+ * root, nsenter + iptables, and each member's netns visible here (the probe runs this process's own node).
  */
 export async function assertHostCanPartition(members: readonly Pick<Member, 'id' | 'pid' | 'name'>[] = []): Promise<void> {
   hostChecked ??= checkHost().catch((e) => {
@@ -147,7 +147,7 @@ async function checkHost(): Promise<void> {
   if (process.platform !== 'linux') missing.push(`this host runs ${process.platform}, not Linux`);
   else if (process.getuid?.() !== 0) missing.push(`this process runs as uid ${process.getuid?.()}, not root`);
   if (process.platform === 'linux') {
-    for (const [program, pkg] of [['nsenter', 'util-linux'], ['iptables', 'iptables'], ['timeout', 'coreutils'], ['bash', 'bash']] as const) {
+    for (const [program, pkg] of [['nsenter', 'util-linux'], ['iptables', 'iptables']] as const) {
       try {
         await run(program, ['--version'], 5_000);
       } catch (e) {
@@ -167,7 +167,7 @@ export function hostRequirements(missing: readonly string[]): string {
     'Needed:',
     '  - a Linux host whose Docker engine runs the containers as local processes (not Docker Desktop, not a remote DOCKER_HOST)',
     '  - root: run the suite as root (e.g. `sudo -E npm run bdd`)',
-    '  - nsenter and iptables on the host: `apt-get install iptables util-linux` (the probe also uses coreutils `timeout` and `bash`)',
+    '  - nsenter and iptables on the host: `apt-get install iptables util-linux` (the probe runs this process\'s own node)',
     'On Docker Desktop (macOS/Windows) or a remote engine, the rules would have to be applied from a helper container that joins',
     "each target's network namespace with NET_ADMIN; that approach is designed but NOT implemented: partition scenarios cannot run there.",
   ].join('\n');

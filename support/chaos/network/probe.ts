@@ -1,8 +1,11 @@
-// The reachability probe: a TCP connect from inside one container's netns to another's IP and port,
-// made with the host's bash (`</dev/tcp/IP/PORT`) under coreutils `timeout`. Exit 0 = the handshake
-// completed; a DROP rule shows as a timeout, a closed port (or a REJECT) as refused. And the verifications
-// built on it: the partition holds, a lossy link is in place (rules listed, every pair connects at least
-// once), and after a heal every pair connects again.
+// The reachability probe: TCP connects from inside one container's network namespace, made by the host's
+// own `node` (entered with `nsenter -t <pid> -n`, so images need no tools), one process per source member
+// connecting to all its targets at once. Each connect gets its own deadline, counted from the connect()
+// call: a prober that starts late on a busy 2-core machine does not eat the budget (the bash/timeout probe
+// this replaces counted its own start-up, and under load pairs that should connect timed out). A DROP rule
+// shows as the deadline passing, a closed port (or a REJECT) as refused. And the verifications built on
+// it: the partition holds, a lossy link is in place (rules listed, every pair connects at least once), and
+// after a heal every pair connects again.
 import { eventually, judge, WaitTimeoutError } from '../../checks/eventually';
 import { DEFAULT_COMMAND_TIMEOUT_MS, listRules, runInNetns } from './iptables';
 import {
@@ -18,26 +21,107 @@ import {
   type RuleCheck,
 } from './loss';
 import type { PairExpectation, PartitionPlan } from './plan';
-import { classifyProbe, observe, problemsOf, renderMatrix, type PairObservation, type ProbeResult, type ReachabilityRecord } from './reachability';
+import { classifyConnect, observe, problemsOf, renderMatrix, type PairObservation, type ProbeResult, type ReachabilityRecord } from './reachability';
 import type { Member, PortOf } from './types';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 700;
 export const DEFAULT_VERIFY_TIMEOUT_MS = 5_000;
-/** Probes in flight at once: each is three short-lived processes, mostly waiting on the network. */
-export const DEFAULT_PROBE_CONCURRENCY = 32;
+/** Prober processes (one per source member) in flight at once. */
+export const DEFAULT_PROBE_CONCURRENCY = 8;
+/** How long a prober process may take beyond its connect deadline before it is killed (start-up, exit). */
+const PROBER_GRACE_MS = 3_000;
+
+/**
+ * The prober, run as `node -e PROBER <deadline ms> <ip:port>…`: one line of JSON per target, `{ target,
+ * event: 'connect' | 'error' | 'deadline', code?, ms }`. When the deadline fires it yields once more to
+ * I/O (setImmediate runs after the poll phase), so a handshake that completed while the prober was starved
+ * of CPU is counted as connected rather than timed out. Plain JavaScript because it runs without a loader.
+ */
+const PROBER = String.raw`
+const net = require('node:net');
+const [deadline, ...targets] = process.argv.slice(1);
+for (const target of targets) {
+  const at = target.lastIndexOf(':');
+  const started = performance.now();
+  const socket = net.connect({ host: target.slice(0, at), port: Number(target.slice(at + 1)) });
+  let settled = false;
+  const settle = (event, code) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    socket.destroy();
+    process.stdout.write(JSON.stringify({ target, event, code, ms: Math.round(performance.now() - started) }) + '\n');
+  };
+  socket.once('connect', () => settle('connect'));
+  socket.once('error', (e) => settle('error', e.code));
+  const timer = setTimeout(() => setImmediate(() => settle('deadline')), Number(deadline));
+}
+`;
+
+/** One connect to probe: from `from`'s netns to `ip:port`. */
+export interface ProbeTarget {
+  readonly from: Member;
+  readonly to: Pick<Member, 'ip'>;
+  readonly port: number;
+}
+
+/**
+ * Probes every target, one prober process per source member (at most `concurrency` at once); results in
+ * the order of `targets`. A prober that fails or is killed leaves its targets `error` (never `timed-out`:
+ * a harness failure is no evidence of a cut).
+ */
+export async function probeAll(targets: readonly ProbeTarget[], opts: ProbeOptions = {}): Promise<ProbeResult[]> {
+  const timeoutMs = opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  for (const t of targets) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(t.to.ip)) throw new Error(`cannot probe "${t.to.ip}": not an IPv4 address`);
+    if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw new Error(`cannot probe port ${t.port}`);
+  }
+  const bySource = new Map<number, { from: Member; indexes: number[] }>();
+  targets.forEach((t, i) => {
+    const group = bySource.get(t.from.pid) ?? { from: t.from, indexes: [] };
+    group.indexes.push(i);
+    bySource.set(t.from.pid, group);
+  });
+  const results = new Array<ProbeResult>(targets.length);
+  await mapLimit([...bySource.values()], opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ({ from, indexes }) => {
+    const addresses = indexes.map((i) => `${targets[i]!.to.ip}:${targets[i]!.port}`);
+    const started = Date.now();
+    // NODE_OPTIONS is the test process's own (a TypeScript loader, say): the prober needs none of it.
+    const r = await runInNetns(from, process.execPath, ['-e', PROBER, String(timeoutMs), ...addresses], timeoutMs + PROBER_GRACE_MS, { NODE_OPTIONS: '' });
+    const lines = new Map<string, ProberLine>();
+    for (const line of r.stdout.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const parsed = JSON.parse(line) as ProberLine;
+        lines.set(parsed.target, parsed);
+      } catch {
+        // a torn line from a killed prober: its target is reported as not probed below
+      }
+    }
+    const why = r.killed
+      ? `the prober in ${from.id}'s netns did not finish within ${timeoutMs + PROBER_GRACE_MS} ms`
+      : `the prober in ${from.id}'s netns exited ${r.code}${r.stderr ? `: ${r.stderr.split('\n')[0]}` : ''}`;
+    indexes.forEach((i, k) => {
+      const line = lines.get(addresses[k]!);
+      results[i] = line
+        ? { outcome: classifyConnect(line.event, line.code), ms: line.ms, ...(line.code ? { detail: line.code } : {}) }
+        : { outcome: 'error', ms: Date.now() - started, detail: why };
+    });
+  });
+  return results;
+}
+
+interface ProberLine {
+  readonly target: string;
+  readonly event: 'connect' | 'error' | 'deadline';
+  readonly code?: string;
+  readonly ms: number;
+}
 
 /** One TCP connect from `from`'s netns to `to.ip:port`, bounded by `timeoutMs`. */
 export async function probeConnect(from: Member, to: Pick<Member, 'ip'>, port: number, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<ProbeResult> {
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(to.ip)) throw new Error(`cannot probe "${to.ip}": not an IPv4 address`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`cannot probe port ${port}`);
-  const started = Date.now();
-  // IP and port reach bash as positional parameters, never spliced into the script.
-  const seconds = (timeoutMs / 1000).toFixed(3);
-  const r = await runInNetns(from, 'timeout', ['-k', '1', seconds, 'bash', '-c', ': <"/dev/tcp/$1/$2"', 'probe', to.ip, String(port)], timeoutMs + 3_000);
-  const ms = Date.now() - started;
-  const detail = r.stderr.replace(/^bash: (line \d+: )?/gm, '').split('\n')[0]?.trim();
-  const outcome = r.killed ? 'timed-out' : /^nsenter: /m.test(r.stderr) ? 'error' : classifyProbe(r.code, r.stderr);
-  return { outcome, ms, ...(detail ? { detail } : {}) };
+  const [result] = await probeAll([{ from, to, port }], { probeTimeoutMs: timeoutMs });
+  return result!;
 }
 
 /** Can `from` open a TCP connection to `to` on `port` (from inside `from`'s network namespace)? */
@@ -59,12 +143,9 @@ export interface MatrixCell extends ProbeResult {
 
 /** Every ordered pair of distinct members, probed on the target's port. */
 export async function reachabilityMatrix(members: readonly Member[], port: PortOf, opts: ProbeOptions = {}): Promise<MatrixCell[]> {
-  const pairs = members.flatMap((a) => members.filter((b) => b !== a).map((b) => [a, b] as const));
-  return mapLimit(pairs, opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ([a, b]) => {
-    const p = portFor(port, b);
-    const r = await probeConnect(a, b, p, opts.probeTimeoutMs);
-    return { from: a.id, to: b.id, port: p, connected: r.outcome === 'connected', ...r };
-  });
+  const pairs = members.flatMap((a) => members.filter((b) => b !== a).map((b) => ({ from: a, to: b, port: portFor(port, b) })));
+  const results = await probeAll(pairs, opts);
+  return pairs.map((p, i) => ({ from: p.from.id, to: p.to.id, port: p.port, connected: results[i]!.outcome === 'connected', ...results[i]! }));
 }
 
 export interface VerifyOptions extends ProbeOptions {
@@ -175,18 +256,7 @@ export async function verifyLoss(plan: PartitionPlan, opts: LossVerifyOptions): 
         }
       }),
     ),
-    mapLimit(targets, opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ({ e, from, to, port }): Promise<LossPairObservation> => {
-      const failures: LossPairObservation['failures'][number][] = [];
-      let detail: string | undefined;
-      for (let i = 1; i <= attempts; i++) {
-        opts.signal?.throwIfAborted();
-        const r = await probeConnect(from, to, port, opts.probeTimeoutMs);
-        if (r.outcome === 'connected') return { from: e.from, to: e.to, port, why: e.why, connected: true, attempts: i, failures };
-        failures.push(r.outcome);
-        detail = r.detail;
-      }
-      return { from: e.from, to: e.to, port, why: e.why, connected: false, attempts, failures, ...(detail ? { detail } : {}) };
-    }),
+    attemptEach(targets, attempts, opts),
   ]);
   const rules = Object.fromEntries(ruleChecks);
   const problems = [...ruleChecks.flatMap(([, r]) => r.problems), ...lossProblemsOf(pairs, attempts)];
@@ -239,20 +309,18 @@ async function verifyPairs(
     if (!from || !to) throw new Error(`pair ${e.from} → ${e.to} names a node that is not among the members (${[...byId.keys()].join(', ')})`);
     return { e, from, to, port: portFor(opts.portOf, to) };
   });
-  const probeAll = async (): Promise<PairObservation[]> => {
+  const probeRound = async (): Promise<PairObservation[]> => {
     rounds++;
     const absent = opts.absent?.() ?? new Set<string>();
     const present = targets.filter(({ e }) => !absent.has(e.from) && !absent.has(e.to));
-    const observed = await mapLimit(present, opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ({ e, from, to, port }) =>
-      observe(e, port, await probeConnect(from, to, port, opts.probeTimeoutMs)),
-    );
-    last = observed;
+    const results = await probeAll(present, opts);
+    last = present.map(({ e, port }, i) => observe(e, port, results[i]!));
     lastAt = new Date().toISOString();
-    return observed;
+    return last;
   };
   const record = (ok: boolean): ReachabilityRecord => ({ checkedAt: lastAt, ok, rounds, waitedMs: Date.now() - started, pairs: last, matrix: renderMatrix(last) });
   try {
-    await eventually(expectation, probeAll, (obs) => judge(problemsOf(obs)), {
+    await eventually(expectation, probeRound, (obs) => judge(problemsOf(obs)), {
       timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
       intervalMs: opts.intervalMs ?? 100,
       signal: opts.signal,
@@ -281,6 +349,37 @@ const pairSet = (pairs: VerifyOptions['except']) => new Set((pairs ?? []).map(pa
 
 function portFor(port: PortOf, member: Member): number {
   return typeof port === 'number' ? port : port(member);
+}
+
+/**
+ * Up to `attempts` connects per pair, stopping at a pair's first connect; each attempt is one probe round
+ * over the pairs still unconnected, so a pair's attempts stay sequential while pairs go in parallel.
+ */
+async function attemptEach(
+  targets: readonly { readonly e: PairExpectation; readonly from: Member; readonly to: Member; readonly port: number }[],
+  attempts: number,
+  opts: LossVerifyOptions,
+): Promise<LossPairObservation[]> {
+  const state = targets.map((t) => ({ ...t, failures: [] as LossPairObservation['failures'][number][], connectedAt: 0, detail: undefined as string | undefined }));
+  for (let i = 1; i <= attempts; i++) {
+    const pending = state.filter((s) => !s.connectedAt);
+    if (pending.length === 0) break;
+    opts.signal?.throwIfAborted();
+    const results = await probeAll(pending, opts);
+    pending.forEach((s, k) => {
+      const r = results[k]!;
+      if (r.outcome === 'connected') s.connectedAt = i;
+      else {
+        s.failures.push(r.outcome);
+        s.detail = r.detail;
+      }
+    });
+  }
+  return state.map(({ e, port, failures, connectedAt, detail }) =>
+    connectedAt
+      ? { from: e.from, to: e.to, port, why: e.why, connected: true, attempts: connectedAt, failures }
+      : { from: e.from, to: e.to, port, why: e.why, connected: false, attempts, failures, ...(detail ? { detail } : {}) },
+  );
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

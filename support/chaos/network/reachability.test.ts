@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyProbe, pairProblem, problemsOf, renderMatrix, type PairObservation } from './reachability';
+import { classifyConnect, pairProblem, problemsOf, renderMatrix, type PairObservation } from './reachability';
 
 const obs = (from: string, to: string, expected: boolean, outcome: PairObservation['outcome']): PairObservation => ({
   from,
@@ -12,12 +12,15 @@ const obs = (from: string, to: string, expected: boolean, outcome: PairObservati
   why: expected ? 'same group' : 'cut',
 });
 
-test('probe exits: 0 connected, 124 (timeout) timed out, bash errors by their text', () => {
-  assert.equal(classifyProbe(0, ''), 'connected');
-  assert.equal(classifyProbe(124, ''), 'timed-out');
-  assert.equal(classifyProbe(1, 'bash: connect: Connection refused\nbash: line 1: /dev/tcp/10.0.0.2/8080: Connection refused'), 'refused');
-  assert.equal(classifyProbe(1, 'bash: connect: No route to host'), 'unreachable');
-  assert.equal(classifyProbe(1, 'something else'), 'error');
+test('prober events: connect connected, deadline timed out, socket errors by their code', () => {
+  assert.equal(classifyConnect('connect'), 'connected');
+  assert.equal(classifyConnect('deadline'), 'timed-out');
+  assert.equal(classifyConnect('error', 'ECONNREFUSED'), 'refused');
+  assert.equal(classifyConnect('error', 'EHOSTUNREACH'), 'unreachable');
+  assert.equal(classifyConnect('error', 'ENETUNREACH'), 'unreachable');
+  assert.equal(classifyConnect('error', 'ETIMEDOUT'), 'timed-out');
+  assert.equal(classifyConnect('error', 'EMFILE'), 'error');
+  assert.equal(classifyConnect('error'), 'error');
 });
 
 test('a pair agrees when cut means timed out and connect means connected', () => {
@@ -26,6 +29,7 @@ test('a pair agrees when cut means timed out and connect means connected', () =>
   assert.equal(pairProblem(obs('a', 'b', true, 'connected')), undefined);
   assert.match(pairProblem(obs('a', 'b', false, 'connected'))!, /a → b:8080 should be cut \(cut\) but connected/);
   assert.match(pairProblem(obs('a', 'b', true, 'timed-out'))!, /a → b:8080 should connect \(same group\) but timed-out/);
+  assert.equal(pairProblem({ ...obs('a', 'b', true, 'timed-out'), ms: 702 }), 'a → b:8080 should connect (same group) but timed-out after 702 ms');
 });
 
 test('a refused probe never proves a cut: the RST came back, so packets are not dropped', () => {

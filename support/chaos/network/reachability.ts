@@ -24,6 +24,8 @@ export interface PairObservation {
   readonly observed: boolean;
   readonly outcome: ProbeOutcome;
   readonly why: PairReason | 'healed';
+  /** How long the connect took to settle, from the connect() call. */
+  readonly ms?: number;
   readonly detail?: string;
 }
 
@@ -39,13 +41,16 @@ export interface ReachabilityRecord {
   readonly matrix: string;
 }
 
-/** Exit code 124 is `timeout`'s; bash says why a /dev/tcp connect failed on stderr. */
-export function classifyProbe(exitCode: number | null, stderr: string): ProbeOutcome {
-  if (exitCode === 0) return 'connected';
-  if (exitCode === 124 || exitCode === 137) return 'timed-out';
-  if (/connection refused/i.test(stderr)) return 'refused';
-  if (/no route to host|network is unreachable|host is unreachable/i.test(stderr)) return 'unreachable';
-  if (/connection timed out/i.test(stderr)) return 'timed-out';
+/**
+ * What one prober connect saw: the handshake completed, the deadline passed first (what DROP looks like),
+ * or the socket failed with a Node error code.
+ */
+export function classifyConnect(event: 'connect' | 'error' | 'deadline', code?: string): ProbeOutcome {
+  if (event === 'connect') return 'connected';
+  if (event === 'deadline') return 'timed-out';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'unreachable';
+  if (code === 'ETIMEDOUT') return 'timed-out';
   return 'error';
 }
 
@@ -58,6 +63,7 @@ export function observe(expectation: PairExpectation | { from: string; to: strin
     observed: probe.outcome === 'connected',
     outcome: probe.outcome,
     why: expectation.why,
+    ms: probe.ms,
     ...(probe.detail ? { detail: probe.detail } : {}),
   };
 }
@@ -66,7 +72,8 @@ export function observe(expectation: PairExpectation | { from: string; to: strin
 export function pairProblem(p: PairObservation): string | undefined {
   const pair = `${p.from} → ${p.to}:${p.port}`;
   const detail = p.detail ? ` (${p.detail})` : '';
-  if (p.expected) return p.observed ? undefined : `${pair} should connect (${p.why}) but ${p.outcome}${detail}`;
+  const after = p.ms === undefined ? '' : ` after ${p.ms} ms`;
+  if (p.expected) return p.observed ? undefined : `${pair} should connect (${p.why}) but ${p.outcome}${after}${detail}`;
   if (p.observed) return `${pair} should be cut (${p.why}) but connected`;
   if (p.outcome === 'refused') return `${pair} should be cut (${p.why}) but was refused: a RST came back, so packets are not dropped`;
   if (p.outcome === 'error') return `${pair} should be cut (${p.why}) but the probe itself failed${detail}`;
