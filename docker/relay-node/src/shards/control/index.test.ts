@@ -1,5 +1,5 @@
 // The factory end to end on a real etcd: a leader publishes, a follower's cache follows, a node
-// with the stale-shard-map defect keeps the first version. Skipped without an etcd binary.
+// with the stale-shard-map defect keeps the first version that places shards on every Alive node. Skipped without an etcd binary.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -57,7 +57,7 @@ describe("createShardControl on a real etcd", { skip: skipWithoutEtcd }, () => {
       RELAY_DEFECT: defect,
     });
     const table = new MembershipTable(meta(nodeId), { suspicionMs: 5000, leftMs: 11000 });
-    for (const peer of ["a", "b"]) if (peer !== nodeId) table.recordDirect(meta(peer), Date.now());
+    for (const peer of ["a", "b", "c"]) if (peer !== nodeId) table.recordDirect(meta(peer), Date.now());
     const handovers: unknown[] = [];
     const control = createShardControl({
       config,
@@ -87,7 +87,7 @@ describe("createShardControl on a real etcd", { skip: skipWithoutEtcd }, () => {
     follower.control.start();
     await until(() => follower.control.view.current()?.version === 1);
     const v1 = follower.control.view.current()!;
-    assert.ok(v1.records.every((r) => ["a", "b"].includes(r.ownerNodeId)), "placed on the eligible nodes (a and its Alive peer b)");
+    assert.ok(v1.records.every((r) => ["a", "b", "c"].includes(r.ownerNodeId)), "placed on the eligible nodes (a and its Alive peers b, c)");
 
     const record = v1.records.find((r) => r.ownerNodeId === "b")!;
     const result = await leader.control.leader!.rebalance(record.shardId, "a");

@@ -57,6 +57,7 @@ export function createShardControl(deps: ShardControlDeps): ShardControl {
     store,
     pollMs: config.shards.mapPollMs,
     stale: config.defects.has("stale-shard-map"),
+    aliveNodes: () => [config.nodeId, ...table.peers().filter((p) => p.status === "Alive").map((p) => p.nodeId)],
     nodeId: config.nodeId,
     ignoresOthersMoves: config.defects.has("shard-map-ignores-others-moves"),
     log,

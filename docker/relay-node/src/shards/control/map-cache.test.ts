@@ -73,24 +73,30 @@ test("subscribe can stop listening; offer ignores older versions", () => {
   assert.equal(cache.current()?.version, 2);
 });
 
-test("seeded defect stale-shard-map: keeps the first map it read, forever", async () => {
+test("seeded defect stale-shard-map: keeps the first map placing shards on every Alive node, forever", async () => {
   const store = fakeStore();
-  const cache = new ShardMapCache({ store, pollMs: 10, stale: true, log: quiet });
+  const alive = ["a", "b"];
+  const cache = new ShardMapCache({ store, pollMs: 10, stale: true, aliveNodes: () => alive, log: quiet });
   const seen: number[] = [];
   cache.onChange((m) => seen.push(m.version));
   cache.start();
   await sleep(30);
-  store.state.current = { map: map(1), modRevision: 1 };
+  // Bootstrap: b is Alive but has no shard yet, so the view keeps reading.
+  store.state.current = { map: twoShards(1, ["a", "a", 1], ["a", "a", 1]), modRevision: 1 };
   await sleep(40);
-  const readsAfterFirst = store.state.reads;
-  store.state.current = { map: map(2, "b"), modRevision: 2 };
+  assert.equal(cache.current()?.version, 1);
+  store.state.current = { map: twoShards(2, ["a", "b", 2], ["b", "a", 2]), modRevision: 2 };
+  await sleep(40);
+  assert.equal(cache.current()?.version, 2);
+  const readsAfterComplete = store.state.reads;
+  store.state.current = { map: twoShards(3, ["b", "a", 3], ["b", "a", 3]), modRevision: 3 };
   await sleep(60);
-  assert.equal(cache.current()?.version, 1);
-  assert.equal(store.state.reads, readsAfterFirst, "never reads again");
-  assert.equal((await cache.refresh())?.version, 1, "refresh answers with the first map too");
-  cache.offer(map(3));
-  assert.equal(cache.current()?.version, 1);
-  assert.deepEqual(seen, [1]);
+  assert.equal(cache.current()?.version, 2);
+  assert.equal(store.state.reads, readsAfterComplete, "never reads again");
+  assert.equal((await cache.refresh())?.version, 2, "refresh answers with the frozen map too");
+  cache.offer(twoShards(4, ["a", "b", 4], ["a", "b", 4]));
+  assert.equal(cache.current()?.version, 2);
+  assert.deepEqual(seen, [1, 2]);
   cache.stop();
 });
 

@@ -1,7 +1,8 @@
 // Every node's view of the published shard map: polls etcd every mapPollMs and tells listeners
 // about each newer version it sees (versions only move forward: a lagging read never rolls the
-// view back). Seeded defect `stale-shard-map`: keeps the first map it ever read and never reads
-// again, so the node keeps routing, serving and reporting that version. Seeded defect
+// view back). Seeded defect `stale-shard-map`: once it has a map that places a shard on every node it
+// sees Alive (the map a finished bootstrap publishes), it keeps that map and never reads again, so the
+// node keeps routing, serving and reporting that version. Seeded defect
 // `shard-map-ignores-others-moves`: a polled version is taken only when it changes a record this node
 // owns or replicates (before or after), so a node uninvolved in a move keeps its older map.
 import { errorMessage, type Logger } from "../../log";
@@ -15,6 +16,11 @@ export interface ShardMapCacheOptions {
   store: { read(): Promise<StoredMap | undefined> } | undefined;
   pollMs: number;
   stale: boolean;
+  /**
+   * This node and the peers its gossip sees Alive (for the seeded defect stale-shard-map, which freezes
+   * on the first map placing a shard on each of them). Without it the defect freezes on the first map.
+   */
+  aliveNodes?: () => readonly string[];
   /** This node's id (for the seeded defect shard-map-ignores-others-moves). */
   nodeId?: string;
   /** Seeded defect shard-map-ignores-others-moves. */
@@ -29,6 +35,8 @@ export class ShardMapCache implements ShardMapView {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private failing = false;
+  /** stale-shard-map: the view is frozen on the map it has. */
+  private frozen = false;
 
   constructor(private readonly options: ShardMapCacheOptions) {}
 
@@ -48,11 +56,6 @@ export class ShardMapCache implements ShardMapView {
   subscribe(listener: MapListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /** Whether the stale-shard-map defect has frozen the view. */
-  private get frozen(): boolean {
-    return this.options.stale && this.map !== undefined;
   }
 
   async refresh(): Promise<ShardMap | undefined> {
@@ -88,6 +91,15 @@ export class ShardMapCache implements ShardMapView {
     });
   }
 
+  /**
+   * Seeded defect stale-shard-map: "the bootstrap map is complete once every node has shards", so the
+   * view stops at the first map that places a shard (owned or replicated) on every node it sees Alive.
+   */
+  private placesOnEveryAliveNode(map: ShardMap): boolean {
+    const placed = new Set(map.records.flatMap((r) => [r.ownerNodeId, ...r.replicas]));
+    return (this.options.aliveNodes?.() ?? []).every((id) => placed.has(id));
+  }
+
   /** Takes a map known to be published (the leader's own publish) without waiting for the poll. */
   offer(map: ShardMap): void {
     if (this.frozen) return;
@@ -95,6 +107,10 @@ export class ShardMapCache implements ShardMapView {
     if (previous && map.version <= previous.version) return;
     this.map = map;
     this.index = new Map(map.records.map((r) => [r.shardId, r]));
+    if (this.options.stale && this.placesOnEveryAliveNode(map)) {
+      this.frozen = true;
+      this.options.log.debug("stale-shard-map: view frozen", { version: map.version });
+    }
     for (const listener of this.listeners) {
       try {
         listener(map, previous);
