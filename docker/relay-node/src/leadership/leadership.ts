@@ -362,7 +362,11 @@ export class LeadershipService {
     const scopes = new Set([...this.options.campaignScopes, ...next.keys(), ...this.held.keys(), ...this.history.keys()]);
     for (const scope of scopes) {
       this.seedSplitBrainSeries(scope);
-      const holder = this.held.get(scope) ?? next.get(scope);
+      // A lease past its expiry is vacant, though etcd may not have deleted its key yet (its lessor
+      // revokes expired leases about twice a second): counted as held, a node could campaign into that
+      // gap without ever having noted the vacancy.
+      const seen = next.get(scope);
+      const holder = this.held.get(scope) ?? (seen && Date.parse(seen.expiresAt) > now ? seen : undefined);
       if (holder) {
         if (!(holder as HeldLease).selfDeclared) this.lastKnown.set(scope, { term: holder.term, fenceToken: holder.fenceToken });
         this.noteHolder(scope, holder.leaderId, now);
