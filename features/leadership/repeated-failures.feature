@@ -15,7 +15,7 @@ Feature: Repeated leader failures
     And no scope ever had two leaders
 
   @severity:normal
-  @catches:campaign-once
+  @catches:campaign-once @catches:term-reuse
   Scenario: TwoNodesFailAtOnce_SurvivorsConverge
     Given the "ShardRing" topology is running
     And within 20 seconds every node reports the same global leader
@@ -23,5 +23,6 @@ Feature: Repeated leader failures
     Then within 10 seconds a new global leader is elected
     When the stopped nodes are restarted and ready within 30 seconds
     Then within 20 seconds every node reports the same global leader
+    And terms and fence tokens only ever increased
     And no scope ever had two leaders
     And every election completed within the election window
