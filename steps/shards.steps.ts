@@ -115,6 +115,14 @@ When('within {duration} a new key of {shard} is written through the new owner an
   await this.shards.probeStaleReadThroughOriginalOwner(shard, within);
 });
 
+Then('within {duration} the map of {shard} no longer lists the crashed replica', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.shards.expectCrashedReplicaDropped(shard, within);
+});
+
+Then('no write to {shard} was acknowledged while its map still listed the crashed replica', async function (this: HyperscaleWorld, shard: string) {
+  await this.shards.expectNoWriteAckedWhileReplicaDown(shard);
+});
+
 Then('within {duration} the restarted node is a replica of {shard} again', async function (this: HyperscaleWorld, within: Duration, shard: string) {
   await this.shards.expectRestartedReplicaRejoined(shard, within);
 });

@@ -37,6 +37,7 @@ Feature: No acknowledged write is lost
     And no acknowledged add to a set was lost
 
   @catches:replica-never-catches-up @catches:catch-up-skips-triggering-entry
+  @catches:ack-before-replication @catches:replicate-skips-first-replica
   @requires:feature:mesh-entities @requires:feature:mesh-replicas
   Scenario: ReplicaRestart_CatchesUpWithOwner
     Given the "ShardRing" topology is running
@@ -44,10 +45,12 @@ Feature: No acknowledged write is lost
     When 10 clients replay the "counter-and-set" traffic through every node for at most 90 seconds
     And at least 200 calls have been acknowledged within 30 seconds
     And a replica of shard-11 crashes
-    And at least 100 more calls have been acknowledged within 20 seconds
+    Then within 10 seconds the map of shard-11 no longer lists the crashed replica
+    When at least 100 more calls have been acknowledged within 20 seconds
     And the stopped nodes are restarted and ready within 30 seconds
     Then within 20 seconds the restarted node is a replica of shard-11 again
     And at least 100 more calls have been acknowledged within 20 seconds
     When the clients stop
     Then within 10 seconds every copy of shard-11 is identical to its owner's
     And no acknowledged add to a set was lost
+    And no write to shard-11 was acknowledged while its map still listed the crashed replica

@@ -7,6 +7,7 @@ import { eventually, judge } from '../checks/eventually';
 import type { Op } from '../checks/history';
 import { counterProblems } from '../checks/counter';
 import { inFlightAcrossMoveProblems } from '../checks/in-flight';
+import { ackedWithoutReplicaProblems } from '../checks/replication';
 import { setProblems } from '../checks/set';
 import { linearizableProblems } from '../checks/linearizable';
 import { majorityOwner, mapAgreementProblems, routingProblems, routingTable, shardsHeldBy, unplacedNodes } from '../checks/shard-views';
@@ -38,6 +39,8 @@ export class ShardVerbs {
   private handover: { shardId: string; ms: number; to: string } | undefined;
   private drained: { node: string; fault: ActiveFault } | undefined;
   private restarted: string | undefined;
+  /** The crashed replica: when its kill had returned, and when the leader planned a map without it. */
+  private replicaDown: { shardId: string; replica: string; downFromMs: number; droppedAtMs?: number } | undefined;
 
   constructor(private readonly world: HyperscaleWorld) {}
 
@@ -322,6 +325,39 @@ export class ShardVerbs {
     if (!replica) throw new Error(`${shardId} has no replica to crash (replicas: 0)`);
     this.restarted = replica;
     await this.world.processes.crash(replica);
+    this.replicaDown = { shardId, replica, downFromMs: this.world.clock.nowMs() };
+  }
+
+  /**
+   * The majority's map of `shardId` no longer lists the crashed replica; notes when the leader planned
+   * that record (its `updatedAt`, on the host clock the nodes share) for the acknowledgement check.
+   */
+  async expectCrashedReplicaDropped(shardId: string, within: Duration): Promise<void> {
+    const down = this.replicaDown;
+    if (!down || down.shardId !== shardId) throw new Error(`no replica of ${shardId} was crashed in this scenario: add "a replica of ${shardId} crashes" before this step`);
+    const record = await eventually(
+      `the map of ${shardId} no longer lists ${down.replica}`,
+      async () => {
+        const v = await this.views();
+        const owner = majorityOwner(v, shardId);
+        return [...v.values()].flatMap((x) => x.items).find((r) => r.shardId === shardId && r.ownerNodeId === owner);
+      },
+      (r) => judge(r && r.ownerNodeId !== down.replica && !r.replicas?.includes(down.replica) ? [] : [`${shardId}: owner ${r?.ownerNodeId ?? '?'}, replicas ${r?.replicas?.join(', ') ?? '?'}`]),
+      { timeoutMs: within.ms },
+    );
+    const droppedAtMs = record ? this.world.clock.fromWall(record.updatedAt) : Number.NaN;
+    if (!Number.isFinite(droppedAtMs)) throw new Error(`the record of ${shardId} has no readable updatedAt (${JSON.stringify(record?.updatedAt)})`);
+    this.replicaDown = { ...down, droppedAtMs };
+  }
+
+  /** No write to the shard was acknowledged between the replica's crash and the map that dropped it. */
+  async expectNoWriteAckedWhileReplicaDown(shardId: string): Promise<void> {
+    const down = this.replicaDown;
+    if (down?.droppedAtMs === undefined || down.shardId !== shardId) {
+      throw new Error(`the crashed replica of ${shardId} was not seen dropped from its map: add "within … the map of ${shardId} no longer lists the crashed replica" first`);
+    }
+    const result = ackedWithoutReplicaProblems(this.world.history.ops, { ...down, droppedAtMs: down.droppedAtMs });
+    await this.world.verdict(`no write to ${shardId} acknowledged while a listed replica was down`, result.problems, { window: down, attempted: result.attempted });
   }
 
   async isolateOwner(shardId: string, duration: Duration): Promise<void> {
