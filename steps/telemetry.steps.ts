@@ -3,7 +3,7 @@
 import { Then, When, type DataTable } from '@cucumber/cucumber';
 import type { HyperscaleWorld } from '../support/world';
 import type { Duration } from '../support/parameter-types';
-import { spanRows } from '../support/world/telemetry';
+import { spanRows } from '../support/scenario/nouns/telemetry';
 import { TableError } from '../support/tables';
 
 /** Ends once every node has been scraped once; scraping goes on in the background until the counters are judged. */

@@ -97,7 +97,7 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
     await attachJson(this, 'history', {
       ops: this.history.ops,
       faults: this.faults.all,
-      verdicts: this.verdicts,
+      verdicts: this.verdicts.all,
       leadershipEvents: this.leadershipWatch.observations,
       leadersPolls: this.leadershipWatch.snapshots,
     });
@@ -123,7 +123,7 @@ function unjudgedFaults(world: HyperscaleWorld): string | undefined {
   const open = world.faults.open.map((f) => `${f.record.name} on ${f.record.target}`);
   if (open.length > 0) return `Unjudged faults: ${open.join(', ')} never healed within the scenario; heal them (e.g. restart crashed nodes) and then check the outcome.`;
   const healedAt = world.faults.lastHealedMs ?? 0;
-  if (world.verdicts.some((v) => v.atMs >= healedAt)) return undefined;
+  if (world.verdicts.all.some((v) => v.atMs >= healedAt)) return undefined;
   return `Unjudged faults: the last fault healed at ${(healedAt / 1000).toFixed(2)} s but no checker verdict was recorded afterwards; end the scenario with a checker step (e.g. "Then no scope ever had two leaders").`;
 }
 

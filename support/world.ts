@@ -1,6 +1,8 @@
 // The World: owns the scenario's cluster, clock, history, faults and verdicts, and groups the domain
 // verbs steps call by noun (processes, leadership, promotion, network, clients, shards, backpressure,
-// …). Steps stay one line; the work happens in support/world/ and below.
+// …). Each noun gets the scenario context and only the siblings it uses, so the constructor is the whole
+// dependency graph; no noun imports the World. Steps stay one line; the work happens in
+// support/scenario/ and below.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { topologyByName, validateTopology, type ShardSettings, type Timers } from '../topologies';
@@ -12,29 +14,30 @@ import { attachJson, attachText } from './evidence/attach';
 import { renderTimeline } from './evidence/timeline-svg';
 import { OpHistory, ScenarioClock } from './checks/history';
 import { elections, leaseSegments } from './checks/leadership-history';
-import type { Verdict } from './checks/leadership-checkers';
 import { FaultLog } from './chaos/faults';
 import { LeadershipWatch } from './fabric/leadership-watch';
 import type { LeadersView, PeersView } from './fabric/contract';
 import type { Duration } from './parameter-types';
 import { suite } from './suite';
-import { CheckerError } from './world/common';
-import { ProcessFaults } from './world/processes';
-import { Leadership } from './world/leadership';
-import { PromotionVerbs } from './world/promotion';
-import { NetworkChaos } from './world/network';
-import { ClientVerbs } from './world/clients';
-import { ShardVerbs } from './world/shards';
-import { LinkFaults } from './world/links';
-import { GeoClients } from './world/geo';
-import { TelemetryVerbs } from './world/telemetry';
-import { ChaosSchedule } from './world/chaos';
-import { CertificateFaults } from './world/certificates';
-import { BackpressureVerbs } from './world/backpressure';
+import type { ScenarioContext } from './scenario/context';
+import type { ClusterNodes } from './scenario/nodes';
+import { Verdicts } from './scenario/verdicts';
+import { ProcessFaults } from './scenario/nouns/processes';
+import { Leadership } from './scenario/nouns/leadership';
+import { PromotionVerbs } from './scenario/nouns/promotion';
+import { NetworkChaos } from './scenario/nouns/network';
+import { ClientVerbs } from './scenario/nouns/clients';
+import { ShardVerbs } from './scenario/nouns/shards';
+import { LinkFaults } from './scenario/nouns/links';
+import { GeoClients } from './scenario/nouns/geo';
+import { TelemetryVerbs } from './scenario/nouns/telemetry';
+import { ChaosSchedule } from './scenario/nouns/chaos';
+import { CertificateFaults } from './scenario/nouns/certificates';
+import { BackpressureVerbs } from './scenario/nouns/backpressure';
 
-export { CheckerError } from './world/common';
+export { CheckerError } from './checks/checker-error';
 
-export class HyperscaleWorld extends World {
+export class HyperscaleWorld extends World implements ClusterNodes {
   /** Set by the Before hook: unique within the run, used in container names and labels. */
   scenarioId = 'unset';
   scenarioName = 'unset';
@@ -42,26 +45,52 @@ export class HyperscaleWorld extends World {
   readonly clock = new ScenarioClock();
   readonly history = new OpHistory(this.clock);
   readonly faults = new FaultLog(this.clock);
-  readonly verdicts: Verdict[] = [];
+  readonly verdicts = new Verdicts(this.clock, this);
 
-  readonly processes = new ProcessFaults(this);
-  readonly leadership = new Leadership(this);
-  readonly promotion = new PromotionVerbs(this);
-  readonly network = new NetworkChaos(this);
-  readonly clients = new ClientVerbs(this);
-  readonly shards = new ShardVerbs(this);
-  readonly links = new LinkFaults(this);
-  readonly geo = new GeoClients(this);
-  readonly telemetry = new TelemetryVerbs(this);
-  readonly chaos = new ChaosSchedule(this);
-  readonly certificates = new CertificateFaults(this);
-  readonly backpressure = new BackpressureVerbs(this);
+  // The nouns steps call, each built with the context and only the siblings it uses: this is the
+  // scenario layer's whole dependency graph.
+  readonly processes: ProcessFaults;
+  readonly leadership: Leadership;
+  readonly promotion: PromotionVerbs;
+  readonly network: NetworkChaos;
+  readonly clients: ClientVerbs;
+  readonly shards: ShardVerbs;
+  readonly links: LinkFaults;
+  readonly geo: GeoClients;
+  readonly telemetry: TelemetryVerbs;
+  readonly chaos: ChaosSchedule;
+  readonly certificates: CertificateFaults;
+  readonly backpressure: BackpressureVerbs;
 
   private running: Cluster | undefined;
   private watch: LeadershipWatch | undefined;
 
   constructor(options: IWorldOptions) {
     super(options);
+    const world = this;
+    const ctx: ScenarioContext = {
+      clock: this.clock,
+      history: this.history,
+      faults: this.faults,
+      verdicts: this.verdicts,
+      evidence: this,
+      log: (text) => this.log(text),
+      get scenarioName() {
+        return world.scenarioName;
+      },
+    };
+    this.processes = new ProcessFaults(ctx, this);
+    this.leadership = new Leadership(ctx, this, this.processes);
+    this.promotion = new PromotionVerbs(ctx, this, this.processes, this.leadership);
+    this.network = new NetworkChaos(ctx, this, this.processes, this.leadership);
+    this.clients = new ClientVerbs(ctx, this);
+    this.shards = new ShardVerbs(ctx, this, this.processes, this.network, this.clients);
+    this.links = new LinkFaults(ctx, this);
+    this.geo = new GeoClients(ctx, this, this.clients);
+    this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership);
+    this.chaos = new ChaosSchedule(ctx, this.processes, this.links, this.network, this.leadership);
+    this.certificates = new CertificateFaults(ctx, this);
+    this.backpressure = new BackpressureVerbs(ctx, this, this.clients, this.leadership);
   }
 
   get cluster(): Cluster {
@@ -127,17 +156,14 @@ export class HyperscaleWorld extends World {
       leases: leaseSegments(observations),
       elections: elections(observations),
       faults: this.faults.all,
-      verdicts: this.verdicts,
+      verdicts: this.verdicts.all,
     });
   }
 
   // ── checker verdicts ─────────────────────────────────────────────────────────────────────────────
   /** Records a checker's verdict (report, timeline) and fails the step when it found problems. */
-  async verdict(checker: string, problems: readonly string[], detail?: unknown): Promise<void> {
-    const v: Verdict = { checker, ok: problems.length === 0, problems, atMs: this.clock.nowMs(), detail };
-    this.verdicts.push(v);
-    await attachJson(this, `verdict-${checker.replace(/\W+/g, '-')}`, v);
-    if (!v.ok) throw new CheckerError(checker, problems);
+  verdict(checker: string, problems: readonly string[], detail?: unknown): Promise<void> {
+    return this.verdicts.now(checker, problems, detail);
   }
 
   // ── observations ─────────────────────────────────────────────────────────────────────────────────

@@ -4,7 +4,8 @@
 //                            `// @requires feature:x` without being tagged `@requires:feature:x`.
 //   `npm run lint:features`  this file with `features`: gplint with .gplintrc, plus the same tag and name rules
 //                            applied inside `Rule:` blocks, which gplint 1.5 does not look into.
-//   `npm run gates`          this file: the catalog check, lint:steps, lint:features, one line per gate.
+//   `npm run gates`          this file: the catalog check, lint:steps, lint:features and the import-cycle check
+//                            (gates/import-cycles.ts), one line per gate.
 // `runGates()` is the same, as a function (for `npm test`).
 import { spawn } from 'node:child_process';
 import { existsSync, globSync, readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { IdGenerator, type Envelope, type Tag } from '@cucumber/messages';
 import stripJsonComments from 'strip-json-comments';
 import { bin, runWhenMain } from './run';
 import { CAPABILITY, annotationsAt, gherkinStepLines, type Annotations } from './step-catalog';
+import { describeCycles, findImportCycles } from './gates/import-cycles';
 
 export interface Ran {
   code: number;
@@ -290,6 +292,9 @@ export async function runGates(cwd = process.cwd()): Promise<GateResult[]> {
   results.push({ name: 'lint:steps', ok: steps.ok, output: steps.output, ms: steps.ms });
   const features = await lintFeatures(cwd);
   results.push({ name: 'lint:features', ...features });
+  const started = Date.now();
+  const cycles = await findImportCycles(cwd);
+  results.push({ name: 'cycles', ok: cycles.cycles.length === 0, output: describeCycles(cycles), ms: Date.now() - started });
   return results;
 }
 

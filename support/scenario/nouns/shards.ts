@@ -1,24 +1,28 @@
 // Shards as the cluster reports them: every node's view of the map, who owns a shard, moving it
 // (budget, operator, drain), taking its owner or a replica down, and the data checks that follow
 // (counter, set, linearizable key-value, replicas identical to their owner).
-import type { HyperscaleWorld } from '../world';
-import type { Views } from '../checks/cluster-views';
-import { eventually, judge } from '../checks/eventually';
-import type { Op } from '../checks/history';
-import { counterProblems } from '../checks/counter';
-import { inFlightAcrossMoveProblems } from '../checks/in-flight';
-import { ackedWithoutReplicaProblems } from '../checks/replication';
-import { setProblems } from '../checks/set';
-import { linearizableProblems } from '../checks/linearizable';
-import { majorityOwner, mapAgreementProblems, routingProblems, routingTable, shardsHeldBy, unplacedNodes } from '../checks/shard-views';
-import type { ShardCopy, ShardRecord, ShardsView } from '../fabric/contract';
-import { ShardRouting } from '../fabric/shard-routing';
-import { outcomeOfAnswer } from '../fabric/outcome';
-import { attachJson } from '../evidence/attach';
-import type { RelayNode } from '../cluster/relay-node';
-import type { Duration } from '../parameter-types';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { ProcessFaults } from './processes';
+import type { NetworkChaos } from './network';
+import type { ClientVerbs } from './clients';
+import type { Views } from '../../checks/cluster-views';
+import { eventually, judge } from '../../checks/eventually';
+import type { Op } from '../../checks/history';
+import { counterProblems } from '../../checks/counter';
+import { inFlightAcrossMoveProblems } from '../../checks/in-flight';
+import { ackedWithoutReplicaProblems } from '../../checks/replication';
+import { setProblems } from '../../checks/set';
+import { linearizableProblems } from '../../checks/linearizable';
+import { majorityOwner, mapAgreementProblems, routingProblems, routingTable, shardsHeldBy, unplacedNodes } from '../../checks/shard-views';
+import type { ShardCopy, ShardRecord, ShardsView } from '../../fabric/contract';
+import { ShardRouting } from '../../fabric/shard-routing';
+import { outcomeOfAnswer } from '../../fabric/outcome';
+import { attachJson } from '../../evidence/attach';
+import type { RelayNode } from '../../cluster/relay-node';
+import type { Duration } from '../../parameter-types';
 import { FAULT_MAX_WINDOW_MS } from './common';
-import type { ActiveFault } from '../chaos/faults';
+import type { ActiveFault } from '../../chaos/faults';
 
 /** What the scenario knew about a shard before it moved. */
 interface Origin {
@@ -42,12 +46,18 @@ export class ShardVerbs {
   /** The crashed replica: when its kill had returned, and when the leader planned a map without it. */
   private replicaDown: { shardId: string; replica: string; downFromMs: number; droppedAtMs?: number } | undefined;
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+    private readonly processes: ProcessFaults,
+    private readonly network: NetworkChaos,
+    private readonly clients: ClientVerbs,
+  ) {}
 
   // ── the map ──────────────────────────────────────────────────────────────────────────────────────
   /** Every live node's view of the shard map. */
-  views(nodes: readonly RelayNode[] = this.world.liveNodes()): Promise<Views<ShardsView>> {
-    return this.world.askEveryNode((n) => n.client.shards(), nodes);
+  views(nodes: readonly RelayNode[] = this.nodes.liveNodes()): Promise<Views<ShardsView>> {
+    return this.nodes.askEveryNode((n) => n.client.shards(), nodes);
   }
 
   /**
@@ -55,7 +65,7 @@ export class ShardVerbs {
    * before the last node joined is about to change); it becomes the "before" map of the scenario.
    */
   async expectSameMapEverywhere(within: Duration): Promise<void> {
-    const live = this.world.liveNodes().map((n) => n.id);
+    const live = this.nodes.liveNodes().map((n) => n.id);
     const views = await eventually(
       'every node reports the same shard map, which places shards on every live node',
       () => this.views(),
@@ -67,18 +77,18 @@ export class ShardVerbs {
       { timeoutMs: within.ms },
     );
     this.before = views.values().next().value;
-    await attachJson(this.world, 'shard-map-before', this.before);
+    await attachJson(this.ctx.evidence, 'shard-map-before', this.before);
   }
 
   /** The routing table shard-aware clients use, kept current from a live node. */
   get routingTable(): ShardRouting {
     this.routing ??= new ShardRouting(
       async () => {
-        const [node] = this.world.liveNodes();
+        const [node] = this.nodes.liveNodes();
         if (!node) throw new Error('no live node to read the shard map from');
         return node.client.shards();
       },
-      () => this.world.clock.nowMs(),
+      () => this.ctx.clock.nowMs(),
     );
     return this.routing;
   }
@@ -100,7 +110,7 @@ export class ShardVerbs {
     const record = await this.recordOf(shardId);
     const origin = { owner: record.ownerNodeId, replicas: record.replicas ?? [] };
     this.origins.set(shardId, origin);
-    this.world.log(`${shardId}: owner ${origin.owner}, replicas ${origin.replicas.join(', ') || '(none)'}`);
+    this.ctx.log(`${shardId}: owner ${origin.owner}, replicas ${origin.replicas.join(', ') || '(none)'}`);
     return origin;
   }
 
@@ -110,14 +120,14 @@ export class ShardVerbs {
    */
   async markHot(shardId: string): Promise<void> {
     await this.origin(shardId);
-    this.hotFromMs.set(shardId, this.world.clients.replayStartedMs ?? this.world.clock.nowMs());
+    this.hotFromMs.set(shardId, this.clients.replayStartedMs ?? this.ctx.clock.nowMs());
   }
 
   /** Every node reports the same map, and every shard's owner is a node that every node sees Alive. */
   async expectNoOrphanedShards(within: Duration): Promise<void> {
     await eventually(
       'every node reports the same shard map, and every owner is seen Alive by every node',
-      async () => ({ maps: await this.views(), peers: await this.world.peerViews() }),
+      async () => ({ maps: await this.views(), peers: await this.nodes.peerViews() }),
       ({ maps, peers }) => {
         const owners = new Set([...maps.values()].flatMap((v) => v.items.map((r) => r.ownerNodeId)));
         const orphaned = [...owners].flatMap((owner) =>
@@ -135,7 +145,7 @@ export class ShardVerbs {
     const origin = await this.origin(shardId);
     const views = await eventually(
       `${shardId} has moved away from ${origin.owner}${toReplica ? ` to one of ${origin.replicas.join(', ')}` : ''}`,
-      () => this.views(this.world.liveNodes().filter((n) => !this.isolated(n.id))),
+      () => this.views(this.nodes.liveNodes().filter((n) => !this.isolated(n.id))),
       (v) => {
         const owner = majorityOwner(v, shardId);
         return judge([
@@ -147,9 +157,9 @@ export class ShardVerbs {
       { timeoutMs: within.ms },
     );
     const owner = majorityOwner(views, shardId)!;
-    this.moves.set(shardId, { atMs: this.world.clock.nowMs(), to: owner });
-    await attachJson(this.world, `routing-${shardId}-after-move`, routingTable(views, [shardId]));
-    this.world.log(`${shardId} moved from ${origin.owner} to ${owner}`);
+    this.moves.set(shardId, { atMs: this.ctx.clock.nowMs(), to: owner });
+    await attachJson(this.ctx.evidence, `routing-${shardId}-after-move`, routingTable(views, [shardId]));
+    this.ctx.log(`${shardId} moved from ${origin.owner} to ${owner}`);
     return owner;
   }
 
@@ -167,35 +177,35 @@ export class ShardVerbs {
         ], { expected: `every node routes ${shardId} to ${owner ?? 'one owner'}`, actual: routingTable(v, [shardId]) });
       },
       { timeoutMs: within.ms },
-    ).finally(async () => attachJson(this.world, 'shard-map-after', await this.views().then((v) => routingTable(v, [shardId])).catch((e: Error) => ({ error: e.message }))));
+    ).finally(async () => attachJson(this.ctx.evidence, 'shard-map-after', await this.views().then((v) => routingTable(v, [shardId])).catch((e: Error) => ({ error: e.message }))));
   }
 
   /** An operator moves `shardId` to its coolest replica (extension feature:mesh-rebalance). */
   async operatorMoves(shardId: string): Promise<void> {
     const origin = await this.origin(shardId);
-    const [node] = this.world.liveNodes();
-    const started = this.world.clock.nowMs();
+    const [node] = this.nodes.liveNodes();
+    const started = this.ctx.clock.nowMs();
     const answer = await node!.client.rebalance(shardId);
-    await attachJson(this.world, `rebalance-${shardId}`, answer);
+    await attachJson(this.ctx.evidence, `rebalance-${shardId}`, answer);
     if (answer.status !== 200) throw new Error(`moving ${shardId} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
-    const ms = answer.body.handover?.ms ?? this.world.clock.nowMs() - started;
+    const ms = answer.body.handover?.ms ?? this.ctx.clock.nowMs() - started;
     this.handover = { shardId, ms, to: answer.body.to };
-    this.world.log(`${shardId} moved ${origin.owner} → ${answer.body.to} (handover ${ms} ms, map version ${answer.body.version})`);
+    this.ctx.log(`${shardId} moved ${origin.owner} → ${answer.body.to} (handover ${ms} ms, map version ${answer.body.version})`);
   }
 
   async expectHandoverWithin(bound: Duration): Promise<void> {
     if (!this.handover) throw new Error('no shard was moved by an operator in this scenario');
     const { shardId, ms } = this.handover;
-    await this.world.verdict(`handover of ${shardId} within ${bound.ms} ms`, ms <= bound.ms ? [] : [`the handover took ${ms} ms`], this.handover);
+    await this.ctx.verdicts.now(`handover of ${shardId} within ${bound.ms} ms`, ms <= bound.ms ? [] : [`the handover took ${ms} ms`], this.handover);
   }
 
   /** The map diff since the scenario's first map records each shard that moved, with its change ticket. */
   async expectDiffRecordsMoves(): Promise<void> {
     if (!this.before) throw new Error('no "before" map: add a step that every node routes by the same shard map');
     const moved = [...this.moves.keys()];
-    const [node] = this.world.liveNodes();
+    const [node] = this.nodes.liveNodes();
     const diff = (await node!.client.shardDiff(this.before.version)) as { items?: { current?: ShardRecord }[] };
-    await attachJson(this.world, 'shard-map-diff', diff);
+    await attachJson(this.ctx.evidence, 'shard-map-diff', diff);
     const changed = new Map((diff.items ?? []).map((i) => [i.current?.shardId, i.current]));
     const problems = moved.flatMap((s) => {
       const current = changed.get(s);
@@ -203,16 +213,16 @@ export class ShardVerbs {
       return current.ownerNodeId === this.origins.get(s)?.owner ? [`the diff's last record of ${s} still names ${current.ownerNodeId}`] : [];
     });
     if (moved.length === 0) problems.push('no shard was seen moving, so there is nothing to find in the diff');
-    await this.world.verdict('shard map diff records the moves', problems, Object.fromEntries(moved.map((s) => [s, changed.get(s)])));
+    await this.ctx.verdicts.now('shard map diff records the moves', problems, Object.fromEntries(moved.map((s) => [s, changed.get(s)])));
   }
 
   // ── in-flight calls and routing choices ──────────────────────────────────────────────────────────
   /** Starts `count` slow calls of `duration` on `shardId`, sent to its owner; they are awaited later. */
   async startSlowCalls(count: number, duration: Duration, shardId: string): Promise<void> {
     const { owner } = await this.origin(shardId);
-    const node = this.world.cluster.node(owner);
+    const node = this.nodes.cluster.node(owner);
     for (let i = 0; i < count; i++) {
-      const call = this.world.history
+      const call = this.ctx.history
         .record({ process: `slow-${i + 1}`, f: 'slow::call', target: owner, shardKey: shardId, value: { ms: duration.ms } }, () => node.call('slow::call', { ms: duration.ms }, { 'Rpc-Shard-Key': shardId }, duration.ms + 10_000), (r) =>
           r.status === 200 ? { outcome: 'ok', result: { body: r.body, servedBy: r.answeredBy } } : { outcome: 'info', error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() },
         )
@@ -225,19 +235,19 @@ export class ShardVerbs {
   async expectSlowCallsCompletedOnOriginalOwner(shardId: string): Promise<void> {
     const { owner } = await this.origin(shardId);
     await Promise.all(this.slowCalls);
-    const calls = this.world.history.ops.filter((o) => o.f === 'slow::call' && o.shardKey === shardId);
+    const calls = this.ctx.history.ops.filter((o) => o.f === 'slow::call' && o.shardKey === shardId);
     const movedAtMs = this.moves.get(shardId)?.atMs;
-    await this.world.verdict(`in-flight calls on ${shardId} finished on ${owner}`, inFlightAcrossMoveProblems({ calls, owner, movedAtMs }), { movedAtMs, calls });
+    await this.ctx.verdicts.now(`in-flight calls on ${shardId} finished on ${owner}`, inFlightAcrossMoveProblems({ calls, owner, movedAtMs }), { movedAtMs, calls });
   }
 
   /** While `shardId` was hot on its owner, the fewest-pending chooser sent that node less than 1/N of its choices. */
   async expectChooserAvoidedHotOwner(shardId: string): Promise<void> {
     const origin = await this.origin(shardId);
-    const chooser = this.world.clients.chooser;
+    const chooser = this.clients.chooser;
     if (!chooser) throw new Error('no traffic replay ran, so no chooser made picks');
     const from = this.hotFromMs.get(shardId);
     if (from === undefined) throw new Error(`${shardId} was never marked hot: add the step "${shardId} is hot on its owner" after its traffic starts`);
-    const to = this.moves.get(shardId)?.atMs ?? this.world.clock.nowMs();
+    const to = this.moves.get(shardId)?.atMs ?? this.ctx.clock.nowMs();
     const chosen = chooser.picks().filter((p) => !p.pinned && p.atMs >= from && p.atMs < to);
     const counts: Record<string, number> = {};
     for (const p of chosen) counts[p.peer] = (counts[p.peer] ?? 0) + 1;
@@ -247,20 +257,20 @@ export class ShardVerbs {
       ...(chosen.length < 20 ? [`only ${chosen.length} calls were left to the chooser while ${shardId} was hot: too few to judge`] : []),
       ...(share >= even ? [`${origin.owner} got ${(share * 100).toFixed(1)}% of the chooser's picks (an even share is ${(even * 100).toFixed(1)}%)`] : []),
     ];
-    await this.world.verdict(`fewest-pending steers around ${origin.owner}`, problems, { windowMs: [from, to], picks: counts, share });
+    await this.ctx.verdicts.now(`fewest-pending steers around ${origin.owner}`, problems, { windowMs: [from, to], picks: counts, share });
   }
 
   // ── drain ────────────────────────────────────────────────────────────────────────────────────────
   /** Drains the owner of `shardId` (contract §4); recorded as a fault that ends with a resume. */
   async drainOwner(shardId: string): Promise<void> {
     const { owner } = await this.origin(shardId);
-    const node = this.world.cluster.node(owner);
-    const fault = await this.world.faults.inject(
+    const node = this.nodes.cluster.node(owner);
+    const fault = await this.ctx.faults.inject(
       'drain',
       owner,
       async () => {
-        const answer = await node.client.drain(`scenario ${this.world.scenarioName}`);
-        await attachJson(this.world, `drain-${owner}`, answer);
+        const answer = await node.client.drain(`scenario ${this.ctx.scenarioName}`);
+        await attachJson(this.ctx.evidence, `drain-${owner}`, answer);
         if (answer.status !== 202 && answer.status !== 200) throw new Error(`draining ${owner} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
       },
       async () => {
@@ -277,7 +287,7 @@ export class ShardVerbs {
     const { node, fault } = this.drained ?? {};
     if (!node || !fault) throw new Error('no node was drained in this scenario');
     await fault.heal();
-    await eventually(`${node} answers ready after resuming`, () => this.world.cluster.node(node).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status} ${JSON.stringify(r.body.issues)}`]), { timeoutMs: within.ms });
+    await eventually(`${node} answers ready after resuming`, () => this.nodes.cluster.node(node).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status} ${JSON.stringify(r.body.issues)}`]), { timeoutMs: within.ms });
   }
 
   private get drainedNode(): string {
@@ -288,12 +298,12 @@ export class ShardVerbs {
   /** New calls to the drained node answer 503 with Retry-After: 1 (contract §2). */
   async expectDrainedNodeRefusesNewCalls(): Promise<void> {
     const id = this.drainedNode;
-    const r = await this.world.cluster.node(id).call('echo', { probe: 'drained?' });
+    const r = await this.nodes.cluster.node(id).call('echo', { probe: 'drained?' });
     const problems = [
       ...(r.status === 503 ? [] : [`${id} answered HTTP ${r.status}, not 503`]),
       ...(r.headers['retry-after'] === '1' ? [] : [`${id} sent Retry-After ${JSON.stringify(r.headers['retry-after'] ?? null)}, not 1`]),
     ];
-    await this.world.verdict(`${id} refuses new calls while draining`, problems, { status: r.status, headers: r.headers });
+    await this.ctx.verdicts.now(`${id} refuses new calls while draining`, problems, { status: r.status, headers: r.headers });
   }
 
   /** Every other node's map gives the drained node no shard to own or replicate, and it reports Drained. */
@@ -301,7 +311,7 @@ export class ShardVerbs {
     const id = this.drainedNode;
     await eventually(
       `${id} owns and replicates no shard and reports Drained`,
-      async () => ({ views: await this.views(this.world.liveNodes().filter((n) => n.id !== id)), upgrade: await this.world.cluster.node(id).client.upgrade() }),
+      async () => ({ views: await this.views(this.nodes.liveNodes().filter((n) => n.id !== id)), upgrade: await this.nodes.cluster.node(id).client.upgrade() }),
       ({ views, upgrade }) =>
         judge([
           ...[...views].flatMap(([observer, v]) => {
@@ -316,7 +326,7 @@ export class ShardVerbs {
 
   // ── owners and replicas taken down ───────────────────────────────────────────────────────────────
   async crashOwner(shardId: string): Promise<void> {
-    await this.world.processes.crash((await this.origin(shardId)).owner);
+    await this.processes.crash((await this.origin(shardId)).owner);
   }
 
   async crashReplica(shardId: string): Promise<void> {
@@ -324,8 +334,8 @@ export class ShardVerbs {
     const replica = replicas[0];
     if (!replica) throw new Error(`${shardId} has no replica to crash (replicas: 0)`);
     this.restarted = replica;
-    await this.world.processes.crash(replica);
-    this.replicaDown = { shardId, replica, downFromMs: this.world.clock.nowMs() };
+    await this.processes.crash(replica);
+    this.replicaDown = { shardId, replica, downFromMs: this.ctx.clock.nowMs() };
   }
 
   /**
@@ -345,7 +355,7 @@ export class ShardVerbs {
       (r) => judge(r && r.ownerNodeId !== down.replica && !r.replicas?.includes(down.replica) ? [] : [`${shardId}: owner ${r?.ownerNodeId ?? '?'}, replicas ${r?.replicas?.join(', ') ?? '?'}`]),
       { timeoutMs: within.ms },
     );
-    const droppedAtMs = record ? this.world.clock.fromWall(record.updatedAt) : Number.NaN;
+    const droppedAtMs = record ? this.ctx.clock.fromWall(record.updatedAt) : Number.NaN;
     if (!Number.isFinite(droppedAtMs)) throw new Error(`the record of ${shardId} has no readable updatedAt (${JSON.stringify(record?.updatedAt)})`);
     this.replicaDown = { ...down, droppedAtMs };
   }
@@ -356,17 +366,17 @@ export class ShardVerbs {
     if (down?.droppedAtMs === undefined || down.shardId !== shardId) {
       throw new Error(`the crashed replica of ${shardId} was not seen dropped from its map: add "within … the map of ${shardId} no longer lists the crashed replica" first`);
     }
-    const result = ackedWithoutReplicaProblems(this.world.history.ops, { ...down, droppedAtMs: down.droppedAtMs });
-    await this.world.verdict(`no write to ${shardId} acknowledged while a listed replica was down`, result.problems, { window: down, attempted: result.attempted });
+    const result = ackedWithoutReplicaProblems(this.ctx.history.ops, { ...down, droppedAtMs: down.droppedAtMs });
+    await this.ctx.verdicts.now(`no write to ${shardId} acknowledged while a listed replica was down`, result.problems, { window: down, attempted: result.attempted });
   }
 
   async isolateOwner(shardId: string, duration: Duration): Promise<void> {
-    await this.world.network.isolate((await this.origin(shardId)).owner, duration);
+    await this.network.isolate((await this.origin(shardId)).owner, duration);
   }
 
   /** A node cut off by a partition still running: its view is stale by design, so it has no say. */
   private isolated(nodeId: string): boolean {
-    return this.world.faults.open.some((f) => f.record.name === 'partition' && f.record.target.startsWith(`isolated: ${nodeId} `));
+    return this.ctx.faults.open.some((f) => f.record.name === 'partition' && f.record.target.startsWith(`isolated: ${nodeId} `));
   }
 
   /** After its restart, the crashed replica is again a replica of `shardId` in the majority view. */
@@ -392,8 +402,8 @@ export class ShardVerbs {
       `every copy of ${shardId} is identical to its owner's`,
       async () => {
         const record = await this.recordOf(shardId);
-        const holders = [record.ownerNodeId, ...(record.replicas ?? [])].map((id) => this.world.cluster.node(id));
-        copies = await this.world.askEveryNode((n) => n.client.shardCopy(shardId), holders);
+        const holders = [record.ownerNodeId, ...(record.replicas ?? [])].map((id) => this.nodes.cluster.node(id));
+        copies = await this.nodes.askEveryNode((n) => n.client.shardCopy(shardId), holders);
         return { owner: record.ownerNodeId, copies };
       },
       ({ owner, copies: c }) => {
@@ -405,7 +415,7 @@ export class ShardVerbs {
     )
       .then(() => [])
       .catch((e: Error) => [e.message]);
-    await this.world.verdict(`replicas of ${shardId} identical to the owner`, problems, Object.fromEntries(copies));
+    await this.ctx.verdicts.now(`replicas of ${shardId} identical to the owner`, problems, Object.fromEntries(copies));
   }
 
   // ── data checks ──────────────────────────────────────────────────────────────────────────────────
@@ -415,9 +425,9 @@ export class ShardVerbs {
       await eventually(
         `a final ${procedure} of ${key} is answered`,
         async () => {
-          const node = this.world.liveNodes()[0]!;
+          const node = this.nodes.liveNodes()[0]!;
           const headers: Record<string, string> = shardKey ? { 'Rpc-Shard-Key': shardKey } : {};
-          return this.world.history.record({ process: 'final', f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } }, () => node.call(procedure, { key }, headers, 10_000), (r) =>
+          return this.ctx.history.record({ process: 'final', f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } }, () => node.call(procedure, { key }, headers, 10_000), (r) =>
             r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status}` },
           ).catch(() => ({ status: 0 }));
         },
@@ -428,22 +438,22 @@ export class ShardVerbs {
   }
 
   async expectCounterValid(): Promise<void> {
-    const writes = this.world.history.ops.filter((o) => o.f === 'counter::increment' || o.f === 'counter::decrement');
+    const writes = this.ctx.history.ops.filter((o) => o.f === 'counter::increment' || o.f === 'counter::decrement');
     await this.finalReads('counter::get', keysOf(writes));
-    const result = counterProblems(this.world.history.ops, { minimumAcknowledged: 50 });
-    await this.world.verdict('counter reads within acknowledged and attempted increments', result.problems, result.detail);
+    const result = counterProblems(this.ctx.history.ops, { minimumAcknowledged: 50 });
+    await this.ctx.verdicts.now('counter reads within acknowledged and attempted increments', result.problems, result.detail);
   }
 
   async expectNoAcknowledgedAddLost(): Promise<void> {
-    await this.finalReads('set::read', keysOf(this.world.history.ops.filter((o) => o.f === 'set::add')));
-    const result = setProblems(this.world.history.ops, { minimumAcknowledged: 50 });
-    await this.world.verdict('no acknowledged add lost', result.problems, result.detail);
+    await this.finalReads('set::read', keysOf(this.ctx.history.ops.filter((o) => o.f === 'set::add')));
+    const result = setProblems(this.ctx.history.ops, { minimumAcknowledged: 50 });
+    await this.ctx.verdicts.now('no acknowledged add lost', result.problems, result.detail);
   }
 
   async expectLinearizable(shardId: string): Promise<void> {
-    const ops = this.world.history.ops.filter((o) => o.f.startsWith('kv::') && o.shardKey === shardId);
+    const ops = this.ctx.history.ops.filter((o) => o.f.startsWith('kv::') && o.shardKey === shardId);
     const result = linearizableProblems(ops, { minimumAcknowledged: 50 });
-    await this.world.verdict(`key-value history of ${shardId} is linearizable`, result.problems, result.keys);
+    await this.ctx.verdicts.now(`key-value history of ${shardId} is linearizable`, result.problems, result.keys);
   }
 
   /**
@@ -459,9 +469,9 @@ export class ShardVerbs {
     const origin = await this.origin(shardId);
     const newOwner = this.moves.get(shardId)?.to;
     if (!newOwner) throw new Error(`${shardId} was not seen moving: add "Then within … ${shardId} has a new owner" before this step`);
-    const key = `probe-${Math.round(this.world.clock.startedAtWall % 1e9)}`;
+    const key = `probe-${Math.round(this.ctx.clock.startedAtWall % 1e9)}`;
     const call = (f: 'kv::set' | 'kv::get', target: string, body: { key: string; value?: string }, timeoutMs: number) =>
-      this.world.history.record({ process: 'probe', f, target, shardKey: shardId, value: body }, () => this.world.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs), (r) => ({
+      this.ctx.history.record({ process: 'probe', f, target, shardKey: shardId, value: body }, () => this.nodes.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs), (r) => ({
         outcome: outcomeOfAnswer(r.status, r.headers),
         result: { ...(typeof r.body === 'object' && r.body !== null ? r.body : { body: r.body }), servedBy: r.answeredBy },
         ...(r.status === 200 ? {} : { error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() }),
@@ -479,19 +489,19 @@ export class ShardVerbs {
     // each wait out the replication timeout there), so it gets a long deadline, inside the cut.
     const read = await call('kv::get', origin.owner, { key }, 10_000).catch((e: Error) => ({ status: 0, body: e.message }));
     if (!this.isolated(origin.owner)) throw new Error(`${origin.owner} was no longer cut off when its read ended, ${tooLate}`);
-    this.world.log(`${shardId}: ${key} written through ${newOwner}; read through ${origin.owner}: HTTP ${read.status} ${JSON.stringify(read.body)}`);
+    this.ctx.log(`${shardId}: ${key} written through ${newOwner}; read through ${origin.owner}: HTTP ${read.status} ${JSON.stringify(read.body)}`);
   }
 
   /** No call on `shardId` ended in failure or without an answer. */
   async expectEveryCallSucceeded(shardId: string): Promise<void> {
-    const ops = this.world.history.ops.filter((o) => o.shardKey === shardId && o.process !== 'final');
+    const ops = this.ctx.history.ops.filter((o) => o.shardKey === shardId && o.process !== 'final');
     const bad = ops.filter((o) => o.outcome !== 'ok');
     const problems = [
       ...bad.slice(0, 10).map((o) => `${o.f} by ${o.process} via ${o.target} at ${(o.invokeMs / 1000).toFixed(2)} s: ${o.outcome ?? 'never completed'} ${o.error ?? ''}`.trim()),
       ...(bad.length > 10 ? [`… and ${bad.length - 10} more`] : []),
       ...(ops.length < 100 ? [`only ${ops.length} calls on ${shardId}: too few to judge`] : []),
     ];
-    await this.world.verdict(`every call on ${shardId} succeeded`, problems, { calls: ops.length, notOk: bad.length });
+    await this.ctx.verdicts.now(`every call on ${shardId} succeeded`, problems, { calls: ops.length, notOk: bad.length });
   }
 
   stop(): void {

@@ -2,15 +2,18 @@
 // a shard owned in another until its owner runs out of budget. The verdicts read what the owner counted,
 // what the global leader recorded, what the clients were answered (and by whom), and whether it all
 // clears once the load stops.
-import type { HyperscaleWorld } from '../world';
-import { eventually, judge } from '../checks/eventually';
-import { clearedProblems, herdProblems, ingressThrottleProblems, recordedProblems, throttledBeforeTimeoutProblems } from '../checks/backpressure';
-import { parsePrometheus, sumOf, type Sample } from '../checks/prometheus';
-import { EXT, type PressureView } from '../fabric/contract';
-import { Traffic } from '../fabric/traffic';
-import { firstShardOwnedBy } from '../checks/shard-views';
-import { attachJson } from '../evidence/attach';
-import type { Duration } from '../parameter-types';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { ClientVerbs } from './clients';
+import type { Leadership } from './leadership';
+import { eventually, judge } from '../../checks/eventually';
+import { clearedProblems, herdProblems, ingressThrottleProblems, recordedProblems, throttledBeforeTimeoutProblems } from '../../checks/backpressure';
+import { parsePrometheus, sumOf, type Sample } from '../../checks/prometheus';
+import { EXT, type PressureView } from '../../fabric/contract';
+import { Traffic } from '../../fabric/traffic';
+import { firstShardOwnedBy } from '../../checks/shard-views';
+import { attachJson } from '../../evidence/attach';
+import type { Duration } from '../../parameter-types';
 
 const GLOBAL = 'global-control';
 const PROCEDURE = 'kv::set';
@@ -28,7 +31,12 @@ interface Saturation {
 export class BackpressureVerbs {
   private run: Saturation | undefined;
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+    private readonly clients: ClientVerbs,
+    private readonly leadership: Leadership,
+  ) {}
 
   /**
    * `clients` clients write to one shard owned in `ownerRegion` (the first such shard of the map), each
@@ -49,8 +57,8 @@ export class BackpressureVerbs {
       },
       `backpressure traffic for ${shardId}`,
     );
-    this.world.log(`saturating ${shardId} (owner ${owner}, ${ownerRegion}) with ${clients} clients through ${via} (${ingress.join(', ')})`);
-    await this.world.clients.replay(traffic, clients, { kind: 'through region', via }, maxRun, RETRY);
+    this.ctx.log(`saturating ${shardId} (owner ${owner}, ${ownerRegion}) with ${clients} clients through ${via} (${ingress.join(', ')})`);
+    await this.clients.replay(traffic, clients, { kind: 'through region', via }, maxRun, RETRY);
     this.run = { shardId, owner, via, ingress, baseline };
   }
 
@@ -68,20 +76,20 @@ export class BackpressureVerbs {
       (r) => judge([...(r.rejections > 0 ? [] : ['mesh_backpressure_rejections_total has not risen']), ...(r.toSaturated > 0 ? [] : ['mesh_backpressure_transitions_total{mesh_level="saturated"} has not risen'])]),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.world, `backpressure-counters-${run.owner}`, seen);
+    await attachJson(this.ctx.evidence, `backpressure-counters-${run.owner}`, seen);
   }
 
   /** The global-control holder's GET /control/pressure records an episode for the owner. */
   async expectLeaderRecorded(within: Duration): Promise<void> {
     const run = this.current();
-    const leader = await this.world.leadership.current(GLOBAL);
+    const leader = await this.leadership.current(GLOBAL);
     const view = await eventually(
       `the global leader ${leader} records pressure on ${run.owner}`,
       () => this.pressureOf(leader),
       (v) => judge(recordedProblems(v, run.owner, run.shardId)),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.world, `pressure-recorded-by-${leader}`, view);
+    await attachJson(this.ctx.evidence, `pressure-recorded-by-${leader}`, view);
   }
 
   /**
@@ -94,7 +102,7 @@ export class BackpressureVerbs {
     const seen = await eventually(
       `the clients are throttled at ${run.via}'s ingress, naming ${run.owner}`,
       async () => {
-        const summary = this.world.clients.liveSummary();
+        const summary = this.clients.liveSummary();
         if (!summary) throw new Error('the clients are not running');
         let shed = 0;
         for (const id of run.ingress) {
@@ -107,13 +115,13 @@ export class BackpressureVerbs {
       (s) => judge([...ingressThrottleProblems(s.throttled, run.ingress, run.owner, run.shardId), ...(s.shedCounted > 0 ? [] : [`${run.via}'s mesh_backpressure_throttled_total{mesh_origin_region="${ownerRegion}"} has not risen`])]),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.world, 'throttled-at-ingress', seen);
+    await attachJson(this.ctx.evidence, 'throttled-at-ingress', seen);
   }
 
   /** After the clients stopped: the first throttled answer came before the first timeout (if any). */
   async expectThrottledBeforeTimeouts(): Promise<void> {
-    const summary = this.world.clients.lastSummary();
-    await this.world.verdict('clients throttled before any call timed out', throttledBeforeTimeoutProblems(summary.throttled, summary.firstTimeoutAtMs), {
+    const summary = this.clients.lastSummary();
+    await this.ctx.verdicts.now('clients throttled before any call timed out', throttledBeforeTimeoutProblems(summary.throttled, summary.firstTimeoutAtMs), {
       throttled: summary.throttled,
       firstTimeoutAtMs: summary.firstTimeoutAtMs ?? null,
       triesPerSecond: summary.triesPerSecond,
@@ -123,8 +131,8 @@ export class BackpressureVerbs {
 
   /** After the clients stopped: from the first throttled second on, fewer than `limit` tries per second (retries included). */
   async expectNoHerd(limit: number): Promise<void> {
-    const summary = this.world.clients.lastSummary();
-    await this.world.verdict(`fewer than ${limit} tries per second once throttled`, herdProblems(summary, limit), {
+    const summary = this.clients.lastSummary();
+    await this.ctx.verdicts.now(`fewer than ${limit} tries per second once throttled`, herdProblems(summary, limit), {
       triesPerSecond: summary.triesPerSecond,
       firstThrottledAtMs: summary.throttled.firstAtMs ?? null,
       startedAtMs: summary.startedAtMs,
@@ -138,19 +146,19 @@ export class BackpressureVerbs {
    */
   async expectCleared(within: Duration): Promise<void> {
     const run = this.current();
-    const started = this.world.clock.nowMs();
-    const leader = await this.world.leadership.current(GLOBAL);
+    const started = this.ctx.clock.nowMs();
+    const leader = await this.leadership.current(GLOBAL);
     const views = await eventually(
       'the pressure has cleared on every node',
-      () => this.world.askEveryNode((n) => n.client.pressure(), this.world.liveNodes()),
+      () => this.nodes.askEveryNode((n) => n.client.pressure(), this.nodes.liveNodes()),
       (v) => judge(clearedProblems(v, leader, run.owner)),
       { timeoutMs: within.ms },
     );
-    const afterMs = Math.round(this.world.clock.nowMs() - started);
-    const entry = this.world.cluster.node(run.ingress[0]!);
+    const afterMs = Math.round(this.ctx.clock.nowMs() - started);
+    const entry = this.nodes.cluster.node(run.ingress[0]!);
     const answer = await entry.client.call(PROCEDURE, { key: 'pressure-probe', value: 'after' }, { 'Rpc-Shard-Key': run.shardId }, 10_000);
     const problems = answer.status === 200 ? [] : [`a write to ${run.shardId} through ${entry.id} answered HTTP ${answer.status} ${answer.rpcStatus ?? ''}${answer.headers[EXT.throttledHeader] ? ` (throttled: ${answer.headers[EXT.throttledHeader]})` : ''}`];
-    await this.world.verdict(`pressure cleared within ${within}`, problems, { clearedAfterMs: afterMs, probe: { status: answer.status, answeredBy: answer.answeredBy }, leader: views.get(leader) });
+    await this.ctx.verdicts.now(`pressure cleared within ${within}`, problems, { clearedAfterMs: afterMs, probe: { status: answer.status, answeredBy: answer.answeredBy }, leader: views.get(leader) });
   }
 
   private current(): Saturation {
@@ -161,28 +169,28 @@ export class BackpressureVerbs {
   /** The first shard (by id) of the published map whose owner is a relay node of `region`. */
   private async shardOwnedIn(region: string): Promise<{ shardId: string; owner: string }> {
     const inRegion = new Set(this.nodesOf(region));
-    const [node] = this.world.liveNodes();
+    const [node] = this.nodes.liveNodes();
     if (!node) throw new Error('no live node to read the shard map from');
     const map = await node.client.shards();
     const record = firstShardOwnedBy(map, inRegion);
     if (!record) throw new Error(`no shard of map version ${map.version} is owned in "${region}" (owners: ${[...new Set(map.items.map((r) => r.ownerNodeId))].join(', ')})`);
-    this.world.log(`${record.shardId}: owner ${record.ownerNodeId}, replicas ${(record.replicas ?? []).join(', ') || '(none)'}`);
+    this.ctx.log(`${record.shardId}: owner ${record.ownerNodeId}, replicas ${(record.replicas ?? []).join(', ') || '(none)'}`);
     return { shardId: record.shardId, owner: record.ownerNodeId };
   }
 
   private nodesOf(region: string): string[] {
-    return this.world.cluster.relayNodesIn(region).map((n) => n.id);
+    return this.nodes.cluster.relayNodesIn(region).map((n) => n.id);
   }
 
   private regionOf(id: string): string {
-    return this.world.cluster.node(id).region;
+    return this.nodes.cluster.node(id).region;
   }
 
   private async scrape(id: string): Promise<Sample[]> {
-    return parsePrometheus(await this.world.cluster.node(id).client.metrics());
+    return parsePrometheus(await this.nodes.cluster.node(id).client.metrics());
   }
 
   private pressureOf(id: string): Promise<PressureView> {
-    return this.world.cluster.node(id).client.pressure();
+    return this.nodes.cluster.node(id).client.pressure();
   }
 }

@@ -1,33 +1,36 @@
 // Network faults an author names in operational terms: isolate a leader, split the network into
 // groups, flap a split. Applied with iptables in each member's namespace, verified both ways, healed.
-import type { HyperscaleWorld } from '../world';
-import { NetworkFaults, impairedPairs, type Partition, type PartitionSpec } from '../chaos/network';
-import { cutProxiedPaths, type ProxiedCut } from '../chaos/network/proxied';
-import { PROXY_ALIAS } from '../cluster/peer-links';
-import { attachJson } from '../evidence/attach';
-import { eventually, judge } from '../checks/eventually';
-import { Duration } from '../parameter-types';
-import { resolveGroups, type GroupRow } from '../tables';
-
-export interface Isolation {
-  readonly groups: Record<string, string[]>;
-  readonly startMs: number;
-  readonly durationMs: number;
-}
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { ProcessFaults } from './processes';
+import type { Leadership } from './leadership';
+import { NetworkFaults, impairedPairs, type Partition, type PartitionSpec } from '../../chaos/network';
+import { cutProxiedPaths, type ProxiedCut } from '../../chaos/network/proxied';
+import { PROXY_ALIAS } from '../../cluster/peer-links';
+import { attachJson } from '../../evidence/attach';
+import { eventually, judge } from '../../checks/eventually';
+import { Duration } from '../../parameter-types';
+import { resolveGroups, type GroupRow } from '../../tables';
+import type { Isolation } from './isolation';
 
 export class NetworkChaos {
   private faults: NetworkFaults | undefined;
   /** Partitions applied, for checks about what isolated nodes did meanwhile. */
   readonly isolations: Isolation[] = [];
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+    private readonly processes: ProcessFaults,
+    private readonly leadership: Leadership,
+  ) {}
 
   private get iptables(): NetworkFaults {
     this.faults ??= new NetworkFaults({
-      network: this.world.cluster.network.name,
-      log: (line) => this.world.log(line),
+      network: this.nodes.cluster.network.name,
+      log: (line) => this.ctx.log(line),
       // A node another fault holds down (an overlapping crash or pause) cannot show a partition either way.
-      absent: () => this.world.processes.heldDown(),
+      absent: () => this.processes.heldDown(),
     });
     return this.faults;
   }
@@ -36,7 +39,7 @@ export class NetworkChaos {
   async partition(groups: Record<string, string[]>, duration: Duration): Promise<void> {
     const target = Object.entries(groups).map(([name, ids]) => `${name}: ${ids.join(' ')}`).join(' | ');
     await this.apply('partition', target, { kind: 'groups', groups }, duration);
-    this.isolations.push({ groups, startMs: this.world.clock.nowMs(), durationMs: duration.ms });
+    this.isolations.push({ groups, startMs: this.ctx.clock.nowMs(), durationMs: duration.ms });
   }
 
   /** Any network fault spec (groups, one-way, pairs, loss) as one bounded fault window, applied and verified. */
@@ -44,7 +47,7 @@ export class NetworkChaos {
     let applied: Partition | undefined;
     let proxied: ProxiedCut | undefined;
     const slug = name.replace(/\W+/g, '-');
-    await this.world.faults.inject(
+    await this.ctx.faults.inject(
       name,
       target,
       async () => {
@@ -55,12 +58,12 @@ export class NetworkChaos {
           await applied.heal().catch(() => undefined);
           throw e;
         }
-        await attachJson(this.world, `${slug}-${applied.id}`, { ...applied.record, ...(proxied ? { proxiedPaths: proxied.record } : {}) });
+        await attachJson(this.ctx.evidence, `${slug}-${applied.id}`, { ...applied.record, ...(proxied ? { proxiedPaths: proxied.record } : {}) });
       },
       async () => {
         const reopened = await proxied?.heal();
         const healed = await applied?.heal();
-        if (healed) await attachJson(this.world, `${slug}-${healed.id}-healed`, { ...healed, ...(reopened ? { proxiedPaths: reopened } : {}) });
+        if (healed) await attachJson(this.ctx.evidence, `${slug}-${healed.id}-healed`, { ...healed, ...(reopened ? { proxiedPaths: reopened } : {}) });
       },
       duration.ms,
     );
@@ -68,10 +71,10 @@ export class NetworkChaos {
 
   /** The region ↔ region paths through the fault proxy that the partition cuts, disabled and proven cut. */
   private async cutProxied(applied: Partition): Promise<ProxiedCut | undefined> {
-    const proxy = this.world.cluster.proxy;
+    const proxy = this.nodes.cluster.proxy;
     if (!proxy || applied.spec.kind === 'loss') return undefined;
     const cut = impairedPairs(applied.plan).filter((p) => p.how === 'cut');
-    return cutProxiedPaths(proxy, this.world.cluster.network.name, cut, this.world.processes.heldDown());
+    return cutProxiedPaths(proxy, this.nodes.cluster.network.name, cut, this.processes.heldDown());
   }
 
   /**
@@ -87,7 +90,7 @@ export class NetworkChaos {
     sides.forEach(([, a], i) => sides.slice(i + 1).forEach(([, b]) => a.forEach((x) => b.forEach((y) => cut.push([x, y])))));
     const label = `bridge ${bridgeNodes.join(' ')} between ${sides.map(([g, ids]) => `${g} [${ids.join(' ')}]`).join(' and ')}`;
     await this.apply('bridge', label, { kind: 'pairs', cut, nodes: bridgeNodes, label }, duration);
-    this.isolations.push({ groups: Object.fromEntries(sides), startMs: this.world.clock.nowMs(), durationMs: duration.ms });
+    this.isolations.push({ groups: Object.fromEntries(sides), startMs: this.ctx.clock.nowMs(), durationMs: duration.ms });
   }
 
   /** The group named `from` can no longer open (or keep using) connections to the group named `to`; `to` still reaches `from`. */
@@ -111,13 +114,13 @@ export class NetworkChaos {
 
   /** Cuts `nodeId` off from every other relay node and etcd member. */
   async isolate(nodeId: string, duration: Duration): Promise<void> {
-    const { cluster } = this.world;
+    const { cluster } = this.nodes;
     const rest = [...cluster.relayNodes.map((n) => n.id), ...cluster.etcd.map((m) => m.id)].filter((id) => id !== nodeId);
     await this.partition({ isolated: [nodeId], rest }, duration);
   }
 
   async isolateLeader(scope: string, duration: Duration): Promise<void> {
-    await this.isolate(await this.world.leadership.toDepose(scope), duration);
+    await this.isolate(await this.leadership.toDepose(scope), duration);
   }
 
   /** The groups an author named (with tokens like "the global leader"), resolved against who leads now. */
@@ -130,19 +133,19 @@ export class NetworkChaos {
     const groups = await this.resolve(rows);
     const half = Math.floor(within.ms / times / 2);
     for (let i = 0; i < times; i++) {
-      const cycle = this.world.clock.nowMs();
+      const cycle = this.ctx.clock.nowMs();
       await this.partition(groups, new Duration(half));
-      await this.world.processes.healed();
-      const rest = half * 2 - (this.world.clock.nowMs() - cycle);
+      await this.processes.healed();
+      const rest = half * 2 - (this.ctx.clock.nowMs() - cycle);
       if (rest > 0 && i < times - 1) await new Promise((r) => setTimeout(r, rest)); // the healed half of the cycle, not a sync wait
     }
   }
 
   private async resolve(rows: readonly GroupRow[]): Promise<Record<string, string[]>> {
-    const { cluster } = this.world;
+    const { cluster } = this.nodes;
     const namesLeader = rows.some((r) => r.members.includes('the global leader'));
     const needsLeader = namesLeader || rows.some((r) => r.members.some((m) => /other nodes?$/.test(m)));
-    const leader = needsLeader ? await this.world.leadership.leaderOf('global-control') : '';
+    const leader = needsLeader ? await this.leadership.leaderOf('global-control') : '';
     const regions = new Map<string, string>([...cluster.topology.nodes, ...cluster.topology.etcd].map((m) => [m.id, m.region]));
     const etcd = cluster.etcd.map((m) => m.id);
     const groups = resolveGroups(rows, {
@@ -157,7 +160,7 @@ export class NetworkChaos {
     // elected" must name a different node. In the group with the majority it is not deposed.
     if (namesLeader) {
       const side = Object.values(groups).find((members) => members.includes(leader)) ?? [];
-      if (side.filter((id) => etcd.includes(id)).length * 2 <= etcd.length) this.world.leadership.markDeposed('global-control', leader);
+      if (side.filter((id) => etcd.includes(id)).length * 2 <= etcd.length) this.leadership.markDeposed('global-control', leader);
     }
     return groups;
   }
@@ -169,11 +172,11 @@ export class NetworkChaos {
   async expectGossipViewsDiverged(within: Duration): Promise<void> {
     const cut = this.isolations.at(-1);
     if (!cut) throw new Error('no network split was applied in this scenario');
-    const relay = new Set(this.world.cluster.relayNodes.map((n) => n.id));
+    const relay = new Set(this.nodes.cluster.relayNodes.map((n) => n.id));
     const sides = Object.entries(cut.groups).map(([name, ids]) => [name, ids.filter((id) => relay.has(id))] as const).filter(([, ids]) => ids.length > 0);
     const views = await eventually(
       `the gossip views on the sides of the split (${sides.map(([n]) => n).join(' | ')}) diverge`,
-      () => this.world.peerViews(),
+      () => this.nodes.peerViews(),
       (v) => {
         const problems: string[] = [];
         for (const [name, ids] of sides) {
@@ -188,7 +191,7 @@ export class NetworkChaos {
       },
       { timeoutMs: within.ms },
     );
-    await attachJson(this.world, 'gossip-views-during-split', Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
+    await attachJson(this.ctx.evidence, 'gossip-views-during-split', Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
   }
 
   /** No sequence number was acknowledged by a node while it was isolated from the cluster. */
@@ -196,12 +199,12 @@ export class NetworkChaos {
     const problems: string[] = [];
     for (const cut of this.isolations) {
       const isolated = cut.groups.isolated ?? [];
-      const served = this.world.history.ops.filter(
+      const served = this.ctx.history.ops.filter(
         (o) => o.f === 'sequence::next' && o.outcome === 'ok' && isolated.includes(o.target) && o.invokeMs >= cut.startMs && (o.completeMs ?? Infinity) <= cut.startMs + cut.durationMs,
       );
       for (const o of served) problems.push(`${o.target} handed out ${JSON.stringify(o.result)} at ${(o.invokeMs / 1000).toFixed(2)} s while isolated`);
     }
     if (this.isolations.length === 0) problems.push('no node was isolated, so nothing was checked');
-    await this.world.verdict('isolated nodes hand out nothing', problems);
+    await this.ctx.verdicts.now('isolated nodes hand out nothing', problems);
   }
 }

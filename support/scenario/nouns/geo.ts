@@ -2,12 +2,14 @@
 // ingress, and relay-node routes each call to the home region unless it is degraded. The verdicts read
 // what the clients saw (the serving region of every acknowledged call) and hold the nodes' routing
 // metrics against it.
-import type { HyperscaleWorld } from '../world';
-import { eventually, judge } from '../checks/eventually';
-import { routingAgreementProblems, servedInProblems, servedPerSecond, tallyServed } from '../checks/geo';
-import { parsePrometheus, type Sample } from '../checks/prometheus';
-import { attachJson } from '../evidence/attach';
-import type { Duration } from '../parameter-types';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { ClientVerbs } from './clients';
+import { eventually, judge } from '../../checks/eventually';
+import { routingAgreementProblems, servedInProblems, servedPerSecond, tallyServed } from '../../checks/geo';
+import { parsePrometheus, type Sample } from '../../checks/prometheus';
+import { attachJson } from '../../evidence/attach';
+import type { Duration } from '../../parameter-types';
 
 /** seeds/traffic/echo.json: one unsharded `echo` call per op. */
 const TRAFFIC = 'echo';
@@ -20,29 +22,33 @@ const WINDOW_MS = 1500;
 export class GeoClients {
   private run: { home: string; via: string; baseline: Map<string, Sample[]> } | undefined;
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+    private readonly clients: ClientVerbs,
+  ) {}
 
   /** `clients` clients homed in `home` replay the echo traffic through `via`'s nodes, with retries, for at most `maxRun`. */
   async start(clients: number, home: string, via: string, maxRun: Duration): Promise<void> {
     const entries = this.entries(via);
-    const baseline = new Map(await Promise.all(entries.map(async (id) => [id, parsePrometheus(await this.world.cluster.node(id).client.metrics())] as const)));
-    await this.world.clients.replay(TRAFFIC, clients, { kind: 'geo', home, via }, maxRun, 3);
+    const baseline = new Map(await Promise.all(entries.map(async (id) => [id, parsePrometheus(await this.nodes.cluster.node(id).client.metrics())] as const)));
+    await this.clients.replay(TRAFFIC, clients, { kind: 'geo', home, via }, maxRun, 3);
     this.run = { home, via, baseline };
   }
 
   /** Within `within`, at least 90 % of the calls completed in the last 1.5 s were acknowledged from `region`. */
   async expectServedIn(region: string, within: Duration): Promise<void> {
-    const started = this.world.clock.nowMs();
+    const started = this.ctx.clock.nowMs();
     const tally = await eventually(
       `the geo-affinity clients' calls are served in ${region}`,
       async () => {
-        const now = this.world.clock.nowMs();
-        return tallyServed(this.world.history.ops, PROCEDURE, now - WINDOW_MS, now);
+        const now = this.ctx.clock.nowMs();
+        return tallyServed(this.ctx.history.ops, PROCEDURE, now - WINDOW_MS, now);
       },
       (t) => judge(servedInProblems(t, region, SERVED_SHARE, 5)),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.world, `geo-served-in-${region}`, { afterMs: Math.round(this.world.clock.nowMs() - started), lastWindow: tally });
+    await attachJson(this.ctx.evidence, `geo-served-in-${region}`, { afterMs: Math.round(this.ctx.clock.nowMs() - started), lastWindow: tally });
   }
 
   /**
@@ -53,11 +59,11 @@ export class GeoClients {
   async expectRoutingMetricsAgree(): Promise<void> {
     const run = this.run;
     if (!run) throw new Error('no geo-affinity clients have run: start them, and stop the clients, first');
-    const summary = this.world.clients.lastSummary();
+    const summary = this.clients.lastSummary();
     const routed: Record<string, number> = {};
     const scraped: Record<string, Sample[]> = {};
     for (const id of this.entries(run.via)) {
-      const samples = parsePrometheus(await this.world.cluster.node(id).client.metrics()).filter((s) => s.name === ROUTED && s.labels.mesh_home_region === run.home);
+      const samples = parsePrometheus(await this.nodes.cluster.node(id).client.metrics()).filter((s) => s.name === ROUTED && s.labels.mesh_home_region === run.home);
       scraped[id] = samples;
       const before = run.baseline.get(id) ?? [];
       for (const s of samples) {
@@ -66,17 +72,17 @@ export class GeoClients {
         routed[region] = (routed[region] ?? 0) + s.value - was;
       }
     }
-    const tally = tallyServed(this.world.history.ops, PROCEDURE, 0, Infinity);
+    const tally = tallyServed(this.ctx.history.ops, PROCEDURE, 0, Infinity);
     const slack = (summary.retries ?? 0) + (tally.completed - tally.ok);
     const problems = [
       ...routingAgreementProblems(routed, tally.byRegion, slack),
       ...(Object.keys(tally.byRegion).length < 2 ? [`the clients saw their calls served in ${Object.keys(tally.byRegion).join(', ') || 'no region'} only: they never moved`] : []),
     ];
-    await attachJson(this.world, 'geo-served-per-second', servedPerSecond(this.world.history.ops, PROCEDURE));
-    await this.world.verdict('routing metrics agree with what the clients saw', problems, { routed, seen: tally.byRegion, slack, metrics: scraped });
+    await attachJson(this.ctx.evidence, 'geo-served-per-second', servedPerSecond(this.ctx.history.ops, PROCEDURE));
+    await this.ctx.verdicts.now('routing metrics agree with what the clients saw', problems, { routed, seen: tally.byRegion, slack, metrics: scraped });
   }
 
   private entries(via: string): string[] {
-    return this.world.cluster.relayNodesIn(via).map((n) => n.id);
+    return this.nodes.cluster.relayNodesIn(via).map((n) => n.id);
   }
 }

@@ -1,13 +1,16 @@
 // Telemetry signals (feature:mesh-shard-telemetry): the spans every node exported to the scenario's OTLP
 // receiver, the metrics a scrape can alert on, and counters read the way a scraper with reset handling
 // reads them, across restarts.
-import type { HyperscaleWorld } from '../world';
-import { eventually, judge } from '../checks/eventually';
-import { counterResetReport, type Scrape } from '../checks/counter-resets';
-import { parsePrometheus, sumOf } from '../checks/prometheus';
-import { attachJson } from '../evidence/attach';
-import type { Duration } from '../parameter-types';
-import { TableError } from '../tables';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { ProcessFaults } from './processes';
+import type { Leadership } from './leadership';
+import { eventually, judge } from '../../checks/eventually';
+import { counterResetReport, type Scrape } from '../../checks/counter-resets';
+import { parsePrometheus, sumOf } from '../../checks/prometheus';
+import { attachJson } from '../../evidence/attach';
+import type { Duration } from '../../parameter-types';
+import { TableError } from '../../tables';
 
 const GLOBAL = 'global-control';
 
@@ -33,7 +36,12 @@ export class TelemetryVerbs {
   private scrapes: Scrape[] = [];
   private scraping: { stop: () => Promise<void> } | undefined;
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+    private readonly processes: ProcessFaults,
+    private readonly leadership: Leadership,
+  ) {}
 
   /**
    * Scrapes every live node's /omnirelay/metrics every `every` until the scenario ends or the counters are
@@ -44,13 +52,13 @@ export class TelemetryVerbs {
     if (this.scraping) throw new Error('the metrics are already being scraped');
     let running = true;
     const round = async () => {
-      const down = this.world.processes.heldDown();
+      const down = this.processes.heldDown();
       await Promise.all(
-        this.world.cluster.relayNodes
+        this.nodes.cluster.relayNodes
           .filter((n) => !down.has(n.id))
           .map(async (n) => {
             const text = await n.client.metrics().catch(() => undefined); // a node restarting answers nothing: skipped, as Prometheus would
-            if (text) this.scrapes.push({ node: n.id, atMs: this.world.clock.nowMs(), samples: parsePrometheus(text) });
+            if (text) this.scrapes.push({ node: n.id, atMs: this.ctx.clock.nowMs(), samples: parsePrometheus(text) });
           }),
       );
     };
@@ -77,7 +85,7 @@ export class TelemetryVerbs {
   /** Within `within`, the receiver holds a span of each row's name whose attribute has the row's value. */
   async expectSpans(rows: readonly SpanRow[], within: Duration): Promise<void> {
     const wanted = await Promise.all(rows.map(async (r) => ({ ...r, value: await this.resolve(r.value) })));
-    const receiver = this.world.cluster.telemetry;
+    const receiver = this.nodes.cluster.telemetry;
     const found = await eventually(
       `the trace receiver holds ${wanted.map((w) => `${w.span} with ${w.attribute}=${w.value}`).join('; ')}`,
       async () => {
@@ -93,16 +101,16 @@ export class TelemetryVerbs {
         ),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.world, 'spans-matched', found.map((r) => ({ span: r.span, attribute: r.attribute, value: r.value, match: r.match })));
+    await attachJson(this.ctx.evidence, 'spans-matched', found.map((r) => ({ span: r.span, attribute: r.attribute, value: r.value, match: r.match })));
   }
 
   /** A scrape of the current global leader shows `metric` (summed over series with these labels) at least `atLeast`. */
   async expectLeaderMetric(metric: string, labels: Record<string, string>, atLeast: number): Promise<void> {
-    const leader = await this.world.leadership.current(GLOBAL);
-    const samples = parsePrometheus(await this.world.cluster.node(leader).client.metrics());
+    const leader = await this.leadership.current(GLOBAL);
+    const samples = parsePrometheus(await this.nodes.cluster.node(leader).client.metrics());
     const value = sumOf(samples, metric, labels);
     const shown = samples.filter((s) => s.name === metric);
-    await this.world.verdict(
+    await this.ctx.verdicts.now(
       `${metric} on the global leader is at least ${atLeast}`,
       value >= atLeast ? [] : [`${leader}'s ${metric}${JSON.stringify(labels)} is ${value}; series: ${shown.map((s) => `${JSON.stringify(s.labels)} ${s.value}`).join('; ') || 'none'}`],
       { leader, metric, labels, value, series: shown },
@@ -116,10 +124,10 @@ export class TelemetryVerbs {
    */
   async expectCountersMonotonic(within: Duration): Promise<void> {
     if (!this.scraping) throw new Error('the metrics are not being scraped: add "the metrics of every node are scraped every 500 ms" before the faults');
-    const from = this.world.clock.nowMs();
+    const from = this.ctx.clock.nowMs();
     await eventually(
       'every live node was scraped twice more',
-      async () => this.world.cluster.relayNodes.map((n) => ({ id: n.id, since: this.scrapes.filter((s) => s.node === n.id && s.atMs >= from).length })),
+      async () => this.nodes.cluster.relayNodes.map((n) => ({ id: n.id, since: this.scrapes.filter((s) => s.node === n.id && s.atMs >= from).length })),
       (seen) => judge(seen.filter((s) => s.since < 2).map((s) => `${s.id}: ${s.since} scrapes since`)),
       { timeoutMs: within.ms },
     );
@@ -127,14 +135,14 @@ export class TelemetryVerbs {
     const report = counterResetReport(this.scrapes);
     const restarts = Object.values(report.restartsSeen).reduce((a, b) => a + b, 0);
     const problems = [...report.problems, ...(restarts === 0 ? ['no node restarted while its metrics were scraped, so no reset handling was exercised'] : [])];
-    await this.world.verdict('counters only rose, across restarts', problems, { ...report, scrapes: this.scrapes.length });
+    await this.ctx.verdicts.now('counters only rose, across restarts', problems, { ...report, scrapes: this.scrapes.length });
   }
 
   /** `the global leader`, `the previous global leader`, or the value as written. */
   private async resolve(value: string): Promise<string> {
-    if (value === 'the global leader') return this.world.leadership.current(GLOBAL);
+    if (value === 'the global leader') return this.leadership.current(GLOBAL);
     if (value === 'the previous global leader') {
-      const previous = this.world.leadership.deposedFrom(GLOBAL).at(-1);
+      const previous = this.leadership.deposedFrom(GLOBAL).at(-1);
       if (!previous) throw new Error('"the previous global leader": no global leader was taken down in this scenario yet');
       return previous;
     }

@@ -3,11 +3,12 @@
 // client ingress, every proxied path of a region, or the paths between two regions).
 // Each is a bounded window in the FaultLog; the heal removes exactly the toxics it added.
 import type { ICreateToxicBody } from 'toxiproxy-node-client';
-import type { HyperscaleWorld } from '../world';
-import { clientLinkName } from '../cluster/cluster';
-import { attachJson } from '../evidence/attach';
-import type { Duration } from '../parameter-types';
-import { describeLink, type LinkTarget } from '../chaos/schedule';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import { clientLinkName } from '../../cluster/cluster';
+import { attachJson } from '../../evidence/attach';
+import type { Duration } from '../../parameter-types';
+import { describeLink, type LinkTarget } from '../../chaos/schedule';
 
 /** A toxic as the Toxiproxy API names it, applied to both streams of each proxy. */
 export interface ToxicSpec {
@@ -20,11 +21,14 @@ export interface ToxicSpec {
 export class LinkFaults {
   private serial = 0;
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+  ) {}
 
   /** The proxies a target names: client ingress proxies, and peer proxies (region ↔ region paths). */
   private proxiesOf(target: LinkTarget) {
-    const { cluster } = this.world;
+    const { cluster } = this.nodes;
     const proxy = cluster.proxy;
     const where = describeLink(target);
     if (!proxy) throw new Error(`topology "${cluster.topology.name}" routes no link through the fault proxy, so "${where}" has no proxied path; declare links in the topology`);
@@ -46,7 +50,7 @@ export class LinkFaults {
   async degrade(target: LinkTarget, toxic: ToxicSpec, duration: Duration): Promise<void> {
     const { proxy, links, where } = this.proxiesOf(target);
     const name = `${toxic.type}-${++this.serial}`;
-    await this.world.faults.inject(
+    await this.ctx.faults.inject(
       `${toxic.describe} (${proxy.flavour})`,
       where,
       async () => {
@@ -57,7 +61,7 @@ export class LinkFaults {
             ),
           ),
         );
-        await attachJson(this.world, `toxics-${name}`, { flavour: proxy.flavour, target: where, added });
+        await attachJson(this.ctx.evidence, `toxics-${name}`, { flavour: proxy.flavour, target: where, added });
       },
       async () => {
         await Promise.all(

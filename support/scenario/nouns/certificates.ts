@@ -2,20 +2,24 @@
 // seconds, after which the CA is out of the node's reach so it cannot renew), and the node is asked
 // (relay-node's `reenroll` chaos hook) to renew at once and hot-swap it. Its peers must refuse it once
 // expired. The heal restores normal issuance and asks again, so the node rejoins with a valid certificate.
-import type { HyperscaleWorld } from '../world';
-import { eventually, judge } from '../checks/eventually';
-import { attachJson } from '../evidence/attach';
-import type { Duration } from '../parameter-types';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import { eventually, judge } from '../../checks/eventually';
+import { attachJson } from '../../evidence/attach';
+import type { Duration } from '../../parameter-types';
 
 const HOUR_MS = 3_600_000;
 
 export class CertificateFaults {
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+  ) {}
 
   async expire(nodeId: string, duration: Duration): Promise<void> {
-    const { cluster } = this.world;
+    const { cluster } = this.nodes;
     cluster.node(nodeId); // an unknown id fails here, before anything is changed
-    await this.world.faults.inject(
+    await this.ctx.faults.inject(
       'expired certificate',
       nodeId,
       async () => {
@@ -26,7 +30,7 @@ export class CertificateFaults {
       async () => {
         cluster.bootstrap.setValidity(nodeId, undefined);
         await this.renewNow(nodeId, (notAfter) => notAfter > Date.now());
-        await attachJson(this.world, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
+        await attachJson(this.ctx.evidence, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
       },
       duration.ms,
     );
@@ -38,11 +42,11 @@ export class CertificateFaults {
    * still in the mesh, as when a CA outage outlasts a certificate.
    */
   async expireSoon(nodeId: string, lifetime: Duration, duration: Duration): Promise<void> {
-    const { cluster } = this.world;
+    const { cluster } = this.nodes;
     cluster.node(nodeId);
     if (duration.ms <= lifetime.ms) throw new Error(`the CA must stay out of reach longer than the certificate lives (${lifetime}), got ${duration}`);
     let notAfterMs = 0;
-    await this.world.faults.inject(
+    await this.ctx.faults.inject(
       `certificate expiring in ${lifetime}`,
       nodeId,
       async () => {
@@ -55,12 +59,12 @@ export class CertificateFaults {
           cluster.bootstrap.setValidity(nodeId, undefined);
         }
         cluster.bootstrap.setAvailability(nodeId, false);
-        this.world.log(`${nodeId} holds a certificate expiring at ${new Date(notAfterMs).toISOString()}; the CA refuses its renewals`);
+        this.ctx.log(`${nodeId} holds a certificate expiring at ${new Date(notAfterMs).toISOString()}; the CA refuses its renewals`);
       },
       async () => {
         cluster.bootstrap.setAvailability(nodeId, true);
         await this.renewNow(nodeId, (notAfter) => notAfter > Date.now());
-        await attachJson(this.world, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
+        await attachJson(this.ctx.evidence, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
       },
       duration.ms,
     );
@@ -68,7 +72,7 @@ export class CertificateFaults {
 
   /** Pokes the node's renewal until the CA has issued it a certificate `wanted` accepts (bounded). */
   private async renewNow(nodeId: string, wanted: (notAfterMs: number) => boolean): Promise<void> {
-    const { cluster } = this.world;
+    const { cluster } = this.nodes;
     const before = cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId).length;
     await eventually(
       `${nodeId} re-enrolls and receives the certificate the fault calls for`,
@@ -87,10 +91,10 @@ export class CertificateFaults {
 
   /** Every other node sees `nodeId` Left, and still sees the rest Alive: only the faulty node is affected. */
   async expectRefusedByPeers(nodeId: string, within: Duration): Promise<void> {
-    const others = this.world.cluster.relayNodes.filter((n) => n.id !== nodeId);
+    const others = this.nodes.cluster.relayNodes.filter((n) => n.id !== nodeId);
     const views = await eventually(
       `every other node sees ${nodeId} Left and each other Alive`,
-      () => this.world.askEveryNode((n) => n.peers(), others),
+      () => this.nodes.askEveryNode((n) => n.peers(), others),
       (v) =>
         judge(
           [...v].flatMap(([observer, view]) =>
@@ -99,6 +103,6 @@ export class CertificateFaults {
         ),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.world, `peers-while-${nodeId}-expired`, Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
+    await attachJson(this.ctx.evidence, `peers-while-${nodeId}-expired`, Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
   }
 }

@@ -1,9 +1,10 @@
 // Process faults on nodes: crash (SIGKILL), pause (cgroup freezer), graceful stop (SIGTERM), restart.
 // Every fault is a bounded window in the FaultLog; a crash stays open until the node is restarted.
-import type { HyperscaleWorld } from '../world';
-import type { ActiveFault } from '../chaos/faults';
-import { eventually, judge } from '../checks/eventually';
-import type { Duration } from '../parameter-types';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { ActiveFault } from '../../chaos/faults';
+import { eventually, judge } from '../../checks/eventually';
+import type { Duration } from '../../parameter-types';
 import { FAULT_MAX_WINDOW_MS } from './common';
 
 /** Fault names that leave their target node unable to answer. */
@@ -13,7 +14,10 @@ export class ProcessFaults {
   /** Faults still open per node (a crash stays open until the node is restarted). */
   private readonly down = new Map<string, ActiveFault>();
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+  ) {}
 
   isDown(nodeId: string): boolean {
     return this.down.has(nodeId);
@@ -21,19 +25,19 @@ export class ProcessFaults {
 
   /** Nodes an open fault holds down right now (crashed, stopping, paused), whichever step injected it. */
   heldDown(): Set<string> {
-    return new Set(this.world.faults.open.filter((f) => DOWN_FAULTS.has(f.record.name)).map((f) => f.record.target));
+    return new Set(this.ctx.faults.open.filter((f) => DOWN_FAULTS.has(f.record.name)).map((f) => f.record.target));
   }
 
   /** SIGKILL; the fault stays open until the node is restarted (by a step, or by the After hook). */
   async crash(nodeId: string): Promise<void> {
-    const node = this.world.cluster.node(nodeId);
-    this.down.set(nodeId, await this.world.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS));
+    const node = this.nodes.cluster.node(nodeId);
+    this.down.set(nodeId, await this.ctx.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS));
   }
 
   /** SIGKILL now, restarted when `duration` ends (a bounded crash, as in a fault schedule). */
   async crashFor(nodeId: string, duration: Duration): Promise<void> {
-    const node = this.world.cluster.node(nodeId);
-    await this.world.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), duration.ms);
+    const node = this.nodes.cluster.node(nodeId);
+    await this.ctx.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), duration.ms);
   }
 
   async crashTogether(nodeIds: readonly string[]): Promise<void> {
@@ -47,25 +51,25 @@ export class ProcessFaults {
     await Promise.all(open.map(([, fault]) => fault.heal()));
     await Promise.all(
       open.map(([id]) =>
-        eventually(`${id} answers ready after its restart`, () => this.world.cluster.node(id).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]), { timeoutMs: within.ms }),
+        eventually(`${id} answers ready after its restart`, () => this.nodes.cluster.node(id).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]), { timeoutMs: within.ms }),
       ),
     );
   }
 
   /** Freezes the node for `duration`; the pause heals itself when the window ends. */
   async pause(nodeId: string, duration: Duration): Promise<void> {
-    const node = this.world.cluster.node(nodeId);
-    await this.world.faults.inject('pause', nodeId, () => node.pause(), () => node.unpause(), duration.ms);
+    const node = this.nodes.cluster.node(nodeId);
+    await this.ctx.faults.inject('pause', nodeId, () => node.pause(), () => node.unpause(), duration.ms);
   }
 
   /** SIGTERM: the node drains and releases its leases. Recorded as a fault lasting until it exits. */
   async shutDownGracefully(nodeId: string): Promise<void> {
-    const node = this.world.cluster.node(nodeId);
-    this.down.set(nodeId, await this.world.faults.inject('graceful stop', nodeId, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS));
+    const node = this.nodes.cluster.node(nodeId);
+    this.down.set(nodeId, await this.ctx.faults.inject('graceful stop', nodeId, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS));
   }
 
   /** Waits until every open fault has ended; each is bounded by its own window. */
   async healed(): Promise<void> {
-    await Promise.all(this.world.faults.open.map((f) => f.healed));
+    await Promise.all(this.ctx.faults.open.map((f) => f.healed));
   }
 }

@@ -1,16 +1,17 @@
 // Background clients calling one procedure on every node in turn, and the checks over what they saw.
-import type { HyperscaleWorld } from '../world';
-import { BackgroundClients } from '../fabric/clients';
-import { eventually, judge } from '../checks/eventually';
-import { uniqueIdsProblems } from '../checks/unique-ids';
-import type { Duration } from '../parameter-types';
-import { FewestPending, RoundRobin, seededRng, type PeerChooser } from '../fabric/choosers';
-import { LoadDriver, type LoadSummary, type RetryOptions } from '../fabric/load-driver';
-import { Traffic } from '../fabric/traffic';
-import type { ShardRouting } from '../fabric/shard-routing';
-import { attachJson } from '../evidence/attach';
-import { suite } from '../suite';
-import { EXT } from '../fabric/contract';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import { BackgroundClients } from '../../fabric/clients';
+import { eventually, judge } from '../../checks/eventually';
+import { uniqueIdsProblems } from '../../checks/unique-ids';
+import type { Duration } from '../../parameter-types';
+import { FewestPending, RoundRobin, seededRng, type PeerChooser } from '../../fabric/choosers';
+import { LoadDriver, type LoadSummary, type RetryOptions } from '../../fabric/load-driver';
+import { Traffic } from '../../fabric/traffic';
+import type { ShardRouting } from '../../fabric/shard-routing';
+import { attachJson } from '../../evidence/attach';
+import { suite } from '../../suite';
+import { EXT } from '../../fabric/contract';
 
 /** How a replayed traffic file picks nodes. */
 export type Routing =
@@ -41,12 +42,15 @@ export class ClientVerbs {
   /** Summaries of finished replays, for evidence and bench-like figures. */
   readonly summaries: LoadSummary[] = [];
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+  ) {}
 
   /** Starts `clients` background clients calling `procedure` on every node in turn (bounded to 5 minutes). */
   start(procedure: string, clients: number, body?: unknown): void {
     if (this.clients) throw new Error('clients are already running; stop them first');
-    this.clients = new BackgroundClients(() => this.world.cluster.relayNodes, this.world.history, { procedure, clients, intervalMs: 50, maxRunMs: 300_000, body });
+    this.clients = new BackgroundClients(() => this.nodes.cluster.relayNodes, this.ctx.history, { procedure, clients, intervalMs: 50, maxRunMs: 300_000, body });
   }
 
   /**
@@ -58,9 +62,9 @@ export class ClientVerbs {
     if (this.driver) throw new Error('a traffic replay is already running; stop the clients first');
     const traffic = typeof source === 'string' ? await Traffic.load(source) : source;
     const name = traffic.name;
-    const { clock, history } = this.world;
+    const { clock, history } = this.ctx;
     const via = 'via' in routing ? routing.via : undefined;
-    const entry = () => (via === undefined ? this.world.cluster.relayNodes : this.world.cluster.relayNodesIn(via));
+    const entry = () => (via === undefined ? this.nodes.cluster.relayNodes : this.nodes.cluster.relayNodesIn(via));
     const ids = entry().map((n) => n.id);
     const retryOptions: RetryOptions = typeof retry === 'number' ? { attempts: retry } : retry;
     const rng = seededRng(suite().seed);
@@ -76,7 +80,7 @@ export class ClientVerbs {
       durationMs: maxRun.ms,
       callTimeoutMs: 10_000,
       ...(retryOptions.attempts > 1 ? { retry: retryOptions, rng } : {}),
-      log: (line) => this.world.log(line),
+      log: (line) => this.ctx.log(line),
     }).start();
     this.driver = { load, chooser, traffic: name, startedMs: clock.nowMs() };
   }
@@ -112,13 +116,13 @@ export class ClientVerbs {
     if (!driver) return;
     const summary = await driver.load.stop();
     this.summaries.push(summary);
-    await attachJson(this.world, `load-${driver.traffic}`, summary);
-    await attachJson(this.world, 'chooser-picks', { perSecond: picksPerSecond(driver.chooser), breakers: driver.chooser.breakerTransitions() });
+    await attachJson(this.ctx.evidence, `load-${driver.traffic}`, summary);
+    await attachJson(this.ctx.evidence, 'chooser-picks', { perSecond: picksPerSecond(driver.chooser), breakers: driver.chooser.breakerTransitions() });
   }
 
   /** Of the replayed `procedure` calls (one per logical call, retries included in it), at least `percent` % ended ok. */
   async expectSuccessRate(procedure: string, percent: number): Promise<void> {
-    const calls = this.world.history.ops.filter((o) => o.f === procedure && o.process.startsWith('vc-') && o.outcome !== undefined);
+    const calls = this.ctx.history.ops.filter((o) => o.f === procedure && o.process.startsWith('vc-') && o.outcome !== undefined);
     const ok = calls.filter((o) => o.outcome === 'ok').length;
     const rate = calls.length ? (ok / calls.length) * 100 : 0;
     const failures = calls.filter((o) => o.outcome !== 'ok');
@@ -126,23 +130,23 @@ export class ClientVerbs {
       ...(calls.length < 100 ? [`only ${calls.length} ${procedure} calls completed: too few to judge a rate`] : []),
       ...(rate < percent ? [`${ok} of ${calls.length} ${procedure} calls succeeded (${rate.toFixed(2)} %, at least ${percent} % expected); e.g. ${failures.slice(0, 3).map((o) => `${o.target}: ${o.error ?? o.outcome}`).join('; ')}`] : []),
     ];
-    await this.world.verdict(`${procedure} success rate at least ${percent} %`, problems, { calls: calls.length, ok, ratePercent: rate });
+    await this.ctx.verdicts.now(`${procedure} success rate at least ${percent} %`, problems, { calls: calls.length, ok, ratePercent: rate });
   }
 
   /** The last replay retried less than `percent` % of its calls (retries do not pile up into a herd). */
   async expectRetryRateUnder(percent: number): Promise<void> {
     const summary = this.lastSummary();
     const rate = (summary.retryRate ?? 0) * 100;
-    await this.world.verdict(`retry rate under ${percent} %`, rate < percent ? [] : [`${summary.retries} retries for ${summary.calls} calls (${rate.toFixed(1)} %)`], { retries: summary.retries, calls: summary.calls, attempts: summary.attempts });
+    await this.ctx.verdicts.now(`retry rate under ${percent} %`, rate < percent ? [] : [`${summary.retries} retries for ${summary.calls} calls (${rate.toFixed(1)} %)`], { retries: summary.retries, calls: summary.calls, attempts: summary.attempts });
   }
 
   /** Waits until at least `count` calls (any procedure) are acknowledged, counted from now when `more`. */
   async expectCallsAcknowledged(count: number, within: Duration, more = false): Promise<void> {
-    const okNow = () => this.world.history.ops.reduce((n, o) => n + (o.outcome === 'ok' ? 1 : 0), 0);
+    const okNow = () => this.ctx.history.ops.reduce((n, o) => n + (o.outcome === 'ok' ? 1 : 0), 0);
     const base = more ? okNow() : 0;
     await eventually(
       `at least ${count}${more ? ' more' : ''} calls are acknowledged`,
-      async () => ({ acknowledged: okNow() - base, recorded: this.world.history.ops.length }),
+      async () => ({ acknowledged: okNow() - base, recorded: this.ctx.history.ops.length }),
       (seen) => judge(seen.acknowledged >= count ? [] : [`${seen.acknowledged} acknowledged (${seen.recorded} calls recorded in all)`]),
       { timeoutMs: within.ms },
     );
@@ -152,7 +156,7 @@ export class ClientVerbs {
   async expectAcknowledged(procedure: string, count: number, within: Duration): Promise<void> {
     await eventually(
       `at least ${count} ${procedure} calls are acknowledged`,
-      async () => this.world.history.ops.filter((o) => o.f === procedure).map((o) => o.outcome ?? 'pending'),
+      async () => this.ctx.history.ops.filter((o) => o.f === procedure).map((o) => o.outcome ?? 'pending'),
       (outcomes) => judge(outcomes.filter((o) => o === 'ok').length >= count ? [] : [`${outcomes.filter((o) => o === 'ok').length} acknowledged of ${outcomes.length} calls`]),
       { timeoutMs: within.ms },
     );
@@ -160,9 +164,9 @@ export class ClientVerbs {
 
   /** Every acknowledged `sequence::next` returned a distinct value (and enough were acknowledged to matter). */
   async expectSequenceNeverRepeated(minimumAcknowledged: number): Promise<void> {
-    const ops = this.world.history.ops.filter((o) => o.f === 'sequence::next');
+    const ops = this.ctx.history.ops.filter((o) => o.f === 'sequence::next');
     const result = uniqueIdsProblems(ops, (o) => (o.result as { value?: number } | undefined)?.value, minimumAcknowledged);
-    this.world.log(`sequence: ${result.acknowledged} acknowledged of ${ops.length} calls`);
-    await this.world.verdict('sequence never repeats', result.problems, { acknowledged: result.acknowledged, calls: ops.length, duplicates: result.duplicates });
+    this.ctx.log(`sequence: ${result.acknowledged} acknowledged of ${ops.length} calls`);
+    await this.ctx.verdicts.now('sequence never repeats', result.problems, { acknowledged: result.acknowledged, calls: ops.length, duplicates: result.duplicates });
   }
 }

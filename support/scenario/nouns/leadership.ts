@@ -1,20 +1,27 @@
 // Leadership as the cluster reports it: who holds a scope (by majority agreement), taking leaders
 // down, and the checkers over every lease observed (split brain, monotonic terms, election window).
 import { expect } from 'chai';
-import type { HyperscaleWorld } from '../world';
-import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leadershipComparison } from '../checks/cluster-views';
-import { eventually, judge } from '../checks/eventually';
-import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems } from '../checks/leadership-checkers';
-import { leaderKeptProblems } from '../checks/leader-kept';
-import { attachJson } from '../evidence/attach';
-import type { Duration } from '../parameter-types';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { Isolation } from './isolation';
+import type { ProcessFaults } from './processes';
+import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leadershipComparison } from '../../checks/cluster-views';
+import { eventually, judge } from '../../checks/eventually';
+import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems } from '../../checks/leadership-checkers';
+import { leaderKeptProblems } from '../../checks/leader-kept';
+import { attachJson } from '../../evidence/attach';
+import type { Duration } from '../../parameter-types';
 import { LEADER_LOOKUP } from './common';
 
 export class Leadership {
   /** Leaders a fault step took down, so that "a new leader" means a different one. */
   private readonly deposed = new Map<string, string[]>();
 
-  constructor(private readonly world: HyperscaleWorld) {}
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+    private readonly processes: ProcessFaults,
+  ) {}
 
   /**
    * The node that the nodes naming a holder of `scope` all name, once they agree and are a majority of
@@ -22,11 +29,11 @@ export class Leadership {
    * from etcd, between leases) have no say; two different names are never accepted.
    */
   async leaderOf(scope: string, within: Duration = LEADER_LOOKUP, not: readonly string[] = []): Promise<string> {
-    const running = this.world.cluster.relayNodes.filter((n) => !this.world.processes.isDown(n.id)).length;
+    const running = this.nodes.cluster.relayNodes.filter((n) => !this.processes.isDown(n.id)).length;
     const majority = Math.floor(running / 2) + 1;
     const agreed = await eventually(
       `a majority of nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
-      async () => this.world.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
+      async () => this.nodes.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
       (views) => {
         const naming = views.filter((v) => v.holders.length > 0);
         const named = new Set(naming.flatMap((v) => v.holders));
@@ -51,16 +58,16 @@ export class Leadership {
   /** Crashes the current holder of `scope`; remembers it as deposed. */
   async crashLeader(scope: string): Promise<string> {
     const leader = await this.toDepose(scope);
-    await this.world.processes.crash(leader);
+    await this.processes.crash(leader);
     return leader;
   }
 
   /** Crashes the holder of `scope` and the first other live node (by id) at the same instant. */
   async crashLeaderAndAnother(scope: string): Promise<void> {
     const leader = await this.toDepose(scope);
-    const other = this.world.cluster.relayNodes.map((n) => n.id).sort().find((id) => id !== leader && !this.world.processes.isDown(id));
+    const other = this.nodes.cluster.relayNodes.map((n) => n.id).sort().find((id) => id !== leader && !this.processes.isDown(id));
     if (!other) throw new Error(`no node other than ${leader} is left to crash`);
-    await this.world.processes.crashTogether([leader, other]);
+    await this.processes.crashTogether([leader, other]);
   }
 
   /** `times` times: crash the holder, then wait (bounded) for a different node to take the scope. */
@@ -72,13 +79,13 @@ export class Leadership {
   }
 
   async shutDownLeaderGracefully(scope: string): Promise<void> {
-    await this.world.processes.shutDownGracefully(await this.toDepose(scope));
+    await this.processes.shutDownGracefully(await this.toDepose(scope));
   }
 
   /** A node other than the deposed ones holds `scope`, as every answering node sees it. */
   async expectNewLeader(scope: string, within: Duration): Promise<void> {
     const leader = await this.leaderOf(scope, within, this.deposedFrom(scope));
-    this.world.log(`${scope} is now held by ${leader} (deposed: ${this.deposedFrom(scope).join(', ')})`);
+    this.ctx.log(`${scope} is now held by ${leader} (deposed: ${this.deposedFrom(scope).join(', ')})`);
   }
 
   /** The current holder of `scope`, remembered as deposed before a fault step takes it down. */
@@ -100,7 +107,7 @@ export class Leadership {
   /** Holder of each scope as the latest polls say (the first node naming one), for evidence. */
   currentHolders(): Record<string, string> {
     const holders: Record<string, string> = {};
-    for (const snap of this.world.leadershipWatch.latest()) {
+    for (const snap of this.nodes.leadershipWatch.latest()) {
       for (const t of snap.tokens) if (t.expiresAtMs > snap.atMs) holders[t.scope] ??= t.leaderId;
     }
     return holders;
@@ -108,54 +115,53 @@ export class Leadership {
 
   /** Every node names one unexpired leader for each scope (default: all the topology declares), the same one. */
   async expectAgreed(within: Duration, scopes?: string[]): Promise<void> {
-    const topology = this.world.cluster.topology;
+    const topology = this.nodes.cluster.topology;
     const views = await eventually(
       `every node reports one leader per ${scopes ? scopes.join(', ') : 'declared scope'}, the same in every view`,
-      () => this.world.leaderViews(),
+      () => this.nodes.leaderViews(),
       (v) => judge(leadershipAgreementProblems(topology, v, Date.now(), scopes), leadershipComparison(topology, v, scopes)),
       { timeoutMs: within.ms },
-    ).finally(async () => attachJson(this.world, 'leaders-by-node', Object.fromEntries(await this.world.leaderViews().catch(() => new Map()))));
-    this.world.log(`leaders: ${JSON.stringify(agreedLeaders(topology, views))}`);
+    ).finally(async () => attachJson(this.ctx.evidence, 'leaders-by-node', Object.fromEntries(await this.nodes.leaderViews().catch(() => new Map()))));
+    this.ctx.log(`leaders: ${JSON.stringify(agreedLeaders(topology, views))}`);
   }
 
   async expectEligible(): Promise<void> {
-    const problems = eligibilityProblems(this.world.cluster.topology, await this.world.leaderViews());
+    const problems = eligibilityProblems(this.nodes.cluster.topology, await this.nodes.leaderViews());
     expect(problems, 'leases held by nodes not declared eligible').to.deep.equal([]);
   }
 
   async expectNoSplitBrain(): Promise<void> {
-    await this.world.verdict('no split brain', splitBrainProblems(this.world.leadershipWatch.snapshots));
+    await this.ctx.verdicts.now('no split brain', splitBrainProblems(this.nodes.leadershipWatch.snapshots));
   }
 
   async expectMonotonicLeases(): Promise<void> {
-    await this.world.verdict('terms and fences increase', monotonicityProblems(this.leases()), this.leases());
+    await this.ctx.verdicts.now('terms and fences increase', monotonicityProblems(this.leases()), this.leases());
   }
 
-  /** Judged over the polls recorded while the last split held: the group's nodes kept one holder and fence of `scope`. */
-  async expectGroupKeptLeader(group: string, scope: string): Promise<void> {
-    const split = this.world.network.isolations.at(-1);
+  /** Judged over the polls recorded while `split` held: the group's nodes kept one holder and fence of `scope`. */
+  async expectGroupKeptLeader(split: Isolation | undefined, group: string, scope: string): Promise<void> {
     if (!split) throw new Error('no partition was applied in this scenario, so there is no split to judge');
     const members = split.groups[group];
     if (!members) throw new Error(`the last split has no group "${group}"; its groups are ${Object.keys(split.groups).join(', ')}`);
-    const relay = new Set(this.world.cluster.relayNodes.map((n) => n.id));
+    const relay = new Set(this.nodes.cluster.relayNodes.map((n) => n.id));
     const side = members.filter((id) => relay.has(id));
     const verdict = leaderKeptProblems({
-      snapshots: this.world.leadershipWatch.snapshots,
+      snapshots: this.nodes.leadershipWatch.snapshots,
       scope,
       side,
       fromMs: split.startMs,
       toMs: split.startMs + split.durationMs,
-      maxSilenceMs: this.world.cluster.topology.timers.leaseTtlMs,
+      maxSilenceMs: this.nodes.cluster.topology.timers.leaseTtlMs,
     });
-    await this.world.verdict(`the ${group} side kept its leader of ${scope} for the whole split`, verdict.problems, { side, window: [split.startMs, split.startMs + split.durationMs], ...verdict });
+    await this.ctx.verdicts.now(`the ${group} side kept its leader of ${scope} for the whole split`, verdict.problems, { side, window: [split.startMs, split.startMs + split.durationMs], ...verdict });
   }
 
   async expectElectionsWithinWindow(): Promise<void> {
-    const windowMs = this.world.cluster.topology.timers.electionWindowMs;
-    await this.world.verdict(`elections within ${windowMs} ms`, electionWindowProblems(this.leases(), windowMs, this.world.clock.nowMs()), this.leases());
+    const windowMs = this.nodes.cluster.topology.timers.electionWindowMs;
+    await this.ctx.verdicts.now(`elections within ${windowMs} ms`, electionWindowProblems(this.leases(), windowMs, this.ctx.clock.nowMs()), this.leases());
   }
 
   leases(): ReturnType<typeof leasesSeen> {
-    return leasesSeen(this.world.leadershipWatch.snapshots, this.world.leadershipWatch.observations);
+    return leasesSeen(this.nodes.leadershipWatch.snapshots, this.nodes.leadershipWatch.observations);
   }
 }

@@ -2,16 +2,19 @@
 // calls served by the new holder, metrics recording the change, the deposed holder stepping down,
 // and the outcome against a golden snapshot.
 import { expect } from 'chai';
-import type { HyperscaleWorld } from '../world';
-import { eventually, judge } from '../checks/eventually';
-import { parsePrometheus, sumOf } from '../checks/prometheus';
-import { normaliseFailover } from '../checks/failover-outcome';
-import { promotionRevokedProblems } from '../checks/promotion';
-import { attachJson } from '../evidence/attach';
-import { matchGolden } from '../evidence/golden';
-import type { Promotion } from '../fabric/contract';
-import type { Duration } from '../parameter-types';
-import { suite } from '../suite';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { ProcessFaults } from './processes';
+import type { Leadership } from './leadership';
+import { eventually, judge } from '../../checks/eventually';
+import { parsePrometheus, sumOf } from '../../checks/prometheus';
+import { normaliseFailover } from '../../checks/failover-outcome';
+import { promotionRevokedProblems } from '../../checks/promotion';
+import { attachJson } from '../../evidence/attach';
+import { matchGolden } from '../../evidence/golden';
+import type { Promotion } from '../../fabric/contract';
+import type { Duration } from '../../parameter-types';
+import { suite } from '../../suite';
 
 export class PromotionVerbs {
   private initialLeaders: Record<string, string> | undefined;
@@ -19,25 +22,26 @@ export class PromotionVerbs {
   private readonly servedBy: string[] = [];
   private steppedDown = false;
 
-  constructor(private readonly world: HyperscaleWorld) {}
-
-  private get leadership() {
-    return this.world.leadership;
-  }
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+    private readonly processes: ProcessFaults,
+    private readonly leadership: Leadership,
+  ) {}
 
   /** Pauses the holder of `scope` for `duration` (it heals itself when the window ends). */
   async pauseLeader(scope: string, duration: Duration): Promise<void> {
     const leader = await this.leadership.toDepose(scope);
     this.initialLeaders ??= this.leadership.currentHolders();
-    await this.world.processes.pause(leader, duration);
+    await this.processes.pause(leader, duration);
   }
 
   /** Promotes the leader of `region` to hold `scope`. */
   async promoteRegionLeader(region: string, scope: string): Promise<void> {
     this.initialLeaders ??= this.leadership.currentHolders();
     const candidate = await this.leadership.leaderOf(`region/${region}`);
-    const answer = await this.world.cluster.node(candidate).client.promote(scope);
-    await attachJson(this.world, `promotion-${scope}`, answer);
+    const answer = await this.nodes.cluster.node(candidate).client.promote(scope);
+    await attachJson(this.ctx.evidence, `promotion-${scope}`, answer);
     if (answer.status !== 200) throw new Error(`promoting ${candidate} to ${scope} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
     this.promotion = { ...answer.body, candidate };
   }
@@ -53,20 +57,20 @@ export class PromotionVerbs {
     if (!this.promotion) throw new Error('no node was promoted in this scenario');
     const incumbent = this.leadership.deposedFrom(scope).at(-1);
     if (!incumbent) throw new Error(`no holder of ${scope} was taken down before the promotion`);
-    const { snapshots, observations } = this.world.leadershipWatch;
+    const { snapshots, observations } = this.nodes.leadershipWatch;
     const problems = promotionRevokedProblems({ scope, candidate: this.promotion.candidate, incumbent, answer: this.promotion }, snapshots, observations);
-    await this.world.verdict(`the promotion revoked ${incumbent}'s lease of ${scope}`, problems, { promotion: this.promotion, incumbent });
+    await this.ctx.verdicts.now(`the promotion revoked ${incumbent}'s lease of ${scope}`, problems, { promotion: this.promotion, incumbent });
   }
 
   /** Sends `procedure` to every running, unpaused node; each must be served by the holder of `scope`. */
   async expectServedByHolder(procedure: string, scope: string): Promise<void> {
     const holder = await this.leadership.current(scope);
-    const nodes = this.world.liveNodes();
+    const nodes = this.nodes.liveNodes();
     const problems: string[] = [];
     await Promise.all(
       nodes.map(async (node) => {
         const payload = { probe: `${node.id}-${Date.now()}` };
-        const r = await this.world.history
+        const r = await this.ctx.history
           .record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (res) =>
             res.status === 200 ? { outcome: 'ok', result: { body: res.body, servedBy: res.answeredBy } } : { outcome: 'fail', error: `HTTP ${res.status}` },
           )
@@ -84,8 +88,8 @@ export class PromotionVerbs {
   async expectLeadershipMetricsRecordChange(scope: string): Promise<void> {
     const holder = await this.leadership.current(scope);
     const deposed = this.leadership.deposedFrom(scope);
-    const own = parsePrometheus(await this.world.cluster.node(holder).client.metrics());
-    const witness = this.world.cluster.relayNodes.find((n) => n.id !== holder && !deposed.includes(n.id))!;
+    const own = parsePrometheus(await this.nodes.cluster.node(holder).client.metrics());
+    const witness = this.nodes.cluster.relayNodes.find((n) => n.id !== holder && !deposed.includes(n.id))!;
     const seen = parsePrometheus(await witness.client.metrics());
     const name = 'mesh_leadership_transitions_total';
     const problems = [
@@ -94,7 +98,7 @@ export class PromotionVerbs {
         : [`${holder}'s ${name} has no promoted/elected transition for ${scope}`]),
       ...(sumOf(seen, name, { mesh_scope: scope, mesh_leader: holder }) >= 1 ? [] : [`${witness.id}'s ${name} has no transition naming ${holder} for ${scope}`]),
     ];
-    await attachJson(this.world, 'leadership-metrics', { [holder]: own.filter((x) => x.name.startsWith('mesh_leadership')), [witness.id]: seen.filter((x) => x.name.startsWith('mesh_leadership')) });
+    await attachJson(this.ctx.evidence, 'leadership-metrics', { [holder]: own.filter((x) => x.name.startsWith('mesh_leadership')), [witness.id]: seen.filter((x) => x.name.startsWith('mesh_leadership')) });
     expect(problems, 'leadership metrics').to.deep.equal([]);
   }
 
@@ -104,7 +108,7 @@ export class PromotionVerbs {
     const holder = await this.leadership.current(scope);
     await eventually(
       `${deposed.join(', ')} name ${holder} as holder of ${scope} and claim it no longer`,
-      async () => Promise.all(deposed.map(async (id) => ({ id, view: await this.world.cluster.node(id).leaders(scope) }))),
+      async () => Promise.all(deposed.map(async (id) => ({ id, view: await this.nodes.cluster.node(id).leaders(scope) }))),
       (views) => judge(views.flatMap(({ id, view }) => {
         const live = view.tokens.filter((t) => t.scope === scope && Date.parse(t.expiresAt) > Date.now());
         return live.length === 1 && live[0]!.leaderId === holder ? [] : [`${id} names ${live.map((t) => t.leaderId).join(' + ') || 'nobody'}`];
@@ -116,7 +120,7 @@ export class PromotionVerbs {
 
   /** The failover's outcome with ids replaced by region/role and times dropped, against seeds/golden/<name>.json. */
   async expectGoldenOutcome(name: string): Promise<void> {
-    const outcome = normaliseFailover(this.world.cluster.topology, {
+    const outcome = normaliseFailover(this.nodes.cluster.topology, {
       initialLeaders: this.initialLeaders ?? {},
       promotion: this.promotion,
       finalLeaders: this.leadership.currentHolders(),
@@ -124,9 +128,9 @@ export class PromotionVerbs {
       servedBy: this.servedBy,
       deposedSteppedDown: this.steppedDown,
     });
-    await attachJson(this.world, `golden-${name}-observed`, outcome);
+    await attachJson(this.ctx.evidence, `golden-${name}-observed`, outcome);
     const result = await matchGolden(name, outcome, suite().settings.updateGolden);
-    if (result.updated) this.world.log(`golden snapshot written: ${result.path}`);
-    await this.world.verdict(`matches golden ${name}`, result.problems, outcome);
+    if (result.updated) this.ctx.log(`golden snapshot written: ${result.path}`);
+    await this.ctx.verdicts.now(`matches golden ${name}`, result.problems, outcome);
   }
 }

@@ -1,0 +1,21 @@
+// What every noun of the scenario layer shares, and nothing more: the scenario's clock, its history of
+// client operations, its fault log, its verdicts, a place to attach evidence, and its log. Nouns get this
+// plus only the siblings they use (see world.ts, whose constructor is the whole dependency graph), so
+// none of them holds the World.
+import type { FaultLog } from '../chaos/faults';
+import type { OpHistory, ScenarioClock } from '../checks/history';
+import type { Attachable } from '../evidence/attach';
+import type { Verdicts } from './verdicts';
+
+export interface ScenarioContext {
+  /** The scenario's name, as the feature gives it (set once the scenario starts). */
+  readonly scenarioName: string;
+  readonly clock: ScenarioClock;
+  readonly history: OpHistory;
+  readonly faults: FaultLog;
+  readonly verdicts: Verdicts;
+  /** Where evidence goes: cucumber's attach, which Allure picks up. */
+  readonly evidence: Attachable;
+  /** A line in the scenario's report log. */
+  log(text: string): void;
+}

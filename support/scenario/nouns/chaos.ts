@@ -1,0 +1,75 @@
+// Chained faults: a schedule from a data table (support/chaos/schedule.ts) run on the scenario clock,
+// each fault through the noun that owns it, overlapping as written; the step ends when every fault has
+// healed (each is bounded by its own window).
+import type { ScenarioContext } from '../context';
+import type { ProcessFaults } from './processes';
+import type { LinkFaults } from './links';
+import type { NetworkChaos } from './network';
+import type { Leadership } from './leadership';
+import { describeSchedule, type ScheduleEntry } from '../../chaos/schedule';
+import { attachJson } from '../../evidence/attach';
+import { Duration } from '../../parameter-types';
+
+export class ChaosSchedule {
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly processes: ProcessFaults,
+    private readonly links: LinkFaults,
+    private readonly network: NetworkChaos,
+    private readonly leadership: Leadership,
+  ) {}
+
+  /** Runs the schedule and waits until every fault has healed. */
+  async run(entries: readonly ScheduleEntry[]): Promise<void> {
+    await this.begin(entries);
+    await this.processes.healed();
+  }
+
+  /** Starts every fault at its offset; returns once the last has started (each heals at the end of its own window). */
+  async begin(entries: readonly ScheduleEntry[]): Promise<void> {
+    const plan = describeSchedule(entries);
+    for (const line of plan) this.ctx.log(`fault plan ${line}`);
+    await attachJson(this.ctx.evidence, 'fault-schedule', { plan, entries });
+    const t0 = this.ctx.clock.nowMs();
+    await Promise.all(
+      entries.map(async (e) => {
+        const wait = t0 + e.startMs - this.ctx.clock.nowMs();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait)); // the schedule's own timing, not a sync wait
+        await this.start(e);
+      }),
+    );
+  }
+
+  private async start(e: ScheduleEntry): Promise<void> {
+    const duration = new Duration(e.durationMs);
+    const f = e.fault;
+    switch (f.kind) {
+      case 'latency':
+        return this.links.degrade(f.link, { type: 'latency', attributes: { latency: f.latencyMs, jitter: f.jitterMs }, describe: `${f.latencyMs} ms ± ${f.jitterMs} ms latency` }, duration);
+      case 'bandwidth':
+        return this.links.degrade(f.link, { type: 'bandwidth', attributes: { rate: f.kbPerSecond }, describe: `bandwidth ${f.kbPerSecond} KB/s` }, duration);
+      case 'resets':
+        return this.links.degrade(f.link, { type: 'reset_peer', attributes: { timeout: 0 }, describe: 'connection resets' }, duration);
+      case 'timeouts':
+        // timeout 0: data is dropped and the connection held until the toxic is removed (Toxiproxy's semantics).
+        return this.links.degrade(f.link, { type: 'timeout', attributes: { timeout: 0 }, describe: 'connection timeouts' }, duration);
+      case 'partition':
+        return this.network.split(rowsOf(f.sides), duration);
+      case 'loss':
+        return this.network.loss(rowsOf(f.sides), f.percent, duration);
+      case 'crash':
+        return this.processes.crashFor(await this.node(f.node), duration);
+      case 'pause':
+        return this.processes.pause(await this.node(f.node), duration);
+    }
+  }
+
+  private async node(token: string): Promise<string> {
+    return token === 'the global leader' ? this.leadership.leaderOf('global-control') : token;
+  }
+}
+
+/** The two sides of a cut as partition-table rows (members comma-separated, as in `| group | members |`). */
+function rowsOf(sides: readonly [string, string]) {
+  return sides.map((members, i) => ({ name: `side ${i + 1}`, members: members.split(',').map((m) => m.trim()).filter(Boolean) }));
+}
