@@ -4,12 +4,11 @@
 // dependency graph; no noun imports the World. Steps stay one line; the work happens in
 // support/scenario/ and below.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
-import { expect } from 'chai';
 import { topologyByName, validateTopology, type ShardSettings, type Timers } from '../topologies';
 import { Cluster, ClusterStartError } from './cluster/cluster';
 import type { RelayNode } from './cluster/relay-node';
 import { membershipComparison, membershipProblems, type Views } from './checks/cluster-views';
-import { eventually, judge } from './checks/eventually';
+import { judge } from './checks/eventually';
 import { attachJson, attachText } from './evidence/attach';
 import { renderTimeline } from './evidence/timeline-svg';
 import { OpHistory, ScenarioClock } from './checks/history';
@@ -191,12 +190,12 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   async expectEveryNodeReady(): Promise<void> {
     const views = await this.askEveryNode((n) => n.readiness());
     const problems = [...views].flatMap(([id, r]) => (r.status === 200 ? [] : [`${id}: /readyz ${r.status} ${JSON.stringify(r.body.issues)}`]));
-    expect(problems, 'nodes not ready').to.deep.equal([]);
+    await this.verdicts.now('every node ready', problems);
   }
 
   async expectMembershipConverged(within: Duration): Promise<void> {
     const topology = this.cluster.topology;
-    await eventually(
+    await this.verdicts.within(
       'every node sees every other node Alive with its declared role and region',
       () => this.peerViews(),
       (v) => judge(membershipProblems(topology, v), membershipComparison(topology, v)),
@@ -221,7 +220,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
       if (response.answeredBy !== id) p.push(`${id}: the call was answered by ${response.answeredBy ?? '(no node header)'}`);
       return p;
     });
-    expect(problems, `${procedure} calls not answered by the node they were sent to`).to.deep.equal([]);
+    await this.verdicts.now(`${procedure} calls answered by the node they were sent to`, problems);
   }
 }
 

@@ -4,8 +4,9 @@
 //                            `// @requires feature:x` without being tagged `@requires:feature:x`.
 //   `npm run lint:features`  this file with `features`: gplint with .gplintrc, plus the same tag and name rules
 //                            applied inside `Rule:` blocks, which gplint 1.5 does not look into.
-//   `npm run gates`          this file: the catalog check, lint:steps, lint:features and the import-cycle check
-//                            (gates/import-cycles.ts), one line per gate.
+//   `npm run gates`          this file: the catalog check, lint:steps, lint:features, the import-cycle check
+//                            (gates/import-cycles.ts) and the verdict-path check (gates/verdict-path.ts), one
+//                            line per gate.
 // `runGates()` is the same, as a function (for `npm test`).
 import { spawn } from 'node:child_process';
 import { existsSync, globSync, readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import stripJsonComments from 'strip-json-comments';
 import { bin, runWhenMain } from './run';
 import { CAPABILITY, annotationsAt, gherkinStepLines, type Annotations } from './step-catalog';
 import { describeCycles, findImportCycles } from './gates/import-cycles';
+import { describeVerdictPath, verdictPathProblems } from './gates/verdict-path';
 
 export interface Ran {
   code: number;
@@ -295,6 +297,9 @@ export async function runGates(cwd = process.cwd()): Promise<GateResult[]> {
   const started = Date.now();
   const cycles = await findImportCycles(cwd);
   results.push({ name: 'cycles', ok: cycles.cycles.length === 0, output: describeCycles(cycles), ms: Date.now() - started });
+  const pathStarted = Date.now();
+  const stray = verdictPathProblems(cwd);
+  results.push({ name: 'verdict-path', ok: stray.length === 0, output: describeVerdictPath(stray), ms: Date.now() - pathStarted });
   return results;
 }
 

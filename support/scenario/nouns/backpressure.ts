@@ -6,7 +6,7 @@ import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import type { ClientVerbs } from './clients';
 import type { Leadership } from './leadership';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import { clearedProblems, herdProblems, ingressThrottleProblems, recordedProblems, throttledBeforeTimeoutProblems } from '../../checks/backpressure';
 import { parsePrometheus, sumOf, type Sample } from '../../checks/prometheus';
 import { EXT, type PressureView } from '../../fabric/contract';
@@ -70,7 +70,7 @@ export class BackpressureVerbs {
       rejections: sumOf(after, 'mesh_backpressure_rejections_total') - sumOf(before, 'mesh_backpressure_rejections_total'),
       toSaturated: sumOf(after, 'mesh_backpressure_transitions_total', { mesh_level: 'saturated' }) - sumOf(before, 'mesh_backpressure_transitions_total', { mesh_level: 'saturated' }),
     });
-    const seen = await eventually(
+    const seen = await this.ctx.verdicts.within(
       `${run.owner}'s backpressure counters rise`,
       async () => rise(await this.scrape(run.owner)),
       (r) => judge([...(r.rejections > 0 ? [] : ['mesh_backpressure_rejections_total has not risen']), ...(r.toSaturated > 0 ? [] : ['mesh_backpressure_transitions_total{mesh_level="saturated"} has not risen'])]),
@@ -83,7 +83,7 @@ export class BackpressureVerbs {
   async expectLeaderRecorded(within: Duration): Promise<void> {
     const run = this.current();
     const leader = await this.leadership.current(GLOBAL);
-    const view = await eventually(
+    const view = await this.ctx.verdicts.within(
       `the global leader ${leader} records pressure on ${run.owner}`,
       () => this.pressureOf(leader),
       (v) => judge(recordedProblems(v, run.owner, run.shardId)),
@@ -99,7 +99,7 @@ export class BackpressureVerbs {
   async expectThrottledAtIngress(within: Duration): Promise<void> {
     const run = this.current();
     const ownerRegion = this.regionOf(run.owner);
-    const seen = await eventually(
+    const seen = await this.ctx.verdicts.within(
       `the clients are throttled at ${run.via}'s ingress, naming ${run.owner}`,
       async () => {
         const summary = this.clients.liveSummary();
@@ -148,7 +148,7 @@ export class BackpressureVerbs {
     const run = this.current();
     const started = this.ctx.clock.nowMs();
     const leader = await this.leadership.current(GLOBAL);
-    const views = await eventually(
+    const views = await this.ctx.verdicts.within(
       'the pressure has cleared on every node',
       () => this.nodes.askEveryNode((n) => n.client.pressure(), this.nodes.liveNodes()),
       (v) => judge(clearedProblems(v, leader, run.owner)),

@@ -4,7 +4,7 @@
 // expired. The heal restores normal issuance and asks again, so the node rejoins with a valid certificate.
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import { attachJson } from '../../evidence/attach';
 import type { Duration } from '../../parameter-types';
 
@@ -74,7 +74,7 @@ export class CertificateFaults {
   private async renewNow(nodeId: string, wanted: (notAfterMs: number) => boolean): Promise<void> {
     const { cluster } = this.nodes;
     const before = cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId).length;
-    await eventually(
+    await this.ctx.verdicts.waitFor(
       `${nodeId} re-enrolls and receives the certificate the fault calls for`,
       async () => {
         const issued = cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId);
@@ -92,7 +92,7 @@ export class CertificateFaults {
   /** Every other node sees `nodeId` Left, and still sees the rest Alive: only the faulty node is affected. */
   async expectRefusedByPeers(nodeId: string, within: Duration): Promise<void> {
     const others = this.nodes.cluster.relayNodes.filter((n) => n.id !== nodeId);
-    const views = await eventually(
+    const views = await this.ctx.verdicts.within(
       `every other node sees ${nodeId} Left and each other Alive`,
       () => this.nodes.askEveryNode((n) => n.peers(), others),
       (v) =>

@@ -2,7 +2,7 @@
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import { BackgroundClients } from '../../fabric/clients';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import { uniqueIdsProblems } from '../../checks/unique-ids';
 import type { Duration } from '../../parameter-types';
 import { FewestPending, RoundRobin, seededRng, type PeerChooser } from '../../fabric/choosers';
@@ -144,7 +144,7 @@ export class ClientVerbs {
   async expectCallsAcknowledged(count: number, within: Duration, more = false): Promise<void> {
     const okNow = () => this.ctx.history.ops.reduce((n, o) => n + (o.outcome === 'ok' ? 1 : 0), 0);
     const base = more ? okNow() : 0;
-    await eventually(
+    await this.ctx.verdicts.within(
       `at least ${count}${more ? ' more' : ''} calls are acknowledged`,
       async () => ({ acknowledged: okNow() - base, recorded: this.ctx.history.ops.length }),
       (seen) => judge(seen.acknowledged >= count ? [] : [`${seen.acknowledged} acknowledged (${seen.recorded} calls recorded in all)`]),
@@ -154,7 +154,7 @@ export class ClientVerbs {
 
   /** Waits until at least `count` calls of `procedure` have been acknowledged, so a fault hits a loaded cluster. */
   async expectAcknowledged(procedure: string, count: number, within: Duration): Promise<void> {
-    await eventually(
+    await this.ctx.verdicts.within(
       `at least ${count} ${procedure} calls are acknowledged`,
       async () => this.ctx.history.ops.filter((o) => o.f === procedure).map((o) => o.outcome ?? 'pending'),
       (outcomes) => judge(outcomes.filter((o) => o === 'ok').length >= count ? [] : [`${outcomes.filter((o) => o === 'ok').length} acknowledged of ${outcomes.length} calls`]),

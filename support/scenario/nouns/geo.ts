@@ -5,7 +5,7 @@
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import type { ClientVerbs } from './clients';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import { routingAgreementProblems, servedInProblems, servedPerSecond, tallyServed } from '../../checks/geo';
 import { parsePrometheus, type Sample } from '../../checks/prometheus';
 import { attachJson } from '../../evidence/attach';
@@ -39,7 +39,7 @@ export class GeoClients {
   /** Within `within`, at least 90 % of the calls completed in the last 1.5 s were acknowledged from `region`. */
   async expectServedIn(region: string, within: Duration): Promise<void> {
     const started = this.ctx.clock.nowMs();
-    const tally = await eventually(
+    const tally = await this.ctx.verdicts.within(
       `the geo-affinity clients' calls are served in ${region}`,
       async () => {
         const now = this.ctx.clock.nowMs();

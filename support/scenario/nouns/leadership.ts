@@ -1,12 +1,11 @@
 // Leadership as the cluster reports it: who holds a scope (by majority agreement), taking leaders
 // down, and the checkers over every lease observed (split brain, monotonic terms, election window).
-import { expect } from 'chai';
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import type { Isolation } from './isolation';
 import type { ProcessFaults } from './processes';
 import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leadershipComparison } from '../../checks/cluster-views';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems } from '../../checks/leadership-checkers';
 import { leaderKeptProblems } from '../../checks/leader-kept';
 import { attachJson } from '../../evidence/attach';
@@ -28,10 +27,13 @@ export class Leadership {
    * the running relay nodes (within `within`). Nodes that do not answer (paused, crashed) or name nobody (cut off
    * from etcd, between leases) have no say; two different names are never accepted.
    */
-  async leaderOf(scope: string, within: Duration = LEADER_LOOKUP, not: readonly string[] = []): Promise<string> {
+  async leaderOf(scope: string, within: Duration = LEADER_LOOKUP, not: readonly string[] = [], judged = false): Promise<string> {
     const running = this.nodes.cluster.relayNodes.filter((n) => !this.processes.isDown(n.id)).length;
     const majority = Math.floor(running / 2) + 1;
-    const agreed = await eventually(
+    // A lookup before a fault step waits; a Then step's "a new leader is elected" is a verdict.
+    const verdicts = this.ctx.verdicts;
+    const wait = judged ? verdicts.within.bind(verdicts) : verdicts.waitFor.bind(verdicts);
+    const agreed = await wait(
       `a majority of nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
       async () => this.nodes.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
       (views) => {
@@ -84,7 +86,7 @@ export class Leadership {
 
   /** A node other than the deposed ones holds `scope`, as every answering node sees it. */
   async expectNewLeader(scope: string, within: Duration): Promise<void> {
-    const leader = await this.leaderOf(scope, within, this.deposedFrom(scope));
+    const leader = await this.leaderOf(scope, within, this.deposedFrom(scope), true);
     this.ctx.log(`${scope} is now held by ${leader} (deposed: ${this.deposedFrom(scope).join(', ')})`);
   }
 
@@ -116,7 +118,7 @@ export class Leadership {
   /** Every node names one unexpired leader for each scope (default: all the topology declares), the same one. */
   async expectAgreed(within: Duration, scopes?: string[]): Promise<void> {
     const topology = this.nodes.cluster.topology;
-    const views = await eventually(
+    const views = await this.ctx.verdicts.within(
       `every node reports one leader per ${scopes ? scopes.join(', ') : 'declared scope'}, the same in every view`,
       () => this.nodes.leaderViews(),
       (v) => judge(leadershipAgreementProblems(topology, v, Date.now(), scopes), leadershipComparison(topology, v, scopes)),
@@ -127,7 +129,7 @@ export class Leadership {
 
   async expectEligible(): Promise<void> {
     const problems = eligibilityProblems(this.nodes.cluster.topology, await this.nodes.leaderViews());
-    expect(problems, 'leases held by nodes not declared eligible').to.deep.equal([]);
+    await this.ctx.verdicts.now('leases held by nodes not declared eligible', problems);
   }
 
   async expectNoSplitBrain(): Promise<void> {

@@ -8,7 +8,7 @@ import { NetworkFaults, impairedPairs, type Partition, type PartitionSpec } from
 import { cutProxiedPaths, type ProxiedCut } from '../../chaos/network/proxied';
 import { PROXY_ALIAS } from '../../cluster/peer-links';
 import { attachJson } from '../../evidence/attach';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import { Duration } from '../../parameter-types';
 import { resolveGroups, type GroupRow } from '../../tables';
 import type { Isolation } from './isolation';
@@ -174,7 +174,7 @@ export class NetworkChaos {
     if (!cut) throw new Error('no network split was applied in this scenario');
     const relay = new Set(this.nodes.cluster.relayNodes.map((n) => n.id));
     const sides = Object.entries(cut.groups).map(([name, ids]) => [name, ids.filter((id) => relay.has(id))] as const).filter(([, ids]) => ids.length > 0);
-    const views = await eventually(
+    const views = await this.ctx.verdicts.within(
       `the gossip views on the sides of the split (${sides.map(([n]) => n).join(' | ')}) diverge`,
       () => this.nodes.peerViews(),
       (v) => {

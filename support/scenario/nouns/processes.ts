@@ -3,7 +3,7 @@
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import type { ActiveFault } from '../../chaos/faults';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import type { Duration } from '../../parameter-types';
 import { FAULT_MAX_WINDOW_MS } from './common';
 
@@ -51,7 +51,7 @@ export class ProcessFaults {
     await Promise.all(open.map(([, fault]) => fault.heal()));
     await Promise.all(
       open.map(([id]) =>
-        eventually(`${id} answers ready after its restart`, () => this.nodes.cluster.node(id).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]), { timeoutMs: within.ms }),
+        this.ctx.verdicts.waitFor(`${id} answers ready after its restart`, () => this.nodes.cluster.node(id).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]), { timeoutMs: within.ms }),
       ),
     );
   }

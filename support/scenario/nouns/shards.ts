@@ -7,7 +7,7 @@ import type { ProcessFaults } from './processes';
 import type { NetworkChaos } from './network';
 import type { ClientVerbs } from './clients';
 import type { Views } from '../../checks/cluster-views';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import type { Op } from '../../checks/history';
 import { counterProblems } from '../../checks/counter';
 import { inFlightAcrossMoveProblems } from '../../checks/in-flight';
@@ -66,7 +66,7 @@ export class ShardVerbs {
    */
   async expectSameMapEverywhere(within: Duration): Promise<void> {
     const live = this.nodes.liveNodes().map((n) => n.id);
-    const views = await eventually(
+    const views = await this.ctx.verdicts.within(
       'every node reports the same shard map, which places shards on every live node',
       () => this.views(),
       (v) => {
@@ -125,7 +125,7 @@ export class ShardVerbs {
 
   /** Every node reports the same map, and every shard's owner is a node that every node sees Alive. */
   async expectNoOrphanedShards(within: Duration): Promise<void> {
-    await eventually(
+    await this.ctx.verdicts.within(
       'every node reports the same shard map, and every owner is seen Alive by every node',
       async () => ({ maps: await this.views(), peers: await this.nodes.peerViews() }),
       ({ maps, peers }) => {
@@ -143,7 +143,7 @@ export class ShardVerbs {
   /** A majority of live nodes names a new owner for `shardId` (optionally: one of its original replicas). */
   async expectMoved(shardId: string, within: Duration, toReplica: boolean): Promise<string> {
     const origin = await this.origin(shardId);
-    const views = await eventually(
+    const views = await this.ctx.verdicts.within(
       `${shardId} has moved away from ${origin.owner}${toReplica ? ` to one of ${origin.replicas.join(', ')}` : ''}`,
       () => this.views(this.nodes.liveNodes().filter((n) => !this.isolated(n.id))),
       (v) => {
@@ -165,7 +165,7 @@ export class ShardVerbs {
 
   /** Every live node (the stale ones included) routes `shardId` to the owner the majority names. */
   async expectEveryNodeRoutes(shardId: string, within: Duration): Promise<void> {
-    await eventually(
+    await this.ctx.verdicts.within(
       `every node routes ${shardId} to its new owner`,
       () => this.views(),
       (v) => {
@@ -287,7 +287,7 @@ export class ShardVerbs {
     const { node, fault } = this.drained ?? {};
     if (!node || !fault) throw new Error('no node was drained in this scenario');
     await fault.heal();
-    await eventually(`${node} answers ready after resuming`, () => this.nodes.cluster.node(node).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status} ${JSON.stringify(r.body.issues)}`]), { timeoutMs: within.ms });
+    await this.ctx.verdicts.waitFor(`${node} answers ready after resuming`, () => this.nodes.cluster.node(node).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status} ${JSON.stringify(r.body.issues)}`]), { timeoutMs: within.ms });
   }
 
   private get drainedNode(): string {
@@ -309,7 +309,7 @@ export class ShardVerbs {
   /** Every other node's map gives the drained node no shard to own or replicate, and it reports Drained. */
   async expectDrainedNodeHoldsNothing(within: Duration): Promise<void> {
     const id = this.drainedNode;
-    await eventually(
+    await this.ctx.verdicts.within(
       `${id} owns and replicates no shard and reports Drained`,
       async () => ({ views: await this.views(this.nodes.liveNodes().filter((n) => n.id !== id)), upgrade: await this.nodes.cluster.node(id).client.upgrade() }),
       ({ views, upgrade }) =>
@@ -345,7 +345,7 @@ export class ShardVerbs {
   async expectCrashedReplicaDropped(shardId: string, within: Duration): Promise<void> {
     const down = this.replicaDown;
     if (!down || down.shardId !== shardId) throw new Error(`no replica of ${shardId} was crashed in this scenario: add "a replica of ${shardId} crashes" before this step`);
-    const record = await eventually(
+    const record = await this.ctx.verdicts.within(
       `the map of ${shardId} no longer lists ${down.replica}`,
       async () => {
         const v = await this.views();
@@ -383,7 +383,7 @@ export class ShardVerbs {
   async expectRestartedReplicaRejoined(shardId: string, within: Duration): Promise<void> {
     const id = this.restarted;
     if (!id) throw new Error('no replica was crashed in this scenario');
-    await eventually(
+    await this.ctx.verdicts.within(
       `${id} is a replica of ${shardId} again`,
       () => this.views(),
       (v) => {
@@ -398,7 +398,7 @@ export class ShardVerbs {
   /** The owner's copy of `shardId` and every replica's have the same applied index and digest. */
   async expectCopiesIdentical(shardId: string, within: Duration): Promise<void> {
     let copies: Views<ShardCopy> = new Map();
-    const problems = await eventually(
+    const problems = await this.ctx.verdicts.within(
       `every copy of ${shardId} is identical to its owner's`,
       async () => {
         const record = await this.recordOf(shardId);
@@ -422,7 +422,7 @@ export class ShardVerbs {
   /** Reads `procedure` for each key through a live node until it answers, recorded as the final read. */
   private async finalReads(procedure: string, keys: Iterable<{ key: string; shardKey?: string }>): Promise<void> {
     for (const { key, shardKey } of keys) {
-      await eventually(
+      await this.ctx.verdicts.waitFor(
         `a final ${procedure} of ${key} is answered`,
         async () => {
           const node = this.nodes.liveNodes()[0]!;
@@ -477,7 +477,7 @@ export class ShardVerbs {
         ...(r.status === 200 ? {} : { error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() }),
       }));
     let attempt = 0;
-    await eventually(
+    await this.ctx.verdicts.waitFor(
       `a write of ${key} through ${newOwner}, the new owner of ${shardId}, is acknowledged`,
       () => call('kv::set', newOwner, { key, value: `${key}-${++attempt}` }, 2_000),
       (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status} ${JSON.stringify(r.body)}`]),

@@ -5,7 +5,7 @@ import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import type { ProcessFaults } from './processes';
 import type { Leadership } from './leadership';
-import { eventually, judge } from '../../checks/eventually';
+import { judge } from '../../checks/eventually';
 import { counterResetReport, type Scrape } from '../../checks/counter-resets';
 import { parsePrometheus, sumOf } from '../../checks/prometheus';
 import { attachJson } from '../../evidence/attach';
@@ -86,7 +86,7 @@ export class TelemetryVerbs {
   async expectSpans(rows: readonly SpanRow[], within: Duration): Promise<void> {
     const wanted = await Promise.all(rows.map(async (r) => ({ ...r, value: await this.resolve(r.value) })));
     const receiver = this.nodes.cluster.telemetry;
-    const found = await eventually(
+    const found = await this.ctx.verdicts.within(
       `the trace receiver holds ${wanted.map((w) => `${w.span} with ${w.attribute}=${w.value}`).join('; ')}`,
       async () => {
         const names = [...new Set(wanted.map((w) => w.span))];
@@ -125,7 +125,7 @@ export class TelemetryVerbs {
   async expectCountersMonotonic(within: Duration): Promise<void> {
     if (!this.scraping) throw new Error('the metrics are not being scraped: add "the metrics of every node are scraped every 500 ms" before the faults');
     const from = this.ctx.clock.nowMs();
-    await eventually(
+    await this.ctx.verdicts.within(
       'every live node was scraped twice more',
       async () => this.nodes.cluster.relayNodes.map((n) => ({ id: n.id, since: this.scrapes.filter((s) => s.node === n.id && s.atMs >= from).length })),
       (seen) => judge(seen.filter((s) => s.since < 2).map((s) => `${s.id}: ${s.since} scrapes since`)),
