@@ -4,8 +4,30 @@
 import type { ScenarioClock } from '../checks/history';
 import type { FaultWindow } from '../evidence/timeline-svg';
 
+/**
+ * What a fault acts on, structured so that questions about it ("is this node held down?", "which nodes
+ * were cut off, and when?") are answered from the log itself rather than from a label. `target`, the
+ * label, is derived from it for the timeline and messages.
+ */
+export type FaultSubject =
+  | { readonly kind: 'node'; readonly node: string }
+  /** Network faults between named groups of nodes (partition sides, one-way from/to, lossy pairs). */
+  | { readonly kind: 'groups'; readonly groups: Readonly<Record<string, readonly string[]>>; readonly label?: string }
+  /** Proxied links, by the words the step used (`region "west"`, `between "east" and "west"`). */
+  | { readonly kind: 'link'; readonly where: string };
+
+/** The label a subject is shown by: `n3`, `isolated: n1 | rest: n2 n3`, or the link's words. */
+export function describeSubject(subject: FaultSubject): string {
+  if (subject.kind === 'node') return subject.node;
+  if (subject.kind === 'link') return subject.where;
+  return subject.label ?? Object.entries(subject.groups).map(([name, ids]) => `${name}: ${ids.join(' ')}`).join(' | ');
+}
+
 export interface FaultRecord extends Omit<FaultWindow, 'endMs'> {
   readonly id: number;
+  readonly subject: FaultSubject;
+  /** The window the fault was given (it heals itself when it runs out). */
+  readonly boundMs: number;
   endMs?: number;
   /** Who ended it: the scenario (a step or the fault's own deadline) or the After hook. */
   healedBy?: 'scenario' | 'deadline' | 'after-hook';
@@ -51,10 +73,10 @@ export class FaultLog {
    * Applies a fault and returns its handle. `maxWindowMs` bounds it: after that long it heals itself.
    * `heal` must be safe to call on a target that has since died.
    */
-  async inject(name: string, target: string, apply: () => Promise<void>, heal: () => Promise<void>, maxWindowMs: number): Promise<ActiveFault> {
+  async inject(name: string, subject: FaultSubject, apply: () => Promise<void>, heal: () => Promise<void>, maxWindowMs: number): Promise<ActiveFault> {
     // The window opens once the fault is in effect (a partition is applied and verified), not when asked.
     await apply();
-    const record: FaultRecord = { id: this.records.length + 1, name, target, startMs: this.clock.nowMs() };
+    const record: FaultRecord = { id: this.records.length + 1, name, subject, target: describeSubject(subject), boundMs: maxWindowMs, startMs: this.clock.nowMs() };
     this.records.push(record);
     let resolveHealed!: () => void;
     const healed = new Promise<void>((r) => (resolveHealed = r));
@@ -77,6 +99,11 @@ export class FaultLog {
     const fault: ActiveFault = { record, heal: () => end('scenario'), healed };
     this.active.set(record.id, { fault, end });
     return fault;
+  }
+
+  /** Nodes an open fault of one of `names` acts on right now. */
+  openOnNodes(names: ReadonlySet<string>): Set<string> {
+    return new Set(this.open.flatMap((f) => (names.has(f.record.name) && f.record.subject.kind === 'node' ? [f.record.subject.node] : [])));
   }
 
   /** Heals every active fault (After hook); returns what it healed. */

@@ -21,7 +21,7 @@ export class CertificateFaults {
     cluster.node(nodeId); // an unknown id fails here, before anything is changed
     await this.ctx.faults.inject(
       'expired certificate',
-      nodeId,
+      { kind: 'node', node: nodeId },
       async () => {
         const now = Date.now();
         cluster.bootstrap.setValidity(nodeId, { notBefore: new Date(now - 2 * HOUR_MS), notAfter: new Date(now - HOUR_MS) });
@@ -48,7 +48,7 @@ export class CertificateFaults {
     let notAfterMs = 0;
     await this.ctx.faults.inject(
       `certificate expiring in ${lifetime}`,
-      nodeId,
+      { kind: 'node', node: nodeId },
       async () => {
         const now = Date.now();
         notAfterMs = now + lifetime.ms;

@@ -52,7 +52,7 @@ export class LinkFaults {
     const name = `${toxic.type}-${++this.serial}`;
     await this.ctx.faults.inject(
       `${toxic.describe} (${proxy.flavour})`,
-      where,
+      { kind: 'link', where },
       async () => {
         const added = await Promise.all(
           links.flatMap((l) =>

@@ -12,11 +12,13 @@ import { judge } from '../../checks/eventually';
 import { Duration } from '../../parameter-types';
 import { resolveGroups, type GroupRow } from '../../tables';
 import type { Isolation } from './isolation';
+import type { FaultSubject } from '../../chaos/faults';
+
+/** Fault names that split the network into sides (as opposed to one-way cuts and loss). */
+const SPLITS = new Set(['partition', 'bridge']);
 
 export class NetworkChaos {
   private faults: NetworkFaults | undefined;
-  /** Partitions applied, for checks about what isolated nodes did meanwhile. */
-  readonly isolations: Isolation[] = [];
 
   constructor(
     private readonly ctx: ScenarioContext,
@@ -24,6 +26,23 @@ export class NetworkChaos {
     private readonly processes: ProcessFaults,
     private readonly leadership: Leadership,
   ) {}
+
+  /**
+   * The splits applied so far (partitions and bridges), each with its groups and the window it was given,
+   * read from the fault log: for checks about what each side did meanwhile.
+   */
+  get isolations(): Isolation[] {
+    return this.ctx.faults.all.flatMap((r) =>
+      SPLITS.has(r.name) && r.subject.kind === 'groups'
+        ? [{ groups: Object.fromEntries(Object.entries(r.subject.groups).map(([g, ids]) => [g, [...ids]])), startMs: r.startMs, durationMs: r.boundMs }]
+        : [],
+    );
+  }
+
+  /** Whether `nodeId` is in the "isolated" group of a partition still in effect. */
+  isolatedNow(nodeId: string): boolean {
+    return this.ctx.faults.open.some((f) => f.record.name === 'partition' && f.record.subject.kind === 'groups' && (f.record.subject.groups.isolated ?? []).includes(nodeId));
+  }
 
   private get iptables(): NetworkFaults {
     this.faults ??= new NetworkFaults({
@@ -37,19 +56,17 @@ export class NetworkChaos {
 
   /** Cuts `groups` from each other (iptables in every member's netns) for `duration`, verified both ways. */
   async partition(groups: Record<string, string[]>, duration: Duration): Promise<void> {
-    const target = Object.entries(groups).map(([name, ids]) => `${name}: ${ids.join(' ')}`).join(' | ');
-    await this.apply('partition', target, { kind: 'groups', groups }, duration);
-    this.isolations.push({ groups, startMs: this.ctx.clock.nowMs(), durationMs: duration.ms });
+    await this.apply('partition', { kind: 'groups', groups }, { kind: 'groups', groups }, duration);
   }
 
   /** Any network fault spec (groups, one-way, pairs, loss) as one bounded fault window, applied and verified. */
-  private async apply(name: string, target: string, spec: PartitionSpec, duration: Duration): Promise<void> {
+  private async apply(name: string, subject: FaultSubject, spec: PartitionSpec, duration: Duration): Promise<void> {
     let applied: Partition | undefined;
     let proxied: ProxiedCut | undefined;
     const slug = name.replace(/\W+/g, '-');
     await this.ctx.faults.inject(
       name,
-      target,
+      subject,
       async () => {
         applied = await this.iptables.partition(spec);
         try {
@@ -89,8 +106,7 @@ export class NetworkChaos {
     const cut: [string, string][] = [];
     sides.forEach(([, a], i) => sides.slice(i + 1).forEach(([, b]) => a.forEach((x) => b.forEach((y) => cut.push([x, y])))));
     const label = `bridge ${bridgeNodes.join(' ')} between ${sides.map(([g, ids]) => `${g} [${ids.join(' ')}]`).join(' and ')}`;
-    await this.apply('bridge', label, { kind: 'pairs', cut, nodes: bridgeNodes, label }, duration);
-    this.isolations.push({ groups: Object.fromEntries(sides), startMs: this.ctx.clock.nowMs(), durationMs: duration.ms });
+    await this.apply('bridge', { kind: 'groups', groups: Object.fromEntries(sides), label }, { kind: 'pairs', cut, nodes: bridgeNodes, label }, duration);
   }
 
   /** The group named `from` can no longer open (or keep using) connections to the group named `to`; `to` still reaches `from`. */
@@ -99,7 +115,7 @@ export class NetworkChaos {
     const names = Object.keys(groups).sort().join(', ');
     if (names !== 'from, to') throw new Error(`a one-way cut names exactly two groups, "from" and "to"; the table names ${names}`);
     const spec = { kind: 'one-way' as const, from: groups.from!, to: groups.to! };
-    await this.apply('one-way cut', `${spec.from.join(' ')} → ${spec.to.join(' ')}`, spec, duration);
+    await this.apply('one-way cut', { kind: 'groups', groups: { from: spec.from, to: spec.to }, label: `${spec.from.join(' ')} → ${spec.to.join(' ')}` }, spec, duration);
   }
 
   /** Drops `percent` % of the packets between two groups, both ways (iptables statistic match). */
@@ -109,7 +125,7 @@ export class NetworkChaos {
     const names = Object.keys(groups);
     if (names.length !== 2) throw new Error(`packet loss is between exactly two groups; the table names ${names.length} (${names.join(', ')})`);
     const between = { a: groups[names[0]!]!, b: groups[names[1]!]! };
-    await this.apply(`${percent}% packet loss`, `${names[0]} ↔ ${names[1]}`, { kind: 'loss', between, probability: percent / 100 }, duration);
+    await this.apply(`${percent}% packet loss`, { kind: 'groups', groups: { [names[0]!]: between.a, [names[1]!]: between.b }, label: `${names[0]} ↔ ${names[1]}` }, { kind: 'loss', between, probability: percent / 100 }, duration);
   }
 
   /** Cuts `nodeId` off from every other relay node and etcd member. */

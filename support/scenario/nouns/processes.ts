@@ -25,19 +25,19 @@ export class ProcessFaults {
 
   /** Nodes an open fault holds down right now (crashed, stopping, paused), whichever step injected it. */
   heldDown(): Set<string> {
-    return new Set(this.ctx.faults.open.filter((f) => DOWN_FAULTS.has(f.record.name)).map((f) => f.record.target));
+    return this.ctx.faults.openOnNodes(DOWN_FAULTS);
   }
 
   /** SIGKILL; the fault stays open until the node is restarted (by a step, or by the After hook). */
   async crash(nodeId: string): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    this.down.set(nodeId, await this.ctx.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS));
+    this.down.set(nodeId, await this.ctx.faults.inject('crash', { kind: 'node', node: nodeId }, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS));
   }
 
   /** SIGKILL now, restarted when `duration` ends (a bounded crash, as in a fault schedule). */
   async crashFor(nodeId: string, duration: Duration): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    await this.ctx.faults.inject('crash', nodeId, () => node.kill(), () => node.start(), duration.ms);
+    await this.ctx.faults.inject('crash', { kind: 'node', node: nodeId }, () => node.kill(), () => node.start(), duration.ms);
   }
 
   async crashTogether(nodeIds: readonly string[]): Promise<void> {
@@ -59,13 +59,13 @@ export class ProcessFaults {
   /** Freezes the node for `duration`; the pause heals itself when the window ends. */
   async pause(nodeId: string, duration: Duration): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    await this.ctx.faults.inject('pause', nodeId, () => node.pause(), () => node.unpause(), duration.ms);
+    await this.ctx.faults.inject('pause', { kind: 'node', node: nodeId }, () => node.pause(), () => node.unpause(), duration.ms);
   }
 
   /** SIGTERM: the node drains and releases its leases. Recorded as a fault lasting until it exits. */
   async shutDownGracefully(nodeId: string): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    this.down.set(nodeId, await this.ctx.faults.inject('graceful stop', nodeId, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS));
+    this.down.set(nodeId, await this.ctx.faults.inject('graceful stop', { kind: 'node', node: nodeId }, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS));
   }
 
   /** Waits until every open fault has ended; each is bounded by its own window. */

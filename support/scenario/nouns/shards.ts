@@ -267,7 +267,7 @@ export class ShardVerbs {
     const node = this.nodes.cluster.node(owner);
     const fault = await this.ctx.faults.inject(
       'drain',
-      owner,
+      { kind: 'node', node: owner },
       async () => {
         const answer = await node.client.drain(`scenario ${this.ctx.scenarioName}`);
         await attachJson(this.ctx.evidence, `drain-${owner}`, answer);
@@ -376,7 +376,7 @@ export class ShardVerbs {
 
   /** A node cut off by a partition still running: its view is stale by design, so it has no say. */
   private isolated(nodeId: string): boolean {
-    return this.ctx.faults.open.some((f) => f.record.name === 'partition' && f.record.target.startsWith(`isolated: ${nodeId} `));
+    return this.network.isolatedNow(nodeId);
   }
 
   /** After its restart, the crashed replica is again a replica of `shardId` in the majority view. */
