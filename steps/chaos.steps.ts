@@ -45,7 +45,7 @@ Then('within {duration} the gossip views on the two sides of the split have dive
 
 // The shard map (replica owners) is read through the contract's /control/shards.
 Then('within {duration} every shard is owned by a node that every node sees Alive', async function (this: HyperscaleWorld, within: Duration) {
-  await this.shards.expectNoOrphanedShards(within);
+  await this.shardMap.expectNoOrphanedShards(within);
 });
 
 // @fault

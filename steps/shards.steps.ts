@@ -10,7 +10,7 @@ Given('the {topology} topology is running with a shard budget of {int} calls per
 });
 
 Given('within {duration} every node routes by the same shard map', async function (this: HyperscaleWorld, within: Duration) {
-  await this.shards.expectSameMapEverywhere(within);
+  await this.shardMap.expectSameMapEverywhere(within);
 });
 
 // @requires feature:mesh-entities
@@ -21,8 +21,8 @@ When('{int} clients replay the {traffic} through every node for at most {duratio
 /** Shard-keyed calls go straight to the owner (routing table); the others by the fewest-pending chooser. */
 // @requires feature:mesh-entities
 When('{int} clients replay the {traffic}, routed to shard owners, for at most {duration}', async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
-  await this.shards.routingTable.refresh();
-  await this.clients.replay(traffic, clients, { kind: 'shard owners', table: this.shards.routingTable }, maxRun);
+  await this.shardMap.routingTable.refresh();
+  await this.clients.replay(traffic, clients, { kind: 'shard owners', table: this.shardMap.routingTable }, maxRun);
 });
 
 When('at least {int} calls have been acknowledged within {duration}', async function (this: HyperscaleWorld, count: number, within: Duration) {
@@ -35,112 +35,112 @@ When('at least {int} more calls have been acknowledged within {duration}', async
 
 // @requires feature:mesh-entities
 When('{int} slow calls of {duration} start on {shard}', async function (this: HyperscaleWorld, count: number, duration: Duration, shard: string) {
-  await this.shards.startSlowCalls(count, duration, shard);
+  await this.shardMoves.startSlowCalls(count, duration, shard);
 });
 
 When('{shard} is hot on its owner', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.markHot(shard);
+  await this.shardMoves.markHot(shard);
 });
 
 Then('within {duration} {shard} has moved from its original owner to one of its replicas', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shards.expectMoved(shard, within, true);
+  await this.shardMoves.expectMoved(shard, within, true);
 });
 
 Then('within {duration} {shard} has a new owner', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shards.expectMoved(shard, within, false);
+  await this.shardMoves.expectMoved(shard, within, false);
 });
 
 Then('within {duration} every node routes {shard} to its new owner', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shards.expectEveryNodeRoutes(shard, within);
+  await this.shardMap.expectEveryNodeRoutes(shard, within);
 });
 
 Then('the slow calls on {shard} all completed on its original owner', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.expectSlowCallsCompletedOnOriginalOwner(shard);
+  await this.shardMoves.expectSlowCallsCompletedOnOriginalOwner(shard);
 });
 
 Then('while {shard} was hot on its original owner, the fewest-pending chooser sent it less than an even share of calls', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.expectChooserAvoidedHotOwner(shard);
+  await this.shardMoves.expectChooserAvoidedHotOwner(shard);
 });
 
 Then('the shard map diff records every move', async function (this: HyperscaleWorld) {
-  await this.shards.expectDiffRecordsMoves();
+  await this.shardMoves.expectDiffRecordsMoves();
 });
 
 // @requires feature:mesh-rebalance
 When('an operator moves {shard} to another of its replicas', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.operatorMoves(shard);
+  await this.shardMoves.operatorMoves(shard);
 });
 
 Then('the handover took less than {duration}', async function (this: HyperscaleWorld, bound: Duration) {
-  await this.shards.expectHandoverWithin(bound);
+  await this.shardMoves.expectHandoverWithin(bound);
 });
 
 Then('every call on {shard} succeeded', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.expectEveryCallSucceeded(shard);
+  await this.shardData.expectEveryCallSucceeded(shard);
 });
 
 // @fault
 When('the owner of {shard} is drained', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.drainOwner(shard);
+  await this.shardFaults.drainOwner(shard);
 });
 
 Then('new calls to the drained node are refused with 503 and Retry-After 1', async function (this: HyperscaleWorld) {
-  await this.shards.expectDrainedNodeRefusesNewCalls();
+  await this.shardFaults.expectDrainedNodeRefusesNewCalls();
 });
 
 Then('within {duration} the drained node owns and replicates no shard', async function (this: HyperscaleWorld, within: Duration) {
-  await this.shards.expectDrainedNodeHoldsNothing(within);
+  await this.shardFaults.expectDrainedNodeHoldsNothing(within);
 });
 
 When('the drained node resumes and is ready within {duration}', async function (this: HyperscaleWorld, within: Duration) {
-  await this.shards.resumeDrained(within);
+  await this.shardFaults.resumeDrained(within);
 });
 
 // @fault
 When('the owner of {shard} crashes', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.crashOwner(shard);
+  await this.shardFaults.crashOwner(shard);
 });
 
 // @fault
 When('a replica of {shard} crashes', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.crashReplica(shard);
+  await this.shardFaults.crashReplica(shard);
 });
 
 // @fault
 When('the owner of {shard} is isolated from the rest of the cluster for {duration}', async function (this: HyperscaleWorld, shard: string, duration: Duration) {
-  await this.shards.isolateOwner(shard, duration);
+  await this.shardFaults.isolateOwner(shard, duration);
 });
 
 When('within {duration} a new key of {shard} is written through the new owner and then read through the cut-off original owner', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shards.probeStaleReadThroughOriginalOwner(shard, within);
+  await this.shardData.probeStaleReadThroughOriginalOwner(shard, within);
 });
 
 Then('within {duration} the map of {shard} no longer lists the crashed replica', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shards.expectCrashedReplicaDropped(shard, within);
+  await this.shardFaults.expectCrashedReplicaDropped(shard, within);
 });
 
 Then('no write to {shard} was acknowledged while its map still listed the crashed replica', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.expectNoWriteAckedWhileReplicaDown(shard);
+  await this.shardData.expectNoWriteAckedWhileReplicaDown(shard);
 });
 
 Then('within {duration} the restarted node is a replica of {shard} again', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shards.expectRestartedReplicaRejoined(shard, within);
+  await this.shardFaults.expectRestartedReplicaRejoined(shard, within);
 });
 
 // The per-copy state route (/control/shards/state) is a relay-node extension.
 // @requires feature:mesh-replicas
 Then('within {duration} every copy of {shard} is identical to its owner\'s', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shards.expectCopiesIdentical(shard, within);
+  await this.shardData.expectCopiesIdentical(shard, within);
 });
 
 Then('every counter read was within the acknowledged and attempted increments', async function (this: HyperscaleWorld) {
-  await this.shards.expectCounterValid();
+  await this.shardData.expectCounterValid();
 });
 
 Then('no acknowledged add to a set was lost', async function (this: HyperscaleWorld) {
-  await this.shards.expectNoAcknowledgedAddLost();
+  await this.shardData.expectNoAcknowledgedAddLost();
 });
 
 Then('the key-value history of {shard} is linearizable', async function (this: HyperscaleWorld, shard: string) {
-  await this.shards.expectLinearizable(shard);
+  await this.shardData.expectLinearizable(shard);
 });

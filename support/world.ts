@@ -26,7 +26,10 @@ import { Leadership } from './scenario/nouns/leadership';
 import { PromotionVerbs } from './scenario/nouns/promotion';
 import { NetworkChaos } from './scenario/nouns/network';
 import { ClientVerbs } from './scenario/nouns/clients';
-import { ShardVerbs } from './scenario/nouns/shards';
+import { ShardMap } from './scenario/nouns/shard-map';
+import { ShardMoves } from './scenario/nouns/shard-moves';
+import { ShardFaults } from './scenario/nouns/shard-faults';
+import { ShardData } from './scenario/nouns/shard-data';
 import { LinkFaults } from './scenario/nouns/links';
 import { GeoClients } from './scenario/nouns/geo';
 import { TelemetryVerbs } from './scenario/nouns/telemetry';
@@ -53,7 +56,10 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   readonly promotion: PromotionVerbs;
   readonly network: NetworkChaos;
   readonly clients: ClientVerbs;
-  readonly shards: ShardVerbs;
+  readonly shardMap: ShardMap;
+  readonly shardMoves: ShardMoves;
+  readonly shardFaults: ShardFaults;
+  readonly shardData: ShardData;
   readonly links: LinkFaults;
   readonly geo: GeoClients;
   readonly telemetry: TelemetryVerbs;
@@ -83,7 +89,10 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.promotion = new PromotionVerbs(ctx, this, this.processes, this.leadership);
     this.network = new NetworkChaos(ctx, this, this.processes, this.leadership);
     this.clients = new ClientVerbs(ctx, this);
-    this.shards = new ShardVerbs(ctx, this, this.processes, this.network, this.clients);
+    this.shardMap = new ShardMap(ctx, this);
+    this.shardMoves = new ShardMoves(ctx, this, this.shardMap, this.network, this.clients);
+    this.shardFaults = new ShardFaults(ctx, this, this.shardMap, this.processes, this.network);
+    this.shardData = new ShardData(ctx, this, this.shardMap, this.shardMoves, this.shardFaults, this.network);
     this.links = new LinkFaults(ctx, this);
     this.geo = new GeoClients(ctx, this, this.clients);
     this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership);
@@ -132,7 +141,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   async stopTopology(): Promise<void> {
     await this.clients.stop();
     await this.telemetry.stop();
-    this.shards.stop();
+    this.shardMap.stop();
     this.watch?.stop();
     const cluster = this.running;
     this.running = undefined;

@@ -1,0 +1,158 @@
+// The data shards hold, judged from the client history: counters, sets, linearizable key-value, every
+// call succeeding, no write acknowledged while a listed replica was down, and replicas identical to
+// their owner.
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import type { NetworkChaos } from './network';
+import type { ShardMap } from './shard-map';
+import type { ShardMoves } from './shard-moves';
+import type { ShardFaults } from './shard-faults';
+import type { Views } from '../../checks/cluster-views';
+import { judge } from '../../checks/eventually';
+import type { Op } from '../../checks/history';
+import { counterProblems } from '../../checks/counter';
+import { ackedWithoutReplicaProblems } from '../../checks/replication';
+import { setProblems } from '../../checks/set';
+import { linearizableProblems } from '../../checks/linearizable';
+import type { ShardCopy } from '../../fabric/contract';
+import { outcomeOfAnswer } from '../../fabric/outcome';
+import type { Duration } from '../../parameter-types';
+
+export class ShardData {
+  constructor(
+    private readonly ctx: ScenarioContext,
+    private readonly nodes: ClusterNodes,
+    private readonly map: ShardMap,
+    private readonly moves: ShardMoves,
+    private readonly faults: ShardFaults,
+    private readonly network: NetworkChaos,
+  ) {}
+
+  /** The owner's copy of `shardId` and every replica's have the same applied index and digest. */
+  async expectCopiesIdentical(shardId: string, within: Duration): Promise<void> {
+    let copies: Views<ShardCopy> = new Map();
+    const problems = await this.ctx.verdicts.within(
+      `every copy of ${shardId} is identical to its owner's`,
+      async () => {
+        const record = await this.map.recordOf(shardId);
+        const holders = [record.ownerNodeId, ...(record.replicas ?? [])].map((id) => this.nodes.cluster.node(id));
+        copies = await this.nodes.askEveryNode((n) => n.client.shardCopy(shardId), holders);
+        return { owner: record.ownerNodeId, copies };
+      },
+      ({ owner, copies: c }) => {
+        const mine = c.get(owner)!;
+        return judge([...c].filter(([id]) => id !== owner).flatMap(([id, copy]) =>
+          copy.digest === mine.digest && copy.index === mine.index ? [] : [`${id}: index ${copy.index} digest ${copy.digest}; owner ${owner}: index ${mine.index} digest ${mine.digest}`]));
+      },
+      { timeoutMs: within.ms },
+    )
+      .then(() => [])
+      .catch((e: Error) => [e.message]);
+    await this.ctx.verdicts.now(`replicas of ${shardId} identical to the owner`, problems, Object.fromEntries(copies));
+  }
+
+  /** Reads `procedure` for each key through a live node until it answers, recorded as the final read. */
+  private async finalReads(procedure: string, keys: Iterable<{ key: string; shardKey?: string }>): Promise<void> {
+    for (const { key, shardKey } of keys) {
+      await this.ctx.verdicts.waitFor(
+        `a final ${procedure} of ${key} is answered`,
+        async () => {
+          const node = this.nodes.liveNodes()[0]!;
+          const headers: Record<string, string> = shardKey ? { 'Rpc-Shard-Key': shardKey } : {};
+          return this.ctx.history.record({ process: 'final', f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } }, () => node.call(procedure, { key }, headers, 10_000), (r) =>
+            r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status}` },
+          ).catch(() => ({ status: 0 }));
+        },
+        (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status}`]),
+        { timeoutMs: 20_000 },
+      );
+    }
+  }
+
+  async expectCounterValid(): Promise<void> {
+    const writes = this.ctx.history.ops.filter((o) => o.f === 'counter::increment' || o.f === 'counter::decrement');
+    await this.finalReads('counter::get', keysOf(writes));
+    const result = counterProblems(this.ctx.history.ops, { minimumAcknowledged: 50 });
+    await this.ctx.verdicts.now('counter reads within acknowledged and attempted increments', result.problems, result.detail);
+  }
+
+  async expectNoAcknowledgedAddLost(): Promise<void> {
+    await this.finalReads('set::read', keysOf(this.ctx.history.ops.filter((o) => o.f === 'set::add')));
+    const result = setProblems(this.ctx.history.ops, { minimumAcknowledged: 50 });
+    await this.ctx.verdicts.now('no acknowledged add lost', result.problems, result.detail);
+  }
+
+  async expectLinearizable(shardId: string): Promise<void> {
+    const ops = this.ctx.history.ops.filter((o) => o.f.startsWith('kv::') && o.shardKey === shardId);
+    const result = linearizableProblems(ops, { minimumAcknowledged: 50 });
+    await this.ctx.verdicts.now(`key-value history of ${shardId} is linearizable`, result.problems, result.keys);
+  }
+
+  /** No write to the shard was acknowledged between the replica's crash and the map that dropped it. */
+  async expectNoWriteAckedWhileReplicaDown(shardId: string): Promise<void> {
+    const down = this.faults.crashedReplica;
+    if (down?.droppedAtMs === undefined || down.shardId !== shardId) {
+      throw new Error(`the crashed replica of ${shardId} was not seen dropped from its map: add "within … the map of ${shardId} no longer lists the crashed replica" first`);
+    }
+    const result = ackedWithoutReplicaProblems(this.ctx.history.ops, { ...down, droppedAtMs: down.droppedAtMs });
+    await this.ctx.verdicts.now(`no write to ${shardId} acknowledged while a listed replica was down`, result.problems, { window: down, attempted: result.attempted });
+  }
+
+  /**
+   * While the original owner of `shardId` is still cut off, writes a key nobody else uses through the
+   * new owner until the write is acknowledged, then reads it through the original owner. Both are client
+   * ops in the history, so the linearizability check judges them: the original owner's copy never had
+   * the key, so anything but a refusal (the key absent) is a stale read. The clients' own mix shows a
+   * stale read only when one happens to follow a write the checker knows completed, inside the
+   * partition; their writes through the cut-off owner end with unknown outcomes, which may explain its
+   * stale values. A fresh key has no such explanation.
+   */
+  async probeStaleReadThroughOriginalOwner(shardId: string, within: Duration): Promise<void> {
+    const origin = await this.map.origin(shardId);
+    const newOwner = this.moves.movedTo(shardId);
+    if (!newOwner) throw new Error(`${shardId} was not seen moving: add "Then within … ${shardId} has a new owner" before this step`);
+    const key = `probe-${Math.round(this.ctx.clock.startedAtWall % 1e9)}`;
+    const call = (f: 'kv::set' | 'kv::get', target: string, body: { key: string; value?: string }, timeoutMs: number) =>
+      this.ctx.history.record({ process: 'probe', f, target, shardKey: shardId, value: body }, () => this.nodes.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs), (r) => ({
+        outcome: outcomeOfAnswer(r.status, r.headers),
+        result: { ...(typeof r.body === 'object' && r.body !== null ? r.body : { body: r.body }), servedBy: r.answeredBy },
+        ...(r.status === 200 ? {} : { error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() }),
+      }));
+    let attempt = 0;
+    await this.ctx.verdicts.waitFor(
+      `a write of ${key} through ${newOwner}, the new owner of ${shardId}, is acknowledged`,
+      () => call('kv::set', newOwner, { key, value: `${key}-${++attempt}` }, 2_000),
+      (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status} ${JSON.stringify(r.body)}`]),
+      { timeoutMs: within.ms, intervalMs: 200 },
+    );
+    const tooLate = `so its read proves nothing about a stale copy: give the partition a longer window`;
+    if (!this.network.isolatedNow(origin.owner)) throw new Error(`${origin.owner} was no longer cut off when the write was acknowledged, ${tooLate}`);
+    // The read waits behind the clients' calls that hold the shard's lock on the cut-off owner (writes
+    // each wait out the replication timeout there), so it gets a long deadline, inside the cut.
+    const read = await call('kv::get', origin.owner, { key }, 10_000).catch((e: Error) => ({ status: 0, body: e.message }));
+    if (!this.network.isolatedNow(origin.owner)) throw new Error(`${origin.owner} was no longer cut off when its read ended, ${tooLate}`);
+    this.ctx.log(`${shardId}: ${key} written through ${newOwner}; read through ${origin.owner}: HTTP ${read.status} ${JSON.stringify(read.body)}`);
+  }
+
+  /** No call on `shardId` ended in failure or without an answer. */
+  async expectEveryCallSucceeded(shardId: string): Promise<void> {
+    const ops = this.ctx.history.ops.filter((o) => o.shardKey === shardId && o.process !== 'final');
+    const bad = ops.filter((o) => o.outcome !== 'ok');
+    const problems = [
+      ...bad.slice(0, 10).map((o) => `${o.f} by ${o.process} via ${o.target} at ${(o.invokeMs / 1000).toFixed(2)} s: ${o.outcome ?? 'never completed'} ${o.error ?? ''}`.trim()),
+      ...(bad.length > 10 ? [`… and ${bad.length - 10} more`] : []),
+      ...(ops.length < 100 ? [`only ${ops.length} calls on ${shardId}: too few to judge`] : []),
+    ];
+    await this.ctx.verdicts.now(`every call on ${shardId} succeeded`, problems, { calls: ops.length, notOk: bad.length });
+  }
+}
+
+/** Distinct keys (with the shard key they were sent with) of ops whose value has a `key`. */
+function keysOf(ops: readonly Op[]): { key: string; shardKey?: string }[] {
+  const seen = new Map<string, string | undefined>();
+  for (const o of ops) {
+    const key = (o.value as { key?: unknown } | undefined)?.key;
+    if (typeof key === 'string' && !seen.has(key)) seen.set(key, o.shardKey);
+  }
+  return [...seen].map(([key, shardKey]) => ({ key, ...(shardKey ? { shardKey } : {}) }));
+}
