@@ -2,7 +2,7 @@
 // down, and the checkers over every lease observed (split brain, monotonic terms, election window).
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
-import type { Isolation } from './isolation';
+import type { Split } from '../../checks/partition-effects';
 import type { ProcessFaults } from './processes';
 import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leadershipComparison } from '../../checks/cluster-views';
 import { judge } from '../../checks/eventually';
@@ -141,7 +141,7 @@ export class Leadership {
   }
 
   /** Judged over the polls recorded while `split` held: the group's nodes kept one holder and fence of `scope`. */
-  async expectGroupKeptLeader(split: Isolation | undefined, group: string, scope: string): Promise<void> {
+  async expectGroupKeptLeader(split: Split | undefined, group: string, scope: string): Promise<void> {
     if (!split) throw new Error('no partition was applied in this scenario, so there is no split to judge');
     const members = split.groups[group];
     if (!members) throw new Error(`the last split has no group "${group}"; its groups are ${Object.keys(split.groups).join(', ')}`);

@@ -9,9 +9,10 @@ import { cutProxiedPaths, type ProxiedCut } from '../../chaos/network/proxied';
 import { PROXY_ALIAS } from '../../cluster/peer-links';
 import { attachJson } from '../../evidence/attach';
 import { judge } from '../../checks/eventually';
+import { gossipDivergedProblems, isolatedHandedOutProblems } from '../../checks/partition-effects';
 import { Duration } from '../../parameter-types';
 import { resolveGroups, type GroupRow } from '../../tables';
-import type { Isolation } from './isolation';
+import type { Split } from '../../checks/partition-effects';
 import type { FaultSubject } from '../../chaos/faults';
 
 /** Fault names that split the network into sides (as opposed to one-way cuts and loss). */
@@ -31,7 +32,7 @@ export class NetworkChaos {
    * The splits applied so far (partitions and bridges), each with its groups and the window it was given,
    * read from the fault log: for checks about what each side did meanwhile.
    */
-  get isolations(): Isolation[] {
+  get isolations(): Split[] {
     return this.ctx.faults.all.flatMap((r) =>
       SPLITS.has(r.name) && r.subject.kind === 'groups'
         ? [{ groups: Object.fromEntries(Object.entries(r.subject.groups).map(([g, ids]) => [g, [...ids]])), startMs: r.startMs, durationMs: r.boundMs }]
@@ -193,18 +194,7 @@ export class NetworkChaos {
     const views = await this.ctx.verdicts.within(
       `the gossip views on the sides of the split (${sides.map(([n]) => n).join(' | ')}) diverge`,
       () => this.nodes.peerViews(),
-      (v) => {
-        const problems: string[] = [];
-        for (const [name, ids] of sides) {
-          const others = sides.filter(([n]) => n !== name).flatMap(([, o]) => o);
-          for (const id of ids) {
-            const peers = v.get(id)?.peers ?? [];
-            const unseen = others.filter((o) => peers.find((p) => p.nodeId === o)?.status !== 'Alive');
-            if (unseen.length === 0) problems.push(`${id} (${name}) still sees every node of the other side Alive`);
-          }
-        }
-        return judge(problems);
-      },
+      (v) => judge(gossipDivergedProblems(sides, v)),
       { timeoutMs: within.ms },
     );
     await attachJson(this.ctx.evidence, 'gossip-views-during-split', Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
@@ -212,15 +202,6 @@ export class NetworkChaos {
 
   /** No sequence number was acknowledged by a node while it was isolated from the cluster. */
   async expectIsolatedNodesHandedOutNothing(): Promise<void> {
-    const problems: string[] = [];
-    for (const cut of this.isolations) {
-      const isolated = cut.groups.isolated ?? [];
-      const served = this.ctx.history.ops.filter(
-        (o) => o.f === 'sequence::next' && o.outcome === 'ok' && isolated.includes(o.target) && o.invokeMs >= cut.startMs && (o.completeMs ?? Infinity) <= cut.startMs + cut.durationMs,
-      );
-      for (const o of served) problems.push(`${o.target} handed out ${JSON.stringify(o.result)} at ${(o.invokeMs / 1000).toFixed(2)} s while isolated`);
-    }
-    if (this.isolations.length === 0) problems.push('no node was isolated, so nothing was checked');
-    await this.ctx.verdicts.now('isolated nodes hand out nothing', problems);
+    await this.ctx.verdicts.now('isolated nodes hand out nothing', isolatedHandedOutProblems(this.ctx.history.ops, this.isolations));
   }
 }

@@ -12,6 +12,8 @@ import { judge } from '../../checks/eventually';
 import type { Op } from '../../checks/history';
 import { counterProblems } from '../../checks/counter';
 import { ackedWithoutReplicaProblems } from '../../checks/replication';
+import { copiesIdenticalProblems } from '../../checks/shard-holders';
+import { everyCallSucceededProblems } from '../../checks/calls';
 import { setProblems } from '../../checks/set';
 import { linearizableProblems } from '../../checks/linearizable';
 import type { ShardCopy } from '../../fabric/contract';
@@ -39,11 +41,7 @@ export class ShardData {
         copies = await this.nodes.askEveryNode((n) => n.client.shardCopy(shardId), holders);
         return { owner: record.ownerNodeId, copies };
       },
-      ({ owner, copies: c }) => {
-        const mine = c.get(owner)!;
-        return judge([...c].filter(([id]) => id !== owner).flatMap(([id, copy]) =>
-          copy.digest === mine.digest && copy.index === mine.index ? [] : [`${id}: index ${copy.index} digest ${copy.digest}; owner ${owner}: index ${mine.index} digest ${mine.digest}`]));
-      },
+      ({ owner, copies: c }) => judge(copiesIdenticalProblems(owner, c)),
       { timeoutMs: within.ms },
     )
       .then(() => [])
@@ -136,14 +134,8 @@ export class ShardData {
 
   /** No call on `shardId` ended in failure or without an answer. */
   async expectEveryCallSucceeded(shardId: string): Promise<void> {
-    const ops = this.ctx.history.ops.filter((o) => o.shardKey === shardId && o.process !== 'final');
-    const bad = ops.filter((o) => o.outcome !== 'ok');
-    const problems = [
-      ...bad.slice(0, 10).map((o) => `${o.f} by ${o.process} via ${o.target} at ${(o.invokeMs / 1000).toFixed(2)} s: ${o.outcome ?? 'never completed'} ${o.error ?? ''}`.trim()),
-      ...(bad.length > 10 ? [`… and ${bad.length - 10} more`] : []),
-      ...(ops.length < 100 ? [`only ${ops.length} calls on ${shardId}: too few to judge`] : []),
-    ];
-    await this.ctx.verdicts.now(`every call on ${shardId} succeeded`, problems, { calls: ops.length, notOk: bad.length });
+    const { problems, ...detail } = everyCallSucceededProblems(this.ctx.history.ops, shardId, 100);
+    await this.ctx.verdicts.now(`every call on ${shardId} succeeded`, problems, detail);
   }
 }
 

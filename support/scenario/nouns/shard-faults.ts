@@ -7,7 +7,9 @@ import type { NetworkChaos } from './network';
 import type { ShardMap } from './shard-map';
 import type { ActiveFault } from '../../chaos/faults';
 import { judge } from '../../checks/eventually';
-import { majorityOwner, routingTable, shardsHeldBy } from '../../checks/shard-views';
+import { routingTable } from '../../checks/shard-views';
+import { drainRefusalProblems } from '../../checks/calls';
+import { drainedHoldsNothingProblems, majorityRecord, replicaDroppedProblems, replicaRejoinedProblems } from '../../checks/shard-holders';
 import { attachJson } from '../../evidence/attach';
 import type { Duration } from '../../parameter-types';
 import { FAULT_MAX_WINDOW_MS } from './common';
@@ -77,11 +79,7 @@ export class ShardFaults {
   async expectDrainedNodeRefusesNewCalls(): Promise<void> {
     const id = this.drainedNode;
     const r = await this.nodes.cluster.node(id).call('echo', { probe: 'drained?' });
-    const problems = [
-      ...(r.status === 503 ? [] : [`${id} answered HTTP ${r.status}, not 503`]),
-      ...(r.headers['retry-after'] === '1' ? [] : [`${id} sent Retry-After ${JSON.stringify(r.headers['retry-after'] ?? null)}, not 1`]),
-    ];
-    await this.ctx.verdicts.now(`${id} refuses new calls while draining`, problems, { status: r.status, headers: r.headers });
+    await this.ctx.verdicts.now(`${id} refuses new calls while draining`, drainRefusalProblems(id, r.status, r.headers['retry-after']), { status: r.status, headers: r.headers });
   }
 
   /** Every other node's map gives the drained node no shard to own or replicate, and it reports Drained. */
@@ -90,14 +88,7 @@ export class ShardFaults {
     await this.ctx.verdicts.within(
       `${id} owns and replicates no shard and reports Drained`,
       async () => ({ views: await this.map.views(this.nodes.liveNodes().filter((n) => n.id !== id)), upgrade: await this.nodes.cluster.node(id).client.upgrade() }),
-      ({ views, upgrade }) =>
-        judge([
-          ...[...views].flatMap(([observer, v]) => {
-            const held = shardsHeldBy(v, id);
-            return held.owned.length + held.replicated.length > 0 ? [`${observer}'s map still gives ${id} ${held.owned.length} owned and ${held.replicated.length} replicated shards`] : [];
-          }),
-          ...(upgrade.state === 2 ? [] : [`${id} reports upgrade state ${upgrade.state}, not Drained (2)`]),
-        ]),
+      ({ views, upgrade }) => judge(drainedHoldsNothingProblems(views, id, upgrade.state)),
       { timeoutMs: within.ms },
     );
   }
@@ -124,12 +115,8 @@ export class ShardFaults {
     if (!down || down.shardId !== shardId) throw new Error(`no replica of ${shardId} was crashed in this scenario: add "a replica of ${shardId} crashes" before this step`);
     const record = await this.ctx.verdicts.within(
       `the map of ${shardId} no longer lists ${down.replica}`,
-      async () => {
-        const v = await this.map.views();
-        const owner = majorityOwner(v, shardId);
-        return [...v.values()].flatMap((x) => x.items).find((r) => r.shardId === shardId && r.ownerNodeId === owner);
-      },
-      (r) => judge(r && r.ownerNodeId !== down.replica && !r.replicas?.includes(down.replica) ? [] : [`${shardId}: owner ${r?.ownerNodeId ?? '?'}, replicas ${r?.replicas?.join(', ') ?? '?'}`]),
+      async () => majorityRecord(await this.map.views(), shardId),
+      (r) => judge(replicaDroppedProblems(r, shardId, down.replica)),
       { timeoutMs: within.ms },
     );
     const droppedAtMs = record ? this.ctx.clock.fromWall(record.updatedAt) : Number.NaN;
@@ -148,11 +135,7 @@ export class ShardFaults {
     await this.ctx.verdicts.within(
       `${id} is a replica of ${shardId} again`,
       () => this.map.views(),
-      (v) => {
-        const owner = majorityOwner(v, shardId);
-        const record = [...v.values()].flatMap((x) => x.items).find((r) => r.shardId === shardId && r.ownerNodeId === owner);
-        return judge(record?.replicas?.includes(id) || owner === id ? [] : [`${shardId}: owner ${owner ?? '?'}, replicas ${record?.replicas?.join(', ') ?? '?'}`], { expected: `${id} among the replicas of ${shardId}`, actual: routingTable(v, [shardId]) });
-      },
+      (v) => judge(replicaRejoinedProblems(majorityRecord(v, shardId), shardId, id), { expected: `${id} among the replicas of ${shardId}`, actual: routingTable(v, [shardId]) }),
       { timeoutMs: within.ms },
     );
   }

@@ -7,6 +7,7 @@ import { judge } from '../../checks/eventually';
 import { majorityOwner, mapAgreementProblems, routingProblems, routingTable, unplacedNodes } from '../../checks/shard-views';
 import type { ShardRecord, ShardsView } from '../../fabric/contract';
 import { ShardRouting } from '../../fabric/shard-routing';
+import { orphanedOwnerProblems } from '../../checks/shard-holders';
 import { attachJson } from '../../evidence/attach';
 import type { RelayNode } from '../../cluster/relay-node';
 import type { Duration } from '../../parameter-types';
@@ -102,13 +103,7 @@ export class ShardMap {
     await this.ctx.verdicts.within(
       'every node reports the same shard map, and every owner is seen Alive by every node',
       async () => ({ maps: await this.views(), peers: await this.nodes.peerViews() }),
-      ({ maps, peers }) => {
-        const owners = new Set([...maps.values()].flatMap((v) => v.items.map((r) => r.ownerNodeId)));
-        const orphaned = [...owners].flatMap((owner) =>
-          [...peers].filter(([observer, view]) => observer !== owner && view.peers.find((p) => p.nodeId === owner)?.status !== 'Alive').map(([observer]) => `${observer} does not see owner ${owner} Alive`),
-        );
-        return judge([...mapAgreementProblems(maps), ...orphaned]);
-      },
+      ({ maps, peers }) => judge([...mapAgreementProblems(maps), ...orphanedOwnerProblems(maps, peers)]),
       { timeoutMs: within.ms },
     );
   }

@@ -8,6 +8,7 @@ import type { ClientVerbs } from './clients';
 import type { ShardMap } from './shard-map';
 import { judge } from '../../checks/eventually';
 import { inFlightAcrossMoveProblems } from '../../checks/in-flight';
+import { hotNodeAvoidedProblems } from '../../checks/calls';
 import { majorityOwner, routingTable } from '../../checks/shard-views';
 import type { ShardRecord } from '../../fabric/contract';
 import { attachJson } from '../../evidence/attach';
@@ -134,15 +135,7 @@ export class ShardMoves {
     const from = this.hotFromMs.get(shardId);
     if (from === undefined) throw new Error(`${shardId} was never marked hot: add the step "${shardId} is hot on its owner" after its traffic starts`);
     const to = this.moves.get(shardId)?.atMs ?? this.ctx.clock.nowMs();
-    const chosen = chooser.picks().filter((p) => !p.pinned && p.atMs >= from && p.atMs < to);
-    const counts: Record<string, number> = {};
-    for (const p of chosen) counts[p.peer] = (counts[p.peer] ?? 0) + 1;
-    const even = 1 / chooser.peers.length;
-    const share = (counts[origin.owner] ?? 0) / Math.max(1, chosen.length);
-    const problems = [
-      ...(chosen.length < 20 ? [`only ${chosen.length} calls were left to the chooser while ${shardId} was hot: too few to judge`] : []),
-      ...(share >= even ? [`${origin.owner} got ${(share * 100).toFixed(1)}% of the chooser's picks (an even share is ${(even * 100).toFixed(1)}%)`] : []),
-    ];
+    const { problems, counts, share } = hotNodeAvoidedProblems(chooser.picks(), { hot: origin.owner, fromMs: from, toMs: to, peers: chooser.peers.length, minimum: 20 });
     await this.ctx.verdicts.now(`fewest-pending steers around ${origin.owner}`, problems, { windowMs: [from, to], picks: counts, share });
   }
 }
