@@ -4,5 +4,5 @@ import type { HyperscaleWorld } from '../support/world';
 // Which node answered is read from the X-Mesh-Node extension header.
 // @requires feature:mesh-roles
 Then('every node answers an {procedure} call itself', async function (this: HyperscaleWorld, procedure: string) {
-  await this.expectEveryNodeAnswersItself(procedure);
+  await this.health.expectEveryNodeAnswersItself(procedure);
 });

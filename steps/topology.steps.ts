@@ -16,5 +16,5 @@ Given('the default topology is running', async function (this: HyperscaleWorld) 
 });
 
 Then('every node is ready', async function (this: HyperscaleWorld) {
-  await this.expectEveryNodeReady();
+  await this.health.expectEveryNodeReady();
 });

@@ -7,8 +7,7 @@ import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumb
 import { topologyByName, validateTopology, type ShardSettings, type Timers } from '../topologies';
 import { Cluster, ClusterStartError } from './cluster/cluster';
 import type { RelayNode } from './cluster/relay-node';
-import { membershipComparison, membershipProblems, type Views } from './checks/cluster-views';
-import { judge } from './checks/eventually';
+import type { Views } from './checks/cluster-views';
 import { attachJson, attachText } from './evidence/attach';
 import { renderTimeline } from './evidence/timeline-svg';
 import { OpHistory, ScenarioClock } from './checks/history';
@@ -16,7 +15,6 @@ import { elections, leaseSegments } from './checks/leadership-history';
 import { FaultLog } from './chaos/faults';
 import { LeadershipWatch } from './fabric/leadership-watch';
 import type { LeadersView, PeersView } from './fabric/contract';
-import type { Duration } from './parameter-types';
 import { suite } from './suite';
 import type { ScenarioContext } from './scenario/context';
 import type { ClusterNodes } from './scenario/nodes';
@@ -36,6 +34,7 @@ import { TelemetryVerbs } from './scenario/nouns/telemetry';
 import { ChaosSchedule } from './scenario/nouns/chaos';
 import { CertificateFaults } from './scenario/nouns/certificates';
 import { BackpressureVerbs } from './scenario/nouns/backpressure';
+import { ClusterHealth } from './scenario/nouns/cluster-health';
 
 export { CheckerError } from './checks/checker-error';
 
@@ -51,6 +50,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
 
   // The nouns steps call, each built with the context and only the siblings it uses: this is the
   // scenario layer's whole dependency graph.
+  readonly health: ClusterHealth;
   readonly processes: ProcessFaults;
   readonly leadership: Leadership;
   readonly promotion: PromotionVerbs;
@@ -84,6 +84,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
         return world.scenarioName;
       },
     };
+    this.health = new ClusterHealth(ctx, this);
     this.processes = new ProcessFaults(ctx, this);
     this.leadership = new Leadership(ctx, this, this.processes);
     this.promotion = new PromotionVerbs(ctx, this, this.processes, this.leadership);
@@ -168,12 +169,6 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     });
   }
 
-  // ── checker verdicts ─────────────────────────────────────────────────────────────────────────────
-  /** Records a checker's verdict (report, timeline) and fails the step when it found problems. */
-  verdict(checker: string, problems: readonly string[], detail?: unknown): Promise<void> {
-    return this.verdicts.now(checker, problems, detail);
-  }
-
   // ── observations ─────────────────────────────────────────────────────────────────────────────────
   /** Asks every relay node the same question in parallel; the answers keyed by node id. */
   async askEveryNode<T>(question: (node: RelayNode) => Promise<T>, nodes: readonly RelayNode[] = this.cluster.relayNodes): Promise<Views<T>> {
@@ -195,42 +190,6 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     return this.askEveryNode((n) => n.peers());
   }
 
-  // ── expectations ─────────────────────────────────────────────────────────────────────────────────
-  async expectEveryNodeReady(): Promise<void> {
-    const views = await this.askEveryNode((n) => n.readiness());
-    const problems = [...views].flatMap(([id, r]) => (r.status === 200 ? [] : [`${id}: /readyz ${r.status} ${JSON.stringify(r.body.issues)}`]));
-    await this.verdicts.now('every node ready', problems);
-  }
-
-  async expectMembershipConverged(within: Duration): Promise<void> {
-    const topology = this.cluster.topology;
-    await this.verdicts.within(
-      'every node sees every other node Alive with its declared role and region',
-      () => this.peerViews(),
-      (v) => judge(membershipProblems(topology, v), membershipComparison(topology, v)),
-      { timeoutMs: within.ms },
-    ).finally(async () => attachJson(this, 'peers-by-node', Object.fromEntries(await this.peerViews().catch(() => new Map()))));
-  }
-
-  /** Sends `procedure` to every node with a unique payload: each must answer it itself, intact. */
-  async expectEveryNodeAnswersItself(procedure: string): Promise<void> {
-    const answers = await this.askEveryNode(async (node) => {
-      const payload = { probe: `${node.id}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` };
-      const response = await this.history.record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (r) =>
-        r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() },
-      );
-      return { sent: payload, response };
-    });
-    await attachJson(this, `rpc-${procedure}-by-node`, Object.fromEntries(answers));
-    const problems = [...answers].flatMap(([id, { sent, response }]) => {
-      const p: string[] = [];
-      if (response.status !== 200) p.push(`${id}: HTTP ${response.status} ${response.rpcStatus ?? ''} ${JSON.stringify(response.body)}`);
-      else if (JSON.stringify(response.body) !== JSON.stringify(sent)) p.push(`${id}: answered ${JSON.stringify(response.body)}, sent ${JSON.stringify(sent)}`);
-      if (response.answeredBy !== id) p.push(`${id}: the call was answered by ${response.answeredBy ?? '(no node header)'}`);
-      return p;
-    });
-    await this.verdicts.now(`${procedure} calls answered by the node they were sent to`, problems);
-  }
 }
 
 setWorldConstructor(HyperscaleWorld);
