@@ -53,6 +53,8 @@ describe("createShardControl on a real etcd", { skip: skipWithoutEtcd }, () => {
       RELAY_ETCD_ENDPOINTS: local!.endpoint,
       RELAY_ELECTION_INTERVAL_MS: "20",
       RELAY_SHARD_MAP_POLL_MS: "20",
+      RELAY_SUSPICION_MS: "100",
+      RELAY_LEFT_MS: "11000",
       RELAY_SHARD_IDS: "s0,s1,s2,s3,s4,s5,s6,s7",
       RELAY_DEFECT: defect,
     });
@@ -83,6 +85,7 @@ describe("createShardControl on a real etcd", { skip: skipWithoutEtcd }, () => {
     leader.control.start();
     await until(() => stale.control.view.current() !== undefined);
     assert.equal(stale.control.view.current()?.version, 1);
+    await sleep(300); // the stale node's membership settles (one suspicion period) and its view freezes
     const follower = node("b", false);
     follower.control.start();
     await until(() => follower.control.view.current()?.version === 1);

@@ -73,30 +73,44 @@ test("subscribe can stop listening; offer ignores older versions", () => {
   assert.equal(cache.current()?.version, 2);
 });
 
-test("seeded defect stale-shard-map: keeps the first map placing shards on every Alive node, forever", async () => {
+test("seeded defect stale-shard-map: once the Alive set settled, keeps the first map placing shards on every Alive node, forever", async () => {
   const store = fakeStore();
-  const alive = ["a", "b"];
-  const cache = new ShardMapCache({ store, pollMs: 10, stale: true, aliveNodes: () => alive, log: quiet });
+  let alive = ["a", "b"];
+  const cache = new ShardMapCache({ store, pollMs: 10, stale: true, aliveNodes: () => alive, settleMs: 80, log: quiet });
   const seen: number[] = [];
   cache.onChange((m) => seen.push(m.version));
   cache.start();
   await sleep(30);
-  // Bootstrap: b is Alive but has no shard yet, so the view keeps reading.
-  store.state.current = { map: twoShards(1, ["a", "a", 1], ["a", "a", 1]), modRevision: 1 };
+  // A map complete for the Alive set so far, but c appears before that set has settled: keeps reading.
+  store.state.current = { map: twoShards(1, ["a", "b", 1], ["b", "a", 1]), modRevision: 1 };
   await sleep(40);
-  assert.equal(cache.current()?.version, 1);
-  store.state.current = { map: twoShards(2, ["a", "b", 2], ["b", "a", 2]), modRevision: 2 };
-  await sleep(40);
+  alive = ["a", "b", "c"];
+  await sleep(120);
+  assert.equal(cache.current()?.version, 1, "v1 is current, but places nothing on c");
+  store.state.current = { map: twoShards(2, ["a", "b", 2], ["c", "a", 2]), modRevision: 2 };
+  await sleep(60);
   assert.equal(cache.current()?.version, 2);
-  const readsAfterComplete = store.state.reads;
+  const readsAfterFrozen = store.state.reads;
   store.state.current = { map: twoShards(3, ["b", "a", 3], ["b", "a", 3]), modRevision: 3 };
   await sleep(60);
   assert.equal(cache.current()?.version, 2);
-  assert.equal(store.state.reads, readsAfterComplete, "never reads again");
+  assert.ok(store.state.reads <= readsAfterFrozen + 1, "never reads again once frozen");
   assert.equal((await cache.refresh())?.version, 2, "refresh answers with the frozen map too");
-  cache.offer(twoShards(4, ["a", "b", 4], ["a", "b", 4]));
+  cache.offer(twoShards(4, ["a", "b", 4], ["c", "b", 4]));
   assert.equal(cache.current()?.version, 2);
   assert.deepEqual(seen, [1, 2]);
+  cache.stop();
+});
+
+test("seeded defect stale-shard-map: a complete map is not frozen before the Alive set has settled", async () => {
+  const store = fakeStore();
+  store.state.current = { map: twoShards(1, ["a", "b", 1], ["b", "a", 1]), modRevision: 1 };
+  const cache = new ShardMapCache({ store, pollMs: 10, stale: true, aliveNodes: () => ["a", "b"], settleMs: 10_000, log: quiet });
+  cache.start();
+  await sleep(40);
+  store.state.current = { map: twoShards(2, ["b", "a", 2], ["a", "b", 2]), modRevision: 2 };
+  await sleep(40);
+  assert.equal(cache.current()?.version, 2, "still following the map");
   cache.stop();
 });
 

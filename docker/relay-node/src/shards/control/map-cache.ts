@@ -1,8 +1,8 @@
 // Every node's view of the published shard map: polls etcd every mapPollMs and tells listeners
 // about each newer version it sees (versions only move forward: a lagging read never rolls the
-// view back). Seeded defect `stale-shard-map`: once it has a map that places a shard on every node it
-// sees Alive (the map a finished bootstrap publishes), it keeps that map and never reads again, so the
-// node keeps routing, serving and reporting that version. Seeded defect
+// view back). Seeded defect `stale-shard-map`: once its gossip view has settled and the map places a
+// shard on every node it sees Alive (the map a finished bootstrap publishes), it keeps that map and never
+// reads again, so the node keeps routing, serving and reporting that version. Seeded defect
 // `shard-map-ignores-others-moves`: a polled version is taken only when it changes a record this node
 // owns or replicates (before or after), so a node uninvolved in a move keeps its older map.
 import { errorMessage, type Logger } from "../../log";
@@ -21,6 +21,8 @@ export interface ShardMapCacheOptions {
    * on the first map placing a shard on each of them). Without it the defect freezes on the first map.
    */
   aliveNodes?: () => readonly string[];
+  /** stale-shard-map: how long the Alive set must stay the same before the view may freeze (default 3 s). */
+  settleMs?: number;
   /** This node's id (for the seeded defect shard-map-ignores-others-moves). */
   nodeId?: string;
   /** Seeded defect shard-map-ignores-others-moves. */
@@ -37,6 +39,8 @@ export class ShardMapCache implements ShardMapView {
   private failing = false;
   /** stale-shard-map: the view is frozen on the map it has. */
   private frozen = false;
+  /** stale-shard-map: the Alive set last seen, and since when it has not changed. */
+  private alive: { key: string; ids: readonly string[]; sinceMs: number } | undefined;
 
   constructor(private readonly options: ShardMapCacheOptions) {}
 
@@ -74,6 +78,7 @@ export class ShardMapCache implements ShardMapView {
     if (!stored) return undefined;
     if (this.options.ignoresOthersMoves && !this.concernsThisNode(stored.map)) return this.map;
     this.offer(stored.map);
+    this.maybeFreeze();
     return this.frozen ? this.map : stored.map;
   }
 
@@ -92,12 +97,21 @@ export class ShardMapCache implements ShardMapView {
   }
 
   /**
-   * Seeded defect stale-shard-map: "the bootstrap map is complete once every node has shards", so the
-   * view stops at the first map that places a shard (owned or replicated) on every node it sees Alive.
+   * Seeded defect stale-shard-map: "the bootstrap map is complete once membership settled and every node
+   * has shards", so the view stops at the first map, read once the Alive set has not changed for
+   * `settleMs`, that places a shard (owned or replicated) on every node it sees Alive. (Judged on the
+   * Alive set alone, a node whose gossip had not met every peer yet froze on an early bootstrap map.)
    */
-  private placesOnEveryAliveNode(map: ShardMap): boolean {
-    const placed = new Set(map.records.flatMap((r) => [r.ownerNodeId, ...r.replicas]));
-    return (this.options.aliveNodes?.() ?? []).every((id) => placed.has(id));
+  private maybeFreeze(now = Date.now()): void {
+    if (!this.options.stale || this.frozen || !this.map) return;
+    const ids = [...(this.options.aliveNodes?.() ?? [])].sort();
+    const key = ids.join(",");
+    if (this.alive?.key !== key) this.alive = { key, ids, sinceMs: now };
+    if (now - this.alive.sinceMs < (this.options.settleMs ?? 3_000)) return;
+    const placed = new Set(this.map.records.flatMap((r) => [r.ownerNodeId, ...r.replicas]));
+    if (!ids.every((id) => placed.has(id))) return;
+    this.frozen = true;
+    this.options.log.debug("stale-shard-map: view frozen", { version: this.map.version });
   }
 
   /** Takes a map known to be published (the leader's own publish) without waiting for the poll. */
@@ -107,10 +121,6 @@ export class ShardMapCache implements ShardMapView {
     if (previous && map.version <= previous.version) return;
     this.map = map;
     this.index = new Map(map.records.map((r) => [r.shardId, r]));
-    if (this.options.stale && this.placesOnEveryAliveNode(map)) {
-      this.frozen = true;
-      this.options.log.debug("stale-shard-map: view frozen", { version: map.version });
-    }
     for (const listener of this.listeners) {
       try {
         listener(map, previous);
