@@ -40,7 +40,7 @@ export const DEFECTS = {
   "gossip-left-forever":
     "Once this node has marked a member Left, it ignores all news of it (direct or gossiped): after a partition heals, that member stays Left in its view.",
   "stale-shard-map":
-    "Stops reading the shard map once its gossip view has been unchanged for a suspicion period and the map places a shard on every node it sees Alive (the bootstrap map): it keeps routing, serving and reporting that version.",
+    "Takes a newer shard map only when it places shards on a node the current one does not (a node joined): a move among the same nodes is never taken, so it keeps routing, serving and reporting the older version.",
   "shard-map-ignores-others-moves":
     "A polled shard map is taken only when it changes a record this node owns or replicates: a node uninvolved in a move keeps routing by its older map.",
   "ack-before-replication":

@@ -1,5 +1,5 @@
 // The factory end to end on a real etcd: a leader publishes, a follower's cache follows, a node
-// with the stale-shard-map defect keeps the first version that places shards on every Alive node. Skipped without an etcd binary.
+// with the stale-shard-map defect takes no move among the same nodes. Skipped without an etcd binary.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -53,8 +53,6 @@ describe("createShardControl on a real etcd", { skip: skipWithoutEtcd }, () => {
       RELAY_ETCD_ENDPOINTS: local!.endpoint,
       RELAY_ELECTION_INTERVAL_MS: "20",
       RELAY_SHARD_MAP_POLL_MS: "20",
-      RELAY_SUSPICION_MS: "100",
-      RELAY_LEFT_MS: "11000",
       RELAY_SHARD_IDS: "s0,s1,s2,s3,s4,s5,s6,s7",
       RELAY_DEFECT: defect,
     });
@@ -85,7 +83,6 @@ describe("createShardControl on a real etcd", { skip: skipWithoutEtcd }, () => {
     leader.control.start();
     await until(() => stale.control.view.current() !== undefined);
     assert.equal(stale.control.view.current()?.version, 1);
-    await sleep(300); // the stale node's membership settles (one suspicion period) and its view freezes
     const follower = node("b", false);
     follower.control.start();
     await until(() => follower.control.view.current()?.version === 1);

@@ -57,9 +57,6 @@ export function createShardControl(deps: ShardControlDeps): ShardControl {
     store,
     pollMs: config.shards.mapPollMs,
     stale: config.defects.has("stale-shard-map"),
-    aliveNodes: () => [config.nodeId, ...table.peers().filter((p) => p.status === "Alive").map((p) => p.nodeId)],
-    // Membership has settled when no node joined or went for one suspicion period.
-    settleMs: config.suspicionMs,
     nodeId: config.nodeId,
     ignoresOthersMoves: config.defects.has("shard-map-ignores-others-moves"),
     log,

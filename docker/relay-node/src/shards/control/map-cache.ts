@@ -1,8 +1,8 @@
 // Every node's view of the published shard map: polls etcd every mapPollMs and tells listeners
 // about each newer version it sees (versions only move forward: a lagging read never rolls the
-// view back). Seeded defect `stale-shard-map`: once its gossip view has settled and the map places a
-// shard on every node it sees Alive (the map a finished bootstrap publishes), it keeps that map and never
-// reads again, so the node keeps routing, serving and reporting that version. Seeded defect
+// view back). Seeded defect `stale-shard-map`: it takes a newer map only when that map places shards on
+// a node the current one does not (a node joined, as during bootstrap); a move among the same nodes is
+// never taken, so the node keeps routing, serving and reporting the older version. Seeded defect
 // `shard-map-ignores-others-moves`: a polled version is taken only when it changes a record this node
 // owns or replicates (before or after), so a node uninvolved in a move keeps its older map.
 import { errorMessage, type Logger } from "../../log";
@@ -15,14 +15,8 @@ export interface ShardMapCacheOptions {
   /** Undefined when etcd is not configured: the view stays empty. */
   store: { read(): Promise<StoredMap | undefined> } | undefined;
   pollMs: number;
+  /** Seeded defect stale-shard-map. */
   stale: boolean;
-  /**
-   * This node and the peers its gossip sees Alive (for the seeded defect stale-shard-map, which freezes
-   * on the first map placing a shard on each of them). Without it the defect freezes on the first map.
-   */
-  aliveNodes?: () => readonly string[];
-  /** stale-shard-map: how long the Alive set must stay the same before the view may freeze (default 3 s). */
-  settleMs?: number;
   /** This node's id (for the seeded defect shard-map-ignores-others-moves). */
   nodeId?: string;
   /** Seeded defect shard-map-ignores-others-moves. */
@@ -37,10 +31,6 @@ export class ShardMapCache implements ShardMapView {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private failing = false;
-  /** stale-shard-map: the view is frozen on the map it has. */
-  private frozen = false;
-  /** stale-shard-map: the Alive set last seen, and since when it has not changed. */
-  private alive: { key: string; ids: readonly string[]; sinceMs: number } | undefined;
 
   constructor(private readonly options: ShardMapCacheOptions) {}
 
@@ -63,7 +53,6 @@ export class ShardMapCache implements ShardMapView {
   }
 
   async refresh(): Promise<ShardMap | undefined> {
-    if (this.frozen) return this.map;
     if (!this.options.store) return undefined;
     let stored: StoredMap | undefined;
     try {
@@ -78,8 +67,7 @@ export class ShardMapCache implements ShardMapView {
     if (!stored) return undefined;
     if (this.options.ignoresOthersMoves && !this.concernsThisNode(stored.map)) return this.map;
     this.offer(stored.map);
-    this.maybeFreeze();
-    return this.frozen ? this.map : stored.map;
+    return this.options.stale ? this.map : stored.map;
   }
 
   /**
@@ -97,28 +85,21 @@ export class ShardMapCache implements ShardMapView {
   }
 
   /**
-   * Seeded defect stale-shard-map: "the bootstrap map is complete once membership settled and every node
-   * has shards", so the view stops at the first map, read once the Alive set has not changed for
-   * `settleMs`, that places a shard (owned or replicated) on every node it sees Alive. (Judged on the
-   * Alive set alone, a node whose gossip had not met every peer yet froze on an early bootstrap map.)
+   * Seeded defect stale-shard-map: "the map only needs re-reading when a node joins", so a newer map is
+   * taken only when it places a shard (owned or replicated) on a node the current map does not.
    */
-  private maybeFreeze(now = Date.now()): void {
-    if (!this.options.stale || this.frozen || !this.map) return;
-    const ids = [...(this.options.aliveNodes?.() ?? [])].sort();
-    const key = ids.join(",");
-    if (this.alive?.key !== key) this.alive = { key, ids, sinceMs: now };
-    if (now - this.alive.sinceMs < (this.options.settleMs ?? 3_000)) return;
-    const placed = new Set(this.map.records.flatMap((r) => [r.ownerNodeId, ...r.replicas]));
-    if (!ids.every((id) => placed.has(id))) return;
-    this.frozen = true;
-    this.options.log.debug("stale-shard-map: view frozen", { version: this.map.version });
+  private addsANode(map: ShardMap): boolean {
+    if (!this.map) return true;
+    const placed = (m: ShardMap) => new Set(m.records.flatMap((r) => [r.ownerNodeId, ...r.replicas]));
+    const now = placed(this.map);
+    return [...placed(map)].some((id) => !now.has(id));
   }
 
   /** Takes a map known to be published (the leader's own publish) without waiting for the poll. */
   offer(map: ShardMap): void {
-    if (this.frozen) return;
     const previous = this.map;
     if (previous && map.version <= previous.version) return;
+    if (this.options.stale && !this.addsANode(map)) return;
     this.map = map;
     this.index = new Map(map.records.map((r) => [r.shardId, r]));
     for (const listener of this.listeners) {
@@ -135,9 +116,8 @@ export class ShardMapCache implements ShardMapView {
     this.running = true;
     const loop = async (): Promise<void> => {
       if (!this.running) return;
-      if (!this.frozen) await this.refresh();
-      // A frozen (defective) view never reads again; no need to keep a timer for it.
-      if (this.running && !this.frozen) this.timer = setTimeout(() => void loop(), this.options.pollMs).unref();
+      await this.refresh();
+      if (this.running) this.timer = setTimeout(() => void loop(), this.options.pollMs).unref();
     };
     void loop();
   }
