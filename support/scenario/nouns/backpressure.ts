@@ -13,7 +13,7 @@ import { EXT, type PressureView } from '../../fabric/contract';
 import { Traffic } from '../../fabric/traffic';
 import { firstShardOwnedBy } from '../../checks/shard-views';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 const GLOBAL = 'global-control';
 const PROCEDURE = 'kv::set';

@@ -6,7 +6,7 @@ import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import { judge } from '../../checks/eventually';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 const HOUR_MS = 3_600_000;
 

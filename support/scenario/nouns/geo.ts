@@ -9,7 +9,7 @@ import { judge } from '../../checks/eventually';
 import { routingAgreementProblems, servedInProblems, servedPerSecond, tallyServed } from '../../checks/geo';
 import { parsePrometheus, type Sample } from '../../checks/prometheus';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 /** seeds/traffic/echo.json: one unsharded `echo` call per op. */
 const TRAFFIC = 'echo';

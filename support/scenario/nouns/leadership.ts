@@ -9,7 +9,7 @@ import { judge } from '../../checks/eventually';
 import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems } from '../../checks/leadership-checkers';
 import { leaderKeptProblems } from '../../checks/leader-kept';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { LEADER_LOOKUP } from './common';
 
 export class Leadership {

@@ -12,7 +12,7 @@ import { promotionRevokedProblems } from '../../checks/promotion';
 import { attachJson } from '../../evidence/attach';
 import { matchGolden } from '../../evidence/golden';
 import type { Promotion } from '../../fabric/contract';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { suite } from '../../suite';
 
 export class PromotionVerbs {

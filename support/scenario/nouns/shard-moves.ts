@@ -12,7 +12,7 @@ import { hotNodeAvoidedProblems } from '../../checks/calls';
 import { majorityOwner, routingTable } from '../../checks/shard-views';
 import type { ShardRecord } from '../../fabric/contract';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 export class ShardMoves {
   /** When each shard marked hot started being hot (its replay's start), on the scenario clock. */

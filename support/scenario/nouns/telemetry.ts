@@ -9,7 +9,7 @@ import { judge } from '../../checks/eventually';
 import { counterResetReport, type Scrape } from '../../checks/counter-resets';
 import { parsePrometheus, sumOf } from '../../checks/prometheus';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { TableError } from '../../tables';
 
 const GLOBAL = 'global-control';
