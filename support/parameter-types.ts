@@ -2,14 +2,9 @@
 import { defineParameterType } from '@cucumber/cucumber';
 import { shardIdsOf } from './cluster/shard-seeds';
 import { listTraffic } from './fabric/traffic';
+import { Duration } from './duration';
 
-/** A span of time: "15 seconds", "500 ms", "2 minutes". */
-export class Duration {
-  constructor(readonly ms: number) {}
-  toString(): string {
-    return this.ms % 1000 === 0 ? `${this.ms / 1000} s` : `${this.ms} ms`;
-  }
-}
+export { Duration } from './duration';
 
 const UNIT_MS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, second: 1000, seconds: 1000, minute: 60_000, minutes: 60_000 };
 

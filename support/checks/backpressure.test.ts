@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clearedProblems, herdProblems, ingressThrottleProblems, pressureSeenProblems, parseThrottled, recordedProblems, throttledBeforeTimeoutProblems } from './backpressure';
+import { clearedProblems, herdProblems, ingressThrottleProblems, ownerCountersRoseProblems, pressureSeenProblems, parseThrottled, recordedProblems, throttledBeforeTimeoutProblems } from './backpressure';
 import type { ThrottleSummary } from '../fabric/load-driver';
 import type { PressureEpisode, PressureView } from '../fabric/contract';
 
@@ -122,4 +122,9 @@ test('pressure seen: a node under pressure or seeing another member so is named;
   const watcher = view('east-1', { members: [self] });
   assert.deepEqual(pressureSeenProblems([pressured, watcher]), ['west-1 is still saturated', 'east-1 still sees west-1 saturated']);
   assert.deepEqual(pressureSeenProblems([view('east-1')]), []);
+});
+
+test('the owner counters rose: both must, and each one that did not is named', () => {
+  assert.deepEqual(ownerCountersRoseProblems({ rejections: 3, toSaturated: 1 }), []);
+  assert.deepEqual(ownerCountersRoseProblems({ rejections: 0, toSaturated: 0 }), ['mesh_backpressure_rejections_total has not risen', 'mesh_backpressure_transitions_total{mesh_level="saturated"} has not risen']);
 });

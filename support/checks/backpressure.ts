@@ -108,3 +108,11 @@ export function clearedProblems(views: ReadonlyMap<string, PressureView>, leader
   }
   return problems;
 }
+
+/** The owner refused calls over its budget and went saturated: both counters rose over the baseline. */
+export function ownerCountersRoseProblems(rise: { rejections: number; toSaturated: number }): string[] {
+  return [
+    ...(rise.rejections > 0 ? [] : ['mesh_backpressure_rejections_total has not risen']),
+    ...(rise.toSaturated > 0 ? [] : ['mesh_backpressure_transitions_total{mesh_level="saturated"} has not risen']),
+  ];
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { topologyByName } from '../../topologies';
 import type { LeadersView, LeaseToken, PeersView } from '../fabric/contract';
-import { eligibilityProblems, leadershipAgreementProblems, membershipProblems } from './cluster-views';
+import { eligibilityProblems, leadershipAgreementProblems, membershipProblems, onlyNodeLeftProblems } from './cluster-views';
 
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const future = new Date(Date.now() + 60_000).toISOString();
@@ -69,4 +69,10 @@ test('membership reports unknown, suspect, wrong role and wrong region peers', (
   assert.match(problems, /east-1 sees west-1 with role "replica", declared "regional"/);
   assert.match(problems, /east-1 sees global-1 in region "east", declared "global"/);
   assert.match(problems, /east-2 does not know east-3/);
+});
+
+test('only the faulty node is Left: every observer sees it Left and everyone else Alive', () => {
+  const view = (peers: Record<string, string>): PeersView => ({ generatedAt: '', localNodeId: '', peers: Object.entries(peers).map(([nodeId, status]) => ({ nodeId, status })) }) as unknown as PeersView;
+  assert.deepEqual(onlyNodeLeftProblems(new Map([['n1', view({ n2: 'Left', n3: 'Alive' })], ['n3', view({ n1: 'Alive', n2: 'Left' })]]), 'n2'), []);
+  assert.deepEqual(onlyNodeLeftProblems(new Map([['n1', view({ n2: 'Suspect', n3: 'Left' })]]), 'n2'), ['n1 sees n2 Suspect', 'n1 sees n3 Left']);
 });

@@ -134,3 +134,10 @@ export function membershipComparison(topology: Topology, views: Views<PeersView>
   }
   return { expected, actual };
 }
+
+/** Every observer sees `node` Left and every other peer Alive: only the faulty node is shut out. */
+export function onlyNodeLeftProblems(views: Views<PeersView>, node: string): string[] {
+  return [...views].flatMap(([observer, view]) =>
+    view.peers.flatMap((p) => (p.nodeId === node ? (p.status === 'Left' ? [] : [`${observer} sees ${node} ${p.status}`]) : p.status === 'Alive' ? [] : [`${observer} sees ${p.nodeId} ${p.status}`])),
+  );
+}

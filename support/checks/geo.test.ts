@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Op } from './history';
-import { routingAgreementProblems, servedInProblems, servedPerSecond, tallyServed } from './geo';
+import { clientsMovedProblems, routedSince, routingAgreementProblems, servedInProblems, servedPerSecond, tallyServed } from './geo';
 
 let index = 0;
 const call = (completeMs: number, servedRegion: string | undefined, outcome: Op['outcome'] = 'ok'): Op => ({
@@ -30,4 +30,17 @@ test('routing metrics agree with the clients within the retried attempts, never 
   assert.match(routingAgreementProblems({ west: 100, east: 40 }, { west: 100, east: 50 }, 4)[0]!, /clients saw 50 calls served in east, but the nodes routed only 40/);
   assert.match(routingAgreementProblems({ west: 120 }, { west: 100 }, 4)[0]!, /routed 120 calls to west, the clients saw 100 .*difference 20/);
   assert.match(routingAgreementProblems({}, { east: 3 }, 10)[0]!, /routed only 0/);
+});
+
+test('routed since the baseline: each series rise for the home region, per serving region', () => {
+  const m = 'mesh_geo_routed_total';
+  const s = (home: string, served: string, value: number) => ({ name: m, labels: { mesh_home_region: home, mesh_served_region: served }, value });
+  assert.deepEqual(routedSince([s('west', 'west', 10), s('west', 'east', 4), s('east', 'east', 99)], [s('west', 'west', 3)], m, 'west'), { west: 7, east: 4 });
+  assert.deepEqual(routedSince([], [], m, 'west'), {});
+});
+
+test('clients served in one region only never moved: that is a problem', () => {
+  assert.deepEqual(clientsMovedProblems({ west: 10, east: 5 }), []);
+  assert.deepEqual(clientsMovedProblems({ west: 10 }), ['the clients saw their calls served in west only: they never moved']);
+  assert.deepEqual(clientsMovedProblems({}), ['the clients saw their calls served in no region only: they never moved']);
 });

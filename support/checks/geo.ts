@@ -1,6 +1,7 @@
 // Geo-affinity verdicts over a history of client calls whose results carry the region that served them
 // (relay-node's X-Mesh-Served-Region, recorded by the load driver as `servedRegion`). Pure.
 import type { Op } from './history';
+import type { Sample } from './prometheus';
 
 export interface ServedTally {
   /** Calls completed in the window, ok or not. */
@@ -69,4 +70,25 @@ export function servedPerSecond(ops: readonly Op[], procedure: string): Record<s
     slot[region] = (slot[region] ?? 0) + 1;
   }
   return out;
+}
+
+/**
+ * How many calls homed in `home` each region served, by the entry nodes' `metric` counters: each series'
+ * rise since its baseline, summed per `mesh_served_region`.
+ */
+export function routedSince(now: readonly Sample[], baseline: readonly Sample[], metric: string, home: string): Record<string, number> {
+  const routed: Record<string, number> = {};
+  for (const s of now) {
+    if (s.name !== metric || s.labels.mesh_home_region !== home) continue;
+    const was = baseline.find((b) => b.name === metric && JSON.stringify(b.labels) === JSON.stringify(s.labels))?.value ?? 0;
+    const region = s.labels.mesh_served_region ?? '(unlabelled)';
+    routed[region] = (routed[region] ?? 0) + s.value - was;
+  }
+  return routed;
+}
+
+/** The clients saw their calls served in more than one region: the scenario did move them. */
+export function clientsMovedProblems(seen: Readonly<Record<string, number>>): string[] {
+  const regions = Object.keys(seen);
+  return regions.length < 2 ? [`the clients saw their calls served in ${regions.join(', ') || 'no region'} only: they never moved`] : [];
 }

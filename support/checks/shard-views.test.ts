@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ShardRecord, ShardsView } from '../fabric/contract';
-import { firstShardOwnedBy, majorityOwner, mapAgreementProblems, routingProblems, shardsHeldBy, unplacedNodes } from './shard-views';
+import { diffRecordsMovesProblems, firstShardOwnedBy, majorityOwner, mapAgreementProblems, movedProblems, routingProblems, shardsHeldBy, unplacedNodes } from './shard-views';
 
 const rec = (shardId: string, ownerNodeId: string, replicas: string[] = []): ShardRecord => ({
   namespace: 'mesh.control', shardId, strategyId: 'rendezvous', ownerNodeId, capacityHint: 1, status: 0, version: 1, checksum: 'x', updatedAt: '', replicas, fenceToken: 1,
@@ -46,4 +46,25 @@ test('first shard owned by a set of nodes: the lowest shard id among theirs, wha
   const map = view(3, rec('shard-09', 'west-1'), rec('shard-02', 'east-1'), rec('shard-05', 'west-2'));
   assert.equal(firstShardOwnedBy(map, new Set(['west-1', 'west-2']))?.shardId, 'shard-05');
   assert.equal(firstShardOwnedBy(map, new Set(['global-1'])), undefined);
+});
+
+const owned = (...owners: string[]) => new Map(owners.map((o, i) => [`v${i}`, view(2, rec('s1', o))]));
+
+test('a move away from the original owner, to a replica when asked: each way it falls short is named', () => {
+  const origin = { owner: 'n1', replicas: ['n2', 'n3'] };
+  assert.deepEqual(movedProblems(owned('n2', 'n2', 'n1'), 's1', origin, true), []);
+  assert.deepEqual(movedProblems(owned('n1', 'n1', 'n2'), 's1', origin, false), ['n1 still owns it']);
+  assert.deepEqual(movedProblems(owned('n4', 'n4', 'n4'), 's1', origin, true), ['moved to n4, which was not a replica']);
+  assert.deepEqual(movedProblems(owned('n4', 'n4', 'n4'), 's1', origin, false), []);
+  assert.deepEqual(movedProblems(owned('n2', 'n3'), 's1', origin, false), ['no majority of nodes agrees on an owner']);
+});
+
+test('the diff records each move; a missing change, an unchanged owner, or no move at all is a problem', () => {
+  const changed = new Map([['s1', rec('s1', 'n2')], ['s2', rec('s2', 'n5')]]);
+  assert.deepEqual(diffRecordsMovesProblems(3, [{ shardId: 's1', originalOwner: 'n1' }], changed), []);
+  assert.deepEqual(diffRecordsMovesProblems(3, [{ shardId: 's2', originalOwner: 'n5' }, { shardId: 's9', originalOwner: 'n1' }], changed), [
+    "the diff's last record of s2 still names n5",
+    'the diff since version 3 has no change of s9',
+  ]);
+  assert.deepEqual(diffRecordsMovesProblems(3, [], changed), ['no shard was seen moving, so there is nothing to find in the diff']);
 });

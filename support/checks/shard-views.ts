@@ -68,3 +68,26 @@ export function routingTable(views: Views<ShardsView>, shardIds: readonly string
     [...views].map(([id, v]) => [id, { version: v.version, routes: Object.fromEntries(shardIds.map((s) => { const r = recordOf(v, s); return [s, r ? { owner: r.ownerNodeId, replicas: r.replicas ?? [], fence: r.fenceToken } : null]; })) }]),
   );
 }
+
+/** The majority names an owner of the shard other than `origin.owner` (and, with `toReplica`, one of its replicas). */
+export function movedProblems(views: Views<ShardsView>, shardId: string, origin: { owner: string; replicas: readonly string[] }, toReplica: boolean): string[] {
+  const owner = majorityOwner(views, shardId);
+  return [
+    ...(owner === undefined ? ['no majority of nodes agrees on an owner'] : []),
+    ...(owner === origin.owner ? [`${origin.owner} still owns it`] : []),
+    ...(owner && owner !== origin.owner && toReplica && !origin.replicas.includes(owner) ? [`moved to ${owner}, which was not a replica`] : []),
+  ];
+}
+
+/**
+ * The map diff since version `since` records each moved shard with a last record that no longer names
+ * its original owner; no move seen means nothing to find, which is a problem too.
+ */
+export function diffRecordsMovesProblems(since: number, moved: readonly { shardId: string; originalOwner: string | undefined }[], changed: ReadonlyMap<string | undefined, ShardRecord | undefined>): string[] {
+  if (moved.length === 0) return ['no shard was seen moving, so there is nothing to find in the diff'];
+  return moved.flatMap(({ shardId, originalOwner }) => {
+    const current = changed.get(shardId);
+    if (!current) return [`the diff since version ${since} has no change of ${shardId}`];
+    return current.ownerNodeId === originalOwner ? [`the diff's last record of ${shardId} still names ${current.ownerNodeId}`] : [];
+  });
+}

@@ -7,13 +7,13 @@ import type { ClusterNodes } from '../nodes';
 import type { ClientVerbs } from './clients';
 import type { Leadership } from './leadership';
 import { judge } from '../../checks/eventually';
-import { clearedProblems, herdProblems, ingressThrottleProblems, recordedProblems, throttledBeforeTimeoutProblems } from '../../checks/backpressure';
+import { clearedProblems, herdProblems, ingressThrottleProblems, ownerCountersRoseProblems, recordedProblems, throttledBeforeTimeoutProblems } from '../../checks/backpressure';
 import { parsePrometheus, sumOf, type Sample } from '../../checks/prometheus';
 import { EXT, type PressureView } from '../../fabric/contract';
 import { Traffic } from '../../fabric/traffic';
 import { firstShardOwnedBy } from '../../checks/shard-views';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 const GLOBAL = 'global-control';
 const PROCEDURE = 'kv::set';
@@ -73,7 +73,7 @@ export class BackpressureVerbs {
     const seen = await this.ctx.verdicts.within(
       `${run.owner}'s backpressure counters rise`,
       async () => rise(await this.scrape(run.owner)),
-      (r) => judge([...(r.rejections > 0 ? [] : ['mesh_backpressure_rejections_total has not risen']), ...(r.toSaturated > 0 ? [] : ['mesh_backpressure_transitions_total{mesh_level="saturated"} has not risen'])]),
+      (r) => judge(ownerCountersRoseProblems(r)),
       { timeoutMs: within.ms },
     );
     await attachJson(this.ctx.evidence, `backpressure-counters-${run.owner}`, seen);

@@ -5,8 +5,9 @@
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import { judge } from '../../checks/eventually';
+import { onlyNodeLeftProblems } from '../../checks/cluster-views';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 const HOUR_MS = 3_600_000;
 
@@ -95,12 +96,7 @@ export class CertificateFaults {
     const views = await this.ctx.verdicts.within(
       `every other node sees ${nodeId} Left and each other Alive`,
       () => this.nodes.askEveryNode((n) => n.peers(), others),
-      (v) =>
-        judge(
-          [...v].flatMap(([observer, view]) =>
-            view.peers.flatMap((p) => (p.nodeId === nodeId ? (p.status === 'Left' ? [] : [`${observer} sees ${nodeId} ${p.status}`]) : p.status === 'Alive' ? [] : [`${observer} sees ${p.nodeId} ${p.status}`])),
-          ),
-        ),
+      (v) => judge(onlyNodeLeftProblems(v, nodeId)),
       { timeoutMs: within.ms },
     );
     await attachJson(this.ctx.evidence, `peers-while-${nodeId}-expired`, Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));

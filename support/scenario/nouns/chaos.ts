@@ -8,7 +8,7 @@ import type { NetworkChaos } from './network';
 import type { Leadership } from './leadership';
 import { describeSchedule, type ScheduleEntry } from '../../chaos/schedule';
 import { attachJson } from '../../evidence/attach';
-import { Duration } from '../../parameter-types';
+import { Duration } from '../../duration';
 
 export class ChaosSchedule {
   constructor(

@@ -4,7 +4,7 @@ import type { ClusterNodes } from '../nodes';
 import { BackgroundClients } from '../../fabric/clients';
 import { judge } from '../../checks/eventually';
 import { uniqueIdsProblems } from '../../checks/unique-ids';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { FewestPending, RoundRobin, seededRng, type PeerChooser } from '../../fabric/choosers';
 import { LoadDriver, type LoadSummary, type RetryOptions } from '../../fabric/load-driver';
 import { Traffic } from '../../fabric/traffic';

@@ -6,7 +6,7 @@ import { membershipComparison, membershipProblems } from '../../checks/cluster-v
 import { judge } from '../../checks/eventually';
 import { answeredItselfProblems, readinessProblems } from '../../checks/rpc-answers';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 export class ClusterHealth {
   constructor(

@@ -1,5 +1,5 @@
 // What every noun of the World shares: bounds on faults and lookups, and the checker failure type.
-import { Duration } from '../../parameter-types';
+import { Duration } from '../../duration';
 
 /** A fault with no explicit end still ends: the After hook, or this bound, heals it. */
 export const FAULT_MAX_WINDOW_MS = 120_000;

@@ -6,10 +6,11 @@ import type { Split } from '../../checks/partition-effects';
 import type { ProcessFaults } from './processes';
 import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leadershipComparison } from '../../checks/cluster-views';
 import { judge } from '../../checks/eventually';
+import { agreedHolder, majorityLeaderProblems } from '../../checks/majority-leader';
 import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems } from '../../checks/leadership-checkers';
 import { leaderKeptProblems } from '../../checks/leader-kept';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { LEADER_LOOKUP } from './common';
 
 export class Leadership {
@@ -29,27 +30,16 @@ export class Leadership {
    */
   async leaderOf(scope: string, within: Duration = LEADER_LOOKUP, not: readonly string[] = [], judged = false): Promise<string> {
     const running = this.nodes.cluster.relayNodes.filter((n) => !this.processes.isDown(n.id)).length;
-    const majority = Math.floor(running / 2) + 1;
     // A lookup before a fault step waits; a Then step's "a new leader is elected" is a verdict.
     const verdicts = this.ctx.verdicts;
     const wait = judged ? verdicts.within.bind(verdicts) : verdicts.waitFor.bind(verdicts);
     const agreed = await wait(
       `a majority of nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
       async () => this.nodes.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
-      (views) => {
-        const naming = views.filter((v) => v.holders.length > 0);
-        const named = new Set(naming.flatMap((v) => v.holders));
-        const problems = [
-          ...(naming.length < majority ? [`only ${naming.length} of ${running} running nodes name a leader (${majority} needed)`] : []),
-          ...naming.filter((v) => v.holders.length > 1).map((v) => `${v.observer} names ${v.holders.join(' + ')}`),
-          ...(named.size > 1 ? [`nodes disagree: ${[...named].join(' vs ')}`] : []),
-          ...[...named].filter((n) => not.includes(n)).map((n) => `${n} still leads`),
-        ];
-        return judge(problems);
-      },
+      (views) => judge(majorityLeaderProblems(views, running, not)),
       { timeoutMs: within.ms },
     );
-    return agreed.find((v) => v.holders.length > 0)!.holders[0]!;
+    return agreedHolder(agreed)!;
   }
 
   /** The current holder, excluding the ones fault steps already took down. */

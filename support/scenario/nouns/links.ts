@@ -7,7 +7,7 @@ import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import { clientLinkName } from '../../cluster/cluster';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { describeLink, type LinkTarget } from '../../chaos/schedule';
 
 /** A toxic as the Toxiproxy API names it, applied to both streams of each proxy. */

@@ -10,7 +10,7 @@ import { PROXY_ALIAS } from '../../cluster/peer-links';
 import { attachJson } from '../../evidence/attach';
 import { judge } from '../../checks/eventually';
 import { gossipDivergedProblems, isolatedHandedOutProblems } from '../../checks/partition-effects';
-import { Duration } from '../../parameter-types';
+import { Duration } from '../../duration';
 import { resolveGroups, type GroupRow } from '../../tables';
 import type { Split } from '../../checks/partition-effects';
 import type { FaultSubject } from '../../chaos/faults';

@@ -4,7 +4,7 @@ import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import type { ActiveFault } from '../../chaos/faults';
 import { judge } from '../../checks/eventually';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { FAULT_MAX_WINDOW_MS } from './common';
 
 /** Fault names that leave their target node unable to answer. */

@@ -6,13 +6,14 @@ import type { ClusterNodes } from '../nodes';
 import type { ProcessFaults } from './processes';
 import type { Leadership } from './leadership';
 import { judge } from '../../checks/eventually';
-import { parsePrometheus, sumOf } from '../../checks/prometheus';
+import { servedByHolderProblems, transitionsRecordedProblems } from '../../checks/signals';
+import { parsePrometheus } from '../../checks/prometheus';
 import { normaliseFailover } from '../../checks/failover-outcome';
 import { promotionRevokedProblems } from '../../checks/promotion';
 import { attachJson } from '../../evidence/attach';
 import { matchGolden } from '../../evidence/golden';
 import type { Promotion } from '../../fabric/contract';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { suite } from '../../suite';
 
 export class PromotionVerbs {
@@ -64,23 +65,19 @@ export class PromotionVerbs {
   /** Sends `procedure` to every running, unpaused node; each must be served by the holder of `scope`. */
   async expectServedByHolder(procedure: string, scope: string): Promise<void> {
     const holder = await this.leadership.current(scope);
-    const nodes = this.nodes.liveNodes();
-    const problems: string[] = [];
-    await Promise.all(
-      nodes.map(async (node) => {
+    const answers = await Promise.all(
+      this.nodes.liveNodes().map(async (node) => {
         const payload = { probe: `${node.id}-${Date.now()}` };
-        const r = await this.ctx.history
+        const answer = await this.ctx.history
           .record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (res) =>
             res.status === 200 ? { outcome: 'ok', result: { body: res.body, servedBy: res.answeredBy } } : { outcome: 'fail', error: `HTTP ${res.status}` },
           )
           .catch((e: Error) => e);
-        if (r instanceof Error) problems.push(`${node.id}: no answer (${r.message})`);
-        else if (r.status !== 200) problems.push(`${node.id}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
-        else if (r.answeredBy !== holder) problems.push(`${node.id}: served by ${r.answeredBy ?? '(no node header)'}, not by the leader ${holder}`);
+        return { node: node.id, answer };
       }),
     );
     this.servedBy.push(holder);
-    await this.ctx.verdicts.now(`${procedure} calls served through the leader`, problems);
+    await this.ctx.verdicts.now(`${procedure} calls served through the leader`, servedByHolderProblems(answers, holder));
   }
 
   /** The new holder's metrics count its promotion to `scope`, and another node counts observing it. */
@@ -90,13 +87,7 @@ export class PromotionVerbs {
     const own = parsePrometheus(await this.nodes.cluster.node(holder).client.metrics());
     const witness = this.nodes.cluster.relayNodes.find((n) => n.id !== holder && !deposed.includes(n.id))!;
     const seen = parsePrometheus(await witness.client.metrics());
-    const name = 'mesh_leadership_transitions_total';
-    const problems = [
-      ...(sumOf(own, name, { mesh_scope: scope, mesh_leader: holder, mesh_transition: 'promoted' }) + sumOf(own, name, { mesh_scope: scope, mesh_leader: holder, mesh_transition: 'elected' }) >= 1
-        ? []
-        : [`${holder}'s ${name} has no promoted/elected transition for ${scope}`]),
-      ...(sumOf(seen, name, { mesh_scope: scope, mesh_leader: holder }) >= 1 ? [] : [`${witness.id}'s ${name} has no transition naming ${holder} for ${scope}`]),
-    ];
+    const problems = transitionsRecordedProblems(scope, { id: holder, samples: own }, { id: witness.id, samples: seen });
     await attachJson(this.ctx.evidence, 'leadership-metrics', { [holder]: own.filter((x) => x.name.startsWith('mesh_leadership')), [witness.id]: seen.filter((x) => x.name.startsWith('mesh_leadership')) });
     await this.ctx.verdicts.now(`leadership metrics record the change of ${scope}`, problems);
   }

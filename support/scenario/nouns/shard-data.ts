@@ -18,7 +18,7 @@ import { setProblems } from '../../checks/set';
 import { linearizableProblems } from '../../checks/linearizable';
 import type { ShardCopy } from '../../fabric/contract';
 import { outcomeOfAnswer } from '../../fabric/outcome';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 export class ShardData {
   constructor(

@@ -11,7 +11,7 @@ import { routingTable } from '../../checks/shard-views';
 import { drainRefusalProblems } from '../../checks/calls';
 import { drainedHoldsNothingProblems, majorityRecord, replicaDroppedProblems, replicaRejoinedProblems } from '../../checks/shard-holders';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { FAULT_MAX_WINDOW_MS } from './common';
 
 /** A crashed replica of a shard: when its kill had returned, and when the leader planned a map without it. */

@@ -10,7 +10,7 @@ import { ShardRouting } from '../../fabric/shard-routing';
 import { orphanedOwnerProblems } from '../../checks/shard-holders';
 import { attachJson } from '../../evidence/attach';
 import type { RelayNode } from '../../cluster/relay-node';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 /** What the scenario knew about a shard before it moved. */
 export interface Origin {

@@ -9,10 +9,10 @@ import type { ShardMap } from './shard-map';
 import { judge } from '../../checks/eventually';
 import { inFlightAcrossMoveProblems } from '../../checks/in-flight';
 import { hotNodeAvoidedProblems } from '../../checks/calls';
-import { majorityOwner, routingTable } from '../../checks/shard-views';
+import { diffRecordsMovesProblems, majorityOwner, movedProblems, routingTable } from '../../checks/shard-views';
 import type { ShardRecord } from '../../fabric/contract';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 
 export class ShardMoves {
   /** When each shard marked hot started being hot (its replay's start), on the scenario clock. */
@@ -51,14 +51,11 @@ export class ShardMoves {
     const views = await this.ctx.verdicts.within(
       `${shardId} has moved away from ${origin.owner}${toReplica ? ` to one of ${origin.replicas.join(', ')}` : ''}`,
       () => this.map.views(this.nodes.liveNodes().filter((n) => !this.network.isolatedNow(n.id))),
-      (v) => {
-        const owner = majorityOwner(v, shardId);
-        return judge([
-          ...(owner === undefined ? ['no majority of nodes agrees on an owner'] : []),
-          ...(owner === origin.owner ? [`${origin.owner} still owns it`] : []),
-          ...(owner && owner !== origin.owner && toReplica && !origin.replicas.includes(owner) ? [`moved to ${owner}, which was not a replica`] : []),
-        ], { expected: `${shardId} owned by ${toReplica ? `one of ${origin.replicas.join(', ')}` : `a node other than ${origin.owner}`}`, actual: routingTable(v, [shardId]) });
-      },
+      (v) =>
+        judge(movedProblems(v, shardId, origin, toReplica), {
+          expected: `${shardId} owned by ${toReplica ? `one of ${origin.replicas.join(', ')}` : `a node other than ${origin.owner}`}`,
+          actual: routingTable(v, [shardId]),
+        }),
       { timeoutMs: within.ms },
     );
     const owner = majorityOwner(views, shardId)!;
@@ -95,12 +92,11 @@ export class ShardMoves {
     const diff = (await node!.client.shardDiff(this.map.before.version)) as { items?: { current?: ShardRecord }[] };
     await attachJson(this.ctx.evidence, 'shard-map-diff', diff);
     const changed = new Map((diff.items ?? []).map((i) => [i.current?.shardId, i.current]));
-    const problems = moved.flatMap((s) => {
-      const current = changed.get(s);
-      if (!current) return [`the diff since version ${this.map.before!.version} has no change of ${s}`];
-      return current.ownerNodeId === this.map.knownOrigin(s)?.owner ? [`the diff's last record of ${s} still names ${current.ownerNodeId}`] : [];
-    });
-    if (moved.length === 0) problems.push('no shard was seen moving, so there is nothing to find in the diff');
+    const problems = diffRecordsMovesProblems(
+      this.map.before.version,
+      moved.map((shardId) => ({ shardId, originalOwner: this.map.knownOrigin(shardId)?.owner })),
+      changed,
+    );
     await this.ctx.verdicts.now('shard map diff records the moves', problems, Object.fromEntries(moved.map((s) => [s, changed.get(s)])));
   }
 

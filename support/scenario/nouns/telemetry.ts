@@ -6,10 +6,11 @@ import type { ClusterNodes } from '../nodes';
 import type { ProcessFaults } from './processes';
 import type { Leadership } from './leadership';
 import { judge } from '../../checks/eventually';
+import { metricAtLeastProblems, spanProblems } from '../../checks/signals';
 import { counterResetReport, type Scrape } from '../../checks/counter-resets';
 import { parsePrometheus, sumOf } from '../../checks/prometheus';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../parameter-types';
+import type { Duration } from '../../duration';
 import { TableError } from '../../tables';
 
 const GLOBAL = 'global-control';
@@ -93,12 +94,7 @@ export class TelemetryVerbs {
         const byName = new Map(await Promise.all(names.map(async (n) => [n, await receiver.spans(n)] as const)));
         return wanted.map((w) => ({ ...w, seen: byName.get(w.span) ?? [], match: (byName.get(w.span) ?? []).find((s) => String(s.attributes[w.attribute]) === w.value) }));
       },
-      (rs) =>
-        judge(
-          rs
-            .filter((r) => !r.match)
-            .map((r) => `no ${r.span} span with ${r.attribute}=${r.value} (${r.seen.length} ${r.span} spans; ${r.attribute} seen: ${[...new Set(r.seen.map((s) => String(s.attributes[r.attribute])))].join(', ') || 'none'})`),
-        ),
+      (rs) => judge(spanProblems(rs)),
       { timeoutMs: within.ms },
     );
     await attachJson(this.ctx.evidence, 'spans-matched', found.map((r) => ({ span: r.span, attribute: r.attribute, value: r.value, match: r.match })));
@@ -108,13 +104,13 @@ export class TelemetryVerbs {
   async expectLeaderMetric(metric: string, labels: Record<string, string>, atLeast: number): Promise<void> {
     const leader = await this.leadership.current(GLOBAL);
     const samples = parsePrometheus(await this.nodes.cluster.node(leader).client.metrics());
-    const value = sumOf(samples, metric, labels);
-    const shown = samples.filter((s) => s.name === metric);
-    await this.ctx.verdicts.now(
-      `${metric} on the global leader is at least ${atLeast}`,
-      value >= atLeast ? [] : [`${leader}'s ${metric}${JSON.stringify(labels)} is ${value}; series: ${shown.map((s) => `${JSON.stringify(s.labels)} ${s.value}`).join('; ') || 'none'}`],
-      { leader, metric, labels, value, series: shown },
-    );
+    await this.ctx.verdicts.now(`${metric} on the global leader is at least ${atLeast}`, metricAtLeastProblems(leader, samples, metric, labels, atLeast), {
+      leader,
+      metric,
+      labels,
+      value: sumOf(samples, metric, labels),
+      series: samples.filter((s) => s.name === metric),
+    });
   }
 
   /**
@@ -125,7 +121,7 @@ export class TelemetryVerbs {
   async expectCountersMonotonic(within: Duration): Promise<void> {
     if (!this.scraping) throw new Error('the metrics are not being scraped: add "the metrics of every node are scraped every 500 ms" before the faults');
     const from = this.ctx.clock.nowMs();
-    await this.ctx.verdicts.within(
+    await this.ctx.verdicts.waitFor(
       'every live node was scraped twice more',
       async () => this.nodes.cluster.relayNodes.map((n) => ({ id: n.id, since: this.scrapes.filter((s) => s.node === n.id && s.atMs >= from).length })),
       (seen) => judge(seen.filter((s) => s.since < 2).map((s) => `${s.id}: ${s.since} scrapes since`)),

@@ -1,0 +1,44 @@
+// The network noun's splits are read from the fault log: no list of its own to fall out of step.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FaultLog } from '../../chaos/faults';
+import { OpHistory, ScenarioClock } from '../../checks/history';
+import type { ScenarioContext } from '../context';
+import type { ClusterNodes } from '../nodes';
+import { Verdicts } from '../verdicts';
+import { NetworkChaos } from './network';
+import type { Leadership } from './leadership';
+import type { ProcessFaults } from './processes';
+
+function network() {
+  const clock = new ScenarioClock();
+  const evidence = { attach: async () => {} } as never;
+  const ctx: ScenarioContext = { clock, history: new OpHistory(clock), faults: new FaultLog(clock), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, scenarioName: 'test' };
+  return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, {} as ProcessFaults, {} as Leadership) };
+}
+
+const noop = async () => {};
+
+test('partitions and bridges are splits, with the window each was given; one-way cuts, loss and node faults are not', async () => {
+  const { ctx, net } = network();
+  await ctx.faults.inject('partition', { kind: 'groups', groups: { isolated: ['n1'], rest: ['n2', 'n3'] } }, noop, noop, 10_000);
+  await ctx.faults.inject('one-way cut', { kind: 'groups', groups: { from: ['n2'], to: ['n3'] }, label: 'n2 → n3' }, noop, noop, 10_000);
+  await ctx.faults.inject('bridge', { kind: 'groups', groups: { a: ['n1'], b: ['n3'] }, label: 'bridge n2 between a [n1] and b [n3]' }, noop, noop, 5_000);
+  await ctx.faults.inject('crash', { kind: 'node', node: 'n1' }, noop, noop, 10_000);
+  assert.deepEqual(
+    net.isolations.map((s) => [s.groups, s.durationMs]),
+    [
+      [{ isolated: ['n1'], rest: ['n2', 'n3'] }, 10_000],
+      [{ a: ['n1'], b: ['n3'] }, 5_000],
+    ],
+  );
+  await ctx.faults.healAll();
+});
+
+test('a node is isolated now only while a partition naming it in its "isolated" group is open', async () => {
+  const { ctx, net } = network();
+  const cut = await ctx.faults.inject('partition', { kind: 'groups', groups: { isolated: ['n1'], rest: ['n2'] } }, noop, noop, 10_000);
+  assert.deepEqual([net.isolatedNow('n1'), net.isolatedNow('n2')], [true, false]);
+  await cut.heal();
+  assert.equal(net.isolatedNow('n1'), false);
+});
