@@ -7,7 +7,7 @@ import { judge } from '../../checks/eventually';
 import { majorityOwner, mapAgreementProblems, routingProblems, routingTable, unplacedNodes } from '../../checks/shard-views';
 import type { ShardRecord, ShardsView } from '../../fabric/contract';
 import { ShardRouting } from '../../fabric/shard-routing';
-import { orphanedOwnerProblems } from '../../checks/shard-holders';
+import { majorityRecord, orphanedOwnerProblems } from '../../checks/shard-holders';
 import { attachJson } from '../../evidence/attach';
 import type { RelayNode } from '../../cluster/relay-node';
 import type { Duration } from '../../duration';
@@ -77,7 +77,7 @@ export class ShardMap {
     const views = await this.views();
     const owner = majorityOwner(views, shardId);
     if (!owner) throw new Error(`no majority of nodes agrees on the owner of ${shardId}: ${JSON.stringify(routingTable(views, [shardId]))}`);
-    const record = [...views.values()].flatMap((v) => v.items).find((r) => r.shardId === shardId && r.ownerNodeId === owner);
+    const record = majorityRecord(views, shardId);
     if (!record) throw new Error(`unknown shard ${shardId}`);
     return record;
   }
