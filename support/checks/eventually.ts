@@ -35,6 +35,8 @@ export class WaitTimeoutError extends Error {
     readonly lastSeen: unknown,
     readonly problems: readonly string[],
     readonly comparison?: Comparison,
+    /** False when the last probe threw: nothing was observed to judge, so the answer is unknown. */
+    readonly observed = true,
   ) {
     super(
       [
@@ -75,6 +77,7 @@ export async function eventually<T>(
   let lastSeen: unknown = '(nothing observed yet)';
   let problems: readonly string[] = ['no observation completed before the deadline'];
   let comparison: Comparison | undefined;
+  let observed = false;
   for (;;) {
     signal?.throwIfAborted();
     try {
@@ -84,13 +87,15 @@ export async function eventually<T>(
       lastSeen = value;
       problems = verdict.problems;
       comparison = verdict.comparison;
+      observed = true;
     } catch (error) {
       lastSeen = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       problems = ['the probe failed'];
       comparison = undefined;
+      observed = false;
     }
     const elapsed = Date.now() - started;
-    if (elapsed >= timeoutMs) throw new WaitTimeoutError(expectation, elapsed, lastSeen, problems, comparison);
+    if (elapsed >= timeoutMs) throw new WaitTimeoutError(expectation, elapsed, lastSeen, problems, comparison, observed);
     await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, timeoutMs - elapsed)));
   }
 }

@@ -19,9 +19,16 @@ export interface SnapshotToken {
   readonly expiresAtMs: number;
 }
 
+/**
+ * Jepsen's three answers: `unknown` when the check could not decide (a search over its budget, a probe
+ * that never observed anything). Unknown is not a pass: the step fails either way.
+ */
+export type VerdictOutcome = 'ok' | 'failed' | 'unknown';
+
 export interface Verdict {
   readonly checker: string;
-  readonly ok: boolean;
+  readonly outcome: VerdictOutcome;
+  /** What was wrong (failed) or what could not be decided (unknown); empty when ok. */
   readonly problems: readonly string[];
   /** Scenario-clock time the verdict was reached. */
   readonly atMs: number;

@@ -60,7 +60,10 @@ export interface KeyVerdict {
 }
 
 export interface LinearizableResult {
+  /** Keys proved not linearizable, and too few acknowledged operations for the check to mean anything. */
   readonly problems: string[];
+  /** Keys whose search exceeded the budget: neither proved nor refuted. */
+  readonly undecided: string[];
   readonly keys: KeyVerdict[];
 }
 
@@ -506,15 +509,17 @@ function checkKey(key: string, ops: readonly RegOp[], maxExplored: number): KeyV
 
 /**
  * Every key's kv::set / kv::delete / kv::get history is linearizable as a register starting absent
- * (null). A key whose search exceeds the budget is a problem too: unknown is not a pass.
+ * (null). A key whose search exceeds the budget is undecided, which fails the step too (unknown is not
+ * a pass) but is recorded as an unknown verdict, not a failed one.
  */
 export function linearizableProblems(ops: readonly Op[], options: LinearizableOptions = {}): LinearizableResult {
   const { maxExplored = 300_000, minimumAcknowledged = 0 } = options;
   const problems: string[] = [];
   const byKey = registerOps(ops, problems);
   const keys = [...byKey].sort(([a], [b]) => a.localeCompare(b)).map(([key, keyOps]) => checkKey(key, keyOps, maxExplored));
-  for (const k of keys) if (k.problem) problems.push(k.problem);
+  for (const k of keys) if (k.problem && k.outcome === 'not linearizable') problems.push(k.problem);
+  const undecided = keys.flatMap((k) => (k.problem && k.outcome === 'unknown' ? [k.problem] : []));
   const acknowledged = [...byKey.values()].reduce((a, list) => a + list.filter((o) => !o.info).length, 0);
   if (acknowledged < minimumAcknowledged) problems.push(`only ${acknowledged} acknowledged kv operations (at least ${minimumAcknowledged} needed for the check to mean anything)`);
-  return { problems, keys };
+  return { problems, undecided, keys };
 }

@@ -20,7 +20,7 @@ export interface TimelineData {
   readonly elections: readonly Election[];
   readonly faults: readonly FaultWindow[];
   /** Checker verdicts, drawn as flags on their own lane at the time they were reached. */
-  readonly verdicts?: readonly { readonly checker: string; readonly ok: boolean; readonly atMs: number }[];
+  readonly verdicts?: readonly { readonly checker: string; readonly outcome: 'ok' | 'failed' | 'unknown'; readonly atMs: number }[];
 }
 
 const LABEL_W = 170;
@@ -43,6 +43,10 @@ function tickStep(spanMs: number): number {
   return steps.find((s) => spanMs / s <= 12) ?? 600_000;
 }
 
+const VERDICT_MARK = { ok: '✔', failed: '✘', unknown: '?' } as const;
+const VERDICT_COLOUR = { ok: '#2e7d32', failed: '#c62828', unknown: '#b8860b' } as const;
+const VERDICT_WORD = { ok: 'passed', failed: 'FAILED', unknown: 'UNKNOWN (not a pass)' } as const;
+
 export function renderTimeline(data: TimelineData): string {
   const span = Math.max(data.endMs, 1);
   const x = (ms: number) => LABEL_W + (Math.min(Math.max(ms, 0), span) / span) * PLOT_W;
@@ -52,7 +56,7 @@ export function renderTimeline(data: TimelineData): string {
   const rows = [
     ...scopes.map((s) => ({ kind: 'scope' as const, key: s })),
     ...processes.map((p) => ({ kind: 'process' as const, key: p })),
-    ...verdicts.map((v, k) => ({ kind: 'verdict' as const, key: `${v.ok ? '✔' : '✘'} ${v.checker}`, index: k })),
+    ...verdicts.map((v, k) => ({ kind: 'verdict' as const, key: `${VERDICT_MARK[v.outcome]} ${v.checker}`, index: k })),
   ];
   const height = TOP + Math.max(rows.length, 1) * ROW_H + 40;
   const width = LABEL_W + PLOT_W + 20;
@@ -117,9 +121,9 @@ export function renderTimeline(data: TimelineData): string {
   verdicts.forEach((v, k) => {
     const i = rows.findIndex((r) => r.kind === 'verdict' && r.index === k);
     const cx = x(v.atMs);
-    const colour = v.ok ? '#2e7d32' : '#c62828';
+    const colour = VERDICT_COLOUR[v.outcome];
     out.push(
-      `<g class="verdict verdict-${v.ok ? 'ok' : 'failed'}" data-checker="${esc(v.checker)}"><title>${esc(`${v.ok ? 'passed' : 'FAILED'}: ${v.checker}, judged at ${(v.atMs / 1000).toFixed(2)} s over everything recorded until then`)}</title><rect x="${LABEL_W}" y="${y(i) + 6}" width="${Math.max(cx - LABEL_W, 1).toFixed(1)}" height="${ROW_H - 13}" fill="${colour}" fill-opacity="0.18"/><circle cx="${cx.toFixed(1)}" cy="${y(i) + ROW_H / 2 - 1}" r="5" fill="${colour}"/></g>`,
+      `<g class="verdict verdict-${v.outcome}" data-checker="${esc(v.checker)}"><title>${esc(`${VERDICT_WORD[v.outcome]}: ${v.checker}, judged at ${(v.atMs / 1000).toFixed(2)} s over everything recorded until then`)}</title><rect x="${LABEL_W}" y="${y(i) + 6}" width="${Math.max(cx - LABEL_W, 1).toFixed(1)}" height="${ROW_H - 13}" fill="${colour}" fill-opacity="0.18"/><circle cx="${cx.toFixed(1)}" cy="${y(i) + ROW_H / 2 - 1}" r="5" fill="${colour}"/></g>`,
     );
   });
 

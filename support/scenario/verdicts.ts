@@ -7,7 +7,7 @@
 import { CheckerError } from '../checks/checker-error';
 import { eventually, WaitTimeoutError, type EventuallyOptions, type Judgement } from '../checks/eventually';
 import type { ScenarioClock } from '../checks/history';
-import type { Verdict } from '../checks/leadership-checkers';
+import type { Verdict, VerdictOutcome } from '../checks/leadership-checkers';
 import { attachJson, type Attachable } from '../evidence/attach';
 
 export class Verdicts {
@@ -23,26 +23,33 @@ export class Verdicts {
     return this.recorded;
   }
 
-  /** Records a checker's verdict now (report, timeline) and throws CheckerError when it found problems. */
-  async now(checker: string, problems: readonly string[], detail?: unknown): Promise<void> {
-    await this.record(checker, problems, detail);
-    if (problems.length > 0) throw new CheckerError(checker, problems);
+  /**
+   * Records a checker's verdict now (report, timeline) and throws CheckerError unless it is ok: failed
+   * when it found problems, unknown when it found none but could not decide everything (`undecided`).
+   */
+  async now(checker: string, problems: readonly string[], detail?: unknown, undecided: readonly string[] = []): Promise<void> {
+    const outcome = problems.length > 0 ? 'failed' : undecided.length > 0 ? 'unknown' : 'ok';
+    await this.record(checker, outcome, [...problems, ...undecided], detail);
+    if (outcome !== 'ok') throw new CheckerError(checker, [...problems, ...undecided], outcome);
   }
 
   /**
    * Polls `probe` until `accept` judges it ok (recording an ok verdict, returning what passed) or the
    * deadline passes (recording the last problems as a failed verdict, then throwing the WaitTimeoutError,
-   * whose message carries the diff). Any other error is the harness's, not a verdict: it passes through.
+   * whose message carries the diff). When the last probe itself failed, nothing was observed to judge:
+   * the verdict is unknown. Any other error is the harness's, not a verdict: it passes through.
    */
   async within<T>(checker: string, probe: () => Promise<T>, accept: (value: T) => Judgement, opts: EventuallyOptions): Promise<T> {
     let value: T;
     try {
       value = await eventually(checker, probe, accept, opts);
     } catch (error) {
-      if (error instanceof WaitTimeoutError) await this.record(checker, error.problems, { waitedMs: error.waitedMs, lastSeen: error.lastSeen });
+      if (error instanceof WaitTimeoutError) {
+        await this.record(checker, error.observed ? 'failed' : 'unknown', error.problems, { waitedMs: error.waitedMs, lastSeen: error.lastSeen });
+      }
       throw error;
     }
-    await this.record(checker, []);
+    await this.record(checker, 'ok', []);
     return value;
   }
 
@@ -51,8 +58,8 @@ export class Verdicts {
     return eventually(expectation, probe, accept, opts);
   }
 
-  private async record(checker: string, problems: readonly string[], detail?: unknown): Promise<void> {
-    const v: Verdict = { checker, ok: problems.length === 0, problems, atMs: this.clock.nowMs(), ...(detail === undefined ? {} : { detail }) };
+  private async record(checker: string, outcome: VerdictOutcome, problems: readonly string[], detail?: unknown): Promise<void> {
+    const v: Verdict = { checker, outcome, problems, atMs: this.clock.nowMs(), ...(detail === undefined ? {} : { detail }) };
     this.recorded.push(v);
     await attachJson(this.evidence, `verdict-${checker.replace(/\W+/g, '-')}`, v);
   }

@@ -83,7 +83,7 @@ export class ShardData {
   async expectLinearizable(shardId: string): Promise<void> {
     const ops = this.ctx.history.ops.filter((o) => o.f.startsWith('kv::') && o.shardKey === shardId);
     const result = linearizableProblems(ops, { minimumAcknowledged: 50 });
-    await this.ctx.verdicts.now(`key-value history of ${shardId} is linearizable`, result.problems, result.keys);
+    await this.ctx.verdicts.now(`key-value history of ${shardId} is linearizable`, result.problems, result.keys, result.undecided);
   }
 
   /** No write to the shard was acknowledged between the replica's crash and the map that dropped it. */
