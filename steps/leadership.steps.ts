@@ -33,5 +33,5 @@ Then('every election completed within the election window', async function (this
 });
 
 Then('the {string} side kept the same global leader for the whole split', async function (this: HyperscaleWorld, group: string) {
-  await this.leadership.expectGroupKeptLeader(this.network.isolations.at(-1), group, 'global-control');
+  await this.leadership.expectGroupKeptLeader(this.network.splits.at(-1), group, 'global-control');
 });

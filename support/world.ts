@@ -10,7 +10,7 @@ import type { RelayNode } from './cluster/relay-node';
 import type { Views } from './checks/cluster-views';
 import { attachJson, attachText } from './evidence/attach';
 import { renderTimeline } from './evidence/timeline-svg';
-import { OpHistory, ScenarioClock } from './checks/history';
+import { clientOps, OpHistory, ScenarioClock } from './checks/history';
 import { elections, leaseSegments } from './checks/leadership-history';
 import { FaultLog } from './chaos/faults';
 import { LeadershipWatch } from './fabric/leadership-watch';
@@ -45,7 +45,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   /** The scenario's clock: every recorded time (ops, leadership, faults) is on it. */
   readonly clock = new ScenarioClock();
   readonly history = new OpHistory(this.clock);
-  readonly faults = new FaultLog(this.clock);
+  readonly faults = new FaultLog(this.history);
   readonly verdicts = new Verdicts(this.clock, this);
 
   // The nouns steps call, each built with the context and only the siblings it uses: this is the
@@ -161,7 +161,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     return renderTimeline({
       title: this.scenarioName,
       endMs: this.clock.nowMs(),
-      ops: this.history.ops,
+      ops: clientOps(this.history.ops),
       leases: leaseSegments(observations),
       elections: elections(observations),
       faults: this.faults.all,

@@ -1,7 +1,8 @@
 // The fault log: every fault injected in a scenario, with its window on the scenario clock. Each fault is
 // bounded (a deadline after which it heals itself) and healable; the After hook heals whatever is still
-// active, also when the scenario failed, so nothing outlives its scenario.
-import type { ScenarioClock } from '../checks/history';
+// active, also when the scenario failed, so nothing outlives its scenario. Each start and heal is also
+// an op of the nemesis in the scenario's history (Jepsen's nemesis ops), which checkers read.
+import { NEMESIS, type NemesisValue, type OpHistory } from '../checks/history';
 import type { FaultWindow } from '../evidence/timeline-svg';
 
 /**
@@ -47,8 +48,13 @@ export interface ActiveFault {
 export class FaultLog {
   private readonly records: FaultRecord[] = [];
   private readonly active = new Map<number, { fault: ActiveFault; end: (by: HealedBy) => Promise<void> }>();
+  private lastId = 0;
 
-  constructor(private readonly clock: ScenarioClock) {}
+  constructor(private readonly history: OpHistory) {}
+
+  private get clock() {
+    return this.history.clock;
+  }
 
   get all(): readonly FaultRecord[] {
     return this.records;
@@ -75,14 +81,17 @@ export class FaultLog {
    */
   async inject(name: string, subject: FaultSubject, apply: () => Promise<void>, heal: () => Promise<void>, maxWindowMs: number): Promise<ActiveFault> {
     // The window opens once the fault is in effect (a partition is applied and verified), not when asked.
-    await apply();
-    const record: FaultRecord = { id: this.records.length + 1, name, subject, target: describeSubject(subject), boundMs: maxWindowMs, startMs: this.clock.nowMs() };
+    const id = ++this.lastId;
+    const op = (f: 'start' | 'stop') => ({ process: NEMESIS, f, target: describeSubject(subject), value: { fault: name, id, subject } satisfies NemesisValue });
+    await this.history.record(op('start'), apply, () => ({ outcome: 'info' }));
+    const record: FaultRecord = { id, name, subject, target: describeSubject(subject), boundMs: maxWindowMs, startMs: this.clock.nowMs() };
     this.records.push(record);
     let resolveHealed!: () => void;
     const healed = new Promise<void>((r) => (resolveHealed = r));
     let healing: Promise<void> | undefined;
     const end = (by: HealedBy) => {
-      healing ??= heal()
+      healing ??= this.history
+        .record(op('stop'), heal, () => ({ outcome: 'info' }))
         .catch((e: Error) => {
           record.healError = e.message;
         })

@@ -1,6 +1,8 @@
 // A Jepsen-style history of client operations: every operation is recorded when it is invoked and when
 // it completes (ok, fail, or info when the outcome is unknown), on the scenario's monotonic clock.
-// Checkers read histories; the timeline draws them.
+// Faults are in the same history as the nemesis's operations (Jepsen's nemesis ops), so a checker that
+// asks "what did clients see while this node was cut off?" reads one history. Checkers read histories;
+// the timeline draws them.
 
 export type Outcome = 'ok' | 'fail' | 'info';
 
@@ -21,6 +23,46 @@ export interface Op {
   outcome?: Outcome;
   result?: unknown;
   error?: string;
+}
+
+/**
+ * The process that injects and heals faults. Its ops are `start` (invoked when the fault was asked for,
+ * completed when it took effect) and `stop` (the heal), both with a NemesisValue; their outcome is info:
+ * a fault acknowledges nothing to a client.
+ */
+export const NEMESIS = 'nemesis';
+
+export interface NemesisValue {
+  /** The fault's name in the fault log: `partition`, `crash`, `loss`, … */
+  readonly fault: string;
+  /** The fault log's id, pairing a `start` with its `stop`. */
+  readonly id: number;
+  /** What it acts on (the fault log's FaultSubject): `{kind: 'groups', groups}` for splits. */
+  readonly subject: { readonly kind: string; readonly groups?: Readonly<Record<string, readonly string[]>>; readonly node?: string };
+}
+
+/** A fault's window read back from the nemesis ops: from when it took effect until its heal began. */
+export interface NemesisWindow extends NemesisValue {
+  readonly startMs: number;
+  /** Undefined while the fault is still in effect. */
+  readonly endMs?: number;
+}
+
+/** The client operations of a history, without the nemesis's. */
+export function clientOps(ops: readonly Op[]): Op[] {
+  return ops.filter((o) => o.process !== NEMESIS);
+}
+
+/** The windows of the faults that took effect (a `start` that completed without error), in order. */
+export function nemesisWindows(ops: readonly Op[]): NemesisWindow[] {
+  const stops = new Map(ops.filter((o) => o.process === NEMESIS && o.f === 'stop').map((o) => [(o.value as NemesisValue).id, o]));
+  return ops
+    .filter((o) => o.process === NEMESIS && o.f === 'start' && o.completeMs !== undefined && o.error === undefined)
+    .map((o) => {
+      const value = o.value as NemesisValue;
+      const stop = stops.get(value.id);
+      return { ...value, startMs: o.completeMs!, ...(stop ? { endMs: stop.invokeMs } : {}) };
+    });
 }
 
 /** Monotonic milliseconds since construction, plus the wall time at zero for display. */

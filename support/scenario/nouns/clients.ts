@@ -4,6 +4,7 @@ import type { ClusterNodes } from '../nodes';
 import { BackgroundClients } from '../../fabric/clients';
 import { judge } from '../../checks/eventually';
 import { uniqueIdsProblems } from '../../checks/unique-ids';
+import { clientOps } from '../../checks/history';
 import type { Duration } from '../../duration';
 import { FewestPending, RoundRobin, seededRng, type PeerChooser } from '../../fabric/choosers';
 import { LoadDriver, type LoadSummary, type RetryOptions } from '../../fabric/load-driver';
@@ -146,7 +147,7 @@ export class ClientVerbs {
     const base = more ? okNow() : 0;
     await this.ctx.verdicts.within(
       `at least ${count}${more ? ' more' : ''} calls are acknowledged`,
-      async () => ({ acknowledged: okNow() - base, recorded: this.ctx.history.ops.length }),
+      async () => ({ acknowledged: okNow() - base, recorded: clientOps(this.ctx.history.ops).length }),
       (seen) => judge(seen.acknowledged >= count ? [] : [`${seen.acknowledged} acknowledged (${seen.recorded} calls recorded in all)`]),
       { timeoutMs: within.ms },
     );

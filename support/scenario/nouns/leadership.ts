@@ -130,22 +130,23 @@ export class Leadership {
     await this.ctx.verdicts.now('terms and fences increase', monotonicityProblems(this.leases()), this.leases());
   }
 
-  /** Judged over the polls recorded while `split` held: the group's nodes kept one holder and fence of `scope`. */
+  /** Judged over the polls recorded while `split` held (until now if it still holds): the group's nodes kept one holder and fence of `scope`. */
   async expectGroupKeptLeader(split: Split | undefined, group: string, scope: string): Promise<void> {
     if (!split) throw new Error('no partition was applied in this scenario, so there is no split to judge');
     const members = split.groups[group];
     if (!members) throw new Error(`the last split has no group "${group}"; its groups are ${Object.keys(split.groups).join(', ')}`);
     const relay = new Set(this.nodes.cluster.relayNodes.map((n) => n.id));
     const side = members.filter((id) => relay.has(id));
+    const toMs = split.endMs ?? this.ctx.clock.nowMs();
     const verdict = leaderKeptProblems({
       snapshots: this.nodes.leadershipWatch.snapshots,
       scope,
       side,
       fromMs: split.startMs,
-      toMs: split.startMs + split.durationMs,
+      toMs,
       maxSilenceMs: this.nodes.cluster.topology.timers.leaseTtlMs,
     });
-    await this.ctx.verdicts.now(`the ${group} side kept its leader of ${scope} for the whole split`, verdict.problems, { side, window: [split.startMs, split.startMs + split.durationMs], ...verdict });
+    await this.ctx.verdicts.now(`the ${group} side kept its leader of ${scope} for the whole split`, verdict.problems, { side, window: [split.startMs, toMs], ...verdict });
   }
 
   async expectElectionsWithinWindow(): Promise<void> {

@@ -12,27 +12,29 @@ import type { ProcessFaults } from './processes';
 
 function network() {
   const clock = new ScenarioClock();
+  const history = new OpHistory(clock);
   const evidence = { attach: async () => {} } as never;
-  const ctx: ScenarioContext = { clock, history: new OpHistory(clock), faults: new FaultLog(clock), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, scenarioName: 'test' };
+  const ctx: ScenarioContext = { clock, history, faults: new FaultLog(history), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, scenarioName: 'test' };
   return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, {} as ProcessFaults, {} as Leadership) };
 }
 
 const noop = async () => {};
 
-test('partitions and bridges are splits, with the window each was given; one-way cuts, loss and node faults are not', async () => {
+test('partitions and bridges are splits, read from the nemesis ops of the history; one-way cuts, loss and node faults are not', async () => {
   const { ctx, net } = network();
   await ctx.faults.inject('partition', { kind: 'groups', groups: { isolated: ['n1'], rest: ['n2', 'n3'] } }, noop, noop, 10_000);
   await ctx.faults.inject('one-way cut', { kind: 'groups', groups: { from: ['n2'], to: ['n3'] }, label: 'n2 → n3' }, noop, noop, 10_000);
   await ctx.faults.inject('bridge', { kind: 'groups', groups: { a: ['n1'], b: ['n3'] }, label: 'bridge n2 between a [n1] and b [n3]' }, noop, noop, 5_000);
   await ctx.faults.inject('crash', { kind: 'node', node: 'n1' }, noop, noop, 10_000);
   assert.deepEqual(
-    net.isolations.map((s) => [s.groups, s.durationMs]),
+    net.splits.map((s) => [s.groups, s.endMs]),
     [
-      [{ isolated: ['n1'], rest: ['n2', 'n3'] }, 10_000],
-      [{ a: ['n1'], b: ['n3'] }, 5_000],
+      [{ isolated: ['n1'], rest: ['n2', 'n3'] }, undefined],
+      [{ a: ['n1'], b: ['n3'] }, undefined],
     ],
   );
   await ctx.faults.healAll();
+  assert.ok(net.splits.every((s) => s.endMs !== undefined && s.endMs >= s.startMs), 'a healed split has an end');
 });
 
 test('a node is isolated now only while a partition naming it in its "isolated" group is open', async () => {

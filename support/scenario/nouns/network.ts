@@ -12,11 +12,8 @@ import { judge } from '../../checks/eventually';
 import { gossipDivergedProblems, isolatedHandedOutProblems } from '../../checks/partition-effects';
 import { Duration } from '../../duration';
 import { resolveGroups, type GroupRow } from '../../tables';
-import type { Split } from '../../checks/partition-effects';
+import { splitsIn, type Split } from '../../checks/partition-effects';
 import type { FaultSubject } from '../../chaos/faults';
-
-/** Fault names that split the network into sides (as opposed to one-way cuts and loss). */
-const SPLITS = new Set(['partition', 'bridge']);
 
 export class NetworkChaos {
   private faults: NetworkFaults | undefined;
@@ -32,12 +29,8 @@ export class NetworkChaos {
    * The splits applied so far (partitions and bridges), each with its groups and the window it was given,
    * read from the fault log: for checks about what each side did meanwhile.
    */
-  get isolations(): Split[] {
-    return this.ctx.faults.all.flatMap((r) =>
-      SPLITS.has(r.name) && r.subject.kind === 'groups'
-        ? [{ groups: Object.fromEntries(Object.entries(r.subject.groups).map(([g, ids]) => [g, [...ids]])), startMs: r.startMs, durationMs: r.boundMs }]
-        : [],
-    );
+  get splits(): Split[] {
+    return splitsIn(this.ctx.history.ops);
   }
 
   /** Whether `nodeId` is in the "isolated" group of a partition still in effect. */
@@ -187,7 +180,7 @@ export class NetworkChaos {
    * relay node of another side not Alive. The views are attached as seen (evidence of the divergence).
    */
   async expectGossipViewsDiverged(within: Duration): Promise<void> {
-    const cut = this.isolations.at(-1);
+    const cut = this.splits.at(-1);
     if (!cut) throw new Error('no network split was applied in this scenario');
     const relay = new Set(this.nodes.cluster.relayNodes.map((n) => n.id));
     const sides = Object.entries(cut.groups).map(([name, ids]) => [name, ids.filter((id) => relay.has(id))] as const).filter(([, ids]) => ids.length > 0);
@@ -202,6 +195,6 @@ export class NetworkChaos {
 
   /** No sequence number was acknowledged by a node while it was isolated from the cluster. */
   async expectIsolatedNodesHandedOutNothing(): Promise<void> {
-    await this.ctx.verdicts.now('isolated nodes hand out nothing', isolatedHandedOutProblems(this.ctx.history.ops, this.isolations));
+    await this.ctx.verdicts.now('isolated nodes hand out nothing', isolatedHandedOutProblems(this.ctx.history.ops));
   }
 }
