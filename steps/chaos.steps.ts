@@ -5,6 +5,7 @@ import { groupTable } from '../support/tables';
 import { parseSchedule } from '../support/chaos/schedule';
 import type { HyperscaleWorld } from '../support/world';
 import type { Duration } from '../support/parameter-types';
+import type { Member } from '../support/members';
 
 /** Members of the group named `bridge` see every side; the other groups are cut from each other. */
 // @fault
@@ -69,19 +70,19 @@ Then('the clients retried fewer than {int}% of their calls', async function (thi
 /** The suite's CA issues the node's next certificate already expired; relay-node's `reenroll` chaos hook makes it renew and hot-swap at once. */
 // @fault
 // @requires feature:mesh-cert-renewal
-When('the certificate of {node} is replaced by an expired one for {duration}', async function (this: HyperscaleWorld, node: string, duration: Duration) {
-  await this.certificates.expire(node, duration);
+When('the certificate of {member} is replaced by an expired one for {duration}', async function (this: HyperscaleWorld, member: Member, duration: Duration) {
+  await this.certificates.expire(await this.members.one(member), duration);
 });
 
-Then('within {duration} every other node sees {node} Left, and each other Alive', async function (this: HyperscaleWorld, within: Duration, node: string) {
-  await this.certificates.expectRefusedByPeers(node, within);
+Then('within {duration} every other node sees {member} Left, and each other Alive', async function (this: HyperscaleWorld, within: Duration, member: Member) {
+  await this.certificates.expectRefusedByPeers(await this.members.one(member), within);
 });
 
 /** The CA issues it a certificate valid for the first duration, then refuses its renewals (503) until the fault heals after the second. */
 // @fault
 // @requires feature:mesh-cert-renewal
-When('{node} gets a certificate expiring in {duration} and cannot renew it for {duration}', async function (this: HyperscaleWorld, node: string, lifetime: Duration, duration: Duration) {
-  await this.certificates.expireSoon(node, lifetime, duration);
+When('{member} gets a certificate expiring in {duration} and cannot renew it for {duration}', async function (this: HyperscaleWorld, member: Member, lifetime: Duration, duration: Duration) {
+  await this.certificates.expireSoon(await this.members.one(member), lifetime, duration);
 });
 
 When('the certificate fault has healed', async function (this: HyperscaleWorld) {

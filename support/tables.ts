@@ -32,7 +32,7 @@ export interface GroupRow {
 
 /**
  * `| group | members |` rows. Members are comma-separated: node or etcd ids, `region <name>` (its relay
- * nodes and etcd members), `the global leader`, `one other node` / `two other nodes` / `<n> other nodes`
+ * nodes and etcd members), a member phrase (`the global leader`, `the owner of shard-07`; support/members.ts), `one other node` / `two other nodes` / `<n> other nodes`
  * (relay nodes not named elsewhere, by id), `the fault proxy` (the proxy container, when the topology has one:
  * cutting it from a region degrades every proxied path of that region), and `everyone else` (every relay
  * node and etcd member not named in another row; never the proxy).
@@ -58,12 +58,13 @@ export function groupTable(table: DataTable | string[][]): GroupRow[] {
 const COUNT_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4 };
 
 /**
- * Resolves member tokens to ids. `leader` is the current holder of global-control; `relay` and `etcd`
- * list the topology's ids. Throws naming the token it cannot resolve.
+ * Resolves member tokens to ids. `named` holds the single-node phrases the rows use (`the global leader`,
+ * `the owner of shard-07`), already resolved by the Members noun against the running cluster; `relay`
+ * and `etcd` list the topology's ids. Throws naming the token it cannot resolve.
  */
 export function resolveGroups(
   rows: readonly GroupRow[],
-  ids: { leader: string; relay: readonly string[]; etcd: readonly string[]; regionOf?: (id: string) => string | undefined; proxy?: string },
+  ids: { named: ReadonlyMap<string, string>; relay: readonly string[]; etcd: readonly string[]; regionOf?: (id: string) => string | undefined; proxy?: string },
 ): Record<string, string[]> {
   const all = [...ids.relay, ...ids.etcd];
   const taken = new Set<string>();
@@ -75,15 +76,14 @@ export function resolveGroups(
     if (members.length === 0) throw new TableError(`"${token}": no node or etcd member is in region "${region}"`);
     return members;
   };
-  const explicit = rows.flatMap((r) => r.members.flatMap((m) => (all.includes(m) ? [m] : inRegion(m) ?? [])));
+  const explicit = rows.flatMap((r) => r.members.flatMap((m) => (all.includes(m) ? [m] : ids.named.has(m) ? [ids.named.get(m)!] : inRegion(m) ?? [])));
   for (const id of explicit) taken.add(id);
-  if (rows.some((r) => r.members.includes('the global leader'))) taken.add(ids.leader);
   // Counted and "everyone else" tokens are resolved after every explicit name is known.
   for (const row of rows) {
     groups[row.name] = [];
     for (const token of row.members) {
       if (all.includes(token)) groups[row.name]!.push(token);
-      else if (token === 'the global leader') groups[row.name]!.push(ids.leader);
+      else if (ids.named.has(token)) groups[row.name]!.push(ids.named.get(token)!);
       else if (token === 'the fault proxy') {
         if (!ids.proxy) throw new TableError('"the fault proxy": this topology routes no link through a fault proxy');
         groups[row.name]!.push(ids.proxy);
@@ -104,8 +104,10 @@ export function resolveGroups(
   }
   for (const row of rows) {
     for (const token of row.members) {
-      if (all.includes(token) || token === 'the global leader' || token === 'the fault proxy' || /^(\w+) other nodes?$/.test(token) || /^region \S+$/.test(token)) continue;
-      if (token !== 'everyone else') throw new TableError(`unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "region <name>", "the global leader", "one other node", "the fault proxy", or "everyone else"`);
+      if (all.includes(token) || ids.named.has(token) || token === 'the fault proxy' || /^(\w+) other nodes?$/.test(token) || /^region \S+$/.test(token)) continue;
+      if (token !== 'everyone else') {
+        throw new TableError(`unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "region <name>", "the global leader", "the owner of shard-07", "one other node", "the fault proxy", or "everyone else"`);
+      }
       groups[row.name]!.push(...all.filter((id) => !taken.has(id)));
       for (const id of all) taken.add(id);
     }

@@ -21,6 +21,7 @@ import type { ClusterNodes } from './scenario/nodes';
 import { Verdicts } from './scenario/verdicts';
 import { ProcessFaults } from './scenario/nouns/processes';
 import { Leadership } from './scenario/nouns/leadership';
+import { Members } from './scenario/nouns/members';
 import { PromotionVerbs } from './scenario/nouns/promotion';
 import { NetworkChaos } from './scenario/nouns/network';
 import { ClientVerbs } from './scenario/nouns/clients';
@@ -53,6 +54,8 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   readonly health: ClusterHealth;
   readonly processes: ProcessFaults;
   readonly leadership: Leadership;
+  /** Member phrases ("the global leader", "the owner of shard-07") as node ids: the one resolver. */
+  readonly members: Members;
   readonly promotion: PromotionVerbs;
   readonly network: NetworkChaos;
   readonly clients: ClientVerbs;
@@ -88,16 +91,17 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.processes = new ProcessFaults(ctx, this);
     this.leadership = new Leadership(ctx, this, this.processes);
     this.promotion = new PromotionVerbs(ctx, this, this.processes, this.leadership);
-    this.network = new NetworkChaos(ctx, this, this.processes, this.leadership);
-    this.clients = new ClientVerbs(ctx, this);
     this.shardMap = new ShardMap(ctx, this);
+    this.members = new Members(this, this.leadership, this.shardMap);
+    this.network = new NetworkChaos(ctx, this, this.processes, this.leadership, this.members);
+    this.clients = new ClientVerbs(ctx, this);
     this.shardMoves = new ShardMoves(ctx, this, this.shardMap, this.network, this.clients);
     this.shardFaults = new ShardFaults(ctx, this, this.shardMap, this.processes, this.network);
     this.shardData = new ShardData(ctx, this, this.shardMap, this.shardMoves, this.shardFaults, this.network);
     this.links = new LinkFaults(ctx, this);
     this.geo = new GeoClients(ctx, this, this.clients);
-    this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership);
-    this.chaos = new ChaosSchedule(ctx, this.processes, this.links, this.network, this.leadership);
+    this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership, this.members);
+    this.chaos = new ChaosSchedule(ctx, this.processes, this.links, this.network, this.members);
     this.certificates = new CertificateFaults(ctx, this);
     this.backpressure = new BackpressureVerbs(ctx, this, this.clients, this.leadership);
   }

@@ -34,6 +34,9 @@ test('bad rows say which row and what is wrong', () => {
   bad(['crash', 'east-1', 'soon', '1 s'], /start "soon" is not a duration/);
   bad(['crash', 'east-1', '0 s', '10 minutes'], /at most 120 s/);
   bad(['packet loss 100%', 'a / b', '0 s', '1 s'], /between 0 and 100/);
+  bad(['crash', 'the leader', '0 s', '1 s'], /row 2 .*crash needs one node: a node id \("east-1"\), "the global leader"/);
+  bad(['pause', 'the owner of shard-99', '0 s', '1 s'], /row 2 .*unknown shard shard-99/);
+  assert.equal(parseSchedule([header, ['pause', 'the owner of shard-07', '0 s', '1 s']])[0]!.fault.kind, 'pause');
   assert.throws(() => parseSchedule([['what', 'where'], ['crash', 'x-1']]), /header \| fault \| target \| start \| duration \|/);
 });
 

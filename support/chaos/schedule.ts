@@ -8,6 +8,7 @@
 //   | crash              | east-3                      | 4 s   | 8 seconds  |
 import type { DataTable } from '@cucumber/cucumber';
 import { TableError } from '../tables';
+import { MEMBER_PHRASES, parseMember } from '../members';
 
 /**
  * Proxied paths a toxic goes on: a region's client ingress (`clients → region east`), every proxied path
@@ -25,6 +26,7 @@ export type ScheduledFault =
   | { readonly kind: 'resets' | 'timeouts'; readonly link: LinkTarget }
   | { readonly kind: 'partition'; readonly sides: readonly [string, string] }
   | { readonly kind: 'loss'; readonly percent: number; readonly sides: readonly [string, string] }
+  /** `node`: a member phrase (support/members.ts), resolved when the fault starts. */
   | { readonly kind: 'crash' | 'pause'; readonly node: string };
 
 export interface ScheduleEntry {
@@ -86,7 +88,13 @@ function fault(kind: string, target: string, where: string): ScheduledFault {
     return { kind: 'loss', percent, sides: sides(target, where) };
   }
   if (kind === 'crash' || kind === 'pause') {
-    if (!/^([a-z][a-z0-9]*-[a-z0-9-]+|the global leader)$/.test(target)) throw new TableError(`${where}: ${kind} needs a node id or "the global leader"; got "${target}"`);
+    let member;
+    try {
+      member = parseMember(target);
+    } catch (error) {
+      throw new TableError(`${where}: ${(error as Error).message}`);
+    }
+    if (!member) throw new TableError(`${where}: ${kind} needs one node: ${MEMBER_PHRASES}; got "${target}"`);
     return { kind, node: target };
   }
   throw new TableError(

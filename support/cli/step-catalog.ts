@@ -97,7 +97,7 @@ export interface SourcedRegistry extends ParameterTypeRegistry {
 export const PARAMETER_EXAMPLES: Record<string, { example: string; meaning?: string }> = {
   duration: { example: '15 seconds', meaning: 'A span of time: a number (decimals allowed) and ms, second(s) or minute(s).' },
   topology: { example: '"GlobalLeaderWithTwoRegions"', meaning: 'A topology name from topologies/ (quoted, starts with a letter).' },
-  node: { example: '"east-1"', meaning: 'A relay node id: region, dash, index (quoted).' },
+  member: { example: 'the owner of shard-07', meaning: 'One node: an id ("east-1", quoted), the global leader, the previous global leader, or the owner of shard-NN.' },
   region: { example: '"east"' },
   procedure: { example: '"echo"', meaning: 'An RPC procedure name (quoted).' },
   peerStatus: { example: '"Suspect"', meaning: 'A gossip peer status as nodes report it: Alive, Suspect or Left (quoted).' },

@@ -5,7 +5,7 @@ import type { ScenarioContext } from '../context';
 import type { ProcessFaults } from './processes';
 import type { LinkFaults } from './links';
 import type { NetworkChaos } from './network';
-import type { Leadership } from './leadership';
+import type { Members } from './members';
 import { describeSchedule, type ScheduleEntry } from '../../chaos/schedule';
 import { attachJson } from '../../evidence/attach';
 import { Duration } from '../../duration';
@@ -16,7 +16,7 @@ export class ChaosSchedule {
     private readonly processes: ProcessFaults,
     private readonly links: LinkFaults,
     private readonly network: NetworkChaos,
-    private readonly leadership: Leadership,
+    private readonly members: Members,
   ) {}
 
   /** Runs the schedule and waits until every fault has healed. */
@@ -58,14 +58,10 @@ export class ChaosSchedule {
       case 'loss':
         return this.network.loss(rowsOf(f.sides), f.percent, duration);
       case 'crash':
-        return this.processes.crashFor(await this.node(f.node), duration);
+        return this.processes.crashFor(await this.members.one(f.node), duration);
       case 'pause':
-        return this.processes.pause(await this.node(f.node), duration);
+        return this.processes.pause(await this.members.one(f.node), duration);
     }
-  }
-
-  private async node(token: string): Promise<string> {
-    return token === 'the global leader' ? this.leadership.leaderOf('global-control') : token;
   }
 }
 

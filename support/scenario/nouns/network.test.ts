@@ -8,6 +8,7 @@ import type { ClusterNodes } from '../nodes';
 import { Verdicts } from '../verdicts';
 import { NetworkChaos } from './network';
 import type { Leadership } from './leadership';
+import type { Members } from './members';
 import type { ProcessFaults } from './processes';
 
 function network() {
@@ -15,7 +16,7 @@ function network() {
   const history = new OpHistory(clock);
   const evidence = { attach: async () => {} } as never;
   const ctx: ScenarioContext = { clock, history, faults: new FaultLog(history), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, scenarioName: 'test' };
-  return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, {} as ProcessFaults, {} as Leadership) };
+  return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, {} as ProcessFaults, {} as Leadership, {} as Members) };
 }
 
 const noop = async () => {};

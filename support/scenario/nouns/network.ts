@@ -11,7 +11,8 @@ import { attachJson } from '../../evidence/attach';
 import { judge } from '../../checks/eventually';
 import { gossipDivergedProblems, isolatedHandedOutProblems } from '../../checks/partition-effects';
 import { Duration } from '../../duration';
-import { resolveGroups, type GroupRow } from '../../tables';
+import type { GroupRow } from '../../tables';
+import type { Members } from './members';
 import { splitsIn, type Split } from '../../checks/partition-effects';
 import type { FaultSubject } from '../../chaos/faults';
 
@@ -23,11 +24,12 @@ export class NetworkChaos {
     private readonly nodes: ClusterNodes,
     private readonly processes: ProcessFaults,
     private readonly leadership: Leadership,
+    private readonly members: Members,
   ) {}
 
   /**
    * The splits applied so far (partitions and bridges), each with its groups and the window it was given,
-   * read from the fault log: for checks about what each side did meanwhile.
+   * read from the nemesis ops in the history: for checks about what each side did meanwhile.
    */
   get splits(): Split[] {
     return splitsIn(this.ctx.history.ops);
@@ -153,22 +155,15 @@ export class NetworkChaos {
 
   private async resolve(rows: readonly GroupRow[]): Promise<Record<string, string[]>> {
     const { cluster } = this.nodes;
-    const namesLeader = rows.some((r) => r.members.includes('the global leader'));
-    const needsLeader = namesLeader || rows.some((r) => r.members.some((m) => /other nodes?$/.test(m)));
-    const leader = needsLeader ? await this.leadership.leaderOf('global-control') : '';
-    const regions = new Map<string, string>([...cluster.topology.nodes, ...cluster.topology.etcd].map((m) => [m.id, m.region]));
-    const etcd = cluster.etcd.map((m) => m.id);
-    const groups = resolveGroups(rows, {
-      leader,
-      relay: cluster.relayNodes.map((n) => n.id),
-      etcd,
-      regionOf: (id) => regions.get(id),
-      ...(cluster.proxy ? { proxy: PROXY_ALIAS } : {}),
-    });
+    // Counted members ("two other nodes") are picked among a settled cluster's nodes: wait for its leader.
+    if (rows.some((r) => r.members.some((m) => /other nodes?$/.test(m)))) await this.leadership.leaderOf('global-control');
+    const { groups, named } = await this.members.groups(rows, cluster.proxy ? PROXY_ALIAS : undefined);
     // Only a side that reaches an etcd majority can hold a lease: a table that puts "the global leader"
     // in a group without one deposes it, as isolating it does, so a later "a new global leader is
     // elected" must name a different node. In the group with the majority it is not deposed.
-    if (namesLeader) {
+    const leader = named.get('the global leader');
+    if (leader) {
+      const etcd = cluster.etcd.map((m) => m.id);
       const side = Object.values(groups).find((members) => members.includes(leader)) ?? [];
       if (side.filter((id) => etcd.includes(id)).length * 2 <= etcd.length) this.leadership.markDeposed('global-control', leader);
     }

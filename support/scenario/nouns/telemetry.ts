@@ -5,6 +5,8 @@ import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
 import type { ProcessFaults } from './processes';
 import type { Leadership } from './leadership';
+import type { Members } from './members';
+import { parseMember } from '../../members';
 import { judge } from '../../checks/eventually';
 import { metricAtLeastProblems, spanProblems } from '../../checks/signals';
 import { counterResetReport, type Scrape } from '../../checks/counter-resets';
@@ -42,6 +44,7 @@ export class TelemetryVerbs {
     private readonly nodes: ClusterNodes,
     private readonly processes: ProcessFaults,
     private readonly leadership: Leadership,
+    private readonly members: Members,
   ) {}
 
   /**
@@ -134,14 +137,9 @@ export class TelemetryVerbs {
     await this.ctx.verdicts.now('counters only rose, across restarts', problems, { ...report, scrapes: this.scrapes.length });
   }
 
-  /** `the global leader`, `the previous global leader`, or the value as written. */
+  /** A member phrase (`the global leader`, `the previous global leader`, …) as the node it names; any other value as written. */
   private async resolve(value: string): Promise<string> {
-    if (value === 'the global leader') return this.leadership.current(GLOBAL);
-    if (value === 'the previous global leader') {
-      const previous = this.leadership.deposedFrom(GLOBAL).at(-1);
-      if (!previous) throw new Error('"the previous global leader": no global leader was taken down in this scenario yet');
-      return previous;
-    }
-    return value;
+    const member = parseMember(value);
+    return member && member.kind !== 'id' ? this.members.one(member) : value;
   }
 }
