@@ -72,6 +72,8 @@ export class HyperscaleWorld extends World implements ClusterNodes {
 
   private running: Cluster | undefined;
   private watch: LeadershipWatch | undefined;
+  /** What the scenario started (the cluster first, then watchers, clients, scrapers), released in reverse. */
+  private resources = new AsyncDisposableStack();
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -83,6 +85,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
       verdicts: this.verdicts,
       evidence: this,
       log: (text) => this.log(text),
+      defer: (cleanup) => void this.resources.defer(cleanup),
       get scenarioName() {
         return world.scenarioName;
       },
@@ -125,7 +128,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     await attachJson(this, `topology-${topology.name}`, topology);
     const { settings, containers } = suite();
     if (!containers) throw new Error('containers are disabled (OMNIRELAY_HYPERSCALE_CONTAINERS=false)');
-    this.running = await Cluster.start({
+    const cluster = await Cluster.start({
       topology,
       images: containers.images,
       scenarioId: this.scenarioId,
@@ -138,19 +141,19 @@ export class HyperscaleWorld extends World implements ClusterNodes {
       }
       throw error;
     });
-    this.watch = new LeadershipWatch(this.cluster.relayNodes, this.clock);
-    this.watch.start();
+    this.running = this.resources.use(cluster);
+    const watch = (this.watch = new LeadershipWatch(this.cluster.relayNodes, this.clock));
+    this.resources.defer(() => watch.stop());
+    watch.start();
     this.log(`topology ${topology.name} ready in ${this.running.startupMs} ms (${this.cluster.relayNodes.length} relay nodes, ${this.cluster.etcd.length} etcd members)`);
   }
 
+  /** Releases everything the scenario started, the cluster last; every release runs even if one fails. */
   async stopTopology(): Promise<void> {
-    await this.clients.stop();
-    await this.telemetry.stop();
-    this.shardMap.stop();
-    this.watch?.stop();
-    const cluster = this.running;
+    const resources = this.resources;
+    this.resources = new AsyncDisposableStack();
     this.running = undefined;
-    await cluster?.stop();
+    await resources.disposeAsync();
   }
 
   /** Every node's leadership, streamed and polled for the scenario's life. */

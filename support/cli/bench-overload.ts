@@ -41,7 +41,7 @@ const PROCEDURE = 'kv::set';
 export async function overloadFigures(cluster: Cluster, o: OverloadOptions): Promise<OverloadFigures> {
   const east = cluster.relayNodesIn('east');
   const west = new Set(cluster.relayNodesIn('west').map((n) => n.id));
-  const map = await east[0]!.client.shards();
+  const map = await east[0]!.shards();
   const record = firstShardOwnedBy(map, west);
   if (!record) throw new Error(`no shard of map version ${map.version} is owned in west`);
   const { shardId, ownerNodeId: owner } = record;
@@ -52,7 +52,7 @@ export async function overloadFigures(cluster: Cluster, o: OverloadOptions): Pro
   );
   const drive = (clients: number, seconds: number, targetRps?: number) =>
     new LoadDriver({
-      peers: east.map((n) => ({ id: n.id, baseUrl: n.client.baseUrl })),
+      peers: east.map((n) => ({ id: n.id, baseUrl: n.url })),
       traffic,
       clients,
       durationMs: seconds * 1000,
@@ -66,7 +66,7 @@ export async function overloadFigures(cluster: Cluster, o: OverloadOptions): Pro
   const calm = () =>
     eventually(
       `${owner} and every node's view of it are calm`,
-      () => Promise.all(cluster.relayNodes.map((n) => n.client.pressure())),
+      () => Promise.all(cluster.relayNodes.map((n) => n.pressure())),
       (views) => judge(pressureSeenProblems(views)),
       { timeoutMs: 30_000 },
     );

@@ -143,7 +143,7 @@ async function failover(withPromotion: boolean): Promise<number> {
     const started = Date.now();
     await cluster.node(leader!).pause();
     if (withPromotion) {
-      const answer = await cluster.node(west!).client.promote('global-control');
+      const answer = await cluster.node(west!).promote('global-control');
       if (answer.status !== 200) throw new Error(`promotion answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
     }
     await eventually(
@@ -234,7 +234,7 @@ interface ProxyFigures {
  */
 async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
   const node = cluster.node('ring-1');
-  if (!cluster.proxy || node.ingress === node.client.baseUrl) throw new Error('the bench topology has no proxied client link');
+  if (!cluster.proxy || node.ingress === node.url) throw new Error('the bench topology has no proxied client link');
   const traffic = await Traffic.load('echo');
   const run = async (baseUrl: string) => {
     const s = await new LoadDriver({ peers: [{ id: 'ring-1', baseUrl }], traffic, clients: proxyClients, durationMs: 5_000, callTimeoutMs: 10_000, log: say, progressEveryMs: 0 }).run();
@@ -244,7 +244,7 @@ async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
   for (let round = 1; round <= loadRounds; round++) {
     const order = round % 2 === 1 ? (['direct', 'proxied'] as const) : (['proxied', 'direct'] as const);
     for (const side of order) {
-      const r = await run(side === 'direct' ? node.client.baseUrl : node.ingress);
+      const r = await run(side === 'direct' ? node.url : node.ingress);
       sides[side].push(r);
       say(`proxy round ${round}/${loadRounds}: ${side} ${r.rps}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
     }
@@ -257,7 +257,7 @@ async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
 async function mapPublished(cluster: Cluster): Promise<void> {
   await eventually(
     `every node of ${cluster.topology.name} reports the same published shard map`,
-    () => Promise.all(cluster.relayNodes.map((n) => n.client.shards().then((v) => v.version).catch(() => -1))),
+    () => Promise.all(cluster.relayNodes.map((n) => n.shards().then((v) => v.version).catch(() => -1))),
     (versions) => judge(versions.every((v) => v >= 1 && v === versions[0]) ? [] : [`map versions ${versions.join(', ')}`]),
     { timeoutMs: 60_000 },
   );
@@ -278,7 +278,7 @@ interface HandoverFigures {
 async function handoverUnderLoad(cluster: Cluster): Promise<HandoverFigures> {
   const history = new OpHistory(new ScenarioClock());
   const driver = new LoadDriver({
-    peers: () => cluster.relayNodes.map((n) => ({ id: n.id, baseUrl: n.client.baseUrl })),
+    peers: () => cluster.relayNodes.map((n) => ({ id: n.id, baseUrl: n.url })),
     traffic: await Traffic.load('handover'),
     clients: 200,
     history,
@@ -293,7 +293,7 @@ async function handoverUnderLoad(cluster: Cluster): Promise<HandoverFigures> {
     for (let i = 1; i <= handovers; i++) {
       await new Promise((resolve) => setTimeout(resolve, 3_000)); // the load's steady state between moves, not a sync wait
       const fromMs = history.clock.nowMs();
-      const answer = await cluster.node('ring-1').client.rebalance('shard-07');
+      const answer = await cluster.node('ring-1').rebalance('shard-07');
       const toMs = history.clock.nowMs();
       if (answer.status !== 200) throw new Error(`move ${i} of shard-07 answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
       windows.push({ fromMs, toMs });
@@ -349,7 +349,7 @@ try {
     const ring = await Cluster.start({ topology, images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
     try {
       await mapPublished(ring);
-      if (runs('load')) load = await loadVsAutocannon(ring.node('ring-1').client.baseUrl);
+      if (runs('load')) load = await loadVsAutocannon(ring.node('ring-1').url);
       if (runs('proxy')) proxy = await proxyOverhead(ring);
       if (runs('handover')) handover = await handoverUnderLoad(ring);
     } finally {

@@ -1,21 +1,23 @@
 // The cluster fixture: starts a topology as containers on its own network (etcd members and relay
 // nodes in parallel), waits for each through its readiness endpoint, and hands back typed handles.
-// Teardown is by label, so it also removes what a half-started cluster left.
-import type { Topology, TopologyNode } from '../../topologies';
+// The cluster is async-disposable: what it started is kept on a disposable stack, and disposing it
+// (or a failed start) removes the scenario's containers and network by label, so nothing a half-started
+// cluster left survives either.
+import type { Topology } from '../../topologies';
 import { BootstrapServer, type CertificateAuthority } from '../tls';
-import { SuiteContainer } from './container';
+import { type ScenarioScope } from './container';
+import { EtcdContainer, type EtcdMember } from './etcd';
 import type { SuiteImages } from './images/recipes';
 import { LABEL, RUN, runLabels } from './labels';
 import { createNetwork, type ScenarioNetwork } from './network';
-import { HttpOkWaitStrategy, ReadinessError } from './readiness';
-import { EtcdMember, RELAY_HTTP_PORT, RelayNode } from './relay-node';
-import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from './specs';
-import { removeScenario, type Removed } from './teardown';
+import { ReadinessError } from './readiness';
+import { RELAY_HTTP_PORT, RelayNodeContainer, type RelayNode } from './relay-node';
+import { removeScenario } from './teardown';
 import { containerLogs } from './logs';
 import { assertEngineNotWedged, docker } from './engine';
-import { FaultProxy } from './fault-proxy';
-import { planPeerLinks } from './peer-links';
-import { OTLP_ALIAS, OTLP_ENDPOINT, TelemetryReceiver } from './otlp-receiver';
+import { FaultProxyContainer, type FaultProxy } from './fault-proxy';
+import { PROXY_ALIAS, planPeerLinks } from './peer-links';
+import { OTLP_ALIAS, OTLP_ENDPOINT, OtlpReceiverContainer, type TelemetryReceiver } from './otlp-receiver';
 import { CLIENTS } from '../../topologies';
 
 export interface ClusterOptions {
@@ -41,7 +43,7 @@ export class ClusterStartError extends Error {
   }
 }
 
-export class Cluster {
+export class Cluster implements AsyncDisposable {
   private constructor(
     readonly topology: Topology,
     readonly scenarioId: string,
@@ -55,51 +57,70 @@ export class Cluster {
     readonly proxy: FaultProxy | undefined,
     /** The scenario's OTLP trace receiver, which every relay node exports its spans to. */
     readonly telemetry: TelemetryReceiver,
+    /** What the start acquired, released in reverse order. */
+    private readonly resources: AsyncDisposableStack,
   ) {}
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
     const { topology, scenarioId } = opts;
     assertEngineNotWedged();
     const started = Date.now();
-    const labels = runLabels({ [LABEL.scenario]: scenarioId, [LABEL.topology]: topology.name });
-    const network = await createNetwork(`ohs-${RUN.id}-${scenarioId}`, labels);
-    const bootstrap = await startBootstrap(opts.ca, network);
+    const resources = new AsyncDisposableStack();
+    // Registered first, so released last: the scenario's containers and network, by label (see teardown.ts).
+    resources.defer(async () => void (await removeScenario(scenarioId)));
+    try {
+      const labels = runLabels({ [LABEL.scenario]: scenarioId, [LABEL.topology]: topology.name });
+      const network = await createNetwork(`ohs-${RUN.id}-${scenarioId}`, labels);
+      const bootstrap = await startBootstrap(opts.ca, network);
+      resources.defer(() => bootstrap.stop());
+      const scope: ScenarioScope = { scenarioId, network, labels, readyTimeoutMs: opts.readyTimeoutMs };
 
-    const etcdStarts = topology.etcd.map((m) => startEtcd(opts, network, labels, m));
-    const nodeStarts = topology.nodes.map((n) => startRelayNode(opts, network, bootstrap, labels, n));
-    const telemetryStart = TelemetryReceiver.start({ image: opts.images.otlpReceiver, network, labels, name: containerName(scenarioId, OTLP_ALIAS), readyTimeoutMs: opts.readyTimeoutMs });
-    // Peer paths are routed as soon as the proxy answers: the nodes, told at start to dial them, retry until then.
-    const proxyStart =
-      topology.links.length > 0
-        ? FaultProxy.start({ image: opts.images.faultProxy, network, labels, name: containerName(scenarioId, 'fault-proxy'), readyTimeoutMs: opts.readyTimeoutMs }).then(async (proxy) => {
-            await proxy.routePeers(planPeerLinks(topology));
-            return proxy;
-          })
-        : undefined;
-    const [results, proxyResult, telemetryResult] = await Promise.all([
-      Promise.allSettled([...etcdStarts, ...nodeStarts]),
-      proxyStart ? Promise.allSettled([proxyStart]).then(([r]) => r) : undefined,
-      Promise.allSettled([telemetryStart]).then(([r]) => r!),
-    ]);
-    const ids = [...topology.etcd, ...topology.nodes].map((m) => m.id); // in the order they were started
-    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${ids[i]}: ${(r.reason as Error).message}`] : []));
-    if (proxyResult?.status === 'rejected') failures.push(`fault-proxy: ${(proxyResult.reason as Error).message}`);
-    if (telemetryResult.status === 'rejected') failures.push(`${OTLP_ALIAS}: ${(telemetryResult.reason as Error).message}`);
-    if (failures.length > 0) {
-      await bootstrap.stop();
-      const logs = await scenarioLogs(scenarioId);
-      // Containers whose wait failed are already removed by testcontainers; their evidence rode on the error.
-      results.forEach((r, i) => {
-        if (r.status === 'rejected' && r.reason instanceof ReadinessError) logs[ids[i]!] = r.reason.evidence;
-      });
-      throw new ClusterStartError(`topology "${topology.name}" did not become ready:\n${failures.join('\n')}`, logs);
+      const etcdStarts = topology.etcd.map((m) => new EtcdContainer(opts.images.etcd.ref, topology, m, scenarioId).inScenario(scope, m.id).start());
+      const nodeStarts = topology.nodes.map((n) =>
+        new RelayNodeContainer(opts.images.relayNode.ref, topology, n)
+          .withBootstrap(bootstrapUrl(bootstrap, network), bootstrap.clusterToken ?? '')
+          .withDefect(opts.defect)
+          .withTelemetry(OTLP_ENDPOINT)
+          .inScenario(scope, n.id)
+          .start(),
+      );
+      const telemetryStart = new OtlpReceiverContainer(opts.images.otlpReceiver.ref).inScenario(scope, OTLP_ALIAS).start();
+      // Peer paths are routed as soon as the proxy answers: the nodes, told at start to dial them, retry until then.
+      const proxyStart =
+        topology.links.length > 0
+          ? new FaultProxyContainer(opts.images.faultProxy).inScenario(scope, PROXY_ALIAS).start().then(async (proxy) => {
+              await proxy.routePeers(planPeerLinks(topology));
+              return proxy;
+            })
+          : undefined;
+      const [results, proxyResult, telemetryResult] = await Promise.all([
+        Promise.allSettled<EtcdMember | RelayNode>([...etcdStarts, ...nodeStarts]),
+        proxyStart ? Promise.allSettled([proxyStart]).then(([r]) => r) : undefined,
+        Promise.allSettled([telemetryStart]).then(([r]) => r!),
+      ]);
+      const ids = [...topology.etcd, ...topology.nodes].map((m) => m.id); // in the order they were started
+      const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${ids[i]}: ${(r.reason as Error).message}`] : []));
+      if (proxyResult?.status === 'rejected') failures.push(`fault-proxy: ${(proxyResult.reason as Error).message}`);
+      if (telemetryResult.status === 'rejected') failures.push(`${OTLP_ALIAS}: ${(telemetryResult.reason as Error).message}`);
+      if (failures.length > 0) {
+        const logs = await scenarioLogs(scenarioId);
+        // Containers whose wait failed are already removed by testcontainers; their evidence rode on the error.
+        results.forEach((r, i) => {
+          if (r.status === 'rejected' && r.reason instanceof ReadinessError) logs[ids[i]!] = r.reason.evidence;
+        });
+        throw new ClusterStartError(`topology "${topology.name}" did not become ready:\n${failures.join('\n')}`, logs);
+      }
+      const etcd = results.slice(0, topology.etcd.length).map((r) => (r as PromiseFulfilledResult<EtcdMember>).value);
+      const nodes = results.slice(topology.etcd.length).map((r) => (r as PromiseFulfilledResult<RelayNode>).value);
+      const proxy = proxyResult?.status === 'fulfilled' ? proxyResult.value : undefined;
+      if (proxy) await routeClientLinks(topology, proxy, nodes);
+      const telemetry = (telemetryResult as PromiseFulfilledResult<TelemetryReceiver>).value;
+      return new Cluster(topology, scenarioId, network, bootstrap, new Map(nodes.map((n) => [n.id, n])), etcd, Date.now() - started, proxy, telemetry, resources.move());
+    } catch (error) {
+      // A half-started cluster leaves nothing behind; the start's own error is the one worth reading.
+      await resources.disposeAsync().catch(() => undefined);
+      throw error;
     }
-    const etcd = results.slice(0, topology.etcd.length).map((r) => (r as PromiseFulfilledResult<EtcdMember>).value);
-    const nodes = results.slice(topology.etcd.length).map((r) => (r as PromiseFulfilledResult<RelayNode>).value);
-    const proxy = proxyResult?.status === 'fulfilled' ? proxyResult.value : undefined;
-    if (proxy) await routeClientLinks(topology, proxy, nodes);
-    const telemetry = (telemetryResult as PromiseFulfilledResult<TelemetryReceiver>).value;
-    return new Cluster(topology, scenarioId, network, bootstrap, new Map(nodes.map((n) => [n.id, n])), etcd, Date.now() - started, proxy, telemetry);
   }
 
   node(id: string): RelayNode {
@@ -122,13 +143,18 @@ export class Cluster {
   /** Every container's log, by id: attached to the report when a scenario fails. */
   async logs(): Promise<Record<string, string>> {
     const all = [...this.relayNodes, ...this.etcd];
-    const texts = await Promise.all(all.map((c) => c.logs().catch((e: Error) => `(logs unavailable: ${e.message})`)));
+    const texts = await Promise.all(all.map((c) => c.logText().catch((e: Error) => `(logs unavailable: ${e.message})`)));
     return Object.fromEntries(all.map((c, i) => [c.id, texts[i]!]));
   }
 
-  async stop(): Promise<Removed> {
-    await this.bootstrap.stop();
-    return removeScenario(this.scenarioId);
+  /** Stops the CA's endpoint and removes the scenario's containers and network (idempotent). */
+  async stop(): Promise<void> {
+    await this.resources.disposeAsync();
+  }
+
+  /** `await using cluster = await Cluster.start(…)` stops it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 }
 
@@ -146,51 +172,6 @@ async function startBootstrap(ca: CertificateAuthority, network: ScenarioNetwork
 
 function bootstrapUrl(bootstrap: BootstrapServer, network: ScenarioNetwork): string {
   return `http://${network.gateway}:${bootstrap.port}`;
-}
-
-function containerName(scenarioId: string, id: string): string {
-  return `ohs-${RUN.id}-${scenarioId}-${id}`;
-}
-
-async function startEtcd(opts: ClusterOptions, network: ScenarioNetwork, labels: Record<string, string>, member: { id: string; region: string }) {
-  const container = await new SuiteContainer(opts.images.etcd.ref)
-    .withName(containerName(opts.scenarioId, member.id))
-    .withLabels({ ...labels, [LABEL.node]: member.id })
-    .withNetworkMode(network.name)
-    .withNetworkAliases(member.id)
-    .withTmpFs({ ...ETCD_DATA_TMPFS })
-    .withCommand(etcdCommand(opts.topology, member, opts.scenarioId))
-    .withLoopbackPorts(2379)
-    .withWaitStrategy(new HttpOkWaitStrategy('/health', 2379, `etcd member ${member.id}`))
-    .withStartupTimeout(opts.readyTimeoutMs)
-    .start();
-  return new EtcdMember(member.id, member.region, container);
-}
-
-async function startRelayNode(
-  opts: ClusterOptions,
-  network: ScenarioNetwork,
-  bootstrap: BootstrapServer,
-  labels: Record<string, string>,
-  node: TopologyNode,
-): Promise<RelayNode> {
-  const env = relayNodeEnv(opts.topology, node, {
-    bootstrapUrl: bootstrapUrl(bootstrap, network),
-    bootstrapToken: bootstrap.clusterToken ?? '',
-    defect: opts.defect,
-    otlpEndpoint: OTLP_ENDPOINT,
-  });
-  const container = await new SuiteContainer(opts.images.relayNode.ref)
-    .withName(containerName(opts.scenarioId, node.id))
-    .withLabels({ ...labels, [LABEL.node]: node.id })
-    .withNetworkMode(network.name)
-    .withNetworkAliases(node.id)
-    .withEnvironment(env)
-    .withLoopbackPorts(RELAY_HTTP_PORT)
-    .withWaitStrategy(new HttpOkWaitStrategy('/readyz', RELAY_HTTP_PORT, `relay node ${node.id}`))
-    .withStartupTimeout(opts.readyTimeoutMs)
-    .start();
-  return new RelayNode(node, container);
 }
 
 /**

@@ -2,15 +2,13 @@
 // the scenario network, driven only through toxiproxy-node-client. Links a topology routes through the
 // proxy get a proxy each on a port of the pool; ports are published on 127.0.0.1 at start, because a
 // running container cannot publish more.
+import { AbstractStartedContainer, type StartedTestContainer } from 'testcontainers';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { SuiteContainer } from './container';
 import type { FaultProxyImage } from './images/recipes';
-import { LABEL } from './labels';
 import { PROXY_ALIAS, type PeerLink } from './peer-links';
-import type { ScenarioNetwork } from './network';
 
 export { PROXY_ALIAS };
-import { HttpOkWaitStrategy } from './readiness';
 
 export const PROXY_API_PORT = 8474;
 /** The proxy port pool (as @testcontainers/toxiproxy): one port per proxied link endpoint. */
@@ -27,30 +25,31 @@ export interface ProxiedLink {
   readonly proxy: Proxy;
 }
 
-export class FaultProxy {
+/** The real Toxiproxy or the suite's fault-proxy, as a testcontainers module (as @testcontainers/toxiproxy). */
+export class FaultProxyContainer extends SuiteContainer {
+  constructor(private readonly image: FaultProxyImage) {
+    super(image.ref);
+    this.readyWhenOk('/version', PROXY_API_PORT, `fault proxy (${image.flavour})`, ...PROXY_POOL);
+  }
+
+  override async start(): Promise<FaultProxy> {
+    return new FaultProxy(this.image.flavour, await super.start());
+  }
+}
+
+export class FaultProxy extends AbstractStartedContainer {
   private readonly free = [...PROXY_POOL];
   readonly links = new Map<string, ProxiedLink>();
   /** The region ↔ region paths routed through this proxy. */
   peers: readonly PeerLink[] = [];
+  readonly toxiproxy: Toxiproxy;
 
-  private constructor(
+  constructor(
     readonly flavour: FaultProxyImage['flavour'],
-    readonly toxiproxy: Toxiproxy,
-    private readonly publishedPort: (port: number) => number,
-  ) {}
-
-  static async start(opts: { image: FaultProxyImage; network: ScenarioNetwork; labels: Record<string, string>; name: string; readyTimeoutMs: number }): Promise<FaultProxy> {
-    const container = await new SuiteContainer(opts.image.ref)
-      .withName(opts.name)
-      .withLabels({ ...opts.labels, [LABEL.node]: PROXY_ALIAS })
-      .withNetworkMode(opts.network.name)
-      .withNetworkAliases(PROXY_ALIAS)
-      .withLoopbackPorts(PROXY_API_PORT, ...PROXY_POOL)
-      .withWaitStrategy(new HttpOkWaitStrategy('/version', PROXY_API_PORT, `fault proxy (${opts.image.flavour})`))
-      .withStartupTimeout(opts.readyTimeoutMs)
-      .start();
-    const api = `http://127.0.0.1:${container.getMappedPort(PROXY_API_PORT)}`;
-    return new FaultProxy(opts.image.flavour, new Toxiproxy(api), (port) => container.getMappedPort(port));
+    started: StartedTestContainer,
+  ) {
+    super(started);
+    this.toxiproxy = new Toxiproxy(`http://127.0.0.1:${started.getMappedPort(PROXY_API_PORT)}`);
   }
 
   /** A proxy named `name` on the next free pool port, forwarding to `upstream` (`host:port` on the network). */
@@ -58,7 +57,7 @@ export class FaultProxy {
     const port = this.free.shift();
     if (port === undefined) throw new Error(`the fault proxy's port pool (${PROXY_POOL.length} ports) is used up; route fewer links through it`);
     const proxy = await this.toxiproxy.createProxy({ name, listen: `0.0.0.0:${port}`, upstream });
-    const link = { name, upstream, port, publishedPort: this.publishedPort(port), proxy };
+    const link = { name, upstream, port, publishedPort: this.getMappedPort(port), proxy };
     this.links.set(name, link);
     return link;
   }

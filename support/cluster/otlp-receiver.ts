@@ -1,11 +1,8 @@
 // The scenario's OTLP/HTTP trace receiver (docker/otlp-receiver): one container on the scenario network
 // that every relay node exports its spans to (RELAY_OTLP_ENDPOINT), read back by the test process through
 // its port published on 127.0.0.1.
-import type { ImageRef } from './images/image-cache';
+import { AbstractStartedContainer, type StartedTestContainer } from 'testcontainers';
 import { SuiteContainer } from './container';
-import { LABEL } from './labels';
-import type { ScenarioNetwork } from './network';
-import { HttpOkWaitStrategy } from './readiness';
 
 export const OTLP_ALIAS = 'otlp-receiver';
 export const OTLP_PORT = 4318;
@@ -23,20 +20,24 @@ export interface ReceivedSpan {
   readonly resource: Readonly<Record<string, unknown>>;
 }
 
-export class TelemetryReceiver {
-  private constructor(private readonly baseUrl: string) {}
+/** The receiver (docker/otlp-receiver) as a testcontainers module. */
+export class OtlpReceiverContainer extends SuiteContainer {
+  constructor(image: string) {
+    super(image);
+    this.readyWhenOk('/healthz', OTLP_PORT, 'OTLP receiver');
+  }
 
-  static async start(opts: { image: ImageRef; network: ScenarioNetwork; labels: Record<string, string>; name: string; readyTimeoutMs: number }): Promise<TelemetryReceiver> {
-    const container = await new SuiteContainer(opts.image.ref)
-      .withName(opts.name)
-      .withLabels({ ...opts.labels, [LABEL.node]: OTLP_ALIAS })
-      .withNetworkMode(opts.network.name)
-      .withNetworkAliases(OTLP_ALIAS)
-      .withLoopbackPorts(OTLP_PORT)
-      .withWaitStrategy(new HttpOkWaitStrategy('/healthz', OTLP_PORT, 'OTLP receiver'))
-      .withStartupTimeout(opts.readyTimeoutMs)
-      .start();
-    return new TelemetryReceiver(`http://127.0.0.1:${container.getMappedPort(OTLP_PORT)}`);
+  override async start(): Promise<TelemetryReceiver> {
+    return new TelemetryReceiver(await super.start());
+  }
+}
+
+export class TelemetryReceiver extends AbstractStartedContainer {
+  private readonly baseUrl: string;
+
+  constructor(started: StartedTestContainer) {
+    super(started);
+    this.baseUrl = `http://127.0.0.1:${started.getMappedPort(OTLP_PORT)}`;
   }
 
   /** Spans received so far, oldest first; `name` filters exactly. */

@@ -4,7 +4,7 @@
 // because the proxy passes bytes through and the caller sets servername to the id it meant to reach.
 // Pure: the fixture creates the proxies, relay-node reads the routes.
 import { CLIENTS, type Topology } from '../../topologies';
-import { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from './relay-node';
+import { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from './ports';
 
 /** The fault proxy's name on the scenario network. */
 export const PROXY_ALIAS = 'fault-proxy';

@@ -1,25 +1,67 @@
-// A handle on one running relay node: domain verbs over its public endpoints and its process (pause,
-// kill, restart, graceful stop), never raw Docker in the steps.
-import type { StartedTestContainer } from 'testcontainers';
-import type { TopologyNode } from '../../topologies';
+// A handle on one running relay node, in testcontainers' started-module shape: every verb of the
+// OmniRelay contract (and our extensions) over its public endpoints, and its process (pause, kill,
+// restart, graceful stop). Nouns call these verbs; the HTTP client and Docker stay inside.
+import { AbstractStartedContainer, type StartedTestContainer } from 'testcontainers';
+import type { Topology, TopologyNode } from '../../topologies';
 import { NodeClient } from '../fabric/node-client';
+import { SuiteContainer } from './container';
 import { docker } from './engine';
 import { containerLogs } from './logs';
+import { RELAY_HTTP_PORT } from './ports';
+import { relayNodeEnv, type RelayNodeEnvOptions } from './specs';
 
-export const RELAY_HTTP_PORT = 8080;
-export const RELAY_GOSSIP_PORT = 17421;
+export { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from './ports';
 
-export class RelayNode {
+/** A relay node of a topology, as a testcontainers module; its environment is filled from the topology at start. */
+export class RelayNodeContainer extends SuiteContainer {
+  private options: RelayNodeEnvOptions = { bootstrapUrl: '', bootstrapToken: '' };
+
+  constructor(
+    image: string,
+    private readonly topology: Topology,
+    private readonly spec: TopologyNode,
+  ) {
+    super(image);
+    this.readyWhenOk('/readyz', RELAY_HTTP_PORT, `relay node ${spec.id}`);
+  }
+
+  /** Where the node enrolls for its certificate, and the cluster's enrollment token. */
+  withBootstrap(url: string, token: string): this {
+    this.options = { ...this.options, bootstrapUrl: url, bootstrapToken: token };
+    return this;
+  }
+
+  /** A seeded defect (RELAY_DEFECT), if it applies to this node. */
+  withDefect(defect: RelayNodeEnvOptions['defect']): this {
+    this.options = { ...this.options, ...(defect ? { defect } : {}) };
+    return this;
+  }
+
+  /** Where the node exports its spans (OTLP/HTTP). */
+  withTelemetry(otlpEndpoint: string): this {
+    this.options = { ...this.options, otlpEndpoint };
+    return this;
+  }
+
+  override async start(): Promise<RelayNode> {
+    if (!this.options.bootstrapUrl) throw new Error(`relay node ${this.spec.id}: withBootstrap(url, token) first; a node cannot enroll without it`);
+    this.withEnvironment(relayNodeEnv(this.topology, this.spec, this.options));
+    return new RelayNode(this.spec, await super.start());
+  }
+}
+
+export class RelayNode extends AbstractStartedContainer {
   /** Replaced after a restart: the engine may publish the port anew. */
-  client: NodeClient;
+  private client: NodeClient;
   /** Where scenario clients reach the node: through the fault proxy on a `clients → region` link, else direct. */
   private ingressUrl: string | undefined;
 
   constructor(
     readonly spec: TopologyNode,
-    private readonly container: StartedTestContainer,
+    started: StartedTestContainer,
   ) {
-    this.client = new NodeClient(`http://127.0.0.1:${container.getMappedPort(RELAY_HTTP_PORT)}`);
+    super(started);
+    this.client = new NodeClient(`http://127.0.0.1:${started.getMappedPort(RELAY_HTTP_PORT)}`);
   }
 
   /** Routes scenario clients through `url` (the node's proxy on a `clients → region` link). */
@@ -29,7 +71,12 @@ export class RelayNode {
 
   /** The URL scenario clients call: the proxied ingress when the region's client link is proxied. */
   get ingress(): string {
-    return this.ingressUrl ?? this.client.baseUrl;
+    return this.ingressUrl ?? this.url;
+  }
+
+  /** The node's HTTP port as published on 127.0.0.1, never through a proxy (changes after a restart). */
+  get url(): string {
+    return this.client.baseUrl;
   }
 
   // ── process faults ───────────────────────────────────────────────────────────────────────────────
@@ -88,9 +135,10 @@ export class RelayNode {
   }
 
   get containerId(): string {
-    return this.container.getId();
+    return this.getId();
   }
 
+  // ── the contract: health, membership, leadership ─────────────────────────────────────────────────
   readiness() {
     return this.client.readiness();
   }
@@ -107,31 +155,64 @@ export class RelayNode {
     return this.client.leaders(scope);
   }
 
+  promote(scope: string) {
+    return this.client.promote(scope);
+  }
+
+  // ── shards ───────────────────────────────────────────────────────────────────────────────────────
+  shards(namespace?: string) {
+    return this.client.shards(namespace);
+  }
+
+  shardLoad() {
+    return this.client.shardLoad();
+  }
+
+  shardCopy(shardId: string) {
+    return this.client.shardCopy(shardId);
+  }
+
+  shardDiff(fromVersion: number, toVersion?: number) {
+    return this.client.shardDiff(fromVersion, toVersion);
+  }
+
+  rebalance(shardId: string, to?: string) {
+    return this.client.rebalance(shardId, to);
+  }
+
+  // ── operations: drain, pressure, metrics, chaos hooks ────────────────────────────────────────────
+  drain(reason: string) {
+    return this.client.drain(reason);
+  }
+
+  resume() {
+    return this.client.resume();
+  }
+
+  upgrade() {
+    return this.client.upgrade();
+  }
+
+  pressure() {
+    return this.client.pressure();
+  }
+
+  metrics() {
+    return this.client.metrics();
+  }
+
+  /** relay-node's chaos hooks (`POST /chaos/<name>/start|stop`). */
+  chaos(name: string, action: 'start' | 'stop') {
+    return this.client.chaos(name, action);
+  }
+
+  // ── the data plane ──────────────────────────────────────────────────────────────────────────────
   call(procedure: string, body: unknown, headers?: Record<string, string>, timeoutMs?: number) {
     return this.client.call(procedure, body, headers, timeoutMs);
   }
 
-  logs(): Promise<string> {
-    return containerLogs(this.containerId);
-  }
-}
-
-export class EtcdMember {
-  constructor(
-    readonly id: string,
-    readonly region: string,
-    private readonly container: StartedTestContainer,
-  ) {}
-
-  get clientUrl(): string {
-    return `http://127.0.0.1:${this.container.getMappedPort(2379)}`;
-  }
-
-  get containerId(): string {
-    return this.container.getId();
-  }
-
-  logs(): Promise<string> {
+  /** The node's log as text (the evidence attached when a scenario fails). */
+  logText(): Promise<string> {
     return containerLogs(this.containerId);
   }
 }

@@ -1,7 +1,7 @@
 // What each container of a topology is told at start: pure functions of the topology, shared by the
 // fixture and the benchmark's bare-Docker baseline so both start exactly the same cluster.
 import type { EtcdMemberSpec, Topology, TopologyNode } from '../../topologies';
-import { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from './relay-node';
+import { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from './ports';
 import { PROXY_ALIAS, peerRoutesFor, planPeerLinks } from './peer-links';
 import { shardIdsOf } from './shard-seeds';
 

@@ -20,7 +20,7 @@ export class LeadershipWatch {
   start(): void {
     const toMs = (wall: string) => this.clock.fromWall(wall);
     for (const node of this.nodes) {
-      void streamLeadership(() => node.client.baseUrl, (e) => this.observations.push(observationFrom(node.id, e, toMs)), this.stopped.signal);
+      void streamLeadership(() => node.url, (e) => this.observations.push(observationFrom(node.id, e, toMs)), this.stopped.signal);
     }
     void this.poll(toMs);
   }
@@ -35,7 +35,7 @@ export class LeadershipWatch {
       this.nodes.map(async (node) => {
         while (!this.stopped.signal.aborted) {
           const atMs = this.clock.nowMs();
-          const view = await node.client.leaders().catch(() => undefined);
+          const view = await node.leaders().catch(() => undefined);
           if (view && !this.stopped.signal.aborted) this.snapshots.push(snapshotFrom(node.id, atMs, view.tokens, toMs));
           await new Promise((r) => setTimeout(r, this.pollIntervalMs));
         }

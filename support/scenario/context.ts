@@ -1,5 +1,5 @@
 // What every noun of the scenario layer shares, and nothing more: the scenario's clock, its history of
-// client operations, its fault log, its verdicts, a place to attach evidence, and its log. Nouns get this
+// client operations, its fault log, its verdicts, a place to attach evidence, its log, and its teardown. Nouns get this
 // plus only the siblings they use (see world.ts, whose constructor is the whole dependency graph), so
 // none of them holds the World.
 import type { FaultLog } from '../chaos/faults';
@@ -18,4 +18,9 @@ export interface ScenarioContext {
   readonly evidence: Attachable;
   /** A line in the scenario's report log. */
   log(text: string): void;
+  /**
+   * Releases `cleanup` when the scenario's topology stops (the After hook), before anything deferred
+   * earlier: background clients, scrapers and pollers say here how they stop, so no list is kept by hand.
+   */
+  defer(cleanup: () => PromiseLike<void> | void): void;
 }

@@ -150,13 +150,13 @@ export class BackpressureVerbs {
     const leader = await this.leadership.current(GLOBAL);
     const views = await this.ctx.verdicts.within(
       'the pressure has cleared on every node',
-      () => this.nodes.askEveryNode((n) => n.client.pressure(), this.nodes.liveNodes()),
+      () => this.nodes.askEveryNode((n) => n.pressure(), this.nodes.liveNodes()),
       (v) => judge(clearedProblems(v, leader, run.owner)),
       { timeoutMs: within.ms },
     );
     const afterMs = Math.round(this.ctx.clock.nowMs() - started);
     const entry = this.nodes.cluster.node(run.ingress[0]!);
-    const answer = await entry.client.call(PROCEDURE, { key: 'pressure-probe', value: 'after' }, { 'Rpc-Shard-Key': run.shardId }, 10_000);
+    const answer = await entry.call(PROCEDURE, { key: 'pressure-probe', value: 'after' }, { 'Rpc-Shard-Key': run.shardId }, 10_000);
     const problems = answer.status === 200 ? [] : [`a write to ${run.shardId} through ${entry.id} answered HTTP ${answer.status} ${answer.rpcStatus ?? ''}${answer.headers[EXT.throttledHeader] ? ` (throttled: ${answer.headers[EXT.throttledHeader]})` : ''}`];
     await this.ctx.verdicts.now(`pressure cleared within ${within}`, problems, { clearedAfterMs: afterMs, probe: { status: answer.status, answeredBy: answer.answeredBy }, leader: views.get(leader) });
   }
@@ -171,7 +171,7 @@ export class BackpressureVerbs {
     const inRegion = new Set(this.nodesOf(region));
     const [node] = this.nodes.liveNodes();
     if (!node) throw new Error('no live node to read the shard map from');
-    const map = await node.client.shards();
+    const map = await node.shards();
     const record = firstShardOwnedBy(map, inRegion);
     if (!record) throw new Error(`no shard of map version ${map.version} is owned in "${region}" (owners: ${[...new Set(map.items.map((r) => r.ownerNodeId))].join(', ')})`);
     this.ctx.log(`${record.shardId}: owner ${record.ownerNodeId}, replicas ${(record.replicas ?? []).join(', ') || '(none)'}`);
@@ -187,10 +187,10 @@ export class BackpressureVerbs {
   }
 
   private async scrape(id: string): Promise<Sample[]> {
-    return parsePrometheus(await this.nodes.cluster.node(id).client.metrics());
+    return parsePrometheus(await this.nodes.cluster.node(id).metrics());
   }
 
   private pressureOf(id: string): Promise<PressureView> {
-    return this.nodes.cluster.node(id).client.pressure();
+    return this.nodes.cluster.node(id).pressure();
   }
 }

@@ -81,7 +81,7 @@ export class CertificateFaults {
         const issued = cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId);
         const latest = issued.at(-1);
         if (issued.length > before && latest && wanted(latest.notAfter.getTime())) return { ok: true, notAfter: latest.notAfter.toISOString() };
-        const poke = await cluster.node(nodeId).client.chaos('reenroll', 'start');
+        const poke = await cluster.node(nodeId).chaos('reenroll', 'start');
         if (poke.status === 404) throw new Error(`${nodeId} has no 'reenroll' chaos hook (relay-node extension): it cannot hot-swap its certificate on request`);
         return { ok: false, notAfter: latest?.notAfter.toISOString() ?? '(none)' };
       },

@@ -39,7 +39,7 @@ function picksPerSecond(chooser: PeerChooser): Record<string, { chosen: Record<s
 
 export class ClientVerbs {
   private clients: BackgroundClients | undefined;
-  private driver: { load: LoadDriver; chooser: PeerChooser; traffic: string; startedMs: number } | undefined;
+  private driver: { load: LoadDriver; chooser: PeerChooser; traffic: string; startedMs: number; stopped?: boolean } | undefined;
   /** Summaries of finished replays, for evidence and bench-like figures. */
   readonly summaries: LoadSummary[] = [];
 
@@ -52,6 +52,7 @@ export class ClientVerbs {
   start(procedure: string, clients: number, body?: unknown): void {
     if (this.clients) throw new Error('clients are already running; stop them first');
     this.clients = new BackgroundClients(() => this.nodes.cluster.relayNodes, this.ctx.history, { procedure, clients, intervalMs: 50, maxRunMs: 300_000, body });
+    this.ctx.defer(() => this.stop());
   }
 
   /**
@@ -84,6 +85,7 @@ export class ClientVerbs {
       log: (line) => this.ctx.log(line),
     }).start();
     this.driver = { load, chooser, traffic: name, startedMs: clock.nowMs() };
+    this.ctx.defer(() => this.stop());
   }
 
   /** The chooser of the running (or last) replay: its picks are routing evidence. */
@@ -108,13 +110,14 @@ export class ClientVerbs {
     return this.driver?.startedMs;
   }
 
-  /** Stops background clients and any replay, waiting for calls in flight; attaches the replay's figures. */
+  /** Stops background clients and any replay, waiting for calls in flight; attaches the replay's figures once. */
   async stop(): Promise<void> {
     const clients = this.clients;
     this.clients = undefined;
     await clients?.stop();
     const driver = this.driver;
-    if (!driver) return;
+    if (!driver || driver.stopped) return;
+    driver.stopped = true;
     const summary = await driver.load.stop();
     this.summaries.push(summary);
     await attachJson(this.ctx.evidence, `load-${driver.traffic}`, summary);

@@ -31,7 +31,7 @@ export class GeoClients {
   /** `clients` clients homed in `home` replay the echo traffic through `via`'s nodes, with retries, for at most `maxRun`. */
   async start(clients: number, home: string, via: string, maxRun: Duration): Promise<void> {
     const entries = this.entries(via);
-    const baseline = new Map(await Promise.all(entries.map(async (id) => [id, parsePrometheus(await this.nodes.cluster.node(id).client.metrics())] as const)));
+    const baseline = new Map(await Promise.all(entries.map(async (id) => [id, parsePrometheus(await this.nodes.cluster.node(id).metrics())] as const)));
     await this.clients.replay(TRAFFIC, clients, { kind: 'geo', home, via }, maxRun, 3);
     this.run = { home, via, baseline };
   }
@@ -63,7 +63,7 @@ export class GeoClients {
     const routed: Record<string, number> = {};
     const scraped: Record<string, Sample[]> = {};
     for (const id of this.entries(run.via)) {
-      const samples = parsePrometheus(await this.nodes.cluster.node(id).client.metrics()).filter((s) => s.name === ROUTED && s.labels.mesh_home_region === run.home);
+      const samples = parsePrometheus(await this.nodes.cluster.node(id).metrics()).filter((s) => s.name === ROUTED && s.labels.mesh_home_region === run.home);
       scraped[id] = samples;
       for (const [region, n] of Object.entries(routedSince(samples, run.baseline.get(id) ?? [], ROUTED, run.home))) routed[region] = (routed[region] ?? 0) + n;
     }

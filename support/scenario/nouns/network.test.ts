@@ -15,7 +15,7 @@ function network() {
   const clock = new ScenarioClock();
   const history = new OpHistory(clock);
   const evidence = { attach: async () => {} } as never;
-  const ctx: ScenarioContext = { clock, history, faults: new FaultLog(history), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, scenarioName: 'test' };
+  const ctx: ScenarioContext = { clock, history, faults: new FaultLog(history), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, defer: () => {}, scenarioName: 'test' };
   return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, {} as ProcessFaults, {} as Leadership, {} as Members) };
 }
 

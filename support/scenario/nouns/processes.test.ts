@@ -30,7 +30,7 @@ function context(): ScenarioContext {
   const clock = new ScenarioClock();
   const history = new OpHistory(clock);
   const evidence = { attach: async () => {} } as never;
-  return { clock, history, faults: new FaultLog(history), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, scenarioName: 'test' };
+  return { clock, history, faults: new FaultLog(history), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, defer: () => {}, scenarioName: 'test' };
 }
 
 test('a crash holds its node down until restartDown heals it and the node answers ready', async () => {

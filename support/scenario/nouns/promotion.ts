@@ -40,7 +40,7 @@ export class PromotionVerbs {
   async promoteRegionLeader(region: string, scope: string): Promise<void> {
     this.initialLeaders ??= this.leadership.currentHolders();
     const candidate = await this.leadership.leaderOf(`region/${region}`);
-    const answer = await this.nodes.cluster.node(candidate).client.promote(scope);
+    const answer = await this.nodes.cluster.node(candidate).promote(scope);
     await attachJson(this.ctx.evidence, `promotion-${scope}`, answer);
     if (answer.status !== 200) throw new Error(`promoting ${candidate} to ${scope} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
     this.promotion = { ...answer.body, candidate };
@@ -84,9 +84,9 @@ export class PromotionVerbs {
   async expectLeadershipMetricsRecordChange(scope: string): Promise<void> {
     const holder = await this.leadership.current(scope);
     const deposed = this.leadership.deposedFrom(scope);
-    const own = parsePrometheus(await this.nodes.cluster.node(holder).client.metrics());
+    const own = parsePrometheus(await this.nodes.cluster.node(holder).metrics());
     const witness = this.nodes.cluster.relayNodes.find((n) => n.id !== holder && !deposed.includes(n.id))!;
-    const seen = parsePrometheus(await witness.client.metrics());
+    const seen = parsePrometheus(await witness.metrics());
     const problems = transitionsRecordedProblems(scope, { id: holder, samples: own }, { id: witness.id, samples: seen });
     await attachJson(this.ctx.evidence, 'leadership-metrics', { [holder]: own.filter((x) => x.name.startsWith('mesh_leadership')), [witness.id]: seen.filter((x) => x.name.startsWith('mesh_leadership')) });
     await this.ctx.verdicts.now(`leadership metrics record the change of ${scope}`, problems);

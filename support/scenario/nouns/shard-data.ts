@@ -38,7 +38,7 @@ export class ShardData {
       async () => {
         const record = await this.map.recordOf(shardId);
         const holders = [record.ownerNodeId, ...(record.replicas ?? [])].map((id) => this.nodes.cluster.node(id));
-        copies = await this.nodes.askEveryNode((n) => n.client.shardCopy(shardId), holders);
+        copies = await this.nodes.askEveryNode((n) => n.shardCopy(shardId), holders);
         return { owner: record.ownerNodeId, copies };
       },
       ({ owner, copies: c }) => judge(copiesIdenticalProblems(owner, c)),

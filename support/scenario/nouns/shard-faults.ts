@@ -49,12 +49,12 @@ export class ShardFaults {
       'drain',
       { kind: 'node', node: owner },
       async () => {
-        const answer = await node.client.drain(`scenario ${this.ctx.scenarioName}`);
+        const answer = await node.drain(`scenario ${this.ctx.scenarioName}`);
         await attachJson(this.ctx.evidence, `drain-${owner}`, answer);
         if (answer.status !== 202 && answer.status !== 200) throw new Error(`draining ${owner} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
       },
       async () => {
-        const answer = await node.client.resume();
+        const answer = await node.resume();
         if (answer.status !== 200) throw new Error(`resuming ${owner} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
       },
       FAULT_MAX_WINDOW_MS,
@@ -87,7 +87,7 @@ export class ShardFaults {
     const id = this.drainedNode;
     await this.ctx.verdicts.within(
       `${id} owns and replicates no shard and reports Drained`,
-      async () => ({ views: await this.map.views(this.nodes.liveNodes().filter((n) => n.id !== id)), upgrade: await this.nodes.cluster.node(id).client.upgrade() }),
+      async () => ({ views: await this.map.views(this.nodes.liveNodes().filter((n) => n.id !== id)), upgrade: await this.nodes.cluster.node(id).upgrade() }),
       ({ views, upgrade }) => judge(drainedHoldsNothingProblems(views, id, upgrade.state)),
       { timeoutMs: within.ms },
     );

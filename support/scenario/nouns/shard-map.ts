@@ -31,7 +31,7 @@ export class ShardMap {
 
   /** Every live node's view of the shard map. */
   views(nodes: readonly RelayNode[] = this.nodes.liveNodes()): Promise<Views<ShardsView>> {
-    return this.nodes.askEveryNode((n) => n.client.shards(), nodes);
+    return this.nodes.askEveryNode((n) => n.shards(), nodes);
   }
 
   /**
@@ -61,11 +61,12 @@ export class ShardMap {
 
   /** The routing table shard-aware clients use, kept current from a live node. */
   get routingTable(): ShardRouting {
+    if (!this.routing) this.ctx.defer(() => this.routing?.stop());
     this.routing ??= new ShardRouting(
       async () => {
         const [node] = this.nodes.liveNodes();
         if (!node) throw new Error('no live node to read the shard map from');
-        return node.client.shards();
+        return node.shards();
       },
       () => this.ctx.clock.nowMs(),
     );
@@ -123,9 +124,5 @@ export class ShardMap {
       },
       { timeoutMs: within.ms },
     ).finally(async () => attachJson(this.ctx.evidence, 'shard-map-after', await this.views().then((v) => routingTable(v, [shardId])).catch((e: Error) => ({ error: e.message }))));
-  }
-
-  stop(): void {
-    this.routing?.stop();
   }
 }

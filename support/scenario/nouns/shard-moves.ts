@@ -70,7 +70,7 @@ export class ShardMoves {
     const origin = await this.map.origin(shardId);
     const [node] = this.nodes.liveNodes();
     const started = this.ctx.clock.nowMs();
-    const answer = await node!.client.rebalance(shardId);
+    const answer = await node!.rebalance(shardId);
     await attachJson(this.ctx.evidence, `rebalance-${shardId}`, answer);
     if (answer.status !== 200) throw new Error(`moving ${shardId} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
     const ms = answer.body.handover?.ms ?? this.ctx.clock.nowMs() - started;
@@ -89,7 +89,7 @@ export class ShardMoves {
     if (!this.map.before) throw new Error('no "before" map: add a step that every node routes by the same shard map');
     const moved = [...this.moves.keys()];
     const [node] = this.nodes.liveNodes();
-    const diff = (await node!.client.shardDiff(this.map.before.version)) as { items?: { current?: ShardRecord }[] };
+    const diff = (await node!.shardDiff(this.map.before.version)) as { items?: { current?: ShardRecord }[] };
     await attachJson(this.ctx.evidence, 'shard-map-diff', diff);
     const changed = new Map((diff.items ?? []).map((i) => [i.current?.shardId, i.current]));
     const problems = diffRecordsMovesProblems(

@@ -61,7 +61,7 @@ export class TelemetryVerbs {
         this.nodes.cluster.relayNodes
           .filter((n) => !down.has(n.id))
           .map(async (n) => {
-            const text = await n.client.metrics().catch(() => undefined); // a node restarting answers nothing: skipped, as Prometheus would
+            const text = await n.metrics().catch(() => undefined); // a node restarting answers nothing: skipped, as Prometheus would
             if (text) this.scrapes.push({ node: n.id, atMs: this.ctx.clock.nowMs(), samples: parsePrometheus(text) });
           }),
       );
@@ -73,6 +73,7 @@ export class TelemetryVerbs {
         if (running) await round();
       }
     })();
+    this.ctx.defer(() => this.stop());
     this.scraping = {
       stop: async () => {
         running = false;
@@ -106,7 +107,7 @@ export class TelemetryVerbs {
   /** A scrape of the current global leader shows `metric` (summed over series with these labels) at least `atLeast`. */
   async expectLeaderMetric(metric: string, labels: Record<string, string>, atLeast: number): Promise<void> {
     const leader = await this.leadership.current(GLOBAL);
-    const samples = parsePrometheus(await this.nodes.cluster.node(leader).client.metrics());
+    const samples = parsePrometheus(await this.nodes.cluster.node(leader).metrics());
     await this.ctx.verdicts.now(`${metric} on the global leader is at least ${atLeast}`, metricAtLeastProblems(leader, samples, metric, labels, atLeast), {
       leader,
       metric,
