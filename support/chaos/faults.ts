@@ -29,6 +29,8 @@ export interface FaultRecord extends Omit<FaultWindow, 'endMs'> {
   readonly subject: FaultSubject;
   /** The window the fault was given (it heals itself when it runs out). */
   readonly boundMs: number;
+  /** Lasts until a step heals it (a crash, until the node is restarted); `boundMs` is then only its safety bound. */
+  readonly openEnded: boolean;
   endMs?: number;
   /** Who ended it: the scenario (a step or the fault's own deadline) or the After hook. */
   healedBy?: 'scenario' | 'deadline' | 'after-hook';
@@ -77,14 +79,15 @@ export class FaultLog {
 
   /**
    * Applies a fault and returns its handle. `maxWindowMs` bounds it: after that long it heals itself.
-   * `heal` must be safe to call on a target that has since died.
+   * `openEnded` faults are meant to last until a step heals them, within that bound. `heal` must be safe
+   * to call on a target that has since died.
    */
-  async inject(name: string, subject: FaultSubject, apply: () => Promise<void>, heal: () => Promise<void>, maxWindowMs: number): Promise<ActiveFault> {
+  async inject(name: string, subject: FaultSubject, apply: () => Promise<void>, heal: () => Promise<void>, maxWindowMs: number, openEnded = false): Promise<ActiveFault> {
     // The window opens once the fault is in effect (a partition is applied and verified), not when asked.
     const id = ++this.lastId;
     const op = (f: 'start' | 'stop') => ({ process: NEMESIS, f, target: describeSubject(subject), value: { fault: name, id, subject } satisfies NemesisValue });
     await this.history.record(op('start'), apply, () => ({ outcome: 'info' }));
-    const record: FaultRecord = { id, name, subject, target: describeSubject(subject), boundMs: maxWindowMs, startMs: this.clock.nowMs() };
+    const record: FaultRecord = { id, name, subject, target: describeSubject(subject), boundMs: maxWindowMs, openEnded, startMs: this.clock.nowMs() };
     this.records.push(record);
     let resolveHealed!: () => void;
     const healed = new Promise<void>((r) => (resolveHealed = r));
@@ -112,7 +115,12 @@ export class FaultLog {
 
   /** Nodes an open fault of one of `names` acts on right now. */
   openOnNodes(names: ReadonlySet<string>): Set<string> {
-    return new Set(this.open.flatMap((f) => (names.has(f.record.name) && f.record.subject.kind === 'node' ? [f.record.subject.node] : [])));
+    return new Set(this.openNodeFaults((r) => names.has(r.name)).map((f) => f.node));
+  }
+
+  /** Open faults on single nodes that `where` selects, with the node each acts on. */
+  openNodeFaults(where: (record: FaultRecord) => boolean): { node: string; fault: ActiveFault }[] {
+    return this.open.flatMap((f) => (f.record.subject.kind === 'node' && where(f.record) ? [{ node: f.record.subject.node, fault: f }] : []));
   }
 
   /** Heals every active fault (After hook); returns what it healed. */

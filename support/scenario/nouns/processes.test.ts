@@ -60,3 +60,18 @@ test('a pause holds its node down for its window only, and heals itself', async 
   assert.deepEqual(calls, ['pause n1', 'unpause n1']);
   assert.equal(ctx.faults.all[0]!.healedBy, 'deadline');
 });
+
+test('"down" is read from the fault log: a graceful stop is down until restarted, a bounded crash never was', async () => {
+  const ctx = context();
+  const { nodes, calls } = fakeCluster(['n1', 'n2']);
+  const processes = new ProcessFaults(ctx, nodes);
+  await processes.shutDownGracefully('n1');
+  await processes.crashFor('n2', new Duration(20));
+  assert.deepEqual([processes.isDown('n1'), processes.isDown('n2')], [true, false]);
+  assert.deepEqual([...processes.heldDown()].sort(), ['n1', 'n2']);
+  assert.deepEqual(ctx.faults.all.map((r) => [r.name, r.openEnded]), [['graceful stop', true], ['crash', false]]);
+  await processes.restartDown(new Duration(1_000));
+  await processes.healed();
+  assert.deepEqual([processes.isDown('n1'), [...processes.heldDown()]], [false, []]);
+  assert.deepEqual(calls.sort(), ['kill n2', 'start n1', 'start n2', 'terminate n1']);
+});

@@ -1,8 +1,8 @@
 // Process faults on nodes: crash (SIGKILL), pause (cgroup freezer), graceful stop (SIGTERM), restart.
-// Every fault is a bounded window in the FaultLog; a crash stays open until the node is restarted.
+// Every fault is a bounded window in the FaultLog, the only record of them; a crash stays open until the
+// node is restarted (an open-ended fault), and "down" is read from the log.
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
-import type { ActiveFault } from '../../chaos/faults';
 import { judge } from '../../checks/eventually';
 import type { Duration } from '../../duration';
 import { FAULT_MAX_WINDOW_MS } from './common';
@@ -10,17 +10,18 @@ import { FAULT_MAX_WINDOW_MS } from './common';
 /** Fault names that leave their target node unable to answer. */
 const DOWN_FAULTS = new Set(['crash', 'pause', 'graceful stop']);
 
-export class ProcessFaults {
-  /** Faults still open per node (a crash stays open until the node is restarted). */
-  private readonly down = new Map<string, ActiveFault>();
+/** Open-ended faults that stop a node until it is restarted. */
+const STOPPED = (r: { name: string; openEnded: boolean }) => r.openEnded && (r.name === 'crash' || r.name === 'graceful stop');
 
+export class ProcessFaults {
   constructor(
     private readonly ctx: ScenarioContext,
     private readonly nodes: ClusterNodes,
   ) {}
 
+  /** Crashed or stopped by a step and not restarted yet (a bounded crash or a pause does not count). */
   isDown(nodeId: string): boolean {
-    return this.down.has(nodeId);
+    return this.ctx.faults.openNodeFaults(STOPPED).some((f) => f.node === nodeId);
   }
 
   /** Nodes an open fault holds down right now (crashed, stopping, paused), whichever step injected it. */
@@ -31,7 +32,7 @@ export class ProcessFaults {
   /** SIGKILL; the fault stays open until the node is restarted (by a step, or by the After hook). */
   async crash(nodeId: string): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    this.down.set(nodeId, await this.ctx.faults.inject('crash', { kind: 'node', node: nodeId }, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS));
+    await this.ctx.faults.inject('crash', { kind: 'node', node: nodeId }, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS, true);
   }
 
   /** SIGKILL now, restarted when `duration` ends (a bounded crash, as in a fault schedule). */
@@ -46,11 +47,10 @@ export class ProcessFaults {
 
   /** Restarts every crashed or stopped node (healing their faults) and waits for each to answer ready. */
   async restartDown(within: Duration): Promise<void> {
-    const open = [...this.down];
-    this.down.clear();
-    await Promise.all(open.map(([, fault]) => fault.heal()));
+    const open = this.ctx.faults.openNodeFaults(STOPPED);
+    await Promise.all(open.map(({ fault }) => fault.heal()));
     await Promise.all(
-      open.map(([id]) =>
+      open.map(({ node: id }) =>
         this.ctx.verdicts.waitFor(`${id} answers ready after its restart`, () => this.nodes.cluster.node(id).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]), { timeoutMs: within.ms }),
       ),
     );
@@ -65,7 +65,7 @@ export class ProcessFaults {
   /** SIGTERM: the node drains and releases its leases. Recorded as a fault lasting until it exits. */
   async shutDownGracefully(nodeId: string): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    this.down.set(nodeId, await this.ctx.faults.inject('graceful stop', { kind: 'node', node: nodeId }, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS));
+    await this.ctx.faults.inject('graceful stop', { kind: 'node', node: nodeId }, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS, true);
   }
 
   /** Waits until every open fault has ended; each is bounded by its own window. */

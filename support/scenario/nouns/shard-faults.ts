@@ -5,7 +5,6 @@ import type { ClusterNodes } from '../nodes';
 import type { ProcessFaults } from './processes';
 import type { NetworkChaos } from './network';
 import type { ShardMap } from './shard-map';
-import type { ActiveFault } from '../../chaos/faults';
 import { judge } from '../../checks/eventually';
 import { routingTable } from '../../checks/shard-views';
 import { drainRefusalProblems } from '../../checks/calls';
@@ -23,7 +22,6 @@ export interface ReplicaDown {
 }
 
 export class ShardFaults {
-  private drained: { node: string; fault: ActiveFault } | undefined;
   private restarted: string | undefined;
   /** The crashed replica: when its kill had returned, and when the leader planned a map without it. */
   private replicaDown: ReplicaDown | undefined;
@@ -45,7 +43,7 @@ export class ShardFaults {
   async drainOwner(shardId: string): Promise<void> {
     const { owner } = await this.map.origin(shardId);
     const node = this.nodes.cluster.node(owner);
-    const fault = await this.ctx.faults.inject(
+    await this.ctx.faults.inject(
       'drain',
       { kind: 'node', node: owner },
       async () => {
@@ -58,21 +56,24 @@ export class ShardFaults {
         if (answer.status !== 200) throw new Error(`resuming ${owner} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
       },
       FAULT_MAX_WINDOW_MS,
+      true,
     );
-    this.drained = { node: owner, fault };
   }
 
   /** The drained node resumes (contract §4) and is ready again. */
   async resumeDrained(within: Duration): Promise<void> {
-    const { node, fault } = this.drained ?? {};
-    if (!node || !fault) throw new Error('no node was drained in this scenario');
+    const [open] = this.ctx.faults.openNodeFaults((r) => r.name === 'drain');
+    if (!open) throw new Error(this.ctx.faults.all.some((r) => r.name === 'drain') ? 'the drained node was already resumed' : 'no node was drained in this scenario');
+    const { node, fault } = open;
     await fault.heal();
     await this.ctx.verdicts.waitFor(`${node} answers ready after resuming`, () => this.nodes.cluster.node(node).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status} ${JSON.stringify(r.body.issues)}`]), { timeoutMs: within.ms });
   }
 
+  /** The node of the scenario's last drain, read from the fault log. */
   private get drainedNode(): string {
-    if (!this.drained) throw new Error('no node was drained in this scenario');
-    return this.drained.node;
+    const last = this.ctx.faults.all.findLast((r) => r.name === 'drain');
+    if (last?.subject.kind !== 'node') throw new Error('no node was drained in this scenario');
+    return last.subject.node;
   }
 
   /** New calls to the drained node answer 503 with Retry-After: 1 (contract §2). */
