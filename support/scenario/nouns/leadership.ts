@@ -26,11 +26,20 @@ export class Leadership {
   /**
    * The node that the nodes naming a holder of `scope` all name, once they agree and are a majority of
    * the running relay nodes (within `within`). Nodes that do not answer (paused, crashed) or name nobody (cut off
-   * from etcd, between leases) have no say; two different names are never accepted.
+   * from etcd, between leases) have no say; two different names are never accepted. A lookup a step needs
+   * before it acts: it records no verdict.
    */
-  async leaderOf(scope: string, within: Duration = LEADER_LOOKUP, not: readonly string[] = [], judged = false): Promise<string> {
+  leaderOf(scope: string, within: Duration = LEADER_LOOKUP, not: readonly string[] = []): Promise<string> {
+    return this.agreedLeader(scope, within, not, false);
+  }
+
+  /** `leaderOf` as a Then step's verdict ("a new leader is elected"): recorded, and failing the step at the deadline. */
+  expectAgreedLeader(scope: string, within: Duration, not: readonly string[] = []): Promise<string> {
+    return this.agreedLeader(scope, within, not, true);
+  }
+
+  private async agreedLeader(scope: string, within: Duration, not: readonly string[], judged: boolean): Promise<string> {
     const running = this.nodes.cluster.relayNodes.filter((n) => !this.processes.isDown(n.id)).length;
-    // A lookup before a fault step waits; a Then step's "a new leader is elected" is a verdict.
     const verdicts = this.ctx.verdicts;
     const wait = judged ? verdicts.within.bind(verdicts) : verdicts.waitFor.bind(verdicts);
     const agreed = await wait(
@@ -76,7 +85,7 @@ export class Leadership {
 
   /** A node other than the deposed ones holds `scope`, as every answering node sees it. */
   async expectNewLeader(scope: string, within: Duration): Promise<void> {
-    const leader = await this.leaderOf(scope, within, this.deposedFrom(scope), true);
+    const leader = await this.expectAgreedLeader(scope, within, this.deposedFrom(scope));
     this.ctx.log(`${scope} is now held by ${leader} (deposed: ${this.deposedFrom(scope).join(', ')})`);
   }
 

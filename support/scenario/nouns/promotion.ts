@@ -48,7 +48,7 @@ export class PromotionVerbs {
 
   async expectRegionLeaderHolds(region: string, scope: string, within: Duration): Promise<void> {
     const promoted = this.promotion?.candidate ?? (await this.leadership.leaderOf(`region/${region}`));
-    const holder = await this.leadership.leaderOf(scope, within, this.leadership.deposedFrom(scope), true);
+    const holder = await this.leadership.expectAgreedLeader(scope, within, this.leadership.deposedFrom(scope));
     await this.ctx.verdicts.now(`the promoted leader of ${region} holds ${scope}`, holder === promoted ? [] : [`${scope} is held by ${holder}, not by ${promoted}, the node promoted`]);
   }
 
