@@ -3,7 +3,7 @@
 // at their deadline, or at teardown.
 import type { RelayNode } from '../cluster/relay-node';
 import type { OpHistory } from '../checks/history';
-import { outcomeOfAnswer } from './outcome';
+import { completionOfAnswer } from './outcome';
 
 export interface ClientsOptions {
   readonly procedure: string;
@@ -27,9 +27,7 @@ export class BackgroundClients {
           const all = nodes();
           const node = all[i % all.length]!;
           await history
-            .record({ process: `client-${c + 1}`, f: opts.procedure, target: node.id, value: opts.body }, () => node.call(opts.procedure, opts.body ?? {}), (r) =>
-              r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: outcomeOfAnswer(r.status, r.headers), error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() },
-            )
+            .record({ process: `client-${c + 1}`, f: opts.procedure, target: node.id, value: opts.body }, () => node.call(opts.procedure, opts.body ?? {}), completionOfAnswer)
             .catch(() => undefined); // a transport error is recorded as info; the client goes on
           await new Promise((r) => setTimeout(r, opts.intervalMs));
         }

@@ -18,7 +18,7 @@ import { build, type Histogram } from 'hdr-histogram-js';
 import { ScenarioClock, type OpHistory, type Outcome } from '../checks/history';
 import { RoundRobin, type PeerChooser, type PeerLease, type PickClock, type Rng } from './choosers';
 import { EXT } from './contract';
-import { outcomeOfAnswer } from './outcome';
+import { outcomeOfAnswer, resultOfAnswer } from './outcome';
 import type { ConcreteOp, Traffic } from './traffic';
 
 export interface DriverPeer {
@@ -697,7 +697,7 @@ export class LoadDriver {
   }
 }
 
-/** The history's result: the parsed JSON body (an object's fields, else under `body`) plus `servedBy` (and `servedRegion` for geo-routed calls). */
+/** The history's result of a raw answer: its body parsed as JSON (else the text), as `resultOfAnswer` keeps it. */
 function resultOf(a: { headers: Record<string, string>; body: Buffer }): Record<string, unknown> {
   const text = a.body.toString('utf8');
   let parsed: unknown = text;
@@ -706,10 +706,7 @@ function resultOf(a: { headers: Record<string, string>; body: Buffer }): Record<
   } catch {
     /* not JSON: keep the text */
   }
-  const servedBy = a.headers[EXT.answeredByHeader];
-  const servedRegion = a.headers[EXT.servedRegionHeader];
-  const base = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Record<string, unknown>) } : parsed === undefined ? {} : { body: parsed };
-  return { ...base, servedBy, ...(servedRegion ? { servedRegion } : {}) };
+  return resultOfAnswer(parsed, a.headers);
 }
 
 function sortedRecord(counts: ReadonlyMap<string, number>): Record<string, number> {

@@ -39,3 +39,15 @@ test('promisesNotApplied reads only x-mesh-outcome', () => {
   assert.equal(promisesNotApplied({ 'rpc-status': 'not-applied' }), false);
   assert.equal(promisesNotApplied({ 'x-mesh-outcome': 'not-applied' }), true);
 });
+
+test('an answer becomes a history completion: the body as result with who served it, the status as error unless ok', async () => {
+  const { completionOfAnswer, resultOfAnswer } = await import('./outcome');
+  assert.deepEqual(completionOfAnswer({ status: 200, headers: { 'X-Mesh-Node': 'east-1' }, body: { value: 7 } }), { outcome: 'ok', result: { value: 7, servedBy: 'east-1' } });
+  assert.deepEqual(completionOfAnswer({ status: 503, rpcStatus: 'unavailable', headers: { 'x-mesh-outcome': 'not-applied' }, body: 'draining' }), {
+    outcome: 'fail',
+    result: { body: 'draining', servedBy: undefined },
+    error: 'HTTP 503 unavailable',
+  });
+  assert.deepEqual(resultOfAnswer(undefined, { 'x-mesh-node': 'west-2', 'x-mesh-served-region': 'west' }), { servedBy: 'west-2', servedRegion: 'west' });
+  assert.deepEqual(resultOfAnswer([1, 2], {}), { body: [1, 2], servedBy: undefined });
+});

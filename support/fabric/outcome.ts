@@ -8,6 +8,7 @@
 //   anything else: 1xx/3xx, 5xx without that header,
 //   timeouts, connection errors                      → info
 import type { Outcome } from '../checks/history';
+import { EXT } from './contract';
 
 /** Extension header (relay-node): on an error answer, `not-applied` promises the call had no effect. */
 export const MESH_OUTCOME_HEADER = 'x-mesh-outcome';
@@ -44,4 +45,22 @@ export function outcomeOfAnswer(status: number, headers?: Readonly<Record<string
 /** The outcome of an attempt: an answer is classified by `outcomeOfAnswer`; no answer (timeout, reset, refused) is info. */
 export function classifyRpc(attempt: RpcAttempt): Outcome {
   return 'status' in attempt ? outcomeOfAnswer(attempt.status, attempt.headers) : 'info';
+}
+
+type Headers = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * An answer's result as the history keeps it: an object body's fields (any other body under `body`, no
+ * body: nothing), plus who served it (`servedBy`) and, for geo-routed calls, where (`servedRegion`).
+ */
+export function resultOfAnswer(body: unknown, headers: Headers | undefined): Record<string, unknown> {
+  const base = body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : body === undefined ? {} : { body };
+  const servedRegion = header(headers, EXT.servedRegionHeader);
+  return { ...base, servedBy: header(headers, EXT.answeredByHeader), ...(servedRegion ? { servedRegion } : {}) };
+}
+
+/** One answer as the completion of a history entry: its outcome and result, and the status as the error unless ok. */
+export function completionOfAnswer(r: { status: number; rpcStatus?: string; headers: Headers; body: unknown }): { outcome: Outcome; result: Record<string, unknown>; error?: string } {
+  const outcome = outcomeOfAnswer(r.status, r.headers);
+  return { outcome, result: resultOfAnswer(r.body, r.headers), ...(outcome === 'ok' ? {} : { error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() }) };
 }

@@ -17,7 +17,7 @@ import { everyCallSucceededProblems } from '../../checks/calls';
 import { setProblems } from '../../checks/set';
 import { linearizableProblems } from '../../checks/linearizable';
 import type { ShardCopy } from '../../fabric/contract';
-import { outcomeOfAnswer } from '../../fabric/outcome';
+import { completionOfAnswer } from '../../fabric/outcome';
 import type { Duration } from '../../duration';
 
 export class ShardData {
@@ -111,11 +111,7 @@ export class ShardData {
     if (!newOwner) throw new Error(`${shardId} was not seen moving: add "Then within … ${shardId} has a new owner" before this step`);
     const key = `probe-${Math.round(this.ctx.clock.startedAtWall % 1e9)}`;
     const call = (f: 'kv::set' | 'kv::get', target: string, body: { key: string; value?: string }, timeoutMs: number) =>
-      this.ctx.history.record({ process: 'probe', f, target, shardKey: shardId, value: body }, () => this.nodes.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs), (r) => ({
-        outcome: outcomeOfAnswer(r.status, r.headers),
-        result: { ...(typeof r.body === 'object' && r.body !== null ? r.body : { body: r.body }), servedBy: r.answeredBy },
-        ...(r.status === 200 ? {} : { error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() }),
-      }));
+      this.ctx.history.record({ process: 'probe', f, target, shardKey: shardId, value: body }, () => this.nodes.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs), completionOfAnswer);
     let attempt = 0;
     await this.ctx.verdicts.waitFor(
       `a write of ${key} through ${newOwner}, the new owner of ${shardId}, is acknowledged`,
