@@ -1,6 +1,6 @@
 // Lifecycle: prepare the run once, gate scenarios on settings and capabilities, keep the evidence,
 // and tear down after every scenario, at the end of the run and on Ctrl-C.
-import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
+import { After, AfterAll, Before, BeforeAll, BeforeStep, Status, setDefaultTimeout, type ITestCaseHookParameter, type ITestStepHookParameter } from '@cucumber/cucumber';
 // Registers Allure's runtime so that the allure-js-commons facade reaches the report.
 import 'allure-cucumberjs';
 import * as allure from 'allure-js-commons';
@@ -58,6 +58,11 @@ Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleW
   }
   if (settings.defect) this.log(`relay nodes seeded with defect: ${settings.defect}`);
   return undefined;
+});
+
+/** Verdicts are named by the step that reached them, as the author wrote it. */
+BeforeStep(function (this: HyperscaleWorld, { pickleStep }: ITestStepHookParameter) {
+  this.verdicts.step = pickleStep.text;
 });
 
 After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, { pickle, result }: ITestCaseHookParameter) {

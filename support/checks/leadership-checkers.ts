@@ -27,6 +27,8 @@ export type VerdictOutcome = 'ok' | 'failed' | 'unknown';
 
 export interface Verdict {
   readonly checker: string;
+  /** The text of the step that reached it, as the feature says it (absent outside a scenario). */
+  readonly step?: string;
   readonly outcome: VerdictOutcome;
   /** What was wrong (failed) or what could not be decided (unknown); empty when ok. */
   readonly problems: readonly string[];

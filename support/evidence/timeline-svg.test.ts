@@ -37,11 +37,13 @@ test('the picture holds one mark per op, lease, election and fault window, with 
     leases: [{ scope: 'global-control', leaderId: 'a', term: 1, startMs: 100, endMs: 4_000 }],
     elections: [{ scope: 'global-control', leaderId: 'a', term: 1, atMs: 100 }],
     faults: [{ name: 'pause', target: 'a', startMs: 1_000, endMs: 3_000 }],
-    verdicts: [{ checker: 'no split brain', outcome: 'ok', atMs: 5_000 }, { checker: 'terms increase', outcome: 'failed', atMs: 5_000 }, { checker: 'linearizable', outcome: 'unknown', atMs: 5_000 }],
+    verdicts: [{ checker: 'no split brain', outcome: 'ok', atMs: 5_000 }, { checker: 'terms increase', outcome: 'failed', atMs: 5_000 }, { checker: 'linearizable', step: 'the key-value history of shard-21 is linearizable', outcome: 'unknown', atMs: 5_000 }],
   });
   assert.equal(svg.match(/class="verdict verdict-ok"/g)?.length, 1);
   assert.equal(svg.match(/class="verdict verdict-failed"/g)?.length, 1);
   assert.equal(svg.match(/class="verdict verdict-unknown"/g)?.length, 1);
+  // Named by the step's phrase, cut to the label column, whole in its tooltip.
+  assert.match(svg, /<title>\? the key-value history of shard-21 is linearizable<\/title>\? the key-value history of…<\/text>/);
   assert.match(svg, /✘ terms increase/);
   assert.match(svg, /^<svg [^>]*class="timeline"/);
   assert.match(svg, /<title>Timeline: A &amp; B<\/title>/);

@@ -20,10 +20,12 @@ export interface TimelineData {
   readonly elections: readonly Election[];
   readonly faults: readonly FaultWindow[];
   /** Checker verdicts, drawn as flags on their own lane at the time they were reached. */
-  readonly verdicts?: readonly { readonly checker: string; readonly outcome: 'ok' | 'failed' | 'unknown'; readonly atMs: number }[];
+  readonly verdicts?: readonly { readonly checker: string; readonly step?: string; readonly outcome: 'ok' | 'failed' | 'unknown'; readonly atMs: number }[];
 }
 
 const LABEL_W = 170;
+/** Characters of a row label that fit in LABEL_W at the font size used. */
+const LABEL_CHARS = 27;
 const PLOT_W = 900;
 const ROW_H = 22;
 const TOP = 46;
@@ -56,7 +58,7 @@ export function renderTimeline(data: TimelineData): string {
   const rows = [
     ...scopes.map((s) => ({ kind: 'scope' as const, key: s })),
     ...processes.map((p) => ({ kind: 'process' as const, key: p })),
-    ...verdicts.map((v, k) => ({ kind: 'verdict' as const, key: `${VERDICT_MARK[v.outcome]} ${v.checker}`, index: k })),
+    ...verdicts.map((v, k) => ({ kind: 'verdict' as const, key: `${VERDICT_MARK[v.outcome]} ${v.step ?? v.checker}`, index: k })),
   ];
   const height = TOP + Math.max(rows.length, 1) * ROW_H + 40;
   const width = LABEL_W + PLOT_W + 20;
@@ -83,8 +85,11 @@ export function renderTimeline(data: TimelineData): string {
   }
 
   rows.forEach((row, i) => {
-    const fill = row.kind === 'process' ? '#555' : row.kind === 'verdict' ? (row.key.startsWith('✔') ? '#2e7d32' : '#c62828') : '#222';
-    out.push(`<text x="8" y="${y(i) + 15}" fill="${fill}">${esc(row.kind === 'scope' ? `lease ${row.key}` : row.key)}</text>`);
+    const fill = row.kind === 'process' ? '#555' : row.kind === 'verdict' ? VERDICT_COLOUR[verdicts[row.index]!.outcome] : '#222';
+    const label = row.kind === 'scope' ? `lease ${row.key}` : row.key;
+    // A step's phrase is longer than the label column: cut it there, the whole of it in the tooltip.
+    const shown = label.length > LABEL_CHARS ? `${label.slice(0, LABEL_CHARS - 1)}…` : label;
+    out.push(`<text x="8" y="${y(i) + 15}" fill="${fill}"><title>${esc(label)}</title>${esc(shown)}</text>`);
     out.push(`<line x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y(i) + ROW_H - 1}" y2="${y(i) + ROW_H - 1}" stroke="#eee"/>`);
   });
 
@@ -123,7 +128,7 @@ export function renderTimeline(data: TimelineData): string {
     const cx = x(v.atMs);
     const colour = VERDICT_COLOUR[v.outcome];
     out.push(
-      `<g class="verdict verdict-${v.outcome}" data-checker="${esc(v.checker)}"><title>${esc(`${VERDICT_WORD[v.outcome]}: ${v.checker}, judged at ${(v.atMs / 1000).toFixed(2)} s over everything recorded until then`)}</title><rect x="${LABEL_W}" y="${y(i) + 6}" width="${Math.max(cx - LABEL_W, 1).toFixed(1)}" height="${ROW_H - 13}" fill="${colour}" fill-opacity="0.18"/><circle cx="${cx.toFixed(1)}" cy="${y(i) + ROW_H / 2 - 1}" r="5" fill="${colour}"/></g>`,
+      `<g class="verdict verdict-${v.outcome}" data-checker="${esc(v.checker)}"><title>${esc(`${VERDICT_WORD[v.outcome]}: ${v.step ? `${v.step} (${v.checker})` : v.checker}, judged at ${(v.atMs / 1000).toFixed(2)} s over everything recorded until then`)}</title><rect x="${LABEL_W}" y="${y(i) + 6}" width="${Math.max(cx - LABEL_W, 1).toFixed(1)}" height="${ROW_H - 13}" fill="${colour}" fill-opacity="0.18"/><circle cx="${cx.toFixed(1)}" cy="${y(i) + ROW_H / 2 - 1}" r="5" fill="${colour}"/></g>`,
     );
   });
 

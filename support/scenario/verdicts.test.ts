@@ -72,3 +72,10 @@ test('within: a harness error (the wait aborted) passes through unrecorded; wait
   await assert.rejects(v.waitFor('a premise', async () => 0, () => judge(['not yet']), { timeoutMs: 20, intervalMs: 5 }), WaitTimeoutError);
   assert.deepEqual(v.all, []);
 });
+
+test('a verdict is named by the step running when it was reached', async () => {
+  const { v } = verdicts();
+  v.step = 'no scope ever had two leaders';
+  await v.now('no split brain', []);
+  assert.deepEqual([v.all[0]!.checker, v.all[0]!.step], ['no split brain', 'no scope ever had two leaders']);
+});

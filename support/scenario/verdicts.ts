@@ -12,6 +12,8 @@ import { attachJson, type Attachable } from '../evidence/attach';
 
 export class Verdicts {
   private readonly recorded: Verdict[] = [];
+  /** The step running now (set by a BeforeStep hook): each verdict is named by the step's phrase. */
+  step: string | undefined;
 
   constructor(
     private readonly clock: ScenarioClock,
@@ -59,7 +61,7 @@ export class Verdicts {
   }
 
   private async record(checker: string, outcome: VerdictOutcome, problems: readonly string[], detail?: unknown): Promise<void> {
-    const v: Verdict = { checker, outcome, problems, atMs: this.clock.nowMs(), ...(detail === undefined ? {} : { detail }) };
+    const v: Verdict = { checker, ...(this.step === undefined ? {} : { step: this.step }), outcome, problems, atMs: this.clock.nowMs(), ...(detail === undefined ? {} : { detail }) };
     this.recorded.push(v);
     await attachJson(this.evidence, `verdict-${checker.replace(/\W+/g, '-')}`, v);
   }
