@@ -5,15 +5,21 @@ import type { HyperscaleWorld } from '../support/world';
 import type { Duration } from '../support/parameter-types';
 
 /** Every relay node serves at most that many calls per second as a shard owner (RELAY_NODE_QPS_BUDGET); unlike a shard budget it never moves a shard. */
-Given('the {topology} topology is running with a node budget of {int} calls per second', async function (this: HyperscaleWorld, name: string, nodeQpsBudget: number) {
-  await this.startTopology(name, {}, { nodeQpsBudget });
-});
+Given(
+  'the {topology} topology is running with a node budget of {int} calls per second',
+  async function (this: HyperscaleWorld, name: string, nodeQpsBudget: number) {
+    await this.startTopology(name, {}, { nodeQpsBudget });
+  },
+);
 
 /** The first shard (by id) owned in the first region; every client writes its own key there, up to 3 tries per call, waiting out each Retry-After. */
 // @requires feature:mesh-entities
-When('{int} clients write to a shard owned in {region} through {region} for at most {duration}', async function (this: HyperscaleWorld, clients: number, ownerRegion: string, via: string, maxRun: Duration) {
-  await this.backpressure.saturate(clients, ownerRegion, via, maxRun);
-});
+When(
+  '{int} clients write to a shard owned in {region} through {region} for at most {duration}',
+  async function (this: HyperscaleWorld, clients: number, ownerRegion: string, via: string, maxRun: Duration) {
+    await this.backpressure.saturate(clients, ownerRegion, via, maxRun);
+  },
+);
 
 Then("within {duration} the shard owner's backpressure counters rise", async function (this: HyperscaleWorld, within: Duration) {
   await this.backpressure.expectOwnerCountersRose(within);

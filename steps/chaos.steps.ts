@@ -50,14 +50,20 @@ Then('within {duration} every shard is owned by a node that every node sees Aliv
 });
 
 // @fault
-When('{int}% of the packets between these groups are lost for {duration}:', async function (this: HyperscaleWorld, percent: number, duration: Duration, table: DataTable) {
-  await this.network.loss(groupTable(table), percent, duration);
-});
+When(
+  '{int}% of the packets between these groups are lost for {duration}:',
+  async function (this: HyperscaleWorld, percent: number, duration: Duration, table: DataTable) {
+    await this.network.loss(groupTable(table), percent, duration);
+  },
+);
 
 /** Retryable answers (contract §2: Unavailable, Internal, ResourceExhausted, Aborted, DeadlineExceeded) and transport errors are retried with jittered backoff. */
-When('{int} clients replay the {traffic} through every node, with up to {int} attempts per call, for at most {duration}', async function (this: HyperscaleWorld, clients: number, traffic: string, attempts: number, maxRun: Duration) {
-  await this.clients.replay(traffic, clients, { kind: 'every node' }, maxRun, attempts);
-});
+When(
+  '{int} clients replay the {traffic} through every node, with up to {int} attempts per call, for at most {duration}',
+  async function (this: HyperscaleWorld, clients: number, traffic: string, attempts: number, maxRun: Duration) {
+    await this.clients.replay(traffic, clients, { kind: 'every node' }, maxRun, attempts);
+  },
+);
 
 Then('at least {float}% of the {procedure} calls succeeded', async function (this: HyperscaleWorld, percent: number, procedure: string) {
   await this.clients.expectSuccessRate(procedure, percent);
@@ -81,9 +87,12 @@ Then('within {duration} every other node sees {member} Left, and each other Aliv
 /** The CA issues it a certificate valid for the first duration, then refuses its renewals (503) until the fault heals after the second. */
 // @fault
 // @requires feature:mesh-cert-renewal
-When('{member} gets a certificate expiring in {duration} and cannot renew it for {duration}', async function (this: HyperscaleWorld, member: Member, lifetime: Duration, duration: Duration) {
-  await this.certificates.expireSoon(await this.members.one(member), lifetime, duration);
-});
+When(
+  '{member} gets a certificate expiring in {duration} and cannot renew it for {duration}',
+  async function (this: HyperscaleWorld, member: Member, lifetime: Duration, duration: Duration) {
+    await this.certificates.expireSoon(await this.members.one(member), lifetime, duration);
+  },
+);
 
 When('the certificate fault has healed', async function (this: HyperscaleWorld) {
   await this.processes.healed();

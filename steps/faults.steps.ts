@@ -13,9 +13,12 @@ When('the global leader and one other node crash at the same time', async functi
 });
 
 // @fault
-When('the global leader crashes {int} times in a row, each time replaced within {duration}', async function (this: HyperscaleWorld, times: number, within: Duration) {
-  await this.leadership.crashLeadersInARow('global-control', times, within);
-});
+When(
+  'the global leader crashes {int} times in a row, each time replaced within {duration}',
+  async function (this: HyperscaleWorld, times: number, within: Duration) {
+    await this.leadership.crashLeadersInARow('global-control', times, within);
+  },
+);
 
 // @fault
 When('the global leader shuts down gracefully', async function (this: HyperscaleWorld) {

@@ -4,9 +4,12 @@ import type { HyperscaleWorld } from '../support/world';
 
 // Regional leaders (region/<name> scopes) are a relay-node extension.
 // @requires feature:mesh-regional-leaders
-Then('within {duration} every node reports one global leader and one leader per region, the same in every view', async function (this: HyperscaleWorld, within: Duration) {
-  await this.leadership.expectAgreed(within);
-});
+Then(
+  'within {duration} every node reports one global leader and one leader per region, the same in every view',
+  async function (this: HyperscaleWorld, within: Duration) {
+    await this.leadership.expectAgreed(within);
+  },
+);
 
 Then('within {duration} every node reports the same global leader', async function (this: HyperscaleWorld, within: Duration) {
   await this.leadership.expectAgreed(within, ['global-control']);

@@ -15,9 +15,12 @@ When('the network is split for {duration}:', async function (this: HyperscaleWor
 });
 
 // @fault
-When('the network is split and healed {int} times within {duration}:', async function (this: HyperscaleWorld, times: number, within: Duration, table: DataTable) {
-  await this.network.flap(groupTable(table), times, within);
-});
+When(
+  'the network is split and healed {int} times within {duration}:',
+  async function (this: HyperscaleWorld, times: number, within: Duration, table: DataTable) {
+    await this.network.flap(groupTable(table), times, within);
+  },
+);
 
 When('the partition has healed', async function (this: HyperscaleWorld) {
   await this.processes.healed();

@@ -17,7 +17,7 @@ Then('within {duration} the leader of {region} holds the global lease', async fu
   await this.promotion.expectRegionLeaderHolds(region, 'global-control', within);
 });
 
-Then('the promotion revoked the old global leader\'s lease', async function (this: HyperscaleWorld) {
+Then("the promotion revoked the old global leader's lease", async function (this: HyperscaleWorld) {
   await this.promotion.expectIncumbentRevoked('global-control');
 });
 

@@ -5,25 +5,34 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import type { HyperscaleWorld } from '../support/world';
 import type { Duration } from '../support/parameter-types';
 
-Given('the {topology} topology is running with a shard budget of {int} calls per second', async function (this: HyperscaleWorld, name: string, qpsBudget: number) {
-  await this.startTopology(name, {}, { qpsBudget });
-});
+Given(
+  'the {topology} topology is running with a shard budget of {int} calls per second',
+  async function (this: HyperscaleWorld, name: string, qpsBudget: number) {
+    await this.startTopology(name, {}, { qpsBudget });
+  },
+);
 
 Given('within {duration} every node routes by the same shard map', async function (this: HyperscaleWorld, within: Duration) {
   await this.shardMap.expectSameMapEverywhere(within);
 });
 
 // @requires feature:mesh-entities
-When('{int} clients replay the {traffic} through every node for at most {duration}', async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
-  await this.clients.replay(traffic, clients, { kind: 'every node' }, maxRun);
-});
+When(
+  '{int} clients replay the {traffic} through every node for at most {duration}',
+  async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
+    await this.clients.replay(traffic, clients, { kind: 'every node' }, maxRun);
+  },
+);
 
 /** Shard-keyed calls go straight to the owner (routing table); the others by the fewest-pending chooser. */
 // @requires feature:mesh-entities
-When('{int} clients replay the {traffic}, routed to shard owners, for at most {duration}', async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
-  await this.shardMap.routingTable.refresh();
-  await this.clients.replay(traffic, clients, { kind: 'shard owners', table: this.shardMap.routingTable }, maxRun);
-});
+When(
+  '{int} clients replay the {traffic}, routed to shard owners, for at most {duration}',
+  async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
+    await this.shardMap.routingTable.refresh();
+    await this.clients.replay(traffic, clients, { kind: 'shard owners', table: this.shardMap.routingTable }, maxRun);
+  },
+);
 
 When('at least {int} calls have been acknowledged within {duration}', async function (this: HyperscaleWorld, count: number, within: Duration) {
   await this.clients.expectCallsAcknowledged(count, within);
@@ -42,9 +51,12 @@ When('{shard} is hot on its owner', async function (this: HyperscaleWorld, shard
   await this.shardMoves.markHot(shard);
 });
 
-Then('within {duration} {shard} has moved from its original owner to one of its replicas', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shardMoves.expectMoved(shard, within, true);
-});
+Then(
+  'within {duration} {shard} has moved from its original owner to one of its replicas',
+  async function (this: HyperscaleWorld, within: Duration, shard: string) {
+    await this.shardMoves.expectMoved(shard, within, true);
+  },
+);
 
 Then('within {duration} {shard} has a new owner', async function (this: HyperscaleWorld, within: Duration, shard: string) {
   await this.shardMoves.expectMoved(shard, within, false);
@@ -58,9 +70,12 @@ Then('the slow calls on {shard} all completed on its original owner', async func
   await this.shardMoves.expectSlowCallsCompletedOnOriginalOwner(shard);
 });
 
-Then('while {shard} was hot on its original owner, the fewest-pending chooser sent it less than an even share of calls', async function (this: HyperscaleWorld, shard: string) {
-  await this.shardMoves.expectChooserAvoidedHotOwner(shard);
-});
+Then(
+  'while {shard} was hot on its original owner, the fewest-pending chooser sent it less than an even share of calls',
+  async function (this: HyperscaleWorld, shard: string) {
+    await this.shardMoves.expectChooserAvoidedHotOwner(shard);
+  },
+);
 
 Then('the shard map diff records every move', async function (this: HyperscaleWorld) {
   await this.shardMoves.expectDiffRecordsMoves();
@@ -111,9 +126,12 @@ When('the owner of {shard} is isolated from the rest of the cluster for {duratio
   await this.shardFaults.isolateOwner(shard, duration);
 });
 
-When('within {duration} a new key of {shard} is written through the new owner and then read through the cut-off original owner', async function (this: HyperscaleWorld, within: Duration, shard: string) {
-  await this.shardData.probeStaleReadThroughOriginalOwner(shard, within);
-});
+When(
+  'within {duration} a new key of {shard} is written through the new owner and then read through the cut-off original owner',
+  async function (this: HyperscaleWorld, within: Duration, shard: string) {
+    await this.shardData.probeStaleReadThroughOriginalOwner(shard, within);
+  },
+);
 
 Then('within {duration} the map of {shard} no longer lists the crashed replica', async function (this: HyperscaleWorld, within: Duration, shard: string) {
   await this.shardFaults.expectCrashedReplicaDropped(shard, within);
@@ -129,7 +147,7 @@ Then('within {duration} the restarted node is a replica of {shard} again', async
 
 // The per-copy state route (/control/shards/state) is a relay-node extension.
 // @requires feature:mesh-replicas
-Then('within {duration} every copy of {shard} is identical to its owner\'s', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+Then("within {duration} every copy of {shard} is identical to its owner's", async function (this: HyperscaleWorld, within: Duration, shard: string) {
   await this.shardData.expectCopiesIdentical(shard, within);
 });
 

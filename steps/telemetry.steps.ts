@@ -16,11 +16,15 @@ Then('within {duration} the trace receiver holds these spans:', async function (
   await this.telemetry.expectSpans(spanRows(table.raw()), within);
 });
 
-Then("the global leader's metrics show {word} of at least {int} where:", async function (this: HyperscaleWorld, metric: string, atLeast: number, table: DataTable) {
-  const [header, ...rows] = table.raw();
-  if (header?.map((c) => c.trim().toLowerCase()).join('|') !== 'label|value') throw new TableError('label table: the first row must be the header | label | value |');
-  await this.telemetry.expectLeaderMetric(metric, Object.fromEntries(rows.map(([k, v]) => [k!.trim(), v!.trim()])), atLeast);
-});
+Then(
+  "the global leader's metrics show {word} of at least {int} where:",
+  async function (this: HyperscaleWorld, metric: string, atLeast: number, table: DataTable) {
+    const [header, ...rows] = table.raw();
+    if (header?.map((c) => c.trim().toLowerCase()).join('|') !== 'label|value')
+      throw new TableError('label table: the first row must be the header | label | value |');
+    await this.telemetry.expectLeaderMetric(metric, Object.fromEntries(rows.map(([k, v]) => [k!.trim(), v!.trim()])), atLeast);
+  },
+);
 
 /** A counter may fall only where process_start_time_seconds changed (a restart); judged once every live node was scraped twice more. */
 Then('within {duration} every counter has only risen, with restarts told apart by their start time', async function (this: HyperscaleWorld, within: Duration) {

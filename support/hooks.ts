@@ -1,6 +1,16 @@
 // Lifecycle: prepare the run once, gate scenarios on settings and capabilities, keep the evidence,
 // and tear down after every scenario, at the end of the run and on Ctrl-C.
-import { After, AfterAll, Before, BeforeAll, BeforeStep, Status, setDefaultTimeout, type ITestCaseHookParameter, type ITestStepHookParameter } from '@cucumber/cucumber';
+import {
+  After,
+  AfterAll,
+  Before,
+  BeforeAll,
+  BeforeStep,
+  Status,
+  setDefaultTimeout,
+  type ITestCaseHookParameter,
+  type ITestStepHookParameter,
+} from '@cucumber/cucumber';
 // Registers Allure's runtime so that the allure-js-commons facade reaches the report.
 import 'allure-cucumberjs';
 import * as allure from 'allure-js-commons';
@@ -48,7 +58,10 @@ Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleW
     await allure.tag('containers disabled');
     return 'skipped';
   }
-  const missing = missingCapabilities(pickle.tags.map((t) => t.name), containers.capabilities);
+  const missing = missingCapabilities(
+    pickle.tags.map((t) => t.name),
+    containers.capabilities,
+  );
   if (missing.length > 0) {
     const reason = `Skipped: the image under test (${containers.images.relayNode.ref}) lacks capability ${missing.join(', ')} (from /omnirelay/introspect).`;
     process.stderr.write(`[hyperscale] ${pickle.name}: ${reason}\n`);
@@ -126,7 +139,8 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
 function unjudgedFaults(world: HyperscaleWorld): string | undefined {
   if (!world.faults.anyInjected) return undefined;
   const open = world.faults.open.map((f) => `${f.record.name} on ${f.record.target}`);
-  if (open.length > 0) return `Unjudged faults: ${open.join(', ')} never healed within the scenario; heal them (e.g. restart crashed nodes) and then check the outcome.`;
+  if (open.length > 0)
+    return `Unjudged faults: ${open.join(', ')} never healed within the scenario; heal them (e.g. restart crashed nodes) and then check the outcome.`;
   const healedAt = world.faults.lastHealedMs ?? 0;
   if (world.verdicts.all.some((v) => v.atMs >= healedAt)) return undefined;
   return `Unjudged faults: the last fault healed at ${(healedAt / 1000).toFixed(2)} s but no checker verdict was recorded afterwards; end the scenario with a checker step (e.g. "Then no scope ever had two leaders").`;

@@ -8,7 +8,10 @@ test('every member phrase parses to its kind; quotes around an id are optional',
   assert.deepEqual(parseMember('the global leader'), { kind: 'global leader' });
   assert.deepEqual(parseMember(' the previous global leader '), { kind: 'previous global leader' });
   assert.deepEqual(parseMember('the owner of shard-07'), { kind: 'owner', shard: 'shard-07' });
-  assert.deepEqual(['"east-1"', 'the global leader', 'the owner of shard-07'].map((p) => describeMember(parseMember(p)!)), ['east-1', 'the global leader', 'the owner of shard-07']);
+  assert.deepEqual(
+    ['"east-1"', 'the global leader', 'the owner of shard-07'].map((p) => describeMember(parseMember(p)!)),
+    ['east-1', 'the global leader', 'the owner of shard-07'],
+  );
 });
 
 test('what is no member phrase is undefined; an unknown shard is an error before any cluster runs', () => {

@@ -39,7 +39,8 @@ export function parseMember(text: string): Member | undefined {
   const owner = OWNER.exec(phrase);
   if (owner) {
     const known = shardIdsOf('mesh.control');
-    if (!known.includes(owner[1]!)) throw new MemberError(`"${phrase}": unknown shard ${owner[1]}; the ids are ${known[0]} … ${known.at(-1)} (seeds/shards/mesh.control.json)`);
+    if (!known.includes(owner[1]!))
+      throw new MemberError(`"${phrase}": unknown shard ${owner[1]}; the ids are ${known[0]} … ${known.at(-1)} (seeds/shards/mesh.control.json)`);
     return { kind: 'owner', shard: owner[1]! };
   }
   const id = ID.exec(phrase);

@@ -12,8 +12,14 @@ test('defaults: containers on, the two-region topology, no defect', () => {
 });
 
 test('a wrong value names the variable and the fix', () => {
-  assert.throws(() => readSettings({ OMNIRELAY_HYPERSCALE_CONTAINERS: 'maybe' }), (e: Error) => e instanceof SettingsError && /OMNIRELAY_HYPERSCALE_CONTAINERS="maybe".*true or false/.test(e.message));
-  assert.throws(() => readSettings({ OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS: '10s' }), /OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS="10s" must be a positive whole number/);
+  assert.throws(
+    () => readSettings({ OMNIRELAY_HYPERSCALE_CONTAINERS: 'maybe' }),
+    (e: Error) => e instanceof SettingsError && /OMNIRELAY_HYPERSCALE_CONTAINERS="maybe".*true or false/.test(e.message),
+  );
+  assert.throws(
+    () => readSettings({ OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS: '10s' }),
+    /OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS="10s" must be a positive whole number/,
+  );
   assert.throws(() => readSettings({ OMNIRELAY_HYPERSCALE_DEFECT: 'Not A Defect' }), /OMNIRELAY_HYPERSCALE_DEFECT="Not A Defect" is not a defect name/);
 });
 

@@ -51,7 +51,13 @@ export function groupTable(table: DataTable | string[][]): GroupRow[] {
     if (!name || !members) throw new TableError(`${where}: expected | <group name> | <members, comma-separated> |`);
     if (seen.has(name)) throw new TableError(`${where}: group "${name}" is named twice`);
     seen.add(name);
-    return { name, members: members.split(',').map((m) => m.trim()).filter(Boolean) };
+    return {
+      name,
+      members: members
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    };
   });
 }
 
@@ -76,7 +82,7 @@ export function resolveGroups(
     if (members.length === 0) throw new TableError(`"${token}": no node or etcd member is in region "${region}"`);
     return members;
   };
-  const explicit = rows.flatMap((r) => r.members.flatMap((m) => (all.includes(m) ? [m] : ids.named.has(m) ? [ids.named.get(m)!] : inRegion(m) ?? [])));
+  const explicit = rows.flatMap((r) => r.members.flatMap((m) => (all.includes(m) ? [m] : ids.named.has(m) ? [ids.named.get(m)!] : (inRegion(m) ?? []))));
   for (const id of explicit) taken.add(id);
   // Counted and "everyone else" tokens are resolved after every explicit name is known.
   for (const row of rows) {
@@ -96,7 +102,10 @@ export function resolveGroups(
       if (!counted) continue;
       const n = COUNT_WORDS[counted[1]!] ?? Number(counted[1]);
       if (!Number.isInteger(n) || n < 1) throw new TableError(`"${token}": say how many, e.g. "one other node" or "2 other nodes"`);
-      const pick = ids.relay.filter((id) => !taken.has(id)).sort().slice(0, n);
+      const pick = ids.relay
+        .filter((id) => !taken.has(id))
+        .sort()
+        .slice(0, n);
       if (pick.length < n) throw new TableError(`"${token}": only ${pick.length} relay nodes are left to pick`);
       for (const id of pick) taken.add(id);
       groups[row.name]!.push(...pick);
@@ -104,9 +113,12 @@ export function resolveGroups(
   }
   for (const row of rows) {
     for (const token of row.members) {
-      if (all.includes(token) || ids.named.has(token) || token === 'the fault proxy' || /^(\w+) other nodes?$/.test(token) || /^region \S+$/.test(token)) continue;
+      if (all.includes(token) || ids.named.has(token) || token === 'the fault proxy' || /^(\w+) other nodes?$/.test(token) || /^region \S+$/.test(token))
+        continue;
       if (token !== 'everyone else') {
-        throw new TableError(`unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "region <name>", "the global leader", "the owner of shard-07", "one other node", "the fault proxy", or "everyone else"`);
+        throw new TableError(
+          `unknown member "${token}" in group "${row.name}"; use ids (${all.join(', ')}), "region <name>", "the global leader", "the owner of shard-07", "one other node", "the fault proxy", or "everyone else"`,
+        );
       }
       groups[row.name]!.push(...all.filter((id) => !taken.has(id)));
       for (const id of all) taken.add(id);

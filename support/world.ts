@@ -77,6 +77,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
 
   constructor(options: IWorldOptions) {
     super(options);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's getter reads the name the Before hook sets later
     const world = this;
     const ctx: ScenarioContext = {
       clock: this.clock,
@@ -123,7 +124,10 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     const named = topologyByName(name);
     const changed = Object.keys(timers).length + Object.keys(shards).length > 0;
     const topology = changed
-      ? validateTopology({ ...named, timers: { ...named.timers, ...timers }, shards: { ...named.shards, ...shards } }, `topology "${name}" with the scenario's settings`)
+      ? validateTopology(
+          { ...named, timers: { ...named.timers, ...timers }, shards: { ...named.shards, ...shards } },
+          `topology "${name}" with the scenario's settings`,
+        )
       : named;
     await attachJson(this, `topology-${topology.name}`, topology);
     const { settings, containers } = suite();
@@ -145,7 +149,9 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     const watch = (this.watch = new LeadershipWatch(this.cluster.relayNodes, this.clock));
     this.resources.defer(() => watch.stop());
     watch.start();
-    this.log(`topology ${topology.name} ready in ${this.running.startupMs} ms (${this.cluster.relayNodes.length} relay nodes, ${this.cluster.etcd.length} etcd members)`);
+    this.log(
+      `topology ${topology.name} ready in ${this.running.startupMs} ms (${this.cluster.relayNodes.length} relay nodes, ${this.cluster.etcd.length} etcd members)`,
+    );
   }
 
   /** Releases everything the scenario started, the cluster last; every release runs even if one fails. */
@@ -196,7 +202,6 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   peerViews(): Promise<Views<PeersView>> {
     return this.askEveryNode((n) => n.peers());
   }
-
 }
 
 setWorldConstructor(HyperscaleWorld);

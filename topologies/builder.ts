@@ -31,7 +31,11 @@ export const FAST_TIMERS: Timers = {
 
 /** The cluster id a topology gets unless it names one: its name in kebab case (`ShardRing` → `shard-ring`). */
 export function clusterIdFor(name: string): string {
-  return name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase().slice(0, 32).replace(/-+$/, '');
+  return name
+    .replace(/([a-z])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .slice(0, 32)
+    .replace(/-+$/, '');
 }
 
 export class TopologyBuilder {

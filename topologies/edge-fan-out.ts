@@ -21,7 +21,10 @@ export function edgeFanOut(opts: EdgeFanOutOptions = {}): TopologyBuilder {
   const regions = opts.regions ?? ['east', 'west'];
   const edges = opts.edgesPerRegion ?? 1;
   const backends = opts.backendsPerRegion ?? 2;
-  for (const [what, n] of [['edgesPerRegion', edges], ['backendsPerRegion', backends]] as const) {
+  for (const [what, n] of [
+    ['edgesPerRegion', edges],
+    ['backendsPerRegion', backends],
+  ] as const) {
     if (!Number.isInteger(n) || n < 1) throw new TopologyError(`edgeFanOut: ${what} must be a whole number, at least 1; got ${n}`);
   }
   const builder = new TopologyBuilder('EdgeFanOut').withRegion('global');

@@ -41,7 +41,9 @@ export function topologyByName(name: string, sources: TopologySources = DEFAULT_
   const builder = Object.hasOwn(sources.builders, name) ? sources.builders[name] : undefined;
   const file = topologyFiles(sources.dir).get(name);
   if (builder && file) {
-    throw new TopologyError(`Topology "${name}" is defined twice: by a builder registered in topologies/index.ts and by the file ${file}. Rename or remove one.`);
+    throw new TopologyError(
+      `Topology "${name}" is defined twice: by a builder registered in topologies/index.ts and by the file ${file}. Rename or remove one.`,
+    );
   }
   if (builder) return builder().build();
   if (file) return loadTopologyFile(file);

@@ -7,7 +7,14 @@ const twoRegions = () => new TopologyBuilder('Links').withRegion('east').withReg
 test('links default to none and keep their order', () => {
   assert.deepEqual(twoRegions().build().links, []);
   const t = twoRegions().withClientLink('west').withLink('west', 'east').withLink('east', 'west').build();
-  assert.deepEqual(t.links.map((l) => [l.from, l.to, l.bidirectional]), [[CLIENTS, 'west', false], ['west', 'east', false], ['east', 'west', false]]);
+  assert.deepEqual(
+    t.links.map((l) => [l.from, l.to, l.bidirectional]),
+    [
+      [CLIENTS, 'west', false],
+      ['west', 'east', false],
+      ['east', 'west', false],
+    ],
+  );
 });
 
 test('link ends must be declared regions, or clients as the origin', () => {
@@ -19,8 +26,14 @@ test('link ends must be declared regions, or clients as the origin', () => {
 });
 
 test('a path may be declared only once, in either direction of a bidirectional link', () => {
-  assert.throws(() => twoRegions().withClientLink('east').withClientLink('east').build(), /links\.1: duplicate link: clients → east is already declared by links\.0/);
-  assert.throws(() => twoRegions().withLink('east', 'west', { bidirectional: true }).withLink('west', 'east').build(), /links\.1: duplicate link: west → east is already declared by links\.0/);
+  assert.throws(
+    () => twoRegions().withClientLink('east').withClientLink('east').build(),
+    /links\.1: duplicate link: clients → east is already declared by links\.0/,
+  );
+  assert.throws(
+    () => twoRegions().withLink('east', 'west', { bidirectional: true }).withLink('west', 'east').build(),
+    /links\.1: duplicate link: west → east is already declared by links\.0/,
+  );
   assert.throws(() => twoRegions().withLink('west', 'east').withLink('east', 'west', { bidirectional: true }).build(), /links\.1: duplicate link: west → east/);
 });
 

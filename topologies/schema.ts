@@ -2,9 +2,7 @@
 // topology files (topologies/yaml.ts) are validated by it, and every error names the offending field.
 import { z } from 'zod';
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be a lowercase DNS label (letters, digits, dashes; 2-32 chars)');
+const dnsLabel = z.string().regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, 'must be a lowercase DNS label (letters, digits, dashes; 2-32 chars)');
 
 export const GLOBAL_SCOPE = 'global-control';
 export const regionScope = (region: string) => `region/${region}`;
@@ -70,7 +68,10 @@ export const timersSchema = z.strictObject({
 
 /** Shard settings; the shard ids themselves are fixed in seeds/shards/<namespace>.json. */
 export const shardSettingsSchema = z.strictObject({
-  namespace: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and dashes').default('mesh.control'),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and dashes')
+    .default('mesh.control'),
   strategy: z.enum(['ring', 'rendezvous', 'locality']).default('rendezvous'),
   /** Synchronous copies besides the owner (fewer when the topology has fewer other nodes). */
   replicas: z.number().int().min(0).max(16).default(2),
@@ -104,7 +105,8 @@ export const topologySchema = z
       seen.add(n.id);
       if (!t.regions.includes(n.region)) issue(['nodes', i, 'region'], `unknown region "${n.region}"; declared: ${declared}`);
       if (n.role === 'edge' && n.mode !== 'Edge') issue(['nodes', i, 'mode'], `role "edge" runs in mode "Edge", got "${n.mode}"`);
-      if (n.role !== 'edge' && n.mode === 'Edge') issue(['nodes', i, 'mode'], `mode "Edge" is for role "edge" (edge ingress); node "${n.id}" has role "${n.role}"`);
+      if (n.role !== 'edge' && n.mode === 'Edge')
+        issue(['nodes', i, 'mode'], `mode "Edge" is for role "edge" (edge ingress); node "${n.id}" has role "${n.role}"`);
       n.eligible.forEach((s, j) => {
         if (s.startsWith('region/') && s !== regionScope(n.region)) {
           issue(['nodes', i, 'eligible', j], `"${s}" is another region's scope; node "${n.id}" is in "${n.region}"`);
@@ -139,7 +141,12 @@ export const topologySchema = z
         ok = false;
       }
       if (!ok) return;
-      const directions = l.bidirectional ? [[l.from, l.to], [l.to, l.from]] : [[l.from, l.to]];
+      const directions = l.bidirectional
+        ? [
+            [l.from, l.to],
+            [l.to, l.from],
+          ]
+        : [[l.from, l.to]];
       for (const [a, b] of directions) {
         const earlier = paths.get(`${a}>${b}`);
         if (earlier !== undefined) {
@@ -264,7 +271,8 @@ type Def = { type: string; shape?: Record<string, { def: Def }>; element?: { def
 
 /** The fields the schema allows at `path` (an object's keys), for "unknown field" messages. */
 function fieldsAt(path: readonly (string | number)[]): string[] {
-  const unwrap = (d: Def): Def => (d.type === 'pipe' && d.in ? unwrap(d.in.def) : (d.type === 'default' || d.type === 'optional') && d.innerType ? unwrap(d.innerType.def) : d);
+  const unwrap = (d: Def): Def =>
+    d.type === 'pipe' && d.in ? unwrap(d.in.def) : (d.type === 'default' || d.type === 'optional') && d.innerType ? unwrap(d.innerType.def) : d;
   let def: Def | undefined = unwrap(topologySchema.def as unknown as Def);
   for (const seg of path) {
     if (!def) break;

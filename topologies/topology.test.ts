@@ -20,16 +20,26 @@ test('GlobalLeaderWithTwoRegions declares 7 relay nodes, 3 etcd members and the 
 });
 
 test('an unknown topology names the known ones', () => {
-  assert.throws(() => topologyByName('Nope'), (e: Error) => e instanceof TopologyError && /Known topologies: EdgeFanOut, GlobalLeaderWithTwoRegions, ShardRing/.test(e.message));
+  assert.throws(
+    () => topologyByName('Nope'),
+    (e: Error) => e instanceof TopologyError && /Known topologies: EdgeFanOut, GlobalLeaderWithTwoRegions, ShardRing/.test(e.message),
+  );
 });
 
 test('validation names the offending field', () => {
   const bad = new TopologyBuilder('Bad').withRegion('east').withNode('east-1', 'west', 'regional', ['region/west']).withEtcdMember('etcd-1', 'east');
-  assert.throws(() => bad.build(), (e: Error) => /nodes\.0\.region: unknown region "west"/.test(e.message));
+  assert.throws(
+    () => bad.build(),
+    (e: Error) => /nodes\.0\.region: unknown region "west"/.test(e.message),
+  );
 });
 
 test('a node may not be eligible for another region', () => {
-  const bad = new TopologyBuilder('Bad').withRegion('east').withRegion('west').withNode('east-1', 'east', 'regional', ['region/west']).withEtcdMember('etcd-1', 'east');
+  const bad = new TopologyBuilder('Bad')
+    .withRegion('east')
+    .withRegion('west')
+    .withNode('east-1', 'east', 'regional', ['region/west'])
+    .withEtcdMember('etcd-1', 'east');
   assert.throws(() => bad.build(), /nodes\.0\.eligible\.0: "region\/west" is another region's scope/);
 });
 
@@ -41,11 +51,16 @@ test('duplicate ids, even etcd members and bad timers are each reported', () => 
     .withEtcdMember('etcd-1', 'east')
     .withEtcdMember('etcd-2', 'east')
     .withTimers({ suspicionMs: 5_000, leftMs: 1_000 });
-  assert.throws(() => bad.build(), (e: Error) =>
-    /nodes\.1\.id: duplicate node id/.test(e.message) && /etcd: etcd needs an odd number/.test(e.message) && /timers\.leftMs/.test(e.message));
+  assert.throws(
+    () => bad.build(),
+    (e: Error) => /nodes\.1\.id: duplicate node id/.test(e.message) && /etcd: etcd needs an odd number/.test(e.message) && /timers\.leftMs/.test(e.message),
+  );
 });
 
 test('unknown fields are rejected, not ignored', () => {
   const t = topologyByName('GlobalLeaderWithTwoRegions');
-  assert.throws(() => validateTopology({ ...t, nodez: [] }), /nodez: unknown field "nodez"; did you mean "nodes"\? allowed here: name, clusterId, regions, nodes, etcd, timers, links/);
+  assert.throws(
+    () => validateTopology({ ...t, nodez: [] }),
+    /nodez: unknown field "nodez"; did you mean "nodes"\? allowed here: name, clusterId, regions, nodes, etcd, timers, links/,
+  );
 });

@@ -21,7 +21,12 @@ export type FaultSubject =
 export function describeSubject(subject: FaultSubject): string {
   if (subject.kind === 'node') return subject.node;
   if (subject.kind === 'link') return subject.where;
-  return subject.label ?? Object.entries(subject.groups).map(([name, ids]) => `${name}: ${ids.join(' ')}`).join(' | ');
+  return (
+    subject.label ??
+    Object.entries(subject.groups)
+      .map(([name, ids]) => `${name}: ${ids.join(' ')}`)
+      .join(' | ')
+  );
 }
 
 export interface FaultRecord extends Omit<FaultWindow, 'endMs'> {
@@ -82,7 +87,14 @@ export class FaultLog {
    * `openEnded` faults are meant to last until a step heals them, within that bound. `heal` must be safe
    * to call on a target that has since died.
    */
-  async inject(name: string, subject: FaultSubject, apply: () => Promise<void>, heal: () => Promise<void>, maxWindowMs: number, openEnded = false): Promise<ActiveFault> {
+  async inject(
+    name: string,
+    subject: FaultSubject,
+    apply: () => Promise<void>,
+    heal: () => Promise<void>,
+    maxWindowMs: number,
+    openEnded = false,
+  ): Promise<ActiveFault> {
     // The window opens once the fault is in effect (a partition is applied and verified), not when asked.
     const id = ++this.lastId;
     const op = (f: 'start' | 'stop') => ({ process: NEMESIS, f, target: describeSubject(subject), value: { fault: name, id, subject } satisfies NemesisValue });

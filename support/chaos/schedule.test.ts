@@ -13,13 +13,16 @@ test('a schedule parses every fault kind, sorted by start', () => {
     ['packet loss 20%', 'region east / region west', '1 s', '5 s'],
     ['pause', 'the global leader', '500 ms', '2 s'],
   ]);
-  assert.deepEqual(entries.map((e) => [e.fault.kind, e.startMs, e.durationMs]), [
-    ['latency', 0, 12_000],
-    ['pause', 500, 2_000],
-    ['loss', 1_000, 5_000],
-    ['partition', 2_000, 8_000],
-    ['crash', 4_000, 8_000],
-  ]);
+  assert.deepEqual(
+    entries.map((e) => [e.fault.kind, e.startMs, e.durationMs]),
+    [
+      ['latency', 0, 12_000],
+      ['pause', 500, 2_000],
+      ['loss', 1_000, 5_000],
+      ['partition', 2_000, 8_000],
+      ['crash', 4_000, 8_000],
+    ],
+  );
   assert.deepEqual(entries[0]!.fault, { kind: 'latency', latencyMs: 300, jitterMs: 50, link: { kind: 'clients', region: 'east' } });
   assert.deepEqual(entries[3]!.fault, { kind: 'partition', sides: ['region west', 'everyone else'] });
   assert.equal(describeSchedule(entries)[3], '+2.0 s … +10.0 s  partition on region west / everyone else, from 2 s for 8 seconds');
@@ -37,7 +40,14 @@ test('bad rows say which row and what is wrong', () => {
   bad(['crash', 'the leader', '0 s', '1 s'], /row 2 .*crash needs one node: a node id \("east-1"\), "the global leader"/);
   bad(['pause', 'the owner of shard-99', '0 s', '1 s'], /row 2 .*unknown shard shard-99/);
   assert.equal(parseSchedule([header, ['pause', 'the owner of shard-07', '0 s', '1 s']])[0]!.fault.kind, 'pause');
-  assert.throws(() => parseSchedule([['what', 'where'], ['crash', 'x-1']]), /header \| fault \| target \| start \| duration \|/);
+  assert.throws(
+    () =>
+      parseSchedule([
+        ['what', 'where'],
+        ['crash', 'x-1'],
+      ]),
+    /header \| fault \| target \| start \| duration \|/,
+  );
 });
 
 test('toxics on a client link: bandwidth, resets, timeouts', () => {
@@ -47,17 +57,23 @@ test('toxics on a client link: bandwidth, resets, timeouts', () => {
     ['connection resets', 'clients → region east', '1 s', '2 s'],
     ['connection timeouts', 'clients → region east', '3 s', '2 s'],
   ]);
-  assert.deepEqual(entries.map((e) => e.fault), [
-    { kind: 'bandwidth', kbPerSecond: 64, link: { kind: 'clients', region: 'west' } },
-    { kind: 'resets', link: { kind: 'clients', region: 'east' } },
-    { kind: 'timeouts', link: { kind: 'clients', region: 'east' } },
-  ]);
+  assert.deepEqual(
+    entries.map((e) => e.fault),
+    [
+      { kind: 'bandwidth', kbPerSecond: 64, link: { kind: 'clients', region: 'west' } },
+      { kind: 'resets', link: { kind: 'clients', region: 'east' } },
+      { kind: 'timeouts', link: { kind: 'clients', region: 'east' } },
+    ],
+  );
 });
 
 test('toxics on a whole region, or between two regions', () => {
   const entries = parseSchedule([header, ['latency 400 ms', 'region west', '0 s', '5 s'], ['connection resets', 'region east ↔ region west', '1 s', '2 s']]);
-  assert.deepEqual(entries.map((e) => e.fault), [
-    { kind: 'latency', latencyMs: 400, jitterMs: 0, link: { kind: 'region', region: 'west' } },
-    { kind: 'resets', link: { kind: 'between', a: 'east', b: 'west' } },
-  ]);
+  assert.deepEqual(
+    entries.map((e) => e.fault),
+    [
+      { kind: 'latency', latencyMs: 400, jitterMs: 0, link: { kind: 'region', region: 'west' } },
+      { kind: 'resets', link: { kind: 'between', a: 'east', b: 'west' } },
+    ],
+  );
 });

@@ -49,7 +49,8 @@ function duration(text: string, where: string, field: string): number {
 /** `a / b`: the two sides of a cut, each a member list of the partition table (`region west`, `everyone else`, ids). */
 function sides(target: string, where: string): readonly [string, string] {
   const parts = target.split('/').map((p) => p.trim());
-  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new TableError(`${where}: target "${target}" must name two sides separated by "/", e.g. "region west / everyone else"`);
+  if (parts.length !== 2 || !parts[0] || !parts[1])
+    throw new TableError(`${where}: target "${target}" must name two sides separated by "/", e.g. "region west / everyone else"`);
   return [parts[0], parts[1]];
 }
 
@@ -61,7 +62,9 @@ export function linkTarget(kind: string, target: string, where: string): LinkTar
   if ((m = new RegExp(`^clients (?:→|->) region ${REGION}$`).exec(target))) return { kind: 'clients', region: m[1]! };
   if ((m = new RegExp(`^region ${REGION} (?:↔|<->) region ${REGION}$`).exec(target))) return { kind: 'between', a: m[1]!, b: m[2]! };
   if ((m = new RegExp(`^region ${REGION}$`).exec(target))) return { kind: 'region', region: m[1]! };
-  throw new TableError(`${where}: ${kind} needs proxied links as target: "clients → region east", "region west" or "region east ↔ region west"; got "${target}"`);
+  throw new TableError(
+    `${where}: ${kind} needs proxied links as target: "clients → region east", "region west" or "region east ↔ region west"; got "${target}"`,
+  );
 }
 
 /** Words for a link target, as authors write it. */
@@ -117,7 +120,12 @@ export function parseSchedule(table: DataTable | string[][], maxWindowMs = 120_0
       if (!kind || !target || !start || !length) throw new TableError(`${where}: expected | <fault> | <target> | <start> | <duration> |`);
       const durationMs = duration(length, where, 'duration');
       if (durationMs <= 0 || durationMs > maxWindowMs) throw new TableError(`${where}: duration must be more than 0 and at most ${maxWindowMs / 1000} s`);
-      return { fault: fault(kind, target, where), startMs: duration(start, where, 'start'), durationMs, text: `${kind} on ${target}, from ${start} for ${length}` };
+      return {
+        fault: fault(kind, target, where),
+        startMs: duration(start, where, 'start'),
+        durationMs,
+        text: `${kind} on ${target}, from ${start} for ${length}`,
+      };
     })
     .sort((a, b) => a.startMs - b.startMs);
 }

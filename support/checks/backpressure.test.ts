@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clearedProblems, herdProblems, ingressThrottleProblems, ownerCountersRoseProblems, pressureSeenProblems, parseThrottled, recordedProblems, throttledBeforeTimeoutProblems } from './backpressure';
+import {
+  clearedProblems,
+  herdProblems,
+  ingressThrottleProblems,
+  ownerCountersRoseProblems,
+  pressureSeenProblems,
+  parseThrottled,
+  recordedProblems,
+  throttledBeforeTimeoutProblems,
+} from './backpressure';
 import type { ThrottleSummary } from '../fabric/load-driver';
 import type { PressureEpisode, PressureView } from '../fabric/contract';
 
@@ -48,7 +57,15 @@ test('ingress throttling: passes when an ingress node shed calls naming the owne
 test('ingress throttling: throttled only by the owner (pressure never reached the ingress) is a problem', () => {
   const problems = ingressThrottleProblems(throttled({ byNode: { 'west-1': 30 } }), ['east-1', 'east-2'], 'west-1', 'shard-09');
   assert.deepEqual(problems, ['no call was throttled by the ingress (east-1, east-2); throttled answers came from west-1: 30']);
-  assert.match(ingressThrottleProblems(throttled({ tries: 0, byNode: {}, firstAtMsByNode: {}, byPressured: {}, firstAtMs: undefined, firstRetryAfter: undefined }), ['east-1'], 'west-1', 'shard-09')[0]!, /came from nowhere/);
+  assert.match(
+    ingressThrottleProblems(
+      throttled({ tries: 0, byNode: {}, firstAtMsByNode: {}, byPressured: {}, firstAtMs: undefined, firstRetryAfter: undefined }),
+      ['east-1'],
+      'west-1',
+      'shard-09',
+    )[0]!,
+    /came from nowhere/,
+  );
 });
 
 test('ingress throttling: the wrong node or shard named, a malformed header, or no Retry-After are problems', () => {
@@ -77,13 +94,18 @@ test('throttled before any timeout: no timeout, or a later one, passes; an earli
 test('recorded: an episode for the owner passes (node scope names no shard; shard scope must name the shard)', () => {
   assert.deepEqual(recordedProblems(view('global-1', { recorded: [episode()] }), 'west-1', 'shard-09'), []);
   assert.deepEqual(recordedProblems(view('global-1', { recorded: [episode({ shards: ['shard-09'] })] }), 'west-1', 'shard-09'), []);
-  assert.match(recordedProblems(view('global-1', { recorded: [episode({ shards: ['shard-10'] })] }), 'west-1', 'shard-09')[0]!, /for shard-10, not for shard-09/);
+  assert.match(
+    recordedProblems(view('global-1', { recorded: [episode({ shards: ['shard-10'] })] }), 'west-1', 'shard-09')[0]!,
+    /for shard-10, not for shard-09/,
+  );
 });
 
 test('recorded: no record on a non-leader, or none for the owner, is a problem that says what there was', () => {
   assert.deepEqual(recordedProblems(view('east-1'), 'west-1', 'shard-09'), ['east-1 keeps no record of pressure: it does not hold global-control']);
   assert.deepEqual(recordedProblems(view('global-1', { recorded: [] }), 'west-1', 'shard-09'), ['global-1 recorded no pressure on west-1']);
-  assert.deepEqual(recordedProblems(view('global-1', { recorded: [episode({ nodeId: 'west-2' })] }), 'west-1', 'shard-09'), ['global-1 recorded no pressure on west-1; it recorded west-2 (saturated)']);
+  assert.deepEqual(recordedProblems(view('global-1', { recorded: [episode({ nodeId: 'west-2' })] }), 'west-1', 'shard-09'), [
+    'global-1 recorded no pressure on west-1; it recorded west-2 (saturated)',
+  ]);
 });
 
 test('cleared: every node ok, no member seen under pressure, the leader closed its episodes for the owner', () => {
@@ -105,7 +127,9 @@ test('cleared: a node still under pressure, a member still seen so, an open epis
     'west-1 is still saturated (since 2026-01-01T10:00:01.000Z)',
     "the global leader's episode for west-1 (first seen 2026-01-01T10:00:02.000Z) is not closed",
   ]);
-  assert.deepEqual(clearedProblems(new Map([['global-1', view('global-1', { recorded: [] })]]), 'global-1', 'west-1'), ['the global leader global-1 has no record of pressure on west-1']);
+  assert.deepEqual(clearedProblems(new Map([['global-1', view('global-1', { recorded: [] })]]), 'global-1', 'west-1'), [
+    'the global leader global-1 has no record of pressure on west-1',
+  ]);
   assert.deepEqual(clearedProblems(new Map(), 'global-1', 'west-1'), ['the global leader global-1 did not answer']);
 });
 
@@ -126,5 +150,8 @@ test('pressure seen: a node under pressure or seeing another member so is named;
 
 test('the owner counters rose: both must, and each one that did not is named', () => {
   assert.deepEqual(ownerCountersRoseProblems({ rejections: 3, toSaturated: 1 }), []);
-  assert.deepEqual(ownerCountersRoseProblems({ rejections: 0, toSaturated: 0 }), ['mesh_backpressure_rejections_total has not risen', 'mesh_backpressure_transitions_total{mesh_level="saturated"} has not risen']);
+  assert.deepEqual(ownerCountersRoseProblems({ rejections: 0, toSaturated: 0 }), [
+    'mesh_backpressure_rejections_total has not risen',
+    'mesh_backpressure_transitions_total{mesh_level="saturated"} has not risen',
+  ]);
 });

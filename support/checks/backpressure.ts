@@ -36,7 +36,10 @@ export function ingressThrottleProblems(throttled: ThrottleSummary, ingress: rea
     else if (p.node !== owner || p.shardId !== shardId) problems.push(`${n} answer(s) named ${value} as the pressure, expected ${owner} and ${shardId}`);
   }
   const retryAfter = throttled.firstRetryAfter === undefined ? NaN : Number(throttled.firstRetryAfter);
-  if (throttled.tries > 0 && !(retryAfter >= 1)) problems.push(`the first throttled answer had Retry-After ${JSON.stringify(throttled.firstRetryAfter ?? null)}: clients are not told to wait at least a second`);
+  if (throttled.tries > 0 && !(retryAfter >= 1))
+    problems.push(
+      `the first throttled answer had Retry-After ${JSON.stringify(throttled.firstRetryAfter ?? null)}: clients are not told to wait at least a second`,
+    );
   return problems;
 }
 
@@ -104,7 +107,8 @@ export function clearedProblems(views: ReadonlyMap<string, PressureView>, leader
   else {
     const episodes = episodesOf(leaderView, owner);
     if (episodes.length === 0) problems.push(`the global leader ${leader} has no record of pressure on ${owner}`);
-    for (const e of episodes.filter((x) => x.clearedAt === undefined)) problems.push(`the global leader's episode for ${owner} (first seen ${e.firstSeenAt}) is not closed`);
+    for (const e of episodes.filter((x) => x.clearedAt === undefined))
+      problems.push(`the global leader's episode for ${owner} (first seen ${e.firstSeenAt}) is not closed`);
   }
   return problems;
 }

@@ -10,7 +10,9 @@ export function everyCallSucceededProblems(ops: readonly Op[], shardId: string, 
   const calls = ops.filter((o) => o.shardKey === shardId && o.process !== 'final');
   const bad = calls.filter((o) => o.outcome !== 'ok');
   const problems = [
-    ...bad.slice(0, LISTED).map((o) => `${o.f} by ${o.process} via ${o.target} at ${(o.invokeMs / 1000).toFixed(2)} s: ${o.outcome ?? 'never completed'} ${o.error ?? ''}`.trim()),
+    ...bad
+      .slice(0, LISTED)
+      .map((o) => `${o.f} by ${o.process} via ${o.target} at ${(o.invokeMs / 1000).toFixed(2)} s: ${o.outcome ?? 'never completed'} ${o.error ?? ''}`.trim()),
     ...(bad.length > LISTED ? [`… and ${bad.length - LISTED} more`] : []),
     ...(calls.length < minimum ? [`only ${calls.length} calls on ${shardId}: too few to judge`] : []),
   ];

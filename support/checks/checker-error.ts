@@ -12,6 +12,8 @@ export class CheckerError extends Error {
     problems: readonly string[],
     readonly outcome: 'failed' | 'unknown' = 'failed',
   ) {
-    super(`${checker}: ${outcome === 'unknown' ? `unknown, ${problems.length} thing(s) undecided` : `${problems.length} problem(s)`}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `${checker}: ${outcome === 'unknown' ? `unknown, ${problems.length} thing(s) undecided` : `${problems.length} problem(s)`}\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }

@@ -7,11 +7,16 @@ import { eligibilityProblems, leadershipAgreementProblems, membershipProblems, o
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const future = new Date(Date.now() + 60_000).toISOString();
 const token = (scope: string, leaderId: string, expiresAt = future): LeaseToken => ({
-  scope, scopeKind: scope === 'global-control' ? 0 : 2, leaderId, term: 1, fenceToken: 1, issuedAt: new Date().toISOString(), expiresAt,
+  scope,
+  scopeKind: scope === 'global-control' ? 0 : 2,
+  leaderId,
+  term: 1,
+  fenceToken: 1,
+  issuedAt: new Date().toISOString(),
+  expiresAt,
 });
 const healthy = (): LeaseToken[] => [token('global-control', 'global-1'), token('region/east', 'east-1'), token('region/west', 'west-2')];
-const everyone = (tokens: () => LeaseToken[]) =>
-  new Map<string, LeadersView>(topology.nodes.map((n) => [n.id, { generatedAt: '', tokens: tokens() }]));
+const everyone = (tokens: () => LeaseToken[]) => new Map<string, LeadersView>(topology.nodes.map((n) => [n.id, { generatedAt: '', tokens: tokens() }]));
 
 test('agreement holds when every node sees the same single leader per scope', () => {
   assert.deepEqual(leadershipAgreementProblems(topology, everyone(healthy)), []);
@@ -21,7 +26,10 @@ test('agreement holds when every node sees the same single leader per scope', ()
 test('a missing scope, a disagreement, an expired lease and an unexpected scope are each reported', () => {
   const views = everyone(healthy);
   views.set('east-3', { generatedAt: '', tokens: [token('global-control', 'global-1'), token('region/east', 'east-2')] });
-  views.set('west-3', { generatedAt: '', tokens: [...healthy().slice(0, 2), token('region/west', 'west-2', '2000-01-01T00:00:00Z'), token('region/global', 'global-1')] });
+  views.set('west-3', {
+    generatedAt: '',
+    tokens: [...healthy().slice(0, 2), token('region/west', 'west-2', '2000-01-01T00:00:00Z'), token('region/global', 'global-1')],
+  });
   const problems = leadershipAgreementProblems(topology, views).join('\n');
   assert.match(problems, /east-3 sees no leader for region\/west/);
   assert.match(problems, /views disagree on the leader of region\/east: east-1 \(seen by .*\); east-2 \(seen by east-3\)/);
@@ -36,7 +44,9 @@ test('two leaders in one view is split brain as far as that node can tell', () =
 
 test('a lease held by an ineligible node is reported once, naming who was eligible', () => {
   const views = everyone(() => [token('global-control', 'east-3'), token('region/east', 'east-1'), token('region/west', 'west-1')]);
-  assert.deepEqual(eligibilityProblems(topology, views), ['global-control is held by east-3, which was not declared eligible (eligible: global-1, east-1, east-2, west-1, west-2)']);
+  assert.deepEqual(eligibilityProblems(topology, views), [
+    'global-control is held by east-3, which was not declared eligible (eligible: global-1, east-1, east-2, west-1, west-2)',
+  ]);
 });
 
 const peersOf = (observer: string, tweak: (p: PeersView['peers'][number]) => void = () => {}): PeersView => ({
@@ -58,11 +68,14 @@ test('membership holds when everyone sees everyone Alive with declared metadata'
 
 test('membership reports unknown, suspect, wrong role and wrong region peers', () => {
   const views = new Map(topology.nodes.map((n) => [n.id, peersOf(n.id)]));
-  views.set('east-1', peersOf('east-1', (p) => {
-    if (p.nodeId === 'west-3') p.status = 'Suspect' as never;
-    if (p.nodeId === 'west-1') p.metadata.role = 'replica';
-    if (p.nodeId === 'global-1') p.metadata.region = 'east';
-  }));
+  views.set(
+    'east-1',
+    peersOf('east-1', (p) => {
+      if (p.nodeId === 'west-3') p.status = 'Suspect' as never;
+      if (p.nodeId === 'west-1') p.metadata.role = 'replica';
+      if (p.nodeId === 'global-1') p.metadata.region = 'east';
+    }),
+  );
   views.set('east-2', { ...peersOf('east-2'), peers: peersOf('east-2').peers.filter((p) => p.nodeId !== 'east-3') });
   const problems = membershipProblems(topology, views).join('\n');
   assert.match(problems, /east-1 sees west-3 Suspect/);
@@ -72,7 +85,17 @@ test('membership reports unknown, suspect, wrong role and wrong region peers', (
 });
 
 test('only the faulty node is Left: every observer sees it Left and everyone else Alive', () => {
-  const view = (peers: Record<string, string>): PeersView => ({ generatedAt: '', localNodeId: '', peers: Object.entries(peers).map(([nodeId, status]) => ({ nodeId, status })) }) as unknown as PeersView;
-  assert.deepEqual(onlyNodeLeftProblems(new Map([['n1', view({ n2: 'Left', n3: 'Alive' })], ['n3', view({ n1: 'Alive', n2: 'Left' })]]), 'n2'), []);
+  const view = (peers: Record<string, string>): PeersView =>
+    ({ generatedAt: '', localNodeId: '', peers: Object.entries(peers).map(([nodeId, status]) => ({ nodeId, status })) }) as unknown as PeersView;
+  assert.deepEqual(
+    onlyNodeLeftProblems(
+      new Map([
+        ['n1', view({ n2: 'Left', n3: 'Alive' })],
+        ['n3', view({ n1: 'Alive', n2: 'Left' })],
+      ]),
+      'n2',
+    ),
+    [],
+  );
   assert.deepEqual(onlyNodeLeftProblems(new Map([['n1', view({ n2: 'Suspect', n3: 'Left' })]]), 'n2'), ['n1 sees n2 Suspect', 'n1 sees n3 Left']);
 });

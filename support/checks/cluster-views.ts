@@ -22,7 +22,8 @@ export function leadershipAgreementProblems(topology: Topology, views: Views<Lea
       if (tokens.length === 0) problems.push(`${observer} sees no leader for ${scope}`);
       if (tokens.length > 1) problems.push(`${observer} sees ${tokens.length} leaders for ${scope}: ${tokens.map((t) => t.leaderId).join(', ')}`);
       for (const token of tokens) {
-        if (Date.parse(token.expiresAt) < now) problems.push(`${observer} reports an expired lease for ${scope} (held by ${token.leaderId}, expired ${token.expiresAt})`);
+        if (Date.parse(token.expiresAt) < now)
+          problems.push(`${observer} reports an expired lease for ${scope} (held by ${token.leaderId}, expired ${token.expiresAt})`);
         seenBy.set(token.leaderId, [...(seenBy.get(token.leaderId) ?? []), observer]);
       }
     }
@@ -97,8 +98,15 @@ export function membershipProblems(topology: Topology, views: Views<PeersView>):
  * Leadership as each node reports it, next to what agreement would look like: every node naming the
  * holder most nodes name (or, where nobody names one, "one of" the eligible nodes).
  */
-export function leadershipComparison(topology: Topology, views: Views<LeadersView>, scopes = leadershipScopes(topology)): { expected: unknown; actual: unknown } {
-  const reported = (view: LeadersView, scope: string) => holders(view, scope).map((t) => t.leaderId).join(' + ') || '(none)';
+export function leadershipComparison(
+  topology: Topology,
+  views: Views<LeadersView>,
+  scopes = leadershipScopes(topology),
+): { expected: unknown; actual: unknown } {
+  const reported = (view: LeadersView, scope: string) =>
+    holders(view, scope)
+      .map((t) => t.leaderId)
+      .join(' + ') || '(none)';
   const consensus = Object.fromEntries(
     scopes.map((scope) => {
       const counts = new Map<string, number>();
@@ -138,6 +146,14 @@ export function membershipComparison(topology: Topology, views: Views<PeersView>
 /** Every observer sees `node` Left and every other peer Alive: only the faulty node is shut out. */
 export function onlyNodeLeftProblems(views: Views<PeersView>, node: string): string[] {
   return [...views].flatMap(([observer, view]) =>
-    view.peers.flatMap((p) => (p.nodeId === node ? (p.status === 'Left' ? [] : [`${observer} sees ${node} ${p.status}`]) : p.status === 'Alive' ? [] : [`${observer} sees ${p.nodeId} ${p.status}`])),
+    view.peers.flatMap((p) =>
+      p.nodeId === node
+        ? p.status === 'Left'
+          ? []
+          : [`${observer} sees ${node} ${p.status}`]
+        : p.status === 'Alive'
+          ? []
+          : [`${observer} sees ${p.nodeId} ${p.status}`],
+    ),
   );
 }

@@ -5,7 +5,10 @@ import { counterResetReport, type Scrape } from './counter-resets';
 const scrape = (atMs: number, start: number | undefined, total: number, node = 'ring-1'): Scrape => ({
   node,
   atMs,
-  samples: [...(start === undefined ? [] : [{ name: 'process_start_time_seconds', labels: {}, value: start }]), { name: 'mesh_gossip_messages_total', labels: { mesh_direction: 'inbound' }, value: total }],
+  samples: [
+    ...(start === undefined ? [] : [{ name: 'process_start_time_seconds', labels: {}, value: start }]),
+    { name: 'mesh_gossip_messages_total', labels: { mesh_direction: 'inbound' }, value: total },
+  ],
 });
 
 test('a counter that drops when the start time changes is a restart the scraper handles', () => {
@@ -18,7 +21,10 @@ test('a counter that drops when the start time changes is a restart the scraper 
 test('a counter that drops while the start time stays is a reset no scraper can detect', () => {
   const report = counterResetReport([scrape(0, 100, 5), scrape(1000, 100, 40), scrape(2000, 100, 3)]);
   assert.equal(report.problems.length, 1);
-  assert.match(report.problems[0]!, /ring-1: mesh_gossip_messages_total\{mesh_direction="inbound"\} fell from 40 to 3 at 2\.0 s while process_start_time_seconds stayed 100/);
+  assert.match(
+    report.problems[0]!,
+    /ring-1: mesh_gossip_messages_total\{mesh_direction="inbound"\} fell from 40 to 3 at 2\.0 s while process_start_time_seconds stayed 100/,
+  );
 });
 
 test('no start time is a problem of its own; nodes are judged apart', () => {
@@ -31,7 +37,10 @@ test('after a restart, a series the new process exports only later starts from n
   const gossip = (atMs: number, start: number, value: number): Scrape => ({
     node: 'ring-5',
     atMs,
-    samples: [{ name: 'process_start_time_seconds', labels: {}, value: start }, { name: 'mesh_gossip_messages_total', labels: { mesh_outcome: 'success' }, value }],
+    samples: [
+      { name: 'process_start_time_seconds', labels: {}, value: start },
+      { name: 'mesh_gossip_messages_total', labels: { mesh_outcome: 'success' }, value },
+    ],
   });
   const restartedBare: Scrape = { node: 'ring-5', atMs: 1000, samples: [{ name: 'process_start_time_seconds', labels: {}, value: 130 }] };
   const report = counterResetReport([gossip(0, 100, 13), restartedBare, gossip(2000, 130, 4), gossip(3000, 130, 9)]);

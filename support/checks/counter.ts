@@ -98,7 +98,9 @@ function whyUncheckable(k: KeyOps): string | undefined {
   const firstOther = Math.min(...[...k.writes.map((w) => w.op), ...k.reads].filter((o) => o.outcome !== 'fail').map((o) => o.invokeMs));
   const bad = resets.find((r) => r.outcome !== 'ok' || (r.completeMs ?? Infinity) >= firstOther);
   if (!bad) return undefined;
-  return bad.outcome === 'ok' ? `it was reset at ${s(bad.invokeMs)}, after other operations on it began` : `a reset invoked at ${s(bad.invokeMs)} has an unknown outcome`;
+  return bad.outcome === 'ok'
+    ? `it was reset at ${s(bad.invokeMs)}, after other operations on it began`
+    : `a reset invoked at ${s(bad.invokeMs)} has an unknown outcome`;
 }
 
 /** First index in sorted `times` whose value is > t (or >= t when `strict`), i.e. how many lie before. */
@@ -129,8 +131,14 @@ function prefixSums(writes: readonly Write[], at: (w: Write) => number) {
 /** The [lower, upper] a read invoked at `invokeMs` and completed at `completeMs` may see. */
 function boundsFor(writes: readonly Write[]) {
   // Ties on the clock count as concurrent: certain needs strictly before, possible allows equal.
-  const certain = prefixSums(writes.filter((w) => w.op.outcome === 'ok'), (w) => w.op.completeMs ?? Infinity);
-  const possible = prefixSums(writes.filter((w) => w.op.outcome !== 'fail'), (w) => w.op.invokeMs);
+  const certain = prefixSums(
+    writes.filter((w) => w.op.outcome === 'ok'),
+    (w) => w.op.completeMs ?? Infinity,
+  );
+  const possible = prefixSums(
+    writes.filter((w) => w.op.outcome !== 'fail'),
+    (w) => w.op.invokeMs,
+  );
   return (invokeMs: number, completeMs: number) => {
     const c = countBefore(certain.times, invokeMs, true);
     const p = countBefore(possible.times, completeMs, false);
@@ -141,7 +149,12 @@ function boundsFor(writes: readonly Write[]) {
 const describe = (r: CounterRead, what: string) =>
   `${what} of "${r.key}" at ${s(r.atMs)} returned ${r.value}, ${r.lower === r.upper ? `expected ${r.lower}` : `outside [${r.lower}, ${r.upper}]`}`;
 
-function check(ops: readonly Op[], { minimumAcknowledged }: CounterOptions, readsOf: (key: string, k: KeyOps, problems: string[]) => Op[], what: string): CounterResult {
+function check(
+  ops: readonly Op[],
+  { minimumAcknowledged }: CounterOptions,
+  readsOf: (key: string, k: KeyOps, problems: string[]) => Op[],
+  what: string,
+): CounterResult {
   const problems: string[] = [];
   const keys = byKey(ops, problems);
   const detail: CounterKeyDetail[] = [];
@@ -176,7 +189,8 @@ function check(ops: readonly Op[], { minimumAcknowledged }: CounterOptions, read
   }
   problems.push(...outside.slice(0, MAX_LISTED).map((r) => describe(r, what)));
   if (outside.length > MAX_LISTED) problems.push(`… and ${outside.length - MAX_LISTED} more ${what}s out of range`);
-  if (acknowledged < minimumAcknowledged) problems.push(`only ${acknowledged} acknowledged counter writes (at least ${minimumAcknowledged} needed for the check to mean anything)`);
+  if (acknowledged < minimumAcknowledged)
+    problems.push(`only ${acknowledged} acknowledged counter writes (at least ${minimumAcknowledged} needed for the check to mean anything)`);
   if (reads === 0) problems.push('no acknowledged counter reads to check');
   return { problems, reads, keys: checked, detail: { keys: detail, outside } };
 }
@@ -196,13 +210,19 @@ export function counterFinalReadProblems(ops: readonly Op[], options: CounterOpt
     ops,
     options,
     (key, k, problems) => {
-      const final = k.reads.filter((r) => r.outcome === 'ok').sort((a, b) => a.invokeMs - b.invokeMs).at(-1);
+      const final = k.reads
+        .filter((r) => r.outcome === 'ok')
+        .sort((a, b) => a.invokeMs - b.invokeMs)
+        .at(-1);
       if (!final) {
         if (k.writes.some((w) => w.op.outcome === 'ok')) problems.push(`no acknowledged final read of "${key}"`);
         return [];
       }
       const late = k.writes.filter((w) => w.op.outcome === 'ok' && (w.op.completeMs ?? Infinity) >= final.invokeMs);
-      if (late.length > 0) problems.push(`the final read of "${key}" at ${s(final.invokeMs)} overlapped ${late.length} acknowledged writes (op ${late[0]!.op.index} completed ${s(late[0]!.op.completeMs ?? Infinity)})`);
+      if (late.length > 0)
+        problems.push(
+          `the final read of "${key}" at ${s(final.invokeMs)} overlapped ${late.length} acknowledged writes (op ${late[0]!.op.index} completed ${s(late[0]!.op.completeMs ?? Infinity)})`,
+        );
       return [final];
     },
     'final read',

@@ -74,10 +74,11 @@ export async function eventually<T>(
   { timeoutMs, intervalMs = 250, signal }: EventuallyOptions,
 ): Promise<T> {
   const started = Date.now();
-  let lastSeen: unknown = '(nothing observed yet)';
-  let problems: readonly string[] = ['no observation completed before the deadline'];
+  // Each round sets all four, whether the probe answered or threw, before the deadline is checked.
+  let lastSeen: unknown;
+  let problems: readonly string[];
   let comparison: Comparison | undefined;
-  let observed = false;
+  let observed: boolean;
   for (;;) {
     signal?.throwIfAborted();
     try {

@@ -21,7 +21,11 @@ export function normaliseFailover(topology: Topology, facts: FailoverFacts) {
     return node ? `${node.region}/${node.role}` : `(${id ?? 'none'})`;
   };
   const roles = (leaders: Readonly<Record<string, string>>) =>
-    Object.fromEntries(Object.entries(leaders).sort(([a], [b]) => a.localeCompare(b)).map(([scope, id]) => [scope, roleOf(id)]));
+    Object.fromEntries(
+      Object.entries(leaders)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([scope, id]) => [scope, roleOf(id)]),
+    );
   const p = facts.promotion;
   return {
     topology: topology.name,

@@ -27,7 +27,10 @@ test('calls are tallied by the region that served them, within the window', () =
 
 test('routing metrics agree with the clients within the retried attempts, never below them', () => {
   assert.deepEqual(routingAgreementProblems({ west: 100, east: 52 }, { west: 98, east: 50 }, 4), []);
-  assert.match(routingAgreementProblems({ west: 100, east: 40 }, { west: 100, east: 50 }, 4)[0]!, /clients saw 50 calls served in east, but the nodes routed only 40/);
+  assert.match(
+    routingAgreementProblems({ west: 100, east: 40 }, { west: 100, east: 50 }, 4)[0]!,
+    /clients saw 50 calls served in east, but the nodes routed only 40/,
+  );
   assert.match(routingAgreementProblems({ west: 120 }, { west: 100 }, 4)[0]!, /routed 120 calls to west, the clients saw 100 .*difference 20/);
   assert.match(routingAgreementProblems({}, { east: 3 }, 10)[0]!, /routed only 0/);
 });

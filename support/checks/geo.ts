@@ -40,7 +40,10 @@ export function servedInProblems(tally: ServedTally, region: string, share: numb
   if (tally.completed < minimum) return [`only ${tally.completed} calls completed in the window (at least ${minimum} needed to judge)`];
   const inRegion = tally.byRegion[region] ?? 0;
   if (inRegion >= share * tally.completed) return [];
-  const seen = Object.entries(tally.byRegion).map(([r, n]) => `${r} ${n}`).join(', ') || 'none acknowledged';
+  const seen =
+    Object.entries(tally.byRegion)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(', ') || 'none acknowledged';
   return [`${inRegion} of ${tally.completed} calls were served in ${region} (at least ${Math.round(share * 100)} % expected); served: ${seen}`];
 }
 
@@ -55,7 +58,10 @@ export function routingAgreementProblems(routed: Readonly<Record<string, number>
     const r = routed[region] ?? 0;
     const s = seen[region] ?? 0;
     if (s > r) problems.push(`clients saw ${s} calls served in ${region}, but the nodes routed only ${r} there`);
-    else if (r - s > slack) problems.push(`the nodes routed ${r} calls to ${region}, the clients saw ${s} served there (difference ${r - s}, more than the ${slack} retried or unanswered attempts)`);
+    else if (r - s > slack)
+      problems.push(
+        `the nodes routed ${r} calls to ${region}, the clients saw ${s} served there (difference ${r - s}, more than the ${slack} retried or unanswered attempts)`,
+      );
   }
   return problems;
 }

@@ -23,7 +23,10 @@ test('calls that ran across the move and finished on the original owner are righ
 
 test('a call cut off, or answered elsewhere, is a problem', () => {
   const calls = [slow(0, 1000, 12_500, 'info', undefined, 'socket hang up'), slow(1, 1000, 31_000, 'ok', 'ring-3')];
-  assert.deepEqual(inFlightAcrossMoveProblems({ calls, owner: 'ring-1', movedAtMs: 12_000 }), ['slow call 1: info socket hang up', 'slow call 2 was answered by ring-3, not ring-1']);
+  assert.deepEqual(inFlightAcrossMoveProblems({ calls, owner: 'ring-1', movedAtMs: 12_000 }), [
+    'slow call 1: info socket hang up',
+    'slow call 2 was answered by ring-3, not ring-1',
+  ]);
 });
 
 test('calls that all ended before the move tested nothing: the premise fails, naming the times', () => {

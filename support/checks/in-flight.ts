@@ -26,7 +26,7 @@ export function inFlightAcrossMoveProblems({ calls, owner, movedAtMs }: InFlight
     const lastEnd = Math.max(...calls.map((c) => c.completeMs ?? 0));
     problems.push(
       `no slow call was in flight when the move was seen at ${(movedAtMs / 1000).toFixed(2)} s (the last ended at ${(lastEnd / 1000).toFixed(2)} s): ` +
-        'the scenario did not test calls across the move; make the calls outlast the move\'s deadline',
+        "the scenario did not test calls across the move; make the calls outlast the move's deadline",
     );
   }
   return problems;

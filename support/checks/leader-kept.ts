@@ -39,10 +39,14 @@ export function leaderKeptProblems({ snapshots, scope, side, fromMs, toMs, maxSi
       problems.push(`${observer} answered no leaders poll while the split held: nothing shows what it saw`);
       continue;
     }
-    const other = mine.map((x) => ({ at: x.atMs, t: holders(x).find((t) => t.leaderId !== kept.leaderId || t.fenceToken !== kept.fenceToken) })).filter((o) => o.t);
+    const other = mine
+      .map((x) => ({ at: x.atMs, t: holders(x).find((t) => t.leaderId !== kept.leaderId || t.fenceToken !== kept.fenceToken) }))
+      .filter((o) => o.t);
     if (other.length > 0) {
       const o = other[0]!;
-      problems.push(`${observer} named ${o.t!.leaderId} (fence ${o.t!.fenceToken}) at ${s(o.at)}, not ${kept.leaderId} (fence ${kept.fenceToken})${other.length > 1 ? `, and so in ${other.length - 1} more polls` : ''}`);
+      problems.push(
+        `${observer} named ${o.t!.leaderId} (fence ${o.t!.fenceToken}) at ${s(o.at)}, not ${kept.leaderId} (fence ${kept.fenceToken})${other.length > 1 ? `, and so in ${other.length - 1} more polls` : ''}`,
+      );
     }
     // Silences: from a poll naming nobody to the next poll naming someone (or the window's end).
     let silentFrom: number | undefined;
@@ -56,7 +60,8 @@ export function leaderKeptProblems({ snapshots, scope, side, fromMs, toMs, maxSi
         silentFrom = undefined;
       }
     }
-    if (longest.ms > maxSilenceMs) problems.push(`${observer} named no holder of ${scope} for ${s(longest.ms)} from ${s(longest.from)} (at most ${s(maxSilenceMs)} allowed)`);
+    if (longest.ms > maxSilenceMs)
+      problems.push(`${observer} named no holder of ${scope} for ${s(longest.ms)} from ${s(longest.from)} (at most ${s(maxSilenceMs)} allowed)`);
   }
   return { problems, kept, polls: inWindow.length };
 }

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems, type LeadersSnapshot } from './leadership-checkers';
 import type { LeadershipObservation } from './leadership-history';
 
-const token = (leaderId: string, fenceToken: number, term: number, issuedAtMs: number, expiresAtMs: number, scope = 'global-control') => ({ scope, leaderId, fenceToken, term, issuedAtMs, expiresAtMs });
+const token = (leaderId: string, fenceToken: number, term: number, issuedAtMs: number, expiresAtMs: number, scope = 'global-control') => ({
+  scope,
+  leaderId,
+  fenceToken,
+  term,
+  issuedAtMs,
+  expiresAtMs,
+});
 const snap = (observer: string, atMs: number, ...tokens: ReturnType<typeof token>[]): LeadersSnapshot => ({ observer, atMs, tokens });
 
 test('a clean handover is not split brain: the old holder stops claiming before the new one starts', () => {
@@ -30,11 +37,18 @@ test('two nodes claiming one scope over overlapping periods is split brain', () 
 test('polls of one round are timed when sent: a successor issued after that instant does not overlap its predecessor', () => {
   // CI: a's last claim and b's first claim came from polls sent at the same instant (24.09 s); b was issued after
   // the poll was sent (and after a's lease ran out), and answered a moment later.
-  const history = [snap('a', 23_000, token('a', 18, 5, 15_000, 24_200)), snap('a', 24_090, token('a', 18, 5, 15_000, 24_200)), snap('b', 24_090, token('b', 21, 6, 24_250, 30_000))];
+  const history = [
+    snap('a', 23_000, token('a', 18, 5, 15_000, 24_200)),
+    snap('a', 24_090, token('a', 18, 5, 15_000, 24_200)),
+    snap('b', 24_090, token('b', 21, 6, 24_250, 30_000)),
+  ];
   assert.deepEqual(splitBrainProblems(history), []);
   // The same polls, but a still claims after b was issued: split brain.
   const overlapping = [...history, snap('a', 24_300, token('a', 18, 5, 15_000, 27_000))];
-  assert.match(splitBrainProblems(overlapping)[0]!, /a \(fence 18, claimed 23\.00 s–24\.30 s\) and b \(fence 21, claimed 24\.25 s–24\.25 s\) both acted as leader/);
+  assert.match(
+    splitBrainProblems(overlapping)[0]!,
+    /a \(fence 18, claimed 23\.00 s–24\.30 s\) and b \(fence 21, claimed 24\.25 s–24\.25 s\) both acted as leader/,
+  );
 });
 
 test('terms and fences must increase per scope', () => {

@@ -139,16 +139,23 @@ export function monotonicityProblems(leases: readonly LeaseSeen[]): string[] {
   for (const scope of scopes) {
     const byFence = leases.filter((l) => l.scope === scope);
     for (const l of byFence) {
-      if (l.holders.length > 1) problems.push(`${scope}: fence ${l.fence} (term ${l.term}) was held by ${l.holders.join(' and ')}: the lease changed hands without a new fence`);
+      if (l.holders.length > 1)
+        problems.push(`${scope}: fence ${l.fence} (term ${l.term}) was held by ${l.holders.join(' and ')}: the lease changed hands without a new fence`);
     }
     for (let i = 1; i < byFence.length; i++) {
       const [a, b] = [byFence[i - 1]!, byFence[i]!];
-      if (b.term <= a.term) problems.push(`${scope}: term did not increase: fence ${a.fence} had term ${a.term} (${a.leaderId}), fence ${b.fence} has term ${b.term} (${b.leaderId})`);
+      if (b.term <= a.term)
+        problems.push(
+          `${scope}: term did not increase: fence ${a.fence} had term ${a.term} (${a.leaderId}), fence ${b.fence} has term ${b.term} (${b.leaderId})`,
+        );
     }
     const byAppearance = [...byFence].sort((a, b) => a.firstSeenMs - b.firstSeenMs);
     for (let i = 1; i < byAppearance.length; i++) {
       const [a, b] = [byAppearance[i - 1]!, byAppearance[i]!];
-      if (b.fence < a.fence) problems.push(`${scope}: a later lease has a lower fence: ${b.leaderId} (fence ${b.fence}, seen ${s(b.firstSeenMs)}) after ${a.leaderId} (fence ${a.fence}, seen ${s(a.firstSeenMs)})`);
+      if (b.fence < a.fence)
+        problems.push(
+          `${scope}: a later lease has a lower fence: ${b.leaderId} (fence ${b.fence}, seen ${s(b.firstSeenMs)}) after ${a.leaderId} (fence ${a.fence}, seen ${s(a.firstSeenMs)})`,
+        );
     }
   }
   return problems;
@@ -168,7 +175,9 @@ export function electionWindowProblems(leases: readonly LeaseSeen[], windowMs: n
       const vacantFrom = ended(prev);
       const electedAt = next.issuedAtMs ?? next.firstSeenMs;
       if (Number.isFinite(vacantFrom) && electedAt - vacantFrom > windowMs) {
-        problems.push(`${scope}: vacant from ${s(vacantFrom)} (${prev.leaderId}, fence ${prev.fence} ended) until ${next.leaderId} was elected at ${s(electedAt)}: ${s(electedAt - vacantFrom)} > window ${s(windowMs)}`);
+        problems.push(
+          `${scope}: vacant from ${s(vacantFrom)} (${prev.leaderId}, fence ${prev.fence} ended) until ${next.leaderId} was elected at ${s(electedAt)}: ${s(electedAt - vacantFrom)} > window ${s(windowMs)}`,
+        );
       }
     }
     const last = seq[seq.length - 1];

@@ -66,7 +66,14 @@ export function leaseSegments(observations: readonly LeadershipObservation[]): L
 /** A streamed contract event as an observation on the scenario clock. */
 export function observationFrom(
   observer: string,
-  event: { eventKind: number; scope: string; leaderId?: string; reason?: string; occurredAt: string; token?: { leaderId: string; term: number; fenceToken: number; issuedAt: string } },
+  event: {
+    eventKind: number;
+    scope: string;
+    leaderId?: string;
+    reason?: string;
+    occurredAt: string;
+    token?: { leaderId: string; term: number; fenceToken: number; issuedAt: string };
+  },
   toScenarioMs: (wall: string) => number,
 ): LeadershipObservation {
   const kind = EVENT_KIND[event.eventKind] ?? 'Observed';

@@ -4,18 +4,32 @@ import type { Op } from './history';
 import { linearizableProblems } from './linearizable';
 
 let next = 0;
-const mk = (f: string, value: object, invokeMs: number, completeMs: number, outcome: Op['outcome'], result?: unknown, process = 'p'): Op =>
-  ({ index: next++, process, f, target: 'n', value, invokeMs, completeMs, outcome, result });
-const set = (value: string, invokeMs: number, completeMs: number, outcome: Op['outcome'] = 'ok', key = 'k1') => mk('kv::set', { key, value }, invokeMs, completeMs, outcome);
+const mk = (f: string, value: object, invokeMs: number, completeMs: number, outcome: Op['outcome'], result?: unknown, process = 'p'): Op => ({
+  index: next++,
+  process,
+  f,
+  target: 'n',
+  value,
+  invokeMs,
+  completeMs,
+  outcome,
+  result,
+});
+const set = (value: string, invokeMs: number, completeMs: number, outcome: Op['outcome'] = 'ok', key = 'k1') =>
+  mk('kv::set', { key, value }, invokeMs, completeMs, outcome);
 const del = (invokeMs: number, completeMs: number, outcome: Op['outcome'] = 'ok', key = 'k1') => mk('kv::delete', { key }, invokeMs, completeMs, outcome);
-const get = (value: string | null, invokeMs: number, completeMs: number, outcome: Op['outcome'] = 'ok', key = 'k1') => mk('kv::get', { key }, invokeMs, completeMs, outcome, { key, value });
+const get = (value: string | null, invokeMs: number, completeMs: number, outcome: Op['outcome'] = 'ok', key = 'k1') =>
+  mk('kv::get', { key }, invokeMs, completeMs, outcome, { key, value });
 const check = (ops: Op[]) => linearizableProblems(ops);
 const valid = (ops: Op[]) => assert.deepEqual(check(ops).problems, []);
 
 test('a sequential history is linearizable', () => {
   const r = check([get(null, 0, 1), set('a', 2, 3), get('a', 4, 5), set('b', 6, 7), get('b', 8, 9), del(10, 11), get(null, 12, 13)]);
   assert.deepEqual(r.problems, []);
-  assert.deepEqual(r.keys.map((k) => [k.key, k.ok, k.outcome, k.ops]), [['k1', true, 'linearizable', 7]]);
+  assert.deepEqual(
+    r.keys.map((k) => [k.key, k.ok, k.outcome, k.ops]),
+    [['k1', true, 'linearizable', 7]],
+  );
 });
 
 test('concurrent writes: reads may see either, in either order, but the order must stick', () => {
@@ -36,16 +50,28 @@ test('a stale read after a completed write is not linearizable, and says why', (
 test('two reads disagreeing on the order of two writes: not linearizable', () => {
   // "b" was seen, then later "a", with only one write of each and "a" done before "b" began.
   const r = check([set('a', 0, 1_000), set('b', 2_000, 10_000), get('b', 3_000, 4_000), get('a', 5_000, 6_000)]);
-  assert.deepEqual(r.problems, ['key "k1": read at 5.00 s returned "a" but a read at 3.00 s (completed 4.00 s) returned "b" and nothing wrote "a" after it; concurrent with it: write "b" (ok, 2.00–10.00 s)']);
+  assert.deepEqual(r.problems, [
+    'key "k1": read at 5.00 s returned "a" but a read at 3.00 s (completed 4.00 s) returned "b" and nothing wrote "a" after it; concurrent with it: write "b" (ok, 2.00–10.00 s)',
+  ]);
   // Both writes concurrent with everything: each process saw a different order.
-  const cross = check([set('a', 0, 10_000), set('b', 0, 10_000), get('b', 1_000, 2_000), get('a', 1_000, 2_000), get('a', 3_000, 4_000), get('b', 3_000, 4_000)]);
+  const cross = check([
+    set('a', 0, 10_000),
+    set('b', 0, 10_000),
+    get('b', 1_000, 2_000),
+    get('a', 1_000, 2_000),
+    get('a', 3_000, 4_000),
+    get('b', 3_000, 4_000),
+  ]);
   const k = cross.keys[0]!;
   assert.equal(k.outcome, 'not linearizable');
   assert.equal(k.failure!.op.kind, 'read');
   assert.equal(k.failure!.op.invokeMs, 3_000);
   assert.equal(k.failure!.concurrent.length, 3);
   assert.equal(k.failure!.before.length, 2);
-  assert.match(k.problem!, /^key "k1": read at 3.00 s returned "[ab]", which no order of the operations before and concurrent with it allows; concurrent with it: write "a" \(ok, 0.00–10.00 s\), write "b" \(ok, 0.00–10.00 s\), read "[ab]" \(ok, 3.00–4.00 s\); just before it: read/);
+  assert.match(
+    k.problem!,
+    /^key "k1": read at 3.00 s returned "[ab]", which no order of the operations before and concurrent with it allows; concurrent with it: write "a" \(ok, 0.00–10.00 s\), write "b" \(ok, 0.00–10.00 s\), read "[ab]" \(ok, 3.00–4.00 s\); just before it: read/,
+  );
 });
 
 test('an info write may take effect later, even after its client gave up, or never', () => {
@@ -53,32 +79,49 @@ test('an info write may take effect later, even after its client gave up, or nev
   valid([set('a', 0, 1), set('b', 2, 3, 'info'), get('a', 4, 5), get('a', 10, 11)]);
   valid([set('a', 0, 1), set('b', 2, 3, 'info')]);
   // but not before it was invoked
-  assert.match(check([set('a', 0, 1), get('b', 2, 3), set('b', 4, 5, 'info')]).problems.join(), /returned "b" but nothing wrote "b" before it completed \(the first write of it was invoked at 0.00 s\)/);
+  assert.match(
+    check([set('a', 0, 1), get('b', 2, 3), set('b', 4, 5, 'info')]).problems.join(),
+    /returned "b" but nothing wrote "b" before it completed \(the first write of it was invoked at 0.00 s\)/,
+  );
   // and once seen, it cannot un-happen
   assert.equal(check([set('a', 0, 1), set('b', 2, 3, 'info'), get('b', 4, 5), get('a', 6, 7)]).keys[0]!.ok, false);
 });
 
 test('deletes write null; a key starts absent', () => {
   valid([get(null, 0, 1), set('a', 2, 3), del(4, 5), get(null, 6, 7), set('a', 8, 9), get('a', 10, 11)]);
-  assert.deepEqual(check([set('a', 0, 1_000), del(2_000, 3_000), get('a', 4_000, 5_000)]).problems, ['key "k1": read at 4.00 s returned "a" but "k1" was deleted (ok, completed 3.00 s) and nothing wrote "a" after it']);
-  assert.deepEqual(check([set('a', 0, 1_000), get(null, 2_000, 3_000)]).problems, ['key "k1": read at 2.00 s returned null but "a" was written (ok, completed 1.00 s) and nothing deleted it afterwards']);
+  assert.deepEqual(check([set('a', 0, 1_000), del(2_000, 3_000), get('a', 4_000, 5_000)]).problems, [
+    'key "k1": read at 4.00 s returned "a" but "k1" was deleted (ok, completed 3.00 s) and nothing wrote "a" after it',
+  ]);
+  assert.deepEqual(check([set('a', 0, 1_000), get(null, 2_000, 3_000)]).problems, [
+    'key "k1": read at 2.00 s returned null but "a" was written (ok, completed 1.00 s) and nothing deleted it afterwards',
+  ]);
   valid([set('a', 0, 1_000), del(500, 2_500, 'info'), get(null, 2_000, 3_000), get(null, 4_000, 5_000)]);
 });
 
 test('failed ops never happened; info reads say nothing', () => {
-  assert.deepEqual(check([set('z', 0, 1, 'fail'), get('z', 2, 3)]).problems, ['key "k1": read at 0.00 s returned "z" but nothing wrote "z" before it completed']);
+  assert.deepEqual(check([set('z', 0, 1, 'fail'), get('z', 2, 3)]).problems, [
+    'key "k1": read at 0.00 s returned "z" but nothing wrote "z" before it completed',
+  ]);
   valid([set('a', 0, 1), get('zzz', 2, 3, 'info'), get('a', 4, 5, 'fail')]);
 });
 
 test('keys are independent; each reports on its own', () => {
   const r = check([set('a', 0, 1), set('x', 0, 1, 'ok', 'k2'), get('a', 2, 3), get('a', 2_000, 3_000, 'ok', 'k2')]);
-  assert.deepEqual(r.keys.map((k) => [k.key, k.ok]), [['k1', true], ['k2', false]]);
+  assert.deepEqual(
+    r.keys.map((k) => [k.key, k.ok]),
+    [
+      ['k1', true],
+      ['k2', false],
+    ],
+  );
   assert.equal(r.problems.length, 1);
   assert.match(r.problems[0]!, /^key "k2": read at 2.00 s returned "a" but nothing wrote "a"/);
 });
 
 test('too few acknowledged ops is a problem, not a pass', () => {
-  assert.deepEqual(linearizableProblems([set('a', 0, 1), get('a', 2, 3, 'info')], { minimumAcknowledged: 2 }).problems, ['only 1 acknowledged kv operations (at least 2 needed for the check to mean anything)']);
+  assert.deepEqual(linearizableProblems([set('a', 0, 1), get('a', 2, 3, 'info')], { minimumAcknowledged: 2 }).problems, [
+    'only 1 acknowledged kv operations (at least 2 needed for the check to mean anything)',
+  ]);
 });
 
 /** A seeded PRNG, so generated histories are the same every run. */
@@ -130,7 +173,10 @@ test('performance: 5 keys × 2,000 ops from 10 concurrent processes each check v
   const elapsed = performance.now() - started;
   assert.deepEqual(r.problems, []);
   assert.equal(r.keys.length, 5);
-  assert.ok(r.keys.every((k) => k.ops > 1_800), `ops per key: ${r.keys.map((k) => k.ops).join(', ')}`);
+  assert.ok(
+    r.keys.every((k) => k.ops > 1_800),
+    `ops per key: ${r.keys.map((k) => k.ops).join(', ')}`,
+  );
   assert.ok(elapsed < 2_000, `took ${elapsed.toFixed(0)} ms`);
 });
 
@@ -150,7 +196,10 @@ test('a budget too small for the search gives "search too large": undecided, nei
   assert.equal(r.keys[0]!.outcome, 'unknown');
   assert.equal(r.keys[0]!.ok, false);
   assert.deepEqual(r.problems, []);
-  assert.match(r.undecided.join(), /key "k1": search too large: gave up after exploring 51 configurations of \d+ operations \(budget 50\); linearizability unknown/);
+  assert.match(
+    r.undecided.join(),
+    /key "k1": search too large: gave up after exploring 51 configurations of \d+ operations \(budget 50\); linearizability unknown/,
+  );
 });
 
 /** The definition itself, by brute force: some order respecting real time and the register. */
@@ -163,7 +212,7 @@ function bruteForce(ops: readonly Op[]): boolean {
     const horizon = Math.min(...pending.map(end));
     return pending.some((o) => {
       if (o.invokeMs > horizon) return false;
-      const v = o.f === 'kv::get' ? ((o.result as { value: string | null }).value) : o.f === 'kv::set' ? (o.value as { value: string }).value : null;
+      const v = o.f === 'kv::get' ? (o.result as { value: string | null }).value : o.f === 'kv::set' ? (o.value as { value: string }).value : null;
       if (o.f === 'kv::get' && v !== state) return false;
       return go(new Set([...done, o]), v);
     });
@@ -187,10 +236,14 @@ test('names the read that ends the shortest non-linearizable prefix, as brute fo
     const verdict = linearizableProblems(ops).keys[0]!;
     if (verdict.ok) continue;
     // The prefix through x's return: ok ops still running then may or may not have happened.
-    const through = (x: Op) => ops
-      .filter((o) => o.invokeMs <= x.completeMs! && !(o.f === 'kv::get' && o.completeMs! > x.completeMs!))
-      .map((o) => (o.outcome === 'ok' && o.completeMs! > x.completeMs! ? { ...o, outcome: 'info' as const } : o));
-    const shortest = ops.filter((o) => o.outcome === 'ok').sort((a, b) => a.completeMs! - b.completeMs!).find((x) => !bruteForce(through(x)));
+    const through = (x: Op) =>
+      ops
+        .filter((o) => o.invokeMs <= x.completeMs! && !(o.f === 'kv::get' && o.completeMs! > x.completeMs!))
+        .map((o) => (o.outcome === 'ok' && o.completeMs! > x.completeMs! ? { ...o, outcome: 'info' as const } : o));
+    const shortest = ops
+      .filter((o) => o.outcome === 'ok')
+      .sort((a, b) => a.completeMs! - b.completeMs!)
+      .find((x) => !bruteForce(through(x)));
     assert.equal(verdict.failure!.op.index, shortest?.index);
     checked++;
   }
@@ -210,7 +263,13 @@ test('agrees with brute force on 3,000 small random histories, valid and not', (
       const outcome: Op['outcome'] = r < 0.1 ? 'fail' : r < 0.25 ? 'info' : 'ok';
       const k = rand();
       const value = ['a', 'b', 'c'][Math.floor(rand() * 3)]!;
-      ops.push(k < 0.5 ? get(rand() < 0.2 ? null : value, invokeMs, completeMs, outcome) : k < 0.9 ? set(value, invokeMs, completeMs, outcome) : del(invokeMs, completeMs, outcome));
+      ops.push(
+        k < 0.5
+          ? get(rand() < 0.2 ? null : value, invokeMs, completeMs, outcome)
+          : k < 0.9
+            ? set(value, invokeMs, completeMs, outcome)
+            : del(invokeMs, completeMs, outcome),
+      );
     }
     const expected = bruteForce(ops);
     if (!expected) invalid++;

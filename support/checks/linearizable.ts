@@ -239,7 +239,7 @@ function search(ops: readonly RegOp[], maxExplored: number): SearchResult {
     for (let e = first; e !== -1; e = chain[e]!) if (stateOf[e] === state && dominates(e)) return false;
     // Drop what the new configuration dominates: it answers for them from now on.
     while (first !== -1 && stateOf[first] === state && dominated(first)) first = chain[first]!;
-    for (let e = first; e !== -1; ) {
+    for (let e = first; e !== -1;) {
       const after = chain[e]!;
       if (after !== -1 && stateOf[after] === state && dominated(after)) chain[e] = chain[after]!;
       else e = after;
@@ -483,7 +483,13 @@ function prefixBefore(ops: readonly RegOp[], x: RegOp): RegOp[] {
 
 function checkKey(key: string, ops: readonly RegOp[], maxExplored: number): KeyVerdict {
   const base = { key, ops: ops.length };
-  const notLinearizable = (x: RegOp, explored: number, proof: Proof | undefined): KeyVerdict => ({ ...base, explored, ok: false, outcome: 'not linearizable', ...explain(key, x, ops, proof) });
+  const notLinearizable = (x: RegOp, explored: number, proof: Proof | undefined): KeyVerdict => ({
+    ...base,
+    explored,
+    ok: false,
+    outcome: 'not linearizable',
+    ...explain(key, x, ops, proof),
+  });
   // The earliest read a single op proves impossible ends a non-linearizable prefix. Searching only the
   // prefix before it (quick when that is linearizable) either confirms it as the shortest or finds a
   // shorter one, and spares the exhaustive search a failing history otherwise needs.
@@ -520,6 +526,7 @@ export function linearizableProblems(ops: readonly Op[], options: LinearizableOp
   for (const k of keys) if (k.problem && k.outcome === 'not linearizable') problems.push(k.problem);
   const undecided = keys.flatMap((k) => (k.problem && k.outcome === 'unknown' ? [k.problem] : []));
   const acknowledged = [...byKey.values()].reduce((a, list) => a + list.filter((o) => !o.info).length, 0);
-  if (acknowledged < minimumAcknowledged) problems.push(`only ${acknowledged} acknowledged kv operations (at least ${minimumAcknowledged} needed for the check to mean anything)`);
+  if (acknowledged < minimumAcknowledged)
+    problems.push(`only ${acknowledged} acknowledged kv operations (at least ${minimumAcknowledged} needed for the check to mean anything)`);
   return { problems, undecided, keys };
 }

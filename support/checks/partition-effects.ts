@@ -19,7 +19,9 @@ export interface Split {
 /** The splits in a history, in the order they took effect. */
 export function splitsIn(ops: readonly Op[]): Split[] {
   return nemesisWindows(ops).flatMap((w) =>
-    SPLIT_FAULTS.has(w.fault) && w.subject.groups ? [{ groups: w.subject.groups, startMs: w.startMs, ...(w.endMs === undefined ? {} : { endMs: w.endMs }) }] : [],
+    SPLIT_FAULTS.has(w.fault) && w.subject.groups
+      ? [{ groups: w.subject.groups, startMs: w.startMs, ...(w.endMs === undefined ? {} : { endMs: w.endMs }) }]
+      : [],
   );
 }
 
@@ -44,7 +46,14 @@ export function isolatedHandedOutProblems(ops: readonly Op[]): string[] {
   return splits.flatMap((cut) => {
     const isolated = cut.groups.isolated ?? [];
     return ops
-      .filter((o) => o.f === 'sequence::next' && o.outcome === 'ok' && isolated.includes(o.target) && o.invokeMs >= cut.startMs && (o.completeMs ?? Infinity) <= (cut.endMs ?? Infinity))
+      .filter(
+        (o) =>
+          o.f === 'sequence::next' &&
+          o.outcome === 'ok' &&
+          isolated.includes(o.target) &&
+          o.invokeMs >= cut.startMs &&
+          (o.completeMs ?? Infinity) <= (cut.endMs ?? Infinity),
+      )
       .map((o) => `${o.target} handed out ${JSON.stringify(o.result)} at ${(o.invokeMs / 1000).toFixed(2)} s while isolated`);
   });
 }

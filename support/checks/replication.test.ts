@@ -47,6 +47,9 @@ test('reads, other shards and writes answered after the map changed are not judg
 });
 
 test('no write in the window, or no window at all, cannot pass', () => {
-  assert.match(ackedWithoutReplicaProblems([op(0, 'set::add', 9_000, 9_010, 'ok')], window).problems[0]!, /no write to shard-11 was attempted while the map still listed ring-4/);
+  assert.match(
+    ackedWithoutReplicaProblems([op(0, 'set::add', 9_000, 9_010, 'ok')], window).problems[0]!,
+    /no write to shard-11 was attempted while the map still listed ring-4/,
+  );
   assert.match(ackedWithoutReplicaProblems([], { ...window, droppedAtMs: 9_000 }).problems[0]!, /not after it went down/);
 });

@@ -4,7 +4,15 @@ import { answeredItselfProblems, readinessProblems } from './rpc-answers';
 
 test('ready nodes pass; a node not ready is named with its issues', () => {
   assert.deepEqual(readinessProblems(new Map([['n1', { status: 200, body: { issues: [] } }]])), []);
-  assert.deepEqual(readinessProblems(new Map([['n1', { status: 200, body: { issues: [] } }], ['n2', { status: 503, body: { issues: ['etcd'] } }]])), ['n2: /readyz 503 ["etcd"]']);
+  assert.deepEqual(
+    readinessProblems(
+      new Map([
+        ['n1', { status: 200, body: { issues: [] } }],
+        ['n2', { status: 503, body: { issues: ['etcd'] } }],
+      ]),
+    ),
+    ['n2: /readyz 503 ["etcd"]'],
+  );
 });
 
 test('a node answering its own payload intact passes; a wrong body, a failure or another node answering is named', () => {

@@ -9,7 +9,9 @@ export function readinessProblems(views: Views<{ status: number; body: Pick<Read
 }
 
 /** Each node answered the payload it was sent, unchanged, and said so itself (the answered-by header). */
-export function answeredItselfProblems(answers: Views<{ sent: unknown; response: Pick<RpcResponse, 'status' | 'rpcStatus' | 'answeredBy' | 'body'> }>): string[] {
+export function answeredItselfProblems(
+  answers: Views<{ sent: unknown; response: Pick<RpcResponse, 'status' | 'rpcStatus' | 'answeredBy' | 'body'> }>,
+): string[] {
   return [...answers].flatMap(([id, { sent, response }]) => {
     const p: string[] = [];
     if (response.status !== 200) p.push(`${id}: HTTP ${response.status} ${response.rpcStatus ?? ''} ${JSON.stringify(response.body)}`);

@@ -41,7 +41,10 @@ export interface SetResult {
 }
 
 const list = (elements: readonly string[]) =>
-  elements.slice(0, MAX_LISTED).map((e) => JSON.stringify(e)).join(', ') + (elements.length > MAX_LISTED ? ` … and ${elements.length - MAX_LISTED} more` : '');
+  elements
+    .slice(0, MAX_LISTED)
+    .map((e) => JSON.stringify(e))
+    .join(', ') + (elements.length > MAX_LISTED ? ` … and ${elements.length - MAX_LISTED} more` : '');
 
 const field = (v: unknown, name: string): unknown => (v && typeof v === 'object' ? (v as Record<string, unknown>)[name] : undefined);
 
@@ -121,12 +124,23 @@ export function setProblems(ops: readonly Op[], { minimumAcknowledged }: SetOpti
     if (failedPresent.length > 0) problems.push(`set "${key}" holds ${failedPresent.length} elements whose adds all failed ${at}: ${list(failedPresent)}`);
     if (neverAttempted.length > 0) problems.push(`set "${key}" holds ${neverAttempted.length} elements nobody added ${at}: ${list(neverAttempted)}`);
     if (duplicates.length > 0) problems.push(`set "${key}" listed ${duplicates.length} elements more than once ${at}: ${list(duplicates)}`);
-    detail.push({ key, finalReadAtMs: read.invokeMs, acknowledged, lost, unexpected: [...failedPresent, ...neverAttempted], recoveredInfo, unrecoveredInfo, concurrent, duplicates });
+    detail.push({
+      key,
+      finalReadAtMs: read.invokeMs,
+      acknowledged,
+      lost,
+      unexpected: [...failedPresent, ...neverAttempted],
+      recoveredInfo,
+      unrecoveredInfo,
+      concurrent,
+      duplicates,
+    });
   }
 
   const sum = (f: (d: SetKeyDetail) => number) => detail.reduce((a, d) => a + f(d), 0);
   const acknowledged = sum((d) => d.acknowledged);
-  if (acknowledged < minimumAcknowledged) problems.push(`only ${acknowledged} acknowledged adds were checked (at least ${minimumAcknowledged} needed for the check to mean anything)`);
+  if (acknowledged < minimumAcknowledged)
+    problems.push(`only ${acknowledged} acknowledged adds were checked (at least ${minimumAcknowledged} needed for the check to mean anything)`);
   return {
     problems,
     keys: detail.map((d) => d.key),

@@ -14,7 +14,9 @@ export function majorityRecord(views: Views<ShardsView>, shardId: string): Shard
 export function orphanedOwnerProblems(maps: Views<ShardsView>, peers: Views<PeersView>): string[] {
   const owners = new Set([...maps.values()].flatMap((v) => v.items.map((r) => r.ownerNodeId)));
   return [...owners].flatMap((owner) =>
-    [...peers].filter(([observer, view]) => observer !== owner && view.peers.find((p) => p.nodeId === owner)?.status !== 'Alive').map(([observer]) => `${observer} does not see owner ${owner} Alive`),
+    [...peers]
+      .filter(([observer, view]) => observer !== owner && view.peers.find((p) => p.nodeId === owner)?.status !== 'Alive')
+      .map(([observer]) => `${observer} does not see owner ${owner} Alive`),
   );
 }
 
@@ -26,7 +28,9 @@ export function drainedHoldsNothingProblems(views: Views<ShardsView>, drained: s
   return [
     ...[...views].flatMap(([observer, v]) => {
       const held = shardsHeldBy(v, drained);
-      return held.owned.length + held.replicated.length > 0 ? [`${observer}'s map still gives ${drained} ${held.owned.length} owned and ${held.replicated.length} replicated shards`] : [];
+      return held.owned.length + held.replicated.length > 0
+        ? [`${observer}'s map still gives ${drained} ${held.owned.length} owned and ${held.replicated.length} replicated shards`]
+        : [];
     }),
     ...(upgradeState === DRAINED ? [] : [`${drained} reports upgrade state ${upgradeState}, not Drained (${DRAINED})`]),
   ];
@@ -50,5 +54,9 @@ export function copiesIdenticalProblems(owner: string, copies: Views<Pick<ShardC
   if (!mine) return [`the owner ${owner} did not report its copy`];
   return [...copies]
     .filter(([id]) => id !== owner)
-    .flatMap(([id, copy]) => (copy.digest === mine.digest && copy.index === mine.index ? [] : [`${id}: index ${copy.index} digest ${copy.digest}; owner ${owner}: index ${mine.index} digest ${mine.digest}`]));
+    .flatMap(([id, copy]) =>
+      copy.digest === mine.digest && copy.index === mine.index
+        ? []
+        : [`${id}: index ${copy.index} digest ${copy.digest}; owner ${owner}: index ${mine.index} digest ${mine.digest}`],
+    );
 }

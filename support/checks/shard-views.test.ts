@@ -1,17 +1,42 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ShardRecord, ShardsView } from '../fabric/contract';
-import { diffRecordsMovesProblems, firstShardOwnedBy, majorityOwner, mapAgreementProblems, movedProblems, routingProblems, shardsHeldBy, unplacedNodes } from './shard-views';
+import {
+  diffRecordsMovesProblems,
+  firstShardOwnedBy,
+  majorityOwner,
+  mapAgreementProblems,
+  movedProblems,
+  routingProblems,
+  shardsHeldBy,
+  unplacedNodes,
+} from './shard-views';
 
 const rec = (shardId: string, ownerNodeId: string, replicas: string[] = []): ShardRecord => ({
-  namespace: 'mesh.control', shardId, strategyId: 'rendezvous', ownerNodeId, capacityHint: 1, status: 0, version: 1, checksum: 'x', updatedAt: '', replicas, fenceToken: 1,
+  namespace: 'mesh.control',
+  shardId,
+  strategyId: 'rendezvous',
+  ownerNodeId,
+  capacityHint: 1,
+  status: 0,
+  version: 1,
+  checksum: 'x',
+  updatedAt: '',
+  replicas,
+  fenceToken: 1,
 });
 const view = (version: number, ...items: ShardRecord[]): ShardsView => ({ version, items });
 
 test('agreeing views have no problems; a different version or owner is named', () => {
-  const same = new Map([['a', view(3, rec('s1', 'a'))], ['b', view(3, rec('s1', 'a'))]]);
+  const same = new Map([
+    ['a', view(3, rec('s1', 'a'))],
+    ['b', view(3, rec('s1', 'a'))],
+  ]);
   assert.deepEqual(mapAgreementProblems(same), []);
-  const stale = new Map([['a', view(3, rec('s1', 'a'))], ['b', view(2, rec('s1', 'b'))]]);
+  const stale = new Map([
+    ['a', view(3, rec('s1', 'a'))],
+    ['b', view(2, rec('s1', 'b'))],
+  ]);
   const problems = mapAgreementProblems(stale);
   assert.ok(problems.some((p) => p.includes('different map versions')));
   assert.ok(problems.some((p) => p.includes('b routes s1 to b')));
@@ -23,13 +48,29 @@ test('no published map is not agreement', () => {
 });
 
 test('majority owner needs more than half of the views', () => {
-  const views = new Map([['a', view(3, rec('s1', 'x'))], ['b', view(3, rec('s1', 'x'))], ['c', view(2, rec('s1', 'y'))]]);
+  const views = new Map([
+    ['a', view(3, rec('s1', 'x'))],
+    ['b', view(3, rec('s1', 'x'))],
+    ['c', view(2, rec('s1', 'y'))],
+  ]);
   assert.equal(majorityOwner(views, 's1'), 'x');
-  assert.equal(majorityOwner(new Map([['a', view(3, rec('s1', 'x'))], ['b', view(2, rec('s1', 'y'))]]), 's1'), undefined);
+  assert.equal(
+    majorityOwner(
+      new Map([
+        ['a', view(3, rec('s1', 'x'))],
+        ['b', view(2, rec('s1', 'y'))],
+      ]),
+      's1',
+    ),
+    undefined,
+  );
 });
 
 test('routing problems name each node routing elsewhere', () => {
-  const views = new Map([['a', view(3, rec('s1', 'x'))], ['b', view(2, rec('s1', 'y'))]]);
+  const views = new Map([
+    ['a', view(3, rec('s1', 'x'))],
+    ['b', view(2, rec('s1', 'y'))],
+  ]);
   assert.deepEqual(routingProblems(views, 's1', 'x'), ['b routes s1 to y (map version 2), not x']);
 });
 
@@ -60,11 +101,21 @@ test('a move away from the original owner, to a replica when asked: each way it 
 });
 
 test('the diff records each move; a missing change, an unchanged owner, or no move at all is a problem', () => {
-  const changed = new Map([['s1', rec('s1', 'n2')], ['s2', rec('s2', 'n5')]]);
-  assert.deepEqual(diffRecordsMovesProblems(3, [{ shardId: 's1', originalOwner: 'n1' }], changed), []);
-  assert.deepEqual(diffRecordsMovesProblems(3, [{ shardId: 's2', originalOwner: 'n5' }, { shardId: 's9', originalOwner: 'n1' }], changed), [
-    "the diff's last record of s2 still names n5",
-    'the diff since version 3 has no change of s9',
+  const changed = new Map([
+    ['s1', rec('s1', 'n2')],
+    ['s2', rec('s2', 'n5')],
   ]);
+  assert.deepEqual(diffRecordsMovesProblems(3, [{ shardId: 's1', originalOwner: 'n1' }], changed), []);
+  assert.deepEqual(
+    diffRecordsMovesProblems(
+      3,
+      [
+        { shardId: 's2', originalOwner: 'n5' },
+        { shardId: 's9', originalOwner: 'n1' },
+      ],
+      changed,
+    ),
+    ["the diff's last record of s2 still names n5", 'the diff since version 3 has no change of s9'],
+  );
   assert.deepEqual(diffRecordsMovesProblems(3, [], changed), ['no shard was seen moving, so there is nothing to find in the diff']);
 });

@@ -65,7 +65,18 @@ export function shardsHeldBy(view: ShardsView, nodeId: string): { owned: string[
 /** A compact routing table for evidence: per node, its map version and the owner and replicas of `shardIds`. */
 export function routingTable(views: Views<ShardsView>, shardIds: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(
-    [...views].map(([id, v]) => [id, { version: v.version, routes: Object.fromEntries(shardIds.map((s) => { const r = recordOf(v, s); return [s, r ? { owner: r.ownerNodeId, replicas: r.replicas ?? [], fence: r.fenceToken } : null]; })) }]),
+    [...views].map(([id, v]) => [
+      id,
+      {
+        version: v.version,
+        routes: Object.fromEntries(
+          shardIds.map((s) => {
+            const r = recordOf(v, s);
+            return [s, r ? { owner: r.ownerNodeId, replicas: r.replicas ?? [], fence: r.fenceToken } : null];
+          }),
+        ),
+      },
+    ]),
   );
 }
 
@@ -83,7 +94,11 @@ export function movedProblems(views: Views<ShardsView>, shardId: string, origin:
  * The map diff since version `since` records each moved shard with a last record that no longer names
  * its original owner; no move seen means nothing to find, which is a problem too.
  */
-export function diffRecordsMovesProblems(since: number, moved: readonly { shardId: string; originalOwner: string | undefined }[], changed: ReadonlyMap<string | undefined, ShardRecord | undefined>): string[] {
+export function diffRecordsMovesProblems(
+  since: number,
+  moved: readonly { shardId: string; originalOwner: string | undefined }[],
+  changed: ReadonlyMap<string | undefined, ShardRecord | undefined>,
+): string[] {
   if (moved.length === 0) return ['no shard was seen moving, so there is nothing to find in the diff'];
   return moved.flatMap(({ shardId, originalOwner }) => {
     const current = changed.get(shardId);

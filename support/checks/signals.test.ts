@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import type { Sample } from './prometheus';
 import { metricAtLeastProblems, servedByHolderProblems, spanProblems, transitionsRecordedProblems } from './signals';
 
-const t = (scope: string, leader: string, transition: string, value = 1): Sample => ({ name: 'mesh_leadership_transitions_total', labels: { mesh_scope: scope, mesh_leader: leader, mesh_transition: transition }, value });
+const t = (scope: string, leader: string, transition: string, value = 1): Sample => ({
+  name: 'mesh_leadership_transitions_total',
+  labels: { mesh_scope: scope, mesh_leader: leader, mesh_transition: transition },
+  value,
+});
 
 test('the new holder counts its promotion and a witness counts the change: right; either missing is named', () => {
   const holder = { id: 'w1', samples: [t('global-control', 'w1', 'promoted')] };
@@ -16,7 +20,10 @@ test('the new holder counts its promotion and a witness counts the change: right
 });
 
 test('a metric at or above its floor passes; below it, the series are shown', () => {
-  const samples: Sample[] = [{ name: 'm', labels: { a: 'x' }, value: 2 }, { name: 'm', labels: { a: 'y' }, value: 5 }];
+  const samples: Sample[] = [
+    { name: 'm', labels: { a: 'x' }, value: 2 },
+    { name: 'm', labels: { a: 'y' }, value: 5 },
+  ];
   assert.deepEqual(metricAtLeastProblems('n1', samples, 'm', { a: 'x' }, 2), []);
   assert.deepEqual(metricAtLeastProblems('n1', samples, 'm', { a: 'x' }, 3), ['n1\'s m{"a":"x"} is 2; series: {"a":"x"} 2; {"a":"y"} 5']);
   assert.deepEqual(metricAtLeastProblems('n1', [], 'm', {}, 1), ["n1's m{} is 0; series: none"]);
@@ -25,10 +32,13 @@ test('a metric at or above its floor passes; below it, the series are shown', ()
 test('a wanted span with the attribute value seen passes; otherwise what was seen is said', () => {
   const seen = [{ attributes: { 'mesh.to': 'e2' } }, { attributes: { 'mesh.to': 'e3' } }];
   assert.deepEqual(spanProblems([{ span: 'mesh.shard.move', attribute: 'mesh.to', value: 'e3', seen }]), []);
-  assert.deepEqual(spanProblems([{ span: 'mesh.shard.move', attribute: 'mesh.to', value: 'w1', seen }, { span: 'x', attribute: 'y', value: 'z', seen: [] }]), [
-    'no mesh.shard.move span with mesh.to=w1 (2 mesh.shard.move spans; mesh.to seen: e2, e3)',
-    'no x span with y=z (0 x spans; y seen: none)',
-  ]);
+  assert.deepEqual(
+    spanProblems([
+      { span: 'mesh.shard.move', attribute: 'mesh.to', value: 'w1', seen },
+      { span: 'x', attribute: 'y', value: 'z', seen: [] },
+    ]),
+    ['no mesh.shard.move span with mesh.to=w1 (2 mesh.shard.move spans; mesh.to seen: e2, e3)', 'no x span with y=z (0 x spans; y seen: none)'],
+  );
 });
 
 test('every node served by the holder passes; no answer, an error or another server is named', () => {

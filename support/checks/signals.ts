@@ -8,11 +8,17 @@ const TRANSITIONS = 'mesh_leadership_transitions_total';
  * The new holder counts its own promotion or election to `scope`, and a witness (another node) counts a
  * transition naming it.
  */
-export function transitionsRecordedProblems(scope: string, holder: { id: string; samples: readonly Sample[] }, witness: { id: string; samples: readonly Sample[] }): string[] {
+export function transitionsRecordedProblems(
+  scope: string,
+  holder: { id: string; samples: readonly Sample[] },
+  witness: { id: string; samples: readonly Sample[] },
+): string[] {
   const own = (transition: string) => sumOf(holder.samples, TRANSITIONS, { mesh_scope: scope, mesh_leader: holder.id, mesh_transition: transition });
   return [
     ...(own('promoted') + own('elected') >= 1 ? [] : [`${holder.id}'s ${TRANSITIONS} has no promoted/elected transition for ${scope}`]),
-    ...(sumOf(witness.samples, TRANSITIONS, { mesh_scope: scope, mesh_leader: holder.id }) >= 1 ? [] : [`${witness.id}'s ${TRANSITIONS} has no transition naming ${holder.id} for ${scope}`]),
+    ...(sumOf(witness.samples, TRANSITIONS, { mesh_scope: scope, mesh_leader: holder.id }) >= 1
+      ? []
+      : [`${witness.id}'s ${TRANSITIONS} has no transition naming ${holder.id} for ${scope}`]),
   ];
 }
 
@@ -21,7 +27,9 @@ export function metricAtLeastProblems(node: string, samples: readonly Sample[], 
   const value = sumOf(samples, metric, labels);
   if (value >= atLeast) return [];
   const shown = samples.filter((s) => s.name === metric);
-  return [`${node}'s ${metric}${JSON.stringify(labels)} is ${value}; series: ${shown.map((s) => `${JSON.stringify(s.labels)} ${s.value}`).join('; ') || 'none'}`];
+  return [
+    `${node}'s ${metric}${JSON.stringify(labels)} is ${value}; series: ${shown.map((s) => `${JSON.stringify(s.labels)} ${s.value}`).join('; ') || 'none'}`,
+  ];
 }
 
 /** One wanted span: its name, an attribute and the value it must have, and the spans of that name seen. */
@@ -36,11 +44,17 @@ export interface SpanWanted {
 export function spanProblems(wanted: readonly SpanWanted[]): string[] {
   return wanted
     .filter((w) => !w.seen.some((s) => String(s.attributes[w.attribute]) === w.value))
-    .map((w) => `no ${w.span} span with ${w.attribute}=${w.value} (${w.seen.length} ${w.span} spans; ${w.attribute} seen: ${[...new Set(w.seen.map((s) => String(s.attributes[w.attribute])))].join(', ') || 'none'})`);
+    .map(
+      (w) =>
+        `no ${w.span} span with ${w.attribute}=${w.value} (${w.seen.length} ${w.span} spans; ${w.attribute} seen: ${[...new Set(w.seen.map((s) => String(s.attributes[w.attribute])))].join(', ') || 'none'})`,
+    );
 }
 
 /** Each node's call was answered, with 200, by `holder` itself. */
-export function servedByHolderProblems(answers: readonly { node: string; answer: Error | { status: number; answeredBy?: string; body: unknown } }[], holder: string): string[] {
+export function servedByHolderProblems(
+  answers: readonly { node: string; answer: Error | { status: number; answeredBy?: string; body: unknown } }[],
+  holder: string,
+): string[] {
   return answers.flatMap(({ node, answer }) => {
     if (answer instanceof Error) return [`${node}: no answer (${answer.message})`];
     if (answer.status !== 200) return [`${node}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`];

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import type { Op } from './history';
 import { uniqueIdsProblems } from './unique-ids';
 
-const op = (index: number, value: number | undefined, outcome: Op['outcome'] = 'ok'): Op => ({ index, process: 'c', f: 'sequence::next', target: 'n', invokeMs: index, completeMs: index + 1, outcome, result: value === undefined ? undefined : { value } });
+const op = (index: number, value: number | undefined, outcome: Op['outcome'] = 'ok'): Op => ({
+  index,
+  process: 'c',
+  f: 'sequence::next',
+  target: 'n',
+  invokeMs: index,
+  completeMs: index + 1,
+  outcome,
+  result: value === undefined ? undefined : { value },
+});
 const valueOf = (o: Op) => (o.result as { value?: number } | undefined)?.value;
 
 test('distinct acknowledged values pass; failed and unknown ops do not count', () => {

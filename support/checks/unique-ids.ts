@@ -21,6 +21,7 @@ export function uniqueIdsProblems(ops: readonly Op[], valueOf: (op: Op) => numbe
   const duplicates = [...seen].filter(([, idx]) => idx.length > 1).map(([value, idx]) => ({ value, ops: idx }));
   const problems = duplicates.slice(0, 10).map((d) => `value ${d.value} was handed out ${d.ops.length} times (ops ${d.ops.join(', ')})`);
   if (duplicates.length > 10) problems.push(`… and ${duplicates.length - 10} more repeated values`);
-  if (acknowledged < minimumAcknowledged) problems.push(`only ${acknowledged} acknowledged operations (at least ${minimumAcknowledged} needed for the check to mean anything)`);
+  if (acknowledged < minimumAcknowledged)
+    problems.push(`only ${acknowledged} acknowledged operations (at least ${minimumAcknowledged} needed for the check to mean anything)`);
   return { problems, acknowledged, duplicates };
 }

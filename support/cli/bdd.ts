@@ -18,7 +18,9 @@ export async function runBdd(args: string[]): Promise<number> {
   process.off('SIGINT', ignore);
   if (ran.code !== 130) {
     // Named after the run id the Cucumber process wrote into its metadata (also on its containers' labels).
-    const runId = await readFile(RUN_METADATA, 'utf8').then((t) => (JSON.parse(t) as { runId: string }).runId).catch(() => new Date().toISOString().replace(/\D/g, '').slice(0, 14));
+    const runId = await readFile(RUN_METADATA, 'utf8')
+      .then((t) => (JSON.parse(t) as { runId: string }).runId)
+      .catch(() => new Date().toISOString().replace(/\D/g, '').slice(0, 14));
     const archive = await archiveRun(`run-${runId}`).catch((e: Error) => ({ path: `(not written: ${e.message})`, files: 0 }));
     process.stderr.write(`[hyperscale] run archive: ${archive.path} (${archive.files} files)\n`);
   }

@@ -47,7 +47,11 @@ export async function overloadFigures(cluster: Cluster, o: OverloadOptions): Pro
   const { shardId, ownerNodeId: owner } = record;
   o.say(`overload: ${shardId} owned by ${owner}, node budget ${o.budgetQps} calls/s, clients through ${east.map((n) => n.id).join(', ')}`);
   const traffic = Traffic.parse(
-    { name: 'overload', description: `writes to ${shardId}`, ops: [{ procedure: PROCEDURE, shardKey: shardId, body: { key: 'bench-{client}', value: '{uid}' } }] },
+    {
+      name: 'overload',
+      description: `writes to ${shardId}`,
+      ops: [{ procedure: PROCEDURE, shardKey: shardId, body: { key: 'bench-{client}', value: '{uid}' } }],
+    },
     'bench overload traffic',
   );
   const drive = (clients: number, seconds: number, targetRps?: number) =>

@@ -50,7 +50,10 @@ const arg = (name: string): string | undefined => {
 };
 const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload'] as const;
 type Section = (typeof SECTIONS)[number];
-const only = (arg('only') ?? SECTIONS.join(',')).split(',').map((x) => x.trim()).filter(Boolean);
+const only = (arg('only') ?? SECTIONS.join(','))
+  .split(',')
+  .map((x) => x.trim())
+  .filter(Boolean);
 const unknownSections = only.filter((x) => !(SECTIONS as readonly string[]).includes(x));
 if (unknownSections.length > 0 || only.length === 0) {
   throw new Error(`--only: unknown section(s) ${unknownSections.join(', ') || '(none given)'}; known: ${SECTIONS.join(', ')}`);
@@ -95,7 +98,9 @@ async function viaBareDocker(round: number, t: Topology): Promise<number> {
         port: RELAY_HTTP_PORT,
         path: '/readyz',
         cmd: undefined,
-        env: Object.entries(relayNodeEnv(t, n, { bootstrapUrl: `http://${network.gateway}:${bootstrap.port}`, bootstrapToken: bootstrap.clusterToken ?? '' })).map(([k, v]) => `${k}=${v}`),
+        env: Object.entries(
+          relayNodeEnv(t, n, { bootstrapUrl: `http://${network.gateway}:${bootstrap.port}`, bootstrapToken: bootstrap.clusterToken ?? '' }),
+        ).map(([k, v]) => `${k}=${v}`),
       })),
     ];
     await Promise.all(
@@ -138,8 +143,18 @@ async function failover(withPromotion: boolean): Promise<number> {
   try {
     const entry = cluster.node('east-3');
     const holderOf = async (scope: string) => (await entry.leaders(scope)).tokens.find((t) => t.scope === scope)?.leaderId;
-    const leader = await eventually('a global leader is elected', () => holderOf('global-control'), (id) => judge(id ? [] : ['none yet']), { timeoutMs: 30_000 });
-    const west = await eventually('west has a leader', () => holderOf('region/west'), (id) => judge(id ? [] : ['none yet']), { timeoutMs: 30_000 });
+    const leader = await eventually(
+      'a global leader is elected',
+      () => holderOf('global-control'),
+      (id) => judge(id ? [] : ['none yet']),
+      { timeoutMs: 30_000 },
+    );
+    const west = await eventually(
+      'west has a leader',
+      () => holderOf('region/west'),
+      (id) => judge(id ? [] : ['none yet']),
+      { timeoutMs: 30_000 },
+    );
     const started = Date.now();
     await cluster.node(leader!).pause();
     if (withPromotion) {
@@ -191,7 +206,15 @@ async function loadVsAutocannon(baseUrl: string): Promise<{ autocannon: LoadFigu
     return { rps: Math.round(r.requests.total / r.duration), p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
   };
   const viaDriver = async (clients: number, seconds: number): Promise<LoadFigures> => {
-    const summary = await new LoadDriver({ peers: [{ id: 'load-1', baseUrl }], traffic, clients, durationMs: seconds * 1000, callTimeoutMs: 10_000, log: say, progressEveryMs: 1_000 }).run();
+    const summary = await new LoadDriver({
+      peers: [{ id: 'load-1', baseUrl }],
+      traffic,
+      clients,
+      durationMs: seconds * 1000,
+      callTimeoutMs: 10_000,
+      log: say,
+      progressEveryMs: 1_000,
+    }).run();
     // Statuses are HTTP codes for answers and words (timeout, ECONNRESET, …) for calls without one.
     const statuses = Object.entries(summary.statuses);
     const non2xx = statuses.filter(([k]) => /^\d+$/.test(k) && !k.startsWith('2')).reduce((n, [, v]) => n + v, 0);
@@ -237,7 +260,15 @@ async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
   if (!cluster.proxy || node.ingress === node.url) throw new Error('the bench topology has no proxied client link');
   const traffic = await Traffic.load('echo');
   const run = async (baseUrl: string) => {
-    const s = await new LoadDriver({ peers: [{ id: 'ring-1', baseUrl }], traffic, clients: proxyClients, durationMs: 5_000, callTimeoutMs: 10_000, log: say, progressEveryMs: 0 }).run();
+    const s = await new LoadDriver({
+      peers: [{ id: 'ring-1', baseUrl }],
+      traffic,
+      clients: proxyClients,
+      durationMs: 5_000,
+      callTimeoutMs: 10_000,
+      log: say,
+      progressEveryMs: 0,
+    }).run();
     return { rps: Math.round(s.rps), p50Ms: s.latency.p50Ms, p99Ms: s.latency.p99Ms };
   };
   const sides: Record<'direct' | 'proxied', { rps: number; p50Ms: number; p99Ms: number }[]> = { direct: [], proxied: [] };
@@ -249,7 +280,11 @@ async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
       say(`proxy round ${round}/${loadRounds}: ${side} ${r.rps}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
     }
   }
-  const med = (xs: { rps: number; p50Ms: number; p99Ms: number }[]) => ({ rps: median(xs.map((x) => x.rps)), p50Ms: median(xs.map((x) => x.p50Ms)), p99Ms: median(xs.map((x) => x.p99Ms)) });
+  const med = (xs: { rps: number; p50Ms: number; p99Ms: number }[]) => ({
+    rps: median(xs.map((x) => x.rps)),
+    p50Ms: median(xs.map((x) => x.p50Ms)),
+    p99Ms: median(xs.map((x) => x.p99Ms)),
+  });
   return { flavour: cluster.proxy.flavour, direct: med(sides.direct), proxied: med(sides.proxied) };
 }
 
@@ -257,7 +292,15 @@ async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
 async function mapPublished(cluster: Cluster): Promise<void> {
   await eventually(
     `every node of ${cluster.topology.name} reports the same published shard map`,
-    () => Promise.all(cluster.relayNodes.map((n) => n.shards().then((v) => v.version).catch(() => -1))),
+    () =>
+      Promise.all(
+        cluster.relayNodes.map((n) =>
+          n
+            .shards()
+            .then((v) => v.version)
+            .catch(() => -1),
+        ),
+      ),
     (versions) => judge(versions.every((v) => v >= 1 && v === versions[0]) ? [] : [`map versions ${versions.join(', ')}`]),
     { timeoutMs: 60_000 },
   );
@@ -298,7 +341,9 @@ async function handoverUnderLoad(cluster: Cluster): Promise<HandoverFigures> {
       if (answer.status !== 200) throw new Error(`move ${i} of shard-07 answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
       windows.push({ fromMs, toMs });
       handoverMs.push(answer.body.handover?.ms ?? toMs - fromMs);
-      say(`handover ${i}/${handovers}: shard-07 ${answer.body.from} → ${answer.body.to} in ${handoverMs.at(-1)} ms (rebalance call ${Math.round(toMs - fromMs)} ms)`);
+      say(
+        `handover ${i}/${handovers}: shard-07 ${answer.body.from} → ${answer.body.to} in ${handoverMs.at(-1)} ms (rebalance call ${Math.round(toMs - fromMs)} ms)`,
+      );
     }
   } finally {
     await driver.stop();
@@ -345,7 +390,10 @@ try {
   }
   if (runs('load') || runs('handover') || runs('proxy')) {
     // ShardRing with a client link, so that the fixture also starts the fault proxy in front of its nodes.
-    const topology = validateTopology({ ...topologyByName('ShardRing'), links: [{ from: CLIENTS, to: 'ring', through: 'proxy', bidirectional: false }] }, 'ShardRing with a proxied client link');
+    const topology = validateTopology(
+      { ...topologyByName('ShardRing'), links: [{ from: CLIENTS, to: 'ring', through: 'proxy', bidirectional: false }] },
+      'ShardRing with a proxied client link',
+    );
     const ring = await Cluster.start({ topology, images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
     try {
       await mapPublished(ring);

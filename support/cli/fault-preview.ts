@@ -77,7 +77,10 @@ export async function previewFaults(args: readonly string[] = []): Promise<{ cod
     const messages = join(dir, 'messages.ndjson');
     const ran = await capture(bin('cucumber-js'), ['--dry-run', '--format', `message:${messages}`, ...args], dryRunEnv());
     if (ran.code !== 0) return { code: ran.code, text: `the dry run failed:\n${ran.output}` };
-    const envelopes = (await readFile(messages, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Envelope);
+    const envelopes = (await readFile(messages, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Envelope);
     return { code: 0, text: renderPlans(faultPlans(envelopes, (uri, line) => annotationsAt(uri, line).fault === true)) };
   } finally {
     await rm(dir, { recursive: true, force: true });

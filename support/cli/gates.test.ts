@@ -58,7 +58,10 @@ function plan(matches: { background: string[]; first: string[]; second: string[]
 
 test('a clean plan has no problems', () => {
   const envelopes = plan({ background: ['bgdef'], first: ['d1'], second: ['d2'] }).filter((e) => e.stepDefinition?.id !== 'dup');
-  assert.deepEqual(stepProblems(envelopes, () => none), []);
+  assert.deepEqual(
+    stepProblems(envelopes, () => none),
+    [],
+  );
 });
 
 test('undefined, ambiguous and unused are each reported once, at file:line, in that order', () => {
@@ -67,7 +70,10 @@ test('undefined, ambiguous and unused are each reported once, at file:line, in t
     problems.map((p) => `${p.kind} ${p.at}`),
     ['undefined features/x/y.feature:4', 'ambiguous features/x/y.feature:7', 'unused steps/a.steps.ts:3'],
   );
-  assert.match(problems[1]!.message, /"the first step" matches 2 step definitions: steps\/a\.steps\.ts:5 "the first step", steps\/b\.steps\.ts:14 "the \{word\} step"/);
+  assert.match(
+    problems[1]!.message,
+    /"the first step" matches 2 step definitions: steps\/a\.steps\.ts:5 "the first step", steps\/b\.steps\.ts:14 "the \{word\} step"/,
+  );
   assert.match(problems[2]!.message, /use it, delete it, or mark it `\/\/ @allow-unused <reason>`/);
 });
 
@@ -81,9 +87,13 @@ test('@allow-unused needs a reason', () => {
 });
 
 test('a step declaring @requires needs the tag on every scenario that uses it; a malformed capability is named', () => {
-  const declares = (uri: string, line: number): Annotations => (line === 9 ? { ...none, requires: ['feature:mesh-roles'] } : line === 5 ? { ...none, requires: ['mesh roles'] } : none);
+  const declares = (uri: string, line: number): Annotations =>
+    line === 9 ? { ...none, requires: ['feature:mesh-roles'] } : line === 5 ? { ...none, requires: ['mesh roles'] } : none;
   const untagged = stepProblems(plan({ background: ['bgdef'], first: ['d1'], second: ['d2'] }), declares).filter((p) => p.kind !== 'unused');
-  assert.deepEqual(untagged.map((p) => `${p.kind} ${p.at}`), ['malformed @requires steps/a.steps.ts:5', 'missing @requires features/x/y.feature:10']);
+  assert.deepEqual(
+    untagged.map((p) => `${p.kind} ${p.at}`),
+    ['malformed @requires steps/a.steps.ts:5', 'missing @requires features/x/y.feature:10'],
+  );
   assert.match(untagged[1]!.message, /declares @requires feature:mesh-roles\) but is not tagged @requires:feature:mesh-roles/);
   const tagged = stepProblems(plan({ background: ['bgdef'], first: ['d1'], second: ['d2'] }, ['@requires:feature:mesh-roles']), declares);
   assert.ok(!tagged.some((p) => p.kind === 'missing @requires'));
@@ -92,18 +102,27 @@ test('a step declaring @requires needs the tag on every scenario that uses it; a
 test('parse errors and undefined parameter types are reported', () => {
   const problems = stepProblems(
     [
-      { parseError: { source: { uri: 'features/bad.feature', location: { line: 3 } }, message: '(3:1): expected: #TagLine, got \'Oops\'' } },
+      { parseError: { source: { uri: 'features/bad.feature', location: { line: 3 } }, message: "(3:1): expected: #TagLine, got 'Oops'" } },
       { undefinedParameterType: { name: 'shard', expression: 'shard {shard} is healthy' } },
     ] as unknown as Envelope[],
     () => none,
   );
-  assert.deepEqual(problems.map((p) => `${p.kind} ${p.at}`), ['parse error features/bad.feature:3', 'undefined parameter type (support code)']);
+  assert.deepEqual(
+    problems.map((p) => `${p.kind} ${p.at}`),
+    ['parse error features/bad.feature:3', 'undefined parameter type (support code)'],
+  );
 });
 
 test('the dry run never reaches a real engine; a gate line per result, offenders indented when it failed', () => {
   assert.equal(dryRunEnv({ DOCKER_HOST: 'unix:///var/run/docker.sock' }).DOCKER_HOST, 'unix:///nonexistent/omnirelay-gates.sock');
-  assert.equal(gateLines({ name: 'catalog', ok: true, output: 'docs/step-catalog.md is current', ms: 1900 }), '✔ catalog        docs/step-catalog.md is current (1.9 s)');
-  assert.equal(gateLines({ name: 'lint:steps', ok: false, output: '1 problem\n  steps/a.ts:3  unused: x', ms: 1000 }), '✘ lint:steps     FAILED (1.0 s)\n    1 problem\n      steps/a.ts:3  unused: x');
+  assert.equal(
+    gateLines({ name: 'catalog', ok: true, output: 'docs/step-catalog.md is current', ms: 1900 }),
+    '✔ catalog        docs/step-catalog.md is current (1.9 s)',
+  );
+  assert.equal(
+    gateLines({ name: 'lint:steps', ok: false, output: '1 problem\n  steps/a.ts:3  unused: x', ms: 1000 }),
+    '✘ lint:steps     FAILED (1.0 s)\n    1 problem\n      steps/a.ts:3  unused: x',
+  );
 });
 
 test('.gplintrc is JSON with comments; comment markers inside strings are kept', () => {

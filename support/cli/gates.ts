@@ -85,7 +85,11 @@ export function stepProblems(envelopes: readonly Envelope[], annotationsOf: (uri
     }
     if (e.undefinedParameterType) {
       const { name, expression } = e.undefinedParameterType;
-      problems.push({ kind: 'undefined parameter type', at: '(support code)', message: `{${name}} in ${JSON.stringify(expression)} is not a defined parameter type (support/parameter-types.ts)` });
+      problems.push({
+        kind: 'undefined parameter type',
+        at: '(support code)',
+        message: `{${name}} in ${JSON.stringify(expression)} is not a defined parameter type (support/parameter-types.ts)`,
+      });
     }
   }
   const notes = new Map<string, Annotations>();
@@ -109,9 +113,16 @@ export function stepProblems(envelopes: readonly Envelope[], annotationsOf: (uri
       const ids = ts.stepDefinitionIds ?? [];
       ids.forEach((id) => used.add(id));
       if (ids.length === 0) {
-        problems.push({ kind: 'undefined', at, message: `no step definition matches ${JSON.stringify(step.text)}; the phrases that exist are in docs/step-catalog.md` });
+        problems.push({
+          kind: 'undefined',
+          at,
+          message: `no step definition matches ${JSON.stringify(step.text)}; the phrases that exist are in docs/step-catalog.md`,
+        });
       } else if (ids.length > 1) {
-        const which = ids.map((id) => definitions.get(id)).map((d) => (d ? `${d.at} ${JSON.stringify(d.pattern)}` : '?')).sort();
+        const which = ids
+          .map((id) => definitions.get(id))
+          .map((d) => (d ? `${d.at} ${JSON.stringify(d.pattern)}` : '?'))
+          .sort();
         problems.push({ kind: 'ambiguous', at, message: `${JSON.stringify(step.text)} matches ${ids.length} step definitions: ${which.join(', ')}` });
       } else if (definitions.has(ids[0]!)) {
         const d = definitions.get(ids[0]!)!;
@@ -130,7 +141,12 @@ export function stepProblems(envelopes: readonly Envelope[], annotationsOf: (uri
   for (const [id, d] of definitions) {
     const n = notesOf(id);
     for (const capability of n.requires) {
-      if (!CAPABILITY.test(capability)) problems.push({ kind: 'malformed @requires', at: d.at, message: `@requires ${capability}: a capability is feature:<kebab-case>, e.g. feature:mesh-regional-leaders` });
+      if (!CAPABILITY.test(capability))
+        problems.push({
+          kind: 'malformed @requires',
+          at: d.at,
+          message: `@requires ${capability}: a capability is feature:<kebab-case>, e.g. feature:mesh-regional-leaders`,
+        });
     }
     if (used.has(id)) continue;
     if (n.allowUnused !== undefined && n.allowUnused !== '') continue;
@@ -172,7 +188,10 @@ export async function lintSteps(cwd = process.cwd()): Promise<{ ok: boolean; pro
   try {
     const ran = await capture(bin('cucumber-js'), ['--profile', 'sensitivity', '--dry-run', '--format', `message:${messages}`], dryRunEnv());
     const text = await readFile(messages, 'utf8').catch(() => '');
-    const envelopes = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Envelope);
+    const envelopes = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Envelope);
     const problems = stepProblems(envelopes, (uri, line) => annotationsAt(uri, line, cwd));
     const pickles = envelopes.filter((e) => e.pickle).length;
     const definitions = envelopes.filter((e) => e.stepDefinition).length;
@@ -180,8 +199,14 @@ export async function lintSteps(cwd = process.cwd()): Promise<{ ok: boolean; pro
       return { ok: false, problems, output: `the dry run failed (exit ${ran.code}) before it could be judged:\n${ran.output.trimEnd()}`, ms: ran.ms };
     }
     const summary = `${pickles} scenarios, ${definitions} step definitions`;
-    if (problems.length === 0) return { ok: true, problems, output: `${summary}: every step matches exactly one definition, every definition is used`, ms: ran.ms };
-    return { ok: false, problems, output: `${summary}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${formatProblems(problems)}`, ms: ran.ms };
+    if (problems.length === 0)
+      return { ok: true, problems, output: `${summary}: every step matches exactly one definition, every definition is used`, ms: ran.ms };
+    return {
+      ok: false,
+      problems,
+      output: `${summary}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${formatProblems(problems)}`,
+      ms: ran.ms,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -217,7 +242,9 @@ export function ruleBlindSpots(uri: string, source: string, config: Record<strin
   const report = (line: number, column: number, message: string, rule: string) => problems.push(`  ${uri}:${line}:${column}  error  ${message}  ${rule}`);
   const checkTags = (tags: readonly Tag[], where: string) => {
     if (enabled(config['allowed-tags']) && allowed) {
-      for (const t of tags) if (!allowed.tags?.includes(t.name) && !patterns.some((p) => p.test(t.name))) report(t.location.line, t.location.column ?? 0, `Not allowed tag ${t.name} on ${where}`, 'allowed-tags');
+      for (const t of tags)
+        if (!allowed.tags?.includes(t.name) && !patterns.some((p) => p.test(t.name)))
+          report(t.location.line, t.location.column ?? 0, `Not allowed tag ${t.name} on ${where}`, 'allowed-tags');
     }
     if (enabled(config['no-duplicate-tags'])) {
       const seen = new Set<string>();
@@ -250,7 +277,8 @@ export function ruleBlindSpots(uri: string, source: string, config: Record<strin
       const sc = rc.scenario;
       checkTags(sc.tags, `${sc.keyword} (in Rule)`);
       sc.examples.forEach((e) => checkTags(e.tags, `${e.keyword} (in Rule)`));
-      if (enabled(config['no-unnamed-scenarios']) && sc.name.trim() === '') report(sc.location.line, sc.location.column ?? 0, 'Missing Scenario name (in Rule)', 'no-unnamed-scenarios');
+      if (enabled(config['no-unnamed-scenarios']) && sc.name.trim() === '')
+        report(sc.location.line, sc.location.column ?? 0, 'Missing Scenario name (in Rule)', 'no-unnamed-scenarios');
     }
   }
   return problems;
@@ -260,18 +288,40 @@ export function ruleBlindSpots(uri: string, source: string, config: Record<strin
 export async function lintFeatures(cwd = process.cwd()): Promise<{ ok: boolean; output: string; ms: number }> {
   const started = Date.now();
   const gplint = await capture(bin('gplint'), ['features']);
-  let supplement: string[] = [];
+  let supplement: string[];
   try {
     const config = parseJsonc(readFileSync(resolve(cwd, '.gplintrc'), 'utf8')) as Record<string, RuleSetting>;
-    const ignore = existsSync(resolve(cwd, '.gplintignore')) ? readFileSync(resolve(cwd, '.gplintignore'), 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '') : [];
+    const ignore = existsSync(resolve(cwd, '.gplintignore'))
+      ? readFileSync(resolve(cwd, '.gplintignore'), 'utf8')
+          .split(/\r?\n/)
+          .filter((l) => l.trim() !== '')
+      : [];
     const files = globSync('features/**/*.feature', { cwd, exclude: ['node_modules/**', ...ignore] }).sort();
     supplement = files.flatMap((f) => ruleBlindSpots(f, readFileSync(resolve(cwd, f), 'utf8'), config));
   } catch (error) {
     supplement = [`  .gplintrc: ${(error as Error).message}`];
   }
-  const parts = [gplint.output.trim(), supplement.length > 0 ? `suite rules gplint cannot express (capability tags, inside Rule: blocks):\n${supplement.join('\n')}` : ''].filter(Boolean);
+  const parts = [
+    gplint.output.trim(),
+    supplement.length > 0 ? `suite rules gplint cannot express (capability tags, inside Rule: blocks):\n${supplement.join('\n')}` : '',
+  ].filter(Boolean);
   const ok = gplint.code === 0 && supplement.length === 0;
   return { ok, output: ok ? 'gplint (.gplintrc): no problems in features/' : parts.join('\n\n'), ms: Date.now() - started };
+}
+
+// ── lint: ESLint and Prettier ──────────────────────────────────────────────────────────────────────────
+
+/** `npm run lint`: ESLint (eslint.config.js) over the tree, then Prettier's check of its formatting. */
+export async function lintCode(): Promise<{ ok: boolean; output: string; ms: number }> {
+  const started = Date.now();
+  const eslint = await capture(bin('eslint'), ['--max-warnings', '0', '.']);
+  const prettier = await capture(bin('prettier'), ['--check', '--log-level', 'warn', '.']);
+  const ok = eslint.code === 0 && prettier.code === 0;
+  const parts = [
+    eslint.code === 0 ? '' : `eslint:\n${eslint.output.trim()}`,
+    prettier.code === 0 ? '' : `prettier (fix with npm run format):\n${prettier.output.trim()}`,
+  ].filter(Boolean);
+  return { ok, output: ok ? 'eslint and prettier: no problems' : parts.join('\n\n'), ms: Date.now() - started };
 }
 
 // ── all gates ─────────────────────────────────────────────────────────────────────────────────────────
@@ -300,6 +350,7 @@ export async function runGates(cwd = process.cwd()): Promise<GateResult[]> {
   const pathStarted = Date.now();
   const stray = verdictPathProblems(cwd);
   results.push({ name: 'verdict-path', ok: stray.length === 0, output: describeVerdictPath(stray), ms: Date.now() - pathStarted });
+  results.push({ name: 'lint', ...(await lintCode()) });
   return results;
 }
 
@@ -307,7 +358,10 @@ export async function runGates(cwd = process.cwd()): Promise<GateResult[]> {
 export function gateLines(result: GateResult): string {
   const head = `${result.ok ? '✔' : '✘'} ${result.name.padEnd(14)} ${result.ok ? result.output.split('\n')[0] : 'FAILED'} (${(result.ms / 1000).toFixed(1)} s)`;
   if (result.ok) return head;
-  return `${head}\n${result.output.split('\n').map((l) => `    ${l}`).join('\n')}`;
+  return `${head}\n${result.output
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')}`;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -321,8 +375,13 @@ async function main(args: string[]): Promise<number> {
     (result.ok ? console.log : console.error)(`lint:features: ${result.output}`);
     return result.ok ? 0 : 1;
   }
+  if (args[0] === 'lint') {
+    const result = await lintCode();
+    (result.ok ? console.log : console.error)(`lint: ${result.output}`);
+    return result.ok ? 0 : 1;
+  }
   if (args.length > 0) {
-    console.error('usage: tsx support/cli/gates.ts [steps | features]');
+    console.error('usage: tsx support/cli/gates.ts [steps | features | lint]');
     return 2;
   }
   const results = await runGates();

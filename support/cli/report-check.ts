@@ -16,7 +16,15 @@ import { serveDirectory, type StaticServer } from '../evidence/report-check/stat
 const TIMELINE = 'timeline.svg';
 const DEADLINE_MS = 30_000;
 const STEP_TIMEOUT_MS = 8_000;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** A failure after which the remaining checks cannot run. */
 class Stop extends Error {}
@@ -77,7 +85,10 @@ async function check(o: ReportCheckOptions): Promise<void> {
   ok(`report served at ${server.url}`);
 
   if (!existsSync(o.chromium)) {
-    stop('Chromium', `${o.chromium} does not exist: install Debian's Chromium (sudo apt-get install chromium) or point CHROMIUM_PATH at a Chromium/Chrome binary`);
+    stop(
+      'Chromium',
+      `${o.chromium} does not exist: install Debian's Chromium (sudo apt-get install chromium) or point CHROMIUM_PATH at a Chromium/Chrome binary`,
+    );
   }
   try {
     browser = await chromium.launch({ executablePath: o.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 15_000 });
@@ -118,7 +129,9 @@ async function check(o: ReportCheckOptions): Promise<void> {
 
   await expandAllSteps(page);
   // Rows render right after the clicks; give a slow render a moment before deciding the picture is not listed.
-  await attachmentRow(page, TIMELINE).waitFor({ timeout: 2_000 }).catch(() => undefined);
+  await attachmentRow(page, TIMELINE)
+    .waitFor({ timeout: 2_000 })
+    .catch(() => undefined);
   const listed = await listedAttachments(page);
   const names = listed.map((a) => a.name);
   const summary = `${listed.length} attachments on the page${listed.length ? `: ${names.join(', ')}` : ''}`;
@@ -144,13 +157,18 @@ async function check(o: ReportCheckOptions): Promise<void> {
     );
   }
   const first = timeline[0]!;
-  ok(`${timelineWhat} (${first.section === 'teardown' ? 'tear down' : first.section}, ${first.type ?? 'no media type shown'}${timeline.length > 1 ? `, ${timeline.length} of them: checking the first` : ''})`);
+  ok(
+    `${timelineWhat} (${first.section === 'teardown' ? 'tear down' : first.section}, ${first.type ?? 'no media type shown'}${timeline.length > 1 ? `, ${timeline.length} of them: checking the first` : ''})`,
+  );
   if (first.type !== 'image/svg+xml') fail(`${TIMELINE} has media type image/svg+xml`, `the report shows ${first.type ?? 'none'}`);
 
   const row = attachmentRow(page, TIMELINE);
   const preview = await openImagePreview(row, STEP_TIMEOUT_MS);
   if (!('img' in preview)) {
-    fail(`${TIMELINE} opens as a picture`, `no <img> in [data-testid="${TEST_ID.imageContent}"] after opening the row; it shows: "${preview.shown.slice(0, 200)}"`);
+    fail(
+      `${TIMELINE} opens as a picture`,
+      `no <img> in [data-testid="${TEST_ID.imageContent}"] after opening the row; it shows: "${preview.shown.slice(0, 200)}"`,
+    );
     await snapshotFailure(o);
     throw new Stop('no picture');
   }
@@ -159,13 +177,18 @@ async function check(o: ReportCheckOptions): Promise<void> {
 
   const drawnWhat = `${TIMELINE} picture renders`;
   if (!pic.complete || pic.decodeError || pic.naturalWidth === 0 || pic.naturalHeight === 0) {
-    fail(drawnWhat, `the browser did not decode it (complete=${pic.complete}, natural size ${pic.naturalWidth}×${pic.naturalHeight}${pic.decodeError ? `, ${pic.decodeError}` : ''})`);
+    fail(
+      drawnWhat,
+      `the browser did not decode it (complete=${pic.complete}, natural size ${pic.naturalWidth}×${pic.naturalHeight}${pic.decodeError ? `, ${pic.decodeError}` : ''})`,
+    );
   } else if (pic.shownWidth === 0 || pic.shownHeight === 0) {
     fail(drawnWhat, `decoded at ${pic.naturalWidth}×${pic.naturalHeight} but shown at ${pic.shownWidth}×${pic.shownHeight}`);
   } else if (pic.canvasError || pic.inkPixels < 100) {
     fail(drawnWhat, pic.canvasError ? `could not read its pixels back (${pic.canvasError})` : `it is blank: ${pic.inkPixels} non-white pixels`);
   } else {
-    ok(`${drawnWhat} (natural ${pic.naturalWidth}×${pic.naturalHeight}, shown ${pic.shownWidth}×${pic.shownHeight}, ${pic.inkPixels} drawn pixels in ${pic.inkColours} colours)`);
+    ok(
+      `${drawnWhat} (natural ${pic.naturalWidth}×${pic.naturalHeight}, shown ${pic.shownWidth}×${pic.shownHeight}, ${pic.inkPixels} drawn pixels in ${pic.inkColours} colours)`,
+    );
   }
 
   const rootWhat = `${TIMELINE} is the scenario's timeline`;

@@ -70,7 +70,9 @@ const planned = classifyRun(parseMessages(await readFile(`${dir}/plan.ndjson`, '
 const tagged = [...new Set(planned.flatMap((s) => s.tags.filter((t) => t.startsWith('@catches:')).map((t) => t.slice('@catches:'.length))))].sort();
 const unknown = (flags.defect ?? []).filter((d) => !tagged.includes(d));
 if (unknown.length > 0) {
-  console.error(`No scenario${flags.tags ? ` matching ${flags.tags}` : ''} is tagged @catches:${unknown.join(', @catches:')}.\nDefects the scenarios catch: ${tagged.join(', ')}`);
+  console.error(
+    `No scenario${flags.tags ? ` matching ${flags.tags}` : ''} is tagged @catches:${unknown.join(', @catches:')}.\nDefects the scenarios catch: ${tagged.join(', ')}`,
+  );
   process.exit(2);
 }
 const pairs = planned
@@ -90,7 +92,9 @@ const results: SensitivityRun = {
   pairs: pairs.map(({ defect, scenario }) => ({ defect, scenario: scenario.scenario, uri: scenario.uri, attempts: [] })),
 };
 const save = () => writeFile(`${dir}/results.json`, JSON.stringify(results, null, 2) + '\n');
-process.stderr.write(`[sensitivity] ${pairs.length} pair(s) × ${repeat} on ${results.commit.slice(0, 12)}${results.dirty ? ' (uncommitted changes)' : ''}; results in ${dir}/results.json\n`);
+process.stderr.write(
+  `[sensitivity] ${pairs.length} pair(s) × ${repeat} on ${results.commit.slice(0, 12)}${results.dirty ? ' (uncommitted changes)' : ''}; results in ${dir}/results.json\n`,
+);
 
 const started = Date.now();
 const total = pairs.length * repeat;
@@ -106,9 +110,15 @@ for (let attempt = 1; attempt <= repeat; attempt++) {
       { ...process.env, OMNIRELAY_HYPERSCALE_DEFECT: pair.defect },
       false,
     );
-    const outcome = await readFile(out, 'utf8').then((text) => classifyRun(parseMessages(text))[0]).catch(() => undefined);
+    const outcome = await readFile(out, 'utf8')
+      .then((text) => classifyRun(parseMessages(text))[0])
+      .catch(() => undefined);
     const seconds = Math.round(ran.ms / 1000);
-    pair.attempts.push(outcome ? { verdict: outcome.verdict, step: outcome.step, reason: outcome.reason, seconds } : { verdict: 'error', reason: `cucumber exited ${ran.code} without a result`, seconds });
+    pair.attempts.push(
+      outcome
+        ? { verdict: outcome.verdict, step: outcome.step, reason: outcome.reason, seconds }
+        : { verdict: 'error', reason: `cucumber exited ${ran.code} without a result`, seconds },
+    );
     await save();
     const last = pair.attempts.at(-1)!;
     process.stderr.write(`[sensitivity]   → ${last.verdict}${last.step ? ` at ${last.step}` : ''} (${seconds} s)\n`);
@@ -162,4 +172,3 @@ function escape(text: string): string {
 function formatMinutes(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
-

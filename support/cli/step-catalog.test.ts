@@ -2,7 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CucumberExpression, ParameterType, ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
 import type { Envelope } from '@cucumber/messages';
-import { annotations, buildCatalog, code, commentAbove, describeValue, firstDifferences, renderCatalog, synthesize, type StepDefinitionLike } from './step-catalog';
+import {
+  annotations,
+  buildCatalog,
+  code,
+  commentAbove,
+  describeValue,
+  firstDifferences,
+  renderCatalog,
+  synthesize,
+  type StepDefinitionLike,
+} from './step-catalog';
 
 class Duration {
   constructor(readonly ms: number) {}
@@ -56,22 +66,73 @@ test('the catalog: sections per file, real examples first by file and line, synt
     definition(r, 'd3', 'Then', 'within {duration} {region} has a leader', 'steps/leadership.steps.ts', 5),
   ];
   const envelopes = [
-    { gherkinDocument: { feature: { children: [{ scenario: { steps: [{ id: 's1', location: { line: 20 } }, { id: 's2', location: { line: 21 } }] } }] } } },
+    {
+      gherkinDocument: {
+        feature: {
+          children: [
+            {
+              scenario: {
+                steps: [
+                  { id: 's1', location: { line: 20 } },
+                  { id: 's2', location: { line: 21 } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    },
     { gherkinDocument: { feature: { children: [{ scenario: { steps: [{ id: 's3', location: { line: 7 } }] } }] } } },
-    { pickle: { id: 'p1', uri: 'features/b.feature', location: { line: 19 }, steps: [{ id: 'ps1', text: 'the "west" region is running', type: 'Context', astNodeIds: ['s1'] }, { id: 'ps2', text: 'every node is ready', type: 'Outcome', astNodeIds: ['s2'] }] } },
-    { pickle: { id: 'p2', uri: 'features/a.feature', location: { line: 6 }, steps: [{ id: 'ps3', text: 'the "east" region is running', type: 'Context', astNodeIds: ['s3'] }] } },
-    { testCase: { pickleId: 'p1', testSteps: [{ pickleStepId: 'ps1', stepDefinitionIds: ['d1'], stepMatchArgumentsLists: [{ stepMatchArguments: [{ group: { value: '"west"' }, parameterTypeName: 'region' }] }] }, { pickleStepId: 'ps2', stepDefinitionIds: ['d2'] }] } },
+    {
+      pickle: {
+        id: 'p1',
+        uri: 'features/b.feature',
+        location: { line: 19 },
+        steps: [
+          { id: 'ps1', text: 'the "west" region is running', type: 'Context', astNodeIds: ['s1'] },
+          { id: 'ps2', text: 'every node is ready', type: 'Outcome', astNodeIds: ['s2'] },
+        ],
+      },
+    },
+    {
+      pickle: {
+        id: 'p2',
+        uri: 'features/a.feature',
+        location: { line: 6 },
+        steps: [{ id: 'ps3', text: 'the "east" region is running', type: 'Context', astNodeIds: ['s3'] }],
+      },
+    },
+    {
+      testCase: {
+        pickleId: 'p1',
+        testSteps: [
+          {
+            pickleStepId: 'ps1',
+            stepDefinitionIds: ['d1'],
+            stepMatchArgumentsLists: [{ stepMatchArguments: [{ group: { value: '"west"' }, parameterTypeName: 'region' }] }],
+          },
+          { pickleStepId: 'ps2', stepDefinitionIds: ['d2'] },
+        ],
+      },
+    },
     { testCase: { pickleId: 'p2', testSteps: [{ pickleStepId: 'ps3', stepDefinitionIds: ['d1'] }] } },
   ] as unknown as Envelope[];
   const catalog = await buildCatalog({
     stepDefinitions: defs,
     registry: r,
     envelopes,
-    annotationsOf: (uri, line) => (line === 5 ? { requires: ['feature:mesh-regional-leaders'], description: ['Waits for a lease.'] } : { requires: [], description: [] }),
+    annotationsOf: (uri, line) =>
+      line === 5 ? { requires: ['feature:mesh-regional-leaders'], description: ['Waits for a lease.'] } : { requires: [], description: [] },
   });
-  assert.deepEqual(catalog.sections.map((s) => s.noun), ['leadership', 'topology']);
+  assert.deepEqual(
+    catalog.sections.map((s) => s.noun),
+    ['leadership', 'topology'],
+  );
   const [leadership, topology] = catalog.sections;
-  assert.deepEqual(topology!.steps.map((s) => s.source), ['steps/topology.steps.ts:4', 'steps/topology.steps.ts:12']);
+  assert.deepEqual(
+    topology!.steps.map((s) => s.source),
+    ['steps/topology.steps.ts:4', 'steps/topology.steps.ts:12'],
+  );
   assert.deepEqual(topology!.steps[0]!.example, { text: 'Given the "east" region is running', at: 'features/a.feature:7' });
   assert.deepEqual(topology!.steps[1]!.example, { text: 'Then every node is ready', at: 'features/b.feature:21' });
   const unused = leadership!.steps[0]!;
@@ -87,7 +148,10 @@ test('the catalog: sections per file, real examples first by file and line, synt
   const text = renderCatalog(catalog);
   assert.equal(text, renderCatalog(catalog), 'deterministic');
   assert.match(text, /\| `\{duration\}` \| `\(\\d\+\) \(seconds\?\)` \| `15 seconds` \| `Duration \{"ms":15000\}` \|/);
-  assert.match(text, /#### Then `within \{duration\} \{region\} has a leader`\n\nWaits for a lease\.\n\n- \*\*Parameters\*\*: `\{duration\}` → Duration, `\{region\}` → string\n- \*\*Needs\*\*: `feature:mesh-regional-leaders`/);
+  assert.match(
+    text,
+    /#### Then `within \{duration\} \{region\} has a leader`\n\nWaits for a lease\.\n\n- \*\*Parameters\*\*: `\{duration\}` → Duration, `\{region\}` → string\n- \*\*Needs\*\*: `feature:mesh-regional-leaders`/,
+  );
   assert.match(text, /\*\(synthesized\)\*/);
   assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT/, 'no timestamps');
 });

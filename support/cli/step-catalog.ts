@@ -36,7 +36,15 @@ export function commentAbove(source: string, line: number): string[] {
         i -= 1;
         if (b.startsWith('/*')) break;
       }
-      out.unshift(...block.map((b) => b.replace(/^\/\*+\s?/, '').replace(/\s?\*+\/$/, '').replace(/^\*\s?/, '').trim()));
+      out.unshift(
+        ...block.map((b) =>
+          b
+            .replace(/^\/\*+\s?/, '')
+            .replace(/\s?\*+\/$/, '')
+            .replace(/^\*\s?/, '')
+            .trim(),
+        ),
+      );
     } else break;
   }
   return out.filter((l) => l !== '');
@@ -97,7 +105,10 @@ export interface SourcedRegistry extends ParameterTypeRegistry {
 export const PARAMETER_EXAMPLES: Record<string, { example: string; meaning?: string }> = {
   duration: { example: '15 seconds', meaning: 'A span of time: a number (decimals allowed) and ms, second(s) or minute(s).' },
   topology: { example: '"GlobalLeaderWithTwoRegions"', meaning: 'A topology name from topologies/ (quoted, starts with a letter).' },
-  member: { example: 'the owner of shard-07', meaning: 'One node: an id ("east-1", quoted), the global leader, the previous global leader, or the owner of shard-NN.' },
+  member: {
+    example: 'the owner of shard-07',
+    meaning: 'One node: an id ("east-1", quoted), the global leader, the previous global leader, or the owner of shard-NN.',
+  },
   region: { example: '"east"' },
   procedure: { example: '"echo"', meaning: 'An RPC procedure name (quoted).' },
   peerStatus: { example: '"Suspect"', meaning: 'A gossip peer status as nodes report it: Alive, Suspect or Left (quoted).' },
@@ -235,7 +246,11 @@ function astOf(expression: unknown): Node | undefined {
     : undefined;
 }
 
-const nounOf = (uri: string) => uri.replace(/^.*\//, '').replace(/\.steps\.[cm]?[jt]s$/, '').replace(/\.[cm]?[jt]s$/, '');
+const nounOf = (uri: string) =>
+  uri
+    .replace(/^.*\//, '')
+    .replace(/\.steps\.[cm]?[jt]s$/, '')
+    .replace(/\.[cm]?[jt]s$/, '');
 
 export async function buildCatalog(input: {
   stepDefinitions: readonly StepDefinitionLike[];
@@ -266,7 +281,10 @@ export async function buildCatalog(input: {
     let receivesType = 'string';
     if (example !== undefined) {
       const args = new CucumberExpression(`{${name}}`, registry).match(example);
-      if (!args) throw new Error(`The example ${JSON.stringify(example)} for {${name}} does not match its regexp ${t.regexpStrings.join(' | ')}: fix PARAMETER_EXAMPLES in support/cli/step-catalog.ts.`);
+      if (!args)
+        throw new Error(
+          `The example ${JSON.stringify(example)} for {${name}} does not match its regexp ${t.regexpStrings.join(' | ')}: fix PARAMETER_EXAMPLES in support/cli/step-catalog.ts.`,
+        );
       try {
         const described = describeValue(await args[0]!.getValue(null));
         receives = described.text;
@@ -299,9 +317,7 @@ export async function buildCatalog(input: {
     let example: StepEntry['example'];
     if (first) example = { text: `${first.keyword} ${first.text}`, at: `${first.uri}:${first.line}` };
     else if (ast) example = { text: `${d.keyword === 'Unknown' ? '*' : d.keyword} ${synthesize(ast, exampleOf)}` };
-    const parameters = ast
-      ? parameterNames(ast)
-      : first ? (d.expression.match(first.text) ?? []).map((a) => a.parameterType.name ?? '') : [];
+    const parameters = ast ? parameterNames(ast) : first ? (d.expression.match(first.text) ?? []).map((a) => a.parameterType.name ?? '') : [];
     const section = sections.get(d.uri) ?? { noun: nounOf(d.uri), uri: d.uri, steps: [] };
     section.steps.push({
       keyword: d.keyword === 'Unknown' ? 'Step' : d.keyword,
@@ -356,7 +372,7 @@ export function renderCatalog(catalog: Catalog): string {
     '  the contract every OmniRelay host speaks. Other comment lines directly above a definition are shown as its description.',
     '- `// @allow-unused <reason>` above a definition keeps a step that no scenario uses yet (otherwise `npm run lint:steps` fails).',
     '- **Example** is the first use in `features/` (by file, then line); a step no scenario uses gets one built from the',
-    '  parameter types\' examples, marked *(synthesized)*.',
+    "  parameter types' examples, marked *(synthesized)*.",
     '- **Source** is where the definition is: `file:line`.',
     '',
     '## Parameter types',
@@ -370,7 +386,20 @@ export function renderCatalog(catalog: Catalog): string {
     );
   }
   const typeOf = new Map(catalog.parameterTypes.map((p) => [p.name, p.receivesType]));
-  out.push('', '## Steps', '', catalog.sections.map((s) => `[${s.noun}](#${s.noun.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')}) (${s.steps.length})`).join(' · '));
+  out.push(
+    '',
+    '## Steps',
+    '',
+    catalog.sections
+      .map(
+        (s) =>
+          `[${s.noun}](#${s.noun
+            .toLowerCase()
+            .replace(/[^a-z0-9 -]/g, '')
+            .replace(/ /g, '-')}) (${s.steps.length})`,
+      )
+      .join(' · '),
+  );
   for (const section of catalog.sections) {
     out.push('', `### ${section.noun}`, '', `${code(section.uri)}: ${section.steps.length} step${section.steps.length === 1 ? '' : 's'}.`);
     for (const s of section.steps) {
@@ -410,7 +439,7 @@ export async function loadThroughCucumber(cwd = process.cwd()): Promise<{
     undefinedParameterTypes?: { name: string; expression: string }[];
   };
   if (!Array.isArray(internals.stepDefinitions) || !internals.parameterTypeRegistry) {
-    throw new Error('@cucumber/cucumber no longer exposes stepDefinitions/parameterTypeRegistry on loadSupport()\'s result; update support/cli/step-catalog.ts');
+    throw new Error("@cucumber/cucumber no longer exposes stepDefinitions/parameterTypeRegistry on loadSupport()'s result; update support/cli/step-catalog.ts");
   }
   const envelopes: Envelope[] = [];
   await runCucumber(

@@ -88,10 +88,13 @@ export class Cluster implements AsyncDisposable {
       // Peer paths are routed as soon as the proxy answers: the nodes, told at start to dial them, retry until then.
       const proxyStart =
         topology.links.length > 0
-          ? new FaultProxyContainer(opts.images.faultProxy).inScenario(scope, PROXY_ALIAS).start().then(async (proxy) => {
-              await proxy.routePeers(planPeerLinks(topology));
-              return proxy;
-            })
+          ? new FaultProxyContainer(opts.images.faultProxy)
+              .inScenario(scope, PROXY_ALIAS)
+              .start()
+              .then(async (proxy) => {
+                await proxy.routePeers(planPeerLinks(topology));
+                return proxy;
+              })
           : undefined;
       const [results, proxyResult, telemetryResult] = await Promise.all([
         Promise.allSettled<EtcdMember | RelayNode>([...etcdStarts, ...nodeStarts]),
@@ -115,7 +118,18 @@ export class Cluster implements AsyncDisposable {
       const proxy = proxyResult?.status === 'fulfilled' ? proxyResult.value : undefined;
       if (proxy) await routeClientLinks(topology, proxy, nodes);
       const telemetry = (telemetryResult as PromiseFulfilledResult<TelemetryReceiver>).value;
-      return new Cluster(topology, scenarioId, network, bootstrap, new Map(nodes.map((n) => [n.id, n])), etcd, Date.now() - started, proxy, telemetry, resources.move());
+      return new Cluster(
+        topology,
+        scenarioId,
+        network,
+        bootstrap,
+        new Map(nodes.map((n) => [n.id, n])),
+        etcd,
+        Date.now() - started,
+        proxy,
+        telemetry,
+        resources.move(),
+      );
     } catch (error) {
       // A half-started cluster leaves nothing behind; the start's own error is the one worth reading.
       await resources.disposeAsync().catch(() => undefined);
@@ -136,7 +150,10 @@ export class Cluster implements AsyncDisposable {
   /** The relay nodes of `region`; an error naming the topology's regions when it has none there. */
   relayNodesIn(region: string): RelayNode[] {
     const nodes = this.relayNodes.filter((n) => n.region === region);
-    if (nodes.length === 0) throw new Error(`no relay node in region "${region}" in topology "${this.topology.name}"; regions: ${[...new Set(this.relayNodes.map((n) => n.region))].join(', ')}`);
+    if (nodes.length === 0)
+      throw new Error(
+        `no relay node in region "${region}" in topology "${this.topology.name}"; regions: ${[...new Set(this.relayNodes.map((n) => n.region))].join(', ')}`,
+      );
     return nodes;
   }
 

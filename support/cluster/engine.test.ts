@@ -9,6 +9,11 @@ test('a wedged engine is remembered: later operations fail at once, naming the f
   markEngineWedged('a later symptom');
   assert.throws(
     () => assertEngineNotWedged(),
-    (e: Error) => e instanceof EngineWedgedError && /removing container ring-5 took over 60 s/.test(e.message) && !/later symptom/.test(e.message) && /moby\/moby#46661/.test(e.message) && /restart/.test(e.message),
+    (e: Error) =>
+      e instanceof EngineWedgedError &&
+      /removing container ring-5 took over 60 s/.test(e.message) &&
+      !/later symptom/.test(e.message) &&
+      /moby\/moby#46661/.test(e.message) &&
+      /restart/.test(e.message),
   );
 });

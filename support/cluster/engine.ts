@@ -56,9 +56,7 @@ function wedgedError(): EngineWedgedError {
 
 /** Resolves when the engine answers a ping; rejects within `timeoutMs` with an actionable message. */
 export async function assertEngineReachable(timeoutMs = 5_000): Promise<{ version: string; apiVersion: string }> {
-  const deadline = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
-  );
+  const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref());
   try {
     await Promise.race([docker().ping(), deadline]);
     const v = await Promise.race([docker().version(), deadline]);

@@ -17,7 +17,10 @@ export const LABEL = {
 
 /** Identity of this test process: one per `cucumber-js` (or bench) invocation. */
 export const RUN = {
-  id: `${new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`,
+  id: `${new Date()
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14)}-${randomBytes(3).toString('hex')}`,
   pid: process.pid,
   host: hostname(),
 } as const;
@@ -34,6 +37,9 @@ export function runLabels(extra: Record<string, string> = {}): Record<string, st
 
 /** Docker names allow [a-zA-Z0-9_.-]; scenario names become readable, bounded slugs. */
 export function slug(text: string, max = 40): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return (s || 'x').slice(0, max).replace(/-+$/, '');
 }

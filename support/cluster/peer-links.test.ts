@@ -4,7 +4,13 @@ import { TopologyBuilder, topologyByName } from '../../topologies';
 import { peerRoutesFor, planPeerLinks } from './peer-links';
 
 const twoRegions = () =>
-  new TopologyBuilder('Peers').withRegion('east').withRegion('west').withReplica('e1', 'east').withReplica('e2', 'east').withReplica('w1', 'west').withEtcdMember('etcd-1', 'east');
+  new TopologyBuilder('Peers')
+    .withRegion('east')
+    .withRegion('west')
+    .withReplica('e1', 'east')
+    .withReplica('e2', 'east')
+    .withReplica('w1', 'west')
+    .withEtcdMember('etcd-1', 'east');
 
 test('a one-way region link proxies each caller→callee pair on both ports, and nothing back', () => {
   const links = planPeerLinks(twoRegions().withLink('east', 'west').build());
@@ -24,7 +30,10 @@ test('a one-way region link proxies each caller→callee pair on both ports, and
 test('a bidirectional link proxies both directions; client links add no peer paths', () => {
   const links = planPeerLinks(twoRegions().withClientLink('east').withLink('east', 'west', { bidirectional: true }).build());
   assert.equal(links.length, 8);
-  assert.equal(peerRoutesFor(links, 'w1', 'fault-proxy'), 'e1:8080=fault-proxy:9004,e1:17421=fault-proxy:9005,e2:8080=fault-proxy:9006,e2:17421=fault-proxy:9007');
+  assert.equal(
+    peerRoutesFor(links, 'w1', 'fault-proxy'),
+    'e1:8080=fault-proxy:9004,e1:17421=fault-proxy:9005,e2:8080=fault-proxy:9006,e2:17421=fault-proxy:9007',
+  );
   assert.deepEqual(planPeerLinks(twoRegions().withClientLink('east').build()), []);
 });
 

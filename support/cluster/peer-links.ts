@@ -35,20 +35,38 @@ export const peerLinkName = (from: string, to: string, port: PeerPort) => `peer-
 export function planPeerLinks(topology: Topology): PeerLink[] {
   const directed = topology.links
     .filter((l) => l.from !== CLIENTS)
-    .flatMap((l) => (l.bidirectional ? [[l.from, l.to], [l.to, l.from]] : [[l.from, l.to]]));
+    .flatMap((l) =>
+      l.bidirectional
+        ? [
+            [l.from, l.to],
+            [l.to, l.from],
+          ]
+        : [[l.from, l.to]],
+    );
   const links: PeerLink[] = [];
   for (const [fromRegion, toRegion] of directed) {
     for (const a of topology.nodes.filter((n) => n.region === fromRegion)) {
       for (const b of topology.nodes.filter((n) => n.region === toRegion)) {
         for (const port of ['http', 'gossip'] as const) {
           const listenPort = PEER_LINK_PORTS.first + links.length;
-          links.push({ name: peerLinkName(a.id, b.id, port), from: a.id, to: b.id, fromRegion: fromRegion!, toRegion: toRegion!, port, upstream: `${b.id}:${PORT_NUMBER[port]}`, listenPort });
+          links.push({
+            name: peerLinkName(a.id, b.id, port),
+            from: a.id,
+            to: b.id,
+            fromRegion: fromRegion!,
+            toRegion: toRegion!,
+            port,
+            upstream: `${b.id}:${PORT_NUMBER[port]}`,
+            listenPort,
+          });
         }
       }
     }
   }
   if (links.length > PEER_LINK_PORTS.count) {
-    throw new Error(`topology "${topology.name}" routes ${links.length} node-to-node paths through the fault proxy; at most ${PEER_LINK_PORTS.count} fit. Route fewer region links through it.`);
+    throw new Error(
+      `topology "${topology.name}" routes ${links.length} node-to-node paths through the fault proxy; at most ${PEER_LINK_PORTS.count} fit. Route fewer region links through it.`,
+    );
   }
   return links;
 }

@@ -20,10 +20,15 @@ export async function probeHttp(url: string, timeoutMs = 500): Promise<{ status:
 }
 
 export function waitForHttpOk(url: string, what: string, timeoutMs: number, intervalMs = 100) {
-  return eventually(`${what} answers 200`, () => probeHttp(url), (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status}`]), {
-    timeoutMs,
-    intervalMs,
-  });
+  return eventually(
+    `${what} answers 200`,
+    () => probeHttp(url),
+    (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status}`]),
+    {
+      timeoutMs,
+      intervalMs,
+    },
+  );
 }
 
 export class ReadinessError extends Error {
@@ -76,7 +81,9 @@ export class HttpOkWaitStrategy implements WaitStrategy {
           } catch (error) {
             const { State } = await container.inspect();
             if (!State.Running && !State.Restarting) {
-              exited.abort(new ContainerExited(`${this.what} exited (code ${State.ExitCode}${State.Error ? `, ${State.Error}` : ''}) before answering ${this.path}`));
+              exited.abort(
+                new ContainerExited(`${this.what} exited (code ${State.ExitCode}${State.Error ? `, ${State.Error}` : ''}) before answering ${this.path}`),
+              );
             }
             throw error;
           }

@@ -11,7 +11,7 @@ test('seeds are the first node of each region, never the node itself', () => {
   assert.equal(seedsFor(t, node('east-1')), 'global-1@global-1:17421,west-1@west-1:17421');
 });
 
-test('etcd endpoints list the node\'s own region first', () => {
+test("etcd endpoints list the node's own region first", () => {
   assert.equal(etcdEndpointsFor(t, node('west-2')).split(',')[0], 'http://etcd-west:2379');
 });
 
@@ -22,7 +22,7 @@ test('a defect is seeded on all nodes, or only on the named ones', () => {
   assert.equal(relayNodeEnv(t, node('east-1'), opts).RELAY_ELIGIBLE_SCOPES, 'region/east,global-control');
 });
 
-test('etcd members form one cluster with the topology\'s timers', () => {
+test("etcd members form one cluster with the topology's timers", () => {
   const cmd = etcdCommand(t, t.etcd[0]!, 'scn');
   assert.ok(cmd.includes('--initial-cluster=etcd-global=http://etcd-global:2380,etcd-east=http://etcd-east:2380,etcd-west=http://etcd-west:2380'));
   assert.ok(cmd.includes(`--election-timeout=${t.timers.etcdElectionMs}`));

@@ -89,10 +89,12 @@ export async function sweepOrphans(staleAfterMs = 6 * 3600_000): Promise<{ runs:
     docker().listNetworks({ filters: { label: [LABEL.run] } }),
   ]);
   const owners = new Map<string, { pid: number; host: string; created: number }>();
-  for (const c of containers) owners.set(c.Labels[LABEL.run]!, { pid: Number(c.Labels[LABEL.pid]), host: c.Labels[LABEL.host] ?? '', created: c.Created * 1000 });
+  for (const c of containers)
+    owners.set(c.Labels[LABEL.run]!, { pid: Number(c.Labels[LABEL.pid]), host: c.Labels[LABEL.host] ?? '', created: c.Created * 1000 });
   for (const n of networks) {
     const run = n.Labels?.[LABEL.run];
-    if (run && !owners.has(run)) owners.set(run, { pid: Number(n.Labels?.[LABEL.pid]), host: n.Labels?.[LABEL.host] ?? '', created: Date.parse(n.Created ?? '') || 0 });
+    if (run && !owners.has(run))
+      owners.set(run, { pid: Number(n.Labels?.[LABEL.pid]), host: n.Labels?.[LABEL.host] ?? '', created: Date.parse(n.Created ?? '') || 0 });
   }
   const orphaned = [...owners].filter(([run, o]) => {
     if (run === RUN.id) return false;

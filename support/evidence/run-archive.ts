@@ -18,7 +18,10 @@ async function filesUnder(path: string): Promise<string[]> {
   if (!info) return [];
   if (info.isFile()) return [path];
   const entries = await readdir(path, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 /** Writes reports/archive/<name>.tar.gz and keeps the newest ten archives. Returns its path. */

@@ -39,10 +39,16 @@ export function environmentOf(suite: Suite): Record<string, string> {
 
 /** Java properties: `key = value`, with the characters properties files treat specially escaped. */
 export function toProperties(values: Record<string, string>): string {
-  const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/([=:#!])/g, '\\$1');
-  return Object.entries(values)
-    .map(([k, v]) => `${escape(k)} = ${escape(v)}`)
-    .join('\n') + '\n';
+  const escape = (s: string) =>
+    s
+      .replace(/\\/g, '\\\\')
+      .replace(/\n/g, '\\n')
+      .replace(/([=:#!])/g, '\\$1');
+  return (
+    Object.entries(values)
+      .map(([k, v]) => `${escape(k)} = ${escape(v)}`)
+      .join('\n') + '\n'
+  );
 }
 
 export async function writeRunEvidence(suite: Suite, dir = RESULTS_DIR): Promise<void> {

@@ -4,7 +4,11 @@ import type { Op } from '../checks/history';
 import { elections, leaseSegments, type LeadershipObservation } from '../checks/leadership-history';
 import { renderTimeline } from './timeline-svg';
 
-const obs = (o: Partial<LeadershipObservation> & Pick<LeadershipObservation, 'kind' | 'atMs'>): LeadershipObservation => ({ observer: 'n1', scope: 'global-control', ...o });
+const obs = (o: Partial<LeadershipObservation> & Pick<LeadershipObservation, 'kind' | 'atMs'>): LeadershipObservation => ({
+  observer: 'n1',
+  scope: 'global-control',
+  ...o,
+});
 
 test('elections: one per scope and term, at the earliest report', () => {
   const e = elections([
@@ -13,7 +17,13 @@ test('elections: one per scope and term, at the earliest report', () => {
     obs({ kind: 'Elected', leaderId: 'b', term: 2, atMs: 5_000 }),
     obs({ kind: 'Expired', leaderId: 'a', term: 1, atMs: 4_000 }),
   ]);
-  assert.deepEqual(e.map((x) => [x.leaderId, x.term, x.atMs]), [['a', 1, 100], ['b', 2, 5_000]]);
+  assert.deepEqual(
+    e.map((x) => [x.leaderId, x.term, x.atMs]),
+    [
+      ['a', 1, 100],
+      ['b', 2, 5_000],
+    ],
+  );
 });
 
 test('lease segments end at the observed end or the next term, and stay open otherwise', () => {
@@ -22,7 +32,13 @@ test('lease segments end at the observed end or the next term, and stay open oth
     obs({ kind: 'Expired', leaderId: 'a', term: 1, atMs: 4_000 }),
     obs({ kind: 'Elected', leaderId: 'b', term: 2, atMs: 5_000 }),
   ]);
-  assert.deepEqual(s.map((x) => [x.leaderId, x.startMs, x.endMs]), [['a', 100, 4_000], ['b', 5_000, undefined]]);
+  assert.deepEqual(
+    s.map((x) => [x.leaderId, x.startMs, x.endMs]),
+    [
+      ['a', 100, 4_000],
+      ['b', 5_000, undefined],
+    ],
+  );
 });
 
 test('the picture holds one mark per op, lease, election and fault window, with escaped text', () => {
@@ -37,7 +53,11 @@ test('the picture holds one mark per op, lease, election and fault window, with 
     leases: [{ scope: 'global-control', leaderId: 'a', term: 1, startMs: 100, endMs: 4_000 }],
     elections: [{ scope: 'global-control', leaderId: 'a', term: 1, atMs: 100 }],
     faults: [{ name: 'pause', target: 'a', startMs: 1_000, endMs: 3_000 }],
-    verdicts: [{ checker: 'no split brain', outcome: 'ok', atMs: 5_000 }, { checker: 'terms increase', outcome: 'failed', atMs: 5_000 }, { checker: 'linearizable', step: 'the key-value history of shard-21 is linearizable', outcome: 'unknown', atMs: 5_000 }],
+    verdicts: [
+      { checker: 'no split brain', outcome: 'ok', atMs: 5_000 },
+      { checker: 'terms increase', outcome: 'failed', atMs: 5_000 },
+      { checker: 'linearizable', step: 'the key-value history of shard-21 is linearizable', outcome: 'unknown', atMs: 5_000 },
+    ],
   });
   assert.equal(svg.match(/class="verdict verdict-ok"/g)?.length, 1);
   assert.equal(svg.match(/class="verdict verdict-failed"/g)?.length, 1);

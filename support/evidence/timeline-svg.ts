@@ -80,7 +80,9 @@ export function renderTimeline(data: TimelineData): string {
     out.push(
       `<rect class="fault-window" data-fault="${esc(f.name)}" data-target="${esc(f.target)}" x="${x0.toFixed(1)}" y="${TOP - 4}" width="${Math.max(x1 - x0, 1).toFixed(1)}" height="${rows.length * ROW_H + 8}" fill="#e15759" fill-opacity="0.15"><title>${esc(`${f.name} on ${f.target}: ${(f.startMs / 1000).toFixed(2)} s → ${f.endMs === undefined ? 'not healed' : `${(f.endMs / 1000).toFixed(2)} s`}`)}</title></rect>`,
       // The label only where it fits; the window's tooltip always carries the full target.
-      ...(x1 - x0 > 60 ? [`<text x="${(x0 + 2).toFixed(1)}" y="${TOP - 8}" fill="#b03030">${esc(clip(`${f.name} ${f.target}`, Math.floor((x1 - x0) / 6)))}</text>`] : []),
+      ...(x1 - x0 > 60
+        ? [`<text x="${(x0 + 2).toFixed(1)}" y="${TOP - 8}" fill="#b03030">${esc(clip(`${f.name} ${f.target}`, Math.floor((x1 - x0) / 6)))}</text>`]
+        : []),
     );
   }
 

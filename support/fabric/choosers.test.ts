@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CircuitBreaker, DEFAULT_BREAKER, FewestPending, RoundRobin, TwoRandom, UnknownPeerError, createChooser, seededRng, type BreakerTransition, type PeerLease } from './choosers';
+import {
+  CircuitBreaker,
+  DEFAULT_BREAKER,
+  FewestPending,
+  RoundRobin,
+  TwoRandom,
+  UnknownPeerError,
+  createChooser,
+  seededRng,
+  type BreakerTransition,
+  type PeerLease,
+} from './choosers';
 
 /** A clock the test moves by hand. */
 function fakeClock(start = 0) {
@@ -14,7 +25,10 @@ test('seededRng is reproducible and uniform enough', () => {
   const one = seededRng(42);
   const two = seededRng(42);
   const xs = Array.from({ length: 10_000 }, () => one());
-  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => two()));
+  assert.deepEqual(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => two()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.ok(Math.abs(mean - 0.5) < 0.02, `mean ${mean}`);
@@ -23,7 +37,10 @@ test('seededRng is reproducible and uniform enough', () => {
 
 test('round-robin takes each peer in turn', () => {
   const rr = new RoundRobin(peers);
-  assert.deepEqual(Array.from({ length: 7 }, () => rr.pick()), ['a', 'b', 'c', 'a', 'b', 'c', 'a']);
+  assert.deepEqual(
+    Array.from({ length: 7 }, () => rr.pick()),
+    ['a', 'b', 'c', 'a', 'b', 'c', 'a'],
+  );
 });
 
 test('fewest-pending avoids a peer with many calls in flight', () => {
@@ -45,7 +62,10 @@ test('fewest-pending avoids a peer with many calls in flight', () => {
 test('fewest-pending spreads concurrent calls evenly', () => {
   const chooser = new FewestPending(peers, { rng: seededRng(1) });
   const leases = Array.from({ length: 30 }, () => chooser.acquire()!);
-  assert.deepEqual(peers.map((p) => chooser.pending(p)), [10, 10, 10]);
+  assert.deepEqual(
+    peers.map((p) => chooser.pending(p)),
+    [10, 10, 10],
+  );
   leases.forEach((l) => l.release(true));
 });
 
@@ -178,7 +198,10 @@ test('choosers skip peers whose breaker is open, and come back to them after a s
   for (let i = 0; i < 2; i++) chooser.acquire('b')!.release(false); // pinned calls feed the breaker too
   assert.equal(chooser.breaker('b').state, 'open');
   assert.deepEqual(chooser.available(), ['a', 'c']);
-  assert.deepEqual(Array.from({ length: 4 }, () => chooser.pick()), ['a', 'c', 'a', 'c']);
+  assert.deepEqual(
+    Array.from({ length: 4 }, () => chooser.pick()),
+    ['a', 'c', 'a', 'c'],
+  );
   clock.advance(500);
   assert.deepEqual(chooser.available(), ['a', 'b', 'c']);
   const seen = Array.from({ length: 3 }, () => chooser.acquire()!);

@@ -237,7 +237,11 @@ export abstract class PeerChooser {
 
   /** Every pick so far, in time order. */
   picks(): Pick[] {
-    return Array.from({ length: this.pickCount }, (_, k) => ({ atMs: this.pickAt[k]!, peer: this.peers[this.pickPeer[k]!]!, pinned: this.pickPinned[k] === 1 }));
+    return Array.from({ length: this.pickCount }, (_, k) => ({
+      atMs: this.pickAt[k]!,
+      peer: this.peers[this.pickPeer[k]!]!,
+      pinned: this.pickPinned[k] === 1,
+    }));
   }
 
   /** Picks per peer (every peer listed) with `fromMs <= atMs < toMs`. */

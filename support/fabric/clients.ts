@@ -27,7 +27,11 @@ export class BackgroundClients {
           const all = nodes();
           const node = all[i % all.length]!;
           await history
-            .record({ process: `client-${c + 1}`, f: opts.procedure, target: node.id, value: opts.body }, () => node.call(opts.procedure, opts.body ?? {}), completionOfAnswer)
+            .record(
+              { process: `client-${c + 1}`, f: opts.procedure, target: node.id, value: opts.body },
+              () => node.call(opts.procedure, opts.body ?? {}),
+              completionOfAnswer,
+            )
             .catch(() => undefined); // a transport error is recorded as info; the client goes on
           await new Promise((r) => setTimeout(r, opts.intervalMs));
         }

@@ -20,7 +20,11 @@ export class LeadershipWatch {
   start(): void {
     const toMs = (wall: string) => this.clock.fromWall(wall);
     for (const node of this.nodes) {
-      void streamLeadership(() => node.url, (e) => this.observations.push(observationFrom(node.id, e, toMs)), this.stopped.signal);
+      void streamLeadership(
+        () => node.url,
+        (e) => this.observations.push(observationFrom(node.id, e, toMs)),
+        this.stopped.signal,
+      );
     }
     void this.poll(toMs);
   }

@@ -25,7 +25,9 @@ async function fakeRelay(id: string) {
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    // Not an async listener (its rejection would go unhandled): a failing answer resets the connection instead.
+    req.on('end', () => void answer().catch((e: Error) => res.destroy(e)));
+    const answer = async () => {
       requests++;
       active++;
       maxActive = Math.max(maxActive, active);
@@ -51,7 +53,12 @@ async function fakeRelay(id: string) {
           if (failFirst[1] === 'busy') headers['retry-after'] = '1';
           if (failFirst[1] === 'throttle') {
             status = 429;
-            Object.assign(headers, { 'rpc-status': 'ResourceExhausted', 'retry-after': '1', 'x-mesh-throttled': 'west/west-1/shard-7', 'x-mesh-outcome': 'not-applied' });
+            Object.assign(headers, {
+              'rpc-status': 'ResourceExhausted',
+              'retry-after': '1',
+              'x-mesh-throttled': 'west/west-1/shard-7',
+              'x-mesh-outcome': 'not-applied',
+            });
           }
           body = JSON.stringify({ message: `try ${tries}` });
         }
@@ -67,7 +74,7 @@ async function fakeRelay(id: string) {
       }
       res.writeHead(status, headers).end(body);
       active--;
-    });
+    };
   });
   let connections = 0;
   server.on('connection', () => connections++);
@@ -105,7 +112,16 @@ test('1,000 virtual clients for 1 s finish cleanly', { timeout: 30_000 }, async 
     const history = new OpHistory(new ScenarioClock());
     const lines: string[] = [];
     // A generous call timeout: on a loaded 2-core machine a first call may wait a while for its connection.
-    const driver = new LoadDriver({ peers: [a.peer, b.peer], traffic: echo, clients: 1_000, durationMs: 1_000, callTimeoutMs: 15_000, history, log: (l) => lines.push(l), progressEveryMs: 400 });
+    const driver = new LoadDriver({
+      peers: [a.peer, b.peer],
+      traffic: echo,
+      clients: 1_000,
+      durationMs: 1_000,
+      callTimeoutMs: 15_000,
+      history,
+      log: (l) => lines.push(l),
+      progressEveryMs: 400,
+    });
     const summary = await driver.run();
     assert.equal(summary.inFlight, 0);
     assert.ok(summary.calls >= 1_000, `every client made at least one call: ${summary.calls}`);
@@ -160,7 +176,15 @@ test('outcomes follow outcome.ts: 4xx and not-applied fail, other 5xx and timeou
       { procedure: 'slow::call', body: { ms: 400 } },
       { procedure: 'echo', body: 'plain' },
     ]);
-    const summary = await new LoadDriver({ peers: [a.peer], traffic: mix, clients: 1, maxOps: 5, history, callTimeoutMs: 150, chooser: new RoundRobin(['node-a'], { breaker: { failureThreshold: 100 } }) }).run();
+    const summary = await new LoadDriver({
+      peers: [a.peer],
+      traffic: mix,
+      clients: 1,
+      maxOps: 5,
+      history,
+      callTimeoutMs: 150,
+      chooser: new RoundRobin(['node-a'], { breaker: { failureThreshold: 100 } }),
+    }).run();
     assert.deepEqual(
       history.ops.map((o) => [o.f, o.outcome, o.error]),
       [
@@ -193,7 +217,14 @@ test('a route pins calls to a peer; pinned calls count as pending for the choose
     // Clients 1-10 start with the slow pinned call to node-a; while those are in flight, fewest-pending
     // sends the other clients' echo calls to node-b.
     const pinnedFirst = traffic([{ procedure: 'slow::call', shardKey: 'shard-42', body: { ms: 300 } }]);
-    const driverPinned = new LoadDriver({ peers: [a.peer, b.peer], traffic: pinnedFirst, clients: 10, maxOps: 10, chooser, route: (op) => (op.shardKey === 'shard-42' ? 'node-a' : undefined) }).start();
+    const driverPinned = new LoadDriver({
+      peers: [a.peer, b.peer],
+      traffic: pinnedFirst,
+      clients: 10,
+      maxOps: 10,
+      chooser,
+      route: (op) => (op.shardKey === 'shard-42' ? 'node-a' : undefined),
+    }).start();
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(chooser.pending('node-a'), 10);
     const echoes = await new LoadDriver({ peers: [a.peer, b.peer], traffic: echo, clients: 5, maxOps: 50, chooser }).run();
@@ -207,8 +238,21 @@ test('a route pins calls to a peer; pinned calls count as pending for the choose
     assert.deepEqual(chooser.pickShare(), { 'node-a': 10 / 60, 'node-b': 50 / 60 });
     // And a mixed traffic file: only the shard-keyed op is pinned.
     const history = new OpHistory(new ScenarioClock());
-    await new LoadDriver({ peers: [a.peer, b.peer], traffic: mixed, clients: 1, maxOps: 4, history, route: (op) => (op.shardKey ? 'node-b' : undefined) }).run();
-    assert.deepEqual(history.ops.filter((o) => o.f === 'slow::call').map((o) => [o.target, o.shardKey]), [['node-b', 'shard-42'], ['node-b', 'shard-42']]);
+    await new LoadDriver({
+      peers: [a.peer, b.peer],
+      traffic: mixed,
+      clients: 1,
+      maxOps: 4,
+      history,
+      route: (op) => (op.shardKey ? 'node-b' : undefined),
+    }).run();
+    assert.deepEqual(
+      history.ops.filter((o) => o.f === 'slow::call').map((o) => [o.target, o.shardKey]),
+      [
+        ['node-b', 'shard-42'],
+        ['node-b', 'shard-42'],
+      ],
+    );
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
@@ -226,7 +270,10 @@ test('a dead peer: calls are info, its breaker opens, the chooser sends everythi
     assert.equal(summary.statuses.ECONNREFUSED, 3);
     assert.match(history.ops[0]!.error!, /ECONNREFUSED/);
     assert.equal(chooser.breaker('dead').state, 'open');
-    assert.deepEqual(chooser.breakerTransitions().map((t) => `${t.peer} ${t.to}`), ['dead open']);
+    assert.deepEqual(
+      chooser.breakerTransitions().map((t) => `${t.peer} ${t.to}`),
+      ['dead open'],
+    );
   } finally {
     await live.close();
   }
@@ -314,7 +361,10 @@ test('options are checked: a bound, loopback peers, a chooser that knows only gi
   assert.throws(() => new LoadDriver({ peers: [peer], traffic: echo, clients: 0, maxOps: 1 }), /clients must be/);
   assert.throws(() => new LoadDriver({ peers: [], traffic: echo, clients: 1, maxOps: 1 }), /at least one peer/);
   assert.throws(() => new LoadDriver({ peers: [{ id: 'x', baseUrl: 'http://10.0.0.8:80' }], traffic: echo, clients: 1, maxOps: 1 }), /not a loopback address/);
-  assert.throws(() => new LoadDriver({ peers: [peer], traffic: echo, clients: 1, maxOps: 1, chooser: new RoundRobin(['a', 'b']) }), /knows peers the driver was not given: b/);
+  assert.throws(
+    () => new LoadDriver({ peers: [peer], traffic: echo, clients: 1, maxOps: 1, chooser: new RoundRobin(['a', 'b']) }),
+    /knows peers the driver was not given: b/,
+  );
   assert.doesNotThrow(() => new LoadDriver({ peers: [{ id: 'l', baseUrl: 'http://localhost:8080' }], traffic: echo, clients: 1, durationMs: 1 }));
 });
 
@@ -394,13 +444,27 @@ test('transport: the request carries the RPC headers, the shard key and extra he
     const [head, body] = seen.split('\r\n\r\n') as [string, string];
     const lines = head.split('\r\n');
     assert.equal(lines[0], 'POST / HTTP/1.1');
-    for (const h of ['Rpc-Procedure: kv::set', 'Rpc-Shard-Key: shard-1', 'Rpc-Caller: hyperscale-load', 'Rpc-Encoding: json', 'Content-Type: application/json', 'Rpc-Ttl-Ms: 900', `Host: ${new URL(server.peer.baseUrl).host}`]) {
+    for (const h of [
+      'Rpc-Procedure: kv::set',
+      'Rpc-Shard-Key: shard-1',
+      'Rpc-Caller: hyperscale-load',
+      'Rpc-Encoding: json',
+      'Content-Type: application/json',
+      'Rpc-Ttl-Ms: 900',
+      `Host: ${new URL(server.peer.baseUrl).host}`,
+    ]) {
       assert.ok(lines.includes(h), `${h} in\n${head}`);
     }
     assert.equal(Buffer.from(body, 'latin1').toString('utf8'), JSON.stringify({ key: 'k', value: 'éc1-n1' }));
     assert.ok(lines.includes(`Content-Length: ${Buffer.byteLength(JSON.stringify({ key: 'k', value: 'éc1-n1' }))}`), 'content length in bytes, not characters');
-    assert.throws(() => new LoadDriver({ peers: [server.peer], traffic: echo, clients: 1, maxOps: 1, headers: { 'X-A': 'a\r\nX-B: b' } }), /must not contain line breaks/);
-    assert.throws(() => new LoadDriver({ peers: [server.peer], traffic: echo, clients: 1, maxOps: 1, headers: { 'Content-Length': '1' } }), /set by the driver/);
+    assert.throws(
+      () => new LoadDriver({ peers: [server.peer], traffic: echo, clients: 1, maxOps: 1, headers: { 'X-A': 'a\r\nX-B: b' } }),
+      /must not contain line breaks/,
+    );
+    assert.throws(
+      () => new LoadDriver({ peers: [server.peer], traffic: echo, clients: 1, maxOps: 1, headers: { 'Content-Length': '1' } }),
+      /set by the driver/,
+    );
   } finally {
     await server.close();
   }
@@ -425,10 +489,13 @@ test('transport: answers split into single bytes, chunked with extensions and tr
     const history = new OpHistory(new ScenarioClock());
     const summary = await new LoadDriver({ peers: [server.peer], traffic: echo, clients: 1, maxOps: 2, history }).run();
     assert.deepEqual(summary.counts, { ok: 2, fail: 0, info: 0 });
-    assert.deepEqual(history.ops.map((o) => o.result), [
-      { a: 1, servedBy: 'raw' },
-      { b: 2, servedBy: 'raw' },
-    ]);
+    assert.deepEqual(
+      history.ops.map((o) => o.result),
+      [
+        { a: 1, servedBy: 'raw' },
+        { b: 2, servedBy: 'raw' },
+      ],
+    );
     assert.equal(server.connections(), 1, 'both calls on one keep-alive connection');
   } finally {
     await server.close();
@@ -541,7 +608,15 @@ test('transport: connection attempts per peer are capped; waiting calls get rele
   try {
     const history = new OpHistory(new ScenarioClock());
     const t0 = performance.now();
-    const summary = await new LoadDriver({ peers: [silent.peer], traffic: echo, clients: 3, maxOps: 3, callTimeoutMs: 150, maxConnectingPerPeer: 1, history }).run();
+    const summary = await new LoadDriver({
+      peers: [silent.peer],
+      traffic: echo,
+      clients: 3,
+      maxOps: 3,
+      callTimeoutMs: 150,
+      maxConnectingPerPeer: 1,
+      history,
+    }).run();
     assert.ok(performance.now() - t0 < 1_000);
     assert.deepEqual(summary.statuses, { timeout: 3 });
     assert.ok(history.ops.every((o) => o.error === 'timeout after 150 ms'));
@@ -594,7 +669,15 @@ test('retries: summary counters and the progress line over a mix of flaky and he
       { procedure: 'flaky::1', body: { uid: '{uid}' } },
       { procedure: 'echo', body: { uid: '{uid}' } },
     ]);
-    const summary = await new LoadDriver({ peers: [a.peer], traffic: mix, clients: 3, maxOps: 12, history, retry: { attempts: 3, backoffMs: 5 }, log: (l) => lines.push(l) }).run();
+    const summary = await new LoadDriver({
+      peers: [a.peer],
+      traffic: mix,
+      clients: 3,
+      maxOps: 12,
+      history,
+      retry: { attempts: 3, backoffMs: 5 },
+      log: (l) => lines.push(l),
+    }).run();
     assert.equal(summary.calls, 12);
     assert.deepEqual(summary.counts, { ok: 12, fail: 0, info: 0 });
     assert.equal(history.ops.length, 12);
@@ -608,11 +691,17 @@ test('retries: summary counters and the progress line over a mix of flaky and he
     );
     assert.equal(summary.byProcedure['flaky::1']?.latency.count, flakyCalls);
     const percent = ((flakyCalls / 12) * 100).toFixed(1).replace('.', '\\.');
-    assert.match(lines.at(-1)!, new RegExp(`^load: \\d+\\.\\d s, 12 ok / 0 fail / 0 info, [\\d,]+/s, p50 [\\d.]+ ms p99 [\\d.]+ ms, retries ${percent}% \\(done\\)$`));
+    assert.match(
+      lines.at(-1)!,
+      new RegExp(`^load: \\d+\\.\\d s, 12 ok / 0 fail / 0 info, [\\d,]+/s, p50 [\\d.]+ ms p99 [\\d.]+ ms, retries ${percent}% \\(done\\)$`),
+    );
     // Without retries: no retry figure in the line, attempts equal calls, results unchanged.
     const plain: string[] = [];
     const off = await new LoadDriver({ peers: [a.peer], traffic: echo, clients: 1, maxOps: 3, log: (l) => plain.push(l) }).run();
-    assert.deepEqual({ attempts: off.attempts, retries: off.retries, retryRate: off.retryRate, retriedOk: off.retriedOk }, { attempts: 3, retries: 0, retryRate: 0, retriedOk: 0 });
+    assert.deepEqual(
+      { attempts: off.attempts, retries: off.retries, retryRate: off.retryRate, retriedOk: off.retriedOk },
+      { attempts: 3, retries: 0, retryRate: 0, retriedOk: 0 },
+    );
     assert.doesNotMatch(plain.at(-1)!, /retries/);
   } finally {
     await a.close();
@@ -645,7 +734,10 @@ test('retries: a 4xx (even with a retryable Rpc-Status), a 501 and a 2xx are nev
     const offHistory = new OpHistory(new ScenarioClock());
     const flaky = traffic([{ procedure: 'flaky::1', body: { uid: 'off-{uid}' } }]);
     const off = await new LoadDriver({ peers: [a.peer], traffic: flaky, clients: 1, maxOps: 1, history: offHistory }).run();
-    assert.deepEqual([offHistory.ops[0]!.outcome, offHistory.ops[0]!.error, offHistory.ops[0]!.result], ['info', 'HTTP 503 Unavailable', { message: 'try 1', servedBy: 'node-a' }]);
+    assert.deepEqual(
+      [offHistory.ops[0]!.outcome, offHistory.ops[0]!.error, offHistory.ops[0]!.result],
+      ['info', 'HTTP 503 Unavailable', { message: 'try 1', servedBy: 'node-a' }],
+    );
     assert.equal(off.attempts, 1);
   } finally {
     await a.close();
@@ -653,7 +745,10 @@ test('retries: a 4xx (even with a retryable Rpc-Status), a 501 and a 2xx are nev
 });
 
 test('retries: which tries are retryable (contract §2)', () => {
-  const answer = (status: number, rpcStatus?: string) => ({ status, headers: rpcStatus === undefined ? {} : ({ 'rpc-status': rpcStatus } as Record<string, string>) });
+  const answer = (status: number, rpcStatus?: string) => ({
+    status,
+    headers: rpcStatus === undefined ? {} : ({ 'rpc-status': rpcStatus } as Record<string, string>),
+  });
   const yes: [number, string | undefined][] = [
     [503, 'Unavailable'],
     [500, 'Internal'],
@@ -694,8 +789,14 @@ test('retries: which tries are retryable (contract §2)', () => {
 
 test('retries: backoff is exponential with full jitter, capped; Retry-After wins, capped the same way', () => {
   const half = () => 0.5;
-  assert.deepEqual([1, 2, 3, 4].map((k) => retryDelayMs(k, undefined, { attempts: 9 }, half)), [12.5, 25, 50, 100]);
-  assert.deepEqual([1, 2, 3].map((k) => retryDelayMs(k, undefined, { attempts: 9, backoffMs: 100, maxBackoffMs: 150 }, half)), [50, 75, 75]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((k) => retryDelayMs(k, undefined, { attempts: 9 }, half)),
+    [12.5, 25, 50, 100],
+  );
+  assert.deepEqual(
+    [1, 2, 3].map((k) => retryDelayMs(k, undefined, { attempts: 9, backoffMs: 100, maxBackoffMs: 150 }, half)),
+    [50, 75, 75],
+  );
   assert.ok(retryDelayMs(80, undefined, { attempts: 99 }, () => 0.999999) < 1_000);
   assert.equal(retryDelayMs(1, 1_000, { attempts: 2 }, half), 1_000);
   assert.equal(retryDelayMs(1, 5_000, { attempts: 2 }, half), 1_000, 'Retry-After capped at maxBackoffMs');
@@ -726,7 +827,14 @@ test('retries: Retry-After: 1 is honoured (about a second between the tries), an
     assert.ok(latency >= 950, `the op spans first try to final answer: ${Math.round(latency)} ms`);
     a.arrivals.length = 0;
     const busyAgain = traffic([{ procedure: 'busy::1', body: { uid: 'again-{uid}' } }]);
-    const summary = await new LoadDriver({ peers: [a.peer], traffic: busyAgain, clients: 1, maxOps: 1, retry: { attempts: 3, maxBackoffMs: 100 }, rng: noJitter }).run();
+    const summary = await new LoadDriver({
+      peers: [a.peer],
+      traffic: busyAgain,
+      clients: 1,
+      maxOps: 1,
+      retry: { attempts: 3, maxBackoffMs: 100 },
+      rng: noJitter,
+    }).run();
     const [u1, u2] = a.arrivals.map((r) => r.atMs) as [number, number];
     assert.ok(u2 - u1 >= 90 && u2 - u1 < 900, `Retry-After capped at 100 ms: waited ${Math.round(u2 - u1)} ms`);
     assert.ok(summary.latency.maxMs >= 90, `summary latency runs from the first try: ${summary.latency.maxMs} ms`);
@@ -735,13 +843,21 @@ test('retries: Retry-After: 1 is honoured (about a second between the tries), an
   }
 });
 
-test('throttling: throttled tries are counted by who answered and whom they name, with the first one\'s time and Retry-After; the first timeout is timed', async () => {
+test("throttling: throttled tries are counted by who answered and whom they name, with the first one's time and Retry-After; the first timeout is timed", async () => {
   const a = await fakeRelay('node-a');
   try {
     const clock = new ScenarioClock();
     const throttled = traffic([{ procedure: 'throttle::1', body: { uid: '{uid}' } }]);
     const t0 = clock.nowMs();
-    const summary = await new LoadDriver({ peers: [a.peer], traffic: throttled, clients: 2, maxOps: 4, clock, retry: { attempts: 2, maxBackoffMs: 5 }, rng: noJitter }).run();
+    const summary = await new LoadDriver({
+      peers: [a.peer],
+      traffic: throttled,
+      clients: 2,
+      maxOps: 4,
+      clock,
+      retry: { attempts: 2, maxBackoffMs: 5 },
+      rng: noJitter,
+    }).run();
     assert.deepEqual(summary.counts, { ok: 4, fail: 0, info: 0 }, 'each call is ok at its second try');
     assert.equal(summary.throttled.tries, 4);
     assert.deepEqual(summary.throttled.byNode, { 'node-a': 4 });
@@ -750,7 +866,11 @@ test('throttling: throttled tries are counted by who answered and whom they name
     assert.equal(summary.throttled.firstRetryAfter, '1');
     assert.ok(summary.throttled.firstAtMs !== undefined && summary.throttled.firstAtMs >= t0 && summary.throttled.firstAtMs <= clock.nowMs());
     assert.equal(summary.firstTimeoutAtMs, undefined, 'no try timed out');
-    assert.equal(summary.triesPerSecond.reduce((x, y) => x + y, 0), summary.attempts, 'every try is in one second of the series');
+    assert.equal(
+      summary.triesPerSecond.reduce((x, y) => x + y, 0),
+      summary.attempts,
+      'every try is in one second of the series',
+    );
 
     const slow = traffic([{ procedure: 'slow::call', body: { ms: 300 } }]);
     const timedOut = await new LoadDriver({ peers: [a.peer], traffic: slow, clients: 1, maxOps: 1, clock, callTimeoutMs: 50 }).run();
@@ -773,7 +893,15 @@ test('retries: attempts exhausted end with the last answer as outcome.ts classif
       { procedure: 'status::429', body: {} }, // Rpc-Status Internal: retried, and a 4xx is fail
     ]);
     const chooser = new RoundRobin(['node-a'], { breaker: { failureThreshold: 100 } });
-    const summary = await new LoadDriver({ peers: [a.peer], traffic: mix, clients: 1, maxOps: 4, history, chooser, retry: { attempts: 3, maxBackoffMs: 5 } }).run();
+    const summary = await new LoadDriver({
+      peers: [a.peer],
+      traffic: mix,
+      clients: 1,
+      maxOps: 4,
+      history,
+      chooser,
+      retry: { attempts: 3, maxBackoffMs: 5 },
+    }).run();
     assert.deepEqual(
       history.ops.map((o) => [o.f, o.outcome, o.error, (o.result as { attempts: number }).attempts]),
       [
@@ -785,7 +913,10 @@ test('retries: attempts exhausted end with the last answer as outcome.ts classif
     );
     assert.equal(a.stats().requests, 12);
     assert.deepEqual(summary.counts, { ok: 0, fail: 2, info: 2 });
-    assert.deepEqual({ calls: summary.calls, attempts: summary.attempts, retries: summary.retries, retriedOk: summary.retriedOk }, { calls: 4, attempts: 12, retries: 8, retriedOk: 0 });
+    assert.deepEqual(
+      { calls: summary.calls, attempts: summary.attempts, retries: summary.retries, retriedOk: summary.retriedOk },
+      { calls: 4, attempts: 12, retries: 8, retriedOk: 0 },
+    );
   } finally {
     await a.close();
   }
@@ -798,7 +929,16 @@ test('retries: a fail after a try that may have applied the call is info, not fa
   });
   try {
     const history = new OpHistory(new ScenarioClock());
-    await new LoadDriver({ peers: [server.peer], traffic: echo, clients: 1, maxOps: 1, history, callTimeoutMs: 150, retry: { attempts: 2 }, rng: noJitter }).run();
+    await new LoadDriver({
+      peers: [server.peer],
+      traffic: echo,
+      clients: 1,
+      maxOps: 1,
+      history,
+      callTimeoutMs: 150,
+      retry: { attempts: 2 },
+      rng: noJitter,
+    }).run();
     assert.equal(history.ops[0]!.outcome, 'info');
     assert.equal(history.ops[0]!.error, 'HTTP 503 Unavailable after 2 attempts; an earlier attempt may have taken effect');
   } finally {
@@ -808,7 +948,8 @@ test('retries: a fail after a try that may have applied the call is info, not fa
 
 test('retries: a transport error then success; the retry goes to another peer unless a route pins the call', async () => {
   const server = await rawServer((socket, _request, count) => {
-    if (count === 1) socket.destroy(); // reset mid-call
+    if (count === 1)
+      socket.destroy(); // reset mid-call
     else socket.write(answerOf('200 OK', ['Content-Length: 8', 'x-mesh-node: raw'], '{"v":42}'));
   });
   const live = await fakeRelay('live');
@@ -819,30 +960,67 @@ test('retries: a transport error then success; the retry goes to another peer un
     assert.deepEqual([history.ops[0]!.outcome, history.ops[0]!.result], ['ok', { v: 42, servedBy: 'raw', attempts: 2 }]);
     assert.equal(summary.statuses['200'], 1);
     assert.equal(Object.keys(summary.statuses).length, 2);
-    assert.ok(Object.keys(summary.statuses).some((k) => k === 'closed-before-answer' || k === 'ECONNRESET'), JSON.stringify(summary.statuses));
+    assert.ok(
+      Object.keys(summary.statuses).some((k) => k === 'closed-before-answer' || k === 'ECONNRESET'),
+      JSON.stringify(summary.statuses),
+    );
     assert.deepEqual({ attempts: summary.attempts, retriedOk: summary.retriedOk }, { attempts: 2, retriedOk: 1 });
 
     // Round robin over a dead and a live peer: each call's refused try is retried on the live one, and the
     // op's target is the peer that answered.
     const roundTrip = new OpHistory(new ScenarioClock());
     const chooser = new RoundRobin(['dead', 'live'], { breaker: { failureThreshold: 100 } });
-    const moved = await new LoadDriver({ peers: [dead, live.peer], traffic: echo, clients: 1, maxOps: 4, history: roundTrip, chooser, retry: { attempts: 2 }, rng: noJitter }).run();
+    const moved = await new LoadDriver({
+      peers: [dead, live.peer],
+      traffic: echo,
+      clients: 1,
+      maxOps: 4,
+      history: roundTrip,
+      chooser,
+      retry: { attempts: 2 },
+      rng: noJitter,
+    }).run();
     assert.deepEqual(
-      roundTrip.ops.map((o) => [o.outcome, o.target, (o.result as { attempts: number; servedBy: string }).attempts, (o.result as { servedBy: string }).servedBy]),
+      roundTrip.ops.map((o) => [
+        o.outcome,
+        o.target,
+        (o.result as { attempts: number; servedBy: string }).attempts,
+        (o.result as { servedBy: string }).servedBy,
+      ]),
       Array.from({ length: 4 }, () => ['ok', 'live', 2, 'live']),
     );
     assert.deepEqual(moved.byPeer, { dead: { ok: 0, fail: 0, info: 4 }, live: { ok: 4, fail: 0, info: 0 } });
     assert.deepEqual(moved.statuses, { '200': 4, ECONNREFUSED: 4 });
-    assert.deepEqual(chooser.picks().map((p) => p.peer), ['dead', 'live', 'dead', 'live', 'dead', 'live', 'dead', 'live']);
+    assert.deepEqual(
+      chooser.picks().map((p) => p.peer),
+      ['dead', 'live', 'dead', 'live', 'dead', 'live', 'dead', 'live'],
+    );
 
     // Pinned by a route: every try goes to the pinned peer.
     const pinnedHistory = new OpHistory(new ScenarioClock());
     const pinnedChooser = new RoundRobin(['dead', 'live']);
-    await new LoadDriver({ peers: [dead, live.peer], traffic: echo, clients: 1, maxOps: 1, history: pinnedHistory, chooser: pinnedChooser, route: () => 'dead', retry: { attempts: 3 }, rng: noJitter }).run();
+    await new LoadDriver({
+      peers: [dead, live.peer],
+      traffic: echo,
+      clients: 1,
+      maxOps: 1,
+      history: pinnedHistory,
+      chooser: pinnedChooser,
+      route: () => 'dead',
+      retry: { attempts: 3 },
+      rng: noJitter,
+    }).run();
     const op = pinnedHistory.ops[0]!;
     assert.deepEqual([op.outcome, op.target], ['info', 'dead']);
     assert.match(op.error!, /ECONNREFUSED.* after 3 attempts$/);
-    assert.deepEqual(pinnedChooser.picks().map((p) => [p.peer, p.pinned]), [['dead', true], ['dead', true], ['dead', true]]);
+    assert.deepEqual(
+      pinnedChooser.picks().map((p) => [p.peer, p.pinned]),
+      [
+        ['dead', true],
+        ['dead', true],
+        ['dead', true],
+      ],
+    );
   } finally {
     await Promise.all([server.close(), live.close()]);
   }
@@ -885,7 +1063,10 @@ test('retries: a route that throws on a retry ends the run; the call ends with t
       },
     });
     await assert.rejects(driver.run(), /shard map gone/);
-    assert.deepEqual(history.ops.map((o) => [o.outcome, o.error]), [['info', 'HTTP 503 Unavailable']]);
+    assert.deepEqual(
+      history.ops.map((o) => [o.outcome, o.error]),
+      [['info', 'HTTP 503 Unavailable']],
+    );
     assert.equal(a.stats().requests, 1);
   } finally {
     await a.close();
@@ -894,7 +1075,8 @@ test('retries: a route that throws on a retry ends the run; the call ends with t
 
 test('retries: options are checked', () => {
   const peer = { id: 'a', baseUrl: 'http://127.0.0.1:1' };
-  const make = (retry: { attempts: number; backoffMs?: number; maxBackoffMs?: number }) => () => new LoadDriver({ peers: [peer], traffic: echo, clients: 1, maxOps: 1, retry });
+  const make = (retry: { attempts: number; backoffMs?: number; maxBackoffMs?: number }) => () =>
+    new LoadDriver({ peers: [peer], traffic: echo, clients: 1, maxOps: 1, retry });
   assert.throws(make({ attempts: 0 }), /retry.attempts must be a whole number ≥ 1/);
   assert.throws(make({ attempts: 2.5 }), /retry.attempts must be/);
   assert.throws(make({ attempts: 2, backoffMs: -1 }), /retry.backoffMs must be ≥ 0/);

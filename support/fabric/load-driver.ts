@@ -86,7 +86,15 @@ export const RETRYABLE_RPC_STATUSES: readonly string[] = ['Unavailable', 'Intern
 const RETRYABLE_NAMES = new Set(RETRYABLE_RPC_STATUSES.map((s) => s.toLowerCase()));
 
 /** Transport failures worth another try: no answer came (timeout), or the connection was refused or reset. */
-export const RETRYABLE_TRANSPORT_CODES: readonly string[] = ['timeout', 'closed-before-answer', 'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT'];
+export const RETRYABLE_TRANSPORT_CODES: readonly string[] = [
+  'timeout',
+  'closed-before-answer',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+];
 const RETRYABLE_CODES = new Set(RETRYABLE_TRANSPORT_CODES);
 
 /** `Unavailable`, `UNAVAILABLE`, `resource_exhausted` → `unavailable`, `resourceexhausted`. */
@@ -279,7 +287,14 @@ export class LoadDriver {
   private attemptsTotal = 0;
   private retriedOk = 0;
   private windowRetries = 0;
-  private readonly throttled: { tries: number; byNode: Map<string, number>; firstAtMsByNode: Map<string, number>; byPressured: Map<string, number>; firstAtMs?: number; firstRetryAfter?: string } = {
+  private readonly throttled: {
+    tries: number;
+    byNode: Map<string, number>;
+    firstAtMsByNode: Map<string, number>;
+    byPressured: Map<string, number>;
+    firstAtMs?: number;
+    firstRetryAfter?: string;
+  } = {
     tries: 0,
     byNode: new Map(),
     firstAtMsByNode: new Map(),
@@ -292,7 +307,8 @@ export class LoadDriver {
     if (!Number.isInteger(opts.clients) || opts.clients < 1) throw new Error(`clients must be a whole number ≥ 1, got ${opts.clients}`);
     if (opts.durationMs === undefined && opts.maxOps === undefined) throw new Error('a load run needs a bound: durationMs or maxOps');
     if (opts.durationMs !== undefined && !(opts.durationMs > 0)) throw new Error(`durationMs must be > 0, got ${opts.durationMs}`);
-    if (opts.maxOps !== undefined && !(Number.isInteger(opts.maxOps) && opts.maxOps >= 0)) throw new Error(`maxOps must be a whole number ≥ 0, got ${opts.maxOps}`);
+    if (opts.maxOps !== undefined && !(Number.isInteger(opts.maxOps) && opts.maxOps >= 0))
+      throw new Error(`maxOps must be a whole number ≥ 0, got ${opts.maxOps}`);
     if (opts.targetRps !== undefined && !(opts.targetRps > 0)) throw new Error(`targetRps must be > 0, got ${opts.targetRps}`);
     this.callTimeoutMs = opts.callTimeoutMs ?? 2_000;
     if (!(this.callTimeoutMs > 0)) throw new Error(`callTimeoutMs must be > 0, got ${this.callTimeoutMs}`);
@@ -301,9 +317,11 @@ export class LoadDriver {
     }
     if (opts.retry !== undefined) {
       const { attempts, backoffMs, maxBackoffMs } = opts.retry;
-      if (!(Number.isInteger(attempts) && attempts >= 1)) throw new Error(`retry.attempts must be a whole number ≥ 1 (tries in all, the first included), got ${attempts}`);
+      if (!(Number.isInteger(attempts) && attempts >= 1))
+        throw new Error(`retry.attempts must be a whole number ≥ 1 (tries in all, the first included), got ${attempts}`);
       if (backoffMs !== undefined && !(backoffMs >= 0 && Number.isFinite(backoffMs))) throw new Error(`retry.backoffMs must be ≥ 0, got ${backoffMs}`);
-      if (maxBackoffMs !== undefined && !(maxBackoffMs >= 0 && Number.isFinite(maxBackoffMs))) throw new Error(`retry.maxBackoffMs must be ≥ 0, got ${maxBackoffMs}`);
+      if (maxBackoffMs !== undefined && !(maxBackoffMs >= 0 && Number.isFinite(maxBackoffMs)))
+        throw new Error(`retry.maxBackoffMs must be ≥ 0, got ${maxBackoffMs}`);
     }
     this.rng = opts.rng ?? Math.random;
     this.label = opts.label ?? 'load';
@@ -314,7 +332,12 @@ export class LoadDriver {
     for (const p of initial) this.pool(p);
     this.fixedHeaders = requestHeaderLines({ 'Content-Type': 'application/json', 'Rpc-Caller': 'hyperscale-load', 'Rpc-Encoding': 'json', ...opts.headers });
     this.clock = opts.clock ?? opts.history?.clock ?? new ScenarioClock();
-    this.chooser = opts.chooser ?? new RoundRobin(initial.map((p) => p.id), { clock: this.clock });
+    this.chooser =
+      opts.chooser ??
+      new RoundRobin(
+        initial.map((p) => p.id),
+        { clock: this.clock },
+      );
     const ids = new Set(initial.map((p) => p.id));
     const unknown = this.chooser.peers.filter((id) => !ids.has(id));
     if (unknown.length > 0) throw new Error(`the chooser knows peers the driver was not given: ${unknown.join(', ')}`);
@@ -415,7 +438,9 @@ export class LoadDriver {
       okRps: perSecond(this.total.ok),
       noPeerWaits: this.noPeerWaits,
       latency: latencyOf(this.overall),
-      byProcedure: Object.fromEntries([...this.procedures].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, { ...s.counts, latency: latencyOf(s.latency) }])),
+      byProcedure: Object.fromEntries(
+        [...this.procedures].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, { ...s.counts, latency: latencyOf(s.latency) }]),
+      ),
       byPeer: Object.fromEntries([...this.peerCounts].sort(([a], [b]) => a.localeCompare(b)).map(([p, c]) => [p, { ...c }])),
       statuses: sortedRecord(this.statuses),
       attempts: this.attemptsTotal,
@@ -567,7 +592,11 @@ export class LoadDriver {
     };
     try {
       const attempt = this.opts.history
-        ? await this.opts.history.record({ process: `vc-${client}`, f: op.procedure, target: first.peer, ...(op.shardKey ? { shardKey: op.shardKey } : {}), value: op.body }, attemptAll, classify)
+        ? await this.opts.history.record(
+            { process: `vc-${client}`, f: op.procedure, target: first.peer, ...(op.shardKey ? { shardKey: op.shardKey } : {}), value: op.body },
+            attemptAll,
+            classify,
+          )
         : await attemptAll();
       // The latency of a logical call runs from its first try to its final answer, backoffs included.
       const latencyUs = tries.length > 1 ? (answeredAt - t0) * 1000 : attempt.latencyUs;
@@ -676,7 +705,8 @@ export class LoadDriver {
       throw new Error(`peer ${peer.id}: baseUrl "${peer.baseUrl}" is not a URL`);
     }
     if (url.protocol !== 'http:') throw new Error(`peer ${peer.id}: baseUrl "${peer.baseUrl}" must be http://`);
-    if (!LOOPBACK.test(url.hostname)) throw new Error(`peer ${peer.id}: baseUrl "${peer.baseUrl}" is not a loopback address; the load driver only sends to 127.0.0.1`);
+    if (!LOOPBACK.test(url.hostname))
+      throw new Error(`peer ${peer.id}: baseUrl "${peer.baseUrl}" is not a loopback address; the load driver only sends to 127.0.0.1`);
     const pool = new Http1Pool(url.hostname === '[::1]' ? '::1' : url.hostname, Number(url.port || 80), url.host, this.opts.maxConnectingPerPeer ?? 128);
     this.pools.set(peer.baseUrl, pool);
     return pool;
@@ -960,7 +990,8 @@ export class Http1Connection {
       this.mode = 'chunk-size';
     } else if (headers['content-length'] !== undefined) {
       const length = Number(headers['content-length']);
-      if (!Number.isSafeInteger(length) || length < 0) throw new TransportError(`bad content-length ${JSON.stringify(headers['content-length'])}`, 'protocol-error');
+      if (!Number.isSafeInteger(length) || length < 0)
+        throw new TransportError(`bad content-length ${JSON.stringify(headers['content-length'])}`, 'protocol-error');
       this.mode = 'length';
       this.remaining = length;
     } else {

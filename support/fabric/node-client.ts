@@ -25,7 +25,10 @@ const OPERATE = { [MESH_SCOPE_HEADER]: 'mesh.read mesh.operate' };
 export class NodeClient {
   private readonly http: AxiosInstance;
 
-  constructor(readonly baseUrl: string, timeoutMs = 2_000) {
+  constructor(
+    readonly baseUrl: string,
+    timeoutMs = 2_000,
+  ) {
     // Every status is an answer to inspect, not an exception: checks judge the status themselves.
     this.http = axios.create({ baseURL: baseUrl, timeout: timeoutMs, validateStatus: () => true });
   }
@@ -57,7 +60,7 @@ export class NodeClient {
   async shards(namespace?: string): Promise<ShardsView> {
     const items: ShardRecord[] = [];
     let cursor: string | undefined;
-    let version = -1;
+    let version: number;
     for (let page = 0; page < 100; page++) {
       const params: Record<string, string> = { pageSize: '500', ...(namespace ? { namespace } : {}), ...(cursor ? { cursor } : {}) };
       const res = await this.http.get<{ items: ShardRecord[]; nextCursor?: string | null; version: number }>('/control/shards', { params, headers: READ });
@@ -87,7 +90,11 @@ export class NodeClient {
 
   /** Contract §4: `GET /control/shards/diff`. */
   shardDiff(fromVersion: number, toVersion?: number): Promise<unknown> {
-    return this.json('/control/shards/diff', { fromVersion: String(fromVersion), ...(toVersion !== undefined ? { toVersion: String(toVersion) } : {}) }, OPERATE);
+    return this.json(
+      '/control/shards/diff',
+      { fromVersion: String(fromVersion), ...(toVersion !== undefined ? { toVersion: String(toVersion) } : {}) },
+      OPERATE,
+    );
   }
 
   /** Extension (`feature:mesh-rebalance`): moves `shardId` (to `to`, else its coolest replica). */

@@ -42,7 +42,10 @@ test('promisesNotApplied reads only x-mesh-outcome', () => {
 
 test('an answer becomes a history completion: the body as result with who served it, the status as error unless ok', async () => {
   const { completionOfAnswer, resultOfAnswer } = await import('./outcome');
-  assert.deepEqual(completionOfAnswer({ status: 200, headers: { 'X-Mesh-Node': 'east-1' }, body: { value: 7 } }), { outcome: 'ok', result: { value: 7, servedBy: 'east-1' } });
+  assert.deepEqual(completionOfAnswer({ status: 200, headers: { 'X-Mesh-Node': 'east-1' }, body: { value: 7 } }), {
+    outcome: 'ok',
+    result: { value: 7, servedBy: 'east-1' },
+  });
   assert.deepEqual(completionOfAnswer({ status: 503, rpcStatus: 'unavailable', headers: { 'x-mesh-outcome': 'not-applied' }, body: 'draining' }), {
     outcome: 'fail',
     result: { body: 'draining', servedBy: undefined },

@@ -16,8 +16,7 @@ export const NOT_APPLIED = 'not-applied';
 
 /** What the transport saw: an HTTP answer (headers by any case), or no answer at all. */
 export type RpcAttempt =
-  | { readonly status: number; readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>> }
-  | { readonly error: unknown };
+  { readonly status: number; readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>> } | { readonly error: unknown };
 
 function header(headers: Readonly<Record<string, string | readonly string[] | undefined>> | undefined, name: string): string | undefined {
   if (!headers) return undefined;
@@ -54,13 +53,18 @@ type Headers = Readonly<Record<string, string | readonly string[] | undefined>>;
  * body: nothing), plus who served it (`servedBy`) and, for geo-routed calls, where (`servedRegion`).
  */
 export function resultOfAnswer(body: unknown, headers: Headers | undefined): Record<string, unknown> {
-  const base = body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : body === undefined ? {} : { body };
+  const base =
+    body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : body === undefined ? {} : { body };
   const servedRegion = header(headers, EXT.servedRegionHeader);
   return { ...base, servedBy: header(headers, EXT.answeredByHeader), ...(servedRegion ? { servedRegion } : {}) };
 }
 
 /** One answer as the completion of a history entry: its outcome and result, and the status as the error unless ok. */
-export function completionOfAnswer(r: { status: number; rpcStatus?: string; headers: Headers; body: unknown }): { outcome: Outcome; result: Record<string, unknown>; error?: string } {
+export function completionOfAnswer(r: { status: number; rpcStatus?: string; headers: Headers; body: unknown }): {
+  outcome: Outcome;
+  result: Record<string, unknown>;
+  error?: string;
+} {
   const outcome = outcomeOfAnswer(r.status, r.headers);
   return { outcome, result: resultOfAnswer(r.body, r.headers), ...(outcome === 'ok' ? {} : { error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() }) };
 }

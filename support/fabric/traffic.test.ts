@@ -59,14 +59,31 @@ test('errors name the source and the field', () => {
   };
   assert.match(bad({ description: 'x', ops: [{ procedure: 'echo', body: {} }] }), /seeds\/traffic\/bad\.json: name: required: a short name/);
   assert.match(bad({ name: 'x', description: 'x', ops: [] }), /bad\.json: ops: needs at least one op/);
-  const many = bad({ name: 'x', description: 'x', ops: [{ procedure: 'echo', body: {} }, { procedure: 3, weight: 0 }], extra: true });
+  const many = bad({
+    name: 'x',
+    description: 'x',
+    ops: [
+      { procedure: 'echo', body: {} },
+      { procedure: 3, weight: 0 },
+    ],
+    extra: true,
+  });
   assert.match(many, /bad\.json: ops\[1\]\.procedure: /);
   assert.match(many, /bad\.json: ops\[1\]\.body: required: the request body/);
   assert.match(many, /bad\.json: ops\[1\]\.weight: must be at least 1/);
   assert.match(many, /bad\.json: \(top level\): Unrecognized key: "extra"/);
-  assert.match(bad({ name: 'x', description: 'x', ops: [{ procedure: 'echo', body: { a: ['{client}', { 'b-c': '{clinet}' }] } }] }), /bad\.json: ops\[0\]\.body\.a\[1\]\["b-c"\]: unknown template \{clinet\}; known: \{client\}, \{n\}, \{uid\}/);
-  assert.match(bad({ name: 'x', description: 'x', ops: [{ procedure: 'echo', shardKey: 's-{shard}', body: 1 }] }), /ops\[0\]\.shardKey: unknown template \{shard\}/);
-  assert.match(bad({ name: 'x', description: 'x', ops: [{ procedure: 'echo\r\nX-Evil: 1', shardKey: 'a\nb', body: 1 }] }), /ops\[0\]\.procedure: must not contain control characters[^]*ops\[0\]\.shardKey: must not contain control characters/);
+  assert.match(
+    bad({ name: 'x', description: 'x', ops: [{ procedure: 'echo', body: { a: ['{client}', { 'b-c': '{clinet}' }] } }] }),
+    /bad\.json: ops\[0\]\.body\.a\[1\]\["b-c"\]: unknown template \{clinet\}; known: \{client\}, \{n\}, \{uid\}/,
+  );
+  assert.match(
+    bad({ name: 'x', description: 'x', ops: [{ procedure: 'echo', shardKey: 's-{shard}', body: 1 }] }),
+    /ops\[0\]\.shardKey: unknown template \{shard\}/,
+  );
+  assert.match(
+    bad({ name: 'x', description: 'x', ops: [{ procedure: 'echo\r\nX-Evil: 1', shardKey: 'a\nb', body: 1 }] }),
+    /ops\[0\]\.procedure: must not contain control characters[^]*ops\[0\]\.shardKey: must not contain control characters/,
+  );
 });
 
 test('load reads seeds/traffic by name or a path, and names the file when it is broken', async () => {
@@ -88,7 +105,20 @@ test('load reads seeds/traffic by name or a path, and names the file when it is 
 test('every traffic file in seeds/traffic is valid, named after its file, calling relay-node procedures on shard ids', async () => {
   const names = listTraffic();
   for (const name of ['counter-increments', 'echo', 'hot-shard', 'kv-mixed', 'set-adds']) assert.ok(names.includes(name), `${name}.json is there`);
-  const procedures = new Set(['counter::increment', 'counter::get', 'counter::reset', 'kv::set', 'kv::get', 'kv::delete', 'set::add', 'set::read', 'slow::call', 'echo', 'global::echo', 'sequence::next']);
+  const procedures = new Set([
+    'counter::increment',
+    'counter::get',
+    'counter::reset',
+    'kv::set',
+    'kv::get',
+    'kv::delete',
+    'set::add',
+    'set::read',
+    'slow::call',
+    'echo',
+    'global::echo',
+    'sequence::next',
+  ]);
   for (const name of names) {
     const traffic = await Traffic.load(name);
     assert.equal(traffic.name, name, `${name}.json names itself`);
@@ -96,7 +126,15 @@ test('every traffic file in seeds/traffic is valid, named after its file, callin
     for (const op of traffic.ops) if (op.shardKey) assert.match(op.shardKey, /^shard-\d\d$/, `${name}: shard keys are relay-node shard ids`);
   }
   const sets = await Traffic.load('set-adds');
-  assert.deepEqual(sets.opFor(4, 9), { procedure: 'set::add', shardKey: 'shard-07', body: { key: 's1', element: 'c4-n9' }, client: 4, n: 9, uid: 'c4-n9', opIndex: 0 });
+  assert.deepEqual(sets.opFor(4, 9), {
+    procedure: 'set::add',
+    shardKey: 'shard-07',
+    body: { key: 's1', element: 'c4-n9' },
+    client: 4,
+    n: 9,
+    uid: 'c4-n9',
+    opIndex: 0,
+  });
   const hot = await Traffic.load('hot-shard');
   assert.deepEqual(hot.opFor(17, 1).body, { key: 'hot-17', value: 'c17-n1' });
   assert.equal(hot.opFor(17, 1).shardKey, 'shard-42');

@@ -18,12 +18,20 @@ export const TEMPLATE_NAMES = ['client', 'n', 'uid'] as const;
 const TEMPLATE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 // Procedure and shard key become request headers: no line breaks or other control characters.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NO_CONTROL = /^[^\x00-\x1f\x7f]*$/;
 const required = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? `required: ${what}` : undefined) });
 
 const TrafficOpSchema = z.strictObject({
-  procedure: z.string(required('the procedure name, e.g. "kv::set"')).min(1, 'must not be empty').regex(NO_CONTROL, 'must not contain control characters (it is sent as a header)'),
-  shardKey: z.string().min(1, 'must not be empty (leave it out for no Rpc-Shard-Key)').regex(NO_CONTROL, 'must not contain control characters (it is sent as a header)').optional(),
+  procedure: z
+    .string(required('the procedure name, e.g. "kv::set"'))
+    .min(1, 'must not be empty')
+    .regex(NO_CONTROL, 'must not contain control characters (it is sent as a header)'),
+  shardKey: z
+    .string()
+    .min(1, 'must not be empty (leave it out for no Rpc-Shard-Key)')
+    .regex(NO_CONTROL, 'must not contain control characters (it is sent as a header)')
+    .optional(),
   body: z.unknown().refine((v) => v !== undefined, 'required: the request body (any JSON value)'),
   weight: z.number().int('must be a whole number').positive('must be at least 1').optional(),
 });

@@ -61,7 +61,14 @@ export class Verdicts {
   }
 
   private async record(checker: string, outcome: VerdictOutcome, problems: readonly string[], detail?: unknown): Promise<void> {
-    const v: Verdict = { checker, ...(this.step === undefined ? {} : { step: this.step }), outcome, problems, atMs: this.clock.nowMs(), ...(detail === undefined ? {} : { detail }) };
+    const v: Verdict = {
+      checker,
+      ...(this.step === undefined ? {} : { step: this.step }),
+      outcome,
+      problems,
+      atMs: this.clock.nowMs(),
+      ...(detail === undefined ? {} : { detail }),
+    };
     this.recorded.push(v);
     await attachJson(this.evidence, `verdict-${checker.replace(/\W+/g, '-')}`, v);
   }

@@ -1,12 +1,12 @@
 // The enrollment endpoint nodes call at start: POST /omnirelay/bootstrap/join with
 // {token, nodeId, publicKeyPem} → 200 {certificatePem, caCertificatePem, expiresAt}.
 // It runs in the test process so that no private key ever exists outside a node's memory.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { randomBytes, timingSafeEqual } from "node:crypto";
-import { type CertificateAuthority, type IssueOptions, InvalidEnrollmentError } from "./certificate-authority";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { type CertificateAuthority, type IssueOptions, InvalidEnrollmentError } from './certificate-authority';
 
-export const BOOTSTRAP_JOIN_PATH = "/omnirelay/bootstrap/join";
+export const BOOTSTRAP_JOIN_PATH = '/omnirelay/bootstrap/join';
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface BootstrapServerOptions {
@@ -61,20 +61,19 @@ export class BootstrapServer {
   }
 
   static async start(ca: CertificateAuthority, options: BootstrapServerOptions = {}): Promise<BootstrapServer> {
-    const clusterToken =
-      options.clusterToken ?? (options.nodeTokens === undefined ? randomBytes(18).toString("base64url") : undefined);
+    const clusterToken = options.clusterToken ?? (options.nodeTokens === undefined ? randomBytes(18).toString('base64url') : undefined);
     const server = createServer();
     const bootstrap = new BootstrapServer(ca, server, clusterToken, options.nodeTokens);
-    server.on("request", (req, res) => {
+    server.on('request', (req, res) => {
       bootstrap.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) writeJson(res, 500, { message: `enrollment failed: ${(error as Error).message}` });
         else res.destroy();
       });
     });
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-        server.off("error", reject);
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
         resolve();
       });
     });
@@ -84,12 +83,7 @@ export class BootstrapServer {
   /** Base URL to hand to nodes as RELAY_BOOTSTRAP_URL (a wildcard bind is reported as loopback). */
   get url(): string {
     const address = this.server.address() as AddressInfo;
-    const host =
-      address.address === "0.0.0.0" || address.address === "::"
-        ? "127.0.0.1"
-        : address.family === "IPv6"
-          ? `[${address.address}]`
-          : address.address;
+    const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `http://${host}:${address.port}`;
   }
 
@@ -133,13 +127,13 @@ export class BootstrapServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? '/').split('?')[0];
     if (path !== BOOTSTRAP_JOIN_PATH) {
       writeJson(res, 404, { message: `no route ${req.method} ${path}` });
       return;
     }
-    if (req.method !== "POST") {
-      res.setHeader("Allow", "POST");
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
       writeJson(res, 405, { message: `${BOOTSTRAP_JOIN_PATH} accepts POST only` });
       return;
     }
@@ -149,7 +143,7 @@ export class BootstrapServer {
       return;
     }
     const parsed = parseJoinRequest(body);
-    if (typeof parsed === "string") {
+    if (typeof parsed === 'string') {
       writeJson(res, 400, { message: parsed });
       return;
     }
@@ -158,7 +152,7 @@ export class BootstrapServer {
       return;
     }
     if (this.unavailableTo.has(parsed.nodeId)) {
-      res.setHeader("Retry-After", "5");
+      res.setHeader('Retry-After', '5');
       writeJson(res, 503, { message: `the certificate authority is unavailable to node ${JSON.stringify(parsed.nodeId)} (a suite fault)` });
       return;
     }
@@ -194,16 +188,14 @@ function parseJoinRequest(body: string): JoinRequest | string {
   try {
     value = JSON.parse(body);
   } catch {
-    return "body must be JSON {token, nodeId, publicKeyPem}";
+    return 'body must be JSON {token, nodeId, publicKeyPem}';
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return "body must be a JSON object {token, nodeId, publicKeyPem}";
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'body must be a JSON object {token, nodeId, publicKeyPem}';
   }
   const record = value as Record<string, unknown>;
-  const missing = ["token", "nodeId", "publicKeyPem"].filter(
-    (field) => typeof record[field] !== "string" || record[field] === "",
-  );
-  if (missing.length > 0) return `missing or non-string field(s): ${missing.join(", ")}`;
+  const missing = ['token', 'nodeId', 'publicKeyPem'].filter((field) => typeof record[field] !== 'string' || record[field] === '');
+  if (missing.length > 0) return `missing or non-string field(s): ${missing.join(', ')}`;
   return { token: record.token as string, nodeId: record.nodeId as string, publicKeyPem: record.publicKeyPem as string };
 }
 
@@ -222,11 +214,11 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
     if (size > MAX_BODY_BYTES) return undefined;
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function writeJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
 }

@@ -6,12 +6,5 @@ export {
   type IssueOptions,
   type IssuedCertificate,
   type IssuedIdentity,
-} from "./certificate-authority";
-export {
-  BootstrapServer,
-  BOOTSTRAP_JOIN_PATH,
-  type BootstrapServerOptions,
-  type Enrollment,
-  type JoinRequest,
-  type JoinResponse,
-} from "./bootstrap-server";
+} from './certificate-authority';
+export { BootstrapServer, BOOTSTRAP_JOIN_PATH, type BootstrapServerOptions, type Enrollment, type JoinRequest, type JoinResponse } from './bootstrap-server';

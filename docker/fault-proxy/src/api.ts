@@ -1,14 +1,14 @@
 // The Toxiproxy 2.x HTTP API (api.go routes). Unknown paths answer 404, known paths with another method 405,
 // browsers 403 (a guard against cross-site requests). Requests run one at a time, like the Go server's locks.
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import type { ProxyCollection } from "./collection";
-import { toxicNotFound } from "./errors";
-import { readBody, requestId, sendEmpty, sendError, sendJson, sendText } from "./http";
-import { parseBody } from "./json";
-import { toxicJson } from "./toxics/toxic";
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ProxyCollection } from './collection';
+import { toxicNotFound } from './errors';
+import { readBody, requestId, sendEmpty, sendError, sendJson, sendText } from './http';
+import { parseBody } from './json';
+import { toxicJson } from './toxics/toxic';
 
 /** The Toxiproxy release whose API this server reproduces. */
-export const VERSION = "2.12.0";
+export const VERSION = '2.12.0';
 
 type Params = Readonly<Record<string, string>>;
 type Handler = (params: Params, body: () => unknown, res: ServerResponse) => Promise<void> | void;
@@ -19,15 +19,15 @@ interface Route {
 }
 
 function routes(proxies: ProxyCollection): Route[] {
-  const proxy = (p: Params) => proxies.get(p["proxy"] ?? "");
+  const proxy = (p: Params) => proxies.get(p['proxy'] ?? '');
   const toxic = (p: Params) => {
-    const found = proxy(p).toxics.get(p["toxic"] ?? "");
+    const found = proxy(p).toxics.get(p['toxic'] ?? '');
     if (!found) throw toxicNotFound();
     return found;
   };
   const updateProxy: Handler = async (p, body, res) => {
     proxy(p); // 404 before the body is looked at
-    sendJson(res, 200, await proxies.update(p["proxy"] ?? "", body()));
+    sendJson(res, 200, await proxies.update(p['proxy'] ?? '', body()));
   };
   const updateToxic: Handler = async (p, body, res) => {
     const found = toxic(p); // 404 (proxy, then toxic) before the body is looked at
@@ -35,7 +35,7 @@ function routes(proxies: ProxyCollection): Route[] {
   };
   return [
     {
-      pattern: ["reset"],
+      pattern: ['reset'],
       methods: {
         POST: async (_p, _b, res) => {
           await proxies.reset();
@@ -44,27 +44,27 @@ function routes(proxies: ProxyCollection): Route[] {
       },
     },
     {
-      pattern: ["proxies"],
+      pattern: ['proxies'],
       methods: {
         GET: (_p, _b, res) => sendJson(res, 200, Object.fromEntries(proxies.list().map((x) => [x.name, x]))),
         POST: async (_p, body, res) => sendJson(res, 201, await proxies.create(body())),
       },
     },
-    { pattern: ["populate"], methods: { POST: async (_p, body, res) => sendJson(res, 201, { proxies: await proxies.populate(body()) }) } },
+    { pattern: ['populate'], methods: { POST: async (_p, body, res) => sendJson(res, 201, { proxies: await proxies.populate(body()) }) } },
     {
-      pattern: ["proxies", ":proxy"],
+      pattern: ['proxies', ':proxy'],
       methods: {
         GET: (p, _b, res) => sendJson(res, 200, proxy(p)),
         POST: updateProxy,
         PATCH: updateProxy,
         DELETE: async (p, _b, res) => {
-          await proxies.remove(p["proxy"] ?? "");
+          await proxies.remove(p['proxy'] ?? '');
           sendEmpty(res, 204);
         },
       },
     },
     {
-      pattern: ["proxies", ":proxy", "toxics"],
+      pattern: ['proxies', ':proxy', 'toxics'],
       methods: {
         GET: (p, _b, res) => sendJson(res, 200, proxy(p).toxics.list().map(toxicJson)),
         // 200, not 201: the Go server writes no explicit status here.
@@ -75,22 +75,22 @@ function routes(proxies: ProxyCollection): Route[] {
       },
     },
     {
-      pattern: ["proxies", ":proxy", "toxics", ":toxic"],
+      pattern: ['proxies', ':proxy', 'toxics', ':toxic'],
       methods: {
         GET: (p, _b, res) => sendJson(res, 200, toxicJson(toxic(p))),
         POST: updateToxic,
         PATCH: updateToxic,
         DELETE: async (p, _b, res) => {
-          await proxy(p).toxics.remove(p["toxic"] ?? "");
+          await proxy(p).toxics.remove(p['toxic'] ?? '');
           sendEmpty(res, 204);
         },
       },
     },
     {
-      pattern: ["version"],
+      pattern: ['version'],
       methods: {
         GET: (_p, _b, res) => {
-          res.writeHead(200, { "Content-Type": "application/json;charset=utf-8" }).end(`{"version": "${VERSION}"}\n`);
+          res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8' }).end(`{"version": "${VERSION}"}\n`);
         },
       },
     },
@@ -101,9 +101,9 @@ function match(pattern: readonly string[], segments: readonly string[]): Params 
   if (pattern.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
   for (const [i, part] of pattern.entries()) {
-    const segment = segments[i] ?? "";
-    if (part.startsWith(":")) {
-      if (segment === "") return undefined;
+    const segment = segments[i] ?? '';
+    if (part.startsWith(':')) {
+      if (segment === '') return undefined;
       try {
         params[part.slice(1)] = decodeURIComponent(segment);
       } catch {
@@ -126,14 +126,14 @@ export function createApi(proxies: ProxyCollection): RequestListener {
   };
 
   return (req: IncomingMessage, res: ServerResponse) => {
-    res.setHeader("X-Toxiproxy-Request-Id", requestId());
-    if ((req.headers["user-agent"] ?? "").startsWith("Mozilla/")) return sendText(res, 403, "User agent not allowed\n");
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const segments = path.split("/").slice(1);
+    res.setHeader('X-Toxiproxy-Request-Id', requestId());
+    if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) return sendText(res, 403, 'User agent not allowed\n');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const segments = path.split('/').slice(1);
     let params: Params | undefined;
     const route = table.find((r) => (params = match(r.pattern, segments)) !== undefined);
-    if (!route || !params) return sendText(res, 404, "404 page not found\n");
-    const handler = route.methods[req.method ?? ""];
+    if (!route || !params) return sendText(res, 404, '404 page not found\n');
+    const handler = route.methods[req.method ?? ''];
     if (!handler) return sendEmpty(res, 405);
     const found = params;
     readBody(req)

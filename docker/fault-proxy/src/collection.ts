@@ -1,10 +1,10 @@
 // The set of proxies and the operations the API exposes on it (proxy_collection.go, api.go). Callers run
 // these one at a time (api.ts serialises requests), so each sees a consistent state, as under the Go locks.
-import { resolveListen } from "./address";
-import { internal, missingField, proxyAlreadyExists, proxyNotFound } from "./errors";
-import { asArray, asObject, boolField, stringField, type JsonObject } from "./json";
-import { errorText, type Logger } from "./log";
-import { Proxy } from "./proxy";
+import { resolveListen } from './address';
+import { internal, missingField, proxyAlreadyExists, proxyNotFound } from './errors';
+import { asArray, asObject, boolField, stringField, type JsonObject } from './json';
+import { errorText, type Logger } from './log';
+import { Proxy } from './proxy';
 
 interface ProxyInput {
   name: string;
@@ -14,12 +14,12 @@ interface ProxyInput {
 }
 
 function proxyInput(body: JsonObject, position?: number): ProxyInput {
-  const at = position === undefined ? "" : ` at proxy ${position}`;
-  const name = stringField(body, "name") ?? "";
-  const upstream = stringField(body, "upstream") ?? "";
-  if (name === "") throw missingField(`name${at}`);
-  if (upstream === "") throw missingField(`upstream${at}`);
-  return { name, upstream, listen: stringField(body, "listen") ?? "", enabled: boolField(body, "enabled") ?? true };
+  const at = position === undefined ? '' : ` at proxy ${position}`;
+  const name = stringField(body, 'name') ?? '';
+  const upstream = stringField(body, 'upstream') ?? '';
+  if (name === '') throw missingField(`name${at}`);
+  if (upstream === '') throw missingField(`upstream${at}`);
+  return { name, upstream, listen: stringField(body, 'listen') ?? '', enabled: boolField(body, 'enabled') ?? true };
 }
 
 export class ProxyCollection {
@@ -40,7 +40,7 @@ export class ProxyCollection {
 
   /** Name, then upstream, then uniqueness, then bind; a proxy that cannot bind is not added. */
   async create(input: unknown): Promise<Proxy> {
-    const settings = proxyInput(asObject(input, "toxiproxy.Proxy"));
+    const settings = proxyInput(asObject(input, 'toxiproxy.Proxy'));
     if (this.proxies.has(settings.name)) throw proxyAlreadyExists();
     const proxy = new Proxy(settings.name, settings.listen, settings.upstream, this.log);
     if (settings.enabled) await proxy.start();
@@ -53,7 +53,7 @@ export class ProxyCollection {
    * upstream) keeps that proxy and its toxics, a changed one replaces it. Stops at the first runtime error.
    */
   async populate(input: unknown): Promise<Proxy[]> {
-    const entries = asArray(input, "[]toxiproxy.Proxy").map((entry, i) => proxyInput(asObject(entry, "toxiproxy.Proxy"), i + 1));
+    const entries = asArray(input, '[]toxiproxy.Proxy').map((entry, i) => proxyInput(asObject(entry, 'toxiproxy.Proxy'), i + 1));
     const result: Proxy[] = [];
     for (const entry of entries) {
       const existing = this.proxies.get(entry.name);
@@ -81,11 +81,11 @@ export class ProxyCollection {
   /** Absent fields keep their values. */
   async update(name: string, input: unknown): Promise<Proxy> {
     const proxy = this.get(name);
-    const body = asObject(input, "toxiproxy.Proxy");
+    const body = asObject(input, 'toxiproxy.Proxy');
     await proxy.update({
-      listen: stringField(body, "listen") ?? proxy.listen,
-      upstream: stringField(body, "upstream") ?? proxy.upstream,
-      enabled: boolField(body, "enabled") ?? proxy.enabled,
+      listen: stringField(body, 'listen') ?? proxy.listen,
+      upstream: stringField(body, 'upstream') ?? proxy.upstream,
+      enabled: boolField(body, 'enabled') ?? proxy.enabled,
     });
     return proxy;
   }

@@ -1,11 +1,11 @@
 // Response conventions of the Go server: JSON on success, `{"error","status"}` + newline as text/plain on
 // failure (http.Error), and an X-Toxiproxy-Request-Id header (an xid) on every response.
-import { randomBytes, randomInt } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { ApiError } from "./errors";
+import { randomBytes, randomInt } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './errors';
 
 const MAX_BODY = 1 << 20;
-const BASE32HEX = "0123456789abcdefghijklmnopqrstuv";
+const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
 const machine = randomBytes(3);
 let counter = randomInt(0, 0xffffff);
 
@@ -19,7 +19,7 @@ export function requestId(): string {
   bytes.writeUIntBE(counter, 9, 3);
   let bits = 0;
   let value = 0;
-  let out = "";
+  let out = '';
   for (const byte of bytes) {
     value = (value << 8) | byte;
     bits += 8;
@@ -32,7 +32,7 @@ export function requestId(): string {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }
 
 export function sendEmpty(res: ServerResponse, status: number): void {
@@ -40,7 +40,7 @@ export function sendEmpty(res: ServerResponse, status: number): void {
 }
 
 export function sendText(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" }).end(text);
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).end(text);
 }
 
 export function sendError(res: ServerResponse, error: unknown): void {
@@ -53,8 +53,8 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new ApiError("bad request body: http: request body too large", 400);
+    if (size > MAX_BODY) throw new ApiError('bad request body: http: request body too large', 400);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -7,9 +7,8 @@ export interface Logger {
 }
 
 export function createLogger(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
-  const emit = (level: string, msg: string, fields?: LogFields): void =>
-    write(JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields }));
-  return { info: (msg, fields) => emit("info", msg, fields), warn: (msg, fields) => emit("warn", msg, fields) };
+  const emit = (level: string, msg: string, fields?: LogFields): void => write(JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields }));
+  return { info: (msg, fields) => emit('info', msg, fields), warn: (msg, fields) => emit('warn', msg, fields) };
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {} };

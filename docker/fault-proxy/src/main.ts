@@ -1,9 +1,9 @@
 // fault-proxy: a server speaking the Toxiproxy 2.x HTTP API, for machines where the real image cannot be
 // pulled. Flags follow the Go binary's (-host, -port) in either GNU or Go spelling. SIGTERM/SIGINT close
 // the API, every listener and every proxied connection, then exit 0; a second signal exits at once.
-import { VERSION } from "./api";
-import { createLogger, errorText } from "./log";
-import { startFaultProxy } from "./server";
+import { VERSION } from './api';
+import { createLogger, errorText } from './log';
+import { startFaultProxy } from './server';
 
 const USAGE = `Usage: fault-proxy [--host HOST] [--port PORT]
 
@@ -19,17 +19,17 @@ interface Cli {
   port: number;
 }
 
-function parseArgs(argv: readonly string[]): Cli | "help" {
-  const cli: Cli = { host: "localhost", port: 8474 };
+function parseArgs(argv: readonly string[]): Cli | 'help' {
+  const cli: Cli = { host: 'localhost', port: 8474 };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    const [flag, inline] = arg.replace(/^--?/, "").split(/=(.*)/s, 2) as [string, string | undefined];
-    if (!arg.startsWith("-")) throw new Error(`unexpected argument ${arg}`);
-    if (flag === "help" || flag === "h") return "help";
-    if (flag !== "host" && flag !== "port") throw new Error(`unknown flag ${arg}`);
+    const arg = argv[i] ?? '';
+    const [flag, inline] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
+    if (!arg.startsWith('-')) throw new Error(`unexpected argument ${arg}`);
+    if (flag === 'help' || flag === 'h') return 'help';
+    if (flag !== 'host' && flag !== 'port') throw new Error(`unknown flag ${arg}`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`${arg} needs a value`);
-    if (flag === "host") cli.host = value;
+    if (flag === 'host') cli.host = value;
     else {
       const port = Number(value);
       if (!/^\d+$/.test(value) || port > 65535) throw new Error(`invalid port ${value}`);
@@ -40,36 +40,36 @@ function parseArgs(argv: readonly string[]): Cli | "help" {
 }
 
 async function main(): Promise<void> {
-  let cli: Cli | "help";
+  let cli: Cli | 'help';
   try {
     cli = parseArgs(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`fault-proxy: ${errorText(error)}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (cli === "help") {
+  if (cli === 'help') {
     process.stdout.write(USAGE);
     return;
   }
   const log = createLogger();
   const server = await startFaultProxy({ host: cli.host, port: cli.port, log });
-  log.info("API HTTP server listening", { host: cli.host, port: server.port, url: server.url, version: VERSION });
+  log.info('API HTTP server listening', { host: cli.host, port: server.port, url: server.url, version: VERSION });
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1);
     stopping = true;
-    log.info("shutting down", { signal });
+    log.info('shutting down', { signal });
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        log.warn("shutdown failed", { error: errorText(error) });
+        log.warn('shutdown failed', { error: errorText(error) });
         process.exit(1);
       },
     );
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -1,14 +1,14 @@
 // One proxy: a TCP listener that pipes every accepted client to a fresh upstream connection through the
 // proxy's toxics. Disabling it closes the listener and every live connection; changing listen or upstream
 // restarts it (proxy.go Update).
-import { createServer, connect, type Server, type Socket } from "node:net";
-import * as util from "node:util";
-import { joinHostPort, resolveHost, splitHostPort } from "./address";
-import { internal } from "./errors";
-import { errorText, type Logger } from "./log";
-import { Connection } from "./stream/connection";
-import { ToxicCollection } from "./toxics/collection";
-import { toxicJson, type ToxicJson } from "./toxics/toxic";
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import * as util from 'node:util';
+import { joinHostPort, resolveHost, splitHostPort } from './address';
+import { internal } from './errors';
+import { errorText, type Logger } from './log';
+import { Connection } from './stream/connection';
+import { ToxicCollection } from './toxics/collection';
+import { toxicJson, type ToxicJson } from './toxics/toxic';
 
 export interface ProxyJson {
   name: string;
@@ -28,7 +28,7 @@ export interface ProxySettings {
 function listenError(listen: string, error: unknown): Error {
   const errno = (error as NodeJS.ErrnoException).errno;
   let text = errorText(error);
-  if (typeof errno === "number") {
+  if (typeof errno === 'number') {
     try {
       text = `bind: ${util.getSystemErrorMessage(errno)}`;
     } catch {
@@ -70,21 +70,21 @@ export class Proxy {
     }
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once('error', reject);
       // An empty host binds every interface, as Go's net.Listen(":port") does.
-      server.listen(host === "" ? { port } : { host, port }, () => {
-        server.off("error", reject);
+      server.listen(host === '' ? { port } : { host, port }, () => {
+        server.off('error', reject);
         resolve();
       });
     }).catch((error: unknown) => {
       throw listenError(this.listen, error);
     });
-    server.on("error", (error) => this.log.warn("listener error", { proxy: this.name, error: errorText(error) }));
+    server.on('error', (error) => this.log.warn('listener error', { proxy: this.name, error: errorText(error) }));
     const bound = server.address();
-    if (bound && typeof bound === "object") this.listen = joinHostPort(host === "" ? bound.address : host, bound.port);
+    if (bound && typeof bound === 'object') this.listen = joinHostPort(host === '' ? bound.address : host, bound.port);
     this.server = server;
     this.enabled = true;
-    this.log.info("started proxy", { name: this.name, proxy: this.listen, upstream: this.upstream });
+    this.log.info('started proxy', { name: this.name, proxy: this.listen, upstream: this.upstream });
   }
 
   /** Closes the listener and drops every live connection; resolves once the port is free again. */
@@ -97,7 +97,7 @@ export class Proxy {
     for (const connection of this.connections) connection.destroy();
     for (const client of this.dialling) client.destroy();
     await closed;
-    this.log.info("terminated proxy", { name: this.name, proxy: this.listen, upstream: this.upstream });
+    this.log.info('terminated proxy', { name: this.name, proxy: this.listen, upstream: this.upstream });
   }
 
   async update(settings: ProxySettings): Promise<void> {
@@ -115,15 +115,15 @@ export class Proxy {
     try {
       target = splitHostPort(this.upstream);
     } catch (error) {
-      this.log.warn("unable to open connection to upstream", { name: this.name, upstream: this.upstream, error: errorText(error) });
+      this.log.warn('unable to open connection to upstream', { name: this.name, upstream: this.upstream, error: errorText(error) });
       client.destroy();
       return;
     }
     this.dialling.add(client);
-    client.on("error", () => {});
-    const upstream = connect({ host: target.host || "localhost", port: target.port, allowHalfOpen: true });
+    client.on('error', () => {});
+    const upstream = connect({ host: target.host || 'localhost', port: target.port, allowHalfOpen: true });
     const failed = (error: Error): void => {
-      this.log.warn("unable to open connection to upstream", { name: this.name, upstream: this.upstream, error: errorText(error) });
+      this.log.warn('unable to open connection to upstream', { name: this.name, upstream: this.upstream, error: errorText(error) });
       this.dialling.delete(client);
       client.destroy();
     };
@@ -131,14 +131,18 @@ export class Proxy {
       upstream.destroy();
       this.dialling.delete(client);
     };
-    upstream.once("error", failed);
-    client.once("close", clientGone);
-    upstream.once("connect", () => {
-      upstream.off("error", failed);
-      client.off("close", clientGone);
+    upstream.once('error', failed);
+    client.once('close', clientGone);
+    upstream.once('connect', () => {
+      upstream.off('error', failed);
+      client.off('close', clientGone);
       this.dialling.delete(client);
-      const connection = new Connection(client, upstream, this.toxics, (c) => this.connections.delete(c), (error) =>
-        this.log.warn("toxic failed", { name: this.name, error: errorText(error) }),
+      const connection = new Connection(
+        client,
+        upstream,
+        this.toxics,
+        (c) => this.connections.delete(c),
+        (error) => this.log.warn('toxic failed', { name: this.name, error: errorText(error) }),
       );
       this.connections.add(connection);
     });

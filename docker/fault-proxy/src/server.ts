@@ -1,9 +1,9 @@
 // Starts the API server; main.ts and the tests both use this.
-import { createServer, type Server } from "node:http";
-import { joinHostPort, resolveHost } from "./address";
-import { createApi } from "./api";
-import { ProxyCollection } from "./collection";
-import { silentLogger, type Logger } from "./log";
+import { createServer, type Server } from 'node:http';
+import { joinHostPort, resolveHost } from './address';
+import { createApi } from './api';
+import { ProxyCollection } from './collection';
+import { silentLogger, type Logger } from './log';
 
 export interface FaultProxyOptions {
   /** Default `localhost` (the Go server's default); the container passes 0.0.0.0. */
@@ -23,19 +23,19 @@ export interface FaultProxy {
 
 export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const log = options.log ?? silentLogger;
-  const host = await resolveHost(options.host ?? "localhost");
+  const host = await resolveHost(options.host ?? 'localhost');
   const proxies = new ProxyCollection(log);
   const server: Server = createServer(createApi(proxies));
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(host === "" ? { port: options.port ?? 8474 } : { host, port: options.port ?? 8474 }, () => {
-      server.off("error", reject);
+    server.once('error', reject);
+    server.listen(host === '' ? { port: options.port ?? 8474 } : { host, port: options.port ?? 8474 }, () => {
+      server.off('error', reject);
       resolve();
     });
   });
   const address = server.address();
-  const port = address && typeof address === "object" ? address.port : (options.port ?? 8474);
-  const reachable = host === "" || host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  const port = address && typeof address === 'object' ? address.port : (options.port ?? 8474);
+  const reachable = host === '' || host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const url = `http://${joinHostPort(reachable, port)}`;
   return {
     url,

@@ -1,5 +1,5 @@
 // The spans received so far, oldest first, bounded: past `capacity` the oldest are evicted.
-import type { ReceivedSpan } from "./otlp-json";
+import type { ReceivedSpan } from './otlp-json';
 
 export interface SpanQuery {
   /** Exact span name. */
@@ -43,7 +43,7 @@ export class SpanStore {
       const span = this.spans[i]!;
       if (q.name !== undefined && span.name !== q.name) continue;
       if (q.sinceUnixNano !== undefined && BigInt(span.endTimeUnixNano) < q.sinceUnixNano) continue;
-      if (q.node !== undefined && span.resource["service.instance.id"] !== q.node) continue;
+      if (q.node !== undefined && span.resource['service.instance.id'] !== q.node) continue;
       result.push(span);
     }
     return result;

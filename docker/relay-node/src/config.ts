@@ -1,8 +1,8 @@
 // The environment contract. Every variable is documented in ../README.md; a bad value stops the
 // node at start with a message naming the variable (exit 2), never a half-configured node.
-import { type DefectName, parseDefects } from "./defects";
-import { type LogLevel, isLogLevel } from "./log";
-import { type PeerRoutes, parsePeerRoutes } from "./rpc/peer-routes";
+import { type DefectName, parseDefects } from './defects';
+import { type LogLevel, isLogLevel } from './log';
+import { type PeerRoutes, parsePeerRoutes } from './rpc/peer-routes';
 
 export interface SeedPeer {
   nodeId: string;
@@ -11,7 +11,7 @@ export interface SeedPeer {
 }
 
 /** OmniRelay's deployment modes, reported as introspect `mode`. */
-export const RELAY_MODES = ["InProc", "Sidecar", "Edge"] as const;
+export const RELAY_MODES = ['InProc', 'Sidecar', 'Edge'] as const;
 export type RelayMode = (typeof RELAY_MODES)[number];
 
 export interface RelayConfig {
@@ -68,10 +68,10 @@ export interface ShardConfig {
   rebalanceCooldownMs: number;
 }
 
-export const DEFAULT_SHARD_IDS: readonly string[] = Array.from({ length: 64 }, (_, i) => `shard-${String(i).padStart(2, "0")}`);
+export const DEFAULT_SHARD_IDS: readonly string[] = Array.from({ length: 64 }, (_, i) => `shard-${String(i).padStart(2, '0')}`);
 
 export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+  override readonly name = 'ConfigError';
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -79,7 +79,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const NODE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
 
 export function loadConfig(env: Env): RelayConfig {
-  const nodeId = text(env, "RELAY_NODE_ID");
+  const nodeId = text(env, 'RELAY_NODE_ID');
   if (nodeId === undefined) {
     throw new ConfigError("RELAY_NODE_ID is required (the node's id; also its certificate SAN and gossip identity)");
   }
@@ -87,15 +87,15 @@ export function loadConfig(env: Env): RelayConfig {
     throw new ConfigError(`RELAY_NODE_ID must be DNS-safe ([A-Za-z0-9._-]), got ${JSON.stringify(nodeId)}`);
   }
 
-  const bootstrapUrl = text(env, "RELAY_BOOTSTRAP_URL");
-  const bootstrapToken = text(env, "RELAY_BOOTSTRAP_TOKEN");
+  const bootstrapUrl = text(env, 'RELAY_BOOTSTRAP_URL');
+  const bootstrapToken = text(env, 'RELAY_BOOTSTRAP_TOKEN');
   if (bootstrapUrl !== undefined) {
-    url("RELAY_BOOTSTRAP_URL", bootstrapUrl);
-    if (bootstrapToken === undefined) throw new ConfigError("RELAY_BOOTSTRAP_TOKEN is required when RELAY_BOOTSTRAP_URL is set");
+    url('RELAY_BOOTSTRAP_URL', bootstrapUrl);
+    if (bootstrapToken === undefined) throw new ConfigError('RELAY_BOOTSTRAP_TOKEN is required when RELAY_BOOTSTRAP_URL is set');
   }
 
-  const suspicionMs = integer(env, "RELAY_SUSPICION_MS", 5000, 1);
-  const leftMs = integer(env, "RELAY_LEFT_MS", 11000, 1);
+  const suspicionMs = integer(env, 'RELAY_SUSPICION_MS', 5000, 1);
+  const leftMs = integer(env, 'RELAY_LEFT_MS', 11000, 1);
   if (leftMs <= suspicionMs) {
     throw new ConfigError(`RELAY_LEFT_MS (${leftMs}) must be greater than RELAY_SUSPICION_MS (${suspicionMs})`);
   }
@@ -107,45 +107,45 @@ export function loadConfig(env: Env): RelayConfig {
     throw new ConfigError((error as Error).message);
   }
 
-  const leaseTtlMs = integer(env, "RELAY_LEASE_TTL_MS", 8000, 1);
+  const leaseTtlMs = integer(env, 'RELAY_LEASE_TTL_MS', 8000, 1);
 
-  const mode = text(env, "RELAY_MODE") ?? "InProc";
-  if (!isRelayMode(mode)) throw new ConfigError(`RELAY_MODE must be ${RELAY_MODES.join(", ")}, got ${JSON.stringify(mode)}`);
+  const mode = text(env, 'RELAY_MODE') ?? 'InProc';
+  if (!isRelayMode(mode)) throw new ConfigError(`RELAY_MODE must be ${RELAY_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
 
-  const logLevel = text(env, "RELAY_LOG_LEVEL") ?? "info";
+  const logLevel = text(env, 'RELAY_LOG_LEVEL') ?? 'info';
   if (!isLogLevel(logLevel)) throw new ConfigError(`RELAY_LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
 
   return {
     nodeId,
     mode,
-    clusterId: text(env, "RELAY_CLUSTER_ID") ?? "omnirelay",
-    region: text(env, "RELAY_REGION") ?? "default",
-    role: text(env, "RELAY_ROLE") ?? "",
+    clusterId: text(env, 'RELAY_CLUSTER_ID') ?? 'omnirelay',
+    region: text(env, 'RELAY_REGION') ?? 'default',
+    role: text(env, 'RELAY_ROLE') ?? '',
     eligibleScopes: scopes(env),
-    httpPort: integer(env, "RELAY_HTTP_PORT", 8080, 1, 65535),
-    gossipPort: integer(env, "RELAY_GOSSIP_PORT", 17421, 1, 65535),
-    advertiseHost: text(env, "RELAY_ADVERTISE_HOST") ?? nodeId,
+    httpPort: integer(env, 'RELAY_HTTP_PORT', 8080, 1, 65535),
+    gossipPort: integer(env, 'RELAY_GOSSIP_PORT', 17421, 1, 65535),
+    advertiseHost: text(env, 'RELAY_ADVERTISE_HOST') ?? nodeId,
     seedPeers: seeds(env, nodeId),
     peerRoutes: peerRoutes(env),
-    etcdEndpoints: list(env, "RELAY_ETCD_ENDPOINTS").map((endpoint) => url("RELAY_ETCD_ENDPOINTS", endpoint).replace(/\/+$/, "")),
-    bootstrapUrl: bootstrapUrl?.replace(/\/+$/, ""),
+    etcdEndpoints: list(env, 'RELAY_ETCD_ENDPOINTS').map((endpoint) => url('RELAY_ETCD_ENDPOINTS', endpoint).replace(/\/+$/, '')),
+    bootstrapUrl: bootstrapUrl?.replace(/\/+$/, ''),
     bootstrapToken,
     leaseTtlMs,
     // Default: the lease TTL as etcd applies it (whole seconds), so a regional leader waits one TTL.
-    globalStandbyMs: integer(env, "RELAY_GLOBAL_STANDBY_MS", leaseTtlSeconds({ leaseTtlMs }) * 1000, 0),
-    forwardTimeoutMs: integer(env, "RELAY_FORWARD_TIMEOUT_MS", 2000, 50),
-    electionIntervalMs: integer(env, "RELAY_ELECTION_INTERVAL_MS", 750, 10),
-    gossipIntervalMs: integer(env, "RELAY_GOSSIP_INTERVAL_MS", 1000, 10),
-    gossipFanout: integer(env, "RELAY_GOSSIP_FANOUT", 3, 1),
+    globalStandbyMs: integer(env, 'RELAY_GLOBAL_STANDBY_MS', leaseTtlSeconds({ leaseTtlMs }) * 1000, 0),
+    forwardTimeoutMs: integer(env, 'RELAY_FORWARD_TIMEOUT_MS', 2000, 50),
+    electionIntervalMs: integer(env, 'RELAY_ELECTION_INTERVAL_MS', 750, 10),
+    gossipIntervalMs: integer(env, 'RELAY_GOSSIP_INTERVAL_MS', 1000, 10),
+    gossipFanout: integer(env, 'RELAY_GOSSIP_FANOUT', 3, 1),
     suspicionMs,
     leftMs,
-    meshVersion: text(env, "RELAY_MESH_VERSION") ?? "0.1.0",
+    meshVersion: text(env, 'RELAY_MESH_VERSION') ?? '0.1.0',
     defects,
     logLevel,
     shards: shardConfig(env),
     otlpEndpoint: otlpEndpoint(env),
-    nodeQpsBudget: integer(env, "RELAY_NODE_QPS_BUDGET", 0, 0),
-    geo: { degradedMs: integer(env, "RELAY_GEO_DEGRADED_MS", 250, 1), probeMs: integer(env, "RELAY_GEO_PROBE_MS", 500, 10) },
+    nodeQpsBudget: integer(env, 'RELAY_NODE_QPS_BUDGET', 0, 0),
+    geo: { degradedMs: integer(env, 'RELAY_GEO_DEGRADED_MS', 250, 1), probeMs: integer(env, 'RELAY_GEO_PROBE_MS', 500, 10) },
   };
 }
 
@@ -158,7 +158,7 @@ function peerRoutes(env: Env): PeerRoutes {
 }
 
 function otlpEndpoint(env: Env): string | undefined {
-  const value = text(env, "RELAY_OTLP_ENDPOINT");
+  const value = text(env, 'RELAY_OTLP_ENDPOINT');
   if (value === undefined) return undefined;
   let parsed: URL | undefined;
   try {
@@ -166,35 +166,38 @@ function otlpEndpoint(env: Env): string | undefined {
   } catch {
     parsed = undefined;
   }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.search !== "" || parsed.hash !== "") {
-    throw new ConfigError(`RELAY_OTLP_ENDPOINT must be the base http(s) URL of an OTLP/HTTP receiver, e.g. http://otlp-receiver:4318, got ${JSON.stringify(value)}`);
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search !== '' || parsed.hash !== '') {
+    throw new ConfigError(
+      `RELAY_OTLP_ENDPOINT must be the base http(s) URL of an OTLP/HTTP receiver, e.g. http://otlp-receiver:4318, got ${JSON.stringify(value)}`,
+    );
   }
-  return value.replace(/\/+$/, "");
+  return value.replace(/\/+$/, '');
 }
 
 function shardConfig(env: Env): ShardConfig {
-  const ids = list(env, "RELAY_SHARD_IDS");
+  const ids = list(env, 'RELAY_SHARD_IDS');
   for (const id of ids) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new ConfigError(`RELAY_SHARD_IDS: invalid shard id ${JSON.stringify(id)} (letters, digits, . _ -)`);
   }
-  if (new Set(ids).size !== ids.length) throw new ConfigError("RELAY_SHARD_IDS: shard ids must be unique");
-  const strategyId = text(env, "RELAY_SHARD_STRATEGY") ?? "rendezvous";
-  if (!["ring", "rendezvous", "locality"].includes(strategyId)) throw new ConfigError(`RELAY_SHARD_STRATEGY must be ring, rendezvous or locality, got ${JSON.stringify(strategyId)}`);
+  if (new Set(ids).size !== ids.length) throw new ConfigError('RELAY_SHARD_IDS: shard ids must be unique');
+  const strategyId = text(env, 'RELAY_SHARD_STRATEGY') ?? 'rendezvous';
+  if (!['ring', 'rendezvous', 'locality'].includes(strategyId))
+    throw new ConfigError(`RELAY_SHARD_STRATEGY must be ring, rendezvous or locality, got ${JSON.stringify(strategyId)}`);
   return {
-    namespace: text(env, "RELAY_SHARD_NAMESPACE") ?? "mesh.control",
+    namespace: text(env, 'RELAY_SHARD_NAMESPACE') ?? 'mesh.control',
     ids: ids.length > 0 ? ids : DEFAULT_SHARD_IDS,
     strategyId,
-    replicas: integer(env, "RELAY_SHARD_REPLICAS", 2, 0, 16),
-    qpsBudget: integer(env, "RELAY_SHARD_QPS_BUDGET", 0, 0),
-    mapPollMs: integer(env, "RELAY_SHARD_MAP_POLL_MS", 200, 10),
-    handoverTimeoutMs: integer(env, "RELAY_HANDOVER_TIMEOUT_MS", 3000, 50),
-    replicationTimeoutMs: integer(env, "RELAY_REPLICATION_TIMEOUT_MS", 1000, 50),
-    rebalanceCooldownMs: integer(env, "RELAY_REBALANCE_COOLDOWN_MS", 10000, 0),
+    replicas: integer(env, 'RELAY_SHARD_REPLICAS', 2, 0, 16),
+    qpsBudget: integer(env, 'RELAY_SHARD_QPS_BUDGET', 0, 0),
+    mapPollMs: integer(env, 'RELAY_SHARD_MAP_POLL_MS', 200, 10),
+    handoverTimeoutMs: integer(env, 'RELAY_HANDOVER_TIMEOUT_MS', 3000, 50),
+    replicationTimeoutMs: integer(env, 'RELAY_REPLICATION_TIMEOUT_MS', 1000, 50),
+    rebalanceCooldownMs: integer(env, 'RELAY_REBALANCE_COOLDOWN_MS', 10000, 0),
   };
 }
 
 /** etcd TTLs are whole seconds, and etcd refuses leases shorter than about 2 s. */
-export function leaseTtlSeconds(config: Pick<RelayConfig, "leaseTtlMs">): number {
+export function leaseTtlSeconds(config: Pick<RelayConfig, 'leaseTtlMs'>): number {
   return Math.max(2, Math.ceil(config.leaseTtlMs / 1000));
 }
 
@@ -213,11 +216,14 @@ function isRelayMode(value: string): value is RelayMode {
 
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function list(env: Env, name: string): string[] {
-  return (env[name] ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  return (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -238,16 +244,16 @@ function url(name: string, value: string): string {
   } catch {
     throw new ConfigError(`${name} must contain absolute http(s) URLs, got ${JSON.stringify(value)}`);
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ConfigError(`${name} must use http or https, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
 function scopes(env: Env): string[] {
-  const values = list(env, "RELAY_ELIGIBLE_SCOPES");
+  const values = list(env, 'RELAY_ELIGIBLE_SCOPES');
   for (const scope of values) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(scope) || scope.includes("//") || scope.endsWith("/")) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(scope) || scope.includes('//') || scope.endsWith('/')) {
       throw new ConfigError(`RELAY_ELIGIBLE_SCOPES: invalid scope ${JSON.stringify(scope)} (e.g. global-control, region/east)`);
     }
   }
@@ -257,13 +263,13 @@ function scopes(env: Env): string[] {
 /** `nodeId@host:port`, comma separated; the node's own id is dropped so one list fits all nodes. */
 function seeds(env: Env, selfId: string): SeedPeer[] {
   const result: SeedPeer[] = [];
-  for (const entry of list(env, "RELAY_SEED_PEERS")) {
+  for (const entry of list(env, 'RELAY_SEED_PEERS')) {
     const match = /^([^@\s]+)@(.+):(\d+)$/.exec(entry);
     const port = match ? Number(match[3]) : NaN;
     if (!match || !match[1] || !match[2] || !NODE_ID.test(match[1]) || !(port >= 1 && port <= 65535)) {
       throw new ConfigError(`RELAY_SEED_PEERS: expected nodeId@host:port, got ${JSON.stringify(entry)}`);
     }
-    const host = match[2].replace(/^\[(.*)\]$/, "$1");
+    const host = match[2].replace(/^\[(.*)\]$/, '$1');
     if (match[1] !== selfId) result.push({ nodeId: match[1], host, port });
   }
   return result;

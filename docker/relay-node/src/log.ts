@@ -1,6 +1,6 @@
 // One JSON object per line on stdout, so a failed scenario's attached node log is greppable:
 // {"t":"<iso>","level":"info","msg":"...","node":"east-1",...fields}
-export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -18,7 +18,7 @@ export function isLogLevel(value: string): value is LogLevel {
   return Object.hasOwn(LEVEL_ORDER, value);
 }
 
-export function createLogger(base: LogFields = {}, minLevel: LogLevel = "info", write: (line: string) => void = stdoutLine): Logger {
+export function createLogger(base: LogFields = {}, minLevel: LogLevel = 'info', write: (line: string) => void = stdoutLine): Logger {
   const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
     if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
     const record: LogFields = { t: new Date().toISOString(), level, msg, ...base };
@@ -26,10 +26,10 @@ export function createLogger(base: LogFields = {}, minLevel: LogLevel = "info", 
     write(JSON.stringify(record));
   };
   return {
-    debug: (msg, fields) => emit("debug", msg, fields),
-    info: (msg, fields) => emit("info", msg, fields),
-    warn: (msg, fields) => emit("warn", msg, fields),
-    error: (msg, fields) => emit("error", msg, fields),
+    debug: (msg, fields) => emit('debug', msg, fields),
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
     child: (fields) => createLogger({ ...base, ...fields }, minLevel, write),
   };
 }
@@ -51,7 +51,7 @@ function normalize(value: unknown): unknown {
 /** Message of anything thrown, including the cause fetch() hides its network error in. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return `${error.message}${cause}`;
   }
   return String(error);

@@ -1,32 +1,32 @@
 // relay-node: the suite's reference OmniRelay host. Start order: HTTP first (probes must answer
 // from the first second), then leadership against etcd, then enrollment and gossip. SIGTERM
 // drains, releases every held lease (SteppedDown, reason `shutdown`) and exits 0.
-import type { Server } from "node:http";
-import { ConfigError, electionJitterRange, leaseTtlSeconds, loadConfig, type RelayConfig } from "./config";
-import { GossipAgent } from "./gossip/agent";
-import { MembershipTable } from "./gossip/membership";
-import { createHttpServer } from "./http/server";
-import { EtcdClient } from "./leadership/etcd-client";
-import { LeadershipEvents } from "./leadership/events";
-import { LeadershipService } from "./leadership/leadership";
-import { EtcdLeaseStore } from "./leadership/lease-store";
-import { campaignScopes } from "./leadership/scopes";
-import { createLogger, errorMessage, type Logger } from "./log";
-import { RelayMetrics } from "./metrics";
-import { reportedStartTime } from "./process-start";
-import { createTracing, meshResourceAttributes, type Tracing } from "./tracing";
-import { SequenceService } from "./sequence/service";
-import { createGlobalForwarder, firstSeen, registerGlobalProcedures } from "./rpc/global";
-import { GLOBAL_SCOPE } from "./leadership/scopes";
-import { createRpcInbound } from "./rpc/inbound";
-import { installPeerRoutes } from "./rpc/peer-routes";
-import { GeoRouter } from "./geo/router";
-import { createMisrouter, HTTP_ENDPOINT_LABEL } from "./rpc/misroute";
-import { ProcedureRegistry } from "./rpc/procedures";
-import { createShardControl, type ShardControl } from "./shards/control";
-import { createShardDataPlane, type ShardDataPlane } from "./shards/data/plane";
-import { NodeState } from "./state";
-import { Enroller, type NodeIdentity, renewalDelayMs } from "./tls/enroll";
+import type { Server } from 'node:http';
+import { ConfigError, electionJitterRange, leaseTtlSeconds, loadConfig, type RelayConfig } from './config';
+import { GossipAgent } from './gossip/agent';
+import { MembershipTable } from './gossip/membership';
+import { createHttpServer } from './http/server';
+import { EtcdClient } from './leadership/etcd-client';
+import { LeadershipEvents } from './leadership/events';
+import { LeadershipService } from './leadership/leadership';
+import { EtcdLeaseStore } from './leadership/lease-store';
+import { campaignScopes } from './leadership/scopes';
+import { createLogger, errorMessage, type Logger } from './log';
+import { RelayMetrics } from './metrics';
+import { reportedStartTime } from './process-start';
+import { createTracing, meshResourceAttributes, type Tracing } from './tracing';
+import { SequenceService } from './sequence/service';
+import { createGlobalForwarder, firstSeen, registerGlobalProcedures } from './rpc/global';
+import { GLOBAL_SCOPE } from './leadership/scopes';
+import { createRpcInbound } from './rpc/inbound';
+import { installPeerRoutes } from './rpc/peer-routes';
+import { GeoRouter } from './geo/router';
+import { createMisrouter, HTTP_ENDPOINT_LABEL } from './rpc/misroute';
+import { ProcedureRegistry } from './rpc/procedures';
+import { createShardControl, type ShardControl } from './shards/control';
+import { createShardDataPlane, type ShardDataPlane } from './shards/data/plane';
+import { NodeState } from './state';
+import { Enroller, type NodeIdentity, renewalDelayMs } from './tls/enroll';
 
 function loadConfigOrExit(): RelayConfig {
   try {
@@ -34,7 +34,7 @@ function loadConfigOrExit(): RelayConfig {
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : errorMessage(error);
     process.stderr.write(`relay-node: invalid configuration: ${message}\n`);
-    process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: "invalid configuration", error: message })}\n`);
+    process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'error', msg: 'invalid configuration', error: message })}\n`);
     process.exit(2);
   }
 }
@@ -45,18 +45,22 @@ async function main(): Promise<void> {
   const log = createLogger({ node: config.nodeId }, config.logLevel);
   const metrics = new RelayMetrics({
     resource: meshResourceAttributes(config.nodeId, config.region),
-    startTimeSeconds: reportedStartTime({ hidden: config.defects.has("hidden-counter-reset"), fromProc: config.defects.has("start-time-reads-boot-time"), log }),
+    startTimeSeconds: reportedStartTime({
+      hidden: config.defects.has('hidden-counter-reset'),
+      fromProc: config.defects.has('start-time-reads-boot-time'),
+      log,
+    }),
   });
   // Spans (feature:mesh-shard-telemetry) over OTLP/HTTP, only with RELAY_OTLP_ENDPOINT.
   const tracing = createTracing({ endpoint: config.otlpEndpoint, nodeId: config.nodeId, region: config.region });
-  if (config.otlpEndpoint) log.info("tracing to OTLP/HTTP", { endpoint: `${config.otlpEndpoint}/v1/traces` });
+  if (config.otlpEndpoint) log.info('tracing to OTLP/HTTP', { endpoint: `${config.otlpEndpoint}/v1/traces` });
   const state = new NodeState({
     enrollment: config.bootstrapUrl !== undefined,
     etcd: config.etcdEndpoints.length > 0,
     etcdStaleMs: Math.max(3000, 3 * config.electionIntervalMs),
   });
-  const scopes = campaignScopes(config.eligibleScopes, config.region, config.defects.has("eligibility-inverted"));
-  log.info("relay-node starting", {
+  const scopes = campaignScopes(config.eligibleScopes, config.region, config.defects.has('eligibility-inverted'));
+  log.info('relay-node starting', {
     clusterId: config.clusterId,
     region: config.region,
     role: config.role,
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
       labels: { [HTTP_ENDPOINT_LABEL]: `${hostForEndpoint(config.advertiseHost)}:${config.httpPort}` },
     },
     { suspicionMs: config.suspicionMs, leftMs: config.leftMs },
-    config.defects.has("gossip-left-forever"),
+    config.defects.has('gossip-left-forever'),
   );
   metrics.registry.onCollect(() => {
     const counts = table.statusCounts();
@@ -104,15 +108,15 @@ async function main(): Promise<void> {
     metrics.gossipViewSize.set({}, table.peers().length);
   });
 
-  const events = new LeadershipEvents(log.child({ component: "leadership" }), metrics, tracing.tracer);
+  const events = new LeadershipEvents(log.child({ component: 'leadership' }), metrics, tracing.tracer);
   const gossip = new GossipAgent({
     config,
     table,
     metrics,
-    log: log.child({ component: "gossip" }),
-    silent: config.defects.has("gossip-silent"),
-    acceptExpired: config.defects.has("accept-expired-certificates"),
-    expiryOnlyAtHandshake: config.defects.has("expiry-checked-only-at-handshake"),
+    log: log.child({ component: 'gossip' }),
+    silent: config.defects.has('gossip-silent'),
+    acceptExpired: config.defects.has('accept-expired-certificates'),
+    expiryOnlyAtHandshake: config.defects.has('expiry-checked-only-at-handshake'),
   });
   // Chaos hook `reenroll`: renew the certificate now (the suite's CA decides what it issues).
   const renewal = new Wake();
@@ -126,11 +130,11 @@ async function main(): Promise<void> {
       timeoutMs: 1000,
       onResult: (operation, ok) => {
         if (ok) state.recordEtcdSuccess();
-        metrics.etcdRequests.inc({ operation, outcome: ok ? "success" : "unavailable" });
+        metrics.etcdRequests.inc({ operation, outcome: ok ? 'success' : 'unavailable' });
       },
     });
-    const store = new EtcdLeaseStore(etcd, config.nodeId, leaseTtlSeconds(config), { reuseTerm: config.defects.has("term-reuse") });
-    leadership = new LeadershipService(store, events, log.child({ component: "leadership" }), {
+    const store = new EtcdLeaseStore(etcd, config.nodeId, leaseTtlSeconds(config), { reuseTerm: config.defects.has('term-reuse') });
+    leadership = new LeadershipService(store, events, log.child({ component: 'leadership' }), {
       nodeId: config.nodeId,
       region: config.region,
       eligibleScopes: config.eligibleScopes,
@@ -144,20 +148,21 @@ async function main(): Promise<void> {
       canCampaign: () => !state.draining && state.selfAlive() && state.etcdReachable(),
       etcdLastOkMs: () => state.etcdLastOkAt,
     });
-    sequence = new SequenceService(etcd, leadership, log.child({ component: "sequence" }), config.defects);
+    sequence = new SequenceService(etcd, leadership, log.child({ component: 'sequence' }), config.defects);
   } else {
-    log.warn("RELAY_ETCD_ENDPOINTS is empty: leadership is disabled");
+    log.warn('RELAY_ETCD_ENDPOINTS is empty: leadership is disabled');
   }
 
   const registry = new ProcedureRegistry();
   // Shards: the map (computed by the global leader, cached here) and the data plane (replicated
   // test entities, forwarding to owners, handover). The data plane registers echo and the entities.
+  // eslint-disable-next-line prefer-const -- assigned below: the shard control and the data plane refer to each other
   let plane: ShardDataPlane | undefined;
   const shards = createShardControl({
     config,
     table,
     metrics,
-    log: log.child({ component: "shards" }),
+    log: log.child({ component: 'shards' }),
     state,
     etcd,
     leaderId: () => leadership?.tokens(GLOBAL_SCOPE)[0]?.leaderId,
@@ -169,7 +174,7 @@ async function main(): Promise<void> {
     config,
     table,
     metrics,
-    log: log.child({ component: "shard-data" }),
+    log: log.child({ component: 'shard-data' }),
     state,
     view: shards.view,
     registry,
@@ -177,22 +182,22 @@ async function main(): Promise<void> {
     isLeader: () => leadership?.tokens(GLOBAL_SCOPE)[0]?.leaderId === config.nodeId,
   });
   registerGlobalProcedures(registry, () => sequence);
-  const rpcLog = log.child({ component: "rpc" });
+  const rpcLog = log.child({ component: 'rpc' });
   // Seeded defect forward-to-first-leader: look every election interval until a holder is seen, then never again.
   const stickyHolder = firstSeen(() => leadership?.tokens(GLOBAL_SCOPE)[0]);
-  if (config.defects.has("forward-to-first-leader")) setInterval(stickyHolder, config.electionIntervalMs).unref();
+  if (config.defects.has('forward-to-first-leader')) setInterval(stickyHolder, config.electionIntervalMs).unref();
   const geo = new GeoRouter({
     nodeId: config.nodeId,
     region: config.region,
     httpPort: config.httpPort,
     table,
     metrics,
-    log: log.child({ component: "geo" }),
+    log: log.child({ component: 'geo' }),
     thresholdMs: config.geo.degradedMs,
     probeIntervalMs: config.geo.probeMs,
     timeoutMs: config.forwardTimeoutMs,
-    ignoreLatency: config.defects.has("geo-ignores-latency"),
-    averageAllSamples: config.defects.has("geo-latency-averages-all-samples"),
+    ignoreLatency: config.defects.has('geo-ignores-latency'),
+    averageAllSamples: config.defects.has('geo-latency-averages-all-samples'),
   });
   const rpc = createRpcInbound({
     nodeId: config.nodeId,
@@ -201,14 +206,14 @@ async function main(): Promise<void> {
     metrics,
     log: rpcLog,
     geoRoute: geo.route,
-    ...(config.defects.has("misroute-rpc") ? { divert: createMisrouter(config, table, rpcLog) } : {}),
+    ...(config.defects.has('misroute-rpc') ? { divert: createMisrouter(config, table, rpcLog) } : {}),
     forward: createGlobalForwarder({
       nodeId: config.nodeId,
       httpPort: config.httpPort,
       timeoutMs: config.forwardTimeoutMs,
       table,
-      holder: config.defects.has("forward-to-first-leader") ? stickyHolder : () => leadership?.tokens(GLOBAL_SCOPE)[0],
-      nonRetryableFailures: config.defects.has("forward-error-not-retryable"),
+      holder: config.defects.has('forward-to-first-leader') ? stickyHolder : () => leadership?.tokens(GLOBAL_SCOPE)[0],
+      nonRetryableFailures: config.defects.has('forward-error-not-retryable'),
       log: rpcLog,
     }),
     shardRoute: plane.shardRoute,
@@ -228,11 +233,11 @@ async function main(): Promise<void> {
     chaos: { reenroll: () => renewal.wake() },
     // The data plane first: it answers /control/shards/load and /state, the control half the rest.
     routes: [plane.routes, shards.routes, geo.controlRoute],
-    log: log.child({ component: "http" }),
+    log: log.child({ component: 'http' }),
   });
   await listen(server, config.httpPort);
-  state.status = "Running";
-  log.info("http listening", { port: config.httpPort });
+  state.status = 'Running';
+  log.info('http listening', { port: config.httpPort });
 
   leadership?.start();
   shards.start();
@@ -240,13 +245,10 @@ async function main(): Promise<void> {
 
   const lifetime = new AbortController();
   if (config.bootstrapUrl !== undefined && config.bootstrapToken !== undefined) {
-    const enroller = new Enroller(
-      { bootstrapUrl: config.bootstrapUrl, token: config.bootstrapToken, nodeId: config.nodeId },
-      log.child({ component: "tls" }),
-    );
+    const enroller = new Enroller({ bootstrapUrl: config.bootstrapUrl, token: config.bootstrapToken, nodeId: config.nodeId }, log.child({ component: 'tls' }));
     void startGossip(enroller, gossip, state, lifetime.signal, log, renewal);
   } else {
-    log.warn("RELAY_BOOTSTRAP_URL is not set: no certificate, gossip is disabled");
+    log.warn('RELAY_BOOTSTRAP_URL is not set: no certificate, gossip is disabled');
   }
 
   installShutdown({ server, gossip, leadership, state, lifetime, log, shards, plane, tracing });
@@ -262,7 +264,7 @@ async function startGossip(enroller: Enroller, gossip: GossipAgent, state: NodeS
     state.gossipStarted = true;
   } catch (error) {
     if (signal.aborted) return;
-    log.error("gossip could not start", { error: errorMessage(error) });
+    log.error('gossip could not start', { error: errorMessage(error) });
     process.exit(1);
   }
   while (!signal.aborted) {
@@ -271,9 +273,9 @@ async function startGossip(enroller: Enroller, gossip: GossipAgent, state: NodeS
     try {
       identity = await enroller.enroll(signal);
       gossip.setIdentity(identity);
-      log.info("certificate renewed", { expiresAt: identity.expiresAt.toISOString(), expired: identity.expiresAt.getTime() <= Date.now() });
+      log.info('certificate renewed', { expiresAt: identity.expiresAt.toISOString(), expired: identity.expiresAt.getTime() <= Date.now() });
     } catch (error) {
-      if (!signal.aborted) log.warn("certificate renewal failed", { error: errorMessage(error) });
+      if (!signal.aborted) log.warn('certificate renewal failed', { error: errorMessage(error) });
     }
   }
 }
@@ -294,19 +296,21 @@ function installShutdown({ server, gossip, leadership, state, lifetime, log, sha
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
-      log.warn("second signal: exiting now", { signal });
+      log.warn('second signal: exiting now', { signal });
       process.exit(0);
     }
     stopping = true;
     const started = Date.now();
-    log.info("shutting down", { signal });
-    state.status = "Stopping";
+    log.info('shutting down', { signal });
+    state.status = 'Stopping';
     // Drain (new calls 503, the gossip label asks the leader to move this node's shards away) and
     // release leases at once, so leadership moves without waiting for the shards; then wait (bounded)
     // until the shards are handed over, still gossiping and serving handovers, and leave.
-    const drained = shards.drain.drainAndWait(SHUTDOWN_DRAIN_MS).catch((error: unknown) => log.warn("drain on shutdown failed", { error: errorMessage(error) }));
+    const drained = shards.drain
+      .drainAndWait(SHUTDOWN_DRAIN_MS)
+      .catch((error: unknown) => log.warn('drain on shutdown failed', { error: errorMessage(error) }));
     state.draining = true;
-    await leadership?.stop("shutdown");
+    await leadership?.stop('shutdown');
     await drained;
     lifetime.abort();
     shards.stop();
@@ -317,14 +321,14 @@ function installShutdown({ server, gossip, leadership, state, lifetime, log, sha
     while (state.activeRequests > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
     server.close();
     server.closeAllConnections();
-    state.status = "Stopped";
+    state.status = 'Stopped';
     // Send the spans still batched (the SteppedDown of the released leases among them), bounded.
     await tracing.shutdown(1000);
-    log.info("stopped", { ms: Date.now() - started });
+    log.info('stopped', { ms: Date.now() - started });
     process.exit(0);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 /** A sleep that `wake()` cuts short (the renewal loop's, woken by the `reenroll` chaos hook). */
@@ -357,24 +361,24 @@ const SHUTDOWN_DRAIN_MS = 4000;
 
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once('error', reject);
     // A deep backlog: a thousand clients connecting at once must not lose connection attempts.
     server.listen({ port, backlog: 4096 }, () => {
-      server.off("error", reject);
+      server.off('error', reject);
       resolve();
     });
   });
 }
 
 function hostForEndpoint(host: string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-process.on("unhandledRejection", (reason) => {
-  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: "unhandled rejection", error: errorMessage(reason) })}\n`);
+process.on('unhandledRejection', (reason) => {
+  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'error', msg: 'unhandled rejection', error: errorMessage(reason) })}\n`);
 });
 
 main().catch((error: unknown) => {
-  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: "relay-node failed to start", error: errorMessage(error) })}\n`);
+  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'error', msg: 'relay-node failed to start', error: errorMessage(error) })}\n`);
   process.exit(1);
 });

@@ -4,35 +4,35 @@
 // shard metrics, an extension, on OmniRelay.Mesh.Shards) under their Prometheus names, so the exposed
 // names and label keys are the ones scrapers already read. The wrappers keep a small imperative API
 // (`counter.inc`, `gauge.set/replace`, `histogram.observe`) for the call sites.
-import type { Attributes, Counter as OtelCounter, Histogram as OtelHistogram, Meter } from "@opentelemetry/api";
-import { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { defaultResource, type Resource, resourceFromAttributes } from "@opentelemetry/resources";
-import { AggregationTemporality, InstrumentType, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import type { Attributes, Counter as OtelCounter, Histogram as OtelHistogram, Meter } from '@opentelemetry/api';
+import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, InstrumentType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 
 type Labels = Readonly<Record<string, string>>;
 
 /** Meter (instrumentation scope) names: the contract's, plus the extensions' own. */
 export const METERS = {
-  leadership: "OmniRelay.Core.Leadership",
-  gossip: "OmniRelay.Core.Gossip",
-  peers: "OmniRelay.Core.Peers",
-  http: "OmniRelay.Transport.Http",
-  rpc: "OmniRelay.Rpc",
-  shards: "OmniRelay.Mesh.Shards",
+  leadership: 'OmniRelay.Core.Leadership',
+  gossip: 'OmniRelay.Core.Gossip',
+  peers: 'OmniRelay.Core.Peers',
+  http: 'OmniRelay.Transport.Http',
+  rpc: 'OmniRelay.Rpc',
+  shards: 'OmniRelay.Mesh.Shards',
   /** Other extension metrics (mesh_*): the tracer's name too. */
-  mesh: "OmniRelay.Mesh",
+  mesh: 'OmniRelay.Mesh',
   /** Process and etcd gateway metrics: not part of the contract. */
-  process: "relay-node",
+  process: 'relay-node',
 } as const;
 
 /** The meter a metric belongs to when the caller does not name one, by its name's prefix. */
 export function meterFor(name: string): string {
-  if (name.startsWith("mesh_leadership_")) return METERS.leadership;
-  if (name.startsWith("mesh_gossip_")) return METERS.gossip;
-  if (name.startsWith("mesh_shard_")) return METERS.shards;
-  if (name.startsWith("omnirelay_http_")) return METERS.http;
-  if (name.startsWith("rpc_")) return METERS.rpc;
-  if (name.startsWith("mesh_")) return METERS.mesh;
+  if (name.startsWith('mesh_leadership_')) return METERS.leadership;
+  if (name.startsWith('mesh_gossip_')) return METERS.gossip;
+  if (name.startsWith('mesh_shard_')) return METERS.shards;
+  if (name.startsWith('omnirelay_http_')) return METERS.http;
+  if (name.startsWith('rpc_')) return METERS.rpc;
+  if (name.startsWith('mesh_')) return METERS.mesh;
   return METERS.process;
 }
 
@@ -48,8 +48,7 @@ const CARDINALITY_LIMIT = 100_000;
 class ScrapeReader extends MetricReader {
   constructor() {
     super({
-      aggregationTemporalitySelector: (type) =>
-        type === InstrumentType.OBSERVABLE_GAUGE ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE,
+      aggregationTemporalitySelector: (type) => (type === InstrumentType.OBSERVABLE_GAUGE ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE),
       cardinalitySelector: () => CARDINALITY_LIMIT,
     });
   }
@@ -63,7 +62,7 @@ abstract class Metric {
   constructor(
     readonly name: string,
     readonly help: string,
-    readonly type: "counter" | "gauge" | "histogram",
+    readonly type: 'counter' | 'gauge' | 'histogram',
   ) {}
 }
 
@@ -71,7 +70,7 @@ export class Counter extends Metric {
   private readonly instrument: OtelCounter<Attributes>;
 
   constructor(meter: Meter, name: string, help: string) {
-    super(name, help, "counter");
+    super(name, help, 'counter');
     this.instrument = meter.createCounter(name, { description: help });
   }
 
@@ -86,7 +85,7 @@ export class Gauge extends Metric {
   private readonly series = new Map<string, { labels: Labels; value: number }>();
 
   constructor(meter: Meter, name: string, help: string) {
-    super(name, help, "gauge");
+    super(name, help, 'gauge');
     meter.createObservableGauge(name, { description: help }).addCallback((result) => {
       for (const { labels, value } of this.series.values()) result.observe(value, labels);
     });
@@ -113,7 +112,7 @@ export class Histogram extends Metric {
     help: string,
     readonly buckets: readonly number[],
   ) {
-    super(name, help, "histogram");
+    super(name, help, 'histogram');
     this.instrument = meter.createHistogram(name, { description: help, advice: { explicitBucketBoundaries: [...buckets] } });
   }
 
@@ -164,7 +163,7 @@ export class MetricsRegistry {
     for (const collect of this.collectors) collect();
     const { resourceMetrics } = await this.reader.collect();
     const text = this.serializer.serialize({ ...resourceMetrics, resource: this.resource });
-    return text.endsWith("\n") ? text : `${text}\n`;
+    return text.endsWith('\n') ? text : `${text}\n`;
   }
 
   shutdown(): Promise<void> {
@@ -186,47 +185,52 @@ export function processStartSeconds(): number {
 /** The node's metrics, created once and shared by the components that record them. */
 export class RelayMetrics {
   readonly registry = new MetricsRegistry();
-  readonly processStartTime = this.registry.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", METERS.process);
+  readonly processStartTime = this.registry.gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', METERS.process);
   readonly leadershipTransitions = this.registry.counter(
-    "mesh_leadership_transitions_total",
-    "Leadership events observed by this node (mesh.scope, mesh.scope_kind, mesh.leader, mesh.transition).",
+    'mesh_leadership_transitions_total',
+    'Leadership events observed by this node (mesh.scope, mesh.scope_kind, mesh.leader, mesh.transition).',
     METERS.leadership,
   );
   readonly leadershipElectionDuration = this.registry.histogram(
-    "mesh_leadership_election_duration_ms",
-    "Time from a scope becoming vacant (as this node observed it) to a holder being observed or elected, in milliseconds.",
+    'mesh_leadership_election_duration_ms',
+    'Time from a scope becoming vacant (as this node observed it) to a holder being observed or elected, in milliseconds.',
     [50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000],
     METERS.leadership,
   );
   readonly leadershipSplitBrain = this.registry.counter(
-    "mesh_leadership_split_brain_total",
-    "Times this node saw two different holders with unexpired leases for one scope in one observation.",
+    'mesh_leadership_split_brain_total',
+    'Times this node saw two different holders with unexpired leases for one scope in one observation.',
     METERS.leadership,
   );
-  readonly gossipMembers = this.registry.gauge("mesh_gossip_members", "Gossip members by status, this node included.", METERS.gossip);
+  readonly gossipMembers = this.registry.gauge('mesh_gossip_members', 'Gossip members by status, this node included.', METERS.gossip);
   readonly gossipMessages = this.registry.counter(
-    "mesh_gossip_messages_total",
-    "Gossip messages by direction (inbound|outbound) and outcome (success|failure|rejected).",
+    'mesh_gossip_messages_total',
+    'Gossip messages by direction (inbound|outbound) and outcome (success|failure|rejected).',
     METERS.gossip,
   );
-  readonly gossipRtt = this.registry.gauge("mesh_gossip_rtt_ms", "Last measured gossip round trip per peer, in milliseconds.", METERS.gossip);
-  readonly gossipViewSize = this.registry.gauge("mesh_gossip_view_size", "Members known to this node, itself excluded.", METERS.gossip);
-  readonly gossipFanout = this.registry.gauge("mesh_gossip_fanout", "Targets contacted in the last gossip round.", METERS.gossip);
-  readonly httpRequestsStarted = this.registry.counter(
-    "omnirelay_http_requests_started_total",
-    "Unary RPC requests started by the HTTP inbound.",
-    METERS.http,
-  );
+  readonly gossipRtt = this.registry.gauge('mesh_gossip_rtt_ms', 'Last measured gossip round trip per peer, in milliseconds.', METERS.gossip);
+  readonly gossipViewSize = this.registry.gauge('mesh_gossip_view_size', 'Members known to this node, itself excluded.', METERS.gossip);
+  readonly gossipFanout = this.registry.gauge('mesh_gossip_fanout', 'Targets contacted in the last gossip round.', METERS.gossip);
+  readonly httpRequestsStarted = this.registry.counter('omnirelay_http_requests_started_total', 'Unary RPC requests started by the HTTP inbound.', METERS.http);
   readonly httpRequestsCompleted = this.registry.counter(
-    "omnirelay_http_requests_completed_total",
-    "Unary RPC requests completed by the HTTP inbound, by procedure, status code and outcome.",
+    'omnirelay_http_requests_completed_total',
+    'Unary RPC requests completed by the HTTP inbound, by procedure, status code and outcome.',
     METERS.http,
   );
-  readonly etcdRequests = this.registry.counter("relay_etcd_requests_total", "etcd gateway calls by operation and outcome.", METERS.process);
+  readonly etcdRequests = this.registry.counter('relay_etcd_requests_total', 'etcd gateway calls by operation and outcome.', METERS.process);
   // Backpressure (feature:mesh-backpressure, docs/backpressure.md).
-  readonly backpressureRejections = this.registry.counter("mesh_backpressure_rejections_total", "Calls this node's budgets refused with 429, by mesh_scope (shard|node) and mesh_region.");
-  readonly backpressureTransitions = this.registry.counter("mesh_backpressure_transitions_total", "Changes of this node's pressure level, by the new mesh_level (ok|elevated|saturated) and mesh_region.");
-  readonly backpressureThrottled = this.registry.counter("mesh_backpressure_throttled_total", "Calls this node shed as ingress for a pressured owner in another region, by mesh_origin_region (the owner's) and mesh_region.");
+  readonly backpressureRejections = this.registry.counter(
+    'mesh_backpressure_rejections_total',
+    "Calls this node's budgets refused with 429, by mesh_scope (shard|node) and mesh_region.",
+  );
+  readonly backpressureTransitions = this.registry.counter(
+    'mesh_backpressure_transitions_total',
+    "Changes of this node's pressure level, by the new mesh_level (ok|elevated|saturated) and mesh_region.",
+  );
+  readonly backpressureThrottled = this.registry.counter(
+    'mesh_backpressure_throttled_total',
+    "Calls this node shed as ingress for a pressured owner in another region, by mesh_origin_region (the owner's) and mesh_region.",
+  );
 
   constructor(options: RelayMetricsOptions = {}) {
     if (options.resource) this.registry.setResource(options.resource);
@@ -235,7 +239,7 @@ export class RelayMetrics {
 }
 
 function describe(attributes: Attributes): Resource {
-  return defaultResource().merge(resourceFromAttributes({ "service.name": "relay-node", ...attributes }));
+  return defaultResource().merge(resourceFromAttributes({ 'service.name': 'relay-node', ...attributes }));
 }
 
 function seriesKey(labels: Labels): string {

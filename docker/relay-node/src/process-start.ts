@@ -4,11 +4,11 @@
 // began again from 0); the seeded defect `hidden-counter-reset` reports the recorded first start
 // instead, hiding the restart, and `start-time-reads-boot-time` reads the start from /proc with the
 // stat field off by one, which yields the machine's boot time (the same for every start).
-import { readFileSync, writeFileSync } from "node:fs";
-import { errorMessage, type Logger } from "./log";
-import { processStartSeconds } from "./metrics";
+import { readFileSync, writeFileSync } from 'node:fs';
+import { errorMessage, type Logger } from './log';
+import { processStartSeconds } from './metrics';
 
-export const STARTED_AT_FILE = "/tmp/relay-started-at";
+export const STARTED_AT_FILE = '/tmp/relay-started-at';
 
 export interface StartTimeOptions {
   /** Seeded defect hidden-counter-reset. */
@@ -28,15 +28,15 @@ export function reportedStartTime(options: StartTimeOptions): number {
   const real = options.realSeconds ?? processStartSeconds();
   let recorded: number | undefined;
   try {
-    const text = readFileSync(file, "utf8").trim();
+    const text = readFileSync(file, 'utf8').trim();
     recorded = /^\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
-    if (recorded === undefined) options.log?.warn("ignoring a malformed start-time file", { file, content: text.slice(0, 40) });
+    if (recorded === undefined) options.log?.warn('ignoring a malformed start-time file', { file, content: text.slice(0, 40) });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") options.log?.warn("start-time file unreadable", { file, error: errorMessage(error) });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') options.log?.warn('start-time file unreadable', { file, error: errorMessage(error) });
     try {
-      writeFileSync(file, `${real}\n`, { flag: "wx" });
+      writeFileSync(file, `${real}\n`, { flag: 'wx' });
     } catch (writeError) {
-      options.log?.warn("could not record the start time", { file, error: errorMessage(writeError) });
+      options.log?.warn('could not record the start time', { file, error: errorMessage(writeError) });
     }
   }
   if (options.fromProc) {
@@ -56,7 +56,7 @@ const TICKS_PER_SECOND = 100;
  */
 export function procStartSeconds(proc: { selfStat: string; stat: string }): number | undefined {
   const btime = /^btime (\d+)$/m.exec(proc.stat)?.[1];
-  const fields = proc.selfStat.slice(proc.selfStat.lastIndexOf(")") + 2).split(" ");
+  const fields = proc.selfStat.slice(proc.selfStat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[18]);
   if (btime === undefined || !Number.isFinite(ticks)) return undefined;
   return Number(btime) + ticks / TICKS_PER_SECOND;
@@ -64,8 +64,8 @@ export function procStartSeconds(proc: { selfStat: string; stat: string }): numb
 
 function readProc(): { selfStat: string; stat: string } {
   try {
-    return { selfStat: readFileSync("/proc/self/stat", "utf8"), stat: readFileSync("/proc/stat", "utf8") };
+    return { selfStat: readFileSync('/proc/self/stat', 'utf8'), stat: readFileSync('/proc/stat', 'utf8') };
   } catch {
-    return { selfStat: "", stat: "" }; // not Linux: the real start is reported
+    return { selfStat: '', stat: '' }; // not Linux: the real start is reported
   }
 }

@@ -1,5 +1,5 @@
 // Liveness and readiness facts shared by the HTTP routes and the background components.
-export type DispatcherStatus = "Created" | "Starting" | "Running" | "Stopping" | "Stopped";
+export type DispatcherStatus = 'Created' | 'Starting' | 'Running' | 'Stopping' | 'Stopped';
 
 export interface ReadinessRequirements {
   /** Gossip is configured (RELAY_BOOTSTRAP_URL): not ready until enrolled. */
@@ -11,7 +11,7 @@ export interface ReadinessRequirements {
 }
 
 export class NodeState {
-  status: DispatcherStatus = "Starting";
+  status: DispatcherStatus = 'Starting';
   draining = false;
   activeRequests = 0;
   enrolled = false;
@@ -40,10 +40,10 @@ export class NodeState {
 
   readinessIssues(nowMs = Date.now()): string[] {
     const issues: string[] = [];
-    if (this.status !== "Running" && this.status !== "Stopping") issues.push(`dispatcher:${this.status.toLowerCase()}`);
-    if (this.requirements.enrollment && !this.enrolled) issues.push("tls:not-enrolled");
-    if (this.requirements.etcd && !this.etcdReachable(nowMs)) issues.push("etcd:unreachable");
-    if (this.draining) issues.push("http-inbound:draining");
+    if (this.status !== 'Running' && this.status !== 'Stopping') issues.push(`dispatcher:${this.status.toLowerCase()}`);
+    if (this.requirements.enrollment && !this.enrolled) issues.push('tls:not-enrolled');
+    if (this.requirements.etcd && !this.etcdReachable(nowMs)) issues.push('etcd:unreachable');
+    if (this.draining) issues.push('http-inbound:draining');
     return issues;
   }
 }

@@ -3,24 +3,24 @@
 // mesh.region=<region>. Enabled only when RELAY_OTLP_ENDPOINT is set; spans are batched (200 ms) and
 // sent as OTLP/JSON to `<endpoint>/v1/traces`. Components take an optional `Tracer` and record
 // nothing without one.
-import type { Attributes, Tracer } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import type { Attributes, Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
-export const TRACER_NAME = "OmniRelay.Mesh";
+export const TRACER_NAME = 'OmniRelay.Mesh';
 
 export const SPAN_NAMES = {
-  leadershipTransition: "mesh.leadership.transition",
-  shardMove: "mesh.shard.move",
-  failover: "mesh.failover",
+  leadershipTransition: 'mesh.leadership.transition',
+  shardMove: 'mesh.shard.move',
+  failover: 'mesh.failover',
 } as const;
 
 /** How long finished spans wait before being sent (a test sees them within a second). */
 export const SCHEDULED_DELAY_MS = 200;
 
 export function meshResourceAttributes(nodeId: string, region: string): Attributes {
-  return { "service.name": "relay-node", "service.instance.id": nodeId, "mesh.region": region };
+  return { 'service.name': 'relay-node', 'service.instance.id': nodeId, 'mesh.region': region };
 }
 
 export interface Tracing {
@@ -71,7 +71,7 @@ export function createTracing(options: TracingOptions): Tracing {
 
 /** `<base>/v1/traces` (the OTLP/HTTP path for traces). */
 export function tracesUrl(base: string): string {
-  return `${base.replace(/\/+$/, "")}/v1/traces`;
+  return `${base.replace(/\/+$/, '')}/v1/traces`;
 }
 
 /** Records an instantaneous span (start = end = `at`), or one from `start` to `at`. */

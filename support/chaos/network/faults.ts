@@ -156,11 +156,16 @@ export class NetworkFaults {
     // A member another fault took down while the rules went in (a crash overlapping the partition) is
     // cut off already; it is not a failure to apply, and the probes leave it out as absent.
     const goneNow = await Promise.all(
-      applied.map(async (r, i) =>
-        r.status === 'rejected' && r.reason instanceof NetnsGoneError && (await inspectMember(plan.containers[i]!.member.containerId, this.opts.network)).kind === 'gone',
+      applied.map(
+        async (r, i) =>
+          r.status === 'rejected' &&
+          r.reason instanceof NetnsGoneError &&
+          (await inspectMember(plan.containers[i]!.member.containerId, this.opts.network)).kind === 'gone',
       ),
     );
-    const failures = applied.flatMap((r, i) => (r.status === 'rejected' && !goneNow[i] ? [`${plan.containers[i]!.member.id}: ${(r.reason as Error).message}`] : []));
+    const failures = applied.flatMap((r, i) =>
+      r.status === 'rejected' && !goneNow[i] ? [`${plan.containers[i]!.member.id}: ${(r.reason as Error).message}`] : [],
+    );
     if (failures.length) {
       const healOutcome = await this.undo(plan);
       throw new PartitionError(
@@ -303,7 +308,9 @@ export class NetworkFaults {
     const t1 = Date.now();
     const verification = await verifyHealed(live, { ...this.verifyOptions(), except: stillCut });
     const verifyMs = Date.now() - t1;
-    this.opts.log?.(`partition ${plan.chain}: healed in ${healMs} ms, verified in ${verifyMs} ms${skipped.length ? ` (skipped: ${skipped.map((s) => s.id).join(', ')})` : ''}`);
+    this.opts.log?.(
+      `partition ${plan.chain}: healed in ${healMs} ms, verified in ${verifyMs} ms${skipped.length ? ` (skipped: ${skipped.map((s) => s.id).join(', ')})` : ''}`,
+    );
     return {
       id: plan.chain,
       startedAt: startedAt.toISOString(),
@@ -322,7 +329,10 @@ export class NetworkFaults {
     type NodeOutcome = { status: NodeHealStatus; commands: string[]; note?: string; error?: string };
     const outcomes = await Promise.all(
       containers.map(async (c): Promise<[string, NodeOutcome]> => {
-        const gone = (reason: string): [string, NodeOutcome] => [c.member.id, { status: 'gone', commands: [], note: `${reason}; its rules went with its network namespace` }];
+        const gone = (reason: string): [string, NodeOutcome] => [
+          c.member.id,
+          { status: 'gone', commands: [], note: `${reason}; its rules went with its network namespace` },
+        ];
         try {
           const state = await inspectMember(c.member.containerId, this.opts.network);
           if (state.kind === 'gone') return gone(state.reason);
@@ -332,7 +342,11 @@ export class NetworkFaults {
             return [
               c.member.id,
               restarted
-                ? { status: 'restarted', commands, note: `container restarted during the partition (pid ${c.member.pid} → ${state.member.pid}): its rules were already gone with the old namespace` }
+                ? {
+                    status: 'restarted',
+                    commands,
+                    note: `container restarted during the partition (pid ${c.member.pid} → ${state.member.pid}): its rules were already gone with the old namespace`,
+                  }
                 : { status: 'healed', commands },
             ];
           } catch (e) {
@@ -353,7 +367,9 @@ export class NetworkFaults {
   private async undo(plan: PartitionPlan): Promise<string> {
     const nodes = await this.removeRules(plan.containers);
     const errors = Object.values(nodes).flatMap((n) => (n.error ? [n.error] : []));
-    return errors.length ? `rollback FAILED on some nodes (rules may remain):\n  - ${errors.join('\n  - ')}` : `rules removed from ${Object.keys(nodes).join(', ') || 'no node'}`;
+    return errors.length
+      ? `rollback FAILED on some nodes (rules may remain):\n  - ${errors.join('\n  - ')}`
+      : `rules removed from ${Object.keys(nodes).join(', ') || 'no node'}`;
   }
 }
 

@@ -56,16 +56,7 @@ export {
   type VerifyOptions,
   type LossVerifyOptions,
 } from './probe';
-export {
-  checkRules,
-  lossAttempts,
-  falseAlarmOdds,
-  renderLossMatrix,
-  type ChainCheck,
-  type RuleCheck,
-  type LossPairObservation,
-  type LossRecord,
-} from './loss';
+export { checkRules, lossAttempts, falseAlarmOdds, renderLossMatrix, type ChainCheck, type RuleCheck, type LossPairObservation, type LossRecord } from './loss';
 export {
   classifyConnect,
   pairProblem,

@@ -61,7 +61,13 @@ export function run(program: string, args: readonly string[], timeoutMs: number,
 }
 
 /** Runs `program args…` in the member's network namespace (`env` added to the host's). */
-export async function runInNetns(member: Pick<Member, 'id' | 'pid'>, program: string, args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<ExecResult> {
+export async function runInNetns(
+  member: Pick<Member, 'id' | 'pid'>,
+  program: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ExecResult> {
   try {
     return await run('nsenter', ['-t', String(member.pid), '-n', program, ...args], timeoutMs, env);
   } catch (e) {
@@ -77,7 +83,8 @@ async function iptables(member: Pick<Member, 'id' | 'pid'>, args: IptablesArgs, 
     if (/cannot open \/proc\/\d+\/ns\/net|No such process|reassociate to namespace/i.test(result.stderr)) {
       throw new NetnsGoneError(member, command, result.code, result.stderr);
     }
-    if (/failed to execute iptables/i.test(result.stderr)) throw new NetworkFaultHostError(hostRequirements([`nsenter could not run iptables: ${result.stderr}`]));
+    if (/failed to execute iptables/i.test(result.stderr))
+      throw new NetworkFaultHostError(hostRequirements([`nsenter could not run iptables: ${result.stderr}`]));
     throw new IptablesError(member, command, result.code, result.stderr);
   }
   if (result.killed) throw new IptablesError(member, renderArgs(args), `(killed after ${timeoutMs} ms)`, result.stderr);
@@ -147,7 +154,10 @@ async function checkHost(): Promise<void> {
   if (process.platform !== 'linux') missing.push(`this host runs ${process.platform}, not Linux`);
   else if (process.getuid?.() !== 0) missing.push(`this process runs as uid ${process.getuid?.()}, not root`);
   if (process.platform === 'linux') {
-    for (const [program, pkg] of [['nsenter', 'util-linux'], ['iptables', 'iptables']] as const) {
+    for (const [program, pkg] of [
+      ['nsenter', 'util-linux'],
+      ['iptables', 'iptables'],
+    ] as const) {
       try {
         await run(program, ['--version'], 5_000);
       } catch (e) {
@@ -167,7 +177,7 @@ export function hostRequirements(missing: readonly string[]): string {
     'Needed:',
     '  - a Linux host whose Docker engine runs the containers as local processes (not Docker Desktop, not a remote DOCKER_HOST)',
     '  - root: run the suite as root (e.g. `sudo -E npm run bdd`)',
-    '  - nsenter and iptables on the host: `apt-get install iptables util-linux` (the probe runs this process\'s own node)',
+    "  - nsenter and iptables on the host: `apt-get install iptables util-linux` (the probe runs this process's own node)",
     'On Docker Desktop (macOS/Windows) or a remote engine, the rules would have to be applied from a helper container that joins',
     "each target's network namespace with NET_ADMIN; that approach is designed but NOT implemented: partition scenarios cannot run there.",
   ].join('\n');

@@ -46,7 +46,11 @@ test('rule check: an unhooked chain, a missing rule, a wrong probability and a m
   ]);
   assert.equal(short.chains[0]!.foundRules, 1);
 
-  const wrongP = checkRules('n1', listing(healthy.map((l) => (l.startsWith('-A OHS-FAULT-5-OUT -d 10.9.0.3/32') ? l.replace('0.20000000019', '0.50000000000') : l))), n1.chains);
+  const wrongP = checkRules(
+    'n1',
+    listing(healthy.map((l) => (l.startsWith('-A OHS-FAULT-5-OUT -d 10.9.0.3/32') ? l.replace('0.20000000019', '0.50000000000') : l))),
+    n1.chains,
+  );
   assert.deepEqual(wrongP.problems, [
     'n1: rule not listed: -A OHS-FAULT-5-OUT -d 10.9.0.3/32 -m statistic --mode random --probability 0.2 -j DROP',
     'n1: unexpected rule: -A OHS-FAULT-5-OUT -d 10.9.0.3/32 -m statistic --mode random --probability 0.50000000000 -j DROP',
@@ -64,7 +68,14 @@ test('rule check: an unhooked chain, a missing rule, a wrong probability and a m
 test('rule check works for cut rules too (no statistic match)', () => {
   const groups = planPartition(members, { kind: 'groups', groups: { a: ['n1'], b: ['n2'] } }, { chain: 'OHS-FAULT-1' });
   const c = groups.containers.find((x) => x.member.id === 'n2')!;
-  const ok = listing(['-N OHS-FAULT-1-IN', '-N OHS-FAULT-1-OUT', '-A INPUT -j OHS-FAULT-1-IN', '-A OUTPUT -j OHS-FAULT-1-OUT', '-A OHS-FAULT-1-IN -s 10.9.0.1/32 -j DROP', '-A OHS-FAULT-1-OUT -d 10.9.0.1/32 -j DROP']);
+  const ok = listing([
+    '-N OHS-FAULT-1-IN',
+    '-N OHS-FAULT-1-OUT',
+    '-A INPUT -j OHS-FAULT-1-IN',
+    '-A OUTPUT -j OHS-FAULT-1-OUT',
+    '-A OHS-FAULT-1-IN -s 10.9.0.1/32 -j DROP',
+    '-A OHS-FAULT-1-OUT -d 10.9.0.1/32 -j DROP',
+  ]);
   assert.deepEqual(checkRules('n2', ok, c.chains).problems, []);
 });
 

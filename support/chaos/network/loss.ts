@@ -37,7 +37,10 @@ const PROBABILITY_TOLERANCE = 1e-6;
  * each planned rule listed (address and, for loss rules, probability). `node` names the container.
  */
 export function checkRules(node: string, listing: string, chains: readonly PlannedChain[]): RuleCheck {
-  const lines = listing.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = listing
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const problems: string[] = [];
   const checks = chains.map((c): ChainCheck => {
     const hooked = lines.some((l) => sameWords(l, `-A ${c.hook} -j ${c.name}`));

@@ -11,7 +11,7 @@ export async function networkMembers(networkName: string): Promise<Member[]> {
   try {
     info = await docker().getNetwork(networkName).inspect();
   } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) throw new Error(`no Docker network "${networkName}"`);
+    if ((e as { statusCode?: number }).statusCode === 404) throw new Error(`no Docker network "${networkName}"`, { cause: e });
     throw e;
   }
   const ids = Object.keys(info.Containers ?? {});
@@ -19,9 +19,7 @@ export async function networkMembers(networkName: string): Promise<Member[]> {
   return members.flatMap((m) => (m.kind === 'running' ? [m.member] : [])).sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export type MemberState =
-  | { readonly kind: 'running'; readonly member: Member }
-  | { readonly kind: 'gone'; readonly reason: string };
+export type MemberState = { readonly kind: 'running'; readonly member: Member } | { readonly kind: 'gone'; readonly reason: string };
 
 /**
  * A container's current state as a member of `networkName`: running with pid and IP, or gone (removed,

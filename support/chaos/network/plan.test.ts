@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeSpec, formatProbability, impairedPairs, perRuleProbability, planPartition, renderScripts, renderStep, PartitionSpecError, type PartitionPlan } from './plan';
+import {
+  describeSpec,
+  formatProbability,
+  impairedPairs,
+  perRuleProbability,
+  planPartition,
+  renderScripts,
+  renderStep,
+  PartitionSpecError,
+  type PartitionPlan,
+} from './plan';
 import { member } from './test-members';
 
 const n1 = member('n1', 1);
@@ -12,7 +22,10 @@ const members = [n1, n2, n3, n4, etcd];
 
 const scripts = (plan: PartitionPlan, which: 'apply' | 'heal' = 'apply') => renderScripts(plan, which);
 const pairs = (plan: PartitionPlan, expected: boolean) =>
-  plan.expectations.filter((e) => e.expected === expected).map((e) => `${e.from}>${e.to}`).sort();
+  plan.expectations
+    .filter((e) => e.expected === expected)
+    .map((e) => `${e.from}>${e.to}`)
+    .sort();
 
 test('groups: every node drops INPUT from and OUTPUT to each node of the other groups, in its own chains', () => {
   const plan = planPartition(members, { kind: 'groups', groups: { a: ['n1', 'n2'], b: ['n3', 'n4'] } });
@@ -44,7 +57,10 @@ test('groups: group-internal pairs get no rule, and are expected to keep connect
 
 test('groups: nodes named in no group are untouched (no commands, no expectations)', () => {
   const plan = planPartition(members, { kind: 'groups', groups: { isolated: ['n1'], rest: ['n2', 'n3'] } });
-  assert.deepEqual(plan.containers.map((c) => c.member.id), ['n1', 'n2', 'n3']);
+  assert.deepEqual(
+    plan.containers.map((c) => c.member.id),
+    ['n1', 'n2', 'n3'],
+  );
   assert.ok(!plan.expectations.some((e) => [e.from, e.to].some((id) => id === 'n4' || id === 'etcd-1')));
   assert.ok(!JSON.stringify(plan.containers).includes('10.9.0.4/32'));
   assert.ok(!JSON.stringify(plan.containers).includes('10.9.0.9/32'));
@@ -55,7 +71,13 @@ test('groups: nodes named in no group are untouched (no commands, no expectation
 test('isolating one node: it cuts everyone, each of the rest cuts only it', () => {
   const plan = planPartition(members, { kind: 'groups', groups: { isolated: ['n1'], rest: ['n2', 'n3', 'n4', 'etcd-1'] } });
   const s = scripts(plan);
-  assert.equal(s.n1!.filter((l) => l.includes('-j DROP')).join('\n').match(/-j DROP/g)!.length, 8);
+  assert.equal(
+    s
+      .n1!.filter((l) => l.includes('-j DROP'))
+      .join('\n')
+      .match(/-j DROP/g)!.length,
+    8,
+  );
   for (const id of ['n2', 'n3', 'n4', 'etcd-1']) {
     assert.equal(s[id]!.join('\n').match(/-j DROP/g)!.length, 2, id);
     assert.match(s[id]!.join('\n'), /-s 10\.9\.0\.1\/32 -j DROP/);
@@ -73,7 +95,10 @@ test('three groups (regions) cut every cross-group pair', () => {
 
 test('one-way: only the `to` nodes get rules: drop from-IP packets in the ORIGINAL direction of their connection', () => {
   const plan = planPartition(members, { kind: 'one-way', from: ['n1'], to: ['n2', 'n3'] });
-  assert.deepEqual(plan.containers.map((c) => c.member.id), ['n2', 'n3']);
+  assert.deepEqual(
+    plan.containers.map((c) => c.member.id),
+    ['n2', 'n3'],
+  );
   assert.deepEqual(scripts(plan).n2, [
     'iptables -n -L OHS-FAULT-IN || iptables -N OHS-FAULT-IN',
     'iptables -F OHS-FAULT-IN && iptables -A OHS-FAULT-IN -s 10.9.0.1/32 -m conntrack --ctdir ORIGINAL -j DROP',
@@ -87,7 +112,11 @@ test('one-way: from → to is cut, to → from is expected to connect, same-side
   const plan = planPartition(members, { kind: 'one-way', from: ['n1', 'n4'], to: ['n2', 'n3'] });
   assert.deepEqual(pairs(plan, false), ['n1>n2', 'n1>n3', 'n4>n2', 'n4>n3']);
   assert.deepEqual(pairs(plan, true), ['n1>n4', 'n2>n1', 'n2>n3', 'n2>n4', 'n3>n1', 'n3>n2', 'n3>n4', 'n4>n1']);
-  assert.ok(plan.expectations.filter((e) => e.expected && (e.from === 'n2' || e.from === 'n3') && (e.to === 'n1' || e.to === 'n4')).every((e) => e.why === 'one-way reverse'));
+  assert.ok(
+    plan.expectations
+      .filter((e) => e.expected && (e.from === 'n2' || e.from === 'n3') && (e.to === 'n1' || e.to === 'n4'))
+      .every((e) => e.why === 'one-way reverse'),
+  );
   assert.ok(plan.expectations.filter((e) => !e.expected).every((e) => e.why === 'one-way cut'));
 });
 
@@ -106,7 +135,7 @@ test('heal unhooks first, then flushes and deletes the chains, each only if pres
   ]);
 });
 
-test('rules touch only the fault\'s own chains and the INPUT/OUTPUT jumps, never a Docker chain or another table', () => {
+test("rules touch only the fault's own chains and the INPUT/OUTPUT jumps, never a Docker chain or another table", () => {
   const plan = planPartition(members, { kind: 'groups', groups: { a: ['n1', 'n2'], b: ['n3'] } }, { chain: 'OHS-FAULT-7' });
   for (const c of plan.containers) {
     for (const step of [...c.apply, ...c.heal]) {
@@ -163,7 +192,10 @@ test('the plan is deterministic and the spec reads back in one line', () => {
   const spec = { kind: 'groups', groups: { a: ['n2', 'n1'], b: ['n4', 'n3'] } } as const;
   const a = planPartition(members, spec);
   const b = planPartition([...members].reverse(), spec);
-  assert.deepEqual(a.containers.map((c) => [c.member.id, c.apply, c.heal]), b.containers.map((c) => [c.member.id, c.apply, c.heal]));
+  assert.deepEqual(
+    a.containers.map((c) => [c.member.id, c.apply, c.heal]),
+    b.containers.map((c) => [c.member.id, c.apply, c.heal]),
+  );
   assert.deepEqual(a.expectations, b.expectations);
   assert.equal(describeSpec(spec), 'a: [n2, n1] | b: [n4, n3]');
   assert.equal(describeSpec({ kind: 'one-way', from: ['n1'], to: ['n2'] }), 'one-way: [n1] cannot reach [n2]');
@@ -172,9 +204,22 @@ test('the plan is deterministic and the spec reads back in one line', () => {
 // ---- pairs ----
 
 test('pairs: each side of a listed pair drops the other on INPUT and OUTPUT, in the order the pairs are listed', () => {
-  const plan = planPartition(members, { kind: 'pairs', cut: [['n1', 'n3'], ['n4', 'n1']] }, { chain: 'OHS-FAULT-3' });
+  const plan = planPartition(
+    members,
+    {
+      kind: 'pairs',
+      cut: [
+        ['n1', 'n3'],
+        ['n4', 'n1'],
+      ],
+    },
+    { chain: 'OHS-FAULT-3' },
+  );
   assert.deepEqual(plan.verify, { mode: 'reachability' });
-  assert.deepEqual(plan.containers.map((c) => c.member.id), ['n1', 'n3', 'n4']);
+  assert.deepEqual(
+    plan.containers.map((c) => c.member.id),
+    ['n1', 'n3', 'n4'],
+  );
   assert.deepEqual(scripts(plan).n1, [
     'iptables -n -L OHS-FAULT-3-IN || iptables -N OHS-FAULT-3-IN',
     'iptables -F OHS-FAULT-3-IN && iptables -A OHS-FAULT-3-IN -s 10.9.0.3/32 -j DROP && iptables -A OHS-FAULT-3-IN -s 10.9.0.4/32 -j DROP',
@@ -205,7 +250,13 @@ test('pairs: each side of a listed pair drops the other on INPUT and OUTPUT, in 
 });
 
 test('pairs: listed pairs are cut both ways, every other pair among the named nodes must connect', () => {
-  const plan = planPartition(members, { kind: 'pairs', cut: [['n1', 'n3'], ['n4', 'n1']] });
+  const plan = planPartition(members, {
+    kind: 'pairs',
+    cut: [
+      ['n1', 'n3'],
+      ['n4', 'n1'],
+    ],
+  });
   assert.deepEqual(pairs(plan, false), ['n1>n3', 'n1>n4', 'n3>n1', 'n4>n1']);
   assert.deepEqual(pairs(plan, true), ['n3>n4', 'n4>n3']);
   assert.ok(plan.expectations.filter((e) => !e.expected).every((e) => e.why === 'cut'));
@@ -216,7 +267,10 @@ test('pairs: listed pairs are cut both ways, every other pair among the named no
 
 test('pairs: `nodes` brings a node into the verification without cutting it (no rules for it)', () => {
   const plan = planPartition(members, { kind: 'pairs', cut: [['n1', 'n3']], nodes: ['n2'] });
-  assert.deepEqual(plan.containers.map((c) => c.member.id), ['n1', 'n3']);
+  assert.deepEqual(
+    plan.containers.map((c) => c.member.id),
+    ['n1', 'n3'],
+  );
   assert.deepEqual(pairs(plan, true), ['n1>n2', 'n2>n1', 'n2>n3', 'n3>n2']);
   assert.deepEqual(pairs(plan, false), ['n1>n3', 'n3>n1']);
   assert.equal(describeSpec({ kind: 'pairs', cut: [['n1', 'n3']], nodes: ['n2'] }), 'cut: n1–n3 (also checked: n2)');
@@ -225,12 +279,28 @@ test('pairs: `nodes` brings a node into the verification without cutting it (no 
 
 test('pairs: unknown ids, self pairs, duplicates (either order), malformed and empty lists are rejected, all at once', () => {
   assert.throws(
-    () => planPartition(members, { kind: 'pairs', cut: [['n1', 'nX'], ['nY', 'n2']] }),
+    () =>
+      planPartition(members, {
+        kind: 'pairs',
+        cut: [
+          ['n1', 'nX'],
+          ['nY', 'n2'],
+        ],
+      }),
     (e: Error) => e instanceof PartitionSpecError && /unknown node ids "nX", "nY"/.test(e.message) && /members: etcd-1, n1, n2, n3, n4/.test(e.message),
   );
   assert.throws(() => planPartition(members, { kind: 'pairs', cut: [['n1', 'n2']], nodes: ['ghost'] }), /unknown node id "ghost"/);
   assert.throws(
-    () => planPartition(members, { kind: 'pairs', cut: [['n1', 'n2'], ['n3', 'n3'], ['n2', 'n1'], ['n1', 'n2']] }),
+    () =>
+      planPartition(members, {
+        kind: 'pairs',
+        cut: [
+          ['n1', 'n2'],
+          ['n3', 'n3'],
+          ['n2', 'n1'],
+          ['n1', 'n2'],
+        ],
+      }),
     (e: Error) =>
       e instanceof PartitionSpecError &&
       /^invalid pairs partition:/.test(e.message) &&
@@ -239,16 +309,29 @@ test('pairs: unknown ids, self pairs, duplicates (either order), malformed and e
       /cut\[3\] \["n1", "n2"\] repeats cut\[0\]/.test(e.message),
   );
   assert.throws(() => planPartition(members, { kind: 'pairs', cut: [] }), /"cut" lists no pair/);
-  assert.throws(() => planPartition(members, { kind: 'pairs', cut: [['n1', 'n2', 'n3']] } as never), /cut\[0\] is not a pair of node ids \(got \["n1","n2","n3"\]\)/);
+  assert.throws(
+    () => planPartition(members, { kind: 'pairs', cut: [['n1', 'n2', 'n3']] } as never),
+    /cut\[0\] is not a pair of node ids \(got \["n1","n2","n3"\]\)/,
+  );
   assert.throws(() => planPartition(members, { kind: 'pairs', cut: [['n1', '']] } as never), /cut\[0\] is not a pair of node ids/);
   assert.throws(() => planPartition(members, { kind: 'pairs', cut: [['n1', 'n2']], nodes: ['n3', 'n3'] }), /"nodes" lists "n3" more than once/);
 });
 
 test('pairs: the plan does not depend on the order of the members', () => {
-  const spec = { kind: 'pairs', cut: [['n2', 'n4'], ['n1', 'n2']], nodes: ['n3'] } as const;
+  const spec = {
+    kind: 'pairs',
+    cut: [
+      ['n2', 'n4'],
+      ['n1', 'n2'],
+    ],
+    nodes: ['n3'],
+  } as const;
   const a = planPartition(members, spec);
   const b = planPartition([...members].reverse(), spec);
-  assert.deepEqual(a.containers.map((c) => [c.member.id, c.apply, c.heal]), b.containers.map((c) => [c.member.id, c.apply, c.heal]));
+  assert.deepEqual(
+    a.containers.map((c) => [c.member.id, c.apply, c.heal]),
+    b.containers.map((c) => [c.member.id, c.apply, c.heal]),
+  );
   assert.deepEqual(a.expectations, b.expectations);
 });
 
@@ -258,7 +341,10 @@ test('loss: every named node drops a random share of its traffic with the other 
   // 36% on the path = 20% at each of the two rules a packet meets (sender OUTPUT, receiver INPUT).
   const plan = planPartition(members, { kind: 'loss', between: { a: ['n1'], b: ['n3', 'n4'] }, probability: 0.36 }, { chain: 'OHS-FAULT-5' });
   assert.deepEqual(plan.verify, { mode: 'loss', probability: 0.36, perRuleProbability: 0.2 });
-  assert.deepEqual(plan.containers.map((c) => c.member.id), ['n1', 'n3', 'n4']);
+  assert.deepEqual(
+    plan.containers.map((c) => c.member.id),
+    ['n1', 'n3', 'n4'],
+  );
   const stat = '-m statistic --mode random --probability 0.2 -j DROP';
   assert.deepEqual(scripts(plan).n1, [
     'iptables -n -L OHS-FAULT-5-IN || iptables -N OHS-FAULT-5-IN',
@@ -302,7 +388,10 @@ test('loss: no pair is expected cut; pairs across the groups are lossy, group ma
   const plan = planPartition(members, { kind: 'loss', between: { a: ['n1', 'n2'], b: ['n3'] }, probability: 0.1 });
   assert.deepEqual(pairs(plan, false), []);
   assert.deepEqual(pairs(plan, true), ['n1>n2', 'n1>n3', 'n2>n1', 'n2>n3', 'n3>n1', 'n3>n2']);
-  const lossy = plan.expectations.filter((e) => e.why === 'lossy').map((e) => `${e.from}>${e.to}`).sort();
+  const lossy = plan.expectations
+    .filter((e) => e.why === 'lossy')
+    .map((e) => `${e.from}>${e.to}`)
+    .sort();
   assert.deepEqual(lossy, ['n1>n3', 'n2>n3', 'n3>n1', 'n3>n2']);
   assert.equal(describeSpec(plan.spec), 'loss 10%: [n1, n2] <-> [n3]');
 });
@@ -310,7 +399,11 @@ test('loss: no pair is expected cut; pairs across the groups are lossy, group ma
 test('loss: the probability must lie strictly between 0 and 1', () => {
   const spec = (probability: number) => ({ kind: 'loss', between: { a: ['n1'], b: ['n2'] }, probability }) as const;
   for (const p of [0, 1, -0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-    assert.throws(() => planPartition(members, spec(p)), (e: Error) => e instanceof PartitionSpecError && /"probability" must be a number strictly between 0 and 1/.test(e.message), String(p));
+    assert.throws(
+      () => planPartition(members, spec(p)),
+      (e: Error) => e instanceof PartitionSpecError && /"probability" must be a number strictly between 0 and 1/.test(e.message),
+      String(p),
+    );
   }
   assert.throws(() => planPartition(members, spec(1)), /a loss of 1 drops everything: use a groups or pairs partition/);
   assert.throws(() => planPartition(members, { ...spec(0.2), probability: '0.2' } as never), /got "0\.2"/);
@@ -319,14 +412,26 @@ test('loss: the probability must lie strictly between 0 and 1', () => {
 
 test('loss: empty sides, duplicates, a node on both sides and unknown ids are rejected', () => {
   assert.throws(() => planPartition(members, { kind: 'loss', between: { a: [], b: ['n2'] }, probability: 0.2 }), /"between\.a" names no node/);
-  assert.throws(() => planPartition(members, { kind: 'loss', between: { a: ['n1'], b: ['n2', 'n2'] }, probability: 0.2 }), /"between\.b" lists "n2" more than once/);
-  assert.throws(() => planPartition(members, { kind: 'loss', between: { a: ['n1', 'n2'], b: ['n2'] }, probability: 0.2 }), /"n2" cannot be on both sides of a lossy link/);
+  assert.throws(
+    () => planPartition(members, { kind: 'loss', between: { a: ['n1'], b: ['n2', 'n2'] }, probability: 0.2 }),
+    /"between\.b" lists "n2" more than once/,
+  );
+  assert.throws(
+    () => planPartition(members, { kind: 'loss', between: { a: ['n1', 'n2'], b: ['n2'] }, probability: 0.2 }),
+    /"n2" cannot be on both sides of a lossy link/,
+  );
   assert.throws(() => planPartition(members, { kind: 'loss', between: { a: ['n1'], b: ['ghost'] }, probability: 0.2 }), /unknown node id "ghost"/);
 });
 
-test('pairs and loss touch only the fault\'s own chains and the INPUT/OUTPUT jumps', () => {
+test("pairs and loss touch only the fault's own chains and the INPUT/OUTPUT jumps", () => {
   for (const spec of [
-    { kind: 'pairs', cut: [['n1', 'n2'], ['n2', 'n3']] },
+    {
+      kind: 'pairs',
+      cut: [
+        ['n1', 'n2'],
+        ['n2', 'n3'],
+      ],
+    },
     { kind: 'loss', between: { a: ['n1'], b: ['n2', 'n3'] }, probability: 0.3 },
   ] as const) {
     const plan = planPartition(members, spec, { chain: 'OHS-FAULT-7' });
@@ -342,9 +447,12 @@ test('pairs and loss touch only the fault\'s own chains and the INPUT/OUTPUT jum
   }
 });
 
-test('impaired pairs: what other faults\' verifications leave out while a plan is active (cut pairs; lossy pairs of a loss)', () => {
+test("impaired pairs: what other faults' verifications leave out while a plan is active (cut pairs; lossy pairs of a loss)", () => {
   const cut = planPartition(members, { kind: 'one-way', from: ['n1'], to: ['n2'] });
   assert.deepEqual(impairedPairs(cut), [{ from: 'n1', to: 'n2', how: 'cut' }]);
   const loss = planPartition(members, { kind: 'loss', between: { a: ['n1', 'n2'], b: ['n3'] }, probability: 0.2 });
-  assert.deepEqual(impairedPairs(loss).map((p) => `${p.from}>${p.to}:${p.how}`), ['n1>n3:lossy', 'n2>n3:lossy', 'n3>n1:lossy', 'n3>n2:lossy']);
+  assert.deepEqual(
+    impairedPairs(loss).map((p) => `${p.from}>${p.to}:${p.how}`),
+    ['n1>n3:lossy', 'n2>n3:lossy', 'n3>n1:lossy', 'n3>n2:lossy'],
+  );
 });

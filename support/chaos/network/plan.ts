@@ -106,9 +106,7 @@ export function planPartition(members: readonly Member[], spec: PartitionSpec, {
     case 'loss':
       return planLoss(byId, members, spec, chain);
     default:
-      throw new PartitionSpecError(
-        `unknown partition kind "${(spec as { kind?: unknown }).kind}" (expected "groups", "one-way", "pairs" or "loss")`,
-      );
+      throw new PartitionSpecError(`unknown partition kind "${(spec as { kind?: unknown }).kind}" (expected "groups", "one-way", "pairs" or "loss")`);
   }
 }
 
@@ -140,10 +138,12 @@ function planGroups(byId: ReadonlyMap<string, Member>, members: readonly Member[
     for (const id of spec.groups[name]!) {
       const member = byId.get(id)!;
       const others = names.filter((n) => n !== name).flatMap((n) => spec.groups[n]!.map((o) => byId.get(o)!));
-      containers.push(containerPlan(member, chain, {
-        in: others.map((o) => ['-s', cidr(o.ip), '-j', 'DROP']),
-        out: others.map((o) => ['-d', cidr(o.ip), '-j', 'DROP']),
-      }));
+      containers.push(
+        containerPlan(member, chain, {
+          in: others.map((o) => ['-s', cidr(o.ip), '-j', 'DROP']),
+          out: others.map((o) => ['-d', cidr(o.ip), '-j', 'DROP']),
+        }),
+      );
       for (const o of others) expectations.push({ from: id, to: o.id, expected: false, why: 'cut' });
       for (const mate of spec.groups[name]!) if (mate !== id) expectations.push({ from: id, to: mate, expected: true, why: 'same group' });
     }
@@ -279,13 +279,18 @@ function planLoss(byId: ReadonlyMap<string, Member>, members: readonly Member[],
   const statistic = ['-m', 'statistic', '--mode', 'random', '--probability', perRule, '-j', 'DROP'];
   const containers: ContainerPlan[] = [];
   const expectations: PairExpectation[] = [];
-  for (const [mine, theirs] of [[a, b], [b, a]] as const) {
+  for (const [mine, theirs] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     const others = theirs.map((o) => byId.get(o)!);
     for (const id of mine) {
-      containers.push(containerPlan(byId.get(id)!, chain, {
-        in: others.map((o) => ['-s', cidr(o.ip), ...statistic]),
-        out: others.map((o) => ['-d', cidr(o.ip), ...statistic]),
-      }));
+      containers.push(
+        containerPlan(byId.get(id)!, chain, {
+          in: others.map((o) => ['-s', cidr(o.ip), ...statistic]),
+          out: others.map((o) => ['-d', cidr(o.ip), ...statistic]),
+        }),
+      );
       for (const o of theirs) expectations.push({ from: id, to: o, expected: true, why: 'lossy' });
       for (const mate of mine) if (mate !== id) expectations.push({ from: id, to: mate, expected: true, why: 'same group' });
     }
@@ -329,7 +334,13 @@ function containerPlan(member: Member, chain: string, rules: { in: IptablesArgs[
   // Heal: unhook first (the fault ends at that instant), then empty and delete the chains.
   const heal: IptablesStep[] = [
     ...hooks.map((h): IptablesStep => ({ when: { check: ['-C', h.hook, '-j', h.name], is: 'present' }, run: [['-D', h.hook, '-j', h.name]] })),
-    ...hooks.map((h): IptablesStep => ({ when: { check: ['-n', '-L', h.name], is: 'present' }, run: [['-F', h.name], ['-X', h.name]] })),
+    ...hooks.map((h): IptablesStep => ({
+      when: { check: ['-n', '-L', h.name], is: 'present' },
+      run: [
+        ['-F', h.name],
+        ['-X', h.name],
+      ],
+    })),
   ];
   return { member, chains: hooks, apply, heal };
 }

@@ -195,7 +195,9 @@ export function verifyHealed(members: readonly Member[], opts: VerifyOptions): P
   const byId = new Map(members.map((m) => [m.id, m]));
   const skip = pairSet(opts.except);
   const pairs = members.flatMap((a) =>
-    members.filter((b) => b !== a && !skip.has(pairKey({ from: a.id, to: b.id }))).map((b) => ({ from: a.id, to: b.id, expected: true, why: 'healed' as const })),
+    members
+      .filter((b) => b !== a && !skip.has(pairKey({ from: a.id, to: b.id })))
+      .map((b) => ({ from: a.id, to: b.id, expected: true, why: 'healed' as const })),
   );
   return verifyPairs('every pair of nodes connects again', byId, pairs, opts);
 }
@@ -318,7 +320,14 @@ async function verifyPairs(
     lastAt = new Date().toISOString();
     return last;
   };
-  const record = (ok: boolean): ReachabilityRecord => ({ checkedAt: lastAt, ok, rounds, waitedMs: Date.now() - started, pairs: last, matrix: renderMatrix(last) });
+  const record = (ok: boolean): ReachabilityRecord => ({
+    checkedAt: lastAt,
+    ok,
+    rounds,
+    waitedMs: Date.now() - started,
+    pairs: last,
+    matrix: renderMatrix(last),
+  });
   try {
     await eventually(expectation, probeRound, (obs) => judge(problemsOf(obs)), {
       timeoutMs: opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
@@ -360,7 +369,12 @@ async function attemptEach(
   attempts: number,
   opts: LossVerifyOptions,
 ): Promise<LossPairObservation[]> {
-  const state = targets.map((t) => ({ ...t, failures: [] as LossPairObservation['failures'][number][], connectedAt: 0, detail: undefined as string | undefined }));
+  const state = targets.map((t) => ({
+    ...t,
+    failures: [] as LossPairObservation['failures'][number][],
+    connectedAt: 0,
+    detail: undefined as string | undefined,
+  }));
   for (let i = 1; i <= attempts; i++) {
     const pending = state.filter((s) => !s.connectedAt);
     if (pending.length === 0) break;

@@ -54,7 +54,14 @@ export async function cutProxiedPaths(
 }
 
 /** Connects through each link's proxy port from its caller's namespace until every one shows `want`. */
-async function proveThrough(proxy: FaultProxy, network: string, links: readonly PeerLink[], absent: ReadonlySet<string>, want: 'cut' | 'open', timeoutMs: number) {
+async function proveThrough(
+  proxy: FaultProxy,
+  network: string,
+  links: readonly PeerLink[],
+  absent: ReadonlySet<string>,
+  want: 'cut' | 'open',
+  timeoutMs: number,
+) {
   const probed = links.filter((l) => !absent.has(l.from) && l.port === 'http');
   if (probed.length === 0) return [];
   return eventually(

@@ -54,7 +54,11 @@ export function classifyConnect(event: 'connect' | 'error' | 'deadline', code?: 
   return 'error';
 }
 
-export function observe(expectation: PairExpectation | { from: string; to: string; expected: boolean; why: 'healed' }, port: number, probe: ProbeResult): PairObservation {
+export function observe(
+  expectation: PairExpectation | { from: string; to: string; expected: boolean; why: 'healed' },
+  port: number,
+  probe: ProbeResult,
+): PairObservation {
   return {
     from: expectation.from,
     to: expectation.to,
@@ -110,5 +114,12 @@ export function renderPairMatrix<P extends { readonly from: string; readonly to:
   };
   const rows = [['from \\ to', ...ids], ...ids.map((from) => [from, ...ids.map((to) => text(from, to))])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

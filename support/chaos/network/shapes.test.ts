@@ -9,7 +9,10 @@ const ids = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 const members = [...ids(15).map((id, i) => member(id, i + 1)), member('etcd-1', 99)];
 
 const pairs = (plan: PartitionPlan, expected: boolean) =>
-  plan.expectations.filter((e) => e.expected === expected).map((e) => `${e.from}>${e.to}`).sort();
+  plan.expectations
+    .filter((e) => e.expected === expected)
+    .map((e) => `${e.from}>${e.to}`)
+    .sort();
 /** Both directions of each unordered pair, sorted like `pairs`. */
 const both = (...unordered: string[]) => unordered.flatMap((p) => [p.replace('-', '>'), p.split('-').reverse().join('>')]).sort();
 /** Who each node sees, from the plan's expectations (itself included): what the verification will check. */
@@ -31,7 +34,10 @@ test('bridge of 3: the two ends are cut from each other, the middle node sees bo
   assert.deepEqual(pairs(plan, false), both('n1-n3'));
   assert.deepEqual(pairs(plan, true), both('n1-n2', 'n2-n3'));
   // The bridge gets no rules; it is only verified.
-  assert.deepEqual(plan.containers.map((c) => c.member.id), ['n1', 'n3']);
+  assert.deepEqual(
+    plan.containers.map((c) => c.member.id),
+    ['n1', 'n3'],
+  );
   assert.deepEqual(seenBy(plan), { n1: 'n1 n2', n2: 'n1 n2 n3', n3: 'n2 n3' });
 });
 
@@ -51,16 +57,29 @@ test('bridge of 7: 3 + bridge + 3, every cross pair cut, every other pair connec
   assert.deepEqual(pairs(plan, true), both('n1-n2', 'n1-n3', 'n2-n3', 'n5-n6', 'n5-n7', 'n6-n7', ...[...a, ...b].map((x) => `${x}-n4`)));
   assert.equal(plan.expectations.length, 7 * 6);
   assert.deepEqual(seenBy(plan), {
-    n1: 'n1 n2 n3 n4', n2: 'n1 n2 n3 n4', n3: 'n1 n2 n3 n4',
+    n1: 'n1 n2 n3 n4',
+    n2: 'n1 n2 n3 n4',
+    n3: 'n1 n2 n3 n4',
     n4: 'n1 n2 n3 n4 n5 n6 n7',
-    n5: 'n4 n5 n6 n7', n6: 'n4 n5 n6 n7', n7: 'n4 n5 n6 n7',
+    n5: 'n4 n5 n6 n7',
+    n6: 'n4 n5 n6 n7',
+    n7: 'n4 n5 n6 n7',
   });
   // Each side's nodes drop the other side's three, both chains.
-  assert.equal(plan.containers.find((c) => c.member.id === 'n1')!.chains.map((c) => c.rules.length).join(','), '3,3');
+  assert.equal(
+    plan.containers
+      .find((c) => c.member.id === 'n1')!
+      .chains.map((c) => c.rules.length)
+      .join(','),
+    '3,3',
+  );
 });
 
 test('bridge: empty sides, the bridge on a side, a node on both sides, duplicates are rejected', () => {
-  assert.throws(() => bridge([], ['n2'], 'n3'), (e: Error) => e instanceof PartitionSpecError && /invalid bridge:\n {2}- side A names no node/.test(e.message));
+  assert.throws(
+    () => bridge([], ['n2'], 'n3'),
+    (e: Error) => e instanceof PartitionSpecError && /invalid bridge:\n {2}- side A names no node/.test(e.message),
+  );
   assert.throws(() => bridge(['n1'], [], 'n3'), /side B names no node/);
   assert.throws(() => bridge(['n1', 'n3'], ['n2'], 'n3'), /the bridge "n3" cannot also be on side A: it must see both sides/);
   assert.throws(() => bridge(['n1', 'n2'], ['n2', 'n4'], 'n3'), /"n2" cannot be on both sides/);
@@ -74,7 +93,13 @@ test('bridge: empty sides, the bridge on a side, a node on both sides, duplicate
 test('majorities ring of 5: every node sees exactly 3 (itself and its two ring neighbours), all views differ', () => {
   const spec = majoritiesRing(ids(5));
   // The ring's chords: every pair two steps apart.
-  assert.deepEqual(spec.cut, [['n1', 'n3'], ['n1', 'n4'], ['n2', 'n4'], ['n2', 'n5'], ['n3', 'n5']]);
+  assert.deepEqual(spec.cut, [
+    ['n1', 'n3'],
+    ['n1', 'n4'],
+    ['n2', 'n4'],
+    ['n2', 'n5'],
+    ['n3', 'n5'],
+  ]);
   const plan = planPartition(members, spec);
   assert.deepEqual(seenBy(plan), { n1: 'n1 n2 n5', n2: 'n1 n2 n3', n3: 'n2 n3 n4', n4: 'n3 n4 n5', n5: 'n1 n4 n5' });
   assert.deepEqual(pairs(plan, false), both('n1-n3', 'n1-n4', 'n2-n4', 'n2-n5', 'n3-n5'));
@@ -139,7 +164,10 @@ test('majorities ring follows the order given: another order is another ring', (
 });
 
 test('majorities ring: fewer than 3 nodes, or a node twice, is rejected', () => {
-  assert.throws(() => majoritiesRing(['n1', 'n2']), (e: Error) => e instanceof PartitionSpecError && /needs at least 3 nodes; got 2 \(n1, n2\)/.test(e.message));
+  assert.throws(
+    () => majoritiesRing(['n1', 'n2']),
+    (e: Error) => e instanceof PartitionSpecError && /needs at least 3 nodes; got 2 \(n1, n2\)/.test(e.message),
+  );
   assert.throws(() => majoritiesRing([]), /needs at least 3 nodes; got 0$/);
   assert.throws(() => majoritiesRing(['n1', 'n2', 'n3', 'n2']), /"n2" listed more than once/);
 });

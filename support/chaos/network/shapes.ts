@@ -26,7 +26,10 @@ export function bridge(sideA: readonly string[], sideB: readonly string[], bridg
   const problems: string[] = [];
   if (sideA.length === 0) problems.push('side A names no node');
   if (sideB.length === 0) problems.push('side B names no node');
-  for (const [name, side] of [['A', sideA], ['B', sideB]] as const) {
+  for (const [name, side] of [
+    ['A', sideA],
+    ['B', sideB],
+  ] as const) {
     const dup = side.filter((id, i) => side.indexOf(id) !== i);
     if (dup.length) problems.push(`side ${name} lists ${quoteAll(dup)} more than once`);
     if (side.includes(bridgeNode)) problems.push(`the bridge "${bridgeNode}" cannot also be on side ${name}: it must see both sides`);

@@ -27,7 +27,11 @@ export function verdictPathProblems(root: string, layer: readonly string[] = SCE
   return files.flatMap((file) =>
     readFileSync(join(root, file), 'utf8')
       .split('\n')
-      .flatMap((line, i) => (line.trimStart().startsWith('//') || line.trimStart().startsWith('*') ? [] : RULES.filter((r) => r.pattern.test(line)).map((r) => ({ at: `${file}:${i + 1}`, message: r.what })))),
+      .flatMap((line, i) =>
+        line.trimStart().startsWith('//') || line.trimStart().startsWith('*')
+          ? []
+          : RULES.filter((r) => r.pattern.test(line)).map((r) => ({ at: `${file}:${i + 1}`, message: r.what })),
+      ),
   );
 }
 

@@ -55,13 +55,16 @@ test('a wait on the cluster that expires in the When block, and a chai assertion
 });
 
 test('a scenario that passes is missed', () => {
-  assert.deepEqual({ ...of('DefectNotSeen') }, {
-    scenario: 'DefectNotSeen',
-    uri: 'support/cli/sensitivity/fixtures/outcomes.feature',
-    tags: [],
-    verdict: 'missed',
-    reason: 'the scenario passed against the defective nodes',
-  });
+  assert.deepEqual(
+    { ...of('DefectNotSeen') },
+    {
+      scenario: 'DefectNotSeen',
+      uri: 'support/cli/sensitivity/fixtures/outcomes.feature',
+      tags: [],
+      verdict: 'missed',
+      reason: 'the scenario passed against the defective nodes',
+    },
+  );
 });
 
 test('every step passed but a hook failed (the unjudged-fault guard): an error, not a catch', () => {

@@ -94,7 +94,8 @@ function judgeSteps(steps: readonly FinishedStep[]): Pick<Outcome, 'verdict' | '
     const scenarioPassed = steps.every((s) => !s.block || s.result.status === 'PASSED');
     return { verdict: 'error', step: bad.label, reason: `${scenarioPassed ? 'every step passed, then ' : ''}the hook failed: ${type}: ${said}` };
   }
-  if (bad.block === 'Given') return { verdict: 'error', step: bad.label, reason: `setup failed (Given block), which proves nothing about the defect: ${type}: ${said}` };
+  if (bad.block === 'Given')
+    return { verdict: 'error', step: bad.label, reason: `setup failed (Given block), which proves nothing about the defect: ${type}: ${said}` };
   if (!PRODUCT_VERDICT_TYPES.has(type)) return { verdict: 'error', step: bad.label, reason: `harness error, not a product verdict: ${type}: ${said}` };
   return { verdict: 'caught', step: bad.label, reason: `${type}: ${said}` };
 }
@@ -114,7 +115,13 @@ type FeatureChild = {
 };
 
 function firstLines(text: string): string {
-  return text.split('\n').filter((l) => l.trim() !== '').slice(0, 3).join(' ').replace(/\s+/g, ' ').slice(0, 240);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, 3)
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .slice(0, 240);
 }
 
 /** Parses an NDJSON message stream; a truncated last line (a killed run) is dropped. */

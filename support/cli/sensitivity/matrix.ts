@@ -35,7 +35,12 @@ export class MergeError extends Error {
 }
 
 /** Combines runs of one commit; the same pair in several runs pools its attempts. */
-export function mergeRuns(runs: readonly { file: string; run: SensitivityRun }[]): { commit: string; dirty: boolean; selections: string[]; pairs: PairResult[] } {
+export function mergeRuns(runs: readonly { file: string; run: SensitivityRun }[]): {
+  commit: string;
+  dirty: boolean;
+  selections: string[];
+  pairs: PairResult[];
+} {
   if (runs.length === 0) throw new MergeError('no results files to merge');
   const commits = new Set(runs.map((r) => r.run.commit));
   if (commits.size > 1) {

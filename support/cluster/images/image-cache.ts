@@ -75,6 +75,9 @@ async function removeStale(kind: string, keepHash: string): Promise<void> {
   const images = await docker().listImages({ filters: { label: [`${LABEL.image}=${kind}`] } });
   for (const image of images) {
     if (image.Labels?.[LABEL.sourceHash] === keepHash) continue;
-    await docker().getImage(image.Id).remove({ force: false }).catch(() => undefined);
+    await docker()
+      .getImage(image.Id)
+      .remove({ force: false })
+      .catch(() => undefined);
   }
 }

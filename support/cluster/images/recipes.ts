@@ -31,16 +31,12 @@ function which(binary: string, extra: readonly string[] = []): string | undefine
 export async function nodeRuntimeImage(registry?: string, log?: (l: string) => void): Promise<ImageRef> {
   const official = await presentOrPulled(named(registry, OFFICIAL.node));
   if (official) return official;
-  const files: RootFile[] = [
-    { path: '/usr/local/bin/node', from: process.execPath, mode: 0o755 },
-    ...(await sharedLibraries(process.execPath)),
-  ];
+  const files: RootFile[] = [{ path: '/usr/local/bin/node', from: process.execPath, mode: 0o755 }, ...(await sharedLibraries(process.execPath))];
   const recipe: ImageRecipe = {
     kind: 'node-base',
     repository: named(registry, 'omnirelay-hyperscale/node-base'),
     sourceHash: async () => sha(`${process.version}\n${await fingerprint(files)}`),
-    build: (ref, labels) =>
-      importRootfs(ref, files, ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'WORKDIR /app', 'CMD ["node"]'], labels),
+    build: (ref, labels) => importRootfs(ref, files, ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'WORKDIR /app', 'CMD ["node"]'], labels),
   };
   return ensureImage(recipe, log);
 }
@@ -93,9 +89,16 @@ async function bundledImage(what: Bundled, base: ImageRef, registry?: string, lo
     repository: named(registry, `omnirelay-hyperscale/${what.kind}`),
     async sourceHash() {
       const hash = createHash('sha256').update(`${base.id}\nesbuild ${esbuildVersion}\n`);
-      hash.update('package-lock.json\0').update(await readFile(PACKAGE_LOCK)).update('\0');
+      hash
+        .update('package-lock.json\0')
+        .update(await readFile(PACKAGE_LOCK))
+        .update('\0');
       for (const file of await listFiles(what.dir)) {
-        hash.update(relative(what.dir, file)).update('\0').update(await readFile(file)).update('\0');
+        hash
+          .update(relative(what.dir, file))
+          .update('\0')
+          .update(await readFile(file))
+          .update('\0');
       }
       return hash.digest('hex');
     },
@@ -158,7 +161,12 @@ export interface SuiteImages {
 }
 
 /** Everything a topology needs. `imageUnderTest` replaces the bundled relay-node when set. */
-export async function suiteImages(opts: { registry?: string; imageUnderTest?: string; toxiproxyImage: string; log?: (l: string) => void }): Promise<SuiteImages> {
+export async function suiteImages(opts: {
+  registry?: string;
+  imageUnderTest?: string;
+  toxiproxyImage: string;
+  log?: (l: string) => void;
+}): Promise<SuiteImages> {
   const { registry, imageUnderTest, toxiproxyImage, log } = opts;
   const base = nodeRuntimeImage(registry, log);
   const [relayNode, etcd, faultProxy, otlpReceiver] = await Promise.all([

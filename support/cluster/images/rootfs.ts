@@ -38,12 +38,7 @@ export async function fingerprint(files: readonly RootFile[]): Promise<string> {
 }
 
 /** `docker import` through the API: a tar of `files` plus empty dirs becomes image `ref`. */
-export async function importRootfs(
-  ref: string,
-  files: readonly RootFile[],
-  changes: readonly string[],
-  labels: Record<string, string>,
-): Promise<void> {
+export async function importRootfs(ref: string, files: readonly RootFile[], changes: readonly string[], labels: Record<string, string>): Promise<void> {
   const tar = tarPack();
   const [repo, tag] = splitRef(ref);
   const upload = docker().importImage(tar as unknown as NodeJS.ReadableStream, {
@@ -59,9 +54,7 @@ export async function importRootfs(
   for (const file of files) {
     const { size } = await stat(file.from);
     await new Promise<void>((resolve, reject) => {
-      const entry = tar.entry({ name: file.path.replace(/^\//, ''), size, mode: file.mode ?? 0o644 }, (err) =>
-        err ? reject(err) : resolve(),
-      );
+      const entry = tar.entry({ name: file.path.replace(/^\//, ''), size, mode: file.mode ?? 0o644 }, (err) => (err ? reject(err) : resolve()));
       createReadStream(file.from).on('error', reject).pipe(entry);
     });
   }

@@ -9,7 +9,9 @@ import { countAttachmentsNamed } from './results';
 
 test('options: defaults, overrides, CHROMIUM_PATH, and unknown arguments', () => {
   assert.deepEqual(parseOptions([], {}), DEFAULTS);
-  const o = parseOptions(['--results=/tmp/r', '--report=/tmp/out', '--scenario=Some name=with equals', '--screenshot=/tmp/s.png'], { CHROMIUM_PATH: '/opt/chrome' });
+  const o = parseOptions(['--results=/tmp/r', '--report=/tmp/out', '--scenario=Some name=with equals', '--screenshot=/tmp/s.png'], {
+    CHROMIUM_PATH: '/opt/chrome',
+  });
   assert.equal(o.results, '/tmp/r');
   assert.equal(o.report, '/tmp/out');
   assert.equal(o.scenario, 'Some name=with equals');
@@ -52,9 +54,16 @@ test('results: counts an attachment recorded in an after-fixture step of a conta
     const step = (name: string, type: string) => ({ name, attachments: [{ name, source: `u-attachment.${name.split('.').pop()}`, type }], start: 1, stop: 1 });
     await writeFile(
       join(dir, 'c-container.json'),
-      JSON.stringify({ name: 'evidence and teardown', befores: [], afters: [{ name: 'evidence and teardown', steps: [step('final-leaders-by-node.json', 'application/json'), step('timeline.svg', 'image/svg+xml')] }] }),
+      JSON.stringify({
+        name: 'evidence and teardown',
+        befores: [],
+        afters: [{ name: 'evidence and teardown', steps: [step('final-leaders-by-node.json', 'application/json'), step('timeline.svg', 'image/svg+xml')] }],
+      }),
     );
-    await writeFile(join(dir, 't-result.json'), JSON.stringify({ name: 'S', steps: [{ name: 'Given x', steps: [step('topology-X.json', 'application/json')] }] }));
+    await writeFile(
+      join(dir, 't-result.json'),
+      JSON.stringify({ name: 'S', steps: [{ name: 'Given x', steps: [step('topology-X.json', 'application/json')] }] }),
+    );
     await writeFile(join(dir, 'half-result.json'), '{"name":');
     assert.equal(await countAttachmentsNamed(dir, 'timeline.svg'), 1);
     assert.equal(await countAttachmentsNamed(dir, 'topology-X.json'), 1);

@@ -67,7 +67,10 @@ function exactly(text: string): RegExp {
 export async function openTest(page: Page, name: string, link: string): Promise<void> {
   await page.getByTestId(TEST_ID.search).fill(name);
   await page.goto(link, { waitUntil: 'domcontentloaded' });
-  await page.getByTestId(TEST_ID.resultTitle).filter({ hasText: exactly(name) }).waitFor();
+  await page
+    .getByTestId(TEST_ID.resultTitle)
+    .filter({ hasText: exactly(name) })
+    .waitFor();
 }
 
 /**
@@ -88,7 +91,10 @@ export async function expandAllSteps(page: Page, rounds = 6): Promise<number> {
     if (todo.length === 0) break;
     for (const id of todo) {
       opened.add(id);
-      await page.locator(`${byTestId(TEST_ID.stepHeader)}[data-tr-focus-id="${id}"]`).first().click();
+      await page
+        .locator(`${byTestId(TEST_ID.stepHeader)}[data-tr-focus-id="${id}"]`)
+        .first()
+        .click();
     }
   }
   return opened.size;

@@ -7,7 +7,14 @@ import type { ClusterNodes } from '../nodes';
 import type { ClientVerbs } from './clients';
 import type { Leadership } from './leadership';
 import { judge } from '../../checks/eventually';
-import { clearedProblems, herdProblems, ingressThrottleProblems, ownerCountersRoseProblems, recordedProblems, throttledBeforeTimeoutProblems } from '../../checks/backpressure';
+import {
+  clearedProblems,
+  herdProblems,
+  ingressThrottleProblems,
+  ownerCountersRoseProblems,
+  recordedProblems,
+  throttledBeforeTimeoutProblems,
+} from '../../checks/backpressure';
 import { parsePrometheus, sumOf, type Sample } from '../../checks/prometheus';
 import { EXT, type PressureView } from '../../fabric/contract';
 import { Traffic } from '../../fabric/traffic';
@@ -68,7 +75,9 @@ export class BackpressureVerbs {
     const before = run.baseline.get(run.owner) ?? [];
     const rise = (after: Sample[]) => ({
       rejections: sumOf(after, 'mesh_backpressure_rejections_total') - sumOf(before, 'mesh_backpressure_rejections_total'),
-      toSaturated: sumOf(after, 'mesh_backpressure_transitions_total', { mesh_level: 'saturated' }) - sumOf(before, 'mesh_backpressure_transitions_total', { mesh_level: 'saturated' }),
+      toSaturated:
+        sumOf(after, 'mesh_backpressure_transitions_total', { mesh_level: 'saturated' }) -
+        sumOf(before, 'mesh_backpressure_transitions_total', { mesh_level: 'saturated' }),
     });
     const seen = await this.ctx.verdicts.within(
       `${run.owner}'s backpressure counters rise`,
@@ -112,7 +121,11 @@ export class BackpressureVerbs {
         }
         return { throttled: summary.throttled, shedCounted: shed };
       },
-      (s) => judge([...ingressThrottleProblems(s.throttled, run.ingress, run.owner, run.shardId), ...(s.shedCounted > 0 ? [] : [`${run.via}'s mesh_backpressure_throttled_total{mesh_origin_region="${ownerRegion}"} has not risen`])]),
+      (s) =>
+        judge([
+          ...ingressThrottleProblems(s.throttled, run.ingress, run.owner, run.shardId),
+          ...(s.shedCounted > 0 ? [] : [`${run.via}'s mesh_backpressure_throttled_total{mesh_origin_region="${ownerRegion}"} has not risen`]),
+        ]),
       { timeoutMs: within.ms },
     );
     await attachJson(this.ctx.evidence, 'throttled-at-ingress', seen);
@@ -157,12 +170,24 @@ export class BackpressureVerbs {
     const afterMs = Math.round(this.ctx.clock.nowMs() - started);
     const entry = this.nodes.cluster.node(run.ingress[0]!);
     const answer = await entry.call(PROCEDURE, { key: 'pressure-probe', value: 'after' }, { 'Rpc-Shard-Key': run.shardId }, 10_000);
-    const problems = answer.status === 200 ? [] : [`a write to ${run.shardId} through ${entry.id} answered HTTP ${answer.status} ${answer.rpcStatus ?? ''}${answer.headers[EXT.throttledHeader] ? ` (throttled: ${answer.headers[EXT.throttledHeader]})` : ''}`];
-    await this.ctx.verdicts.now(`pressure cleared within ${within}`, problems, { clearedAfterMs: afterMs, probe: { status: answer.status, answeredBy: answer.answeredBy }, leader: views.get(leader) });
+    const problems =
+      answer.status === 200
+        ? []
+        : [
+            `a write to ${run.shardId} through ${entry.id} answered HTTP ${answer.status} ${answer.rpcStatus ?? ''}${answer.headers[EXT.throttledHeader] ? ` (throttled: ${answer.headers[EXT.throttledHeader]})` : ''}`,
+          ];
+    await this.ctx.verdicts.now(`pressure cleared within ${within}`, problems, {
+      clearedAfterMs: afterMs,
+      probe: { status: answer.status, answeredBy: answer.answeredBy },
+      leader: views.get(leader),
+    });
   }
 
   private current(): Saturation {
-    if (!this.run) throw new Error('no shard is being saturated: start the clients first, e.g. `When 30 clients write to a shard owned in "west" through "east" for at most 60 seconds`');
+    if (!this.run)
+      throw new Error(
+        'no shard is being saturated: start the clients first, e.g. `When 30 clients write to a shard owned in "west" through "east" for at most 60 seconds`',
+      );
     return this.run;
   }
 
@@ -173,7 +198,10 @@ export class BackpressureVerbs {
     if (!node) throw new Error('no live node to read the shard map from');
     const map = await node.shards();
     const record = firstShardOwnedBy(map, inRegion);
-    if (!record) throw new Error(`no shard of map version ${map.version} is owned in "${region}" (owners: ${[...new Set(map.items.map((r) => r.ownerNodeId))].join(', ')})`);
+    if (!record)
+      throw new Error(
+        `no shard of map version ${map.version} is owned in "${region}" (owners: ${[...new Set(map.items.map((r) => r.ownerNodeId))].join(', ')})`,
+      );
     this.ctx.log(`${record.shardId}: owner ${record.ownerNodeId}, replicas ${(record.replicas ?? []).join(', ') || '(none)'}`);
     return { shardId: record.shardId, owner: record.ownerNodeId };
   }

@@ -31,7 +31,11 @@ export class CertificateFaults {
       async () => {
         cluster.bootstrap.setValidity(nodeId, undefined);
         await this.renewNow(nodeId, (notAfter) => notAfter > Date.now());
-        await attachJson(this.ctx.evidence, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
+        await attachJson(
+          this.ctx.evidence,
+          `enrollments-${nodeId}`,
+          cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId),
+        );
       },
       duration.ms,
     );
@@ -65,7 +69,11 @@ export class CertificateFaults {
       async () => {
         cluster.bootstrap.setAvailability(nodeId, true);
         await this.renewNow(nodeId, (notAfter) => notAfter > Date.now());
-        await attachJson(this.ctx.evidence, `enrollments-${nodeId}`, cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId));
+        await attachJson(
+          this.ctx.evidence,
+          `enrollments-${nodeId}`,
+          cluster.bootstrap.enrollments.filter((e) => e.nodeId === nodeId),
+        );
       },
       duration.ms,
     );
@@ -82,7 +90,8 @@ export class CertificateFaults {
         const latest = issued.at(-1);
         if (issued.length > before && latest && wanted(latest.notAfter.getTime())) return { ok: true, notAfter: latest.notAfter.toISOString() };
         const poke = await cluster.node(nodeId).chaos('reenroll', 'start');
-        if (poke.status === 404) throw new Error(`${nodeId} has no 'reenroll' chaos hook (relay-node extension): it cannot hot-swap its certificate on request`);
+        if (poke.status === 404)
+          throw new Error(`${nodeId} has no 'reenroll' chaos hook (relay-node extension): it cannot hot-swap its certificate on request`);
         return { ok: false, notAfter: latest?.notAfter.toISOString() ?? '(none)' };
       },
       (r) => judge(r.ok ? [] : [`latest certificate of ${nodeId} expires ${r.notAfter}`]),
@@ -99,6 +108,10 @@ export class CertificateFaults {
       (v) => judge(onlyNodeLeftProblems(v, nodeId)),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.ctx.evidence, `peers-while-${nodeId}-expired`, Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
+    await attachJson(
+      this.ctx.evidence,
+      `peers-while-${nodeId}-expired`,
+      Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])),
+    );
   }
 }

@@ -45,7 +45,11 @@ export class ChaosSchedule {
     const f = e.fault;
     switch (f.kind) {
       case 'latency':
-        return this.links.degrade(f.link, { type: 'latency', attributes: { latency: f.latencyMs, jitter: f.jitterMs }, describe: `${f.latencyMs} ms ± ${f.jitterMs} ms latency` }, duration);
+        return this.links.degrade(
+          f.link,
+          { type: 'latency', attributes: { latency: f.latencyMs, jitter: f.jitterMs }, describe: `${f.latencyMs} ms ± ${f.jitterMs} ms latency` },
+          duration,
+        );
       case 'bandwidth':
         return this.links.degrade(f.link, { type: 'bandwidth', attributes: { rate: f.kbPerSecond }, describe: `bandwidth ${f.kbPerSecond} KB/s` }, duration);
       case 'resets':
@@ -67,5 +71,11 @@ export class ChaosSchedule {
 
 /** The two sides of a cut as partition-table rows (members comma-separated, as in `| group | members |`). */
 function rowsOf(sides: readonly [string, string]) {
-  return sides.map((members, i) => ({ name: `side ${i + 1}`, members: members.split(',').map((m) => m.trim()).filter(Boolean) }));
+  return sides.map((members, i) => ({
+    name: `side ${i + 1}`,
+    members: members
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
+  }));
 }

@@ -51,7 +51,13 @@ export class ClientVerbs {
   /** Starts `clients` background clients calling `procedure` on every node in turn (bounded to 5 minutes). */
   start(procedure: string, clients: number, body?: unknown): void {
     if (this.clients) throw new Error('clients are already running; stop them first');
-    this.clients = new BackgroundClients(() => this.nodes.cluster.relayNodes, this.ctx.history, { procedure, clients, intervalMs: 50, maxRunMs: 300_000, body });
+    this.clients = new BackgroundClients(() => this.nodes.cluster.relayNodes, this.ctx.history, {
+      procedure,
+      clients,
+      intervalMs: 50,
+      maxRunMs: 300_000,
+      body,
+    });
     this.ctx.defer(() => this.stop());
   }
 
@@ -132,7 +138,14 @@ export class ClientVerbs {
     const failures = calls.filter((o) => o.outcome !== 'ok');
     const problems = [
       ...(calls.length < 100 ? [`only ${calls.length} ${procedure} calls completed: too few to judge a rate`] : []),
-      ...(rate < percent ? [`${ok} of ${calls.length} ${procedure} calls succeeded (${rate.toFixed(2)} %, at least ${percent} % expected); e.g. ${failures.slice(0, 3).map((o) => `${o.target}: ${o.error ?? o.outcome}`).join('; ')}`] : []),
+      ...(rate < percent
+        ? [
+            `${ok} of ${calls.length} ${procedure} calls succeeded (${rate.toFixed(2)} %, at least ${percent} % expected); e.g. ${failures
+              .slice(0, 3)
+              .map((o) => `${o.target}: ${o.error ?? o.outcome}`)
+              .join('; ')}`,
+          ]
+        : []),
     ];
     await this.ctx.verdicts.now(`${procedure} success rate at least ${percent} %`, problems, { calls: calls.length, ok, ratePercent: rate });
   }
@@ -141,7 +154,11 @@ export class ClientVerbs {
   async expectRetryRateUnder(percent: number): Promise<void> {
     const summary = this.lastSummary();
     const rate = (summary.retryRate ?? 0) * 100;
-    await this.ctx.verdicts.now(`retry rate under ${percent} %`, rate < percent ? [] : [`${summary.retries} retries for ${summary.calls} calls (${rate.toFixed(1)} %)`], { retries: summary.retries, calls: summary.calls, attempts: summary.attempts });
+    await this.ctx.verdicts.now(
+      `retry rate under ${percent} %`,
+      rate < percent ? [] : [`${summary.retries} retries for ${summary.calls} calls (${rate.toFixed(1)} %)`],
+      { retries: summary.retries, calls: summary.calls, attempts: summary.attempts },
+    );
   }
 
   /** Waits until at least `count` calls (any procedure) are acknowledged, counted from now when `more`. */
@@ -161,7 +178,10 @@ export class ClientVerbs {
     await this.ctx.verdicts.within(
       `at least ${count} ${procedure} calls are acknowledged`,
       async () => this.ctx.history.ops.filter((o) => o.f === procedure).map((o) => o.outcome ?? 'pending'),
-      (outcomes) => judge(outcomes.filter((o) => o === 'ok').length >= count ? [] : [`${outcomes.filter((o) => o === 'ok').length} acknowledged of ${outcomes.length} calls`]),
+      (outcomes) =>
+        judge(
+          outcomes.filter((o) => o === 'ok').length >= count ? [] : [`${outcomes.filter((o) => o === 'ok').length} acknowledged of ${outcomes.length} calls`],
+        ),
       { timeoutMs: within.ms },
     );
   }
@@ -171,6 +191,10 @@ export class ClientVerbs {
     const ops = this.ctx.history.ops.filter((o) => o.f === 'sequence::next');
     const result = uniqueIdsProblems(ops, (o) => (o.result as { value?: number } | undefined)?.value, minimumAcknowledged);
     this.ctx.log(`sequence: ${result.acknowledged} acknowledged of ${ops.length} calls`);
-    await this.ctx.verdicts.now('sequence never repeats', result.problems, { acknowledged: result.acknowledged, calls: ops.length, duplicates: result.duplicates });
+    await this.ctx.verdicts.now('sequence never repeats', result.problems, {
+      acknowledged: result.acknowledged,
+      calls: ops.length,
+      duplicates: result.duplicates,
+    });
   }
 }

@@ -34,8 +34,10 @@ export class ClusterHealth {
   async expectEveryNodeAnswersItself(procedure: string): Promise<void> {
     const answers = await this.nodes.askEveryNode(async (node) => {
       const payload = { probe: `${node.id}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` };
-      const response = await this.ctx.history.record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (r) =>
-        r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() },
+      const response = await this.ctx.history.record(
+        { process: `client→${node.id}`, f: procedure, target: node.id, value: payload },
+        () => node.call(procedure, payload),
+        (r) => (r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() }),
       );
       return { sent: payload, response };
     });

@@ -44,7 +44,11 @@ export class Leadership {
     const wait = judged ? verdicts.within.bind(verdicts) : verdicts.waitFor.bind(verdicts);
     const agreed = await wait(
       `a majority of nodes agree on one leader of ${scope}${not.length ? ` other than ${not.join(', ')}` : ''}`,
-      async () => this.nodes.leadershipWatch.latest().map((snap) => ({ observer: snap.observer, holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId) })),
+      async () =>
+        this.nodes.leadershipWatch.latest().map((snap) => ({
+          observer: snap.observer,
+          holders: snap.tokens.filter((t) => t.scope === scope && t.expiresAtMs > snap.atMs).map((t) => t.leaderId),
+        })),
       (views) => judge(majorityLeaderProblems(views, running, not)),
       { timeoutMs: within.ms },
     );
@@ -66,7 +70,10 @@ export class Leadership {
   /** Crashes the holder of `scope` and the first other live node (by id) at the same instant. */
   async crashLeaderAndAnother(scope: string): Promise<void> {
     const leader = await this.toDepose(scope);
-    const other = this.nodes.cluster.relayNodes.map((n) => n.id).sort().find((id) => id !== leader && !this.processes.isDown(id));
+    const other = this.nodes.cluster.relayNodes
+      .map((n) => n.id)
+      .sort()
+      .find((id) => id !== leader && !this.processes.isDown(id));
     if (!other) throw new Error(`no node other than ${leader} is left to crash`);
     await this.processes.crashTogether([leader, other]);
   }
@@ -117,12 +124,14 @@ export class Leadership {
   /** Every node names one unexpired leader for each scope (default: all the topology declares), the same one. */
   async expectAgreed(within: Duration, scopes?: string[]): Promise<void> {
     const topology = this.nodes.cluster.topology;
-    const views = await this.ctx.verdicts.within(
-      `every node reports one leader per ${scopes ? scopes.join(', ') : 'declared scope'}, the same in every view`,
-      () => this.nodes.leaderViews(),
-      (v) => judge(leadershipAgreementProblems(topology, v, Date.now(), scopes), leadershipComparison(topology, v, scopes)),
-      { timeoutMs: within.ms },
-    ).finally(async () => attachJson(this.ctx.evidence, 'leaders-by-node', Object.fromEntries(await this.nodes.leaderViews().catch(() => new Map()))));
+    const views = await this.ctx.verdicts
+      .within(
+        `every node reports one leader per ${scopes ? scopes.join(', ') : 'declared scope'}, the same in every view`,
+        () => this.nodes.leaderViews(),
+        (v) => judge(leadershipAgreementProblems(topology, v, Date.now(), scopes), leadershipComparison(topology, v, scopes)),
+        { timeoutMs: within.ms },
+      )
+      .finally(async () => attachJson(this.ctx.evidence, 'leaders-by-node', Object.fromEntries(await this.nodes.leaderViews().catch(() => new Map()))));
     this.ctx.log(`leaders: ${JSON.stringify(agreedLeaders(topology, views))}`);
   }
 
@@ -155,7 +164,11 @@ export class Leadership {
       toMs,
       maxSilenceMs: this.nodes.cluster.topology.timers.leaseTtlMs,
     });
-    await this.ctx.verdicts.now(`the ${group} side kept its leader of ${scope} for the whole split`, verdict.problems, { side, window: [split.startMs, toMs], ...verdict });
+    await this.ctx.verdicts.now(`the ${group} side kept its leader of ${scope} for the whole split`, verdict.problems, {
+      side,
+      window: [split.startMs, toMs],
+      ...verdict,
+    });
   }
 
   async expectElectionsWithinWindow(): Promise<void> {

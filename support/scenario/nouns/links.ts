@@ -31,8 +31,12 @@ export class LinkFaults {
     const { cluster } = this.nodes;
     const proxy = cluster.proxy;
     const where = describeLink(target);
-    if (!proxy) throw new Error(`topology "${cluster.topology.name}" routes no link through the fault proxy, so "${where}" has no proxied path; declare links in the topology`);
-    const clientsOf = (region: string) => cluster.relayNodes.filter((n) => n.region === region && proxy.links.has(clientLinkName(n.id))).map((n) => proxy.link(clientLinkName(n.id)));
+    if (!proxy)
+      throw new Error(
+        `topology "${cluster.topology.name}" routes no link through the fault proxy, so "${where}" has no proxied path; declare links in the topology`,
+      );
+    const clientsOf = (region: string) =>
+      cluster.relayNodes.filter((n) => n.region === region && proxy.links.has(clientLinkName(n.id))).map((n) => proxy.link(clientLinkName(n.id)));
     const peers = proxy.peers.filter((p) =>
       target.kind === 'region'
         ? p.fromRegion === target.region || p.toRegion === target.region
@@ -41,7 +45,9 @@ export class LinkFaults {
     const links = [...(target.kind === 'between' ? [] : clientsOf(target.region)), ...peers.map((p) => proxy.link(p.name))];
     if (links.length === 0) {
       const declared = cluster.topology.links.map((l) => `${l.from} → ${l.to}${l.bidirectional ? ' (both ways)' : ''}`).join(', ') || 'none';
-      throw new Error(`"${where}" matches no proxied path of topology "${cluster.topology.name}" (links: ${declared}; regions of its nodes: ${[...new Set(cluster.relayNodes.map((n) => n.region))].join(', ')})`);
+      throw new Error(
+        `"${where}" matches no proxied path of topology "${cluster.topology.name}" (links: ${declared}; regions of its nodes: ${[...new Set(cluster.relayNodes.map((n) => n.region))].join(', ')})`,
+      );
     }
     return { proxy, links, where };
   }
@@ -57,7 +63,9 @@ export class LinkFaults {
         const added = await Promise.all(
           links.flatMap((l) =>
             (['downstream', 'upstream'] as const).map((stream) =>
-              l.proxy.addToxic({ name: `${name}-${stream}`, type: toxic.type, stream, toxicity: 1, attributes: toxic.attributes } as ICreateToxicBody<unknown>).then((t) => ({ proxy: l.name, toxic: t.toJson() })),
+              l.proxy
+                .addToxic({ name: `${name}-${stream}`, type: toxic.type, stream, toxicity: 1, attributes: toxic.attributes } as ICreateToxicBody<unknown>)
+                .then((t) => ({ proxy: l.name, toxic: t.toJson() })),
             ),
           ),
         );
@@ -68,9 +76,12 @@ export class LinkFaults {
           links.flatMap((l) =>
             (['downstream', 'upstream'] as const).map((stream) =>
               // A toxic already gone (the proxy was reset or removed) is healed; anything else is an error.
-              l.proxy.getToxic(`${name}-${stream}`).then((t) => t.remove()).catch((e: Error) => {
-                if (!/status code 404/.test(e.message)) throw e;
-              }),
+              l.proxy
+                .getToxic(`${name}-${stream}`)
+                .then((t) => t.remove())
+                .catch((e: Error) => {
+                  if (!/status code 404/.test(e.message)) throw e;
+                }),
             ),
           ),
         );

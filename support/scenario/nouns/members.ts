@@ -42,7 +42,16 @@ export class Members {
    */
   async groups(rows: readonly GroupRow[], proxy?: string): Promise<{ groups: Record<string, string[]>; named: ReadonlyMap<string, string> }> {
     const { cluster } = this.nodes;
-    const phrases = [...new Set(rows.flatMap((r) => r.members.filter((m) => { const p = parseMember(m); return p !== undefined && p.kind !== 'id'; })))];
+    const phrases = [
+      ...new Set(
+        rows.flatMap((r) =>
+          r.members.filter((m) => {
+            const p = parseMember(m);
+            return p !== undefined && p.kind !== 'id';
+          }),
+        ),
+      ),
+    ];
     const named = new Map(await Promise.all(phrases.map(async (p) => [p, await this.one(p)] as const)));
     const regions = new Map<string, string>([...cluster.topology.nodes, ...cluster.topology.etcd].map((m) => [m.id, m.region]));
     const groups = resolveGroups(rows, {

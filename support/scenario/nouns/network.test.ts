@@ -15,7 +15,16 @@ function network() {
   const clock = new ScenarioClock();
   const history = new OpHistory(clock);
   const evidence = { attach: async () => {} } as never;
-  const ctx: ScenarioContext = { clock, history, faults: new FaultLog(history), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, defer: () => {}, scenarioName: 'test' };
+  const ctx: ScenarioContext = {
+    clock,
+    history,
+    faults: new FaultLog(history),
+    verdicts: new Verdicts(clock, evidence),
+    evidence,
+    log: () => {},
+    defer: () => {},
+    scenarioName: 'test',
+  };
   return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, {} as ProcessFaults, {} as Leadership, {} as Members) };
 }
 
@@ -35,7 +44,10 @@ test('partitions and bridges are splits, read from the nemesis ops of the histor
     ],
   );
   await ctx.faults.healAll();
-  assert.ok(net.splits.every((s) => s.endMs !== undefined && s.endMs >= s.startMs), 'a healed split has an end');
+  assert.ok(
+    net.splits.every((s) => s.endMs !== undefined && s.endMs >= s.startMs),
+    'a healed split has an end',
+  );
 });
 
 test('a node is isolated now only while a partition naming it in its "isolated" group is open', async () => {

@@ -37,7 +37,9 @@ export class NetworkChaos {
 
   /** Whether `nodeId` is in the "isolated" group of a partition still in effect. */
   isolatedNow(nodeId: string): boolean {
-    return this.ctx.faults.open.some((f) => f.record.name === 'partition' && f.record.subject.kind === 'groups' && (f.record.subject.groups.isolated ?? []).includes(nodeId));
+    return this.ctx.faults.open.some(
+      (f) => f.record.name === 'partition' && f.record.subject.kind === 'groups' && (f.record.subject.groups.isolated ?? []).includes(nodeId),
+    );
   }
 
   private get iptables(): NetworkFaults {
@@ -98,7 +100,8 @@ export class NetworkChaos {
     const groups = await this.resolve(rows);
     const bridgeNodes = groups.bridge ?? [];
     const sides = Object.entries(groups).filter(([g]) => g !== 'bridge');
-    if (bridgeNodes.length === 0 || sides.length < 2) throw new Error('a bridge needs a group named "bridge" and at least two other groups (the sides it joins)');
+    if (bridgeNodes.length === 0 || sides.length < 2)
+      throw new Error('a bridge needs a group named "bridge" and at least two other groups (the sides it joins)');
     const cut: [string, string][] = [];
     sides.forEach(([, a], i) => sides.slice(i + 1).forEach(([, b]) => a.forEach((x) => b.forEach((y) => cut.push([x, y])))));
     const label = `bridge ${bridgeNodes.join(' ')} between ${sides.map(([g, ids]) => `${g} [${ids.join(' ')}]`).join(' and ')}`;
@@ -111,7 +114,12 @@ export class NetworkChaos {
     const names = Object.keys(groups).sort().join(', ');
     if (names !== 'from, to') throw new Error(`a one-way cut names exactly two groups, "from" and "to"; the table names ${names}`);
     const spec = { kind: 'one-way' as const, from: groups.from!, to: groups.to! };
-    await this.apply('one-way cut', { kind: 'groups', groups: { from: spec.from, to: spec.to }, label: `${spec.from.join(' ')} → ${spec.to.join(' ')}` }, spec, duration);
+    await this.apply(
+      'one-way cut',
+      { kind: 'groups', groups: { from: spec.from, to: spec.to }, label: `${spec.from.join(' ')} → ${spec.to.join(' ')}` },
+      spec,
+      duration,
+    );
   }
 
   /** Drops `percent` % of the packets between two groups, both ways (iptables statistic match). */
@@ -121,7 +129,12 @@ export class NetworkChaos {
     const names = Object.keys(groups);
     if (names.length !== 2) throw new Error(`packet loss is between exactly two groups; the table names ${names.length} (${names.join(', ')})`);
     const between = { a: groups[names[0]!]!, b: groups[names[1]!]! };
-    await this.apply(`${percent}% packet loss`, { kind: 'groups', groups: { [names[0]!]: between.a, [names[1]!]: between.b }, label: `${names[0]} ↔ ${names[1]}` }, { kind: 'loss', between, probability: percent / 100 }, duration);
+    await this.apply(
+      `${percent}% packet loss`,
+      { kind: 'groups', groups: { [names[0]!]: between.a, [names[1]!]: between.b }, label: `${names[0]} ↔ ${names[1]}` },
+      { kind: 'loss', between, probability: percent / 100 },
+      duration,
+    );
   }
 
   /** Cuts `nodeId` off from every other relay node and etcd member. */
@@ -178,14 +191,20 @@ export class NetworkChaos {
     const cut = this.splits.at(-1);
     if (!cut) throw new Error('no network split was applied in this scenario');
     const relay = new Set(this.nodes.cluster.relayNodes.map((n) => n.id));
-    const sides = Object.entries(cut.groups).map(([name, ids]) => [name, ids.filter((id) => relay.has(id))] as const).filter(([, ids]) => ids.length > 0);
+    const sides = Object.entries(cut.groups)
+      .map(([name, ids]) => [name, ids.filter((id) => relay.has(id))] as const)
+      .filter(([, ids]) => ids.length > 0);
     const views = await this.ctx.verdicts.within(
       `the gossip views on the sides of the split (${sides.map(([n]) => n).join(' | ')}) diverge`,
       () => this.nodes.peerViews(),
       (v) => judge(gossipDivergedProblems(sides, v)),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.ctx.evidence, 'gossip-views-during-split', Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])));
+    await attachJson(
+      this.ctx.evidence,
+      'gossip-views-during-split',
+      Object.fromEntries([...views].map(([id, v]) => [id, v.peers.map((p) => `${p.nodeId}: ${p.status}`)])),
+    );
   }
 
   /** No sequence number was acknowledged by a node while it was isolated from the cluster. */

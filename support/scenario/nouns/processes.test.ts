@@ -30,7 +30,16 @@ function context(): ScenarioContext {
   const clock = new ScenarioClock();
   const history = new OpHistory(clock);
   const evidence = { attach: async () => {} } as never;
-  return { clock, history, faults: new FaultLog(history), verdicts: new Verdicts(clock, evidence), evidence, log: () => {}, defer: () => {}, scenarioName: 'test' };
+  return {
+    clock,
+    history,
+    faults: new FaultLog(history),
+    verdicts: new Verdicts(clock, evidence),
+    evidence,
+    log: () => {},
+    defer: () => {},
+    scenarioName: 'test',
+  };
 }
 
 test('a crash holds its node down until restartDown heals it and the node answers ready', async () => {
@@ -69,7 +78,13 @@ test('"down" is read from the fault log: a graceful stop is down until restarted
   await processes.crashFor('n2', new Duration(20));
   assert.deepEqual([processes.isDown('n1'), processes.isDown('n2')], [true, false]);
   assert.deepEqual([...processes.heldDown()].sort(), ['n1', 'n2']);
-  assert.deepEqual(ctx.faults.all.map((r) => [r.name, r.openEnded]), [['graceful stop', true], ['crash', false]]);
+  assert.deepEqual(
+    ctx.faults.all.map((r) => [r.name, r.openEnded]),
+    [
+      ['graceful stop', true],
+      ['crash', false],
+    ],
+  );
   await processes.restartDown(new Duration(1_000));
   await processes.healed();
   assert.deepEqual([processes.isDown('n1'), [...processes.heldDown()]], [false, []]);

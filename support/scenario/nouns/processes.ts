@@ -32,13 +32,26 @@ export class ProcessFaults {
   /** SIGKILL; the fault stays open until the node is restarted (by a step, or by the After hook). */
   async crash(nodeId: string): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    await this.ctx.faults.inject('crash', { kind: 'node', node: nodeId }, () => node.kill(), () => node.start(), FAULT_MAX_WINDOW_MS, true);
+    await this.ctx.faults.inject(
+      'crash',
+      { kind: 'node', node: nodeId },
+      () => node.kill(),
+      () => node.start(),
+      FAULT_MAX_WINDOW_MS,
+      true,
+    );
   }
 
   /** SIGKILL now, restarted when `duration` ends (a bounded crash, as in a fault schedule). */
   async crashFor(nodeId: string, duration: Duration): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    await this.ctx.faults.inject('crash', { kind: 'node', node: nodeId }, () => node.kill(), () => node.start(), duration.ms);
+    await this.ctx.faults.inject(
+      'crash',
+      { kind: 'node', node: nodeId },
+      () => node.kill(),
+      () => node.start(),
+      duration.ms,
+    );
   }
 
   async crashTogether(nodeIds: readonly string[]): Promise<void> {
@@ -51,7 +64,12 @@ export class ProcessFaults {
     await Promise.all(open.map(({ fault }) => fault.heal()));
     await Promise.all(
       open.map(({ node: id }) =>
-        this.ctx.verdicts.waitFor(`${id} answers ready after its restart`, () => this.nodes.cluster.node(id).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]), { timeoutMs: within.ms }),
+        this.ctx.verdicts.waitFor(
+          `${id} answers ready after its restart`,
+          () => this.nodes.cluster.node(id).readiness(),
+          (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status}`]),
+          { timeoutMs: within.ms },
+        ),
       ),
     );
   }
@@ -59,13 +77,26 @@ export class ProcessFaults {
   /** Freezes the node for `duration`; the pause heals itself when the window ends. */
   async pause(nodeId: string, duration: Duration): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    await this.ctx.faults.inject('pause', { kind: 'node', node: nodeId }, () => node.pause(), () => node.unpause(), duration.ms);
+    await this.ctx.faults.inject(
+      'pause',
+      { kind: 'node', node: nodeId },
+      () => node.pause(),
+      () => node.unpause(),
+      duration.ms,
+    );
   }
 
   /** SIGTERM: the node drains and releases its leases. Recorded as a fault lasting until it exits. */
   async shutDownGracefully(nodeId: string): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
-    await this.ctx.faults.inject('graceful stop', { kind: 'node', node: nodeId }, () => node.terminate(), () => node.start(), FAULT_MAX_WINDOW_MS, true);
+    await this.ctx.faults.inject(
+      'graceful stop',
+      { kind: 'node', node: nodeId },
+      () => node.terminate(),
+      () => node.start(),
+      FAULT_MAX_WINDOW_MS,
+      true,
+    );
   }
 
   /** Waits until every open fault has ended; each is bounded by its own window. */

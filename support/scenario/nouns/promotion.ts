@@ -49,7 +49,10 @@ export class PromotionVerbs {
   async expectRegionLeaderHolds(region: string, scope: string, within: Duration): Promise<void> {
     const promoted = this.promotion?.candidate ?? (await this.leadership.leaderOf(`region/${region}`));
     const holder = await this.leadership.expectAgreedLeader(scope, within, this.leadership.deposedFrom(scope));
-    await this.ctx.verdicts.now(`the promoted leader of ${region} holds ${scope}`, holder === promoted ? [] : [`${scope} is held by ${holder}, not by ${promoted}, the node promoted`]);
+    await this.ctx.verdicts.now(
+      `the promoted leader of ${region} holds ${scope}`,
+      holder === promoted ? [] : [`${scope} is held by ${holder}, not by ${promoted}, the node promoted`],
+    );
   }
 
   /** From the lease history: the promoted lease began well before the frozen incumbent's ran out, which did not end by release. */
@@ -69,8 +72,11 @@ export class PromotionVerbs {
       this.nodes.liveNodes().map(async (node) => {
         const payload = { probe: `${node.id}-${Date.now()}` };
         const answer = await this.ctx.history
-          .record({ process: `client→${node.id}`, f: procedure, target: node.id, value: payload }, () => node.call(procedure, payload), (res) =>
-            res.status === 200 ? { outcome: 'ok', result: { body: res.body, servedBy: res.answeredBy } } : { outcome: 'fail', error: `HTTP ${res.status}` },
+          .record(
+            { process: `client→${node.id}`, f: procedure, target: node.id, value: payload },
+            () => node.call(procedure, payload),
+            (res) =>
+              res.status === 200 ? { outcome: 'ok', result: { body: res.body, servedBy: res.answeredBy } } : { outcome: 'fail', error: `HTTP ${res.status}` },
           )
           .catch((e: Error) => e);
         return { node: node.id, answer };
@@ -88,7 +94,10 @@ export class PromotionVerbs {
     const witness = this.nodes.cluster.relayNodes.find((n) => n.id !== holder && !deposed.includes(n.id))!;
     const seen = parsePrometheus(await witness.metrics());
     const problems = transitionsRecordedProblems(scope, { id: holder, samples: own }, { id: witness.id, samples: seen });
-    await attachJson(this.ctx.evidence, 'leadership-metrics', { [holder]: own.filter((x) => x.name.startsWith('mesh_leadership')), [witness.id]: seen.filter((x) => x.name.startsWith('mesh_leadership')) });
+    await attachJson(this.ctx.evidence, 'leadership-metrics', {
+      [holder]: own.filter((x) => x.name.startsWith('mesh_leadership')),
+      [witness.id]: seen.filter((x) => x.name.startsWith('mesh_leadership')),
+    });
     await this.ctx.verdicts.now(`leadership metrics record the change of ${scope}`, problems);
   }
 
@@ -99,10 +108,13 @@ export class PromotionVerbs {
     await this.ctx.verdicts.within(
       `${deposed.join(', ')} name ${holder} as holder of ${scope} and claim it no longer`,
       async () => Promise.all(deposed.map(async (id) => ({ id, view: await this.nodes.cluster.node(id).leaders(scope) }))),
-      (views) => judge(views.flatMap(({ id, view }) => {
-        const live = view.tokens.filter((t) => t.scope === scope && Date.parse(t.expiresAt) > Date.now());
-        return live.length === 1 && live[0]!.leaderId === holder ? [] : [`${id} names ${live.map((t) => t.leaderId).join(' + ') || 'nobody'}`];
-      })),
+      (views) =>
+        judge(
+          views.flatMap(({ id, view }) => {
+            const live = view.tokens.filter((t) => t.scope === scope && Date.parse(t.expiresAt) > Date.now());
+            return live.length === 1 && live[0]!.leaderId === holder ? [] : [`${id} names ${live.map((t) => t.leaderId).join(' + ') || 'nobody'}`];
+          }),
+        ),
       { timeoutMs: within.ms },
     );
     this.steppedDown = true;
@@ -114,7 +126,10 @@ export class PromotionVerbs {
       initialLeaders: this.initialLeaders ?? {},
       promotion: this.promotion,
       finalLeaders: this.leadership.currentHolders(),
-      globalTerms: this.leadership.leases().filter((l) => l.scope === 'global-control').map((l) => l.term),
+      globalTerms: this.leadership
+        .leases()
+        .filter((l) => l.scope === 'global-control')
+        .map((l) => l.term),
       servedBy: this.servedBy,
       deposedSteppedDown: this.steppedDown,
     });

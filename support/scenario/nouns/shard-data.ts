@@ -33,17 +33,18 @@ export class ShardData {
   /** The owner's copy of `shardId` and every replica's have the same applied index and digest. */
   async expectCopiesIdentical(shardId: string, within: Duration): Promise<void> {
     let copies: Views<ShardCopy> = new Map();
-    const problems = await this.ctx.verdicts.within(
-      `every copy of ${shardId} is identical to its owner's`,
-      async () => {
-        const record = await this.map.recordOf(shardId);
-        const holders = [record.ownerNodeId, ...(record.replicas ?? [])].map((id) => this.nodes.cluster.node(id));
-        copies = await this.nodes.askEveryNode((n) => n.shardCopy(shardId), holders);
-        return { owner: record.ownerNodeId, copies };
-      },
-      ({ owner, copies: c }) => judge(copiesIdenticalProblems(owner, c)),
-      { timeoutMs: within.ms },
-    )
+    const problems = await this.ctx.verdicts
+      .within(
+        `every copy of ${shardId} is identical to its owner's`,
+        async () => {
+          const record = await this.map.recordOf(shardId);
+          const holders = [record.ownerNodeId, ...(record.replicas ?? [])].map((id) => this.nodes.cluster.node(id));
+          copies = await this.nodes.askEveryNode((n) => n.shardCopy(shardId), holders);
+          return { owner: record.ownerNodeId, copies };
+        },
+        ({ owner, copies: c }) => judge(copiesIdenticalProblems(owner, c)),
+        { timeoutMs: within.ms },
+      )
       .then(() => [])
       .catch((e: Error) => [e.message]);
     await this.ctx.verdicts.now(`replicas of ${shardId} identical to the owner`, problems, Object.fromEntries(copies));
@@ -57,9 +58,13 @@ export class ShardData {
         async () => {
           const node = this.nodes.liveNodes()[0]!;
           const headers: Record<string, string> = shardKey ? { 'Rpc-Shard-Key': shardKey } : {};
-          return this.ctx.history.record({ process: 'final', f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } }, () => node.call(procedure, { key }, headers, 10_000), (r) =>
-            r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status}` },
-          ).catch(() => ({ status: 0 }));
+          return this.ctx.history
+            .record(
+              { process: 'final', f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } },
+              () => node.call(procedure, { key }, headers, 10_000),
+              (r) => (r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status}` }),
+            )
+            .catch(() => ({ status: 0 }));
         },
         (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status}`]),
         { timeoutMs: 20_000 },
@@ -90,10 +95,15 @@ export class ShardData {
   async expectNoWriteAckedWhileReplicaDown(shardId: string): Promise<void> {
     const down = this.faults.crashedReplica;
     if (down?.droppedAtMs === undefined || down.shardId !== shardId) {
-      throw new Error(`the crashed replica of ${shardId} was not seen dropped from its map: add "within … the map of ${shardId} no longer lists the crashed replica" first`);
+      throw new Error(
+        `the crashed replica of ${shardId} was not seen dropped from its map: add "within … the map of ${shardId} no longer lists the crashed replica" first`,
+      );
     }
     const result = ackedWithoutReplicaProblems(this.ctx.history.ops, { ...down, droppedAtMs: down.droppedAtMs });
-    await this.ctx.verdicts.now(`no write to ${shardId} acknowledged while a listed replica was down`, result.problems, { window: down, attempted: result.attempted });
+    await this.ctx.verdicts.now(`no write to ${shardId} acknowledged while a listed replica was down`, result.problems, {
+      window: down,
+      attempted: result.attempted,
+    });
   }
 
   /**
@@ -111,7 +121,11 @@ export class ShardData {
     if (!newOwner) throw new Error(`${shardId} was not seen moving: add "Then within … ${shardId} has a new owner" before this step`);
     const key = `probe-${Math.round(this.ctx.clock.startedAtWall % 1e9)}`;
     const call = (f: 'kv::set' | 'kv::get', target: string, body: { key: string; value?: string }, timeoutMs: number) =>
-      this.ctx.history.record({ process: 'probe', f, target, shardKey: shardId, value: body }, () => this.nodes.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs), completionOfAnswer);
+      this.ctx.history.record(
+        { process: 'probe', f, target, shardKey: shardId, value: body },
+        () => this.nodes.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs),
+        completionOfAnswer,
+      );
     let attempt = 0;
     await this.ctx.verdicts.waitFor(
       `a write of ${key} through ${newOwner}, the new owner of ${shardId}, is acknowledged`,

@@ -63,10 +63,16 @@ export class ShardFaults {
   /** The drained node resumes (contract §4) and is ready again. */
   async resumeDrained(within: Duration): Promise<void> {
     const [open] = this.ctx.faults.openNodeFaults((r) => r.name === 'drain');
-    if (!open) throw new Error(this.ctx.faults.all.some((r) => r.name === 'drain') ? 'the drained node was already resumed' : 'no node was drained in this scenario');
+    if (!open)
+      throw new Error(this.ctx.faults.all.some((r) => r.name === 'drain') ? 'the drained node was already resumed' : 'no node was drained in this scenario');
     const { node, fault } = open;
     await fault.heal();
-    await this.ctx.verdicts.waitFor(`${node} answers ready after resuming`, () => this.nodes.cluster.node(node).readiness(), (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status} ${JSON.stringify(r.body.issues)}`]), { timeoutMs: within.ms });
+    await this.ctx.verdicts.waitFor(
+      `${node} answers ready after resuming`,
+      () => this.nodes.cluster.node(node).readiness(),
+      (r) => judge(r.status === 200 ? [] : [`/readyz ${r.status} ${JSON.stringify(r.body.issues)}`]),
+      { timeoutMs: within.ms },
+    );
   }
 
   /** The node of the scenario's last drain, read from the fault log. */
@@ -80,7 +86,10 @@ export class ShardFaults {
   async expectDrainedNodeRefusesNewCalls(): Promise<void> {
     const id = this.drainedNode;
     const r = await this.nodes.cluster.node(id).call('echo', { probe: 'drained?' });
-    await this.ctx.verdicts.now(`${id} refuses new calls while draining`, drainRefusalProblems(id, r.status, r.headers['retry-after']), { status: r.status, headers: r.headers });
+    await this.ctx.verdicts.now(`${id} refuses new calls while draining`, drainRefusalProblems(id, r.status, r.headers['retry-after']), {
+      status: r.status,
+      headers: r.headers,
+    });
   }
 
   /** Every other node's map gives the drained node no shard to own or replicate, and it reports Drained. */
@@ -113,7 +122,8 @@ export class ShardFaults {
    */
   async expectCrashedReplicaDropped(shardId: string, within: Duration): Promise<void> {
     const down = this.replicaDown;
-    if (!down || down.shardId !== shardId) throw new Error(`no replica of ${shardId} was crashed in this scenario: add "a replica of ${shardId} crashes" before this step`);
+    if (!down || down.shardId !== shardId)
+      throw new Error(`no replica of ${shardId} was crashed in this scenario: add "a replica of ${shardId} crashes" before this step`);
     const record = await this.ctx.verdicts.within(
       `the map of ${shardId} no longer lists ${down.replica}`,
       async () => majorityRecord(await this.map.views(), shardId),
@@ -136,7 +146,11 @@ export class ShardFaults {
     await this.ctx.verdicts.within(
       `${id} is a replica of ${shardId} again`,
       () => this.map.views(),
-      (v) => judge(replicaRejoinedProblems(majorityRecord(v, shardId), shardId, id), { expected: `${id} among the replicas of ${shardId}`, actual: routingTable(v, [shardId]) }),
+      (v) =>
+        judge(replicaRejoinedProblems(majorityRecord(v, shardId), shardId, id), {
+          expected: `${id} among the replicas of ${shardId}`,
+          actual: routingTable(v, [shardId]),
+        }),
       { timeoutMs: within.ms },
     );
   }

@@ -46,7 +46,10 @@ export class ShardMap {
       (v) => {
         const first = v.values().next().value;
         const unplaced = first ? unplacedNodes(first, live) : [];
-        return judge([...mapAgreementProblems(v), ...(unplaced.length > 0 ? [`the map (version ${first!.version}) places no shard on ${unplaced.join(', ')} yet`] : [])]);
+        return judge([
+          ...mapAgreementProblems(v),
+          ...(unplaced.length > 0 ? [`the map (version ${first!.version}) places no shard on ${unplaced.join(', ')} yet`] : []),
+        ]);
       },
       { timeoutMs: within.ms },
     );
@@ -111,18 +114,31 @@ export class ShardMap {
 
   /** Every live node (the stale ones included) routes `shardId` to the owner the majority names. */
   async expectEveryNodeRoutes(shardId: string, within: Duration): Promise<void> {
-    await this.ctx.verdicts.within(
-      `every node routes ${shardId} to its new owner`,
-      () => this.views(),
-      (v) => {
-        const owner = majorityOwner(v, shardId);
-        const origin = this.origins.get(shardId);
-        return judge([
-          ...(owner === undefined ? ['no majority owner'] : routingProblems(v, shardId, owner)),
-          ...(origin && owner === origin.owner ? [`${shardId} is still on ${origin.owner}`] : []),
-        ], { expected: `every node routes ${shardId} to ${owner ?? 'one owner'}`, actual: routingTable(v, [shardId]) });
-      },
-      { timeoutMs: within.ms },
-    ).finally(async () => attachJson(this.ctx.evidence, 'shard-map-after', await this.views().then((v) => routingTable(v, [shardId])).catch((e: Error) => ({ error: e.message }))));
+    await this.ctx.verdicts
+      .within(
+        `every node routes ${shardId} to its new owner`,
+        () => this.views(),
+        (v) => {
+          const owner = majorityOwner(v, shardId);
+          const origin = this.origins.get(shardId);
+          return judge(
+            [
+              ...(owner === undefined ? ['no majority owner'] : routingProblems(v, shardId, owner)),
+              ...(origin && owner === origin.owner ? [`${shardId} is still on ${origin.owner}`] : []),
+            ],
+            { expected: `every node routes ${shardId} to ${owner ?? 'one owner'}`, actual: routingTable(v, [shardId]) },
+          );
+        },
+        { timeoutMs: within.ms },
+      )
+      .finally(async () =>
+        attachJson(
+          this.ctx.evidence,
+          'shard-map-after',
+          await this.views()
+            .then((v) => routingTable(v, [shardId]))
+            .catch((e: Error) => ({ error: e.message })),
+        ),
+      );
   }
 }

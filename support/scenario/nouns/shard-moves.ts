@@ -106,8 +106,13 @@ export class ShardMoves {
     const node = this.nodes.cluster.node(owner);
     for (let i = 0; i < count; i++) {
       const call = this.ctx.history
-        .record({ process: `slow-${i + 1}`, f: 'slow::call', target: owner, shardKey: shardId, value: { ms: duration.ms } }, () => node.call('slow::call', { ms: duration.ms }, { 'Rpc-Shard-Key': shardId }, duration.ms + 10_000), (r) =>
-          r.status === 200 ? { outcome: 'ok', result: { body: r.body, servedBy: r.answeredBy } } : { outcome: 'info', error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() },
+        .record(
+          { process: `slow-${i + 1}`, f: 'slow::call', target: owner, shardKey: shardId, value: { ms: duration.ms } },
+          () => node.call('slow::call', { ms: duration.ms }, { 'Rpc-Shard-Key': shardId }, duration.ms + 10_000),
+          (r) =>
+            r.status === 200
+              ? { outcome: 'ok', result: { body: r.body, servedBy: r.answeredBy } }
+              : { outcome: 'info', error: `HTTP ${r.status} ${r.rpcStatus ?? ''}`.trim() },
         )
         .catch(() => undefined); // recorded as info in the history
       this.slowCalls.push(call);
@@ -120,7 +125,10 @@ export class ShardMoves {
     await Promise.all(this.slowCalls);
     const calls = this.ctx.history.ops.filter((o) => o.f === 'slow::call' && o.shardKey === shardId);
     const movedAtMs = this.moves.get(shardId)?.atMs;
-    await this.ctx.verdicts.now(`in-flight calls on ${shardId} finished on ${owner}`, inFlightAcrossMoveProblems({ calls, owner, movedAtMs }), { movedAtMs, calls });
+    await this.ctx.verdicts.now(`in-flight calls on ${shardId} finished on ${owner}`, inFlightAcrossMoveProblems({ calls, owner, movedAtMs }), {
+      movedAtMs,
+      calls,
+    });
   }
 
   /** While `shardId` was hot on its owner, the fewest-pending chooser sent that node less than 1/N of its choices. */
@@ -131,7 +139,13 @@ export class ShardMoves {
     const from = this.hotFromMs.get(shardId);
     if (from === undefined) throw new Error(`${shardId} was never marked hot: add the step "${shardId} is hot on its owner" after its traffic starts`);
     const to = this.moves.get(shardId)?.atMs ?? this.ctx.clock.nowMs();
-    const { problems, counts, share } = hotNodeAvoidedProblems(chooser.picks(), { hot: origin.owner, fromMs: from, toMs: to, peers: chooser.peers.length, minimum: 20 });
+    const { problems, counts, share } = hotNodeAvoidedProblems(chooser.picks(), {
+      hot: origin.owner,
+      fromMs: from,
+      toMs: to,
+      peers: chooser.peers.length,
+      minimum: 20,
+    });
     await this.ctx.verdicts.now(`fewest-pending steers around ${origin.owner}`, problems, { windowMs: [from, to], picks: counts, share });
   }
 }

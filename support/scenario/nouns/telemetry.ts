@@ -26,11 +26,13 @@ export interface SpanRow {
 
 export function spanRows(rows: readonly (readonly string[])[]): SpanRow[] {
   const [header, ...body] = rows;
-  if (header?.map((c) => c.trim().toLowerCase()).join('|') !== 'span|attribute|value') throw new TableError('span table: the first row must be the header | span | attribute | value |');
+  if (header?.map((c) => c.trim().toLowerCase()).join('|') !== 'span|attribute|value')
+    throw new TableError('span table: the first row must be the header | span | attribute | value |');
   if (body.length === 0) throw new TableError('span table: name at least one span');
   return body.map((r, i) => {
     const [span, attribute, value] = r.map((c) => c.trim());
-    if (!span || !attribute || value === undefined || value === '') throw new TableError(`span table, row ${i + 2}: expected | <span name> | <attribute> | <value> |`);
+    if (!span || !attribute || value === undefined || value === '')
+      throw new TableError(`span table, row ${i + 2}: expected | <span name> | <attribute> | <value> |`);
     return { span, attribute, value };
   });
 }
@@ -96,12 +98,20 @@ export class TelemetryVerbs {
       async () => {
         const names = [...new Set(wanted.map((w) => w.span))];
         const byName = new Map(await Promise.all(names.map(async (n) => [n, await receiver.spans(n)] as const)));
-        return wanted.map((w) => ({ ...w, seen: byName.get(w.span) ?? [], match: (byName.get(w.span) ?? []).find((s) => String(s.attributes[w.attribute]) === w.value) }));
+        return wanted.map((w) => ({
+          ...w,
+          seen: byName.get(w.span) ?? [],
+          match: (byName.get(w.span) ?? []).find((s) => String(s.attributes[w.attribute]) === w.value),
+        }));
       },
       (rs) => judge(spanProblems(rs)),
       { timeoutMs: within.ms },
     );
-    await attachJson(this.ctx.evidence, 'spans-matched', found.map((r) => ({ span: r.span, attribute: r.attribute, value: r.value, match: r.match })));
+    await attachJson(
+      this.ctx.evidence,
+      'spans-matched',
+      found.map((r) => ({ span: r.span, attribute: r.attribute, value: r.value, match: r.match })),
+    );
   }
 
   /** A scrape of the current global leader shows `metric` (summed over series with these labels) at least `atLeast`. */

@@ -1,6 +1,6 @@
 // A stage's input queue: one consumer (the toxic's loop), many pushes. It counts queued bytes so the link can
 // pause its source socket instead of buffering without bound.
-import { INTERRUPTED, TIMED_OUT, type Item, type Taken } from "../toxics/types";
+import { INTERRUPTED, TIMED_OUT, type Item, type Taken } from '../toxics/types';
 
 /** Anything that accepts the next item of a stream: a stage's input or the socket at the end of the link. */
 export interface Inlet {
@@ -58,10 +58,10 @@ export class Channel implements Inlet {
       const finish = (taken: Taken): void => {
         this.waiter = undefined;
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve(taken);
       };
-      signal.addEventListener("abort", onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
       this.waiter = finish;
     });
   }
@@ -76,9 +76,9 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     const onAbort = (): void => finish(false);
     const finish = (slept: boolean): void => {
       clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener('abort', onAbort);
       resolve(slept);
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

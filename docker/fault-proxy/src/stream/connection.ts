@@ -1,7 +1,7 @@
 // A proxied TCP connection: the client socket, the upstream socket and a link for each direction.
-import type { Socket } from "node:net";
-import type { ToxicCollection } from "../toxics/collection";
-import { Link } from "./link";
+import type { Socket } from 'node:net';
+import type { ToxicCollection } from '../toxics/collection';
+import { Link } from './link';
 
 export class Connection {
   private readonly links: readonly Link[];
@@ -16,8 +16,8 @@ export class Connection {
   ) {
     for (const socket of [client, upstream]) {
       socket.setNoDelay(true); // Go's default, and what keeps slicer's small writes small
-      socket.on("error", () => {}); // a peer's reset surfaces as 'close', which ends the link
-      socket.once("close", () => {
+      socket.on('error', () => {}); // a peer's reset surfaces as 'close', which ends the link
+      socket.once('close', () => {
         if (--this.open === 0) this.gone();
       });
     }
@@ -29,8 +29,8 @@ export class Connection {
       },
     };
     this.links = [
-      new Link("upstream", client, upstream, toxics.chain("upstream"), hooks),
-      new Link("downstream", upstream, client, toxics.chain("downstream"), hooks),
+      new Link('upstream', client, upstream, toxics.chain('upstream'), hooks),
+      new Link('downstream', upstream, client, toxics.chain('downstream'), hooks),
     ];
     for (const link of this.links) toxics.attach(link);
     client.resume(); // accepted paused, so no byte arrived before the links existed

@@ -1,11 +1,11 @@
 // One direction of a proxied connection: source socket → toxic stages → destination socket. Chunks stream
 // through as they are read; the source is paused while too much is queued, so nothing buffers without bound.
-import type { Socket } from "node:net";
-import type { LinkHandle } from "../toxics/collection";
-import type { Toxic } from "../toxics/toxic";
-import type { Direction, Item } from "../toxics/types";
-import type { Inlet } from "./channel";
-import { Stage, type StageHooks } from "./stage";
+import type { Socket } from 'node:net';
+import type { LinkHandle } from '../toxics/collection';
+import type { Toxic } from '../toxics/toxic';
+import type { Direction, Item } from '../toxics/types';
+import type { Inlet } from './channel';
+import { Stage, type StageHooks } from './stage';
 
 const HIGH_WATER = 1 << 20;
 const LOW_WATER = 1 << 18;
@@ -57,7 +57,7 @@ export class Link implements LinkHandle {
     this.sink = new Sink(dest);
     this.hooks = { ...hooks, onTake: () => this.flow() };
     for (const toxic of toxics) this.append(toxic);
-    source.on("data", (data: Buffer) => {
+    source.on('data', (data: Buffer) => {
       this.head().push({ data, at: performance.now() });
       this.flow();
     });
@@ -66,9 +66,9 @@ export class Link implements LinkHandle {
       this.ended = true;
       this.head().push(null);
     };
-    source.once("end", end);
-    source.once("close", end);
-    dest.on("drain", () => this.flow());
+    source.once('end', end);
+    source.once('close', end);
+    dest.on('drain', () => this.flow());
   }
 
   append(toxic: Toxic): void {

@@ -1,9 +1,9 @@
 // One toxic running on one direction of one connection. Whether it affects this connection is drawn from
 // `toxicity` each time it starts (connection opened, toxic added or updated); otherwise it runs as noop.
-import type { Toxic } from "../toxics/toxic";
-import { noop } from "../toxics/noop";
-import type { Item, Stub } from "../toxics/types";
-import { Channel, sleep, type Inlet } from "./channel";
+import type { Toxic } from '../toxics/toxic';
+import { noop } from '../toxics/noop';
+import type { Item, Stub } from '../toxics/types';
+import { Channel, sleep, type Inlet } from './channel';
 
 export interface StageHooks {
   /** Input was consumed: the link may resume its source. */

@@ -1,8 +1,8 @@
 // A fault-proxy on a free port plus a toxiproxy-node-client pointed at it, torn down after each test.
-import type { TestContext } from "node:test";
-import { Toxiproxy, type ICreateToxicBody, type Proxy } from "toxiproxy-node-client";
-import { startFaultProxy, type FaultProxy } from "../server";
-import { portOf, startUpstream, echo, TestClient, type TestServer } from "./net";
+import type { TestContext } from 'node:test';
+import { Toxiproxy, type ICreateToxicBody, type Proxy } from 'toxiproxy-node-client';
+import { startFaultProxy, type FaultProxy } from '../server';
+import { portOf, startUpstream, echo, TestClient, type TestServer } from './net';
 
 export interface Fixture {
   readonly server: FaultProxy;
@@ -13,7 +13,7 @@ export interface Fixture {
 
 /** Starts a fault-proxy and an echo upstream (or the given upstream) for one test. */
 export async function fixture(t: TestContext, upstream?: TestServer): Promise<Fixture> {
-  const server = await startFaultProxy({ host: "127.0.0.1", port: 0 });
+  const server = await startFaultProxy({ host: '127.0.0.1', port: 0 });
   const target = upstream ?? (await startUpstream(echo));
   t.after(async () => {
     await server.close();
@@ -32,7 +32,7 @@ export interface Reply {
 /** Plain fetch against the API. */
 export async function call(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const init: RequestInit = { method, headers };
-  if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const res = await fetch(url + path, init);
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
@@ -44,7 +44,7 @@ export const toxic = <T>(body: Partial<ICreateToxicBody<T>>): ICreateToxicBody<T
 /** One proxy "svc" in front of the upstream, and a way to open client connections through it (closed after the test). */
 export async function proxied(t: TestContext, upstream?: TestServer): Promise<{ proxy: Proxy; connect: () => Promise<TestClient> }> {
   const { client, upstream: target } = await fixture(t, upstream);
-  const proxy = await client.createProxy({ name: "svc", listen: "127.0.0.1:0", upstream: target.address });
+  const proxy = await client.createProxy({ name: 'svc', listen: '127.0.0.1:0', upstream: target.address });
   const clients: TestClient[] = [];
   t.after(() => clients.forEach((c) => c.destroy()));
   return {

@@ -1,6 +1,6 @@
 // TCP helpers for the tests: upstream servers with scripted behaviour and a client that records what it
 // receives and when, so toxic effects can be asserted on real sockets.
-import { connect, createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from 'node:net';
 
 export interface TestServer {
   readonly port: number;
@@ -13,11 +13,11 @@ export async function startUpstream(onConnection: (socket: Socket) => void): Pro
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
-    socket.on("error", () => {});
-    socket.once("close", () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.once('close', () => sockets.delete(socket));
     onConnection(socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
     port,
@@ -62,25 +62,25 @@ export class TestClient {
     readonly socket: Socket,
     readonly openedAt: number,
   ) {
-    socket.on("data", (data: Buffer) => {
+    socket.on('data', (data: Buffer) => {
       this.chunks.push({ data, at: performance.now() });
       for (const wake of this.waiters) wake();
     });
-    socket.on("error", (error: NodeJS.ErrnoException) => (this.error = error));
+    socket.on('error', (error: NodeJS.ErrnoException) => (this.error = error));
     this.closed = new Promise((resolve) =>
-      socket.once("close", () => {
+      socket.once('close', () => {
         resolve({ at: performance.now(), ...(this.error ? { error: this.error } : {}) });
         for (const wake of this.waiters) wake();
       }),
     );
   }
 
-  static connect(port: number, host = "127.0.0.1"): Promise<TestClient> {
+  static connect(port: number, host = '127.0.0.1'): Promise<TestClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host });
-      socket.once("error", reject);
-      socket.once("connect", () => {
-        socket.off("error", reject);
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
         socket.setNoDelay(true);
         resolve(new TestClient(socket, performance.now()));
       });
@@ -115,7 +115,7 @@ export class TestClient {
   }
 
   /** Writes `payload` and measures until as many more bytes came back (an echo upstream). */
-  async roundTrip(payload = "ping"): Promise<number> {
+  async roundTrip(payload = 'ping'): Promise<number> {
     const start = performance.now();
     const expected = this.bytes + Buffer.byteLength(payload);
     this.socket.write(payload);
@@ -133,14 +133,14 @@ export class TestClient {
 }
 
 /** The error code of a connection attempt, or "connected". */
-export function connectOutcome(port: number, host = "127.0.0.1"): Promise<string> {
+export function connectOutcome(port: number, host = '127.0.0.1'): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ port, host });
-    socket.once("connect", () => {
+    socket.once('connect', () => {
       socket.destroy();
-      resolve("connected");
+      resolve('connected');
     });
-    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 }
 
@@ -161,5 +161,5 @@ export async function freePort(): Promise<number> {
 }
 
 export function portOf(listen: string): number {
-  return Number(listen.slice(listen.lastIndexOf(":") + 1));
+  return Number(listen.slice(listen.lastIndexOf(':') + 1));
 }

@@ -1,4 +1,4 @@
-import { attr, type ToxicDefinition } from "./types";
+import { attr, type ToxicDefinition } from './types';
 
 /**
  * Limits throughput to `rate` KB/s (1 KB = 1000 B, so rate is also bytes per millisecond). Large chunks go out
@@ -6,13 +6,13 @@ import { attr, type ToxicDefinition } from "./types";
  * rate ≤ 0 lets nothing through until the toxic is changed (the Go server loops forever on it too).
  */
 export const bandwidth: ToxicDefinition = {
-  attributes: ["rate"],
+  attributes: ['rate'],
   async pipe(stub, attributes) {
-    const rate = attr(attributes, "rate");
+    const rate = attr(attributes, 'rate');
     let due = performance.now();
     for (;;) {
       const item = await stub.take();
-      if (typeof item === "symbol") return;
+      if (typeof item === 'symbol') return;
       if (item === null) return stub.close();
       if (rate <= 0) {
         stub.putBack(item);

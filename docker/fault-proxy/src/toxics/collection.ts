@@ -1,7 +1,7 @@
 // A proxy's toxics: one ordered chain per direction, applied to every live connection the moment it changes.
-import { toxicNotFound } from "../errors";
-import { parseNewToxic, parseToxicUpdate, type Toxic } from "./toxic";
-import type { Direction } from "./types";
+import { toxicNotFound } from '../errors';
+import { parseNewToxic, parseToxicUpdate, type Toxic } from './toxic';
+import type { Direction } from './types';
 
 /** One direction of one live connection (stream/link.ts). */
 export interface LinkHandle {

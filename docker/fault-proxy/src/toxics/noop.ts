@@ -1,4 +1,4 @@
-import type { ToxicDefinition } from "./types";
+import type { ToxicDefinition } from './types';
 
 /** Passes everything through. Also what a stage runs when toxicity says this connection is not affected. */
 export const noop: ToxicDefinition = {
@@ -6,7 +6,7 @@ export const noop: ToxicDefinition = {
   async pipe(stub) {
     for (;;) {
       const item = await stub.take();
-      if (typeof item === "symbol") return;
+      if (typeof item === 'symbol') return;
       if (item === null) return stub.close();
       stub.emit(item);
     }

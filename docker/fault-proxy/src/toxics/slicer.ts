@@ -1,18 +1,18 @@
-import { attr, type ToxicDefinition } from "./types";
+import { attr, type ToxicDefinition } from './types';
 
 /**
  * Splits each chunk into writes of average_size ± size_variation bytes, waiting `delay` microseconds after each.
  * average_size ≤ 0 leaves chunks whole (the Go server recurses forever on it).
  */
 export const slicer: ToxicDefinition = {
-  attributes: ["average_size", "size_variation", "delay"],
+  attributes: ['average_size', 'size_variation', 'delay'],
   async pipe(stub, attributes) {
-    const average = attr(attributes, "average_size");
-    const variation = Math.max(0, attr(attributes, "size_variation"));
-    const delayMs = attr(attributes, "delay") / 1000;
+    const average = attr(attributes, 'average_size');
+    const variation = Math.max(0, attr(attributes, 'size_variation'));
+    const delayMs = attr(attributes, 'delay') / 1000;
     for (;;) {
       const item = await stub.take();
-      if (typeof item === "symbol") return;
+      if (typeof item === 'symbol') return;
       if (item === null) return stub.close();
       let data = item.data;
       while (data.length > 0) {

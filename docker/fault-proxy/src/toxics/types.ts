@@ -4,7 +4,7 @@
 // and the loop must put back whatever it still holds so no byte is lost or reordered.
 
 /** upstream = client → server, downstream = server → client. */
-export type Direction = "upstream" | "downstream";
+export type Direction = 'upstream' | 'downstream';
 
 export interface Chunk {
   readonly data: Buffer;
@@ -15,8 +15,8 @@ export interface Chunk {
 /** `null` marks the end of the stream (the source closed). */
 export type Item = Chunk | null;
 
-export const INTERRUPTED = Symbol("interrupted");
-export const TIMED_OUT = Symbol("timed-out");
+export const INTERRUPTED = Symbol('interrupted');
+export const TIMED_OUT = Symbol('timed-out');
 export type Taken = Item | typeof INTERRUPTED | typeof TIMED_OUT;
 
 export interface Stub {

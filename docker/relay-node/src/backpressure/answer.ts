@@ -5,13 +5,13 @@
 //   X-Mesh-Outcome: not-applied
 // and body metadata {scope: "shard"|"node", shardId? (shard scope), nodeId, region} naming the
 // pressured node (plus throttledBy: the ingress node, when the ingress shed the call).
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { MESH_OUTCOME_HEADER, writeError } from "../rpc/inbound";
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MESH_OUTCOME_HEADER, writeError } from '../rpc/inbound';
 
-export const THROTTLED_HEADER = "X-Mesh-Throttled";
+export const THROTTLED_HEADER = 'X-Mesh-Throttled';
 
 export interface Throttle {
-  scope: "shard" | "node";
+  scope: 'shard' | 'node';
   shardId: string;
   /** The node under pressure (the shard's owner). */
   nodeId: string;
@@ -24,12 +24,12 @@ export interface Throttle {
 
 export function writeThrottled(req: IncomingMessage, res: ServerResponse, throttle: Throttle): void {
   if (res.headersSent || res.destroyed) return;
-  res.setHeader("Retry-After", String(throttle.retryAfterS));
+  res.setHeader('Retry-After', String(throttle.retryAfterS));
   res.setHeader(THROTTLED_HEADER, `${throttle.region}/${throttle.nodeId}/${throttle.shardId}`);
-  res.setHeader(MESH_OUTCOME_HEADER, "not-applied");
-  writeError(req, res, "ResourceExhausted", throttle.message, {
+  res.setHeader(MESH_OUTCOME_HEADER, 'not-applied');
+  writeError(req, res, 'ResourceExhausted', throttle.message, {
     scope: throttle.scope,
-    ...(throttle.scope === "shard" ? { shardId: throttle.shardId } : {}),
+    ...(throttle.scope === 'shard' ? { shardId: throttle.shardId } : {}),
     nodeId: throttle.nodeId,
     region: throttle.region,
     ...(throttle.throttledBy ? { throttledBy: throttle.throttledBy } : {}),

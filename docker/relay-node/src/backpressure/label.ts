@@ -2,9 +2,9 @@
 //   {"level":"saturated","node":"ok","shards":["shard-42"],"since":"<ISO-8601>","retryAfterMs":2000}
 // present only while the node is under pressure (absent = ok). Decoding is lenient about extra
 // fields and strict about the ones it uses: anything malformed reads as "no pressure".
-import { isPressureLevel, type PressureLevel } from "./tracker";
+import { isPressureLevel, type PressureLevel } from './tracker';
 
-export const PRESSURE_LABEL = "mesh.pressure";
+export const PRESSURE_LABEL = 'mesh.pressure';
 
 export interface PressureLabel {
   /** The node's highest level (node budget and every shard). */
@@ -25,20 +25,20 @@ export function encodePressureLabel(label: PressureLabel): string {
 }
 
 export function decodePressureLabel(raw: string | undefined): PressureLabel | undefined {
-  if (raw === undefined || raw === "") return undefined;
+  if (raw === undefined || raw === '') return undefined;
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
     return undefined;
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
   if (!isPressureLevel(v.level)) return undefined;
-  const node = isPressureLevel(v.node) ? v.node : "ok";
-  const shards = Array.isArray(v.shards) ? v.shards.filter((s): s is string => typeof s === "string") : [];
-  const since = typeof v.since === "string" && Number.isFinite(Date.parse(v.since)) ? v.since : "";
-  const retryAfterMs = typeof v.retryAfterMs === "number" && Number.isFinite(v.retryAfterMs) && v.retryAfterMs > 0 ? v.retryAfterMs : 1000;
+  const node = isPressureLevel(v.node) ? v.node : 'ok';
+  const shards = Array.isArray(v.shards) ? v.shards.filter((s): s is string => typeof s === 'string') : [];
+  const since = typeof v.since === 'string' && Number.isFinite(Date.parse(v.since)) ? v.since : '';
+  const retryAfterMs = typeof v.retryAfterMs === 'number' && Number.isFinite(v.retryAfterMs) && v.retryAfterMs > 0 ? v.retryAfterMs : 1000;
   return { level: v.level, node, shards, since, retryAfterMs };
 }
 

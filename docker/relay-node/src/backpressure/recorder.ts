@@ -3,8 +3,8 @@
 // the leader sees the member under pressure, is extended (highest level, union of shards,
 // lastSeenAt) while it stays, and is closed (clearedAt) when the member shows no pressure, starts a
 // new episode, or is Left / no longer known.
-import type { MemberStatus } from "../gossip/types";
-import { maxLevel, type PressureLevel } from "./tracker";
+import type { MemberStatus } from '../gossip/types';
+import { maxLevel, type PressureLevel } from './tracker';
 
 export interface MemberPressure {
   nodeId: string;
@@ -39,7 +39,7 @@ export class PressureRecorder {
     const now = new Date(nowMs).toISOString();
     const seen = new Set<string>();
     for (const member of members) {
-      if (member.level === "ok" || member.status === "Left") continue;
+      if (member.level === 'ok' || member.status === 'Left') continue;
       seen.add(member.nodeId);
       const current = this.open.get(member.nodeId);
       if (current && current.since === member.since) {

@@ -5,17 +5,17 @@
 //   on each change; never under the seeded defect pressure-not-propagated);
 // - the view of every member's pressure from gossip, the ingress rule (throttle.ts), and on the
 //   global-control holder the record of every episode seen.
-import type { MembershipTable } from "../gossip/membership";
-import type { Logger } from "../log";
-import type { RelayMetrics } from "../metrics";
-import { MAX_QUEUE_MS, ShardBudget } from "../shards/data/budget";
-import type { Throttle } from "./answer";
-import { encodePressureLabel, PRESSURE_LABEL, PressureLabelCache } from "./label";
-import { type MemberPressure, type PressureEpisode, PressureRecorder } from "./recorder";
-import { IngressThrottle, retryAfterSeconds } from "./throttle";
-import { DEFAULT_PRESSURE_TIMERS, PRESSURE_LEVELS, type PressureLevel, type PressureState, type PressureTimers, PressureTracker } from "./tracker";
+import type { MembershipTable } from '../gossip/membership';
+import type { Logger } from '../log';
+import type { RelayMetrics } from '../metrics';
+import { MAX_QUEUE_MS, ShardBudget } from '../shards/data/budget';
+import type { Throttle } from './answer';
+import { encodePressureLabel, PRESSURE_LABEL, PressureLabelCache } from './label';
+import { type MemberPressure, type PressureEpisode, PressureRecorder } from './recorder';
+import { IngressThrottle, retryAfterSeconds } from './throttle';
+import { DEFAULT_PRESSURE_TIMERS, PRESSURE_LEVELS, type PressureLevel, type PressureState, type PressureTimers, PressureTracker } from './tracker';
 
-const NODE_BUDGET_KEY = "node";
+const NODE_BUDGET_KEY = 'node';
 /** Retry-After of a call the budgets refused here: one second of budget refills the bucket. */
 const LOCAL_RETRY_AFTER_S = 1;
 export const PRESSURE_TICK_MS = 250;
@@ -73,7 +73,7 @@ export class Backpressure {
   private readonly recorder = new PressureRecorder();
   private readonly now: () => number;
   private readonly timers: PressureTimers;
-  private lastLevel: PressureLevel = "ok";
+  private lastLevel: PressureLevel = 'ok';
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: BackpressureOptions) {
@@ -82,7 +82,7 @@ export class Backpressure {
     this.tracker = new PressureTracker(this.now, this.timers);
     this.nodeBudget = new ShardBudget(o.nodeQps, this.now, o.maxQueueMs ?? MAX_QUEUE_MS);
     const region = { mesh_region: o.region };
-    for (const scope of ["shard", "node"]) o.metrics.backpressureRejections.inc({ mesh_scope: scope, ...region }, 0);
+    for (const scope of ['shard', 'node']) o.metrics.backpressureRejections.inc({ mesh_scope: scope, ...region }, 0);
     for (const level of PRESSURE_LEVELS) o.metrics.backpressureTransitions.inc({ mesh_level: level, ...region }, 0);
   }
 
@@ -106,17 +106,20 @@ export class Backpressure {
     const shardBudget = this.o.shardBudget;
     const shardWait = shardBudget.reserve(shardId);
     if (shardWait === undefined) {
-      return this.refused({ scope: "shard", shardId }, `${shardId} is over its budget of ${shardBudget.qps} calls/s (queued over ${MAX_QUEUE_MS} ms)`);
+      return this.refused({ scope: 'shard', shardId }, `${shardId} is over its budget of ${shardBudget.qps} calls/s (queued over ${MAX_QUEUE_MS} ms)`);
     }
     const nodeWait = this.nodeBudget.reserve(NODE_BUDGET_KEY);
     if (nodeWait === undefined) {
       shardBudget.refund(shardId);
-      return this.refused({ scope: "node", shardId }, `${this.o.nodeId} is over its node budget of ${this.nodeBudget.qps} calls/s (queued over ${MAX_QUEUE_MS} ms)`);
+      return this.refused(
+        { scope: 'node', shardId },
+        `${this.o.nodeId} is over its node budget of ${this.nodeBudget.qps} calls/s (queued over ${MAX_QUEUE_MS} ms)`,
+      );
     }
     const waitMs = Math.max(shardWait, nodeWait);
     if (waitMs > 0) {
-      this.tracker.waited({ scope: "shard", shardId }, shardWait);
-      this.tracker.waited({ scope: "node" }, nodeWait);
+      this.tracker.waited({ scope: 'shard', shardId }, shardWait);
+      this.tracker.waited({ scope: 'node' }, nodeWait);
       this.tick();
       await Promise.all([shardBudget.wait(shardId, waitMs), this.nodeBudget.wait(NODE_BUDGET_KEY, waitMs)]);
     }
@@ -135,7 +138,7 @@ export class Backpressure {
     const decision = this.throttle.decide(this.o.region, owner, shardId);
     if (decision.admit || !owner) return undefined;
     this.o.metrics.backpressureThrottled.inc({ mesh_origin_region: owner.region, mesh_region: this.o.region });
-    const what = decision.pressure.scope === "shard" ? `${shardId} on ${ownerNodeId}` : ownerNodeId;
+    const what = decision.pressure.scope === 'shard' ? `${shardId} on ${ownerNodeId}` : ownerNodeId;
     return {
       scope: decision.pressure.scope,
       shardId,
@@ -152,7 +155,7 @@ export class Backpressure {
     const state = this.tracker.state();
     if (state.level !== this.lastLevel) {
       this.o.metrics.backpressureTransitions.inc({ mesh_level: state.level, mesh_region: this.o.region });
-      this.o.log.info("backpressure level changed", { from: this.lastLevel, to: state.level, node: state.node, shards: state.shards });
+      this.o.log.info('backpressure level changed', { from: this.lastLevel, to: state.level, node: state.node, shards: state.shards });
       this.lastLevel = state.level;
     }
     if (this.o.publish) this.publish(state);
@@ -180,13 +183,13 @@ export class Backpressure {
   members(): MemberPressure[] {
     const { table } = this.o;
     const self = table.localMetadata;
-    const rows = [{ nodeId: self.nodeId, status: "Alive" as const, metadata: self }, ...table.peers()].map((m): MemberPressure => {
+    const rows = [{ nodeId: self.nodeId, status: 'Alive' as const, metadata: self }, ...table.peers()].map((m): MemberPressure => {
       const label = this.labels.get(m.nodeId, m.metadata.labels[PRESSURE_LABEL]);
       return {
         nodeId: m.nodeId,
         region: m.metadata.region,
         status: m.status,
-        level: label?.level ?? "ok",
+        level: label?.level ?? 'ok',
         shards: label?.shards ?? [],
         ...(label?.since ? { since: label.since } : {}),
       };
@@ -205,8 +208,8 @@ export class Backpressure {
     };
   }
 
-  private refused(target: { scope: "shard" | "node"; shardId: string }, message: string): Throttle {
-    this.tracker.rejected(target.scope === "shard" ? { scope: "shard", shardId: target.shardId } : { scope: "node" });
+  private refused(target: { scope: 'shard' | 'node'; shardId: string }, message: string): Throttle {
+    this.tracker.rejected(target.scope === 'shard' ? { scope: 'shard', shardId: target.shardId } : { scope: 'node' });
     this.o.metrics.backpressureRejections.inc({ mesh_scope: target.scope, mesh_region: this.o.region });
     this.tick();
     return { scope: target.scope, shardId: target.shardId, nodeId: this.o.nodeId, region: this.o.region, retryAfterS: LOCAL_RETRY_AFTER_S, message };
@@ -215,13 +218,13 @@ export class Backpressure {
   /** Sets or removes the label; the metadata version bump makes gossip spread it within a round. */
   private publish(state: PressureState): void {
     const value =
-      state.level === "ok"
+      state.level === 'ok'
         ? undefined
         : encodePressureLabel({
             level: state.level,
             // Seeded defect pressure-label-omits-node-budget: written as if only shards had budgets, so an
             // owner out of node budget is published under pressure with no shard, and nobody sheds for it.
-            node: this.o.labelOmitsNodeBudget ? "ok" : state.node,
+            node: this.o.labelOmitsNodeBudget ? 'ok' : state.node,
             shards: state.shards,
             since: new Date(state.since ?? this.now()).toISOString(),
             retryAfterMs: this.timers.calmMs,

@@ -8,11 +8,11 @@
 // forwarded (elevated: 1 in 2, saturated: 1 in 4, `level` being the owner's overall level for a
 // shard, saturated for the node scope); the others are answered 429 here. The first call of an
 // episode is admitted, and the count restarts when the pressure clears.
-import type { MemberStatus } from "../gossip/types";
-import type { PressureLabel } from "./label";
-import type { PressureLevel } from "./tracker";
+import type { MemberStatus } from '../gossip/types';
+import type { PressureLabel } from './label';
+import type { PressureLevel } from './tracker';
 
-export const ADMIT_EVERY: Readonly<Record<Exclude<PressureLevel, "ok">, number>> = { elevated: 2, saturated: 4 };
+export const ADMIT_EVERY: Readonly<Record<Exclude<PressureLevel, 'ok'>, number>> = { elevated: 2, saturated: 4 };
 
 export interface OwnerView {
   nodeId: string;
@@ -22,18 +22,18 @@ export interface OwnerView {
 }
 
 export interface IngressPressure {
-  scope: "shard" | "node";
-  level: Exclude<PressureLevel, "ok">;
+  scope: 'shard' | 'node';
+  level: Exclude<PressureLevel, 'ok'>;
   retryAfterMs: number;
 }
 
 /** The owner's pressure that applies to a call for `shardId` entering at a node of `selfRegion`, if any. */
 export function pressureForCall(selfRegion: string, owner: OwnerView | undefined, shardId: string): IngressPressure | undefined {
-  if (!owner || owner.region === selfRegion || owner.status !== "Alive") return undefined;
+  if (!owner || owner.region === selfRegion || owner.status !== 'Alive') return undefined;
   const pressure = owner.pressure;
-  if (!pressure || pressure.level === "ok") return undefined;
-  if (pressure.shards.includes(shardId)) return { scope: "shard", level: pressure.level, retryAfterMs: pressure.retryAfterMs };
-  if (pressure.node === "saturated") return { scope: "node", level: "saturated", retryAfterMs: pressure.retryAfterMs };
+  if (!pressure || pressure.level === 'ok') return undefined;
+  if (pressure.shards.includes(shardId)) return { scope: 'shard', level: pressure.level, retryAfterMs: pressure.retryAfterMs };
+  if (pressure.node === 'saturated') return { scope: 'node', level: 'saturated', retryAfterMs: pressure.retryAfterMs };
   return undefined;
 }
 
@@ -43,7 +43,7 @@ export class IngressThrottle {
   private readonly counts = new Map<string, number>();
 
   decide(selfRegion: string, owner: OwnerView | undefined, shardId: string): IngressDecision {
-    const key = `${owner?.nodeId ?? ""}/${shardId}`;
+    const key = `${owner?.nodeId ?? ''}/${shardId}`;
     const pressure = pressureForCall(selfRegion, owner, shardId);
     if (!pressure) {
       this.counts.delete(key);

@@ -8,7 +8,7 @@
 //   ok         otherwise: `calmMs` (2 s) without any such signal
 //
 // Levels rise at once and fall only after `calmMs` of calm, so they do not flap.
-export const PRESSURE_LEVELS = ["ok", "elevated", "saturated"] as const;
+export const PRESSURE_LEVELS = ['ok', 'elevated', 'saturated'] as const;
 export type PressureLevel = (typeof PRESSURE_LEVELS)[number];
 
 export function levelRank(level: PressureLevel): number {
@@ -20,11 +20,11 @@ export function maxLevel(a: PressureLevel, b: PressureLevel): PressureLevel {
 }
 
 export function isPressureLevel(value: unknown): value is PressureLevel {
-  return typeof value === "string" && (PRESSURE_LEVELS as readonly string[]).includes(value);
+  return typeof value === 'string' && (PRESSURE_LEVELS as readonly string[]).includes(value);
 }
 
 /** What a signal is about: one shard's budget, or the node budget. */
-export type PressureTarget = { scope: "shard"; shardId: string } | { scope: "node" };
+export type PressureTarget = { scope: 'shard'; shardId: string } | { scope: 'node' };
 
 export interface PressureTimers {
   /** Calm needed before a level falls. */
@@ -56,7 +56,7 @@ interface Marks {
   hotMs?: number;
 }
 
-const NODE_KEY = "\u0000node";
+const NODE_KEY = '\u0000node';
 
 export class PressureTracker {
   private readonly marks = new Map<string, Marks>();
@@ -80,7 +80,7 @@ export class PressureTracker {
     const now = this.now();
     const key = keyOf(target);
     const current = this.levelOf(this.marks.get(key), now);
-    const threshold = current === "ok" ? this.timers.enterWaitMs : this.timers.stayWaitMs;
+    const threshold = current === 'ok' ? this.timers.enterWaitMs : this.timers.stayWaitMs;
     if (!(waitMs >= threshold)) return;
     this.beginEpisode(now);
     this.entry(target).hotMs = now;
@@ -92,11 +92,11 @@ export class PressureTracker {
 
   state(): PressureState {
     const now = this.now();
-    let node = "ok" as PressureLevel;
+    let node = 'ok' as PressureLevel;
     const shardLevels: Record<string, PressureLevel> = {};
     for (const [key, marks] of this.marks) {
       const level = this.levelOf(marks, now);
-      if (level === "ok") {
+      if (level === 'ok') {
         this.marks.delete(key); // calm: forget it
         continue;
       }
@@ -104,23 +104,23 @@ export class PressureTracker {
       else shardLevels[key] = level;
     }
     const shards = Object.keys(shardLevels).sort();
-    const level = shards.reduce<PressureLevel>((acc, id) => maxLevel(acc, shardLevels[id] ?? "ok"), node);
-    if (level === "ok") this.episodeStartMs = undefined;
+    const level = shards.reduce<PressureLevel>((acc, id) => maxLevel(acc, shardLevels[id] ?? 'ok'), node);
+    if (level === 'ok') this.episodeStartMs = undefined;
     const sorted: Record<string, PressureLevel> = {};
-    for (const id of shards) sorted[id] = shardLevels[id] ?? "ok";
-    return { level, node, shards, shardLevels: sorted, since: level === "ok" ? undefined : this.episodeStartMs };
+    for (const id of shards) sorted[id] = shardLevels[id] ?? 'ok';
+    return { level, node, shards, shardLevels: sorted, since: level === 'ok' ? undefined : this.episodeStartMs };
   }
 
   private levelOf(marks: Marks | undefined, now: number): PressureLevel {
-    if (!marks) return "ok";
-    if (marks.rejectedMs !== undefined && now - marks.rejectedMs < this.timers.calmMs) return "saturated";
-    if (marks.hotMs !== undefined && now - marks.hotMs < this.timers.calmMs) return "elevated";
-    return "ok";
+    if (!marks) return 'ok';
+    if (marks.rejectedMs !== undefined && now - marks.rejectedMs < this.timers.calmMs) return 'saturated';
+    if (marks.hotMs !== undefined && now - marks.hotMs < this.timers.calmMs) return 'elevated';
+    return 'ok';
   }
 
   /** A signal arriving while everything is calm starts a new episode. */
   private beginEpisode(now: number): void {
-    for (const marks of this.marks.values()) if (this.levelOf(marks, now) !== "ok") return;
+    for (const marks of this.marks.values()) if (this.levelOf(marks, now) !== 'ok') return;
     this.episodeStartMs = now;
   }
 
@@ -133,5 +133,5 @@ export class PressureTracker {
 }
 
 function keyOf(target: PressureTarget): string {
-  return target.scope === "node" ? NODE_KEY : target.shardId;
+  return target.scope === 'node' ? NODE_KEY : target.shardId;
 }

@@ -63,7 +63,7 @@ export class RegionLatency {
   }
 }
 
-export type GeoDecision = "home" | "fallback" | "home-unavailable";
+export type GeoDecision = 'home' | 'fallback' | 'home-unavailable';
 
 /**
  * Where a call of a client homed in `home` goes: home while it is healthy; else the healthy region with
@@ -79,9 +79,9 @@ export function chooseRegion(
   ignoreLatency = false,
 ): { region: string; decision: GeoDecision } {
   const healthy = (r: string) => r === own || !latency.get(r)?.degraded;
-  if (candidates.has(home) && (ignoreLatency || healthy(home))) return { region: home, decision: "home" };
+  if (candidates.has(home) && (ignoreLatency || healthy(home))) return { region: home, decision: 'home' };
   const cost = (r: string) => (r === own ? 0 : (latency.get(r)?.estimateMs ?? Number.MAX_SAFE_INTEGER));
   const best = [...candidates].filter(healthy).sort((a, b) => cost(a) - cost(b) || a.localeCompare(b))[0];
-  if (best !== undefined) return { region: best, decision: "fallback" };
-  return { region: home, decision: "home-unavailable" };
+  if (best !== undefined) return { region: best, decision: 'fallback' };
+  return { region: home, decision: 'home-unavailable' };
 }

@@ -4,24 +4,24 @@
 // the nearest healthy region, this node's own costing nothing. The answer says where it was served
 // (X-Mesh-Served-Region) and why (X-Mesh-Geo-Decision), and mesh_geo_routed_total counts the same.
 // Probes keep the estimate of a region fresh while no call goes there, so clients move back after a heal.
-import * as http from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { MembershipTable } from "../gossip/membership";
-import type { RouteHandler } from "../http/server";
-import { writeJson } from "../http/respond";
-import { errorMessage, type Logger } from "../log";
-import type { RelayMetrics } from "../metrics";
-import { formatHostPort, httpEndpointOf } from "../rpc/http-endpoints";
-import { header, writeError } from "../rpc/inbound";
-import { forwardCall } from "../rpc/relay";
-import { chooseRegion, RegionLatency } from "./estimates";
+import * as http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MembershipTable } from '../gossip/membership';
+import type { RouteHandler } from '../http/server';
+import { writeJson } from '../http/respond';
+import { errorMessage, type Logger } from '../log';
+import type { RelayMetrics } from '../metrics';
+import { formatHostPort, httpEndpointOf } from '../rpc/http-endpoints';
+import { header, writeError } from '../rpc/inbound';
+import { forwardCall } from '../rpc/relay';
+import { chooseRegion, RegionLatency } from './estimates';
 
-export const HOME_REGION_HEADER = "x-mesh-home-region";
-export const SERVED_REGION_HEADER = "X-Mesh-Served-Region";
-export const GEO_DECISION_HEADER = "X-Mesh-Geo-Decision";
+export const HOME_REGION_HEADER = 'x-mesh-home-region';
+export const SERVED_REGION_HEADER = 'X-Mesh-Served-Region';
+export const GEO_DECISION_HEADER = 'X-Mesh-Geo-Decision';
 /** Set on a call this node forwarded for geo reasons: the next node serves it, never routes it again. */
-const GEO_HOP_HEADER = "x-mesh-geo-hop";
-export const GEO_PATH = "/control/geo";
+const GEO_HOP_HEADER = 'x-mesh-geo-hop';
+export const GEO_PATH = '/control/geo';
 
 export interface GeoRouterOptions {
   nodeId: string;
@@ -50,10 +50,13 @@ export class GeoRouter {
   constructor(private readonly options: GeoRouterOptions) {
     this.latency = new RegionLatency(options.thresholdMs, Date.now, options.averageAllSamples === true);
     this.routed = options.metrics.registry.counter(
-      "mesh_geo_routed_total",
+      'mesh_geo_routed_total',
       "Geo-affinity calls routed by this node, by the client's home region, the region that served it and the decision (home|fallback|home-unavailable).",
     );
-    this.estimateGauge = options.metrics.registry.gauge("mesh_geo_region_latency_ms", "This node's latency estimate per remote region (EWMA of calls and probes), in milliseconds.");
+    this.estimateGauge = options.metrics.registry.gauge(
+      'mesh_geo_region_latency_ms',
+      "This node's latency estimate per remote region (EWMA of calls and probes), in milliseconds.",
+    );
     options.metrics.registry.onCollect(() => this.estimateGauge.replace(this.latency.all().map((e) => [{ mesh_region: e.region }, e.estimateMs])));
   }
 
@@ -72,7 +75,7 @@ export class GeoRouter {
   }
 
   /** The inbound's hook: handles calls that carry a home region (and were not routed here by another node). */
-  readonly route = async (req: IncomingMessage, res: ServerResponse, procedure: string): Promise<"served" | "forwarded" | "refused" | undefined> => {
+  readonly route = async (req: IncomingMessage, res: ServerResponse, procedure: string): Promise<'served' | 'forwarded' | 'refused' | undefined> => {
     const home = header(req, HOME_REGION_HEADER);
     if (!home) return undefined;
     const { nodeId, region } = this.options;
@@ -91,17 +94,17 @@ export class GeoRouter {
     const peer = this.pick(target);
     if (!peer) {
       req.resume();
-      writeError(req, res, "Unavailable", `no live node in region ${target} known to ${nodeId}`);
-      return "refused";
+      writeError(req, res, 'Unavailable', `no live node in region ${target} known to ${nodeId}`);
+      return 'refused';
     }
     this.routed.inc(labels);
     await this.forward(req, res, procedure, peer, target);
-    return "forwarded";
+    return 'forwarded';
   };
 
   /** GET /control/geo: the estimates this node routes by. */
   readonly controlRoute: RouteHandler = async (req, res, url) => {
-    if (url.pathname !== GEO_PATH || req.method !== "GET") return false;
+    if (url.pathname !== GEO_PATH || req.method !== 'GET') return false;
     writeJson(res, 200, {
       generatedAt: new Date().toISOString(),
       nodeId: this.options.nodeId,
@@ -114,13 +117,13 @@ export class GeoRouter {
 
   private candidates(): Set<string> {
     const regions = new Set([this.options.region]);
-    for (const m of this.options.table.peers()) if (m.status === "Alive") regions.add(m.metadata.region);
+    for (const m of this.options.table.peers()) if (m.status === 'Alive') regions.add(m.metadata.region);
     return regions;
   }
 
   /** Alive members of `region`, taken in turn. */
   private pick(region: string): string | undefined {
-    const alive = this.options.table.peers().filter((m) => m.status === "Alive" && m.metadata.region === region);
+    const alive = this.options.table.peers().filter((m) => m.status === 'Alive' && m.metadata.region === region);
     if (alive.length === 0) return undefined;
     const i = (this.next.get(region) ?? 0) % alive.length;
     this.next.set(region, i + 1);
@@ -137,8 +140,8 @@ export class GeoRouter {
       onAnswer: () => this.latency.observe(region, performance.now() - started),
       onError: (error) => {
         this.latency.observe(region, Math.max(timeoutMs, performance.now() - started));
-        log.debug("geo forward failed", { procedure, peer, target: formatHostPort(target), error: errorMessage(error) });
-        return { status: "Unavailable", message: `${peer} (${region}) did not answer: ${errorMessage(error)}` };
+        log.debug('geo forward failed', { procedure, peer, target: formatHostPort(target), error: errorMessage(error) });
+        return { status: 'Unavailable', message: `${peer} (${region}) did not answer: ${errorMessage(error)}` };
       },
     });
   }
@@ -154,7 +157,7 @@ export class GeoRouter {
         const started = performance.now();
         const ok = await probe(target.host, target.port, this.options.timeoutMs);
         const changed = this.latency.observe(region, ok ? performance.now() - started : this.options.timeoutMs);
-        if (changed) this.options.log.info("geo region health changed", { ...this.latency.get(region) });
+        if (changed) this.options.log.info('geo region health changed', { ...this.latency.get(region) });
       }),
     );
   }
@@ -162,11 +165,11 @@ export class GeoRouter {
 
 function probe(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host, port, path: "/healthz", timeout: timeoutMs }, (res) => {
+    const req = http.get({ host, port, path: '/healthz', timeout: timeoutMs }, (res) => {
       res.resume();
-      res.on("end", () => resolve((res.statusCode ?? 500) < 500));
+      res.on('end', () => resolve((res.statusCode ?? 500) < 500));
     });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve(false));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
   });
 }

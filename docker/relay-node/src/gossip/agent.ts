@@ -4,22 +4,22 @@
 // Identity: the server requires a client certificate from the suite's CA and checks that its SAN
 // names the envelope's sender; the client dials with servername = the peer's node id, so the
 // default hostname check proves it reached that node (also through a proxy or on loopback).
-import * as https from "node:https";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TLSSocket } from "node:tls";
-import { X509Certificate } from "node:crypto";
-import type { RelayConfig } from "../config";
-import { errorMessage, type Logger } from "../log";
-import { routed } from "../rpc/peer-routes";
-import type { RelayMetrics } from "../metrics";
-import type { NodeIdentity } from "../tls/enroll";
-import { certificateNodeId, peerRefusal } from "../tls/peer-identity";
-import { parseEnvelope, parseShuffle } from "./codec";
-import type { MembershipTable, StatusChange } from "./membership";
-import { GOSSIP_SCHEMA, type GossipEnvelope, type MemberSnapshot, type ShuffleEnvelope } from "./types";
+import * as https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import type { RelayConfig } from '../config';
+import { errorMessage, type Logger } from '../log';
+import { routed } from '../rpc/peer-routes';
+import type { RelayMetrics } from '../metrics';
+import type { NodeIdentity } from '../tls/enroll';
+import { certificateNodeId, peerRefusal } from '../tls/peer-identity';
+import { parseEnvelope, parseShuffle } from './codec';
+import type { MembershipTable, StatusChange } from './membership';
+import { GOSSIP_SCHEMA, type GossipEnvelope, type MemberSnapshot, type ShuffleEnvelope } from './types';
 
-export const MESSAGES_PATH = "/mesh/gossip/v1/messages";
-export const SHUFFLE_PATH = "/mesh/gossip/v1/shuffle";
+export const MESSAGES_PATH = '/mesh/gossip/v1/messages';
+export const SHUFFLE_PATH = '/mesh/gossip/v1/shuffle';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 interface Target {
@@ -65,23 +65,23 @@ export class GossipAgent {
       // With the seeded defect, verification moves to the request handler so that "only expired" passes.
       rejectUnauthorized: !this.options.acceptExpired,
     });
-    server.on("request", (req, res) => {
+    server.on('request', (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        this.options.log.warn("gossip request handling failed", { error: errorMessage(error) });
-        if (!res.headersSent) writeJson(res, 500, { message: "internal error" });
+        this.options.log.warn('gossip request handling failed', { error: errorMessage(error) });
+        if (!res.headersSent) writeJson(res, 500, { message: 'internal error' });
         else res.destroy();
       });
     });
-    server.on("tlsClientError", (error) => this.options.log.debug("gossip TLS handshake rejected", { error: errorMessage(error) }));
+    server.on('tlsClientError', (error) => this.options.log.debug('gossip TLS handshake rejected', { error: errorMessage(error) }));
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
+      server.once('error', reject);
       server.listen(this.options.config.gossipPort, () => {
-        server.off("error", reject);
+        server.off('error', reject);
         resolve();
       });
     });
     this.server = server;
-    this.options.log.info("gossip listening", {
+    this.options.log.info('gossip listening', {
       port: this.options.config.gossipPort,
       endpoint: this.options.table.localMetadata.endpoint,
       seeds: this.options.config.seedPeers.map((s) => `${s.nodeId}@${s.host}:${s.port}`),
@@ -114,7 +114,7 @@ export class GossipAgent {
    */
   private presentsStaleCertificate(socket: unknown): boolean {
     const local = (socket as Partial<TLSSocket>).getCertificate?.();
-    const presented = local && "fingerprint256" in local ? local.fingerprint256 : undefined;
+    const presented = local && 'fingerprint256' in local ? local.fingerprint256 : undefined;
     return presented !== undefined && this.fingerprint !== undefined && presented !== this.fingerprint;
   }
 
@@ -173,7 +173,12 @@ export class GossipAgent {
     }
     for (const seed of config.seedPeers) if (!pool.has(seed.nodeId)) pool.set(seed.nodeId, seed);
     const picked = shuffle([...pool.values()]).slice(0, config.gossipFanout);
-    const left = shuffle(table.leftMembers().map(toTarget).filter((t): t is Target => t !== undefined && !pool.has(t.nodeId)));
+    const left = shuffle(
+      table
+        .leftMembers()
+        .map(toTarget)
+        .filter((t): t is Target => t !== undefined && !pool.has(t.nodeId)),
+    );
     if (left[0]) picked.push(left[0]);
     return picked;
   }
@@ -203,14 +208,14 @@ export class GossipAgent {
       }
       const now = Date.now();
       this.logChanges([...table.recordDirect(parsed.value.sender, now, rttMs), ...table.merge(parsed.value.members, now)]);
-      metrics.gossipMessages.inc({ mesh_direction: "outbound", mesh_outcome: "success" });
+      metrics.gossipMessages.inc({ mesh_direction: 'outbound', mesh_outcome: 'success' });
       metrics.gossipRtt.set({ mesh_peer: target.nodeId }, Math.round(rttMs * 100) / 100);
-      if (this.failing.delete(key)) log.info("gossip exchange recovered", { peer: key });
+      if (this.failing.delete(key)) log.info('gossip exchange recovered', { peer: key });
     } catch (error) {
-      metrics.gossipMessages.inc({ mesh_direction: "outbound", mesh_outcome: "failure" });
+      metrics.gossipMessages.inc({ mesh_direction: 'outbound', mesh_outcome: 'failure' });
       if (!this.failing.has(key)) {
         this.failing.add(key);
-        log.warn("gossip exchange failed", { peer: key, error: errorMessage(error) });
+        log.warn('gossip exchange failed', { peer: key, error: errorMessage(error) });
       }
     }
   }
@@ -223,12 +228,12 @@ export class GossipAgent {
         {
           host: via.host,
           port: via.port,
-          method: "POST",
+          method: 'POST',
           path,
           servername: target.nodeId,
           agent: this.agent,
           timeout: timeoutMs,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
         },
         (res) => {
           const refused = this.peerRefused(res.socket);
@@ -239,10 +244,10 @@ export class GossipAgent {
             return;
           }
           const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
             if (res.statusCode !== 200) {
               reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
               return;
@@ -250,13 +255,13 @@ export class GossipAgent {
             try {
               resolve(JSON.parse(text));
             } catch {
-              reject(new Error("reply is not JSON"));
+              reject(new Error('reply is not JSON'));
             }
           });
         },
       );
-      req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-      req.on("error", reject);
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+      req.on('error', reject);
       req.end(payload);
     });
   }
@@ -266,34 +271,34 @@ export class GossipAgent {
     const refused = this.peerRefused(req.socket);
     if (refused) {
       req.resume();
-      res.setHeader("connection", "close");
+      res.setHeader('connection', 'close');
       writeJson(res, 403, { message: `peer certificate refused: ${refused}` });
       return;
     }
     if (this.presentsStaleCertificate(req.socket)) {
       req.resume();
-      res.setHeader("connection", "close");
-      writeJson(res, 421, { message: "this node has replaced its certificate since the connection was opened: reconnect" });
+      res.setHeader('connection', 'close');
+      writeJson(res, 421, { message: 'this node has replaced its certificate since the connection was opened: reconnect' });
       return;
     }
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? '/').split('?')[0];
     if (path !== MESSAGES_PATH && path !== SHUFFLE_PATH) {
       writeJson(res, 404, { message: `no gossip route ${path}` });
       return;
     }
     if (this.options.silent) {
       req.resume();
-      metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "rejected" });
-      writeJson(res, 503, { message: "gossip is disabled on this node (seeded defect gossip-silent)" });
+      metrics.gossipMessages.inc({ mesh_direction: 'inbound', mesh_outcome: 'rejected' });
+      writeJson(res, 503, { message: 'gossip is disabled on this node (seeded defect gossip-silent)' });
       return;
     }
-    if (req.method !== "POST") {
+    if (req.method !== 'POST') {
       writeJson(res, 405, { message: `${path} accepts POST only` });
       return;
     }
     const raw = await readJson(req);
     if (!raw.ok) {
-      metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "failure" });
+      metrics.gossipMessages.inc({ mesh_direction: 'inbound', mesh_outcome: 'failure' });
       writeJson(res, 400, { message: raw.message });
       return;
     }
@@ -305,34 +310,38 @@ export class GossipAgent {
       }
       const answer: ShuffleEnvelope = {
         sender: table.localMetadata.endpoint,
-        endpoints: shuffle(table.reachableMembers().map((m) => m.metadata.endpoint).filter((e) => e !== "")).slice(0, 8),
+        endpoints: shuffle(
+          table
+            .reachableMembers()
+            .map((m) => m.metadata.endpoint)
+            .filter((e) => e !== ''),
+        ).slice(0, 8),
       };
       writeJson(res, 200, answer);
       return;
     }
     const parsed = parseEnvelope(raw.value);
     if (!parsed.ok) {
-      metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "failure" });
+      metrics.gossipMessages.inc({ mesh_direction: 'inbound', mesh_outcome: 'failure' });
       writeJson(res, 400, { message: parsed.message });
       return;
     }
     const certified = certificateNodeId((req.socket as TLSSocket).getPeerCertificate());
     if (certified !== parsed.value.sender.nodeId) {
-      metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "rejected" });
-      this.options.log.warn("gossip sender does not match its certificate", { sender: parsed.value.sender.nodeId, certificate: certified });
-      writeJson(res, 403, { message: `certificate names ${certified ?? "nobody"}, envelope sender is ${parsed.value.sender.nodeId}` });
+      metrics.gossipMessages.inc({ mesh_direction: 'inbound', mesh_outcome: 'rejected' });
+      this.options.log.warn('gossip sender does not match its certificate', { sender: parsed.value.sender.nodeId, certificate: certified });
+      writeJson(res, 403, { message: `certificate names ${certified ?? 'nobody'}, envelope sender is ${parsed.value.sender.nodeId}` });
       return;
     }
     const now = Date.now();
     this.logChanges([...table.recordDirect(parsed.value.sender, now), ...table.merge(parsed.value.members, now)]);
-    metrics.gossipMessages.inc({ mesh_direction: "inbound", mesh_outcome: "success" });
+    metrics.gossipMessages.inc({ mesh_direction: 'inbound', mesh_outcome: 'success' });
     writeJson(res, 200, this.envelope());
   }
 
   private logChanges(changes: readonly StatusChange[]): void {
     for (const change of changes) {
-      const what =
-        change.to === "Alive" ? (change.from === undefined ? "joined" : "recovered") : change.to === "Suspect" ? "suspect" : "left";
+      const what = change.to === 'Alive' ? (change.from === undefined ? 'joined' : 'recovered') : change.to === 'Suspect' ? 'suspect' : 'left';
       this.options.log.info(`gossip member ${what}`, {
         peer: change.nodeId,
         from: change.from,
@@ -347,11 +356,11 @@ export class GossipAgent {
 
 function toTarget(member: MemberSnapshot): Target | undefined {
   const endpoint = member.metadata.endpoint;
-  const colon = endpoint.lastIndexOf(":");
+  const colon = endpoint.lastIndexOf(':');
   if (colon <= 0) return undefined;
   const port = Number(endpoint.slice(colon + 1));
   if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  return { nodeId: member.nodeId, host: endpoint.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port };
+  return { nodeId: member.nodeId, host: endpoint.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -371,14 +380,14 @@ async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknow
     chunks.push(chunk as Buffer);
   }
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
   } catch {
-    return { ok: false, message: "body is not JSON" };
+    return { ok: false, message: 'body is not JSON' };
   }
 }
 
 function writeJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
 }

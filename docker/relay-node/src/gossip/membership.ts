@@ -10,7 +10,7 @@
 //   a third party's old view must not resurrect or bury a member.
 // - Timestamps from other nodes are clamped to our clock, so a peer whose clock runs ahead cannot
 //   keep a dead member alive beyond the timeouts.
-import { MAX_MEMBERS_PER_ENVELOPE, type MemberMetadata, type MemberSnapshot, type MemberStatus } from "./types";
+import { MAX_MEMBERS_PER_ENVELOPE, type MemberMetadata, type MemberSnapshot, type MemberStatus } from './types';
 
 export interface MembershipTimers {
   suspicionMs: number;
@@ -33,9 +33,9 @@ interface MemberState {
 }
 
 export function statusForAge(ageMs: number, timers: MembershipTimers): MemberStatus {
-  if (ageMs < timers.suspicionMs) return "Alive";
-  if (ageMs < timers.leftMs) return "Suspect";
-  return "Left";
+  if (ageMs < timers.suspicionMs) return 'Alive';
+  if (ageMs < timers.leftMs) return 'Suspect';
+  return 'Left';
 }
 
 export class MembershipTable {
@@ -50,7 +50,7 @@ export class MembershipTable {
 
   /** Under gossip-left-forever, a Left member stays Left whatever it or others say. */
   private ignored(existing: MemberState | undefined): boolean {
-    return this.leftIsFinal && existing?.status === "Left";
+    return this.leftIsFinal && existing?.status === 'Left';
   }
 
   get localNodeId(): string {
@@ -62,7 +62,7 @@ export class MembershipTable {
   }
 
   /** Changes our advertised metadata; the version bump makes it win everywhere. */
-  updateLocalMetadata(update: (current: MemberMetadata) => Omit<MemberMetadata, "metadataVersion">): MemberMetadata {
+  updateLocalMetadata(update: (current: MemberMetadata) => Omit<MemberMetadata, 'metadataVersion'>): MemberMetadata {
     this.local = { ...update(this.local), nodeId: this.local.nodeId, metadataVersion: this.local.metadataVersion + 1 };
     return this.local;
   }
@@ -76,7 +76,7 @@ export class MembershipTable {
       metadata: sender,
       lastSeenMs: Math.max(existing?.lastSeenMs ?? 0, nowMs),
       rttMs: rttMs ?? existing?.rttMs,
-      status: existing?.status ?? "Alive",
+      status: existing?.status ?? 'Alive',
     };
     this.members.set(sender.nodeId, state);
     return this.refresh(sender.nodeId, state, nowMs, existing === undefined);
@@ -96,7 +96,7 @@ export class MembershipTable {
           metadata: snapshot.metadata,
           lastSeenMs: lastSeenMs ?? nowMs,
           rttMs: snapshot.rttMs,
-          status: "Alive",
+          status: 'Alive',
         };
         this.members.set(snapshot.nodeId, state);
         changes.push(...this.refresh(snapshot.nodeId, state, nowMs, true));
@@ -129,16 +129,14 @@ export class MembershipTable {
 
   /** Every known member except this node, sorted by node id (what /control/peers shows). */
   peers(): MemberSnapshot[] {
-    return [...this.members.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([nodeId, state]) => toSnapshot(nodeId, state));
+    return [...this.members.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([nodeId, state]) => toSnapshot(nodeId, state));
   }
 
   /** This node first (Alive, stamped now), then the freshest others, at most 32 in all. */
   envelopeMembers(nowMs: number): MemberSnapshot[] {
     const self: MemberSnapshot = {
       nodeId: this.local.nodeId,
-      status: "Alive",
+      status: 'Alive',
       lastSeen: new Date(nowMs).toISOString(),
       metadata: this.local,
     };
@@ -151,11 +149,11 @@ export class MembershipTable {
 
   /** Members worth gossiping with: Alive or Suspect. */
   reachableMembers(): MemberSnapshot[] {
-    return this.peers().filter((m) => m.status !== "Left");
+    return this.peers().filter((m) => m.status !== 'Left');
   }
 
   leftMembers(): MemberSnapshot[] {
-    return this.peers().filter((m) => m.status === "Left");
+    return this.peers().filter((m) => m.status === 'Left');
   }
 
   /** Counts by status with this node counted as Alive (as OmniRelay's mesh_gossip_members does). */

@@ -1,7 +1,7 @@
 // Gossip wire shapes (contract §5, field names as in OmniRelay's MeshGossipModels).
-export type MemberStatus = "Alive" | "Suspect" | "Left";
+export type MemberStatus = 'Alive' | 'Suspect' | 'Left';
 
-export const GOSSIP_SCHEMA = "v1";
+export const GOSSIP_SCHEMA = 'v1';
 export const MAX_MEMBERS_PER_ENVELOPE = 32;
 
 export interface MemberMetadata {

@@ -4,16 +4,16 @@
 //   POST /control/leaders/release {scope, fenceToken}  releases only if this node holds exactly that fence
 // Errors answer {message} with 400 (malformed body), 409 (not eligible / not that fence / lost the
 // race) or 503 (leadership disabled, draining, etcd unreachable).
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { MembershipTable } from "../gossip/membership";
-import { ControlError, type LeadershipService, type ReleaseAsker } from "../leadership/leadership";
-import { errorMessage, type Logger } from "../log";
-import { formatHostPort, httpEndpointOf } from "../rpc/http-endpoints";
-import type { NodeState } from "../state";
-import { writeJson } from "./respond";
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MembershipTable } from '../gossip/membership';
+import { ControlError, type LeadershipService, type ReleaseAsker } from '../leadership/leadership';
+import { errorMessage, type Logger } from '../log';
+import { formatHostPort, httpEndpointOf } from '../rpc/http-endpoints';
+import type { NodeState } from '../state';
+import { writeJson } from './respond';
 
-export const PROMOTE_PATH = "/control/leaders/promote";
-export const RELEASE_PATH = "/control/leaders/release";
+export const PROMOTE_PATH = '/control/leaders/promote';
+export const RELEASE_PATH = '/control/leaders/release';
 /** How long a promotion waits for the incumbent to release before revoking its lease. */
 export const RELEASE_ASK_TIMEOUT_MS = 1000;
 
@@ -30,7 +30,7 @@ export async function handlePromote(req: IncomingMessage, res: ServerResponse, d
     const scope = scopeOf(body);
     const started = Date.now();
     const result = await leadership.promote(scope, releaseAsker(deps));
-    deps.log.info("promotion done", { ...result, ms: Date.now() - started });
+    deps.log.info('promotion done', { ...result, ms: Date.now() - started });
     return result;
   });
 }
@@ -39,9 +39,9 @@ export async function handleRelease(req: IncomingMessage, res: ServerResponse, d
   await control(req, res, deps, async (body, leadership) => {
     const scope = scopeOf(body);
     const fenceToken = body.fenceToken;
-    if (typeof fenceToken !== "number" || !Number.isSafeInteger(fenceToken)) throw new ControlError(400, "`fenceToken` must be an integer");
+    if (typeof fenceToken !== 'number' || !Number.isSafeInteger(fenceToken)) throw new ControlError(400, '`fenceToken` must be an integer');
     const token = await leadership.releaseOnRequest(scope, fenceToken);
-    deps.log.info("released on request", { scope, fenceToken });
+    deps.log.info('released on request', { scope, fenceToken });
     return { scope, leaderId: token.leaderId, term: token.term, fenceToken: token.fenceToken };
   });
 }
@@ -54,8 +54,8 @@ async function control(
 ): Promise<void> {
   try {
     const body = await readJsonObject(req);
-    if (!deps.leadership) throw new ControlError(503, "leadership is disabled on this node (no RELAY_ETCD_ENDPOINTS)");
-    if (deps.state.draining) throw new ControlError(503, "node is draining");
+    if (!deps.leadership) throw new ControlError(503, 'leadership is disabled on this node (no RELAY_ETCD_ENDPOINTS)');
+    if (deps.state.draining) throw new ControlError(503, 'node is draining');
     writeJson(res, 200, await action(body, deps.leadership));
   } catch (error) {
     if (error instanceof ControlError) writeJson(res, error.httpStatus, { message: error.message });
@@ -69,23 +69,23 @@ function releaseAsker(deps: ControlLeadersDeps): ReleaseAsker {
     const target = formatHostPort(httpEndpointOf(holder.leaderId, deps.table, deps.httpPort));
     try {
       const response = await fetch(`http://${target}${RELEASE_PATH}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ scope: holder.scope, fenceToken: holder.fenceToken }),
         signal: AbortSignal.timeout(RELEASE_ASK_TIMEOUT_MS),
       });
       const text = await response.text();
-      deps.log.info("promotion: asked the incumbent to release", { incumbent: holder.leaderId, target, status: response.status, answer: text.slice(0, 200) });
-      return response.status === 200 ? "released" : "refused";
+      deps.log.info('promotion: asked the incumbent to release', { incumbent: holder.leaderId, target, status: response.status, answer: text.slice(0, 200) });
+      return response.status === 200 ? 'released' : 'refused';
     } catch (error) {
-      deps.log.warn("promotion: incumbent did not answer", { incumbent: holder.leaderId, target, error: errorMessage(error) });
-      return "no-answer";
+      deps.log.warn('promotion: incumbent did not answer', { incumbent: holder.leaderId, target, error: errorMessage(error) });
+      return 'no-answer';
     }
   };
 }
 
 function scopeOf(body: Record<string, unknown>): string {
-  if (typeof body.scope !== "string" || body.scope === "") throw new ControlError(400, "`scope` must be a non-empty string, e.g. global-control");
+  if (typeof body.scope !== 'string' || body.scope === '') throw new ControlError(400, '`scope` must be a non-empty string, e.g. global-control');
   return body.scope;
 }
 
@@ -94,15 +94,15 @@ async function readJsonObject(req: IncomingMessage): Promise<Record<string, unkn
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 64 * 1024) throw new ControlError(400, "body too large");
+    if (size > 64 * 1024) throw new ControlError(400, 'body too large');
     chunks.push(chunk as Buffer);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
   } catch {
-    throw new ControlError(400, "body must be a JSON object");
+    throw new ControlError(400, 'body must be a JSON object');
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ControlError(400, "body must be a JSON object");
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ControlError(400, 'body must be a JSON object');
   return parsed as Record<string, unknown>;
 }

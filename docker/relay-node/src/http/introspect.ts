@@ -1,25 +1,25 @@
 // GET /omnirelay/introspect: OmniRelay's DispatcherIntrospection (enums as strings), plus the
 // `mesh` extension object announced by feature:mesh-roles.
-import type { RelayConfig } from "../config";
-import type { ProcedureRegistry } from "../rpc/procedures";
-import type { NodeState } from "../state";
+import type { RelayConfig } from '../config';
+import type { ProcedureRegistry } from '../rpc/procedures';
+import type { NodeState } from '../state';
 
-export const SERVICE_NAME = "relay-node";
+export const SERVICE_NAME = 'relay-node';
 
 /** Extensions this host implements; scenarios needing one are skipped against hosts without it. */
 export const CAPABILITIES = [
-  "feature:http",
-  "feature:mesh-roles",
-  "feature:mesh-regional-leaders",
-  "feature:mesh-promotion",
-  "feature:mesh-sequence",
-  "feature:mesh-entities",
-  "feature:mesh-replicas",
-  "feature:mesh-rebalance",
-  "feature:mesh-cert-renewal",
-  "feature:mesh-shard-telemetry",
-  "feature:mesh-backpressure",
-  "feature:mesh-geo-affinity",
+  'feature:http',
+  'feature:mesh-roles',
+  'feature:mesh-regional-leaders',
+  'feature:mesh-promotion',
+  'feature:mesh-sequence',
+  'feature:mesh-entities',
+  'feature:mesh-replicas',
+  'feature:mesh-rebalance',
+  'feature:mesh-cert-renewal',
+  'feature:mesh-shard-telemetry',
+  'feature:mesh-backpressure',
+  'feature:mesh-geo-affinity',
 ] as const;
 
 export interface IntrospectionDeps {
@@ -44,14 +44,14 @@ export function buildIntrospection({ config, registry, state }: IntrospectionDep
       duplex: [],
     },
     components: [
-      { name: "http-inbound", componentType: "RelayNode.HttpInbound", dependencies: [] },
+      { name: 'http-inbound', componentType: 'RelayNode.HttpInbound', dependencies: [] },
       ...(gossip
         ? [
-            { name: "tls-enrollment", componentType: "RelayNode.BootstrapEnrollment", dependencies: [] },
-            { name: "mesh-gossip", componentType: "RelayNode.GossipAgent", dependencies: ["tls-enrollment"] },
+            { name: 'tls-enrollment', componentType: 'RelayNode.BootstrapEnrollment', dependencies: [] },
+            { name: 'mesh-gossip', componentType: 'RelayNode.GossipAgent', dependencies: ['tls-enrollment'] },
           ]
         : []),
-      ...(leadership ? [{ name: "leadership", componentType: "RelayNode.EtcdLeadership", dependencies: ["etcd"] }] : []),
+      ...(leadership ? [{ name: 'leadership', componentType: 'RelayNode.EtcdLeadership', dependencies: ['etcd'] }] : []),
     ],
     outbounds: [],
     middleware: {

@@ -1,11 +1,11 @@
 // GET /control/leaders[?scope=] and the SSE stream GET /control/events/leadership[?scope=].
 // Enums are integers here (control routes). The stream starts with one Snapshot per current
 // holder, then relays events as this node observes them, with a comment heartbeat every 5 s.
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { LeadershipEvents } from "../leadership/events";
-import { makeEvent } from "../leadership/events";
-import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from "../leadership/types";
-import { writeJson } from "./respond";
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LeadershipEvents } from '../leadership/events';
+import { makeEvent } from '../leadership/events';
+import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from '../leadership/types';
+import { writeJson } from './respond';
 
 const HEARTBEAT_MS = 5000;
 
@@ -25,22 +25,22 @@ export function streamLeadershipEvents(
   scope: string | undefined,
 ): void {
   res.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-cache",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
   });
   const send = (event: LeadershipEvent): void => {
     if (scope === undefined || event.scope === scope) res.write(`data: ${JSON.stringify(event)}\n\n`);
   };
-  res.write(": leadership events\n\n");
-  for (const token of source?.tokens(scope) ?? []) send(makeEvent(LeadershipEventKind.Snapshot, token.scope, token, "snapshot"));
+  res.write(': leadership events\n\n');
+  for (const token of source?.tokens(scope) ?? []) send(makeEvent(LeadershipEventKind.Snapshot, token.scope, token, 'snapshot'));
   const unsubscribe = events.subscribe(send);
   const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), HEARTBEAT_MS);
   const cleanup = (): void => {
     clearInterval(heartbeat);
     unsubscribe();
   };
-  req.on("close", cleanup);
-  res.on("close", cleanup);
+  req.on('close', cleanup);
+  res.on('close', cleanup);
 }

@@ -1,9 +1,9 @@
 // GET /control/peers (and /omnirelay/control/peers): this node's gossip view, statuses as strings.
 // Every known member is listed except this node itself, which is named by localNodeId.
-import type { ServerResponse } from "node:http";
-import type { MembershipTable } from "../gossip/membership";
-import { GOSSIP_SCHEMA } from "../gossip/types";
-import { writeJson } from "./respond";
+import type { ServerResponse } from 'node:http';
+import type { MembershipTable } from '../gossip/membership';
+import { GOSSIP_SCHEMA } from '../gossip/types';
+import { writeJson } from './respond';
 
 export function writePeers(res: ServerResponse, table: MembershipTable): void {
   writeJson(res, 200, {

@@ -7,7 +7,7 @@
 //   regional leader takes over only when the global node is gone.
 // - A scope this node released on request (promotion of another node) is left alone for a hold-off.
 // - Seeded defects: `campaign-once` and `slow-campaign` (see ../defects.ts).
-import { GLOBAL_SCOPE, regionScope } from "./scopes";
+import { GLOBAL_SCOPE, regionScope } from './scopes';
 
 /** What this node has seen of one scope. */
 export interface ScopeHistory {
@@ -48,16 +48,16 @@ export function standsByForGlobal(eligible: readonly string[], region: string): 
 
 export function campaignDecision(ctx: CampaignContext): CampaignDecision {
   const { scope, history, nowMs } = ctx;
-  if (ctx.campaignOnce && history?.observedOther) return { campaign: false, reason: "campaign-once: another node held it before" };
-  if (ctx.holdOffUntilMs !== undefined && nowMs < ctx.holdOffUntilMs) return { campaign: false, reason: "released on request: holding off" };
+  if (ctx.campaignOnce && history?.observedOther) return { campaign: false, reason: 'campaign-once: another node held it before' };
+  if (ctx.holdOffUntilMs !== undefined && nowMs < ctx.holdOffUntilMs) return { campaign: false, reason: 'released on request: holding off' };
   const vacantForMs = history?.vacantSinceMs === undefined ? undefined : nowMs - history.vacantSinceMs;
   if (ctx.slowCampaign && history?.everHeld && vacantForMs !== undefined && vacantForMs < SLOW_CAMPAIGN_TTLS * ctx.ttlMs) {
-    return { campaign: false, reason: "slow-campaign: waiting after the vacancy" };
+    return { campaign: false, reason: 'slow-campaign: waiting after the vacancy' };
   }
   if (scope === GLOBAL_SCOPE && standsByForGlobal(ctx.eligible, ctx.region)) {
     if (!ctx.held.has(regionScope(ctx.region))) return { campaign: false, reason: `standby: not leading ${regionScope(ctx.region)}` };
-    if (vacantForMs === undefined) return { campaign: false, reason: "standby: global-control is held" };
-    if (vacantForMs < ctx.globalStandbyMs) return { campaign: false, reason: "standby: global-control not vacant long enough" };
+    if (vacantForMs === undefined) return { campaign: false, reason: 'standby: global-control is held' };
+    if (vacantForMs < ctx.globalStandbyMs) return { campaign: false, reason: 'standby: global-control not vacant long enough' };
   }
   return { campaign: true };
 }

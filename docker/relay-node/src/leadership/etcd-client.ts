@@ -7,12 +7,12 @@
 // member is down or partitioned away from the majority.
 
 export class EtcdUnavailableError extends Error {
-  override readonly name = "EtcdUnavailableError";
+  override readonly name = 'EtcdUnavailableError';
 }
 
 /** etcd answered, but refused the request (e.g. lease not found). Not retried on another endpoint. */
 export class EtcdRequestError extends Error {
-  override readonly name = "EtcdRequestError";
+  override readonly name = 'EtcdRequestError';
 
   constructor(
     message: string,
@@ -39,8 +39,8 @@ export interface RangeResult {
   revision: number;
 }
 
-export type CompareTarget = "CREATE" | "MOD" | "VERSION";
-export type CompareResult = "EQUAL" | "GREATER" | "LESS" | "NOT_EQUAL";
+export type CompareTarget = 'CREATE' | 'MOD' | 'VERSION';
+export type CompareResult = 'EQUAL' | 'GREATER' | 'LESS' | 'NOT_EQUAL';
 
 export interface Compare {
   key: string;
@@ -49,12 +49,9 @@ export interface Compare {
   value: number;
 }
 
-export type TxnOp =
-  | { put: { key: string; value: string; lease?: string } }
-  | { delete: { key: string } }
-  | { range: { key: string; prefix?: boolean } };
+export type TxnOp = { put: { key: string; value: string; lease?: string } } | { delete: { key: string } } | { range: { key: string; prefix?: boolean } };
 
-export type TxnOpResult = { kind: "put" } | { kind: "delete"; deleted: number } | { kind: "range"; kvs: KeyValue[] };
+export type TxnOpResult = { kind: 'put' } | { kind: 'delete'; deleted: number } | { kind: 'range'; kvs: KeyValue[] };
 
 export interface TxnResult {
   succeeded: boolean;
@@ -78,20 +75,20 @@ export class EtcdClient {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: EtcdClientOptions) {
-    if (options.endpoints.length === 0) throw new Error("EtcdClient needs at least one endpoint");
+    if (options.endpoints.length === 0) throw new Error('EtcdClient needs at least one endpoint');
     this.timeoutMs = options.timeoutMs ?? 1000;
   }
 
   /** The endpoint the next call tries first (the last one that answered). */
   get activeEndpoint(): string {
-    return this.options.endpoints[this.current] ?? "";
+    return this.options.endpoints[this.current] ?? '';
   }
 
   async range(key: string, options: { prefix?: boolean; limit?: number } = {}): Promise<RangeResult> {
     const body: Record<string, unknown> = { key: b64(key) };
     if (options.prefix) body.range_end = b64(prefixEnd(key));
     if (options.limit) body.limit = String(options.limit);
-    const json = await this.call("range", "/v3/kv/range", body);
+    const json = await this.call('range', '/v3/kv/range', body);
     return { kvs: decodeKvs(json.kvs), revision: headerRevision(json) };
   }
 
@@ -101,14 +98,14 @@ export class EtcdClient {
       success: request.success.map(encodeOp),
       failure: (request.failure ?? []).map(encodeOp),
     };
-    const json = await this.call("txn", "/v3/kv/txn", body);
+    const json = await this.call('txn', '/v3/kv/txn', body);
     const responses = Array.isArray(json.responses) ? (json.responses as Record<string, unknown>[]) : [];
     return { succeeded: json.succeeded === true, revision: headerRevision(json), responses: responses.map(decodeOpResult) };
   }
 
   async leaseGrant(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number }> {
-    const json = await this.call("lease_grant", "/v3/lease/grant", { TTL: String(ttlSeconds), ID: "0" });
-    if (typeof json.error === "string" && json.error !== "") throw new EtcdRequestError(`lease grant: ${json.error}`, 200, undefined);
+    const json = await this.call('lease_grant', '/v3/lease/grant', { TTL: String(ttlSeconds), ID: '0' });
+    if (typeof json.error === 'string' && json.error !== '') throw new EtcdRequestError(`lease grant: ${json.error}`, 200, undefined);
     return { id: String(json.ID), ttlSeconds: int(json.TTL) };
   }
 
@@ -117,7 +114,7 @@ export class EtcdClient {
    * JSON object is the answer. Returns the renewed TTL in seconds, 0 when the lease is gone.
    */
   async leaseKeepAliveOnce(id: string): Promise<number> {
-    const json = await this.call("lease_keepalive", "/v3/lease/keepalive", { ID: id }, true);
+    const json = await this.call('lease_keepalive', '/v3/lease/keepalive', { ID: id }, true);
     const result = (json.result ?? {}) as Record<string, unknown>;
     return int(result.TTL);
   }
@@ -125,7 +122,7 @@ export class EtcdClient {
   /** Returns false when the lease was already gone. */
   async leaseRevoke(id: string): Promise<boolean> {
     try {
-      await this.call("lease_revoke", "/v3/lease/revoke", { ID: id });
+      await this.call('lease_revoke', '/v3/lease/revoke', { ID: id });
       return true;
     } catch (error) {
       if (error instanceof EtcdRequestError && /lease not found/i.test(error.message)) return false;
@@ -135,7 +132,7 @@ export class EtcdClient {
 
   /** Remaining TTL in seconds (-1 when the lease does not exist) and the granted TTL. */
   async leaseTimeToLive(id: string): Promise<{ ttlSeconds: number; grantedTtlSeconds: number }> {
-    const json = await this.call("lease_timetolive", "/v3/lease/timetolive", { ID: id, keys: false });
+    const json = await this.call('lease_timetolive', '/v3/lease/timetolive', { ID: id, keys: false });
     return { ttlSeconds: json.TTL === undefined ? 0 : int(json.TTL), grantedTtlSeconds: int(json.grantedTTL) };
   }
 
@@ -157,7 +154,7 @@ export class EtcdClient {
     const failures: string[] = [];
     for (let attempt = 0; attempt < endpoints.length; attempt++) {
       const index = (this.current + attempt) % endpoints.length;
-      const endpoint = endpoints[index] ?? "";
+      const endpoint = endpoints[index] ?? '';
       let outcome: Record<string, unknown> | EtcdRequestError;
       try {
         outcome = await this.post(`${endpoint}${path}`, body, firstObjectOnly);
@@ -175,7 +172,7 @@ export class EtcdClient {
       return outcome;
     }
     this.options.onResult?.(operation, false);
-    throw new EtcdUnavailableError(`etcd ${operation} failed on every endpoint: ${failures.join("; ")}`);
+    throw new EtcdUnavailableError(`etcd ${operation} failed on every endpoint: ${failures.join('; ')}`);
   }
 
   private async post(url: string, body: unknown, firstObjectOnly: boolean): Promise<Record<string, unknown> | EtcdRequestError> {
@@ -183,8 +180,8 @@ export class EtcdClient {
     const timer = setTimeout(() => abort.abort(new Error(`timed out after ${this.timeoutMs} ms`)), this.timeoutMs);
     try {
       const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         signal: abort.signal,
       });
@@ -201,53 +198,53 @@ export class EtcdClient {
 
 /** The gateway reports gRPC errors as {error, code, message} (or {error: {...}} on streams). */
 function gatewayError(status: number, json: Record<string, unknown>): EtcdRequestError | undefined {
-  const nested = typeof json.error === "object" && json.error !== null ? (json.error as Record<string, unknown>) : undefined;
+  const nested = typeof json.error === 'object' && json.error !== null ? (json.error as Record<string, unknown>) : undefined;
   const source = nested ?? json;
-  const code = typeof source.code === "number" ? source.code : typeof source.grpc_code === "number" ? source.grpc_code : undefined;
+  const code = typeof source.code === 'number' ? source.code : typeof source.grpc_code === 'number' ? source.grpc_code : undefined;
   if (status === 200 && nested === undefined) return undefined;
   const message = String(source.message ?? source.error ?? `HTTP ${status}`);
   return new EtcdRequestError(`etcd: ${message}`, status, code);
 }
 
 async function readFirstJsonObject(response: Response): Promise<Record<string, unknown>> {
-  if (!response.body) throw new Error("empty keepalive response");
+  if (!response.body) throw new Error('empty keepalive response');
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
-  let text = "";
+  let text = '';
   for (;;) {
     const { done, value } = await reader.read();
     if (value) text += decoder.decode(value, { stream: true });
-    const newline = text.indexOf("\n");
+    const newline = text.indexOf('\n');
     const candidate = newline >= 0 ? text.slice(0, newline) : done ? text : undefined;
-    if (candidate !== undefined && candidate.trim() !== "") {
+    if (candidate !== undefined && candidate.trim() !== '') {
       void reader.cancel().catch(() => undefined);
       return JSON.parse(candidate) as Record<string, unknown>;
     }
-    if (done) throw new Error("keepalive stream ended without an answer");
+    if (done) throw new Error('keepalive stream ended without an answer');
   }
 }
 
 function encodeCompare(compare: Compare): Record<string, unknown> {
-  const field = compare.target === "CREATE" ? "create_revision" : compare.target === "MOD" ? "mod_revision" : "version";
+  const field = compare.target === 'CREATE' ? 'create_revision' : compare.target === 'MOD' ? 'mod_revision' : 'version';
   return { key: b64(compare.key), target: compare.target, result: compare.result, [field]: String(compare.value) };
 }
 
 function encodeOp(op: TxnOp): Record<string, unknown> {
-  if ("put" in op) {
+  if ('put' in op) {
     return { request_put: { key: b64(op.put.key), value: b64(op.put.value), ...(op.put.lease ? { lease: op.put.lease } : {}) } };
   }
-  if ("delete" in op) return { request_delete_range: { key: b64(op.delete.key) } };
+  if ('delete' in op) return { request_delete_range: { key: b64(op.delete.key) } };
   return {
     request_range: { key: b64(op.range.key), ...(op.range.prefix ? { range_end: b64(prefixEnd(op.range.key)) } : {}) },
   };
 }
 
 function decodeOpResult(entry: Record<string, unknown>): TxnOpResult {
-  if (entry.response_range) return { kind: "range", kvs: decodeKvs((entry.response_range as Record<string, unknown>).kvs) };
+  if (entry.response_range) return { kind: 'range', kvs: decodeKvs((entry.response_range as Record<string, unknown>).kvs) };
   if (entry.response_delete_range) {
-    return { kind: "delete", deleted: int((entry.response_delete_range as Record<string, unknown>).deleted) };
+    return { kind: 'delete', deleted: int((entry.response_delete_range as Record<string, unknown>).deleted) };
   }
-  return { kind: "put" };
+  return { kind: 'put' };
 }
 
 function decodeKvs(raw: unknown): KeyValue[] {
@@ -258,7 +255,7 @@ function decodeKvs(raw: unknown): KeyValue[] {
     createRevision: int(kv.create_revision),
     modRevision: int(kv.mod_revision),
     version: int(kv.version),
-    lease: kv.lease === undefined ? "0" : String(kv.lease),
+    lease: kv.lease === undefined ? '0' : String(kv.lease),
   }));
 }
 
@@ -268,22 +265,22 @@ function headerRevision(json: Record<string, unknown>): number {
 }
 
 function int(value: unknown): number {
-  if (value === undefined || value === null || value === "") return 0;
+  if (value === undefined || value === null || value === '') return 0;
   const parsed = Number(value);
   return Number.isFinite(parsed) ? parsed : 0;
 }
 
 function b64(data: string | Buffer): string {
-  return (typeof data === "string" ? Buffer.from(data, "utf8") : data).toString("base64");
+  return (typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64');
 }
 
 function unb64(value: unknown): string {
-  return typeof value === "string" ? Buffer.from(value, "base64").toString("utf8") : "";
+  return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : '';
 }
 
 /** The smallest key greater than every key starting with `prefix` (etcd's range_end for a prefix). */
 export function prefixEnd(prefix: string): Buffer {
-  const bytes = Buffer.from(prefix, "utf8");
+  const bytes = Buffer.from(prefix, 'utf8');
   for (let i = bytes.length - 1; i >= 0; i--) {
     const byte = bytes[i] ?? 0;
     if (byte < 0xff) {
@@ -297,7 +294,7 @@ export function prefixEnd(prefix: string): Buffer {
 
 function describe(error: unknown): string {
   if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
     return `${error.message}${cause}`;
   }
   return String(error);

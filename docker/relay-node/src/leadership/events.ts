@@ -1,24 +1,24 @@
 // Fan-out of leadership events to SSE subscribers, the transition metric, the log and, when tracing
 // is on, the `mesh.leadership.transition` and `mesh.failover` spans.
-import { randomUUID } from "node:crypto";
-import type { Tracer } from "@opentelemetry/api";
-import type { Logger } from "../log";
-import type { RelayMetrics } from "../metrics";
-import { recordSpan, SPAN_NAMES } from "../tracing";
-import { FailoverWatch } from "./failover";
-import { scopeKind, scopeKindName } from "./scopes";
-import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from "./types";
+import { randomUUID } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
+import type { Logger } from '../log';
+import type { RelayMetrics } from '../metrics';
+import { recordSpan, SPAN_NAMES } from '../tracing';
+import { FailoverWatch } from './failover';
+import { scopeKind, scopeKindName } from './scopes';
+import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from './types';
 
 export type LeadershipListener = (event: LeadershipEvent) => void;
 
 const TRANSITION_NAMES: Record<LeadershipEventKind, string> = {
-  [LeadershipEventKind.Snapshot]: "snapshot",
-  [LeadershipEventKind.Observed]: "observed",
-  [LeadershipEventKind.Elected]: "elected",
-  [LeadershipEventKind.Renewed]: "renewed",
-  [LeadershipEventKind.Lost]: "lost",
-  [LeadershipEventKind.Expired]: "expired",
-  [LeadershipEventKind.SteppedDown]: "stepped_down",
+  [LeadershipEventKind.Snapshot]: 'snapshot',
+  [LeadershipEventKind.Observed]: 'observed',
+  [LeadershipEventKind.Elected]: 'elected',
+  [LeadershipEventKind.Renewed]: 'renewed',
+  [LeadershipEventKind.Lost]: 'lost',
+  [LeadershipEventKind.Expired]: 'expired',
+  [LeadershipEventKind.SteppedDown]: 'stepped_down',
 };
 
 export class LeadershipEvents {
@@ -42,7 +42,7 @@ export class LeadershipEvents {
     this.metrics.leadershipTransitions.inc({
       mesh_scope: scope,
       mesh_scope_kind: scopeKindName(scopeKind(scope)),
-      mesh_leader: token?.leaderId ?? "",
+      mesh_leader: token?.leaderId ?? '',
       mesh_transition: transition,
     });
     this.log.info(`leadership ${transition}`, {
@@ -58,7 +58,7 @@ export class LeadershipEvents {
       try {
         listener(event);
       } catch (error) {
-        this.log.warn("leadership listener failed", { error });
+        this.log.warn('leadership listener failed', { error });
       }
     }
     return event;
@@ -73,12 +73,12 @@ export class LeadershipEvents {
         this.tracer,
         SPAN_NAMES.failover,
         {
-          "mesh.scope": scope,
-          "mesh.previous_leader": failover.previousLeader,
-          "mesh.new_leader": failover.newLeader,
-          "mesh.reason": failover.reason,
-          ...(failover.vacancyMs !== undefined ? { "mesh.vacancy_ms": failover.vacancyMs } : {}),
-          ...(token ? { "mesh.term": token.term, "mesh.fence_token": token.fenceToken } : {}),
+          'mesh.scope': scope,
+          'mesh.previous_leader': failover.previousLeader,
+          'mesh.new_leader': failover.newLeader,
+          'mesh.reason': failover.reason,
+          ...(failover.vacancyMs !== undefined ? { 'mesh.vacancy_ms': failover.vacancyMs } : {}),
+          ...(token ? { 'mesh.term': token.term, 'mesh.fence_token': token.fenceToken } : {}),
         },
         { start: failover.vacantSinceMs ?? now, end: now },
       );
@@ -87,13 +87,13 @@ export class LeadershipEvents {
       this.tracer,
       SPAN_NAMES.leadershipTransition,
       {
-        "mesh.scope": scope,
-        "mesh.scope_kind": scopeKindName(scopeKind(scope)),
-        "mesh.leader": token?.leaderId ?? "",
-        "mesh.transition": LeadershipEventKind[kind],
-        ...(token ? { "mesh.term": token.term, "mesh.fence_token": token.fenceToken } : {}),
-        "mesh.reason": reason ?? "",
-        "mesh.correlation_id": event.correlationId,
+        'mesh.scope': scope,
+        'mesh.scope_kind': scopeKindName(scopeKind(scope)),
+        'mesh.leader': token?.leaderId ?? '',
+        'mesh.transition': LeadershipEventKind[kind],
+        ...(token ? { 'mesh.term': token.term, 'mesh.fence_token': token.fenceToken } : {}),
+        'mesh.reason': reason ?? '',
+        'mesh.correlation_id': event.correlationId,
       },
       { end: now },
     );

@@ -2,7 +2,7 @@
 // saw (Observed/Elected) and how its lease ended (Expired: expired or revoked; SteppedDown: released).
 // When this node is then Elected by a real acquisition and that previous holder was another node,
 // it is a failover. Pure: fed with the events LeadershipEvents publishes.
-import { LeadershipEventKind, type LeaseToken } from "./types";
+import { LeadershipEventKind, type LeaseToken } from './types';
 
 export interface Failover {
   scope: string;
@@ -13,7 +13,7 @@ export interface Failover {
    * `promoted` when this node's promotion released or revoked it (no end observed in between);
    * `vacated` when the lease was gone at acquisition before this node observed how it ended.
    */
-  reason: "expired" | "revoked" | "released" | "promoted" | "vacated";
+  reason: 'expired' | 'revoked' | 'released' | 'promoted' | 'vacated';
   /** When this node observed the end of the previous lease (unix ms), when it did. */
   vacantSinceMs?: number;
   vacancyMs?: number;
@@ -22,7 +22,7 @@ export interface Failover {
 interface Holder {
   leaderId: string;
   fenceToken: number;
-  ended?: { reason: "expired" | "revoked" | "released"; atMs: number };
+  ended?: { reason: 'expired' | 'revoked' | 'released'; atMs: number };
 }
 
 export class FailoverWatch {
@@ -38,7 +38,7 @@ export class FailoverWatch {
       case LeadershipEventKind.Expired:
       case LeadershipEventKind.SteppedDown: {
         const ended = {
-          reason: kind === LeadershipEventKind.SteppedDown ? "released" : reason?.startsWith("revoked") ? "revoked" : "expired",
+          reason: kind === LeadershipEventKind.SteppedDown ? 'released' : reason?.startsWith('revoked') ? 'revoked' : 'expired',
           atMs: nowMs,
         } as const;
         const holder = this.holders.get(scope);
@@ -52,12 +52,12 @@ export class FailoverWatch {
         const previous = this.holders.get(scope);
         this.holders.set(scope, { leaderId: token.leaderId, fenceToken: token.fenceToken });
         // `etcd-unreachable` (seeded defect leader-without-quorum) is a declaration, not an acquisition.
-        if (!previous || previous.leaderId === token.leaderId || (reason !== "acquired" && reason !== "promoted")) return undefined;
+        if (!previous || previous.leaderId === token.leaderId || (reason !== 'acquired' && reason !== 'promoted')) return undefined;
         return {
           scope,
           previousLeader: previous.leaderId,
           newLeader: token.leaderId,
-          reason: previous.ended?.reason ?? (reason === "promoted" ? "promoted" : "vacated"),
+          reason: previous.ended?.reason ?? (reason === 'promoted' ? 'promoted' : 'vacated'),
           ...(previous.ended ? { vacantSinceMs: previous.ended.atMs, vacancyMs: Math.max(0, nowMs - previous.ended.atMs) } : {}),
         };
       }

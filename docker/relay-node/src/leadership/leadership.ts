@@ -9,16 +9,16 @@
 //
 // Promotion (feature:mesh-promotion) and release on request live here too; the HTTP side (asking
 // the incumbent over the network) is passed in as a function.
-import { setTimeout as sleep } from "node:timers/promises";
-import type { DefectName } from "../defects";
-import type { Logger } from "../log";
-import { errorMessage } from "../log";
-import type { RelayMetrics } from "../metrics";
-import { campaignDecision, type ScopeHistory } from "./campaign-rules";
-import type { LeadershipEvents } from "./events";
-import type { EtcdLeaseStore, HeldLease, StoredLease } from "./lease-store";
-import { scopeKind, scopeKindName, scopeLabels } from "./scopes";
-import { LeadershipEventKind, type LeaseToken } from "./types";
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DefectName } from '../defects';
+import type { Logger } from '../log';
+import { errorMessage } from '../log';
+import type { RelayMetrics } from '../metrics';
+import { campaignDecision, type ScopeHistory } from './campaign-rules';
+import type { LeadershipEvents } from './events';
+import type { EtcdLeaseStore, HeldLease, StoredLease } from './lease-store';
+import { scopeKind, scopeKindName, scopeLabels } from './scopes';
+import { LeadershipEventKind, type LeaseToken } from './types';
 
 export interface LeadershipOptions {
   nodeId: string;
@@ -39,7 +39,7 @@ export interface LeadershipOptions {
   etcdLastOkMs: () => number | undefined;
 }
 
-export type PromotionMethod = "released" | "revoked" | "vacant" | "held";
+export type PromotionMethod = 'released' | 'revoked' | 'vacant' | 'held';
 
 export interface PromotionResult {
   scope: string;
@@ -52,7 +52,7 @@ export interface PromotionResult {
 
 /** Failure of a control operation, with the HTTP status the route answers. */
 export class ControlError extends Error {
-  override readonly name = "ControlError";
+  override readonly name = 'ControlError';
 
   constructor(
     readonly httpStatus: 400 | 409 | 503,
@@ -63,7 +63,7 @@ export class ControlError extends Error {
 }
 
 /** Asks the incumbent to release: `released` (it did), `refused` (it answered otherwise), `no-answer`. */
-export type ReleaseAsker = (holder: StoredLease) => Promise<"released" | "refused" | "no-answer">;
+export type ReleaseAsker = (holder: StoredLease) => Promise<'released' | 'refused' | 'no-answer'>;
 
 export class LeadershipService {
   private readonly held = new Map<string, HeldLease>();
@@ -103,9 +103,7 @@ export class LeadershipService {
   tokens(scope?: string): LeaseToken[] {
     const merged = new Map(this.observed);
     for (const [name, lease] of this.held) merged.set(name, toToken(lease, lease.expiresAtMs));
-    return [...merged.values()]
-      .filter((token) => scope === undefined || token.scope === scope)
-      .sort((a, b) => a.scope.localeCompare(b.scope));
+    return [...merged.values()].filter((token) => scope === undefined || token.scope === scope).sort((a, b) => a.scope.localeCompare(b.scope));
   }
 
   /** The lease this node may act on for `scope`, only while its local deadline has not passed. */
@@ -118,19 +116,19 @@ export class LeadershipService {
    * A fenced write found that `lease` is no longer the scope's lease in etcd: stop acting on it
    * (unless the no-step-down defect is seeded).
    */
-  deposed(lease: HeldLease, reason: "superseded" | "revoked"): void {
-    if (this.has("no-step-down")) {
-      this.log.warn("no-step-down: deposed but keeps acting", { scope: lease.scope, fenceToken: lease.fenceToken });
+  deposed(lease: HeldLease, reason: 'superseded' | 'revoked'): void {
+    if (this.has('no-step-down')) {
+      this.log.warn('no-step-down: deposed but keeps acting', { scope: lease.scope, fenceToken: lease.fenceToken });
       return;
     }
     this.stepDown(lease, LeadershipEventKind.Lost, reason);
   }
 
   /** Stops campaigning and releases every held lease (event SteppedDown, reason `shutdown`). */
-  async stop(reason = "shutdown", timeoutMs = 1500): Promise<void> {
+  async stop(reason = 'shutdown', timeoutMs = 1500): Promise<void> {
     this.abort.abort();
-    if (this.has("no-release-on-shutdown")) {
-      this.log.warn("no-release-on-shutdown: exiting without releasing", { scopes: [...this.held.keys()] });
+    if (this.has('no-release-on-shutdown')) {
+      this.log.warn('no-release-on-shutdown: exiting without releasing', { scopes: [...this.held.keys()] });
       return;
     }
     const releases = [...this.held.values()].map(async (lease) => {
@@ -140,9 +138,9 @@ export class LeadershipService {
       if (lease.selfDeclared) return;
       try {
         const released = await this.store.release(lease);
-        if (!released) this.log.warn("release found a newer holder", { scope: lease.scope, fenceToken: lease.fenceToken });
+        if (!released) this.log.warn('release found a newer holder', { scope: lease.scope, fenceToken: lease.fenceToken });
       } catch (error) {
-        this.log.warn("release failed; the lease will expire instead", { scope: lease.scope, error: errorMessage(error) });
+        this.log.warn('release failed; the lease will expire instead', { scope: lease.scope, error: errorMessage(error) });
       }
     });
     await Promise.race([Promise.all(releases), sleep(timeoutMs, undefined, { ref: false })]);
@@ -156,7 +154,7 @@ export class LeadershipService {
   async releaseOnRequest(scope: string, fenceToken: number): Promise<LeaseToken> {
     const lease = this.held.get(scope);
     if (!lease || lease.fenceToken !== fenceToken || lease.selfDeclared) {
-      const mine = lease ? `this node holds fence ${lease.fenceToken}` : "this node does not hold it";
+      const mine = lease ? `this node holds fence ${lease.fenceToken}` : 'this node does not hold it';
       throw new ControlError(409, `not releasing ${scope} fence ${fenceToken}: ${mine}`);
     }
     // Stop acting first, then release in etcd; the event says what etcd made of it.
@@ -168,16 +166,16 @@ export class LeadershipService {
     try {
       released = await this.store.release(lease);
     } catch (error) {
-      this.events.publish(LeadershipEventKind.SteppedDown, scope, token, "released (etcd unreachable: the lease will expire)");
+      this.events.publish(LeadershipEventKind.SteppedDown, scope, token, 'released (etcd unreachable: the lease will expire)');
       throw new ControlError(503, `stepped down, but etcd is unreachable (${errorMessage(error)}): the lease will expire instead`);
     }
     if (!released) {
       // Asked too late (e.g. a paused node resuming): the lease was already revoked or taken over.
       const holder = await this.store.readHolder(scope).catch(() => undefined);
-      this.events.publish(LeadershipEventKind.Lost, scope, token, holder ? "superseded" : "revoked");
+      this.events.publish(LeadershipEventKind.Lost, scope, token, holder ? 'superseded' : 'revoked');
       throw new ControlError(409, `stepped down, but etcd no longer had fence ${fenceToken} for ${scope}`);
     }
-    this.events.publish(LeadershipEventKind.SteppedDown, scope, token, "released");
+    this.events.publish(LeadershipEventKind.SteppedDown, scope, token, 'released');
     return token;
   }
 
@@ -188,12 +186,12 @@ export class LeadershipService {
    */
   async promote(scope: string, askRelease: ReleaseAsker): Promise<PromotionResult> {
     if (!this.options.eligibleScopes.includes(scope)) {
-      throw new ControlError(409, `${this.options.nodeId} is not eligible for ${scope} (eligible: ${this.options.eligibleScopes.join(", ") || "none"})`);
+      throw new ControlError(409, `${this.options.nodeId} is not eligible for ${scope} (eligible: ${this.options.eligibleScopes.join(', ') || 'none'})`);
     }
-    if (this.abort.signal.aborted) throw new ControlError(503, "node is shutting down");
+    if (this.abort.signal.aborted) throw new ControlError(503, 'node is shutting down');
     if (this.promoting.has(scope)) throw new ControlError(409, `a promotion for ${scope} is already in progress on this node`);
     const mine = this.holds(scope);
-    if (mine) return { scope, previousLeaderId: mine.leaderId, ...resultOf(mine), method: "held" };
+    if (mine) return { scope, previousLeaderId: mine.leaderId, ...resultOf(mine), method: 'held' };
     this.promoting.add(scope);
     try {
       return await this.promoteSteps(scope, askRelease);
@@ -208,28 +206,28 @@ export class LeadershipService {
       const holder = await this.etcdOr503(() => this.store.readHolder(scope));
       lastHolder = holder;
       const stale = this.held.get(scope);
-      if (stale) this.stepDown(stale, LeadershipEventKind.Lost, "superseded"); // past its local deadline: start afresh
+      if (stale) this.stepDown(stale, LeadershipEventKind.Lost, 'superseded'); // past its local deadline: start afresh
 
-      if (holder && this.has("promotion-unfenced")) {
+      if (holder && this.has('promotion-unfenced')) {
         const lease = await this.etcdOr503(() => this.store.overwriteInPlace(holder));
         if (!lease) continue;
-        this.adopt(lease, "promoted");
-        return { scope, previousLeaderId: holder.leaderId, ...resultOf(lease), method: "released" };
+        this.adopt(lease, 'promoted');
+        return { scope, previousLeaderId: holder.leaderId, ...resultOf(lease), method: 'released' };
       }
 
-      let method: PromotionMethod = "vacant";
+      let method: PromotionMethod = 'vacant';
       if (holder) {
-        const answer = holder.leaderId === this.options.nodeId ? "refused" : await askRelease(holder);
-        if (answer === "released") {
-          method = "released";
+        const answer = holder.leaderId === this.options.nodeId ? 'refused' : await askRelease(holder);
+        if (answer === 'released') {
+          method = 'released';
         } else {
           // Seeded defect promotion-revoke-wrong-lease: the revoke names the incumbent's fence where its
           // etcd lease id belongs, which etcd does not know (a no-op); the promotion then waits for the
           // key to go, which happens only when the incumbent's lease runs out.
-          const wrongLease = this.has("promotion-revoke-wrong-lease");
+          const wrongLease = this.has('promotion-revoke-wrong-lease');
           await this.etcdOr503(() => this.store.revokeHolder(wrongLease ? { ...holder, etcdLeaseId: String(holder.fenceToken) } : holder, this.options.nodeId));
           if (wrongLease) await this.untilVacant(scope, this.ttlMs + 1_000);
-          method = "revoked";
+          method = 'revoked';
           this.log.warn("promotion: incumbent's lease revoked (operator override)", {
             scope,
             incumbent: holder.leaderId,
@@ -240,12 +238,12 @@ export class LeadershipService {
       }
       const result = await this.etcdOr503(() => this.store.tryAcquire(scope));
       if (result.acquired) {
-        this.adopt(result.lease, "promoted");
+        this.adopt(result.lease, 'promoted');
         return { scope, ...(holder ? { previousLeaderId: holder.leaderId } : {}), ...resultOf(result.lease), method };
       }
-      this.log.info("promotion: another node took the scope meanwhile; retrying", { scope, holder: result.holder?.leaderId });
+      this.log.info('promotion: another node took the scope meanwhile; retrying', { scope, holder: result.holder?.leaderId });
     }
-    throw new ControlError(409, `could not acquire ${scope}: ${lastHolder?.leaderId ?? "another node"} kept taking it`);
+    throw new ControlError(409, `could not acquire ${scope}: ${lastHolder?.leaderId ?? 'another node'} kept taking it`);
   }
 
   /** Polls etcd until nobody holds `scope`, or `timeoutMs` passes. */
@@ -280,13 +278,13 @@ export class LeadershipService {
     while (!signal.aborted) {
       try {
         await this.observe();
-        if (!this.observing) this.log.info("leadership observation recovered");
+        if (!this.observing) this.log.info('leadership observation recovered');
         this.observing = true;
       } catch (error) {
-        if (this.observing) this.log.warn("leadership observation failed", { error: errorMessage(error) });
+        if (this.observing) this.log.warn('leadership observation failed', { error: errorMessage(error) });
         this.observing = false;
       }
-      if (!signal.aborted && this.has("leader-without-quorum")) this.declareWithoutQuorum();
+      if (!signal.aborted && this.has('leader-without-quorum')) this.declareWithoutQuorum();
       if (!signal.aborted && this.options.canCampaign()) {
         for (const scope of this.options.campaignScopes) {
           if (signal.aborted) break;
@@ -300,8 +298,8 @@ export class LeadershipService {
             ttlMs: this.ttlMs,
             globalStandbyMs: this.options.globalStandbyMs,
             holdOffUntilMs: this.holdOffUntil.get(scope),
-            slowCampaign: this.has("slow-campaign"),
-            campaignOnce: this.has("campaign-once"),
+            slowCampaign: this.has('slow-campaign'),
+            campaignOnce: this.has('campaign-once'),
           });
           if (decision.campaign) await this.campaign(scope);
         }
@@ -326,18 +324,18 @@ export class LeadershipService {
     for (const [scope, lease] of this.held) {
       if (lease.selfDeclared) {
         // leader-without-quorum: etcd answers again, so the self-declared lease is dropped.
-        this.stepDown(lease, LeadershipEventKind.Lost, "etcd reachable again");
+        this.stepDown(lease, LeadershipEventKind.Lost, 'etcd reachable again');
         continue;
       }
       // A read served at or after our acquisition that no longer shows our key means we lost it.
       const seen = next.get(scope);
       if (revision >= lease.fenceToken && (seen?.fenceToken !== lease.fenceToken || seen.leaderId !== lease.leaderId)) {
-        if (this.has("no-step-down")) {
+        if (this.has('no-step-down')) {
           if (seen) this.countSplitBrain(scope, lease, seen);
           continue;
         }
         // Gone before our own deadline: someone revoked it (an operator override), not an expiry.
-        const reason = seen ? "superseded" : now < lease.expiresAtMs ? "revoked" : "LeaseExpired: lease key gone";
+        const reason = seen ? 'superseded' : now < lease.expiresAtMs ? 'revoked' : 'LeaseExpired: lease key gone';
         this.stepDown(lease, LeadershipEventKind.Lost, reason);
       }
     }
@@ -349,7 +347,12 @@ export class LeadershipService {
     for (const [scope, current] of next) {
       const previous = this.observed.get(scope);
       if (!sameLease(previous, current) && !this.isOwn(current)) {
-        this.events.publish(LeadershipEventKind.Observed, scope, current, current.leaderId === this.options.nodeId ? "held-by-previous-incarnation" : undefined);
+        this.events.publish(
+          LeadershipEventKind.Observed,
+          scope,
+          current,
+          current.leaderId === this.options.nodeId ? 'held-by-previous-incarnation' : undefined,
+        );
       }
     }
     this.observed = next;
@@ -407,7 +410,7 @@ export class LeadershipService {
     if (this.splitBrainEpisodes.has(episode)) return;
     this.splitBrainEpisodes.add(episode);
     this.options.metrics.leadershipSplitBrain.inc(scopeMetricLabels(scope));
-    this.log.warn("split brain: this node and another both hold the scope", {
+    this.log.warn('split brain: this node and another both hold the scope', {
       scope,
       self: { fenceToken: lease.fenceToken, term: lease.term },
       other: { leaderId: seen.leaderId, fenceToken: seen.fenceToken, term: seen.term },
@@ -416,13 +419,13 @@ export class LeadershipService {
 
   /** A holder other than this process is gone: released cleanly (marker matches), revoked, or expired. */
   private async publishEnd(previous: LeaseToken): Promise<void> {
-    const markers = await this.store.endMarkers(previous.scope).catch(() => ({}) as Awaited<ReturnType<EtcdLeaseStore["endMarkers"]>>);
+    const markers = await this.store.endMarkers(previous.scope).catch(() => ({}) as Awaited<ReturnType<EtcdLeaseStore['endMarkers']>>);
     if (markers.released?.fenceToken === previous.fenceToken) {
-      this.events.publish(LeadershipEventKind.SteppedDown, previous.scope, previous, "released");
+      this.events.publish(LeadershipEventKind.SteppedDown, previous.scope, previous, 'released');
     } else if (markers.revoked?.fenceToken === previous.fenceToken) {
       this.events.publish(LeadershipEventKind.Expired, previous.scope, previous, `revoked by ${markers.revoked.revokedBy}`);
     } else {
-      this.events.publish(LeadershipEventKind.Expired, previous.scope, previous, "LeaseExpired");
+      this.events.publish(LeadershipEventKind.Expired, previous.scope, previous, 'LeaseExpired');
     }
   }
 
@@ -434,7 +437,7 @@ export class LeadershipService {
     try {
       const result = await this.store.tryAcquire(scope);
       if (!result.acquired) {
-        if (result.holder) this.log.debug("campaign: LeaseHeld", { scope, holder: result.holder.leaderId });
+        if (result.holder) this.log.debug('campaign: LeaseHeld', { scope, holder: result.holder.leaderId });
         return;
       }
       const lease = result.lease;
@@ -442,20 +445,20 @@ export class LeadershipService {
         await this.store.release(lease).catch(() => undefined);
         return;
       }
-      this.adopt(lease, "acquired");
+      this.adopt(lease, 'acquired');
     } catch (error) {
-      this.log.debug("campaign failed", { scope, reason: "StoreUnavailable", error: errorMessage(error) });
+      this.log.debug('campaign failed', { scope, reason: 'StoreUnavailable', error: errorMessage(error) });
     }
   }
 
   /** Starts acting on a freshly acquired lease: Elected event, history, renewal loop. */
-  private adopt(lease: HeldLease, reason: "acquired" | "promoted"): void {
+  private adopt(lease: HeldLease, reason: 'acquired' | 'promoted'): void {
     this.held.set(lease.scope, lease);
     this.ownLeases.add(ownKey(lease));
     this.holdOffUntil.delete(lease.scope);
     this.lastKnown.set(lease.scope, { term: lease.term, fenceToken: lease.fenceToken });
     this.noteHolder(lease.scope, lease.leaderId, Date.now());
-    const transition = reason === "promoted" ? "promoted" : undefined;
+    const transition = reason === 'promoted' ? 'promoted' : undefined;
     this.events.publish(LeadershipEventKind.Elected, lease.scope, toToken(lease, lease.expiresAtMs), reason, transition);
     void this.renewLoop(lease);
   }
@@ -481,20 +484,20 @@ export class LeadershipService {
         term: (last?.term ?? 0) + 1,
         fenceToken: (last?.fenceToken ?? 0) + 1,
         issuedAt: new Date(now).toISOString(),
-        etcdLeaseId: "",
+        etcdLeaseId: '',
         expiresAtMs: now + this.ttlMs,
         selfDeclared: true,
       };
       this.held.set(scope, declared);
       this.ownLeases.add(ownKey(declared));
-      this.events.publish(LeadershipEventKind.Elected, scope, toToken(declared, declared.expiresAtMs), "etcd-unreachable");
+      this.events.publish(LeadershipEventKind.Elected, scope, toToken(declared, declared.expiresAtMs), 'etcd-unreachable');
     }
   }
 
   private async renewLoop(lease: HeldLease): Promise<void> {
     const signal = this.abort.signal;
     const every = this.ttlMs / 3;
-    const noStepDown = this.has("no-step-down");
+    const noStepDown = this.has('no-step-down');
     let wait = every;
     while (!signal.aborted && this.held.get(lease.scope) === lease) {
       const deadline = lease.expiresAtMs - this.guardMs;
@@ -502,23 +505,20 @@ export class LeadershipService {
       if (signal.aborted || this.held.get(lease.scope) !== lease) return;
       if (Date.now() >= deadline) {
         if (noStepDown) {
-          this.keepActing(lease, "deadline passed without renewal");
+          this.keepActing(lease, 'deadline passed without renewal');
           continue;
         }
-        this.stepDown(lease, LeadershipEventKind.Lost, "LeaseExpired: not renewed before the deadline");
+        this.stepDown(lease, LeadershipEventKind.Lost, 'LeaseExpired: not renewed before the deadline');
         return;
       }
       try {
         // Never wait on etcd past the deadline: a hanging renewal must not keep us "leader".
-        const renewed = await Promise.race([
-          this.store.renew(lease),
-          sleep(Math.max(0, deadline - Date.now()), "deadline" as const, { signal }),
-        ]);
-        if (renewed === "deadline") continue;
+        const renewed = await Promise.race([this.store.renew(lease), sleep(Math.max(0, deadline - Date.now()), 'deadline' as const, { signal })]);
+        if (renewed === 'deadline') continue;
         if (this.held.get(lease.scope) !== lease) return;
         if (renewed === undefined) {
           if (noStepDown) {
-            this.keepActing(lease, "etcd no longer has the lease");
+            this.keepActing(lease, 'etcd no longer has the lease');
             wait = every;
             continue;
           }
@@ -526,23 +526,23 @@ export class LeadershipService {
           const holder = await this.store.readHolder(lease.scope).catch(() => undefined);
           if (this.held.get(lease.scope) !== lease) return;
           const superseded = holder !== undefined && (holder.fenceToken !== lease.fenceToken || holder.leaderId !== lease.leaderId);
-          this.stepDown(lease, LeadershipEventKind.Lost, superseded ? "superseded" : "revoked");
+          this.stepDown(lease, LeadershipEventKind.Lost, superseded ? 'superseded' : 'revoked');
           return;
         }
         lease.expiresAtMs = Math.max(lease.expiresAtMs, renewed);
         wait = every;
-        if (this.has("leader-needs-every-etcd-member")) {
+        if (this.has('leader-needs-every-etcd-member')) {
           // Seeded defect: a quorum check written as "every member answers" (etcd needs only a majority).
           const down = await this.store.unreachableMembers();
           if (down.length > 0 && this.held.get(lease.scope) === lease) {
-            this.stepDown(lease, LeadershipEventKind.Lost, `etcd member(s) unreachable: ${down.join(", ")}`);
+            this.stepDown(lease, LeadershipEventKind.Lost, `etcd member(s) unreachable: ${down.join(', ')}`);
             return;
           }
         }
       } catch (error) {
         if (signal.aborted) return;
-        this.log.warn("lease renewal failed", { scope: lease.scope, error: errorMessage(error), msLeft: deadline - Date.now() });
-        if (noStepDown) this.keepActing(lease, "renewal failed");
+        this.log.warn('lease renewal failed', { scope: lease.scope, error: errorMessage(error), msLeft: deadline - Date.now() });
+        if (noStepDown) this.keepActing(lease, 'renewal failed');
         wait = Math.min(every, 200);
       }
     }
@@ -551,7 +551,7 @@ export class LeadershipService {
   /** Seeded defect no-step-down: extend the local expiry instead of stepping down. */
   private keepActing(lease: HeldLease, why: string): void {
     lease.expiresAtMs = Date.now() + this.ttlMs;
-    this.log.warn("no-step-down: keeps acting as leader", { scope: lease.scope, why, fenceToken: lease.fenceToken });
+    this.log.warn('no-step-down: keeps acting as leader', { scope: lease.scope, why, fenceToken: lease.fenceToken });
   }
 
   private stepDown(lease: HeldLease, kind: LeadershipEventKind, reason: string): void {

@@ -6,8 +6,8 @@
 // Acquisition is one transaction guarded by "lease key absent" and "term unchanged since read",
 // so two candidates can never both win; the fence token is the lease key's create_revision,
 // which etcd assigns and which only grows. Only a side that reaches an etcd majority can commit.
-import type { EtcdClient, KeyValue } from "./etcd-client";
-import { leaseKey, LEASES_PREFIX, releasedKey, revokedKey, termKey } from "./scopes";
+import type { EtcdClient, KeyValue } from './etcd-client';
+import { leaseKey, LEASES_PREFIX, releasedKey, revokedKey, termKey } from './scopes';
 
 interface LeaseValue {
   leaderId: string;
@@ -89,10 +89,10 @@ export class EtcdLeaseStore {
     try {
       result = await this.etcd.txn({
         compare: [
-          { key: leaseKey(scope), target: "CREATE", result: "EQUAL", value: 0 },
+          { key: leaseKey(scope), target: 'CREATE', result: 'EQUAL', value: 0 },
           termKv
-            ? { key: termKey(scope), target: "MOD", result: "EQUAL", value: termKv.modRevision }
-            : { key: termKey(scope), target: "VERSION", result: "EQUAL", value: 0 },
+            ? { key: termKey(scope), target: 'MOD', result: 'EQUAL', value: termKv.modRevision }
+            : { key: termKey(scope), target: 'VERSION', result: 'EQUAL', value: 0 },
         ],
         success: [
           { put: { key: termKey(scope), value: String(value.term) } },
@@ -102,7 +102,10 @@ export class EtcdLeaseStore {
       });
     } catch (error) {
       // The outcome is unknown: a timed-out attempt may still have committed. Look before giving up.
-      const kv = await this.etcd.range(leaseKey(scope)).then((read) => read.kvs[0], () => undefined);
+      const kv = await this.etcd.range(leaseKey(scope)).then(
+        (read) => read.kvs[0],
+        () => undefined,
+      );
       if (kv?.lease === grant.id) return held(kv.createRevision);
       void this.etcd.leaseRevoke(grant.id).catch(() => undefined);
       throw error;
@@ -154,7 +157,7 @@ export class EtcdLeaseStore {
       releasedAt: new Date().toISOString(),
     };
     const result = await this.etcd.txn({
-      compare: [{ key: leaseKey(lease.scope), target: "CREATE", result: "EQUAL", value: lease.fenceToken }],
+      compare: [{ key: leaseKey(lease.scope), target: 'CREATE', result: 'EQUAL', value: lease.fenceToken }],
       success: [{ delete: { key: leaseKey(lease.scope) } }, { put: { key: releasedKey(lease.scope), value: JSON.stringify(marker) } }],
     });
     await this.etcd.leaseRevoke(lease.etcdLeaseId).catch(() => undefined);
@@ -213,7 +216,7 @@ export class EtcdLeaseStore {
       revokedBy,
     };
     await this.etcd.txn({
-      compare: [{ key: leaseKey(holder.scope), target: "CREATE", result: "EQUAL", value: holder.fenceToken }],
+      compare: [{ key: leaseKey(holder.scope), target: 'CREATE', result: 'EQUAL', value: holder.fenceToken }],
       success: [{ put: { key: revokedKey(holder.scope), value: JSON.stringify(marker) } }],
     });
     return this.etcd.leaseRevoke(holder.etcdLeaseId);
@@ -229,7 +232,7 @@ export class EtcdLeaseStore {
     const grant = await this.etcd.leaseGrant(this.ttlSeconds);
     const value: LeaseValue = { leaderId: this.nodeId, term: holder.term, issuedAt: new Date().toISOString() };
     const result = await this.etcd.txn({
-      compare: [{ key: leaseKey(holder.scope), target: "CREATE", result: "EQUAL", value: holder.fenceToken }],
+      compare: [{ key: leaseKey(holder.scope), target: 'CREATE', result: 'EQUAL', value: holder.fenceToken }],
       success: [{ put: { key: leaseKey(holder.scope), value: JSON.stringify(value), lease: grant.id } }],
     });
     if (!result.succeeded) {
@@ -256,7 +259,7 @@ function parseJson<T>(kv: KeyValue | undefined): T | undefined {
 }
 
 function rangeKv(result: { kind: string; kvs?: KeyValue[] } | undefined): KeyValue | undefined {
-  return result && result.kind === "range" ? result.kvs?.[0] : undefined;
+  return result && result.kind === 'range' ? result.kvs?.[0] : undefined;
 }
 
 export function decodeStored(scope: string, kv: KeyValue): StoredLease {
@@ -268,10 +271,10 @@ export function decodeStored(scope: string, kv: KeyValue): StoredLease {
   }
   return {
     scope,
-    leaderId: typeof value.leaderId === "string" ? value.leaderId : "",
-    term: typeof value.term === "number" ? value.term : 0,
+    leaderId: typeof value.leaderId === 'string' ? value.leaderId : '',
+    term: typeof value.term === 'number' ? value.term : 0,
     fenceToken: kv.createRevision,
-    issuedAt: typeof value.issuedAt === "string" ? value.issuedAt : "",
+    issuedAt: typeof value.issuedAt === 'string' ? value.issuedAt : '',
     etcdLeaseId: kv.lease,
   };
 }

@@ -1,28 +1,28 @@
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { campaignScopes, ScopeKind, scopeKind, scopeLabels } from "./scopes";
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { campaignScopes, ScopeKind, scopeKind, scopeLabels } from './scopes';
 
-test("scope kinds follow the contract", () => {
-  assert.equal(scopeKind("global-control"), ScopeKind.Global);
-  assert.equal(scopeKind("shard/orders/7"), ScopeKind.Shard);
-  assert.equal(scopeKind("region/east"), ScopeKind.Custom);
-  assert.equal(scopeKind("anything"), ScopeKind.Custom);
+test('scope kinds follow the contract', () => {
+  assert.equal(scopeKind('global-control'), ScopeKind.Global);
+  assert.equal(scopeKind('shard/orders/7'), ScopeKind.Shard);
+  assert.equal(scopeKind('region/east'), ScopeKind.Custom);
+  assert.equal(scopeKind('anything'), ScopeKind.Custom);
   assert.deepEqual([ScopeKind.Global, ScopeKind.Shard, ScopeKind.Custom], [0, 1, 2]);
 });
 
-test("regional scopes carry their region label", () => {
-  assert.deepEqual(scopeLabels("region/west"), { region: "west" });
-  assert.deepEqual(scopeLabels("global-control"), {});
+test('regional scopes carry their region label', () => {
+  assert.deepEqual(scopeLabels('region/west'), { region: 'west' });
+  assert.deepEqual(scopeLabels('global-control'), {});
 });
 
-test("a healthy node campaigns for exactly its eligible scopes", () => {
-  assert.deepEqual(campaignScopes(["global-control", "region/east"], "east", false), ["global-control", "region/east"]);
-  assert.deepEqual(campaignScopes([], "east", false), []);
+test('a healthy node campaigns for exactly its eligible scopes', () => {
+  assert.deepEqual(campaignScopes(['global-control', 'region/east'], 'east', false), ['global-control', 'region/east']);
+  assert.deepEqual(campaignScopes([], 'east', false), []);
 });
 
-test("eligibility-inverted campaigns for the standard scopes it is not eligible for", () => {
-  assert.deepEqual(campaignScopes(["global-control"], "east", true), ["region/east"]);
-  assert.deepEqual(campaignScopes(["region/east"], "east", true), ["global-control"]);
-  assert.deepEqual(campaignScopes([], "west", true), ["global-control", "region/west"]);
-  assert.deepEqual(campaignScopes(["global-control", "region/east"], "east", true), []);
+test('eligibility-inverted campaigns for the standard scopes it is not eligible for', () => {
+  assert.deepEqual(campaignScopes(['global-control'], 'east', true), ['region/east']);
+  assert.deepEqual(campaignScopes(['region/east'], 'east', true), ['global-control']);
+  assert.deepEqual(campaignScopes([], 'west', true), ['global-control', 'region/west']);
+  assert.deepEqual(campaignScopes(['global-control', 'region/east'], 'east', true), []);
 });

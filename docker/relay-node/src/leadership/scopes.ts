@@ -8,7 +8,7 @@ export enum ScopeKind {
   Custom = 2,
 }
 
-export const GLOBAL_SCOPE = "global-control";
+export const GLOBAL_SCOPE = 'global-control';
 
 export function regionScope(region: string): string {
   return `region/${region}`;
@@ -16,17 +16,17 @@ export function regionScope(region: string): string {
 
 export function scopeKind(scope: string): ScopeKind {
   if (scope === GLOBAL_SCOPE) return ScopeKind.Global;
-  if (scope.startsWith("shard/")) return ScopeKind.Shard;
+  if (scope.startsWith('shard/')) return ScopeKind.Shard;
   return ScopeKind.Custom;
 }
 
 /** Lower-case kind name, as metric label values use it. */
-export function scopeKindName(kind: ScopeKind): "global" | "shard" | "custom" {
-  return kind === ScopeKind.Global ? "global" : kind === ScopeKind.Shard ? "shard" : "custom";
+export function scopeKindName(kind: ScopeKind): 'global' | 'shard' | 'custom' {
+  return kind === ScopeKind.Global ? 'global' : kind === ScopeKind.Shard ? 'shard' : 'custom';
 }
 
 export function scopeLabels(scope: string): Record<string, string> {
-  return scope.startsWith("region/") ? { region: scope.slice("region/".length) } : {};
+  return scope.startsWith('region/') ? { region: scope.slice('region/'.length) } : {};
 }
 
 /**
@@ -40,7 +40,7 @@ export function campaignScopes(eligible: readonly string[], region: string, inve
 
 // etcd layout: the lease key lives as long as the holder's etcd lease; the term counter and the
 // release marker are plain keys.
-export const LEASES_PREFIX = "/omnirelay/leases/";
+export const LEASES_PREFIX = '/omnirelay/leases/';
 export const leaseKey = (scope: string): string => `${LEASES_PREFIX}${scope}`;
 export const termKey = (scope: string): string => `/omnirelay/terms/${scope}`;
 export const releasedKey = (scope: string): string => `/omnirelay/released/${scope}`;

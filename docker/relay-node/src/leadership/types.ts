@@ -1,5 +1,5 @@
 // Wire shapes of the leadership control routes (integers for enums).
-import { ScopeKind } from "./scopes";
+import { ScopeKind } from './scopes';
 
 export interface LeaseToken {
   scope: string;
@@ -34,4 +34,4 @@ export interface LeadershipEvent {
 }
 
 /** Failure reasons of the real lease store. */
-export type LeaseFailureReason = "LeaseHeld" | "LeaseExpired" | "NotCurrentLeader" | "StoreUnavailable";
+export type LeaseFailureReason = 'LeaseHeld' | 'LeaseExpired' | 'NotCurrentLeader' | 'StoreUnavailable';

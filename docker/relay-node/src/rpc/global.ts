@@ -3,29 +3,29 @@
 // gossip label httpEndpoint, else <leaderId>:<RELAY_HTTP_PORT>), marked `x-mesh-forwarded-by`;
 // the holder serves it. X-Mesh-Node names the node that served the call, `x-mesh-received-by`
 // the node that received it from the client. A forwarded call is never forwarded again.
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { MembershipTable } from "../gossip/membership";
-import { GLOBAL_SCOPE } from "../leadership/scopes";
-import type { LeaseToken } from "../leadership/types";
-import { errorMessage, type Logger } from "../log";
-import type { SequenceService } from "../sequence/service";
-import { sequenceName } from "../sequence/sequence";
-import { formatHostPort, httpEndpointOf } from "./http-endpoints";
-import { header, writeError } from "./inbound";
-import { forwardCall } from "./relay";
-import { FORWARDED_BY_HEADER } from "./misroute";
-import { type Procedure, type ProcedureRegistry } from "./procedures";
-import { RpcError } from "./status";
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MembershipTable } from '../gossip/membership';
+import { GLOBAL_SCOPE } from '../leadership/scopes';
+import type { LeaseToken } from '../leadership/types';
+import { errorMessage, type Logger } from '../log';
+import type { SequenceService } from '../sequence/service';
+import { sequenceName } from '../sequence/sequence';
+import { formatHostPort, httpEndpointOf } from './http-endpoints';
+import { header, writeError } from './inbound';
+import { forwardCall } from './relay';
+import { FORWARDED_BY_HEADER } from './misroute';
+import { type Procedure, type ProcedureRegistry } from './procedures';
+import { RpcError } from './status';
 
-export const SEQUENCE_NEXT = "sequence::next";
-export const GLOBAL_ECHO = "global::echo";
+export const SEQUENCE_NEXT = 'sequence::next';
+export const GLOBAL_ECHO = 'global::echo';
 export const GLOBAL_PROCEDURES: ReadonlySet<string> = new Set([SEQUENCE_NEXT, GLOBAL_ECHO]);
-export const RECEIVED_BY_HEADER = "X-Mesh-Received-By";
+export const RECEIVED_BY_HEADER = 'X-Mesh-Received-By';
 
 export function registerGlobalProcedures(registry: ProcedureRegistry, sequence: () => SequenceService | undefined): void {
   registry.register({
     name: SEQUENCE_NEXT,
-    encoding: "json",
+    encoding: 'json',
     aliases: [],
     handle: async (request) => {
       const body = jsonObject(request.body, SEQUENCE_NEXT);
@@ -33,12 +33,12 @@ export function registerGlobalProcedures(registry: ProcedureRegistry, sequence: 
       try {
         name = sequenceName(body);
       } catch (error) {
-        throw new RpcError("InvalidArgument", errorMessage(error));
+        throw new RpcError('InvalidArgument', errorMessage(error));
       }
       const service = sequence();
-      if (!service) throw new RpcError("Unavailable", "leadership is disabled on this node (no RELAY_ETCD_ENDPOINTS)");
+      if (!service) throw new RpcError('Unavailable', 'leadership is disabled on this node (no RELAY_ETCD_ENDPOINTS)');
       const value = await service.next(name);
-      return { body: Buffer.from(JSON.stringify(value)), encoding: "json", contentType: "application/json" };
+      return { body: Buffer.from(JSON.stringify(value)), encoding: 'json', contentType: 'application/json' };
     },
   } satisfies Procedure);
   registry.register({
@@ -69,7 +69,7 @@ export interface GlobalForwarderOptions {
  */
 export function createGlobalForwarder(
   options: GlobalForwarderOptions,
-): (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined> {
+): (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<'forwarded' | 'refused' | undefined> {
   const { nodeId, log } = options;
   return async (req, res, procedure) => {
     if (!GLOBAL_PROCEDURES.has(procedure)) return undefined;
@@ -82,39 +82,39 @@ export function createGlobalForwarder(
     res.setHeader(RECEIVED_BY_HEADER, forwardedBy ?? nodeId);
     if (!holder) {
       req.resume();
-      writeError(req, res, "Unavailable", `no ${GLOBAL_SCOPE} leader known to ${nodeId}`);
-      return "refused";
+      writeError(req, res, 'Unavailable', `no ${GLOBAL_SCOPE} leader known to ${nodeId}`);
+      return 'refused';
     }
     if (forwardedBy) {
       req.resume();
-      writeError(req, res, "Unavailable", `${nodeId} is not the ${GLOBAL_SCOPE} leader (it sees ${holder.leaderId}); a forwarded call is not forwarded again`);
-      return "refused";
+      writeError(req, res, 'Unavailable', `${nodeId} is not the ${GLOBAL_SCOPE} leader (it sees ${holder.leaderId}); a forwarded call is not forwarded again`);
+      return 'refused';
     }
     const target = httpEndpointOf(holder.leaderId, options.table, options.httpPort);
     await forwardCall(req, res, target, {
       headers: { [FORWARDED_BY_HEADER]: nodeId },
       timeoutMs: options.timeoutMs,
       onError: (error) => {
-        log.warn("forward to the global leader failed", { procedure, leader: holder.leaderId, target: formatHostPort(target), error: errorMessage(error) });
+        log.warn('forward to the global leader failed', { procedure, leader: holder.leaderId, target: formatHostPort(target), error: errorMessage(error) });
         return {
-          status: options.nonRetryableFailures ? "InvalidArgument" : "Unavailable",
+          status: options.nonRetryableFailures ? 'InvalidArgument' : 'Unavailable',
           message: `global leader ${holder.leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`,
         };
       },
     });
-    return "forwarded";
+    return 'forwarded';
   };
 }
 
 function jsonObject(body: Buffer, name: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString("utf8") || "{}");
+    parsed = JSON.parse(body.toString('utf8') || '{}');
   } catch {
-    throw new RpcError("InvalidArgument", `${name} expects a JSON object body`);
+    throw new RpcError('InvalidArgument', `${name} expects a JSON object body`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new RpcError("InvalidArgument", `${name} expects a JSON object body`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RpcError('InvalidArgument', `${name} expects a JSON object body`);
   }
   return parsed as Record<string, unknown>;
 }

@@ -2,16 +2,16 @@
 // comes from Rpc-Procedure. Success carries no Rpc-Status (as OmniRelay's HttpInbound); errors
 // carry Rpc-Status (PascalCase), Rpc-Error-Code, Rpc-Error-Message and a JSON body.
 // Extension (feature:mesh-roles): every answer names the node that served it in X-Mesh-Node.
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { errorMessage, type Logger } from "../log";
-import type { RelayMetrics } from "../metrics";
-import type { NodeState } from "../state";
-import { type RpcRequest, type ProcedureRegistry } from "./procedures";
-import { errorCode, httpStatusFor, RpcError, type RpcStatusCode, statusToken } from "./status";
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage, type Logger } from '../log';
+import type { RelayMetrics } from '../metrics';
+import type { NodeState } from '../state';
+import { type RpcRequest, type ProcedureRegistry } from './procedures';
+import { errorCode, httpStatusFor, RpcError, type RpcStatusCode, statusToken } from './status';
 
-export const MESH_NODE_HEADER = "X-Mesh-Node";
+export const MESH_NODE_HEADER = 'X-Mesh-Node';
 /** Extension: on an error answer, `not-applied` promises the call had no effect (clients may count it failed, not unknown). */
-export const MESH_OUTCOME_HEADER = "X-Mesh-Outcome";
+export const MESH_OUTCOME_HEADER = 'X-Mesh-Outcome';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface RpcInboundOptions {
@@ -23,11 +23,11 @@ export interface RpcInboundOptions {
   /** When set and it returns true, the call was handed to another node (seeded defect misroute-rpc). */
   divert?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Calls that need the global leader: took care of the call (relayed it to the holder, or refused it), or undefined to serve it here. */
-  forward?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"forwarded" | "refused" | undefined>;
+  forward?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<'forwarded' | 'refused' | undefined>;
   /** Calls carrying a home region (geo affinity): same contract as `shardRoute`, tried first. */
-  geoRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"served" | "forwarded" | "refused" | undefined>;
+  geoRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<'served' | 'forwarded' | 'refused' | undefined>;
   /** Calls carrying a shard key (the shard data plane): same contract as `forward`, tried after it. */
-  shardRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"served" | "forwarded" | "refused" | undefined>;
+  shardRoute?: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<'served' | 'forwarded' | 'refused' | undefined>;
 }
 
 export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -37,61 +37,61 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
     res.setHeader(MESH_NODE_HEADER, nodeId);
     if (state.draining) {
       req.resume();
-      res.setHeader("Retry-After", "1");
-      res.setHeader(MESH_OUTCOME_HEADER, "not-applied");
-      writeError(req, res, "Unavailable", "node is draining");
+      res.setHeader('Retry-After', '1');
+      res.setHeader(MESH_OUTCOME_HEADER, 'not-applied');
+      writeError(req, res, 'Unavailable', 'node is draining');
       return;
     }
-    const procedure = header(req, "rpc-procedure");
+    const procedure = header(req, 'rpc-procedure');
     if (!procedure) {
       req.resume();
-      writeError(req, res, "InvalidArgument", "missing required header Rpc-Procedure");
+      writeError(req, res, 'InvalidArgument', 'missing required header Rpc-Procedure');
       return;
     }
     metrics.httpRequestsStarted.inc({ rpc_procedure: procedure });
     state.activeRequests += 1;
-    let outcome = "error";
+    let outcome = 'error';
     try {
       if (options.divert?.(req, res)) {
-        outcome = "forwarded";
-        await new Promise<void>((resolve) => res.once("close", () => resolve()));
+        outcome = 'forwarded';
+        await new Promise<void>((resolve) => res.once('close', () => resolve()));
         return;
       }
       const forwarded =
         (await options.geoRoute?.(req, res, procedure)) ?? (await options.forward?.(req, res, procedure)) ?? (await options.shardRoute?.(req, res, procedure));
       if (forwarded) {
-        outcome = forwarded === "served" ? (res.statusCode < 400 ? "success" : "error") : forwarded === "forwarded" ? "forwarded" : "error";
+        outcome = forwarded === 'served' ? (res.statusCode < 400 ? 'success' : 'error') : forwarded === 'forwarded' ? 'forwarded' : 'error';
         return;
       }
       const body = await readBody(req);
-      const deadline = header(req, "rpc-deadline");
-      if (deadline && Date.parse(deadline) <= Date.now()) throw new RpcError("DeadlineExceeded", `deadline ${deadline} has passed`);
+      const deadline = header(req, 'rpc-deadline');
+      if (deadline && Date.parse(deadline) <= Date.now()) throw new RpcError('DeadlineExceeded', `deadline ${deadline} has passed`);
       const handler = registry.get(procedure);
-      if (!handler) throw new RpcError("Unimplemented", `procedure '${procedure}' is not registered on ${nodeId}`);
-      const contentType = header(req, "content-type");
+      if (!handler) throw new RpcError('Unimplemented', `procedure '${procedure}' is not registered on ${nodeId}`);
+      const contentType = header(req, 'content-type');
       const request: RpcRequest = {
         procedure,
-        caller: header(req, "rpc-caller"),
-        encoding: header(req, "rpc-encoding") ?? contentType,
+        caller: header(req, 'rpc-caller'),
+        encoding: header(req, 'rpc-encoding') ?? contentType,
         contentType,
-        shardKey: header(req, "rpc-shard-key"),
+        shardKey: header(req, 'rpc-shard-key'),
         body,
       };
       const response = await handler.handle(request);
       res.statusCode = 200;
-      res.setHeader("Rpc-Transport", "http");
-      res.setHeader("Rpc-Protocol", `HTTP/${req.httpVersion}`);
-      res.setHeader("Rpc-Encoding", response.encoding ?? "application/octet-stream");
-      res.setHeader("Content-Type", response.contentType ?? contentTypeFor(response.encoding));
-      res.setHeader("Content-Length", response.body.length);
+      res.setHeader('Rpc-Transport', 'http');
+      res.setHeader('Rpc-Protocol', `HTTP/${req.httpVersion}`);
+      res.setHeader('Rpc-Encoding', response.encoding ?? 'application/octet-stream');
+      res.setHeader('Content-Type', response.contentType ?? contentTypeFor(response.encoding));
+      res.setHeader('Content-Length', response.body.length);
       res.end(response.body);
-      outcome = "success";
+      outcome = 'success';
     } catch (error) {
       if (error instanceof RpcError) {
         writeError(req, res, error.status, error.message);
       } else {
-        log.error("rpc handler failed", { procedure, error: errorMessage(error) });
-        writeError(req, res, "Internal", errorMessage(error));
+        log.error('rpc handler failed', { procedure, error: errorMessage(error) });
+        writeError(req, res, 'Internal', errorMessage(error));
       }
     } finally {
       state.activeRequests -= 1;
@@ -105,7 +105,13 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
 }
 
 /** `metadata` adds entries to the error body's metadata (e.g. the backpressure scope of a 429). */
-export function writeError(req: IncomingMessage, res: ServerResponse, status: RpcStatusCode, message: string, metadata: Readonly<Record<string, string>> = {}): void {
+export function writeError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: RpcStatusCode,
+  message: string,
+  metadata: Readonly<Record<string, string>> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -114,16 +120,16 @@ export function writeError(req: IncomingMessage, res: ServerResponse, status: Rp
     message,
     status: statusToken(status),
     code: errorCode(status),
-    metadata: { "omnirelay.status": status, "omnirelay.transport": "http", ...metadata },
+    metadata: { 'omnirelay.status': status, 'omnirelay.transport': 'http', ...metadata },
   });
   res.statusCode = httpStatusFor(status);
-  res.setHeader("Rpc-Transport", "http");
-  res.setHeader("Rpc-Protocol", `HTTP/${req.httpVersion}`);
-  res.setHeader("Rpc-Status", status);
-  res.setHeader("Rpc-Error-Code", errorCode(status));
-  res.setHeader("Rpc-Error-Message", headerSafe(message));
-  res.setHeader("Content-Type", "application/json");
-  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.setHeader('Rpc-Transport', 'http');
+  res.setHeader('Rpc-Protocol', `HTTP/${req.httpVersion}`);
+  res.setHeader('Rpc-Status', status);
+  res.setHeader('Rpc-Error-Code', errorCode(status));
+  res.setHeader('Rpc-Error-Message', headerSafe(message));
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(body);
 }
 
@@ -131,18 +137,18 @@ export function writeError(req: IncomingMessage, res: ServerResponse, status: Rp
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === "" ? undefined : first;
+  return first === undefined || first === '' ? undefined : first;
 }
 
 function contentTypeFor(encoding: string | undefined): string {
-  if (encoding === undefined || encoding === "raw") return "application/octet-stream";
-  if (encoding === "json") return "application/json";
-  return encoding.includes("/") ? encoding : "application/octet-stream";
+  if (encoding === undefined || encoding === 'raw') return 'application/octet-stream';
+  if (encoding === 'json') return 'application/json';
+  return encoding.includes('/') ? encoding : 'application/octet-stream';
 }
 
 /** Header values must be printable ASCII. */
 function headerSafe(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 1024);
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -150,7 +156,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RpcError("ResourceExhausted", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new RpcError('ResourceExhausted', `request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -1,5 +1,5 @@
 // The test procedures served on the data plane, and the registry the inbound dispatches through.
-import { RpcError } from "./status";
+import { RpcError } from './status';
 
 export interface RpcRequest {
   procedure: string;
@@ -68,50 +68,56 @@ export class CounterStore {
 
 export function registerBuiltinProcedures(registry: ProcedureRegistry, counters: CounterStore): void {
   registry.register({
-    name: "echo",
+    name: 'echo',
     encoding: undefined,
     aliases: [],
     // Answers with the request body and its encoding unchanged.
     handle: (request) => ({ body: request.body, encoding: request.encoding, contentType: request.contentType }),
   });
-  registry.register(jsonProcedure("counter::increment", (body) => {
-    const key = requireKey(body);
-    const by = body.by ?? 1;
-    if (typeof by !== "number" || !Number.isSafeInteger(by)) throw new RpcError("InvalidArgument", "`by` must be an integer");
-    return { key, value: counters.add(key, by) };
-  }));
-  registry.register(jsonProcedure("counter::get", (body) => {
-    const key = requireKey(body);
-    return { key, value: counters.get(key) };
-  }));
-  registry.register(jsonProcedure("counter::reset", (body) => {
-    const key = requireKey(body);
-    return { key, value: counters.reset(key) };
-  }));
+  registry.register(
+    jsonProcedure('counter::increment', (body) => {
+      const key = requireKey(body);
+      const by = body.by ?? 1;
+      if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw new RpcError('InvalidArgument', '`by` must be an integer');
+      return { key, value: counters.add(key, by) };
+    }),
+  );
+  registry.register(
+    jsonProcedure('counter::get', (body) => {
+      const key = requireKey(body);
+      return { key, value: counters.get(key) };
+    }),
+  );
+  registry.register(
+    jsonProcedure('counter::reset', (body) => {
+      const key = requireKey(body);
+      return { key, value: counters.reset(key) };
+    }),
+  );
 }
 
 function jsonProcedure(name: string, handler: (body: Record<string, unknown>) => unknown): Procedure {
   return {
     name,
-    encoding: "json",
+    encoding: 'json',
     aliases: [],
     handle: (request) => {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(request.body.toString("utf8") || "{}");
+        parsed = JSON.parse(request.body.toString('utf8') || '{}');
       } catch {
-        throw new RpcError("InvalidArgument", `${name} expects a JSON object body`);
+        throw new RpcError('InvalidArgument', `${name} expects a JSON object body`);
       }
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        throw new RpcError("InvalidArgument", `${name} expects a JSON object body`);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new RpcError('InvalidArgument', `${name} expects a JSON object body`);
       }
       const result = handler(parsed as Record<string, unknown>);
-      return { body: Buffer.from(JSON.stringify(result)), encoding: "json", contentType: "application/json" };
+      return { body: Buffer.from(JSON.stringify(result)), encoding: 'json', contentType: 'application/json' };
     },
   };
 }
 
 function requireKey(body: Record<string, unknown>): string {
-  if (typeof body.key !== "string" || body.key === "") throw new RpcError("InvalidArgument", "`key` must be a non-empty string");
+  if (typeof body.key !== 'string' || body.key === '') throw new RpcError('InvalidArgument', '`key` must be a non-empty string');
   return body.key;
 }

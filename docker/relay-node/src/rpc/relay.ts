@@ -1,24 +1,24 @@
 // Relaying another node's answer back to our caller: status and headers as it sent them (less the
 // hop-by-hop ones and our own X-Mesh-Received-By; X-Mesh-Node names the node that served), body streamed.
-import * as http from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { HostPort } from "./http-endpoints";
-import { MESH_NODE_HEADER, writeError } from "./inbound";
-import type { RpcStatusCode } from "./status";
+import * as http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HostPort } from './http-endpoints';
+import { MESH_NODE_HEADER, writeError } from './inbound';
+import type { RpcStatusCode } from './status';
 
 const NOT_RELAYED = /^(connection|keep-alive|transfer-encoding|x-mesh-received-by)$/i;
 
 export function relayAnswer(answer: IncomingMessage, res: ServerResponse, onEnd: () => void): void {
   const relayed: string[] = [];
   for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
-    const name = answer.rawHeaders[i] ?? "";
-    if (!NOT_RELAYED.test(name)) relayed.push(name, answer.rawHeaders[i + 1] ?? "");
+    const name = answer.rawHeaders[i] ?? '';
+    if (!NOT_RELAYED.test(name)) relayed.push(name, answer.rawHeaders[i + 1] ?? '');
   }
   res.removeHeader(MESH_NODE_HEADER);
   res.writeHead(answer.statusCode ?? 502, relayed);
   answer.pipe(res);
-  answer.on("end", onEnd);
-  answer.on("error", () => res.destroy());
+  answer.on('end', onEnd);
+  answer.on('error', () => res.destroy());
 }
 
 export interface ForwardOptions {
@@ -40,18 +40,18 @@ export function forwardCall(req: IncomingMessage, res: ServerResponse, target: H
     delete headers.connection;
     const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers });
     const timer = setTimeout(() => upstream.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-    upstream.on("response", (answer) => {
+    upstream.on('response', (answer) => {
       options.onAnswer?.();
       relayAnswer(answer, res, () => clearTimeout(timer));
     });
-    upstream.on("error", (error) => {
+    upstream.on('error', (error) => {
       clearTimeout(timer);
       const { status, message } = options.onError(error);
       if (res.headersSent) res.destroy();
       else writeError(req, res, status, message);
       resolve();
     });
-    res.once("close", () => resolve());
+    res.once('close', () => resolve());
     req.pipe(upstream);
   });
 }

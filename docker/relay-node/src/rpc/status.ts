@@ -1,21 +1,21 @@
 // OmniRelay status codes and their HTTP mapping (contract §2).
 export type RpcStatusCode =
-  | "Cancelled"
-  | "Unknown"
-  | "InvalidArgument"
-  | "DeadlineExceeded"
-  | "NotFound"
-  | "AlreadyExists"
-  | "PermissionDenied"
-  | "ResourceExhausted"
-  | "FailedPrecondition"
-  | "Aborted"
-  | "OutOfRange"
-  | "Unimplemented"
-  | "Internal"
-  | "Unavailable"
-  | "DataLoss"
-  | "Unauthenticated";
+  | 'Cancelled'
+  | 'Unknown'
+  | 'InvalidArgument'
+  | 'DeadlineExceeded'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'PermissionDenied'
+  | 'ResourceExhausted'
+  | 'FailedPrecondition'
+  | 'Aborted'
+  | 'OutOfRange'
+  | 'Unimplemented'
+  | 'Internal'
+  | 'Unavailable'
+  | 'DataLoss'
+  | 'Unauthenticated';
 
 const HTTP_STATUS: Partial<Record<RpcStatusCode, number>> = {
   ResourceExhausted: 429,
@@ -28,7 +28,7 @@ const HTTP_STATUS: Partial<Record<RpcStatusCode, number>> = {
   PermissionDenied: 403,
 };
 
-const RETRYABLE = new Set<RpcStatusCode>(["Unavailable", "Internal", "ResourceExhausted", "Aborted", "DeadlineExceeded"]);
+const RETRYABLE = new Set<RpcStatusCode>(['Unavailable', 'Internal', 'ResourceExhausted', 'Aborted', 'DeadlineExceeded']);
 
 export function httpStatusFor(status: RpcStatusCode): number {
   return HTTP_STATUS[status] ?? 500;
@@ -36,12 +36,12 @@ export function httpStatusFor(status: RpcStatusCode): number {
 
 /** `InvalidArgument` → `INVALID_ARGUMENT` (the error body's `status`). */
 export function statusToken(status: RpcStatusCode): string {
-  return status.replace(/(?<!^)([A-Z])/g, "_$1").toUpperCase();
+  return status.replace(/(?<!^)([A-Z])/g, '_$1').toUpperCase();
 }
 
 /** `InvalidArgument` → `invalid-argument` (OmniRelay's error code, the `Rpc-Error-Code` header). */
 export function errorCode(status: RpcStatusCode): string {
-  return status.replace(/(?<!^)([A-Z])/g, "-$1").toLowerCase();
+  return status.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();
 }
 
 export function isRetryable(status: RpcStatusCode): boolean {
@@ -49,7 +49,7 @@ export function isRetryable(status: RpcStatusCode): boolean {
 }
 
 export class RpcError extends Error {
-  override readonly name = "RpcError";
+  override readonly name = 'RpcError';
 
   constructor(
     readonly status: RpcStatusCode,

@@ -1,14 +1,14 @@
 // SequenceService against an in-memory etcd (the fenced transaction's compares evaluated as etcd
 // would): numbers continue across a failover, and the seeded defects that make them repeat.
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { type DefectName } from "../defects";
-import type { Compare, EtcdClient, KeyValue, RangeResult, TxnOp, TxnOpResult, TxnResult } from "../leadership/etcd-client";
-import type { LeadershipService } from "../leadership/leadership";
-import type { HeldLease } from "../leadership/lease-store";
-import { GLOBAL_SCOPE, leaseKey } from "../leadership/scopes";
-import { createLogger } from "../log";
-import { SequenceService } from "./service";
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type DefectName } from '../defects';
+import type { Compare, EtcdClient, KeyValue, RangeResult, TxnOp, TxnOpResult, TxnResult } from '../leadership/etcd-client';
+import type { LeadershipService } from '../leadership/leadership';
+import type { HeldLease } from '../leadership/lease-store';
+import { GLOBAL_SCOPE, leaseKey } from '../leadership/scopes';
+import { createLogger } from '../log';
+import { SequenceService } from './service';
 
 /** The few etcd semantics the sequence uses: revisions, create/mod revisions, compares, range and put. */
 class MemoryEtcd {
@@ -18,7 +18,7 @@ class MemoryEtcd {
   put(key: string, value: string): KeyValue {
     this.revision += 1;
     const old = this.kvs.get(key);
-    const kv = { key, value, createRevision: old?.createRevision ?? this.revision, modRevision: this.revision, version: (old?.version ?? 0) + 1, lease: "0" };
+    const kv = { key, value, createRevision: old?.createRevision ?? this.revision, modRevision: this.revision, version: (old?.version ?? 0) + 1, lease: '0' };
     this.kvs.set(key, kv);
     return kv;
   }
@@ -34,23 +34,29 @@ class MemoryEtcd {
   }
 
   async txn(request: { compare: readonly Compare[]; success: readonly TxnOp[]; failure?: readonly TxnOp[] }): Promise<TxnResult> {
-    const field = { CREATE: "createRevision", MOD: "modRevision", VERSION: "version" } as const;
+    const field = { CREATE: 'createRevision', MOD: 'modRevision', VERSION: 'version' } as const;
     const holds = (c: Compare): boolean => {
       const actual = this.kvs.get(c.key)?.[field[c.target]] ?? 0;
-      return c.result === "EQUAL" ? actual === c.value : c.result === "NOT_EQUAL" ? actual !== c.value : c.result === "GREATER" ? actual > c.value : actual < c.value;
+      return c.result === 'EQUAL'
+        ? actual === c.value
+        : c.result === 'NOT_EQUAL'
+          ? actual !== c.value
+          : c.result === 'GREATER'
+            ? actual > c.value
+            : actual < c.value;
     };
     const succeeded = request.compare.every(holds);
     const responses: TxnOpResult[] = [];
     for (const op of succeeded ? request.success : (request.failure ?? [])) {
-      if ("put" in op) {
+      if ('put' in op) {
         this.put(op.put.key, op.put.value);
-        responses.push({ kind: "put" });
-      } else if ("range" in op) {
+        responses.push({ kind: 'put' });
+      } else if ('range' in op) {
         const kv = this.kvs.get(op.range.key);
-        responses.push({ kind: "range", kvs: kv ? [kv] : [] });
+        responses.push({ kind: 'range', kvs: kv ? [kv] : [] });
       } else {
         this.delete(op.delete.key);
-        responses.push({ kind: "delete", deleted: 1 });
+        responses.push({ kind: 'delete', deleted: 1 });
       }
     }
     return { succeeded, revision: this.revision, responses };
@@ -65,11 +71,11 @@ function leader(nodeId: string, etcd: MemoryEtcd): LeadershipService {
   return { nodeId, holds: () => held, deposed: () => (held = undefined) } as unknown as LeadershipService;
 }
 
-const quiet = createLogger({}, "error", () => undefined);
+const quiet = createLogger({}, 'error', () => undefined);
 
 async function draw(service: SequenceService, n: number): Promise<number[]> {
   const values: number[] = [];
-  for (let i = 0; i < n; i++) values.push((await service.next("default")).value);
+  for (let i = 0; i < n; i++) values.push((await service.next('default')).value);
   return values;
 }
 
@@ -77,25 +83,28 @@ async function draw(service: SequenceService, n: number): Promise<number[]> {
 async function failover(defects: DefectName[]): Promise<{ before: number[]; after: number[] }> {
   const etcd = new MemoryEtcd();
   const set = new Set(defects);
-  const first = new SequenceService(etcd as unknown as EtcdClient, leader("ring-1", etcd), quiet, set);
+  const first = new SequenceService(etcd as unknown as EtcdClient, leader('ring-1', etcd), quiet, set);
   const before = await draw(first, 3);
   etcd.delete(leaseKey(GLOBAL_SCOPE)); // ring-1 crashed; its lease ran out
-  const second = new SequenceService(etcd as unknown as EtcdClient, leader("ring-2", etcd), quiet, set);
+  const second = new SequenceService(etcd as unknown as EtcdClient, leader('ring-2', etcd), quiet, set);
   return { before, after: await draw(second, 3) };
 }
 
-test("a new global leader continues the sequence where the old one left off", async () => {
+test('a new global leader continues the sequence where the old one left off', async () => {
   assert.deepEqual(await failover([]), { before: [1, 2, 3], after: [4, 5, 6] });
 });
 
-test("seeded defect sequence-cached: the new leader repeats every number the old one handed out", async () => {
-  assert.deepEqual(await failover(["sequence-cached"]), { before: [1, 2, 3], after: [1, 2, 3] });
+test('seeded defect sequence-cached: the new leader repeats every number the old one handed out', async () => {
+  assert.deepEqual(await failover(['sequence-cached']), { before: [1, 2, 3], after: [1, 2, 3] });
 });
 
 test("seeded defect sequence-resume-repeats-last: each leader's first number repeats the last one persisted", async () => {
-  const { before, after } = await failover(["sequence-resume-repeats-last"]);
+  const { before, after } = await failover(['sequence-resume-repeats-last']);
   // Bootstrap hands out 0 (nothing stored yet) and skips 1; after the failover 3 comes again and 4 is skipped.
   assert.deepEqual(before, [0, 2, 3]);
   assert.deepEqual(after, [3, 5, 6]);
-  assert.deepEqual([...before, ...after].filter((v, i, all) => all.indexOf(v) !== i), [3]);
+  assert.deepEqual(
+    [...before, ...after].filter((v, i, all) => all.indexOf(v) !== i),
+    [3],
+  );
 });

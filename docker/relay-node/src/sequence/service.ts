@@ -1,14 +1,14 @@
 // Serves `sequence::next` on the holder of `global-control` (see sequence.ts for the transaction).
 // Calls for one name are serialized in-process, so retries only happen when another node moved
 // the sequence (which means this node has been deposed, or is about to find out).
-import type { DefectName } from "../defects";
-import type { EtcdClient } from "../leadership/etcd-client";
-import type { LeadershipService } from "../leadership/leadership";
-import type { HeldLease } from "../leadership/lease-store";
-import { GLOBAL_SCOPE } from "../leadership/scopes";
-import type { Logger } from "../log";
-import { RpcError } from "../rpc/status";
-import { buildSequenceTxn, classifySequenceFailure, decodeSequence, type SequenceRead, sequenceKey } from "./sequence";
+import type { DefectName } from '../defects';
+import type { EtcdClient } from '../leadership/etcd-client';
+import type { LeadershipService } from '../leadership/leadership';
+import type { HeldLease } from '../leadership/lease-store';
+import { GLOBAL_SCOPE } from '../leadership/scopes';
+import type { Logger } from '../log';
+import { RpcError } from '../rpc/status';
+import { buildSequenceTxn, classifySequenceFailure, decodeSequence, type SequenceRead, sequenceKey } from './sequence';
 
 export interface SequenceValue {
   value: number;
@@ -36,16 +36,18 @@ export class SequenceService {
     const previous = this.queues.get(name) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.serve(name));
     this.queues.set(name, run);
-    void run.finally(() => {
-      if (this.queues.get(name) === run) this.queues.delete(name);
-    }).catch(() => undefined);
+    void run
+      .finally(() => {
+        if (this.queues.get(name) === run) this.queues.delete(name);
+      })
+      .catch(() => undefined);
     return run;
   }
 
   private async serve(name: string): Promise<SequenceValue> {
     const lease = this.leadership.holds(GLOBAL_SCOPE);
-    if (!lease) throw new RpcError("Unavailable", `${this.leadership.nodeId} does not hold ${GLOBAL_SCOPE}`);
-    const value = this.defects.has("sequence-cached") ? await this.serveCached(name, lease) : await this.serveFenced(name, lease);
+    if (!lease) throw new RpcError('Unavailable', `${this.leadership.nodeId} does not hold ${GLOBAL_SCOPE}`);
+    const value = this.defects.has('sequence-cached') ? await this.serveCached(name, lease) : await this.serveFenced(name, lease);
     return { value, leaderId: lease.leaderId, term: lease.term, fenceToken: lease.fenceToken };
   }
 
@@ -62,21 +64,21 @@ export class SequenceService {
         this.known.set(name, { value: persisted, modRevision: result.revision, fenceToken: lease.fenceToken });
         // Seeded defect sequence-resume-repeats-last: the first number under a new fence is taken to be
         // the stored value (read as "next free"), though the stored value is the last one handed out.
-        if (resumed && attempt === 0 && this.defects.has("sequence-resume-repeats-last")) return read.value;
+        if (resumed && attempt === 0 && this.defects.has('sequence-resume-repeats-last')) return read.value;
         return persisted;
       }
       const failure = classifySequenceFailure(lease.fenceToken, result.responses);
-      if (failure.kind === "deposed") {
+      if (failure.kind === 'deposed') {
         this.known.delete(name);
-        this.log.warn("sequence: fence check failed, this node is deposed", { name, fenceToken: lease.fenceToken, holder: failure.holder });
-        this.leadership.deposed(lease, failure.holder ? "superseded" : "revoked");
+        this.log.warn('sequence: fence check failed, this node is deposed', { name, fenceToken: lease.fenceToken, holder: failure.holder });
+        this.leadership.deposed(lease, failure.holder ? 'superseded' : 'revoked');
         throw notLeader(lease);
       }
       read = failure.current;
       const still = this.leadership.holds(GLOBAL_SCOPE);
       if (still?.fenceToken !== lease.fenceToken) throw notLeader(lease);
     }
-    throw new RpcError("Unavailable", `sequence ${name}: too much contention, try again`);
+    throw new RpcError('Unavailable', `sequence ${name}: too much contention, try again`);
   }
 
   /**
@@ -103,11 +105,11 @@ export class SequenceService {
     try {
       return await call();
     } catch (error) {
-      throw new RpcError("Unavailable", `etcd unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new RpcError('Unavailable', `etcd unreachable: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }
 
 function notLeader(lease: HeldLease): RpcError {
-  return new RpcError("Unavailable", `not the current leader (fence ${lease.fenceToken})`);
+  return new RpcError('Unavailable', `not the current leader (fence ${lease.fenceToken})`);
 }

@@ -1,7 +1,7 @@
 // Shard placement strategies (contract §4), all over XXH64 of UTF-8 strings. The details that
 // decide an owner (point counts, rounding, tie order) follow the real host, because
 // `POST /control/shards/simulate` answers are compared against it.
-import { xxhash64 } from "./xxhash64";
+import { xxhash64 } from './xxhash64';
 
 export interface ShardNode {
   nodeId: string;
@@ -16,8 +16,8 @@ export interface Origin {
   region?: string;
 }
 
-export type StrategyId = "ring" | "rendezvous" | "locality";
-export const STRATEGY_IDS: readonly StrategyId[] = ["ring", "rendezvous", "locality"];
+export type StrategyId = 'ring' | 'rendezvous' | 'locality';
+export const STRATEGY_IDS: readonly StrategyId[] = ['ring', 'rendezvous', 'locality'];
 
 export interface ShardAssignment {
   shardId: string;
@@ -37,10 +37,10 @@ export function compareOrdinal(a: string, b: string): number {
 
 /** Throws a clear error instead of placing shards on nothing or on a nameless node. */
 function validate(nodes: readonly ShardNode[]): void {
-  if (nodes.length === 0) throw new Error("shard assignment needs at least one node");
+  if (nodes.length === 0) throw new Error('shard assignment needs at least one node');
   for (const node of nodes) {
-    if (typeof node.nodeId !== "string" || node.nodeId.trim() === "") {
-      throw new Error("every node needs a non-blank nodeId");
+    if (typeof node.nodeId !== 'string' || node.nodeId.trim() === '') {
+      throw new Error('every node needs a non-blank nodeId');
     }
     if (node.weight !== undefined && !Number.isFinite(node.weight)) {
       throw new Error(`node ${node.nodeId} has a non-finite weight`);
@@ -89,7 +89,7 @@ export function locateOnRing(points: readonly RingPoint[], hash: bigint): string
     else hi = mid;
   }
   const point = points[lo === points.length ? 0 : lo];
-  if (!point) throw new Error("shard ring is empty");
+  if (!point) throw new Error('shard ring is empty');
   return point.nodeId;
 }
 
@@ -132,8 +132,7 @@ export function rendezvous(nodes: readonly ShardNode[], namespace: string, shard
 // ---- locality ----------------------------------------------------------------------------------
 
 // Zone and region names compare case-insensitively, as in the real host.
-const same = (a: string | undefined, b: string | undefined): boolean =>
-  !!a && !!b && a.toLowerCase() === b.toLowerCase();
+const same = (a: string | undefined, b: string | undefined): boolean => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
 /** The rendezvous candidates for `origin`: its zone's nodes, else its region's, else all. */
 export function localityCandidates(nodes: readonly ShardNode[], origin: Origin = {}): readonly ShardNode[] {
@@ -151,7 +150,7 @@ export function locality(nodes: readonly ShardNode[], namespace: string, shardId
 // ---- dispatch ----------------------------------------------------------------------------------
 
 export function isStrategyId(value: unknown): value is StrategyId {
-  return typeof value === "string" && (STRATEGY_IDS as readonly string[]).includes(value);
+  return typeof value === 'string' && (STRATEGY_IDS as readonly string[]).includes(value);
 }
 
 /**
@@ -166,20 +165,20 @@ export function assignShards(
   origin: Origin = {},
 ): ShardAssignment[] {
   if (!isStrategyId(strategyId)) {
-    throw new Error(`unknown shard strategy "${strategyId}" (expected one of ${STRATEGY_IDS.join(", ")})`);
+    throw new Error(`unknown shard strategy "${strategyId}" (expected one of ${STRATEGY_IDS.join(', ')})`);
   }
   validate(nodes);
   let owner: (shardId: string) => string;
   switch (strategyId) {
-    case "ring": {
+    case 'ring': {
       const points = ringPoints(nodes); // built once: 64 hashes per node per call otherwise
       owner = (shardId) => locateOnRing(points, xxhash64(shardKey(namespace, shardId)));
       break;
     }
-    case "rendezvous":
+    case 'rendezvous':
       owner = (shardId) => rendezvous(nodes, namespace, shardId);
       break;
-    case "locality": {
+    case 'locality': {
       const candidates = localityCandidates(nodes, origin);
       owner = (shardId) => rendezvous(candidates, namespace, shardId);
       break;

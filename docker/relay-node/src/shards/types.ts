@@ -77,5 +77,5 @@ export interface ShardLoadReport {
   budgetQps: number;
   /** Calls per second over the last second, all shards this node serves as owner. */
   totalQps: number;
-  shards: { shardId: string; qps: number; inFlight: number; role: "owner" | "replica" }[];
+  shards: { shardId: string; qps: number; inFlight: number; role: 'owner' | 'replica' }[];
 }

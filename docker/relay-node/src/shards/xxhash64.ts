@@ -23,7 +23,7 @@ const utf8 = new TextEncoder();
 
 /** XXH64 of `input` (strings are UTF-8 encoded) as an unsigned 64-bit bigint. */
 export function xxhash64(input: Uint8Array | string, seed = 0n): bigint {
-  const bytes = typeof input === "string" ? utf8.encode(input) : input;
+  const bytes = typeof input === 'string' ? utf8.encode(input) : input;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = bytes.byteLength;
   const s = u64(seed);

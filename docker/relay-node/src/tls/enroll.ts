@@ -1,10 +1,10 @@
 // Enrollment with the suite's CA. The key pair is generated here, in memory, and never written
 // anywhere: only the public key leaves the process (POST <bootstrap>/omnirelay/bootstrap/join).
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import { errorMessage, type Logger } from "../log";
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage, type Logger } from '../log';
 
-export const JOIN_PATH = "/omnirelay/bootstrap/join";
+export const JOIN_PATH = '/omnirelay/bootstrap/join';
 
 export interface NodeIdentity {
   nodeId: string;
@@ -31,9 +31,9 @@ export class Enroller {
     private readonly options: EnrollmentOptions,
     private readonly log: Logger,
   ) {
-    const pair = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     this.privateKey = pair.privateKey;
-    this.publicKeyPem = pair.publicKey.export({ type: "spki", format: "pem" }).toString();
+    this.publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   }
 
   /** Joins, retrying with backoff (250 ms doubling to 2 s) until it succeeds or `signal` aborts. */
@@ -43,13 +43,13 @@ export class Enroller {
       signal.throwIfAborted();
       try {
         const identity = await this.joinOnce(signal);
-        this.log.info("enrolled with the bootstrap CA", { attempt, expiresAt: identity.expiresAt.toISOString() });
+        this.log.info('enrolled with the bootstrap CA', { attempt, expiresAt: identity.expiresAt.toISOString() });
         return identity;
       } catch (error) {
         signal.throwIfAborted();
         // A rejected token is logged loudly but still retried: the suite may register it late.
-        const level = error instanceof JoinRejectedError ? "error" : attempt === 1 || attempt % 20 === 0 ? "warn" : "debug";
-        this.log[level]("enrollment attempt failed; retrying", { attempt, retryInMs: backoffMs, error: errorMessage(error) });
+        const level = error instanceof JoinRejectedError ? 'error' : attempt === 1 || attempt % 20 === 0 ? 'warn' : 'debug';
+        this.log[level]('enrollment attempt failed; retrying', { attempt, retryInMs: backoffMs, error: errorMessage(error) });
       }
       await sleep(backoffMs, undefined, { signal });
       backoffMs = Math.min(2000, backoffMs * 2);
@@ -58,8 +58,8 @@ export class Enroller {
 
   private async joinOnce(signal: AbortSignal): Promise<NodeIdentity> {
     const response = await fetch(`${this.options.bootstrapUrl}${JOIN_PATH}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token: this.options.token, nodeId: this.options.nodeId, publicKeyPem: this.publicKeyPem }),
       signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs ?? 5000)]),
     });
@@ -75,12 +75,12 @@ export class Enroller {
     }
     if (response.status !== 200) throw new Error(`bootstrap join answered ${response.status}: ${text.slice(0, 200)}`);
     const { certificatePem, caCertificatePem, expiresAt } = json;
-    if (typeof certificatePem !== "string" || typeof caCertificatePem !== "string" || typeof expiresAt !== "string") {
-      throw new Error("bootstrap join answered 200 without certificatePem, caCertificatePem and expiresAt");
+    if (typeof certificatePem !== 'string' || typeof caCertificatePem !== 'string' || typeof expiresAt !== 'string') {
+      throw new Error('bootstrap join answered 200 without certificatePem, caCertificatePem and expiresAt');
     }
     return {
       nodeId: this.options.nodeId,
-      privateKeyPem: this.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+      privateKeyPem: this.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       certificatePem,
       caCertificatePem,
       expiresAt: new Date(expiresAt),
@@ -89,7 +89,7 @@ export class Enroller {
 }
 
 class JoinRejectedError extends Error {
-  override readonly name = "JoinRejectedError";
+  override readonly name = 'JoinRejectedError';
 }
 
 /**

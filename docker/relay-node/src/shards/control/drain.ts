@@ -3,14 +3,14 @@
 // tells the leader to move this node's shards away, the data plane's onDrain hook runs; the node is
 // Drained once the cached map names it neither owner nor replica and no call is in flight.
 // Resume undoes all three. A failing onDrain hook leaves the node Failed (still draining).
-import type { MembershipTable } from "../../gossip/membership";
-import { errorMessage, type Logger } from "../../log";
-import type { NodeState } from "../../state";
-import type { ShardMapView } from "../types";
+import type { MembershipTable } from '../../gossip/membership';
+import { errorMessage, type Logger } from '../../log';
+import type { NodeState } from '../../state';
+import type { ShardMapView } from '../types';
 
 /** Gossip label a draining node advertises; the leader places no shard on it. */
-export const SHARD_LABEL = "mesh.shards";
-export const DRAINING_VALUE = "draining";
+export const SHARD_LABEL = 'mesh.shards';
+export const DRAINING_VALUE = 'draining';
 
 export const DRAIN_STATE = { Active: 0, Draining: 1, Drained: 2, Failed: 3 } as const;
 export type DrainState = (typeof DRAIN_STATE)[keyof typeof DRAIN_STATE];
@@ -68,14 +68,14 @@ export class DrainController {
       ownedShards: owned,
       replicaShards: replica,
       activeRequests: this.o.state.activeRequests,
-      participants: [{ name: "shards", state: this.drainState, ...(this.lastError ? { lastError: this.lastError } : {}), updatedAt }],
+      participants: [{ name: 'shards', state: this.drainState, ...(this.lastError ? { lastError: this.lastError } : {}), updatedAt }],
     };
   }
 
   /** Starts draining; throws DrainConflictError when already Draining or Drained. */
   async drain(reason?: string): Promise<UpgradeSnapshot> {
     if (this.drainState === DRAIN_STATE.Draining || this.drainState === DRAIN_STATE.Drained) {
-      throw new DrainConflictError(`Node drain is already in progress (state ${this.drainState === DRAIN_STATE.Draining ? "Draining" : "Drained"}).`);
+      throw new DrainConflictError(`Node drain is already in progress (state ${this.drainState === DRAIN_STATE.Draining ? 'Draining' : 'Drained'}).`);
     }
     this.reason = reason?.trim() || undefined;
     this.startedAt = Date.now();
@@ -83,13 +83,13 @@ export class DrainController {
     this.set(DRAIN_STATE.Draining);
     this.o.state.draining = true;
     this.label(DRAINING_VALUE);
-    this.o.log.info("drain started", { reason: this.reason });
+    this.o.log.info('drain started', { reason: this.reason });
     try {
       await this.o.onDrain?.();
     } catch (error) {
       this.lastError = errorMessage(error);
       this.set(DRAIN_STATE.Failed);
-      this.o.log.error("drain failed", { error: this.lastError });
+      this.o.log.error('drain failed', { error: this.lastError });
       return this.snapshot();
     }
     this.poll();
@@ -108,18 +108,18 @@ export class DrainController {
     this.lastError = undefined;
     this.set(DRAIN_STATE.Active);
     if (was !== DRAIN_STATE.Active) {
-      this.o.log.info("drain resumed", { from: was });
+      this.o.log.info('drain resumed', { from: was });
       try {
         await this.o.onResume?.();
       } catch (error) {
-        this.o.log.warn("resume hook failed", { error: errorMessage(error) });
+        this.o.log.warn('resume hook failed', { error: errorMessage(error) });
       }
     }
     return this.snapshot();
   }
 
   /** For SIGTERM: drains (unless already draining) and resolves true once Drained, false at the timeout. */
-  async drainAndWait(timeoutMs: number, reason = "shutdown"): Promise<boolean> {
+  async drainAndWait(timeoutMs: number, reason = 'shutdown'): Promise<boolean> {
     if (this.drainState === DRAIN_STATE.Active || this.drainState === DRAIN_STATE.Failed) await this.drain(reason);
     if (this.drainState === DRAIN_STATE.Drained) return true;
     return new Promise((resolve) => {
@@ -142,7 +142,7 @@ export class DrainController {
     const { owned, replica } = this.holdings();
     if (owned === 0 && replica === 0 && this.o.state.activeRequests === 0) {
       this.set(DRAIN_STATE.Drained);
-      this.o.log.info("drained", { reason: this.reason, ms: Date.now() - (this.startedAt ?? Date.now()) });
+      this.o.log.info('drained', { reason: this.reason, ms: Date.now() - (this.startedAt ?? Date.now()) });
       for (const waiter of [...this.waiters]) waiter();
       return;
     }

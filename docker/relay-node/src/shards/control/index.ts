@@ -1,19 +1,19 @@
 // The control half of shards, wired in one call from main.ts: the cached map view every node
 // serves from, the leader loop (acting only while this node holds global-control), drain, routes.
-import type { Tracer } from "@opentelemetry/api";
-import type { RelayConfig } from "../../config";
-import type { MembershipTable } from "../../gossip/membership";
-import type { RouteHandler } from "../../http/server";
-import type { EtcdClient } from "../../leadership/etcd-client";
-import type { Logger } from "../../log";
-import type { RelayMetrics } from "../../metrics";
-import type { NodeState } from "../../state";
-import type { ShardMapView } from "../types";
-import { DrainController } from "./drain";
-import { type NodeCaller, ShardLeader } from "./leader";
-import { ShardMapCache } from "./map-cache";
-import { ShardMapStore } from "./map-store";
-import { createShardRoutes } from "./routes";
+import type { Tracer } from '@opentelemetry/api';
+import type { RelayConfig } from '../../config';
+import type { MembershipTable } from '../../gossip/membership';
+import type { RouteHandler } from '../../http/server';
+import type { EtcdClient } from '../../leadership/etcd-client';
+import type { Logger } from '../../log';
+import type { RelayMetrics } from '../../metrics';
+import type { NodeState } from '../../state';
+import type { ShardMapView } from '../types';
+import { DrainController } from './drain';
+import { type NodeCaller, ShardLeader } from './leader';
+import { ShardMapCache } from './map-cache';
+import { ShardMapStore } from './map-store';
+import { createShardRoutes } from './routes';
 
 export interface ShardControlDeps {
   config: RelayConfig;
@@ -50,15 +50,15 @@ export interface ShardControl {
 
 export function createShardControl(deps: ShardControlDeps): ShardControl {
   const { config, table, metrics, state } = deps;
-  const log = deps.log.child({ component: "shards-control" });
+  const log = deps.log.child({ component: 'shards-control' });
   const isLeader = deps.isLeader ?? (() => deps.leaderId() === config.nodeId);
   const store = deps.etcd ? new ShardMapStore(deps.etcd, config.shards.namespace) : undefined;
   const cache = new ShardMapCache({
     store,
     pollMs: config.shards.mapPollMs,
-    stale: config.defects.has("stale-shard-map"),
+    stale: config.defects.has('stale-shard-map'),
     nodeId: config.nodeId,
-    ignoresOthersMoves: config.defects.has("shard-map-ignores-others-moves"),
+    ignoresOthersMoves: config.defects.has('shard-map-ignores-others-moves'),
     log,
   });
   const leader = store

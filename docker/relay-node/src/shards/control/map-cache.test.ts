@@ -1,21 +1,35 @@
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
-import { createLogger } from "../../log";
-import type { ShardMap, ShardRecord } from "../types";
-import { ShardMapCache } from "./map-cache";
-import type { StoredMap } from "./map-store";
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../log';
+import type { ShardMap, ShardRecord } from '../types';
+import { ShardMapCache } from './map-cache';
+import type { StoredMap } from './map-store';
 
-const quiet = createLogger({}, "error", () => undefined);
+const quiet = createLogger({}, 'error', () => undefined);
 
-const map = (version: number, owner = "a"): ShardMap => ({
-  namespace: "ns",
+const map = (version: number, owner = 'a'): ShardMap => ({
+  namespace: 'ns',
   version,
-  strategyId: "rendezvous",
-  records: [{ namespace: "ns", shardId: "s0", strategyId: "rendezvous", ownerNodeId: owner, capacityHint: 1, status: 0, version, checksum: "x", updatedAt: "", replicas: [], fenceToken: version }],
+  strategyId: 'rendezvous',
+  records: [
+    {
+      namespace: 'ns',
+      shardId: 's0',
+      strategyId: 'rendezvous',
+      ownerNodeId: owner,
+      capacityHint: 1,
+      status: 0,
+      version,
+      checksum: 'x',
+      updatedAt: '',
+      replicas: [],
+      fenceToken: version,
+    },
+  ],
   overrides: {},
-  publishedBy: "a",
-  publishedAt: "",
+  publishedBy: 'a',
+  publishedAt: '',
 });
 
 function fakeStore() {
@@ -24,13 +38,13 @@ function fakeStore() {
     state,
     read: async (): Promise<StoredMap | undefined> => {
       state.reads++;
-      if (state.fail) throw new Error("etcd down");
+      if (state.fail) throw new Error('etcd down');
       return state.current;
     },
   };
 }
 
-test("polls, tells listeners about each newer version, never rolls back", async () => {
+test('polls, tells listeners about each newer version, never rolls back', async () => {
   const store = fakeStore();
   const cache = new ShardMapCache({ store, pollMs: 10, stale: false, log: quiet });
   const seen: [number, number | undefined][] = [];
@@ -40,18 +54,21 @@ test("polls, tells listeners about each newer version, never rolls back", async 
   assert.equal(cache.current(), undefined);
   store.state.current = { map: map(1), modRevision: 5 };
   await sleep(40);
-  store.state.current = { map: map(2, "b"), modRevision: 6 };
+  store.state.current = { map: map(2, 'b'), modRevision: 6 };
   await sleep(40);
   assert.equal(cache.current()?.version, 2);
-  assert.equal(cache.record("s0")?.ownerNodeId, "b");
+  assert.equal(cache.record('s0')?.ownerNodeId, 'b');
   store.state.current = { map: map(1), modRevision: 5 }; // a lagging read
   await sleep(40);
   assert.equal(cache.current()?.version, 2);
   cache.stop();
-  assert.deepEqual(seen, [[1, undefined], [2, 1]]);
+  assert.deepEqual(seen, [
+    [1, undefined],
+    [2, 1],
+  ]);
 });
 
-test("refresh reads now; undefined when etcd is unreachable (the view is kept)", async () => {
+test('refresh reads now; undefined when etcd is unreachable (the view is kept)', async () => {
   const store = fakeStore();
   const cache = new ShardMapCache({ store, pollMs: 10_000, stale: false, log: quiet });
   store.state.current = { map: map(3), modRevision: 1 };
@@ -61,7 +78,7 @@ test("refresh reads now; undefined when etcd is unreachable (the view is kept)",
   assert.equal(cache.current()?.version, 3);
 });
 
-test("subscribe can stop listening; offer ignores older versions", () => {
+test('subscribe can stop listening; offer ignores older versions', () => {
   const cache = new ShardMapCache({ store: undefined, pollMs: 10, stale: false, log: quiet });
   const seen: number[] = [];
   const stop = cache.subscribe((m) => seen.push(m.version));
@@ -73,7 +90,7 @@ test("subscribe can stop listening; offer ignores older versions", () => {
   assert.equal(cache.current()?.version, 2);
 });
 
-test("seeded defect stale-shard-map: takes a newer map only when it places shards on a node the current one does not", async () => {
+test('seeded defect stale-shard-map: takes a newer map only when it places shards on a node the current one does not', async () => {
   const store = fakeStore();
   const cache = new ShardMapCache({ store, pollMs: 10, stale: true, log: quiet });
   const seen: number[] = [];
@@ -81,21 +98,21 @@ test("seeded defect stale-shard-map: takes a newer map only when it places shard
   cache.start();
   await sleep(30);
   // Bootstrap: each version brings a node the last one did not place, so each is taken.
-  store.state.current = { map: twoShards(1, ["a", "a", 1], ["a", "a", 1]), modRevision: 1 };
+  store.state.current = { map: twoShards(1, ['a', 'a', 1], ['a', 'a', 1]), modRevision: 1 };
   await sleep(40);
-  store.state.current = { map: twoShards(2, ["a", "b", 2], ["b", "a", 2]), modRevision: 2 };
+  store.state.current = { map: twoShards(2, ['a', 'b', 2], ['b', 'a', 2]), modRevision: 2 };
   await sleep(40);
   assert.equal(cache.current()?.version, 2);
   // A move among the same nodes is never taken, by poll or by offer.
-  store.state.current = { map: twoShards(3, ["b", "a", 3], ["b", "a", 3]), modRevision: 3 };
+  store.state.current = { map: twoShards(3, ['b', 'a', 3], ['b', 'a', 3]), modRevision: 3 };
   await sleep(60);
   assert.equal(cache.current()?.version, 2);
-  assert.equal(cache.record("s0")?.ownerNodeId, "a", "still routes s0 to its old owner");
-  assert.equal((await cache.refresh())?.version, 2, "refresh answers with the old map too");
-  cache.offer(twoShards(4, ["a", "b", 4], ["a", "b", 4]));
+  assert.equal(cache.record('s0')?.ownerNodeId, 'a', 'still routes s0 to its old owner');
+  assert.equal((await cache.refresh())?.version, 2, 'refresh answers with the old map too');
+  cache.offer(twoShards(4, ['a', 'b', 4], ['a', 'b', 4]));
   assert.equal(cache.current()?.version, 2);
   // A node joining is taken again.
-  cache.offer(twoShards(5, ["c", "b", 5], ["b", "a", 5]));
+  cache.offer(twoShards(5, ['c', 'b', 5], ['b', 'a', 5]));
   assert.equal(cache.current()?.version, 5);
   assert.deepEqual(seen, [1, 2, 5]);
   cache.stop();
@@ -104,27 +121,44 @@ test("seeded defect stale-shard-map: takes a newer map only when it places shard
 /** Shard s0 placed `s0` (owner first, then replicas), s1 placed `s1`; each record's version as given. */
 function twoShards(version: number, s0: [string, string, number], s1: [string, string, number]): ShardMap {
   const record = (shardId: string, [owner, replica, recordVersion]: [string, string, number]): ShardRecord => ({
-    namespace: "ns", shardId, strategyId: "rendezvous", ownerNodeId: owner, capacityHint: 1, status: 0,
-    version: recordVersion, checksum: "x", updatedAt: "", replicas: [replica], fenceToken: recordVersion,
+    namespace: 'ns',
+    shardId,
+    strategyId: 'rendezvous',
+    ownerNodeId: owner,
+    capacityHint: 1,
+    status: 0,
+    version: recordVersion,
+    checksum: 'x',
+    updatedAt: '',
+    replicas: [replica],
+    fenceToken: recordVersion,
   });
-  return { namespace: "ns", version, strategyId: "rendezvous", records: [record("s0", s0), record("s1", s1)], overrides: {}, publishedBy: "a", publishedAt: "" };
+  return {
+    namespace: 'ns',
+    version,
+    strategyId: 'rendezvous',
+    records: [record('s0', s0), record('s1', s1)],
+    overrides: {},
+    publishedBy: 'a',
+    publishedAt: '',
+  };
 }
 
 for (const defect of [false, true]) {
-  test(`a move among other nodes: ${defect ? "shard-map-ignores-others-moves keeps the older map" : "every node takes the new map"}`, async () => {
+  test(`a move among other nodes: ${defect ? 'shard-map-ignores-others-moves keeps the older map' : 'every node takes the new map'}`, async () => {
     const store = fakeStore();
-    const cache = new ShardMapCache({ store, pollMs: 10_000, stale: false, nodeId: "c", ignoresOthersMoves: defect, log: quiet });
-    store.state.current = { map: twoShards(1, ["a", "b", 1], ["c", "a", 1]), modRevision: 1 };
+    const cache = new ShardMapCache({ store, pollMs: 10_000, stale: false, nodeId: 'c', ignoresOthersMoves: defect, log: quiet });
+    store.state.current = { map: twoShards(1, ['a', 'b', 1], ['c', 'a', 1]), modRevision: 1 };
     assert.equal((await cache.refresh())?.version, 1);
     // s0 moves from a to b (a becomes its replica): c owns or replicates neither copy.
-    store.state.current = { map: twoShards(2, ["b", "a", 2], ["c", "a", 1]), modRevision: 2 };
+    store.state.current = { map: twoShards(2, ['b', 'a', 2], ['c', 'a', 1]), modRevision: 2 };
     await cache.refresh();
     assert.equal(cache.current()?.version, defect ? 1 : 2);
-    assert.equal(cache.record("s0")?.ownerNodeId, defect ? "a" : "b");
+    assert.equal(cache.record('s0')?.ownerNodeId, defect ? 'a' : 'b');
     // A change to c's own shard is taken, and with it everything before.
-    store.state.current = { map: twoShards(3, ["b", "a", 2], ["c", "b", 3]), modRevision: 3 };
+    store.state.current = { map: twoShards(3, ['b', 'a', 2], ['c', 'b', 3]), modRevision: 3 };
     await cache.refresh();
     assert.equal(cache.current()?.version, 3);
-    assert.equal(cache.record("s0")?.ownerNodeId, "b");
+    assert.equal(cache.record('s0')?.ownerNodeId, 'b');
   });
 }

@@ -5,9 +5,9 @@
 // never taken, so the node keeps routing, serving and reporting the older version. Seeded defect
 // `shard-map-ignores-others-moves`: a polled version is taken only when it changes a record this node
 // owns or replicates (before or after), so a node uninvolved in a move keeps its older map.
-import { errorMessage, type Logger } from "../../log";
-import type { ShardMap, ShardMapView, ShardRecord } from "../types";
-import type { StoredMap } from "./map-store";
+import { errorMessage, type Logger } from '../../log';
+import type { ShardMap, ShardMapView, ShardRecord } from '../types';
+import type { StoredMap } from './map-store';
 
 export type MapListener = (map: ShardMap, previous: ShardMap | undefined) => void;
 
@@ -58,11 +58,11 @@ export class ShardMapCache implements ShardMapView {
     try {
       stored = await this.options.store.read();
     } catch (error) {
-      if (!this.failing) this.options.log.warn("shard map read failed", { error: errorMessage(error) });
+      if (!this.failing) this.options.log.warn('shard map read failed', { error: errorMessage(error) });
       this.failing = true;
       return undefined;
     }
-    if (this.failing) this.options.log.info("shard map readable again");
+    if (this.failing) this.options.log.info('shard map readable again');
     this.failing = false;
     if (!stored) return undefined;
     if (this.options.ignoresOthersMoves && !this.concernsThisNode(stored.map)) return this.map;
@@ -77,7 +77,7 @@ export class ShardMapCache implements ShardMapView {
   private concernsThisNode(map: ShardMap): boolean {
     if (!this.map) return true;
     const self = this.options.nodeId;
-    const holds = (r: ShardRecord | undefined): boolean => r !== undefined && (r.ownerNodeId === self || r.replicas.includes(self ?? ""));
+    const holds = (r: ShardRecord | undefined): boolean => r !== undefined && (r.ownerNodeId === self || r.replicas.includes(self ?? ''));
     return map.records.some((r) => {
       const previous = this.index.get(r.shardId);
       return previous?.version !== r.version && (holds(r) || holds(previous));
@@ -106,7 +106,7 @@ export class ShardMapCache implements ShardMapView {
       try {
         listener(map, previous);
       } catch (error) {
-        this.options.log.error("shard map listener failed", { error: errorMessage(error) });
+        this.options.log.error('shard map listener failed', { error: errorMessage(error) });
       }
     }
   }

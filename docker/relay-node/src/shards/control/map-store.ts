@@ -2,14 +2,14 @@
 // (with what they replaced) go under history/<version zero-padded to 12>, written in the same
 // transaction, for /control/shards/diff and watch replays. Publishing compares the map key's
 // mod_revision with the one the leader read, so two leaders can never both publish on one read.
-import type { EtcdClient, KeyValue } from "../../leadership/etcd-client";
-import type { ShardMap, ShardRecord } from "../types";
+import type { EtcdClient, KeyValue } from '../../leadership/etcd-client';
+import type { ShardMap, ShardRecord } from '../types';
 
 export const mapKey = (namespace: string): string => `/omnirelay/shards/${namespace}/map`;
 export const historyPrefix = (namespace: string): string => `/omnirelay/shards/${namespace}/history/`;
 export const historyKey = (namespace: string, version: number): string => `${historyPrefix(namespace)}${pad(version)}`;
 
-const pad = (version: number): string => String(version).padStart(12, "0");
+const pad = (version: number): string => String(version).padStart(12, '0');
 
 export interface StoredMap {
   map: ShardMap;
@@ -41,7 +41,7 @@ export interface MapStoreLike {
   history(fromVersion: number, toVersion: number): Promise<HistoryEntry[]>;
 }
 
-type Etcd = Pick<EtcdClient, "range" | "txn">;
+type Etcd = Pick<EtcdClient, 'range' | 'txn'>;
 
 export class ShardMapStore implements MapStoreLike {
   constructor(
@@ -59,9 +59,7 @@ export class ShardMapStore implements MapStoreLike {
     const key = mapKey(this.namespace);
     const result = await this.etcd.txn({
       compare: [
-        expectedModRevision === 0
-          ? { key, target: "VERSION", result: "EQUAL", value: 0 }
-          : { key, target: "MOD", result: "EQUAL", value: expectedModRevision },
+        expectedModRevision === 0 ? { key, target: 'VERSION', result: 'EQUAL', value: 0 } : { key, target: 'MOD', result: 'EQUAL', value: expectedModRevision },
       ],
       success: [
         { put: { key, value: JSON.stringify(next) } },
@@ -71,7 +69,7 @@ export class ShardMapStore implements MapStoreLike {
     });
     if (result.succeeded) return { ok: true, modRevision: result.revision };
     const range = result.responses[0];
-    return { ok: false, current: range?.kind === "range" ? decodeMap(range.kvs[0]) : undefined };
+    return { ok: false, current: range?.kind === 'range' ? decodeMap(range.kvs[0]) : undefined };
   }
 
   /** Entries with fromVersion <= version <= toVersion, oldest first. */
@@ -86,7 +84,7 @@ export class ShardMapStore implements MapStoreLike {
     const { kvs } = await this.etcd.range(`${historyPrefix(this.namespace)}${a.slice(0, common)}`, { prefix: true });
     return kvs
       .map((kv) => parse<HistoryEntry>(kv.value))
-      .filter((e): e is HistoryEntry => !!e && typeof e.version === "number" && e.version >= from && e.version <= to)
+      .filter((e): e is HistoryEntry => !!e && typeof e.version === 'number' && e.version >= from && e.version <= to)
       .sort((x, y) => x.version - y.version);
   }
 }
@@ -113,7 +111,7 @@ export function historyEntry(next: ShardMap, previous: ShardMap | undefined): Hi
 function decodeMap(kv: KeyValue | undefined): StoredMap | undefined {
   if (!kv) return undefined;
   const map = parse<ShardMap>(kv.value);
-  if (!map || typeof map.version !== "number" || !Array.isArray(map.records)) return undefined;
+  if (!map || typeof map.version !== 'number' || !Array.isArray(map.records)) return undefined;
   return { map: { ...map, overrides: map.overrides ?? {} }, modRevision: kv.modRevision };
 }
 

@@ -4,17 +4,10 @@
 // next `replicas` nodes in rendezvous score order (for every strategy), the owner excluded; a
 // record's `version` moves only when one of its fields changes, its `fenceToken` only when its
 // owner changes. No change at all → no new map, so the leader publishes only real changes.
-import { ControlProblem } from "./problem";
-import {
-  assignShards,
-  beats,
-  isStrategyId,
-  rendezvousScore,
-  type ShardNode,
-  STRATEGY_IDS,
-} from "../strategies";
-import { SHARD_STATUS, type ShardMap, type ShardRecord } from "../types";
-import { xxhash64 } from "../xxhash64";
+import { ControlProblem } from './problem';
+import { assignShards, beats, isStrategyId, rendezvousScore, type ShardNode, STRATEGY_IDS } from '../strategies';
+import { SHARD_STATUS, type ShardMap, type ShardRecord } from '../types';
+import { xxhash64 } from '../xxhash64';
 
 export interface ShardChange {
   shardId: string;
@@ -66,14 +59,16 @@ export function replicasFor(namespace: string, shardId: string, nodes: readonly 
 }
 
 /** Hex XXH64 of the routing fields, so two nodes can compare records cheaply. */
-export function recordChecksum(r: Pick<ShardRecord, "ownerNodeId" | "replicas" | "status" | "fenceToken">): string {
-  return xxhash64(`${r.ownerNodeId}\n${r.replicas.join(",")}\n${r.status}\n${r.fenceToken}`).toString(16).padStart(16, "0");
+export function recordChecksum(r: Pick<ShardRecord, 'ownerNodeId' | 'replicas' | 'status' | 'fenceToken'>): string {
+  return xxhash64(`${r.ownerNodeId}\n${r.replicas.join(',')}\n${r.status}\n${r.fenceToken}`)
+    .toString(16)
+    .padStart(16, '0');
 }
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export function planMap(previous: ShardMap | undefined, input: PlanInput): Plan {
-  if (!isStrategyId(input.strategyId)) throw new Error(`unknown shard strategy "${input.strategyId}" (expected one of ${STRATEGY_IDS.join(", ")})`);
+  if (!isStrategyId(input.strategyId)) throw new Error(`unknown shard strategy "${input.strategyId}" (expected one of ${STRATEGY_IDS.join(', ')})`);
   if (input.nodes.length === 0) return { map: undefined, moves: [] };
   const version = (previous?.version ?? 0) + 1;
   const eligible = new Set(input.nodes.map((n) => n.nodeId));
@@ -96,17 +91,11 @@ export function planMap(previous: ShardMap | undefined, input: PlanInput): Plan 
     const ownerChanged = old?.ownerNodeId !== owner;
     const fenceToken = ownerChanged || !old ? version : old.fenceToken;
     const status = old?.status ?? SHARD_STATUS.Active;
-    if (
-      old &&
-      !ownerChanged &&
-      sameList(old.replicas, replicas) &&
-      old.strategyId === input.strategyId &&
-      old.namespace === input.namespace
-    ) {
+    if (old && !ownerChanged && sameList(old.replicas, replicas) && old.strategyId === input.strategyId && old.namespace === input.namespace) {
       return old; // untouched: keeps its version, ticket and timestamp
     }
     changed = true;
-    const ticket = typeof input.ticket === "string" ? input.ticket : input.ticket({ shardId, from: old?.ownerNodeId, to: owner });
+    const ticket = typeof input.ticket === 'string' ? input.ticket : input.ticket({ shardId, from: old?.ownerNodeId, to: owner });
     if (old && ownerChanged) moves.push({ shardId, from: old.ownerNodeId, to: owner, fenceToken, ticket });
     const record: ShardRecord = {
       namespace: input.namespace,
@@ -116,7 +105,7 @@ export function planMap(previous: ShardMap | undefined, input: PlanInput): Plan 
       capacityHint: old?.capacityHint ?? 1,
       status,
       version,
-      checksum: "",
+      checksum: '',
       updatedAt,
       changeTicket: ticket,
       replicas,
@@ -178,21 +167,23 @@ export function simulate(
   options: { shardIds: readonly string[]; knownNamespace: string; replicas: number; now?: Date },
 ): SimulationResult {
   if (!isStrategyId(strategyId)) {
-    throw new SimulationError(400, "shards.control.strategy.unknown", `unknown shard strategy "${strategyId}" (expected one of ${STRATEGY_IDS.join(", ")})`, { strategyId });
+    throw new SimulationError(400, 'shards.control.strategy.unknown', `unknown shard strategy "${strategyId}" (expected one of ${STRATEGY_IDS.join(', ')})`, {
+      strategyId,
+    });
   }
-  if (nodes.length === 0) throw new SimulationError(400, "shards.control.nodes.required", "At least one node must be provided.");
+  if (nodes.length === 0) throw new SimulationError(400, 'shards.control.nodes.required', 'At least one node must be provided.');
   const shardNodes: ShardNode[] = nodes.map((n) => {
-    if (typeof n?.nodeId !== "string" || n.nodeId.trim() === "") {
-      throw new SimulationError(400, "shards.control.node_id.invalid", "Node id cannot be empty.", { nodeId: String(n?.nodeId ?? "") });
+    if (typeof n?.nodeId !== 'string' || n.nodeId.trim() === '') {
+      throw new SimulationError(400, 'shards.control.node_id.invalid', 'Node id cannot be empty.', { nodeId: String(n?.nodeId ?? '') });
     }
     if (n.weight !== undefined && n.weight !== null && !Number.isFinite(n.weight)) {
-      throw new SimulationError(400, "shards.control.node_weight.invalid", `node ${n.nodeId} has a non-finite weight`, { nodeId: n.nodeId });
+      throw new SimulationError(400, 'shards.control.node_weight.invalid', `node ${n.nodeId} has a non-finite weight`, { nodeId: n.nodeId });
     }
     return { nodeId: n.nodeId, weight: n.weight ?? 1, ...(n.region ? { region: n.region } : {}), ...(n.zone ? { zone: n.zone } : {}) };
   });
   const records = current && current.namespace === namespace ? current.records : undefined;
   if (!records && namespace !== options.knownNamespace) {
-    throw new SimulationError(404, "shards.control.namespace.missing", `Namespace '${namespace}' does not contain shard records.`, { namespace });
+    throw new SimulationError(404, 'shards.control.namespace.missing', `Namespace '${namespace}' does not contain shard records.`, { namespace });
   }
   const shardIds = records ? records.map((r) => r.shardId) : options.shardIds;
   const owners = new Map((records ?? []).map((r) => [r.shardId, r.ownerNodeId]));

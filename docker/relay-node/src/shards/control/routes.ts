@@ -7,23 +7,23 @@
 //   POST /control/shards/rebalance  operator move, forwarded to the global leader (mesh.operate)
 //   GET  /control/upgrade, POST /control/upgrade/drain, POST /control/upgrade/resume (no scope)
 // Errors are application/problem+json {type, title, status, detail, code, metadata}.
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { MembershipTable } from "../../gossip/membership";
-import { writeJson } from "../../http/respond";
-import type { RouteHandler } from "../../http/server";
-import { errorMessage, type Logger } from "../../log";
-import { formatHostPort, httpEndpointOf } from "../../rpc/http-endpoints";
-import { SHARD_STATUS, type ShardMap, type ShardMapView, type ShardRecord, type ShardStatus } from "../types";
-import { DrainConflictError, type UpgradeSnapshot } from "./drain";
-import type { RebalanceResult } from "./leader";
-import type { HistoryChange, HistoryEntry, MapStoreLike } from "./map-store";
-import { simulate, type SimulationNode } from "./planner";
-import { ControlProblem } from "./problem";
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MembershipTable } from '../../gossip/membership';
+import { writeJson } from '../../http/respond';
+import type { RouteHandler } from '../../http/server';
+import { errorMessage, type Logger } from '../../log';
+import { formatHostPort, httpEndpointOf } from '../../rpc/http-endpoints';
+import { SHARD_STATUS, type ShardMap, type ShardMapView, type ShardRecord, type ShardStatus } from '../types';
+import { DrainConflictError, type UpgradeSnapshot } from './drain';
+import type { RebalanceResult } from './leader';
+import type { HistoryChange, HistoryEntry, MapStoreLike } from './map-store';
+import { simulate, type SimulationNode } from './planner';
+import { ControlProblem } from './problem';
 
-export const MESH_READ = "mesh.read";
-export const MESH_OPERATE = "mesh.operate";
-export const SHARDS_VERSION_HEADER = "x-omnirelay-shards-version";
-const FORWARDED_BY = "x-mesh-forwarded-by";
+export const MESH_READ = 'mesh.read';
+export const MESH_OPERATE = 'mesh.operate';
+export const SHARDS_VERSION_HEADER = 'x-omnirelay-shards-version';
+const FORWARDED_BY = 'x-mesh-forwarded-by';
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 500;
 const HEARTBEAT_MS = 5000;
@@ -42,7 +42,7 @@ export interface ShardRoutesDeps {
   handoverTimeoutMs: number;
   view: ShardMapView & { subscribe(listener: (map: ShardMap, previous: ShardMap | undefined) => void): () => void };
   /** Undefined when etcd is not configured (diff answers 503). */
-  store: Pick<MapStoreLike, "history"> | undefined;
+  store: Pick<MapStoreLike, 'history'> | undefined;
   leader: { rebalance(shardId: string, to?: string): Promise<RebalanceResult> } | undefined;
   isLeader: () => boolean;
   leaderId: () => string | undefined;
@@ -53,33 +53,33 @@ export interface ShardRoutesDeps {
 
 export function createShardRoutes(deps: ShardRoutesDeps): RouteHandler {
   return async (req, res, url) => {
-    const route = `${req.method ?? ""} ${url.pathname}`;
+    const route = `${req.method ?? ''} ${url.pathname}`;
     switch (route) {
-      case "GET /control/shards":
+      case 'GET /control/shards':
         return guarded(req, res, [MESH_READ, MESH_OPERATE], () => list(res, url, deps));
-      case "GET /control/shards/diff":
+      case 'GET /control/shards/diff':
         return guarded(req, res, [MESH_OPERATE], () => diff(res, url, deps));
-      case "GET /control/shards/watch":
+      case 'GET /control/shards/watch':
         return guarded(req, res, [MESH_READ, MESH_OPERATE], () => watch(req, res, url, deps));
-      case "POST /control/shards/simulate":
+      case 'POST /control/shards/simulate':
         return guarded(req, res, [MESH_OPERATE], () => simulateRoute(req, res, deps));
-      case "POST /control/shards/rebalance":
+      case 'POST /control/shards/rebalance':
         return guarded(req, res, [MESH_OPERATE], () => rebalance(req, res, deps));
-      case "GET /control/upgrade":
+      case 'GET /control/upgrade':
         writeJson(res, 200, deps.drain.snapshot());
         return true;
-      case "POST /control/upgrade/drain":
+      case 'POST /control/upgrade/drain':
         return handled(req, res, async () => {
           const body = await readJson(req, true);
-          const reason = typeof body.reason === "string" ? body.reason : undefined;
+          const reason = typeof body.reason === 'string' ? body.reason : undefined;
           try {
             writeJson(res, 202, await deps.drain.drain(reason));
           } catch (error) {
             if (!(error instanceof DrainConflictError)) throw error;
-            problem(res, 409, "upgrade.drain.in_progress", error.message, { state: String(deps.drain.snapshot().state) });
+            problem(res, 409, 'upgrade.drain.in_progress', error.message, { state: String(deps.drain.snapshot().state) });
           }
         });
-      case "POST /control/upgrade/resume":
+      case 'POST /control/upgrade/resume':
         return handled(req, res, async () => {
           req.resume();
           writeJson(res, 200, await deps.drain.resume());
@@ -93,17 +93,15 @@ export function createShardRoutes(deps: ShardRoutesDeps): RouteHandler {
 
 /** The header holds scopes separated by space, comma or semicolon; any of `accepted` will do. */
 export function hasScope(req: IncomingMessage, accepted: readonly string[]): boolean {
-  const raw = req.headers["x-mesh-scope"];
+  const raw = req.headers['x-mesh-scope'];
   const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  return values.some((value) =>
-    value.split(/[ ,;]+/).some((token) => accepted.some((scope) => scope.toLowerCase() === token.trim().toLowerCase())),
-  );
+  return values.some((value) => value.split(/[ ,;]+/).some((token) => accepted.some((scope) => scope.toLowerCase() === token.trim().toLowerCase())));
 }
 
 async function guarded(req: IncomingMessage, res: ServerResponse, accepted: readonly string[], work: () => Promise<void> | void): Promise<boolean> {
   if (!hasScope(req, accepted)) {
     req.resume();
-    problem(res, 403, "shards.control.scope.missing", `header x-mesh-scope must contain ${accepted.join(" or ")}`, { required: accepted.join(" ") });
+    problem(res, 403, 'shards.control.scope.missing', `header x-mesh-scope must contain ${accepted.join(' or ')}`, { required: accepted.join(' ') });
     return true;
   }
   return handled(req, res, work);
@@ -124,26 +122,26 @@ async function handled(req: IncomingMessage, res: ServerResponse, work: () => Pr
       return true;
     }
     if (error instanceof ControlProblem) problem(res, error.status, error.code, error.message, error.metadata);
-    else problem(res, 500, "shards.control.internal", errorMessage(error));
+    else problem(res, 500, 'shards.control.internal', errorMessage(error));
     req.resume();
   }
   return true;
 }
 
 const TITLES: Record<number, [string, string]> = {
-  400: ["Bad Request", "15.5.1"],
-  403: ["Forbidden", "15.5.4"],
-  404: ["Not Found", "15.5.5"],
-  409: ["Conflict", "15.5.10"],
-  500: ["Internal Server Error", "15.6.1"],
-  502: ["Bad Gateway", "15.6.3"],
-  503: ["Service Unavailable", "15.6.4"],
+  400: ['Bad Request', '15.5.1'],
+  403: ['Forbidden', '15.5.4'],
+  404: ['Not Found', '15.5.5'],
+  409: ['Conflict', '15.5.10'],
+  500: ['Internal Server Error', '15.6.1'],
+  502: ['Bad Gateway', '15.6.3'],
+  503: ['Service Unavailable', '15.6.4'],
 };
 
 export function problem(res: ServerResponse, status: number, code: string, detail: string, metadata: Record<string, string> = {}): void {
-  const [title, section] = TITLES[status] ?? ["Error", "15"];
+  const [title, section] = TITLES[status] ?? ['Error', '15'];
   const body = JSON.stringify({ type: `https://tools.ietf.org/html/rfc9110#section-${section}`, title, status, detail, code, metadata });
-  res.writeHead(status, { "content-type": "application/problem+json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -152,31 +150,32 @@ async function readRaw(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest("shards.control.body.too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new BadRequest('shards.control.body.too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
 async function readJson(req: IncomingMessage, emptyIsObject = false, raw?: Buffer): Promise<Record<string, unknown>> {
-  const text = (raw ?? (await readRaw(req))).toString("utf8").trim();
-  if (text === "" && emptyIsObject) return {};
+  const text = (raw ?? (await readRaw(req))).toString('utf8').trim();
+  if (text === '' && emptyIsObject) return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new BadRequest("shards.control.body.invalid", "request body must be a JSON object");
+    throw new BadRequest('shards.control.body.invalid', 'request body must be a JSON object');
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new BadRequest("shards.control.body.invalid", "request body must be a JSON object");
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new BadRequest('shards.control.body.invalid', 'request body must be a JSON object');
   }
   return parsed as Record<string, unknown>;
 }
 
 function longParam(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name)?.trim();
-  if (raw === undefined || raw === "") return undefined;
-  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new BadRequest("shards.control.query.invalid", `Invalid ${name} value.`, { [name]: raw });
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)))
+    throw new BadRequest('shards.control.query.invalid', `Invalid ${name} value.`, { [name]: raw });
   return Number(raw);
 }
 
@@ -191,17 +190,17 @@ function parseStatus(raw: string): ShardStatus {
   }
   const named = Object.entries(SHARD_STATUS).find(([name]) => name.toLowerCase() === raw.toLowerCase());
   if (named) return named[1];
-  throw new BadRequest("shards.control.status.invalid", `Invalid status '${raw}'.`, { status: raw });
+  throw new BadRequest('shards.control.status.invalid', `Invalid status '${raw}'.`, { status: raw });
 }
 
 function filterOf(url: URL): Filter {
-  const namespace = url.searchParams.get("namespace") || undefined;
-  const owner = url.searchParams.get("owner") || undefined;
-  const search = url.searchParams.get("search")?.toLowerCase() || undefined;
+  const namespace = url.searchParams.get('namespace') || undefined;
+  const owner = url.searchParams.get('owner') || undefined;
+  const search = url.searchParams.get('search')?.toLowerCase() || undefined;
   const statuses = url.searchParams
-    .getAll("status")
+    .getAll('status')
     .flatMap((v) => v.split(/[ ,;]+/))
-    .filter((v) => v.trim() !== "")
+    .filter((v) => v.trim() !== '')
     .map((v) => parseStatus(v.trim()));
   return (r) =>
     (namespace === undefined || r.namespace.toLowerCase() === namespace.toLowerCase()) &&
@@ -212,21 +211,21 @@ function filterOf(url: URL): Filter {
 
 // ---- list --------------------------------------------------------------------------------------
 
-const encodeCursor = (shardId: string): string => Buffer.from(shardId, "utf8").toString("base64url");
+const encodeCursor = (shardId: string): string => Buffer.from(shardId, 'utf8').toString('base64url');
 
 function decodeCursor(cursor: string): string {
-  const shardId = Buffer.from(cursor, "base64url").toString("utf8");
-  if (shardId === "" || encodeCursor(shardId) !== cursor) throw new BadRequest("shards.control.cursor.invalid", "Invalid cursor token.", { cursor });
+  const shardId = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (shardId === '' || encodeCursor(shardId) !== cursor) throw new BadRequest('shards.control.cursor.invalid', 'Invalid cursor token.', { cursor });
   return shardId;
 }
 
 function list(res: ServerResponse, url: URL, deps: ShardRoutesDeps): void {
   const filter = filterOf(url);
-  const pageSize = longParam(url, "pageSize") ?? DEFAULT_PAGE_SIZE;
+  const pageSize = longParam(url, 'pageSize') ?? DEFAULT_PAGE_SIZE;
   if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw new BadRequest("shards.control.page_size.invalid", `pageSize must be between 1 and ${MAX_PAGE_SIZE}.`, { pageSize: String(pageSize) });
+    throw new BadRequest('shards.control.page_size.invalid', `pageSize must be between 1 and ${MAX_PAGE_SIZE}.`, { pageSize: String(pageSize) });
   }
-  const cursorRaw = url.searchParams.get("cursor");
+  const cursorRaw = url.searchParams.get('cursor');
   const after = cursorRaw ? decodeCursor(cursorRaw) : undefined;
   const map = deps.view.current();
   const version = map?.version ?? 0;
@@ -263,7 +262,7 @@ export interface DiffItem {
 }
 
 /** `bootstrap`, `membership`, `rebalance-7` → `rebalance`, `drain:east-2` → `drain`. */
-const reasonOf = (ticket: string | undefined): string => (ticket ?? "membership").split(/[-:]/)[0] ?? "membership";
+const reasonOf = (ticket: string | undefined): string => (ticket ?? 'membership').split(/[-:]/)[0] ?? 'membership';
 
 export function diffItems(entry: HistoryEntry, filter: Filter = () => true): DiffItem[] {
   return entry.changes
@@ -289,17 +288,17 @@ export function diffItems(entry: HistoryEntry, filter: Filter = () => true): Dif
 
 async function diff(res: ServerResponse, url: URL, deps: ShardRoutesDeps): Promise<void> {
   const filter = filterOf(url);
-  const from = longParam(url, "fromVersion") ?? 1;
-  const to = longParam(url, "toVersion") ?? Number.MAX_SAFE_INTEGER;
+  const from = longParam(url, 'fromVersion') ?? 1;
+  const to = longParam(url, 'toVersion') ?? Number.MAX_SAFE_INTEGER;
   if (!deps.store) {
-    problem(res, 503, "shards.control.repository.failure", "the shard map store is not configured (no RELAY_ETCD_ENDPOINTS)");
+    problem(res, 503, 'shards.control.repository.failure', 'the shard map store is not configured (no RELAY_ETCD_ENDPOINTS)');
     return;
   }
   let entries: HistoryEntry[];
   try {
     entries = await deps.store.history(from, Math.min(to, MAX_VERSION));
   } catch (error) {
-    problem(res, 503, "shards.control.repository.failure", `shard history unavailable: ${errorMessage(error)}`, { stage: "shards.diff" });
+    problem(res, 503, 'shards.control.repository.failure', `shard history unavailable: ${errorMessage(error)}`, { stage: 'shards.diff' });
     return;
   }
   const items = entries.flatMap((e) => diffItems(e, filter));
@@ -328,12 +327,12 @@ function localEntry(map: ShardMap, previous: ShardMap | undefined): HistoryEntry
 
 function watch(req: IncomingMessage, res: ServerResponse, url: URL, deps: ShardRoutesDeps): void {
   const filter = filterOf(url);
-  const lastEventId = req.headers["last-event-id"];
-  const headerToken = typeof lastEventId === "string" && /^\d+$/.test(lastEventId.trim()) ? Number(lastEventId.trim()) : undefined;
-  const resume = longParam(url, "resumeToken") ?? headerToken;
+  const lastEventId = req.headers['last-event-id'];
+  const headerToken = typeof lastEventId === 'string' && /^\d+$/.test(lastEventId.trim()) ? Number(lastEventId.trim()) : undefined;
+  const resume = longParam(url, 'resumeToken') ?? headerToken;
   req.resume();
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
-  res.write("retry: 2000\n\n");
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.write('retry: 2000\n\n');
   let sent = resume ?? deps.view.current()?.version ?? 0;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
@@ -344,7 +343,7 @@ function watch(req: IncomingMessage, res: ServerResponse, url: URL, deps: ShardR
     try {
       entries = await deps.store?.history(sent + 1, version);
     } catch (error) {
-      deps.log.debug("shard watch: history unavailable, sending the local diff", { error: errorMessage(error) });
+      deps.log.debug('shard watch: history unavailable, sending the local diff', { error: errorMessage(error) });
     }
     if (!entries || entries.length === 0) entries = local ? [local] : [];
     for (const entry of entries) {
@@ -368,17 +367,18 @@ function watch(req: IncomingMessage, res: ServerResponse, url: URL, deps: ShardR
     unsubscribe();
   };
   // Only the response's close means the client went away: a request's close fires once its (empty) body is read.
-  res.on("close", cleanup);
+  res.on('close', cleanup);
 }
 
 // ---- simulate ----------------------------------------------------------------------------------
 
 async function simulateRoute(req: IncomingMessage, res: ServerResponse, deps: ShardRoutesDeps): Promise<void> {
   const body = await readJson(req);
-  const namespace = typeof body.namespace === "string" ? body.namespace.trim() : "";
-  if (namespace === "") throw new BadRequest("shards.control.namespace.required", "Namespace must be provided.");
-  const strategyId = typeof body.strategyId === "string" && body.strategyId.trim() !== "" ? body.strategyId.trim() : "rendezvous";
-  if (body.nodes !== undefined && body.nodes !== null && !Array.isArray(body.nodes)) throw new BadRequest("shards.control.nodes.required", "`nodes` must be an array.");
+  const namespace = typeof body.namespace === 'string' ? body.namespace.trim() : '';
+  if (namespace === '') throw new BadRequest('shards.control.namespace.required', 'Namespace must be provided.');
+  const strategyId = typeof body.strategyId === 'string' && body.strategyId.trim() !== '' ? body.strategyId.trim() : 'rendezvous';
+  if (body.nodes !== undefined && body.nodes !== null && !Array.isArray(body.nodes))
+    throw new BadRequest('shards.control.nodes.required', '`nodes` must be an array.');
   const nodes = (Array.isArray(body.nodes) ? body.nodes : []) as SimulationNode[];
   const result = simulate(namespace, strategyId, nodes, deps.view.current(), {
     shardIds: deps.shardIds,
@@ -393,12 +393,12 @@ async function simulateRoute(req: IncomingMessage, res: ServerResponse, deps: Sh
 async function rebalance(req: IncomingMessage, res: ServerResponse, deps: ShardRoutesDeps): Promise<void> {
   const raw = await readRaw(req);
   const body = await readJson(req, false, raw);
-  const shardId = typeof body.shardId === "string" ? body.shardId.trim() : "";
-  if (shardId === "") throw new BadRequest("shards.control.shard_id.required", "`shardId` must be provided.");
-  if (body.to !== undefined && body.to !== null && typeof body.to !== "string") throw new BadRequest("shards.control.body.invalid", "`to` must be a node id.");
-  const to = typeof body.to === "string" && body.to.trim() !== "" ? body.to.trim() : undefined;
-  if (typeof body.namespace === "string" && body.namespace !== "" && body.namespace !== deps.namespace) {
-    problem(res, 404, "shards.control.namespace.missing", `Namespace '${body.namespace}' does not contain shard records.`, { namespace: body.namespace });
+  const shardId = typeof body.shardId === 'string' ? body.shardId.trim() : '';
+  if (shardId === '') throw new BadRequest('shards.control.shard_id.required', '`shardId` must be provided.');
+  if (body.to !== undefined && body.to !== null && typeof body.to !== 'string') throw new BadRequest('shards.control.body.invalid', '`to` must be a node id.');
+  const to = typeof body.to === 'string' && body.to.trim() !== '' ? body.to.trim() : undefined;
+  if (typeof body.namespace === 'string' && body.namespace !== '' && body.namespace !== deps.namespace) {
+    problem(res, 404, 'shards.control.namespace.missing', `Namespace '${body.namespace}' does not contain shard records.`, { namespace: body.namespace });
     return;
   }
   if (deps.isLeader() && deps.leader) {
@@ -407,25 +407,33 @@ async function rebalance(req: IncomingMessage, res: ServerResponse, deps: ShardR
   }
   const leaderId = deps.leaderId();
   if (req.headers[FORWARDED_BY] !== undefined || leaderId === undefined || leaderId === deps.nodeId) {
-    problem(res, 503, "shards.control.not_leader", leaderId === undefined ? `no global-control leader known to ${deps.nodeId}` : `${deps.nodeId} is not the global-control leader`, { nodeId: deps.nodeId });
+    problem(
+      res,
+      503,
+      'shards.control.not_leader',
+      leaderId === undefined ? `no global-control leader known to ${deps.nodeId}` : `${deps.nodeId} is not the global-control leader`,
+      { nodeId: deps.nodeId },
+    );
     return;
   }
   const target = httpEndpointOf(leaderId, deps.table, deps.httpPort);
   try {
     const answer = await fetch(`http://${formatHostPort(target)}/control/shards/rebalance`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-mesh-scope": String(req.headers["x-mesh-scope"] ?? MESH_OPERATE), [FORWARDED_BY]: deps.nodeId },
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mesh-scope': String(req.headers['x-mesh-scope'] ?? MESH_OPERATE), [FORWARDED_BY]: deps.nodeId },
       body: raw,
       signal: AbortSignal.timeout(deps.handoverTimeoutMs + deps.forwardTimeoutMs),
     });
     const text = await answer.text();
     res.writeHead(answer.status, {
-      "content-type": answer.headers.get("content-type") ?? "application/json; charset=utf-8",
-      "content-length": Buffer.byteLength(text),
-      "x-mesh-node": leaderId,
+      'content-type': answer.headers.get('content-type') ?? 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'x-mesh-node': leaderId,
     });
     res.end(text);
   } catch (error) {
-    problem(res, 503, "shards.control.leader.unreachable", `global leader ${leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`, { leaderId });
+    problem(res, 503, 'shards.control.leader.unreachable', `global leader ${leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`, {
+      leaderId,
+    });
   }
 }

@@ -2,15 +2,15 @@
 // publishes the new owner): hold new calls for the shard, take the shard lock so in-flight writes
 // finish, install the state on the new owner at the new fence, then pass held and later calls on to
 // it until the map shows the move. If the map never shows it (handoverTimeoutMs × 2), serve again.
-import type { MembershipTable } from "../../gossip/membership";
-import { errorMessage, type Logger } from "../../log";
-import { httpEndpointOf } from "../../rpc/http-endpoints";
-import type { HandoverRequest, HandoverResult, ShardMapView } from "../types";
-import { peerJson } from "./peer-http";
-import { INSTALL_PATH, type InstallRequest, type PeerReply, type Replication } from "./replication";
-import type { ShardData } from "./store";
+import type { MembershipTable } from '../../gossip/membership';
+import { errorMessage, type Logger } from '../../log';
+import { httpEndpointOf } from '../../rpc/http-endpoints';
+import type { HandoverRequest, HandoverResult, ShardMapView } from '../types';
+import { peerJson } from './peer-http';
+import { INSTALL_PATH, type InstallRequest, type PeerReply, type Replication } from './replication';
+import type { ShardData } from './store';
 
-export const HANDOVER_PATH = "/mesh/shards/handover";
+export const HANDOVER_PATH = '/mesh/shards/handover';
 
 export interface HandoverDeps {
   nodeId: string;
@@ -82,7 +82,7 @@ export class Handover {
         try {
           // Stay inside the leader's wait (handoverTimeoutMs from its request) where the lock allowed it.
           const timeoutMs = Math.max(100, this.deps.handoverTimeoutMs - (Date.now() - started));
-          const answer = await peerJson(httpEndpointOf(to, this.deps.table, this.deps.httpPort), "POST", INSTALL_PATH, install, timeoutMs);
+          const answer = await peerJson(httpEndpointOf(to, this.deps.table, this.deps.httpPort), 'POST', INSTALL_PATH, install, timeoutMs);
           if (answer.status !== 200) return { status: 503, body: { message: `${to} refused the install (${answer.status})`, answer: answer.body } };
         } catch (error) {
           return { status: 503, body: { message: `install on ${to} failed: ${errorMessage(error)}` } };
@@ -101,12 +101,12 @@ export class Handover {
     const heldCalls = this.held.get(shardId) ?? 0;
     this.held.delete(shardId);
     if (reply.status !== 200) {
-      log.warn("handover failed: still serving", { shardId, to, fenceToken, ...reply.body });
+      log.warn('handover failed: still serving', { shardId, to, fenceToken, ...reply.body });
       return reply;
     }
     const result: HandoverResult = { shardId, from: nodeId, to, fenceToken, index: slot.index, heldCalls, ms: Date.now() - started };
     this.results.set(shardId, result);
-    log.info("shard handed over", { ...result, ticket: request.ticket });
+    log.info('shard handed over', { ...result, ticket: request.ticket });
     replication.movedAway(shardId);
     this.resumeUnlessPublished(shardId, result);
     return { status: 200, body: { ...result } };
@@ -126,7 +126,12 @@ export class Handover {
       if (!handed || handed.fenceToken !== result.fenceToken || handed.confirmed || slot.fence !== handed.fenceToken) return;
       const record = this.deps.view.record(shardId);
       if (record && record.fenceToken >= result.fenceToken) return;
-      this.deps.log.warn("handover never published: serving the shard again", { shardId, to: result.to, fenceToken: result.fenceToken, resumeFence: handed.previousFence });
+      this.deps.log.warn('handover never published: serving the shard again', {
+        shardId,
+        to: result.to,
+        fenceToken: result.fenceToken,
+        resumeFence: handed.previousFence,
+      });
       slot.fence = handed.previousFence;
       slot.ownerFence = handed.previousFence;
       slot.handedTo = undefined;

@@ -1,145 +1,165 @@
 // Three in-process nodes on loopback with the real RPC inbound and a shard map the test controls.
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { call, mapOf, NAMESPACE, request, shardState, sleep, startNodes, stopNodes, type TestNode } from "./test-harness";
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { call, mapOf, NAMESPACE, request, shardState, sleep, startNodes, stopNodes, type TestNode } from './test-harness';
 
-const ALL_ON_A = { owner: "a", replicas: ["b", "c"], fence: 1 };
+const ALL_ON_A = { owner: 'a', replicas: ['b', 'c'], fence: 1 };
 
 function publish(nodes: readonly TestNode[], map: ReturnType<typeof mapOf>): void {
   for (const node of nodes) node.view.set(map);
 }
 
-async function counterOn(node: TestNode, shardId: string): Promise<{ value: number | undefined; digest: string; index: number; fenceToken: number; role: string }> {
+async function counterOn(
+  node: TestNode,
+  shardId: string,
+): Promise<{ value: number | undefined; digest: string; index: number; fenceToken: number; role: string }> {
   const { body } = await shardState(node, shardId);
   return { value: body.data.counters[shardId], digest: body.digest, index: body.index, fenceToken: body.fenceToken, role: body.role };
 }
 
-test("a replicated write is on every replica before the ack; a call to a non-owner is forwarded once", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"]);
+test('a replicated write is on every replica before the ack; a call to a non-owner is forwarded once', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
   t.after(() => stopNodes(nodes));
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
   publish(nodes, mapOf(1, ALL_ON_A));
 
-  const answer = await call(b, "counter::increment", { key: "s0", by: 2 });
+  const answer = await call(b, 'counter::increment', { key: 's0', by: 2 });
   assert.equal(answer.status, 200);
-  assert.deepEqual(answer.body, { key: "s0", value: 2 });
-  assert.equal(answer.headers["x-mesh-node"], "a");
-  assert.equal(answer.headers["x-mesh-received-by"], "b");
-  assert.equal(answer.headers["x-mesh-shard"], "s0");
-  const states = await Promise.all(nodes.map((n) => counterOn(n, "s0")));
-  assert.deepEqual(states.map((s) => s.value), [2, 2, 2]);
-  assert.deepEqual(states.map((s) => s.role), ["owner", "replica", "replica"]);
+  assert.deepEqual(answer.body, { key: 's0', value: 2 });
+  assert.equal(answer.headers['x-mesh-node'], 'a');
+  assert.equal(answer.headers['x-mesh-received-by'], 'b');
+  assert.equal(answer.headers['x-mesh-shard'], 's0');
+  const states = await Promise.all(nodes.map((n) => counterOn(n, 's0')));
+  assert.deepEqual(
+    states.map((s) => s.value),
+    [2, 2, 2],
+  );
+  assert.deepEqual(
+    states.map((s) => s.role),
+    ['owner', 'replica', 'replica'],
+  );
   assert.ok(states.every((s) => s.digest === states[0]?.digest && s.index === 1 && s.fenceToken === 1));
 
-  const set = await call(c, "kv::set", { key: "user", value: { name: "x" } }, { "rpc-shard-key": "s1" });
-  assert.deepEqual([set.status, set.body], [200, { key: "user", value: { name: "x" }, version: 1 }]);
-  const got = await call(b, "kv::get", { key: "user" }, { "rpc-shard-key": "s1" });
-  assert.deepEqual(got.body, { key: "user", value: { name: "x" }, version: 1 });
-  const absent = await call(b, "kv::get", { key: "nobody" }, { "rpc-shard-key": "s1" });
-  assert.deepEqual(absent.body, { key: "nobody", value: null, version: 0 });
-  assert.deepEqual((await call(a, "kv::keys", { key: "s1" })).body, { shardId: "s1", keys: ["user"] });
-  assert.deepEqual((await call(a, "kv::delete", { key: "user" }, { "rpc-shard-key": "s1" })).body, { key: "user", deleted: true });
-  assert.deepEqual((await call(c, "set::add", { key: "s2", element: "z" })).body, { key: "s2", added: true });
-  assert.deepEqual((await call(c, "set::add", { key: "s2", element: "a" })).body, { key: "s2", added: true });
-  assert.deepEqual((await call(b, "set::read", { key: "s2" })).body, { key: "s2", elements: ["a", "z"] });
-  assert.deepEqual((await call(b, "counter::decrement", { key: "s0" })).body, { key: "s0", value: 1 });
-  assert.deepEqual((await call(b, "counter::reset", { key: "s0" })).body, { key: "s0", value: 0 });
-  assert.deepEqual((await call(c, "counter::get", { key: "s0" })).body, { key: "s0", value: 0 });
+  const set = await call(c, 'kv::set', { key: 'user', value: { name: 'x' } }, { 'rpc-shard-key': 's1' });
+  assert.deepEqual([set.status, set.body], [200, { key: 'user', value: { name: 'x' }, version: 1 }]);
+  const got = await call(b, 'kv::get', { key: 'user' }, { 'rpc-shard-key': 's1' });
+  assert.deepEqual(got.body, { key: 'user', value: { name: 'x' }, version: 1 });
+  const absent = await call(b, 'kv::get', { key: 'nobody' }, { 'rpc-shard-key': 's1' });
+  assert.deepEqual(absent.body, { key: 'nobody', value: null, version: 0 });
+  assert.deepEqual((await call(a, 'kv::keys', { key: 's1' })).body, { shardId: 's1', keys: ['user'] });
+  assert.deepEqual((await call(a, 'kv::delete', { key: 'user' }, { 'rpc-shard-key': 's1' })).body, { key: 'user', deleted: true });
+  assert.deepEqual((await call(c, 'set::add', { key: 's2', element: 'z' })).body, { key: 's2', added: true });
+  assert.deepEqual((await call(c, 'set::add', { key: 's2', element: 'a' })).body, { key: 's2', added: true });
+  assert.deepEqual((await call(b, 'set::read', { key: 's2' })).body, { key: 's2', elements: ['a', 'z'] });
+  assert.deepEqual((await call(b, 'counter::decrement', { key: 's0' })).body, { key: 's0', value: 1 });
+  assert.deepEqual((await call(b, 'counter::reset', { key: 's0' })).body, { key: 's0', value: 0 });
+  assert.deepEqual((await call(c, 'counter::get', { key: 's0' })).body, { key: 's0', value: 0 });
 
-  const invalid = await call(b, "counter::increment", {});
+  const invalid = await call(b, 'counter::increment', {});
   assert.equal(invalid.status, 400);
-  assert.equal(invalid.headers["x-mesh-outcome"], "not-applied");
-  const echo = await call(b, "echo", { hi: 1 }, { "rpc-shard-key": "s3" });
-  assert.deepEqual([echo.status, echo.headers["x-mesh-node"], echo.body], [200, "a", { hi: 1 }]);
+  assert.equal(invalid.headers['x-mesh-outcome'], 'not-applied');
+  const echo = await call(b, 'echo', { hi: 1 }, { 'rpc-shard-key': 's3' });
+  assert.deepEqual([echo.status, echo.headers['x-mesh-node'], echo.body], [200, 'a', { hi: 1 }]);
   assert.match(await a.metrics.registry.render(), /mesh_shard_replication_total\{mesh_outcome="success"\} \d+/);
   assert.match(await b.metrics.registry.render(), /mesh_shard_calls_total\{mesh_outcome="forwarded"\} \d+/);
 });
 
 test("a replica refuses an older fence; a deposed owner's write is indeterminate and it stops serving", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"]);
+  const nodes = await startNodes(['a', 'b', 'c']);
   t.after(() => stopNodes(nodes));
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
   publish(nodes, mapOf(1, ALL_ON_A));
-  assert.equal((await call(a, "counter::increment", { key: "s0" })).status, 200);
+  assert.equal((await call(a, 'counter::increment', { key: 's0' })).status, 200);
 
-  const stale = await request(b.port, "POST", "/mesh/shards/replicate", { "content-type": "application/json" }, {
-    namespace: NAMESPACE, shardId: "s0", fenceToken: 0, index: 2, op: { kind: "counter.add", key: "s0", by: 1 }, from: "a",
-  });
+  const stale = await request(
+    b.port,
+    'POST',
+    '/mesh/shards/replicate',
+    { 'content-type': 'application/json' },
+    {
+      namespace: NAMESPACE,
+      shardId: 's0',
+      fenceToken: 0,
+      index: 2,
+      op: { kind: 'counter.add', key: 's0', by: 1 },
+      from: 'a',
+    },
+  );
   assert.equal(stale.status, 409);
   assert.equal(stale.body.fenceToken, 1);
 
   // b takes over at fence 2; a never sees that map.
-  const v2 = mapOf(2, { owner: "b", replicas: ["c"], fence: 2 });
+  const v2 = mapOf(2, { owner: 'b', replicas: ['c'], fence: 2 });
   b.view.set(v2);
   c.view.set(v2);
-  assert.equal((await call(b, "counter::increment", { key: "s0" })).body.value, 2);
-  const fenced = await call(a, "counter::increment", { key: "s0" });
+  assert.equal((await call(b, 'counter::increment', { key: 's0' })).body.value, 2);
+  const fenced = await call(a, 'counter::increment', { key: 's0' });
   assert.equal(fenced.status, 503);
-  assert.equal(fenced.headers["x-mesh-outcome"], undefined);
-  assert.equal((await counterOn(a, "s0")).fenceToken, 2);
-  const refused = await call(a, "counter::increment", { key: "s0" });
+  assert.equal(fenced.headers['x-mesh-outcome'], undefined);
+  assert.equal((await counterOn(a, 's0')).fenceToken, 2);
+  const refused = await call(a, 'counter::increment', { key: 's0' });
   assert.equal(refused.status, 503);
-  assert.equal(refused.headers["x-mesh-outcome"], "not-applied");
-  const [bState, cState] = await Promise.all([counterOn(b, "s0"), counterOn(c, "s0")]);
+  assert.equal(refused.headers['x-mesh-outcome'], 'not-applied');
+  const [bState, cState] = await Promise.all([counterOn(b, 's0'), counterOn(c, 's0')]);
   assert.deepEqual([bState.value, cState.value, bState.digest], [2, 2, cState.digest]);
 });
 
-test("an index gap makes the replica install a snapshot and end identical", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"]);
+test('an index gap makes the replica install a snapshot and end identical', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
   t.after(() => stopNodes(nodes));
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-  publish(nodes, mapOf(1, { owner: "a", replicas: ["b"], fence: 1 }));
-  for (let i = 0; i < 3; i += 1) await call(a, "counter::increment", { key: "s0" });
-  await call(a, "kv::set", { key: "s0", value: "v" });
-  assert.equal((await counterOn(c, "s0")).index, 0);
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['b'], fence: 1 }));
+  for (let i = 0; i < 3; i += 1) await call(a, 'counter::increment', { key: 's0' });
+  await call(a, 'kv::set', { key: 's0', value: 'v' });
+  assert.equal((await counterOn(c, 's0')).index, 0);
 
   publish(nodes, mapOf(2, ALL_ON_A));
-  assert.equal((await call(b, "counter::increment", { key: "s0" })).body.value, 4);
-  const [aState, cState] = await Promise.all([counterOn(a, "s0"), counterOn(c, "s0")]);
+  assert.equal((await call(b, 'counter::increment', { key: 's0' })).body.value, 4);
+  const [aState, cState] = await Promise.all([counterOn(a, 's0'), counterOn(c, 's0')]);
   assert.deepEqual([cState.value, cState.index, cState.digest], [4, 5, aState.digest]);
   assert.match(await c.metrics.registry.render(), /mesh_shard_snapshots_total 1/);
 });
 
-test("owner takeover: the first surviving replica serves its copy at the new fence", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"]);
+test('owner takeover: the first surviving replica serves its copy at the new fence', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
   t.after(() => stopNodes(nodes));
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
   publish(nodes, mapOf(1, ALL_ON_A));
-  await call(a, "counter::increment", { key: "s0" });
-  await call(a, "counter::increment", { key: "s0" });
+  await call(a, 'counter::increment', { key: 's0' });
+  await call(a, 'counter::increment', { key: 's0' });
 
-  publish(nodes, mapOf(2, { owner: "b", replicas: ["c"], fence: 2 }));
-  const answer = await call(c, "counter::increment", { key: "s0" });
-  assert.deepEqual([answer.status, answer.headers["x-mesh-node"], answer.body.value], [200, "b", 3]);
-  assert.ok(b.logs.some((l) => l.msg === "shard takeover: serving the local copy at the map's fence" && l.shardId === "s0" && l.fenceToken === 2));
-  const [bState, cState, aState] = await Promise.all([counterOn(b, "s0"), counterOn(c, "s0"), counterOn(a, "s0")]);
-  assert.deepEqual([bState.role, bState.fenceToken, cState.fenceToken, cState.digest, aState.role], ["owner", 2, 2, bState.digest, "none"]);
+  publish(nodes, mapOf(2, { owner: 'b', replicas: ['c'], fence: 2 }));
+  const answer = await call(c, 'counter::increment', { key: 's0' });
+  assert.deepEqual([answer.status, answer.headers['x-mesh-node'], answer.body.value], [200, 'b', 3]);
+  assert.ok(b.logs.some((l) => l.msg === "shard takeover: serving the local copy at the map's fence" && l.shardId === 's0' && l.fenceToken === 2));
+  const [bState, cState, aState] = await Promise.all([counterOn(b, 's0'), counterOn(c, 's0'), counterOn(a, 's0')]);
+  assert.deepEqual([bState.role, bState.fenceToken, cState.fenceToken, cState.digest, aState.role], ['owner', 2, 2, bState.digest, 'none']);
 });
 
-test("a restarted owner that the map still names recovers the shard from its replicas before serving", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"]);
+test('a restarted owner that the map still names recovers the shard from its replicas before serving', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
   publish(nodes, mapOf(1, ALL_ON_A));
-  for (let i = 0; i < 3; i += 1) await call(a, "counter::increment", { key: "s0" });
+  for (let i = 0; i < 3; i += 1) await call(a, 'counter::increment', { key: 's0' });
   await stopNodes([a]);
-  const [restarted] = (await startNodes(["a"], {}, { b: b.port, c: c.port })) as [TestNode];
+  const [restarted] = (await startNodes(['a'], {}, { b: b.port, c: c.port })) as [TestNode];
   t.after(() => stopNodes([restarted, b, c]));
   restarted.view.set(mapOf(1, ALL_ON_A));
-  assert.deepEqual((await call(restarted, "counter::increment", { key: "s0" })).body, { key: "s0", value: 4 });
-  const [rState, bState] = await Promise.all([counterOn(restarted, "s0"), counterOn(b, "s0")]);
+  assert.deepEqual((await call(restarted, 'counter::increment', { key: 's0' })).body, { key: 's0', value: 4 });
+  const [rState, bState] = await Promise.all([counterOn(restarted, 's0'), counterOn(b, 's0')]);
   assert.deepEqual([rState.index, rState.digest], [4, bState.digest]);
 });
 
-test("handover moves the state; a call held during the handover is served by the new owner", async (t) => {
+test('handover moves the state; a call held during the handover is served by the new owner', async (t) => {
   // A slow stub replica keeps the shard lock busy so the handover has to wait for the write in flight.
   const stub = http.createServer((req, res) => {
     req.resume();
-    setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end("{}"), 300);
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 300);
   });
-  await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
-  const nodes = await startNodes(["a", "b", "c"], {}, { d: (stub.address() as AddressInfo).port });
+  await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+  const nodes = await startNodes(['a', 'b', 'c'], {}, { d: (stub.address() as AddressInfo).port });
   t.after(async () => {
     await stopNodes(nodes);
     stub.closeAllConnections();
@@ -147,149 +167,162 @@ test("handover moves the state; a call held during the handover is served by the
   });
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
   const [first, result, second] = await handoverWithHeldCall(nodes);
-  assert.deepEqual([first.status, first.headers["x-mesh-node"], first.body.value], [200, "a", 1]);
+  assert.deepEqual([first.status, first.headers['x-mesh-node'], first.body.value], [200, 'a', 1]);
   assert.equal(result.status, 200);
-  assert.deepEqual({ ...result.body, ms: 0 }, { shardId: "s0", from: "a", to: "b", fenceToken: 2, index: 1, heldCalls: 1, ms: 0 });
-  assert.deepEqual([second.status, second.headers["x-mesh-node"], second.headers["x-mesh-received-by"], second.body.value], [200, "b", "c", 2]);
-  const bState = await counterOn(b, "s0");
-  assert.deepEqual([bState.role, bState.fenceToken, bState.index, bState.value], ["owner", 2, 2, 2]);
-  assert.equal((await counterOn(a, "s0")).role, "none");
+  assert.deepEqual({ ...result.body, ms: 0 }, { shardId: 's0', from: 'a', to: 'b', fenceToken: 2, index: 1, heldCalls: 1, ms: 0 });
+  assert.deepEqual([second.status, second.headers['x-mesh-node'], second.headers['x-mesh-received-by'], second.body.value], [200, 'b', 'c', 2]);
+  const bState = await counterOn(b, 's0');
+  assert.deepEqual([bState.role, bState.fenceToken, bState.index, bState.value], ['owner', 2, 2, 2]);
+  assert.equal((await counterOn(a, 's0')).role, 'none');
 
-  publish(nodes, mapOf(2, { owner: "b", replicas: ["c"], fence: 2 }));
-  assert.deepEqual((await call(a, "counter::increment", { key: "s0" })).body, { key: "s0", value: 3 });
-  assert.equal((await counterOn(c, "s0")).digest, (await counterOn(b, "s0")).digest);
+  publish(nodes, mapOf(2, { owner: 'b', replicas: ['c'], fence: 2 }));
+  assert.deepEqual((await call(a, 'counter::increment', { key: 's0' })).body, { key: 's0', value: 3 });
+  assert.equal((await counterOn(c, 's0')).digest, (await counterOn(b, 's0')).digest);
 });
 
-test("a forwarded call at a non-owner waits for an install, else answers 503 not-applied", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"]);
+test('a forwarded call at a non-owner waits for an install, else answers 503 not-applied', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
   t.after(() => stopNodes(nodes));
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-  const nobody = await call(a, "counter::increment", { key: "s0" });
-  assert.deepEqual([nobody.status, nobody.headers["x-mesh-outcome"]], [503, "not-applied"]);
+  const nobody = await call(a, 'counter::increment', { key: 's0' });
+  assert.deepEqual([nobody.status, nobody.headers['x-mesh-outcome']], [503, 'not-applied']);
 
   publish(nodes, mapOf(1, ALL_ON_A));
   // Forwarded by a node with an older map: one more hop to the owner c's map names.
-  const rerouted = await call(c, "counter::increment", { key: "s0" }, { "x-mesh-forwarded-by": "b" });
-  assert.deepEqual([rerouted.status, rerouted.headers["x-mesh-node"]], [200, "a"]);
+  const rerouted = await call(c, 'counter::increment', { key: 's0' }, { 'x-mesh-forwarded-by': 'b' });
+  assert.deepEqual([rerouted.status, rerouted.headers['x-mesh-node']], [200, 'a']);
   // Already on its second hop: c must not forward it a third time; it waits for news, then refuses.
   const started = Date.now();
-  const refused = await call(c, "counter::increment", { key: "s0" }, { "x-mesh-forwarded-by": "b", "x-mesh-handover-hop": "a" });
-  assert.deepEqual([refused.status, refused.headers["x-mesh-outcome"], refused.headers["x-mesh-node"]], [503, "not-applied", "c"]);
+  const refused = await call(c, 'counter::increment', { key: 's0' }, { 'x-mesh-forwarded-by': 'b', 'x-mesh-handover-hop': 'a' });
+  assert.deepEqual([refused.status, refused.headers['x-mesh-outcome'], refused.headers['x-mesh-node']], [503, 'not-applied', 'c']);
   assert.ok(Date.now() - started >= 900);
 
-  const waiting = call(c, "counter::increment", { key: "s0" }, { "x-mesh-forwarded-by": "a", "x-mesh-handover-hop": "a" });
+  const waiting = call(c, 'counter::increment', { key: 's0' }, { 'x-mesh-forwarded-by': 'a', 'x-mesh-handover-hop': 'a' });
   await sleep(200);
-  const install = await request(c.port, "POST", "/mesh/shards/install", { "content-type": "application/json" }, {
-    shardId: "s0", fenceToken: 2, index: 7, state: { counters: { s0: 10 }, kv: {}, sets: {} }, from: "a",
-  });
+  const install = await request(
+    c.port,
+    'POST',
+    '/mesh/shards/install',
+    { 'content-type': 'application/json' },
+    {
+      shardId: 's0',
+      fenceToken: 2,
+      index: 7,
+      state: { counters: { s0: 10 }, kv: {}, sets: {} },
+      from: 'a',
+    },
+  );
   assert.equal(install.status, 200);
   const served = await waiting;
-  assert.deepEqual([served.status, served.headers["x-mesh-node"], served.headers["x-mesh-received-by"], served.body.value], [200, "c", "a", 11]);
+  assert.deepEqual([served.status, served.headers['x-mesh-node'], served.headers['x-mesh-received-by'], served.body.value], [200, 'c', 'a', 11]);
   void b;
 });
 
-test("pingpong alternates between the owners of a and b", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"]);
+test('pingpong alternates between the owners of a and b', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
   t.after(() => stopNodes(nodes));
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-  publish(nodes, mapOf(1, ALL_ON_A, { s1: { owner: "b", replicas: ["c"], fence: 1 } }));
-  const answer = await call(c, "pingpong::play", { a: "s0", b: "s1", rounds: 2 });
+  publish(nodes, mapOf(1, ALL_ON_A, { s1: { owner: 'b', replicas: ['c'], fence: 1 } }));
+  const answer = await call(c, 'pingpong::play', { a: 's0', b: 's1', rounds: 2 });
   assert.equal(answer.status, 200);
-  assert.equal(answer.headers["x-mesh-node"], "a");
-  assert.deepEqual(answer.body.hops.map((h: { key: string; servedBy: string }) => `${h.key}@${h.servedBy}`), ["s0@a", "s1@b", "s0@a", "s1@b"]);
-  assert.equal((await counterOn(a, "s0")).value, 2);
-  assert.equal((await counterOn(b, "s1")).value, 2);
+  assert.equal(answer.headers['x-mesh-node'], 'a');
+  assert.deepEqual(
+    answer.body.hops.map((h: { key: string; servedBy: string }) => `${h.key}@${h.servedBy}`),
+    ['s0@a', 's1@b', 's0@a', 's1@b'],
+  );
+  assert.equal((await counterOn(a, 's0')).value, 2);
+  assert.equal((await counterOn(b, 's1')).value, 2);
 });
 
-test("budget: calls over budget wait up to 2 s, then 429 not-applied; load is reported under mesh.read", async (t) => {
-  const nodes = await startNodes(["a"], { a: { env: { RELAY_SHARD_QPS_BUDGET: "2" } } });
+test('budget: calls over budget wait up to 2 s, then 429 not-applied; load is reported under mesh.read', async (t) => {
+  const nodes = await startNodes(['a'], { a: { env: { RELAY_SHARD_QPS_BUDGET: '2' } } });
   t.after(() => stopNodes(nodes));
   const [a] = nodes as [TestNode];
-  publish(nodes, mapOf(1, { owner: "a", replicas: [], fence: 1 }));
-  const answers = await Promise.all(Array.from({ length: 10 }, () => call(a, "counter::increment", { key: "s0" })));
+  publish(nodes, mapOf(1, { owner: 'a', replicas: [], fence: 1 }));
+  const answers = await Promise.all(Array.from({ length: 10 }, () => call(a, 'counter::increment', { key: 's0' })));
   const ok = answers.filter((x) => x.status === 200);
   const throttled = answers.filter((x) => x.status === 429);
   assert.deepEqual([ok.length, throttled.length], [6, 4]);
-  assert.ok(throttled.every((x) => x.headers["x-mesh-outcome"] === "not-applied" && x.headers["rpc-status"] === "ResourceExhausted"));
-  const load = await request(a.port, "GET", "/control/shards/load", { "x-mesh-scope": "mesh.read" });
+  assert.ok(throttled.every((x) => x.headers['x-mesh-outcome'] === 'not-applied' && x.headers['rpc-status'] === 'ResourceExhausted'));
+  const load = await request(a.port, 'GET', '/control/shards/load', { 'x-mesh-scope': 'mesh.read' });
   assert.equal(load.status, 200);
   assert.equal(load.body.budgetQps, 2);
-  assert.ok(load.body.shards.some((s: { shardId: string; role: string }) => s.shardId === "s0" && s.role === "owner"));
-  const forbidden = await request(a.port, "GET", "/control/shards/load", {});
+  assert.ok(load.body.shards.some((s: { shardId: string; role: string }) => s.shardId === 's0' && s.role === 'owner'));
+  const forbidden = await request(a.port, 'GET', '/control/shards/load', {});
   assert.equal(forbidden.status, 403);
-  assert.match(String(forbidden.headers["content-type"]), /problem\+json/);
+  assert.match(String(forbidden.headers['content-type']), /problem\+json/);
   assert.match(await a.metrics.registry.render(), /mesh_shard_calls_total\{mesh_outcome="throttled"\} 4/);
 });
 
 // ---- seeded defects ---------------------------------------------------------------------------
 
-test("ack-before-replication: right after the ack a replica lacks the acknowledged write", async (t) => {
-  const nodes = await startNodes(["a", "b"], { a: { defects: "ack-before-replication" } });
+test('ack-before-replication: right after the ack a replica lacks the acknowledged write', async (t) => {
+  const nodes = await startNodes(['a', 'b'], { a: { defects: 'ack-before-replication' } });
   t.after(() => stopNodes(nodes));
   const [a, b] = nodes as [TestNode, TestNode];
-  publish(nodes, mapOf(1, { owner: "a", replicas: ["b"], fence: 1 }));
-  assert.equal((await call(a, "counter::increment", { key: "s0" })).body.value, 1);
-  assert.equal((await counterOn(b, "s0")).value, undefined);
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['b'], fence: 1 }));
+  assert.equal((await call(a, 'counter::increment', { key: 's0' })).body.value, 1);
+  assert.equal((await counterOn(b, 's0')).value, undefined);
   await sleep(1400);
-  assert.equal((await counterOn(b, "s0")).value, 1);
+  assert.equal((await counterOn(b, 's0')).value, 1);
 });
 
 for (const defect of [false, true]) {
-  test(`slow call in flight across a move: ${defect ? "drop-inflight-on-move cuts it off" : "finishes on the old owner"}`, async (t) => {
-    const nodes = await startNodes(["a", "b"], defect ? { a: { defects: "drop-inflight-on-move" } } : {});
+  test(`slow call in flight across a move: ${defect ? 'drop-inflight-on-move cuts it off' : 'finishes on the old owner'}`, async (t) => {
+    const nodes = await startNodes(['a', 'b'], defect ? { a: { defects: 'drop-inflight-on-move' } } : {});
     t.after(() => stopNodes(nodes));
-    publish(nodes, mapOf(1, { owner: "a", replicas: ["b"], fence: 1 }));
-    const slow = call(nodes[0] as TestNode, "slow::call", { ms: 600 }, { "rpc-shard-key": "s0" });
+    publish(nodes, mapOf(1, { owner: 'a', replicas: ['b'], fence: 1 }));
+    const slow = call(nodes[0] as TestNode, 'slow::call', { ms: 600 }, { 'rpc-shard-key': 's0' });
     await sleep(150);
-    publish(nodes, mapOf(2, { owner: "b", replicas: ["a"], fence: 2 }));
+    publish(nodes, mapOf(2, { owner: 'b', replicas: ['a'], fence: 2 }));
     if (defect) {
       await assert.rejects(slow);
     } else {
       const answer = await slow;
-      assert.deepEqual([answer.status, answer.headers["x-mesh-node"], answer.body], [200, "a", { sleptMs: 600, shardId: "s0" }]);
+      assert.deepEqual([answer.status, answer.headers['x-mesh-node'], answer.body], [200, 'a', { sleptMs: 600, shardId: 's0' }]);
     }
   });
 }
 
-test("replica-never-catches-up: after a gap the replica applies on top of what it has", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"], { b: { defects: "replica-never-catches-up" } });
+test('replica-never-catches-up: after a gap the replica applies on top of what it has', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c'], { b: { defects: 'replica-never-catches-up' } });
   t.after(() => stopNodes(nodes));
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-  publish(nodes, mapOf(1, { owner: "a", replicas: ["c"], fence: 1 }));
-  for (let i = 0; i < 3; i += 1) await call(a, "counter::increment", { key: "s0" });
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['c'], fence: 1 }));
+  for (let i = 0; i < 3; i += 1) await call(a, 'counter::increment', { key: 's0' });
   publish(nodes, mapOf(2, ALL_ON_A));
-  assert.equal((await call(a, "counter::increment", { key: "s0" })).status, 200);
-  const [aState, bState, cState] = await Promise.all([counterOn(a, "s0"), counterOn(b, "s0"), counterOn(c, "s0")]);
+  assert.equal((await call(a, 'counter::increment', { key: 's0' })).status, 200);
+  const [aState, bState, cState] = await Promise.all([counterOn(a, 's0'), counterOn(b, 's0'), counterOn(c, 's0')]);
   assert.deepEqual([aState.value, cState.value, bState.value, bState.index], [4, 4, 1, 4]);
   assert.equal(cState.digest, aState.digest);
   assert.notEqual(bState.digest, aState.digest);
 });
 
 for (const defect of [false, true]) {
-  test(`a deposed owner's read: ${defect ? "kv-stale-read answers its stale copy" : "the barrier refuses it"}`, async (t) => {
-    const nodes = await startNodes(["a", "b", "c"], defect ? { a: { defects: "kv-stale-read" } } : {});
+  test(`a deposed owner's read: ${defect ? 'kv-stale-read answers its stale copy' : 'the barrier refuses it'}`, async (t) => {
+    const nodes = await startNodes(['a', 'b', 'c'], defect ? { a: { defects: 'kv-stale-read' } } : {});
     t.after(() => stopNodes(nodes));
     const read = await readThroughDeposedOwner(nodes);
-    if (defect) assert.deepEqual([read.status, read.body.value], [200, "old"]);
-    else assert.deepEqual([read.status, read.headers["x-mesh-outcome"]], [503, "not-applied"]);
+    if (defect) assert.deepEqual([read.status, read.body.value], [200, 'old']);
+    else assert.deepEqual([read.status, read.headers['x-mesh-outcome']], [503, 'not-applied']);
   });
 }
 
 for (const defect of [false, true]) {
-  test(`drain with writes queued in flight: ${defect ? "drain-acks-inflight acks them unapplied" : "they finish"}`, async (t) => {
-    const env = { RELAY_SHARD_QPS_BUDGET: "1" };
-    const nodes = await startNodes(["a"], { a: defect ? { env, defects: "drain-acks-inflight" } : { env } });
+  test(`drain with writes queued in flight: ${defect ? 'drain-acks-inflight acks them unapplied' : 'they finish'}`, async (t) => {
+    const env = { RELAY_SHARD_QPS_BUDGET: '1' };
+    const nodes = await startNodes(['a'], { a: defect ? { env, defects: 'drain-acks-inflight' } : { env } });
     t.after(() => stopNodes(nodes));
     const [a] = nodes as [TestNode];
-    publish(nodes, mapOf(1, { owner: "a", replicas: [], fence: 1 }));
+    publish(nodes, mapOf(1, { owner: 'a', replicas: [], fence: 1 }));
     const started = Date.now();
-    const calls = Array.from({ length: 3 }, () => call(a, "counter::increment", { key: "s0" }));
+    const calls = Array.from({ length: 3 }, () => call(a, 'counter::increment', { key: 's0' }));
     await sleep(150);
     a.plane.onDrain();
     const answers = await Promise.all(calls);
     assert.ok(answers.every((x) => x.status === 200));
     await sleep(defect ? 2200 : 0);
-    const value = (await counterOn(a, "s0")).value;
+    const value = (await counterOn(a, 's0')).value;
     if (defect) {
       assert.ok(Date.now() - started < 3000);
       assert.equal(value, 1);
@@ -301,55 +334,58 @@ for (const defect of [false, true]) {
 }
 
 for (const defect of [false, true]) {
-  test(`an owner failover promotes the first replica: ${defect ? "replicate-skips-first-replica left it empty, writes are lost" : "it holds every acknowledged write"}`, async (t) => {
-    const nodes = await startNodes(["a", "b", "c", "d"], defect ? { a: { defects: "replicate-skips-first-replica" }, b: { defects: "replicate-skips-first-replica" } } : {});
+  test(`an owner failover promotes the first replica: ${defect ? 'replicate-skips-first-replica left it empty, writes are lost' : 'it holds every acknowledged write'}`, async (t) => {
+    const nodes = await startNodes(
+      ['a', 'b', 'c', 'd'],
+      defect ? { a: { defects: 'replicate-skips-first-replica' }, b: { defects: 'replicate-skips-first-replica' } } : {},
+    );
     t.after(() => stopNodes(nodes));
     const [a, b, c, d] = nodes as [TestNode, TestNode, TestNode, TestNode];
-    publish(nodes, mapOf(1, { owner: "a", replicas: ["b", "c"], fence: 1 }));
-    for (let i = 0; i < 3; i += 1) assert.equal((await call(a, "counter::increment", { key: "s0" })).status, 200);
-    assert.deepEqual([(await counterOn(b, "s0")).value, (await counterOn(c, "s0")).value], defect ? [undefined, 3] : [3, 3]);
+    publish(nodes, mapOf(1, { owner: 'a', replicas: ['b', 'c'], fence: 1 }));
+    for (let i = 0; i < 3; i += 1) assert.equal((await call(a, 'counter::increment', { key: 's0' })).status, 200);
+    assert.deepEqual([(await counterOn(b, 's0')).value, (await counterOn(c, 's0')).value], defect ? [undefined, 3] : [3, 3]);
 
     // a is gone; the next in rendezvous order takes over, the one after it joins the replicas.
-    const v2 = mapOf(2, { owner: "b", replicas: ["c", "d"], fence: 2 });
+    const v2 = mapOf(2, { owner: 'b', replicas: ['c', 'd'], fence: 2 });
     for (const node of [b, c, d]) node.view.set(v2);
-    const answer = await call(c, "counter::increment", { key: "s0" });
-    assert.deepEqual([answer.status, answer.headers["x-mesh-node"], answer.body.value], [200, "b", defect ? 1 : 4]);
+    const answer = await call(c, 'counter::increment', { key: 's0' });
+    assert.deepEqual([answer.status, answer.headers['x-mesh-node'], answer.body.value], [200, 'b', defect ? 1 : 4]);
   });
 }
 
 for (const defect of [false, true]) {
-  test(`an owner cut off from its replicas: ${defect ? "read-barrier-ignores-unreachable answers from its copy" : "the barrier refuses the read"}`, async (t) => {
-    const nodes = await startNodes(["a", "b", "c"], defect ? { a: { defects: "read-barrier-ignores-unreachable" } } : {});
+  test(`an owner cut off from its replicas: ${defect ? 'read-barrier-ignores-unreachable answers from its copy' : 'the barrier refuses the read'}`, async (t) => {
+    const nodes = await startNodes(['a', 'b', 'c'], defect ? { a: { defects: 'read-barrier-ignores-unreachable' } } : {});
     t.after(() => stopNodes([nodes[0] as TestNode]));
     const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
     publish(nodes, mapOf(1, ALL_ON_A));
-    await call(a, "kv::set", { key: "k", value: "old" }, { "rpc-shard-key": "s0" });
+    await call(a, 'kv::set', { key: 'k', value: 'old' }, { 'rpc-shard-key': 's0' });
     await stopNodes([b, c]); // the replicas no longer answer at all (as behind a partition)
-    const read = await call(a, "kv::get", { key: "k" }, { "rpc-shard-key": "s0" });
-    if (defect) assert.deepEqual([read.status, read.body.value], [200, "old"]);
-    else assert.deepEqual([read.status, read.headers["x-mesh-outcome"]], [503, "not-applied"]);
+    const read = await call(a, 'kv::get', { key: 'k' }, { 'rpc-shard-key': 's0' });
+    if (defect) assert.deepEqual([read.status, read.body.value], [200, 'old']);
+    else assert.deepEqual([read.status, read.headers['x-mesh-outcome']], [503, 'not-applied']);
   });
 }
 
-test("read-barrier-ignores-unreachable still fails a read that a replica refuses", async (t) => {
-  const nodes = await startNodes(["a", "b", "c"], { a: { defects: "read-barrier-ignores-unreachable" } });
+test('read-barrier-ignores-unreachable still fails a read that a replica refuses', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c'], { a: { defects: 'read-barrier-ignores-unreachable' } });
   t.after(() => stopNodes(nodes));
   const read = await readThroughDeposedOwner(nodes);
-  assert.deepEqual([read.status, read.headers["x-mesh-outcome"]], [503, "not-applied"]);
+  assert.deepEqual([read.status, read.headers['x-mesh-outcome']], [503, 'not-applied']);
 });
 
 for (const defect of [false, true]) {
-  test(`a replica catching up from a snapshot: ${defect ? "catch-up-skips-triggering-entry leaves it one entry behind" : "it applies the entry and ends identical"}`, async (t) => {
-    const nodes = await startNodes(["a", "b", "c"], defect ? { c: { defects: "catch-up-skips-triggering-entry" } } : {});
+  test(`a replica catching up from a snapshot: ${defect ? 'catch-up-skips-triggering-entry leaves it one entry behind' : 'it applies the entry and ends identical'}`, async (t) => {
+    const nodes = await startNodes(['a', 'b', 'c'], defect ? { c: { defects: 'catch-up-skips-triggering-entry' } } : {});
     t.after(() => stopNodes(nodes));
     const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-    publish(nodes, mapOf(1, { owner: "a", replicas: ["b"], fence: 1 }));
-    for (let i = 0; i < 3; i += 1) await call(a, "counter::increment", { key: "s0" });
+    publish(nodes, mapOf(1, { owner: 'a', replicas: ['b'], fence: 1 }));
+    for (let i = 0; i < 3; i += 1) await call(a, 'counter::increment', { key: 's0' });
     publish(nodes, mapOf(2, ALL_ON_A)); // c joins the replicas, holding nothing
     for (const expected of [4, 5]) {
-      const answer = await call(b, "counter::increment", { key: "s0" });
-      assert.deepEqual([answer.status, answer.body.value], [200, expected], "acknowledged either way");
-      const [aState, cState] = await Promise.all([counterOn(a, "s0"), counterOn(c, "s0")]);
+      const answer = await call(b, 'counter::increment', { key: 's0' });
+      assert.deepEqual([answer.status, answer.body.value], [200, expected], 'acknowledged either way');
+      const [aState, cState] = await Promise.all([counterOn(a, 's0'), counterOn(c, 's0')]);
       if (defect) assert.deepEqual([cState.value, cState.index, aState.index], [expected - 1, aState.index - 1, expected]);
       else assert.deepEqual([cState.value, cState.index, cState.digest], [expected, aState.index, aState.digest]);
     }
@@ -360,9 +396,9 @@ for (const defect of [false, true]) {
 async function slowReplica(ms: number): Promise<{ port: number; close: () => void }> {
   const stub = http.createServer((req, res) => {
     req.resume();
-    setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end("{}"), ms);
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), ms);
   });
-  await new Promise<void>((resolve) => stub.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
   return {
     port: (stub.address() as AddressInfo).port,
     close: () => {
@@ -373,43 +409,53 @@ async function slowReplica(ms: number): Promise<{ port: number; close: () => voi
 }
 
 for (const defect of [false, true]) {
-  test(`a call held during a handover: ${defect ? "held-calls-refused-after-handover answers it 503" : "it is passed on to the new owner"}`, async (t) => {
+  test(`a call held during a handover: ${defect ? 'held-calls-refused-after-handover answers it 503' : 'it is passed on to the new owner'}`, async (t) => {
     const stub = await slowReplica(300);
-    const nodes = await startNodes(["a", "b", "c"], defect ? { a: { defects: "held-calls-refused-after-handover" } } : {}, { d: stub.port });
+    const nodes = await startNodes(['a', 'b', 'c'], defect ? { a: { defects: 'held-calls-refused-after-handover' } } : {}, { d: stub.port });
     t.after(async () => {
       await stopNodes(nodes);
       stub.close();
     });
     const [first, result, second] = await handoverWithHeldCall(nodes);
     assert.deepEqual([first.status, result.status, result.body.heldCalls], [200, 200, 1]);
-    if (defect) assert.deepEqual([second.status, second.headers["x-mesh-node"], second.headers["x-mesh-outcome"]], [503, "a", "not-applied"]);
-    else assert.deepEqual([second.status, second.headers["x-mesh-node"], second.body.value], [200, "b", 2]);
-    assert.equal((await counterOn(nodes[1] as TestNode, "s0")).value, defect ? 1 : 2);
+    if (defect) assert.deepEqual([second.status, second.headers['x-mesh-node'], second.headers['x-mesh-outcome']], [503, 'a', 'not-applied']);
+    else assert.deepEqual([second.status, second.headers['x-mesh-node'], second.body.value], [200, 'b', 2]);
+    assert.equal((await counterOn(nodes[1] as TestNode, 's0')).value, defect ? 1 : 2);
   });
 }
 
 for (const defect of [false, true]) {
-  test(`a write in flight when a drain starts: ${defect ? "drain-hands-over-early-snapshot leaves it out of the handover" : "the handover carries it"}`, async (t) => {
+  test(`a write in flight when a drain starts: ${defect ? 'drain-hands-over-early-snapshot leaves it out of the handover' : 'the handover carries it'}`, async (t) => {
     const stub = await slowReplica(300);
-    const nodes = await startNodes(["a", "b"], defect ? { a: { defects: "drain-hands-over-early-snapshot" } } : {}, { d: stub.port });
+    const nodes = await startNodes(['a', 'b'], defect ? { a: { defects: 'drain-hands-over-early-snapshot' } } : {}, { d: stub.port });
     t.after(async () => {
       await stopNodes(nodes);
       stub.close();
     });
     const [a, b] = nodes as [TestNode, TestNode];
-    publish(nodes, mapOf(1, { owner: "a", replicas: ["d"], fence: 1 }));
-    assert.equal((await call(a, "counter::increment", { key: "s0" })).body.value, 1);
-    const inFlight = call(a, "counter::increment", { key: "s0" });
+    publish(nodes, mapOf(1, { owner: 'a', replicas: ['d'], fence: 1 }));
+    assert.equal((await call(a, 'counter::increment', { key: 's0' })).body.value, 1);
+    const inFlight = call(a, 'counter::increment', { key: 's0' });
     await sleep(50);
     a.plane.onDrain();
     const acknowledged = await inFlight;
-    assert.deepEqual([acknowledged.status, acknowledged.body.value], [200, 2], "acknowledged either way");
-    const handover = await request(a.port, "POST", "/mesh/shards/handover", { "content-type": "application/json" }, {
-      namespace: NAMESPACE, shardId: "s0", to: "b", fenceToken: 2, ticket: "drain:a",
-    });
+    assert.deepEqual([acknowledged.status, acknowledged.body.value], [200, 2], 'acknowledged either way');
+    const handover = await request(
+      a.port,
+      'POST',
+      '/mesh/shards/handover',
+      { 'content-type': 'application/json' },
+      {
+        namespace: NAMESPACE,
+        shardId: 's0',
+        to: 'b',
+        fenceToken: 2,
+        ticket: 'drain:a',
+      },
+    );
     assert.equal(handover.status, 200);
-    const moved = await counterOn(b, "s0");
-    assert.deepEqual([moved.role, moved.value, moved.index], defect ? ["owner", 1, 1] : ["owner", 2, 2]);
+    const moved = await counterOn(b, 's0');
+    assert.deepEqual([moved.role, moved.value, moved.index], defect ? ['owner', 1, 1] : ['owner', 2, 2]);
   });
 }
 
@@ -419,14 +465,24 @@ for (const defect of [false, true]) {
  */
 async function handoverWithHeldCall(nodes: TestNode[]) {
   const [a, , c] = nodes as [TestNode, TestNode, TestNode];
-  publish(nodes, mapOf(1, { owner: "a", replicas: ["d"], fence: 1 }));
-  const inFlight = call(a, "counter::increment", { key: "s0" });
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['d'], fence: 1 }));
+  const inFlight = call(a, 'counter::increment', { key: 's0' });
   await sleep(50);
-  const handover = request(a.port, "POST", "/mesh/shards/handover", { "content-type": "application/json" }, {
-    namespace: NAMESPACE, shardId: "s0", to: "b", fenceToken: 2, ticket: "rebalance-1",
-  });
+  const handover = request(
+    a.port,
+    'POST',
+    '/mesh/shards/handover',
+    { 'content-type': 'application/json' },
+    {
+      namespace: NAMESPACE,
+      shardId: 's0',
+      to: 'b',
+      fenceToken: 2,
+      ticket: 'rebalance-1',
+    },
+  );
   await sleep(50);
-  const held = call(c, "counter::increment", { key: "s0" });
+  const held = call(c, 'counter::increment', { key: 's0' });
   return Promise.all([inFlight, handover, held]);
 }
 
@@ -434,10 +490,10 @@ async function handoverWithHeldCall(nodes: TestNode[]) {
 async function readThroughDeposedOwner(nodes: TestNode[]) {
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
   publish(nodes, mapOf(1, ALL_ON_A));
-  await call(a, "kv::set", { key: "k", value: "old" }, { "rpc-shard-key": "s0" });
-  const v2 = mapOf(2, { owner: "b", replicas: ["c"], fence: 2 });
+  await call(a, 'kv::set', { key: 'k', value: 'old' }, { 'rpc-shard-key': 's0' });
+  const v2 = mapOf(2, { owner: 'b', replicas: ['c'], fence: 2 });
   b.view.set(v2);
   c.view.set(v2);
-  await call(b, "kv::set", { key: "k", value: "new" }, { "rpc-shard-key": "s0" });
-  return call(a, "kv::get", { key: "k" }, { "rpc-shard-key": "s0" });
+  await call(b, 'kv::set', { key: 'k', value: 'new' }, { 'rpc-shard-key': 's0' });
+  return call(a, 'kv::get', { key: 'k' }, { 'rpc-shard-key': 's0' });
 }

@@ -1,23 +1,23 @@
 // The shard data plane of one node, wired from its parts: replication (stores, ownership, log),
 // handover, the router hook for the RPC inbound, the /mesh/shards and /control/shards/{load,state}
 // routes, the sharded procedures, and the drain hook. main.ts needs only this factory.
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RelayConfig } from "../../config";
-import type { MembershipTable } from "../../gossip/membership";
-import type { RouteHandler } from "../../http/server";
-import type { Logger } from "../../log";
-import type { RelayMetrics } from "../../metrics";
-import type { ProcedureRegistry } from "../../rpc/procedures";
-import type { NodeState } from "../../state";
-import { Backpressure } from "../../backpressure/service";
-import { createPressureRoutes } from "../../backpressure/routes";
-import type { ShardLoadReport, ShardMapView } from "../types";
-import { QpsMeter, ShardBudget } from "./budget";
-import { Handover } from "./handover";
-import { createShardProcedures, registerShardProcedures, type ShardProcedure } from "./procedures";
-import { createShardMetrics, Replication } from "./replication";
-import { createShardRouter, InFlightCalls, shardForKey, writeJsonSuccess } from "./router";
-import { createShardRoutes } from "./routes";
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RelayConfig } from '../../config';
+import type { MembershipTable } from '../../gossip/membership';
+import type { RouteHandler } from '../../http/server';
+import type { Logger } from '../../log';
+import type { RelayMetrics } from '../../metrics';
+import type { ProcedureRegistry } from '../../rpc/procedures';
+import type { NodeState } from '../../state';
+import { Backpressure } from '../../backpressure/service';
+import { createPressureRoutes } from '../../backpressure/routes';
+import type { ShardLoadReport, ShardMapView } from '../types';
+import { QpsMeter, ShardBudget } from './budget';
+import { Handover } from './handover';
+import { createShardProcedures, registerShardProcedures, type ShardProcedure } from './procedures';
+import { createShardMetrics, Replication } from './replication';
+import { createShardRouter, InFlightCalls, shardForKey, writeJsonSuccess } from './router';
+import { createShardRoutes } from './routes';
 
 export interface ShardDataPlaneDeps {
   config: RelayConfig;
@@ -34,7 +34,7 @@ export interface ShardDataPlaneDeps {
 
 export interface ShardDataPlane {
   /** The inbound's `shardRoute` hook: "served" here, "forwarded" to the owner, "refused", or undefined (not a shard call). */
-  shardRoute: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<"served" | "forwarded" | "refused" | undefined>;
+  shardRoute: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<'served' | 'forwarded' | 'refused' | undefined>;
   routes: RouteHandler;
   /** Called by the drain half when this node starts draining. */
   onDrain: () => void;
@@ -51,7 +51,7 @@ export interface ShardDataPlane {
 export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   const { config, table, view } = deps;
   const shards = config.shards;
-  const log = deps.log.child({ component: "shards" });
+  const log = deps.log.child({ component: 'shards' });
   const metrics = createShardMetrics(deps.metrics.registry);
   const replication = new Replication({
     nodeId: config.nodeId,
@@ -68,9 +68,9 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   // Seeded defect drop-inflight-on-move: the calls running for a shard that is moving away (from the
   // start of its handover, or when a new map takes it away) are cut off instead of finishing.
   const dropInFlight = (shardId: string): void => {
-    if (!config.defects.has("drop-inflight-on-move")) return;
+    if (!config.defects.has('drop-inflight-on-move')) return;
     const calls = inflight.forShard(shardId);
-    if (calls.length > 0) log.warn("drop-inflight-on-move: destroying calls in flight", { shardId, calls: calls.length });
+    if (calls.length > 0) log.warn('drop-inflight-on-move: destroying calls in flight', { shardId, calls: calls.length });
     for (const call of calls) {
       call.abort.abort();
       call.res.socket?.destroy();
@@ -97,9 +97,9 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     nodeQps: config.nodeQpsBudget,
     table,
     metrics: deps.metrics,
-    log: deps.log.child({ component: "backpressure" }),
-    publish: !config.defects.has("pressure-not-propagated"),
-    labelOmitsNodeBudget: config.defects.has("pressure-label-omits-node-budget"),
+    log: deps.log.child({ component: 'backpressure' }),
+    publish: !config.defects.has('pressure-not-propagated'),
+    labelOmitsNodeBudget: config.defects.has('pressure-label-omits-node-budget'),
     isLeader: deps.isLeader ?? (() => false),
   });
   pressure.start();
@@ -134,14 +134,14 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   });
 
   const load = (): ShardLoadReport => {
-    const rows: ShardLoadReport["shards"] = [];
+    const rows: ShardLoadReport['shards'] = [];
     let totalQps = 0;
     for (const shardId of shards.ids) {
       const role = replication.role(shardId);
-      if (role === "none") continue;
+      if (role === 'none') continue;
       // Demand: arrivals in the last second plus the calls queued on the budget (see ShardBudget.queued).
       const qps = meter.rate(shardId) + budget.queued(shardId);
-      if (role === "owner") totalQps += qps;
+      if (role === 'owner') totalQps += qps;
       rows.push({ shardId, qps, inFlight: inflight.count(shardId), role });
     }
     return { nodeId: config.nodeId, budgetQps: shards.qpsBudget, totalQps, shards: rows };
@@ -152,8 +152,8 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   const routes: RouteHandler = async (req, res, url) => (await shardRoutes(req, res, url)) || pressureRoutes(req, res, url);
 
   const onDrain = (): void => {
-    if (config.defects.has("drain-hands-over-early-snapshot")) handover.snapshotServedShards();
-    if (!config.defects.has("drain-acks-inflight")) return; // in-flight calls finish; new ones get 503
+    if (config.defects.has('drain-hands-over-early-snapshot')) handover.snapshotServedShards();
+    if (!config.defects.has('drain-acks-inflight')) return; // in-flight calls finish; new ones get 503
     // Seeded defect: answer every write in flight as if done, and abandon it (it is never applied).
     for (const tracked of inflight.calls) {
       const { procedure, call } = tracked;
@@ -161,7 +161,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
       const store = replication.slot(call.shardId).store;
       tracked.abort.abort();
       writeJsonSuccess(tracked.req, tracked.res, procedure.plausible?.(call, store) ?? {});
-      log.warn("drain-acks-inflight: acknowledged an in-flight write without applying it", { shardId: call.shardId, procedure: procedure.name });
+      log.warn('drain-acks-inflight: acknowledged an in-flight write without applying it', { shardId: call.shardId, procedure: procedure.name });
     }
   };
 

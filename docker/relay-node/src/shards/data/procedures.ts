@@ -1,14 +1,14 @@
 // The sharded test procedures (JSON). Data lives in the shard of the call's shard key (Rpc-Shard-Key,
 // else the body's `key`); writes go through replication.write, reads through replication.read.
 // They replace the node-local counters of rpc/procedures.ts (`echo` is kept).
-import * as http from "node:http";
-import { type Procedure, type ProcedureRegistry } from "../../rpc/procedures";
-import type { CallTicket, Replication } from "./replication";
-import { ShardError } from "./replication";
-import type { JsonValue, ShardStore } from "./store";
+import * as http from 'node:http';
+import { type Procedure, type ProcedureRegistry } from '../../rpc/procedures';
+import type { CallTicket, Replication } from './replication';
+import { ShardError } from './replication';
+import type { JsonValue, ShardStore } from './store';
 
-export const PINGPONG = "pingpong::play";
-export const SLOW_CALL = "slow::call";
+export const PINGPONG = 'pingpong::play';
+export const SLOW_CALL = 'slow::call';
 
 export interface ShardCall {
   shardId: string;
@@ -36,77 +36,79 @@ export interface ProcedureDeps {
 }
 
 const byKey = (body: Record<string, unknown>, headerKey: string | undefined): string | undefined =>
-  headerKey ?? (typeof body.key === "string" && body.key !== "" ? body.key : undefined);
+  headerKey ?? (typeof body.key === 'string' && body.key !== '' ? body.key : undefined);
 
 export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardProcedure> {
   const { replication } = deps;
   const list: ShardProcedure[] = [];
-  const write = (name: string, run: ShardProcedure["run"], plausible: NonNullable<ShardProcedure["plausible"]>): void => {
+  const write = (name: string, run: ShardProcedure['run'], plausible: NonNullable<ShardProcedure['plausible']>): void => {
     list.push({ name, write: true, routingKey: byKey, run, plausible });
   };
-  const read = (name: string, run: ShardProcedure["run"]): void => {
+  const read = (name: string, run: ShardProcedure['run']): void => {
     list.push({ name, write: false, routingKey: byKey, run });
   };
 
-  const add = (sign: 1 | -1) => async ({ shardId, body, ticket }: ShardCall) => {
-    const key = requireKey(body);
-    const by = amount(body) * sign;
-    const result = await replication.write(shardId, { kind: "counter.add", key, by }, ticket);
-    return { key, value: result.value };
-  };
-  write("counter::increment", add(1), ({ body }, store) => ({ key: body.key, value: store.counter(String(body.key)) + amount(body) }));
-  write("counter::decrement", add(-1), ({ body }, store) => ({ key: body.key, value: store.counter(String(body.key)) - amount(body) }));
+  const add =
+    (sign: 1 | -1) =>
+    async ({ shardId, body, ticket }: ShardCall) => {
+      const key = requireKey(body);
+      const by = amount(body) * sign;
+      const result = await replication.write(shardId, { kind: 'counter.add', key, by }, ticket);
+      return { key, value: result.value };
+    };
+  write('counter::increment', add(1), ({ body }, store) => ({ key: body.key, value: store.counter(String(body.key)) + amount(body) }));
+  write('counter::decrement', add(-1), ({ body }, store) => ({ key: body.key, value: store.counter(String(body.key)) - amount(body) }));
   write(
-    "counter::reset",
+    'counter::reset',
     async ({ shardId, body, ticket }) => {
       const key = requireKey(body);
-      await replication.write(shardId, { kind: "counter.reset", key }, ticket);
+      await replication.write(shardId, { kind: 'counter.reset', key }, ticket);
       return { key, value: 0 };
     },
     ({ body }) => ({ key: body.key, value: 0 }),
   );
-  read("counter::get", async ({ shardId, body }) => {
+  read('counter::get', async ({ shardId, body }) => {
     const key = requireKey(body);
     return { key, value: await replication.read(shardId, (store) => store.counter(key)) };
   });
 
   write(
-    "kv::set",
+    'kv::set',
     async ({ shardId, body, ticket }) => {
       const key = requireKey(body);
-      if (body.value === undefined || body.value === null) throw invalid("`value` must be a JSON value other than null");
-      const result = await replication.write(shardId, { kind: "kv.set", key, value: body.value as JsonValue }, ticket);
+      if (body.value === undefined || body.value === null) throw invalid('`value` must be a JSON value other than null');
+      const result = await replication.write(shardId, { kind: 'kv.set', key, value: body.value as JsonValue }, ticket);
       return { key, value: result.value, version: result.version };
     },
     ({ body }, store) => ({ key: body.key, value: body.value, version: (store.kvEntry(String(body.key))?.version ?? 0) + 1 }),
   );
-  read("kv::get", async ({ shardId, body }) => {
+  read('kv::get', async ({ shardId, body }) => {
     const key = requireKey(body);
     const entry = await replication.read(shardId, (store) => store.kvEntry(key));
     return { key, value: entry?.value ?? null, version: entry?.version ?? 0 };
   });
   write(
-    "kv::delete",
+    'kv::delete',
     async ({ shardId, body, ticket }) => {
       const key = requireKey(body);
-      const result = await replication.write(shardId, { kind: "kv.delete", key }, ticket);
+      const result = await replication.write(shardId, { kind: 'kv.delete', key }, ticket);
       return { key, deleted: result.deleted };
     },
     ({ body }, store) => ({ key: body.key, deleted: store.kvEntry(String(body.key)) !== undefined }),
   );
-  read("kv::keys", async ({ shardId }) => ({ shardId, keys: await replication.read(shardId, (store) => store.kvKeys()) }));
+  read('kv::keys', async ({ shardId }) => ({ shardId, keys: await replication.read(shardId, (store) => store.kvKeys()) }));
 
   write(
-    "set::add",
+    'set::add',
     async ({ shardId, body, ticket }) => {
       const key = requireKey(body);
-      if (typeof body.element !== "string") throw invalid("`element` must be a string");
-      const result = await replication.write(shardId, { kind: "set.add", key, element: body.element }, ticket);
+      if (typeof body.element !== 'string') throw invalid('`element` must be a string');
+      const result = await replication.write(shardId, { kind: 'set.add', key, element: body.element }, ticket);
       return { key, added: result.added };
     },
     ({ body }, store) => ({ key: body.key, added: !store.setHas(String(body.key), String(body.element)) }),
   );
-  read("set::read", async ({ shardId, body }) => {
+  read('set::read', async ({ shardId, body }) => {
     const key = requireKey(body);
     return { key, elements: await replication.read(shardId, (store) => store.setElements(key)) };
   });
@@ -114,7 +116,7 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
   // Sleeps on the owner without the shard lock: the call that stays in flight across a move.
   read(SLOW_CALL, async ({ shardId, body }) => {
     const ms = body.ms ?? 0;
-    if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 || ms > 30_000) throw invalid("`ms` must be an integer 0..30000");
+    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 30_000) throw invalid('`ms` must be an integer 0..30000');
     await new Promise((resolve) => setTimeout(resolve, ms));
     return { sleptMs: ms, shardId };
   });
@@ -122,16 +124,16 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
   list.push({
     name: PINGPONG,
     write: true,
-    routingKey: (body, headerKey) => (typeof body.a === "string" && body.a !== "" ? body.a : headerKey),
+    routingKey: (body, headerKey) => (typeof body.a === 'string' && body.a !== '' ? body.a : headerKey),
     run: async ({ shardId, body, ticket }) => {
       const a = body.a;
       const b = body.b;
       const rounds = body.rounds ?? 1;
-      if (typeof a !== "string" || a === "" || typeof b !== "string" || b === "") throw invalid("`a` and `b` must be non-empty strings");
-      if (typeof rounds !== "number" || !Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw invalid("`rounds` must be an integer 1..50");
+      if (typeof a !== 'string' || a === '' || typeof b !== 'string' || b === '') throw invalid('`a` and `b` must be non-empty strings');
+      if (typeof rounds !== 'number' || !Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw invalid('`rounds` must be an integer 1..50');
       const hops: { key: string; servedBy: string; value: unknown }[] = [];
       for (let round = 0; round < rounds; round += 1) {
-        const local = await replication.write(shardId, { kind: "counter.add", key: a, by: 1 }, ticket);
+        const local = await replication.write(shardId, { kind: 'counter.add', key: a, by: 1 }, ticket);
         hops.push({ key: a, servedBy: deps.nodeId, value: local.value });
         // b goes through this node's own port, so the router takes it to b's owner like any client call.
         const remote = await selfCall(deps, b);
@@ -147,13 +149,9 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
 }
 
 /** Registers `echo` and the shard procedures (for introspection and for direct dispatch without the router). */
-export function registerShardProcedures(
-  registry: ProcedureRegistry,
-  procedures: ReadonlyMap<string, ShardProcedure>,
-  shardOf: (key: string) => string,
-): void {
+export function registerShardProcedures(registry: ProcedureRegistry, procedures: ReadonlyMap<string, ShardProcedure>, shardOf: (key: string) => string): void {
   registry.register({
-    name: "echo",
+    name: 'echo',
     encoding: undefined,
     aliases: [],
     handle: (request) => ({ body: request.body, encoding: request.encoding, contentType: request.contentType }),
@@ -161,14 +159,14 @@ export function registerShardProcedures(
   for (const procedure of procedures.values()) {
     registry.register({
       name: procedure.name,
-      encoding: "json",
+      encoding: 'json',
       aliases: [],
       handle: async (request) => {
         const body = parseJsonBody(request.body, procedure.name);
         const key = procedure.routingKey(body, request.shardKey);
         if (key === undefined) throw missingKey(procedure.name);
         const result = await procedure.run({ shardId: shardOf(key), body, ticket: { applied: 0 } });
-        return { body: Buffer.from(JSON.stringify(result)), encoding: "json", contentType: "application/json" };
+        return { body: Buffer.from(JSON.stringify(result)), encoding: 'json', contentType: 'application/json' };
       },
     } satisfies Procedure);
   }
@@ -177,11 +175,11 @@ export function registerShardProcedures(
 export function parseJsonBody(body: Buffer, name: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString("utf8") || "{}");
+    parsed = JSON.parse(body.toString('utf8') || '{}');
   } catch {
     throw invalid(`${name} expects a JSON object body`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid(`${name} expects a JSON object body`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid(`${name} expects a JSON object body`);
   return parsed as Record<string, unknown>;
 }
 
@@ -190,17 +188,17 @@ export function missingKey(name: string): ShardError {
 }
 
 function invalid(message: string): ShardError {
-  return new ShardError("InvalidArgument", message, true);
+  return new ShardError('InvalidArgument', message, true);
 }
 
 function requireKey(body: Record<string, unknown>): string {
-  if (typeof body.key !== "string" || body.key === "") throw invalid("`key` must be a non-empty string");
+  if (typeof body.key !== 'string' || body.key === '') throw invalid('`key` must be a non-empty string');
   return body.key;
 }
 
 function amount(body: Record<string, unknown>): number {
   const by = body.by ?? 1;
-  if (typeof by !== "number" || !Number.isSafeInteger(by)) throw invalid("`by` must be an integer");
+  if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw invalid('`by` must be an integer');
   return by;
 }
 
@@ -209,41 +207,41 @@ function selfCall(deps: ProcedureDeps, key: string): Promise<{ servedBy: string;
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
-        host: "127.0.0.1",
+        host: '127.0.0.1',
         port: deps.httpPort,
-        method: "POST",
-        path: "/",
+        method: 'POST',
+        path: '/',
         headers: {
-          "rpc-procedure": "counter::increment",
-          "rpc-encoding": "json",
-          "rpc-caller": `pingpong@${deps.nodeId}`,
-          "rpc-shard-key": key,
-          "content-type": "application/json",
-          "content-length": payload.length,
+          'rpc-procedure': 'counter::increment',
+          'rpc-encoding': 'json',
+          'rpc-caller': `pingpong@${deps.nodeId}`,
+          'rpc-shard-key': key,
+          'content-type': 'application/json',
+          'content-length': payload.length,
         },
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => {
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
           clearTimeout(timer);
-          const servedBy = String(res.headers["x-mesh-node"] ?? "");
+          const servedBy = String(res.headers['x-mesh-node'] ?? '');
           if (res.statusCode !== 200) {
-            reject(new ShardError("Unavailable", `pingpong: counter ${key} answered ${res.statusCode ?? 0} from ${servedBy}`));
+            reject(new ShardError('Unavailable', `pingpong: counter ${key} answered ${res.statusCode ?? 0} from ${servedBy}`));
             return;
           }
           try {
-            resolve({ servedBy, value: (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { value?: unknown }).value });
+            resolve({ servedBy, value: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value?: unknown }).value });
           } catch {
-            reject(new ShardError("Unavailable", `pingpong: unreadable answer for ${key}`));
+            reject(new ShardError('Unavailable', `pingpong: unreadable answer for ${key}`));
           }
         });
       },
     );
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${deps.callTimeoutMs} ms`)), deps.callTimeoutMs);
-    req.on("error", (error) => {
+    req.on('error', (error) => {
       clearTimeout(timer);
-      reject(new ShardError("Unavailable", `pingpong: counter ${key}: ${error.message}`));
+      reject(new ShardError('Unavailable', `pingpong: counter ${key}: ${error.message}`));
     });
     req.end(payload);
   });

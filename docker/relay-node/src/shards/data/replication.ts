@@ -4,19 +4,19 @@
 // a stale copy. Replicas refuse older fences (409) and catch up from a snapshot of the sender on a
 // newer fence or an index gap. Also holds who serves what on this node (ownership by map or by
 // handover install), which the router, handover and routes read.
-import type { DefectName } from "../../defects";
-import type { MembershipTable } from "../../gossip/membership";
-import { errorMessage, type Logger } from "../../log";
-import type { MetricsRegistry, Counter } from "../../metrics";
-import { httpEndpointOf } from "../../rpc/http-endpoints";
-import { RpcError, type RpcStatusCode } from "../../rpc/status";
-import type { ShardMapView } from "../types";
-import { peerJson } from "./peer-http";
-import { isShardData, type OpResult, type ShardData, type ShardOp, ShardStore } from "./store";
+import type { DefectName } from '../../defects';
+import type { MembershipTable } from '../../gossip/membership';
+import { errorMessage, type Logger } from '../../log';
+import type { MetricsRegistry, Counter } from '../../metrics';
+import { httpEndpointOf } from '../../rpc/http-endpoints';
+import { RpcError, type RpcStatusCode } from '../../rpc/status';
+import type { ShardMapView } from '../types';
+import { peerJson } from './peer-http';
+import { isShardData, type OpResult, type ShardData, type ShardOp, ShardStore } from './store';
 
-export const REPLICATE_PATH = "/mesh/shards/replicate";
-export const SNAPSHOT_PATH = "/mesh/shards/snapshot";
-export const INSTALL_PATH = "/mesh/shards/install";
+export const REPLICATE_PATH = '/mesh/shards/replicate';
+export const SNAPSHOT_PATH = '/mesh/shards/snapshot';
+export const INSTALL_PATH = '/mesh/shards/install';
 
 export interface ReplicationEntry {
   namespace: string;
@@ -47,15 +47,22 @@ export interface PeerReply {
 
 /** An RpcError that knows whether the call certainly had no effect (`X-Mesh-Outcome: not-applied`). */
 export class ShardError extends RpcError {
-  constructor(status: RpcStatusCode, message: string, readonly notApplied = false) {
+  constructor(
+    status: RpcStatusCode,
+    message: string,
+    readonly notApplied = false,
+  ) {
     super(status, message);
   }
 }
 
 /** This node does not (or no longer) serve the shard; nothing was done, so the router may re-route. */
 export class NotServingError extends ShardError {
-  constructor(readonly shardId: string, nodeId: string) {
-    super("Unavailable", `${nodeId} does not serve ${shardId}`, true);
+  constructor(
+    readonly shardId: string,
+    nodeId: string,
+  ) {
+    super('Unavailable', `${nodeId} does not serve ${shardId}`, true);
   }
 }
 
@@ -76,9 +83,9 @@ export interface ShardMetrics {
 
 export function createShardMetrics(registry: MetricsRegistry): ShardMetrics {
   return {
-    replication: registry.counter("mesh_shard_replication_total", "Write entries sent to replicas, by outcome (success|refused|failure)."),
-    calls: registry.counter("mesh_shard_calls_total", "Calls carrying a shard key, by outcome (served|forwarded|refused|throttled)."),
-    snapshots: registry.counter("mesh_shard_snapshots_total", "Snapshots a replica installed to catch up (newer fence or log gap)."),
+    replication: registry.counter('mesh_shard_replication_total', 'Write entries sent to replicas, by outcome (success|refused|failure).'),
+    calls: registry.counter('mesh_shard_calls_total', 'Calls carrying a shard key, by outcome (served|forwarded|refused|throttled).'),
+    snapshots: registry.counter('mesh_shard_snapshots_total', 'Snapshots a replica installed to catch up (newer fence or log gap).'),
   };
 }
 
@@ -203,8 +210,12 @@ export class Replication {
       if (record.fenceToken > slot.fence || (slot.ownerFence !== undefined && record.fenceToken > slot.ownerFence)) {
         // First ownership of a shard this node never held (bootstrap) is routine: debug only.
         const routine = slot.fence === 0 && slot.index === 0;
-        log[routine ? "debug" : "info"]("shard takeover: serving the local copy at the map's fence", {
-          shardId, fenceToken: record.fenceToken, previousFence: slot.fence, index: slot.index, digest: slot.store.digest(),
+        log[routine ? 'debug' : 'info']("shard takeover: serving the local copy at the map's fence", {
+          shardId,
+          fenceToken: record.fenceToken,
+          previousFence: slot.fence,
+          index: slot.index,
+          digest: slot.store.digest(),
         });
         if (slot.fence === 0 && slot.index === 0) slot.needsRecovery = true;
         slot.fence = record.fenceToken;
@@ -213,7 +224,7 @@ export class Replication {
         this.changed.notify();
       }
     } else if (slot.ownerFence !== undefined && record.fenceToken > slot.ownerFence) {
-      log.info("shard moved away", { shardId, to: record.ownerNodeId, fenceToken: record.fenceToken, index: slot.index });
+      log.info('shard moved away', { shardId, to: record.ownerNodeId, fenceToken: record.fenceToken, index: slot.index });
       slot.ownerFence = undefined;
       this.movedAway(shardId);
     }
@@ -225,9 +236,9 @@ export class Replication {
     return this.sync(shardId).ownerFence !== undefined;
   }
 
-  role(shardId: string): "owner" | "replica" | "none" {
-    if (this.serving(shardId)) return "owner";
-    return this.deps.view.record(shardId)?.replicas.includes(this.deps.nodeId) ? "replica" : "none";
+  role(shardId: string): 'owner' | 'replica' | 'none' {
+    if (this.serving(shardId)) return 'owner';
+    return this.deps.view.record(shardId)?.replicas.includes(this.deps.nodeId) ? 'replica' : 'none';
   }
 
   /** Replicates `op` to every replica of the record, then applies it here; throws when not all confirmed. */
@@ -240,7 +251,7 @@ export class Replication {
       if (ticket) ticket.applied += 1;
       const entry: ReplicationEntry = { namespace: this.deps.namespace, shardId, fenceToken: slot.fence, index: slot.index + 1, op, from: this.deps.nodeId };
       const replicas = this.replicasOf(shardId);
-      if (this.deps.defects.has("ack-before-replication")) {
+      if (this.deps.defects.has('ack-before-replication')) {
         // Seeded defect: acknowledge from the local copy, replicate about a second later.
         const result = slot.store.apply(op);
         slot.index = entry.index;
@@ -253,7 +264,7 @@ export class Replication {
       slot.index = entry.index;
       if (outcome.failed.length > 0) {
         this.noteRefusals(slot, outcome.refusedAt);
-        throw new ShardError("Unavailable", `write ${entry.index} of ${shardId} not confirmed by ${outcome.failed.join(", ")} (outcome unknown)`);
+        throw new ShardError('Unavailable', `write ${entry.index} of ${shardId} not confirmed by ${outcome.failed.join(', ')} (outcome unknown)`);
       }
       return result;
     });
@@ -266,14 +277,16 @@ export class Replication {
       if (slot.ownerFence === undefined) throw new NotServingError(shardId, this.deps.nodeId);
       await this.recover(slot);
       // Seeded defect kv-stale-read: no barrier.
-      if (!this.deps.defects.has("kv-stale-read")) {
+      if (!this.deps.defects.has('kv-stale-read')) {
         const barrier: ReplicationEntry = { namespace: this.deps.namespace, shardId, fenceToken: slot.fence, index: slot.index, from: this.deps.nodeId };
         const outcome = await this.send(this.replicasOf(shardId), barrier);
         // Seeded defect read-barrier-ignores-unreachable: only an answer objects; silence is taken for consent.
-        const objected = this.deps.defects.has("read-barrier-ignores-unreachable") ? outcome.failed.filter((r) => !outcome.unreachable.includes(r)) : outcome.failed;
+        const objected = this.deps.defects.has('read-barrier-ignores-unreachable')
+          ? outcome.failed.filter((r) => !outcome.unreachable.includes(r))
+          : outcome.failed;
         if (objected.length > 0) {
           this.noteRefusals(slot, outcome.refusedAt);
-          throw new ShardError("Unavailable", `read of ${shardId} not confirmed by ${objected.join(", ")}`, true);
+          throw new ShardError('Unavailable', `read of ${shardId} not confirmed by ${objected.join(', ')}`, true);
         }
       }
       return fn(slot.store);
@@ -286,13 +299,16 @@ export class Replication {
       const { nodeId, log } = this.deps;
       const slot = this.sync(entry.shardId);
       if (entry.fenceToken < slot.fence) {
-        return { status: 409, body: { message: `${nodeId} knows fence ${slot.fence} for ${entry.shardId}, entry has ${entry.fenceToken}`, fenceToken: slot.fence } };
+        return {
+          status: 409,
+          body: { message: `${nodeId} knows fence ${slot.fence} for ${entry.shardId}, entry has ${entry.fenceToken}`, fenceToken: slot.fence },
+        };
       }
       if (slot.ownerFence !== undefined) {
         if (entry.fenceToken === slot.ownerFence) {
           return { status: 409, body: { message: `${nodeId} owns ${entry.shardId} at fence ${slot.fence}`, fenceToken: slot.fence } };
         }
-        log.warn("shard owner deposed by a newer fence", { shardId: entry.shardId, fenceToken: entry.fenceToken, from: entry.from, ownFence: slot.ownerFence });
+        log.warn('shard owner deposed by a newer fence', { shardId: entry.shardId, fenceToken: entry.fenceToken, from: entry.from, ownFence: slot.ownerFence });
         slot.ownerFence = undefined;
         this.movedAway(entry.shardId);
         this.changed.notify();
@@ -305,7 +321,7 @@ export class Replication {
         slot.index = entry.index;
         return { status: 200, body: { fenceToken: slot.fence, index: slot.index } };
       }
-      if (this.deps.defects.has("replica-never-catches-up")) {
+      if (this.deps.defects.has('replica-never-catches-up')) {
         // Seeded defect: apply on top of whatever is here and take the entry's fence/index as ours.
         if (entry.op) slot.store.apply(entry.op);
         slot.fence = entry.fenceToken;
@@ -316,20 +332,25 @@ export class Replication {
       try {
         snapshot = await this.fetchSnapshot(entry.from, entry.shardId);
       } catch (error) {
-        log.warn("snapshot fetch failed", { shardId: entry.shardId, from: entry.from, error: errorMessage(error) });
+        log.warn('snapshot fetch failed', { shardId: entry.shardId, from: entry.from, error: errorMessage(error) });
         return { status: 503, body: { message: `snapshot from ${entry.from} failed: ${errorMessage(error)}` } };
       }
       if (snapshot.fenceToken !== entry.fenceToken || snapshot.index < entry.index - (barrier ? 0 : 1)) {
-        return { status: 503, body: { message: `snapshot of ${entry.shardId} from ${entry.from} is at fence ${snapshot.fenceToken} index ${snapshot.index}, entry at ${entry.fenceToken}/${entry.index}` } };
+        return {
+          status: 503,
+          body: {
+            message: `snapshot of ${entry.shardId} from ${entry.from} is at fence ${snapshot.fenceToken} index ${snapshot.index}, entry at ${entry.fenceToken}/${entry.index}`,
+          },
+        };
       }
       slot.store.install(snapshot.state);
       slot.fence = snapshot.fenceToken;
       slot.index = snapshot.index;
       this.deps.metrics.snapshots.inc();
-      log.info("replica caught up from a snapshot", { shardId: entry.shardId, from: entry.from, fenceToken: slot.fence, index: slot.index });
+      log.info('replica caught up from a snapshot', { shardId: entry.shardId, from: entry.from, fenceToken: slot.fence, index: slot.index });
       // The sender holds its lock while replicating, so it is at index-1 for a write (ahead only if it acks early).
       // Seeded defect catch-up-skips-triggering-entry: the entry that made it catch up is answered, not applied.
-      if (entry.op && snapshot.index === entry.index - 1 && !this.deps.defects.has("catch-up-skips-triggering-entry")) {
+      if (entry.op && snapshot.index === entry.index - 1 && !this.deps.defects.has('catch-up-skips-triggering-entry')) {
         slot.store.apply(entry.op);
         slot.index = entry.index;
       }
@@ -349,7 +370,10 @@ export class Replication {
       const slot = this.sync(request.shardId);
       const stale = request.fenceToken < slot.fence || (request.fenceToken === slot.fence && slot.ownerFence === slot.fence && slot.index > request.index);
       if (stale) {
-        return { status: 409, body: { message: `${this.deps.nodeId} is at fence ${slot.fence} index ${slot.index} for ${request.shardId}`, fenceToken: slot.fence } };
+        return {
+          status: 409,
+          body: { message: `${this.deps.nodeId} is at fence ${slot.fence} index ${slot.index} for ${request.shardId}`, fenceToken: slot.fence },
+        };
       }
       slot.store.install(request.state);
       slot.fence = request.fenceToken;
@@ -357,7 +381,7 @@ export class Replication {
       slot.ownerFence = request.fenceToken;
       slot.handedTo = undefined;
       slot.needsRecovery = false;
-      this.deps.log.info("shard installed by handover", { shardId: request.shardId, from: request.from, fenceToken: slot.fence, index: slot.index });
+      this.deps.log.info('shard installed by handover', { shardId: request.shardId, from: request.from, fenceToken: slot.fence, index: slot.index });
       this.changed.notify();
       return { status: 200, body: { shardId: request.shardId, fenceToken: slot.fence, index: slot.index } };
     });
@@ -367,7 +391,7 @@ export class Replication {
   replicasOf(shardId: string): string[] {
     const replicas = this.deps.view.record(shardId)?.replicas ?? [];
     // Seeded defect replicate-skips-first-replica: the list read as a preference list led by the owner.
-    const copies = this.deps.defects.has("replicate-skips-first-replica") ? replicas.slice(1) : replicas;
+    const copies = this.deps.defects.has('replicate-skips-first-replica') ? replicas.slice(1) : replicas;
     return copies.filter((node) => node !== this.deps.nodeId);
   }
 
@@ -387,20 +411,27 @@ export class Replication {
     await Promise.all(
       replicas.map(async (replica) => {
         try {
-          const answer = await peerJson(httpEndpointOf(replica, table, httpPort), "POST", REPLICATE_PATH, entry, replicationTimeoutMs);
-          if (answer.status === 200) return count("success");
+          const answer = await peerJson(httpEndpointOf(replica, table, httpPort), 'POST', REPLICATE_PATH, entry, replicationTimeoutMs);
+          if (answer.status === 200) return count('success');
           failed.push(replica);
           if (answer.status === 409) {
             const fence = (answer.body as { fenceToken?: unknown } | undefined)?.fenceToken;
-            if (typeof fence === "number") refusedAt.push(fence);
-            count("refused");
-          } else count("failure");
-          log.warn("replica refused an entry", { shardId: entry.shardId, replica, status: answer.status, index: entry.index, barrier: !entry.op, answer: answer.body });
+            if (typeof fence === 'number') refusedAt.push(fence);
+            count('refused');
+          } else count('failure');
+          log.warn('replica refused an entry', {
+            shardId: entry.shardId,
+            replica,
+            status: answer.status,
+            index: entry.index,
+            barrier: !entry.op,
+            answer: answer.body,
+          });
         } catch (error) {
           failed.push(replica);
           unreachable.push(replica);
-          count("failure");
-          log.warn("replica unreachable", { shardId: entry.shardId, replica, index: entry.index, barrier: !entry.op, error: errorMessage(error) });
+          count('failure');
+          log.warn('replica unreachable', { shardId: entry.shardId, replica, index: entry.index, barrier: !entry.op, error: errorMessage(error) });
         }
       }),
     );
@@ -411,7 +442,7 @@ export class Replication {
   private noteRefusals(slot: Slot, refusedAt: readonly number[]): void {
     const newest = Math.max(0, ...refusedAt);
     if (newest <= slot.fence) return;
-    this.deps.log.warn("shard owner fenced off by a replica", { shardId: slot.shardId, ownFence: slot.fence, replicaFence: newest });
+    this.deps.log.warn('shard owner fenced off by a replica', { shardId: slot.shardId, ownFence: slot.fence, replicaFence: newest });
     slot.fence = newest;
     slot.ownerFence = undefined;
     this.movedAway(slot.shardId);
@@ -425,17 +456,21 @@ export class Replication {
   private async recover(slot: Slot): Promise<void> {
     if (!slot.needsRecovery) return;
     slot.needsRecovery = false;
-    const copies = await Promise.all(
-      this.replicasOf(slot.shardId).map((replica) => this.fetchSnapshot(replica, slot.shardId).catch(() => undefined)),
-    );
+    const copies = await Promise.all(this.replicasOf(slot.shardId).map((replica) => this.fetchSnapshot(replica, slot.shardId).catch(() => undefined)));
     let best: ShardSnapshot | undefined;
     for (const copy of copies) {
-      if (copy && copy.index > 0 && (!best || copy.fenceToken > best.fenceToken || (copy.fenceToken === best.fenceToken && copy.index > best.index))) best = copy;
+      if (copy && copy.index > 0 && (!best || copy.fenceToken > best.fenceToken || (copy.fenceToken === best.fenceToken && copy.index > best.index)))
+        best = copy;
     }
     if (!best || slot.index > 0 || slot.ownerFence === undefined) return;
     slot.store.install(best.state);
     slot.index = best.index;
-    this.deps.log.info("new owner recovered the shard from a replica", { shardId: slot.shardId, fenceToken: slot.fence, index: slot.index, copyFence: best.fenceToken });
+    this.deps.log.info('new owner recovered the shard from a replica', {
+      shardId: slot.shardId,
+      fenceToken: slot.fence,
+      index: slot.index,
+      copyFence: best.fenceToken,
+    });
   }
 
   private replicateLater(replicas: readonly string[], entry: ReplicationEntry): void {
@@ -454,9 +489,9 @@ export class Replication {
   private async fetchSnapshot(from: string, shardId: string): Promise<ShardSnapshot> {
     const { table, httpPort, replicationTimeoutMs, namespace } = this.deps;
     const path = `${SNAPSHOT_PATH}?shardId=${encodeURIComponent(shardId)}&namespace=${encodeURIComponent(namespace)}`;
-    const answer = await peerJson(httpEndpointOf(from, table, httpPort), "GET", path, undefined, replicationTimeoutMs);
+    const answer = await peerJson(httpEndpointOf(from, table, httpPort), 'GET', path, undefined, replicationTimeoutMs);
     const body = answer.body as Partial<ShardSnapshot> | undefined;
-    if (answer.status !== 200 || !body || typeof body.fenceToken !== "number" || typeof body.index !== "number" || !isShardData(body.state)) {
+    if (answer.status !== 200 || !body || typeof body.fenceToken !== 'number' || typeof body.index !== 'number' || !isShardData(body.state)) {
       throw new Error(`snapshot answer ${answer.status}`);
     }
     return { shardId, fenceToken: body.fenceToken, index: body.index, state: body.state };

@@ -1,31 +1,31 @@
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { canonicalJson, isShardOp, type ShardOp, ShardStore } from "./store";
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canonicalJson, isShardOp, type ShardOp, ShardStore } from './store';
 
 const ops: ShardOp[] = [
-  { kind: "counter.add", key: "c", by: 5 },
-  { kind: "kv.set", key: "k2", value: { b: 1, a: [2, "x"] } },
-  { kind: "kv.set", key: "k1", value: "v" },
-  { kind: "set.add", key: "s", element: "z" },
-  { kind: "set.add", key: "s", element: "a" },
-  { kind: "counter.add", key: "c", by: -2 },
-  { kind: "kv.set", key: "k1", value: "w" },
+  { kind: 'counter.add', key: 'c', by: 5 },
+  { kind: 'kv.set', key: 'k2', value: { b: 1, a: [2, 'x'] } },
+  { kind: 'kv.set', key: 'k1', value: 'v' },
+  { kind: 'set.add', key: 's', element: 'z' },
+  { kind: 'set.add', key: 's', element: 'a' },
+  { kind: 'counter.add', key: 'c', by: -2 },
+  { kind: 'kv.set', key: 'k1', value: 'w' },
 ];
 
-test("apply is deterministic and answers per op", () => {
+test('apply is deterministic and answers per op', () => {
   const store = new ShardStore();
-  assert.deepEqual(store.apply({ kind: "counter.add", key: "c", by: 3 }), { value: 3 });
-  assert.deepEqual(store.apply({ kind: "counter.reset", key: "c" }), { value: 0 });
-  assert.deepEqual(store.apply({ kind: "kv.set", key: "k", value: 1 }), { value: 1, version: 1 });
-  assert.deepEqual(store.apply({ kind: "kv.set", key: "k", value: 2 }), { value: 2, version: 2 });
-  assert.deepEqual(store.apply({ kind: "kv.delete", key: "k" }), { deleted: true });
-  assert.deepEqual(store.apply({ kind: "kv.delete", key: "k" }), { deleted: false });
-  assert.deepEqual(store.apply({ kind: "set.add", key: "s", element: "b" }), { added: true });
-  assert.deepEqual(store.apply({ kind: "set.add", key: "s", element: "b" }), { added: false });
-  assert.deepEqual(store.setElements("s"), ["b"]);
+  assert.deepEqual(store.apply({ kind: 'counter.add', key: 'c', by: 3 }), { value: 3 });
+  assert.deepEqual(store.apply({ kind: 'counter.reset', key: 'c' }), { value: 0 });
+  assert.deepEqual(store.apply({ kind: 'kv.set', key: 'k', value: 1 }), { value: 1, version: 1 });
+  assert.deepEqual(store.apply({ kind: 'kv.set', key: 'k', value: 2 }), { value: 2, version: 2 });
+  assert.deepEqual(store.apply({ kind: 'kv.delete', key: 'k' }), { deleted: true });
+  assert.deepEqual(store.apply({ kind: 'kv.delete', key: 'k' }), { deleted: false });
+  assert.deepEqual(store.apply({ kind: 'set.add', key: 's', element: 'b' }), { added: true });
+  assert.deepEqual(store.apply({ kind: 'set.add', key: 's', element: 'b' }), { added: false });
+  assert.deepEqual(store.setElements('s'), ['b']);
 });
 
-test("equal logs give equal digests; the digest ignores insertion order of independent keys", () => {
+test('equal logs give equal digests; the digest ignores insertion order of independent keys', () => {
   const a = new ShardStore();
   const b = new ShardStore();
   for (const op of ops) a.apply(op);
@@ -33,17 +33,17 @@ test("equal logs give equal digests; the digest ignores insertion order of indep
   assert.equal(a.digest(), b.digest());
   assert.match(a.digest(), /^[0-9a-f]{16}$/);
   const c = new ShardStore();
-  c.apply({ kind: "set.add", key: "x", element: "1" });
-  c.apply({ kind: "counter.add", key: "y", by: 1 });
+  c.apply({ kind: 'set.add', key: 'x', element: '1' });
+  c.apply({ kind: 'counter.add', key: 'y', by: 1 });
   const d = new ShardStore();
-  d.apply({ kind: "counter.add", key: "y", by: 1 });
-  d.apply({ kind: "set.add", key: "x", element: "1" });
+  d.apply({ kind: 'counter.add', key: 'y', by: 1 });
+  d.apply({ kind: 'set.add', key: 'x', element: '1' });
   assert.equal(c.digest(), d.digest());
-  d.apply({ kind: "counter.add", key: "y", by: 1 });
+  d.apply({ kind: 'counter.add', key: 'y', by: 1 });
   assert.notEqual(c.digest(), d.digest());
 });
 
-test("snapshot and install round-trip to the same digest, as deep copies", () => {
+test('snapshot and install round-trip to the same digest, as deep copies', () => {
   const a = new ShardStore();
   for (const op of ops) a.apply(op);
   const snapshot = a.snapshot();
@@ -51,13 +51,13 @@ test("snapshot and install round-trip to the same digest, as deep copies", () =>
   b.install(JSON.parse(JSON.stringify(snapshot)));
   assert.equal(b.digest(), a.digest());
   assert.deepEqual(b.snapshot(), snapshot);
-  b.apply({ kind: "set.add", key: "s", element: "new" });
-  assert.deepEqual(a.setElements("s"), ["a", "z"]);
+  b.apply({ kind: 'set.add', key: 's', element: 'new' });
+  assert.deepEqual(a.setElements('s'), ['a', 'z']);
 });
 
-test("canonical JSON sorts keys at every level; ops are validated", () => {
+test('canonical JSON sorts keys at every level; ops are validated', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: null } }), '{"a":{"c":null,"d":[1,{"e":2,"f":1}]},"b":1}');
-  assert.ok(isShardOp({ kind: "counter.add", key: "k", by: 1 }));
-  assert.ok(!isShardOp({ kind: "counter.add", key: "k", by: 1.5 }));
-  assert.ok(!isShardOp({ kind: "nope", key: "k" }));
+  assert.ok(isShardOp({ kind: 'counter.add', key: 'k', by: 1 }));
+  assert.ok(!isShardOp({ kind: 'counter.add', key: 'k', by: 1.5 }));
+  assert.ok(!isShardOp({ kind: 'nope', key: 'k' }));
 });

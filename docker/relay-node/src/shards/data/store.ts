@@ -1,16 +1,16 @@
 // One shard's replicated state, free of I/O: the owner and its replicas apply the same ops in the
 // same log order, so equal logs give equal digests (the suite compares them via /control/shards/state).
-import { xxhash64 } from "../xxhash64";
+import { xxhash64 } from '../xxhash64';
 
 /** JSON values stored in the kv register. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export type ShardOp =
-  | { kind: "counter.add"; key: string; by: number }
-  | { kind: "counter.reset"; key: string }
-  | { kind: "kv.set"; key: string; value: JsonValue }
-  | { kind: "kv.delete"; key: string }
-  | { kind: "set.add"; key: string; element: string };
+  | { kind: 'counter.add'; key: string; by: number }
+  | { kind: 'counter.reset'; key: string }
+  | { kind: 'kv.set'; key: string; value: JsonValue }
+  | { kind: 'kv.delete'; key: string }
+  | { kind: 'set.add'; key: string; element: string };
 
 export interface OpResult {
   value?: number | JsonValue;
@@ -33,23 +33,23 @@ export class ShardStore {
 
   apply(op: ShardOp): OpResult {
     switch (op.kind) {
-      case "counter.add": {
+      case 'counter.add': {
         const value = (this.counters.get(op.key) ?? 0) + op.by;
         this.counters.set(op.key, value);
         return { value };
       }
-      case "counter.reset":
+      case 'counter.reset':
         this.counters.delete(op.key);
         return { value: 0 };
-      case "kv.set": {
+      case 'kv.set': {
         // Versions count sets of a key since it was last absent (deterministic on every copy).
         const version = (this.kv.get(op.key)?.version ?? 0) + 1;
         this.kv.set(op.key, { value: op.value, version });
         return { value: op.value, version };
       }
-      case "kv.delete":
+      case 'kv.delete':
         return { deleted: this.kv.delete(op.key) };
-      case "set.add": {
+      case 'set.add': {
         let set = this.sets.get(op.key);
         if (!set) this.sets.set(op.key, (set = new Set()));
         const added = !set.has(op.element);
@@ -98,47 +98,47 @@ export class ShardStore {
 
   /** xxhash64 (hex, 16 digits) of the canonical JSON of the state. */
   digest(): string {
-    return xxhash64(canonicalJson(this.snapshot())).toString(16).padStart(16, "0");
+    return xxhash64(canonicalJson(this.snapshot())).toString(16).padStart(16, '0');
   }
 }
 
 /** JSON with object keys sorted at every level, so equal states serialise identically. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => ordinal(a, b));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 /** Checks a snapshot/install body received over the wire. */
 export function isShardData(value: unknown): value is ShardData {
-  if (typeof value !== "object" || value === null) return false;
+  if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
   if (!isRecord(v.counters) || !isRecord(v.kv) || !isRecord(v.sets)) return false;
   return (
     Object.values(v.counters).every((n) => Number.isSafeInteger(n)) &&
     Object.values(v.kv).every((e) => isRecord(e) && Number.isSafeInteger(e.version) && e.value !== undefined) &&
-    Object.values(v.sets).every((s) => Array.isArray(s) && s.every((x) => typeof x === "string"))
+    Object.values(v.sets).every((s) => Array.isArray(s) && s.every((x) => typeof x === 'string'))
   );
 }
 
 export function isShardOp(value: unknown): value is ShardOp {
-  if (typeof value !== "object" || value === null) return false;
+  if (typeof value !== 'object' || value === null) return false;
   const op = value as Record<string, unknown>;
-  if (typeof op.key !== "string") return false;
+  if (typeof op.key !== 'string') return false;
   switch (op.kind) {
-    case "counter.add":
+    case 'counter.add':
       return Number.isSafeInteger(op.by);
-    case "counter.reset":
-    case "kv.delete":
+    case 'counter.reset':
+    case 'kv.delete':
       return true;
-    case "kv.set":
+    case 'kv.set':
       return op.value !== undefined;
-    case "set.add":
-      return typeof op.element === "string";
+    case 'set.add':
+      return typeof op.element === 'string';
     default:
       return false;
   }

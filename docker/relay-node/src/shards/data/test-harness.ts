@@ -1,20 +1,20 @@
 // Test support (not a test): in-process relay nodes on loopback with the real RPC inbound, the shard
 // data plane and a shard map view the test controls.
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { loadConfig } from "../../config";
-import { MembershipTable } from "../../gossip/membership";
-import type { MemberMetadata } from "../../gossip/types";
-import { createLogger } from "../../log";
-import { RelayMetrics } from "../../metrics";
-import { createRpcInbound } from "../../rpc/inbound";
-import { ProcedureRegistry } from "../../rpc/procedures";
-import { NodeState } from "../../state";
-import { SHARD_STATUS, type ShardMap, type ShardMapView, type ShardRecord } from "../types";
-import { createShardDataPlane, type ShardDataPlane } from "./plane";
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../../config';
+import { MembershipTable } from '../../gossip/membership';
+import type { MemberMetadata } from '../../gossip/types';
+import { createLogger } from '../../log';
+import { RelayMetrics } from '../../metrics';
+import { createRpcInbound } from '../../rpc/inbound';
+import { ProcedureRegistry } from '../../rpc/procedures';
+import { NodeState } from '../../state';
+import { SHARD_STATUS, type ShardMap, type ShardMapView, type ShardRecord } from '../types';
+import { createShardDataPlane, type ShardDataPlane } from './plane';
 
-export const NAMESPACE = "test.ns";
-export const SHARD_IDS = ["s0", "s1", "s2", "s3"];
+export const NAMESPACE = 'test.ns';
+export const SHARD_IDS = ['s0', 's1', 's2', 's3'];
 
 export class FakeView implements ShardMapView {
   private map: ShardMap | undefined;
@@ -54,11 +54,20 @@ export function mapOf(version: number, base: Placement, overrides: Record<string
   const records = SHARD_IDS.map((shardId): ShardRecord => {
     const p = overrides[shardId] ?? base;
     return {
-      namespace: NAMESPACE, shardId, strategyId: "rendezvous", ownerNodeId: p.owner, capacityHint: 1, status: SHARD_STATUS.Active,
-      version, checksum: "x", updatedAt: new Date().toISOString(), replicas: p.replicas, fenceToken: p.fence,
+      namespace: NAMESPACE,
+      shardId,
+      strategyId: 'rendezvous',
+      ownerNodeId: p.owner,
+      capacityHint: 1,
+      status: SHARD_STATUS.Active,
+      version,
+      checksum: 'x',
+      updatedAt: new Date().toISOString(),
+      replicas: p.replicas,
+      fenceToken: p.fence,
     };
   });
-  return { namespace: NAMESPACE, version, strategyId: "rendezvous", records, overrides: {}, publishedBy: "test", publishedAt: new Date().toISOString() };
+  return { namespace: NAMESPACE, version, strategyId: 'rendezvous', records, overrides: {}, publishedBy: 'test', publishedAt: new Date().toISOString() };
 }
 
 export interface TestNode {
@@ -80,10 +89,17 @@ export interface NodeOptions {
   leader?: boolean;
 }
 
-function metadata(id: string, port: number, region = "r"): MemberMetadata {
+function metadata(id: string, port: number, region = 'r'): MemberMetadata {
   return {
-    nodeId: id, role: "", clusterId: "test", region, meshVersion: "0.1.0", http3Support: false,
-    endpoint: `127.0.0.1:${port + 1}`, metadataVersion: 1, labels: { httpEndpoint: `127.0.0.1:${port}` },
+    nodeId: id,
+    role: '',
+    clusterId: 'test',
+    region,
+    meshVersion: '0.1.0',
+    http3Support: false,
+    endpoint: `127.0.0.1:${port + 1}`,
+    metadataVersion: 1,
+    labels: { httpEndpoint: `127.0.0.1:${port}` },
   };
 }
 
@@ -93,7 +109,7 @@ export async function startNodes(ids: string[], options: Record<string, NodeOpti
     ids.map(async (id) => {
       let handler: http.RequestListener = (_req, res) => res.end();
       const server = http.createServer((req, res) => handler(req, res));
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       return { id, server, port: (server.address() as AddressInfo).port, setHandler: (h: http.RequestListener) => (handler = h) };
     }),
   );
@@ -104,30 +120,30 @@ export async function startNodes(ids: string[], options: Record<string, NodeOpti
       RELAY_NODE_ID: id,
       RELAY_HTTP_PORT: String(port),
       RELAY_SHARD_NAMESPACE: NAMESPACE,
-      RELAY_SHARD_IDS: SHARD_IDS.join(","),
-      RELAY_REPLICATION_TIMEOUT_MS: "500",
-      RELAY_HANDOVER_TIMEOUT_MS: "500",
-      RELAY_FORWARD_TIMEOUT_MS: "1000",
-      RELAY_DEFECT: opts.defects ?? "",
+      RELAY_SHARD_IDS: SHARD_IDS.join(','),
+      RELAY_REPLICATION_TIMEOUT_MS: '500',
+      RELAY_HANDOVER_TIMEOUT_MS: '500',
+      RELAY_FORWARD_TIMEOUT_MS: '1000',
+      RELAY_DEFECT: opts.defects ?? '',
       ...opts.env,
     });
     const regionOf = (node: string): string | undefined => options[node]?.env?.RELAY_REGION;
     const table = new MembershipTable(metadata(id, port, regionOf(id)), { suspicionMs: 60_000, leftMs: 120_000 });
     for (const [peer, peerPort] of Object.entries(peers)) if (peer !== id) table.recordDirect(metadata(peer, peerPort, regionOf(peer)), Date.now());
     const logs: Array<Record<string, unknown>> = [];
-    const log = createLogger({ node: id }, "debug", (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+    const log = createLogger({ node: id }, 'debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
     const metrics = new RelayMetrics();
     const state = new NodeState({ enrollment: false, etcd: false, etcdStaleMs: 3000 });
-    state.status = "Running";
+    state.status = 'Running';
     const registry = new ProcedureRegistry();
     const view = new FakeView();
     const plane = createShardDataPlane({ config, table, metrics, log, state, view, registry, isLeader: () => opts.leader === true });
     const rpc = createRpcInbound({ nodeId: id, registry, state, metrics, log, shardRoute: plane.shardRoute });
     setHandler((req, res) => {
       void (async () => {
-        const url = new URL(req.url ?? "/", "http://test");
+        const url = new URL(req.url ?? '/', 'http://test');
         if (await plane.routes(req, res, url)) return;
-        if (req.method === "POST") return rpc(req, res);
+        if (req.method === 'POST') return rpc(req, res);
         res.statusCode = 404;
         res.end();
       })();
@@ -147,36 +163,40 @@ export async function stopNodes(nodes: readonly TestNode[]): Promise<void> {
 export interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read the JSON answer's fields directly
   body: any;
 }
 
 export function call(node: TestNode, procedure: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  return request(node.port, "POST", "/", { "rpc-procedure": procedure, "rpc-encoding": "json", "content-type": "application/json", ...headers }, body);
+  return request(node.port, 'POST', '/', { 'rpc-procedure': procedure, 'rpc-encoding': 'json', 'content-type': 'application/json', ...headers }, body);
 }
 
 export function shardState(node: TestNode, shardId: string): Promise<Answer> {
-  return request(node.port, "GET", `/control/shards/state?shardId=${shardId}`, { "x-mesh-scope": "mesh.read" });
+  return request(node.port, 'GET', `/control/shards/state?shardId=${shardId}`, { 'x-mesh-scope': 'mesh.read' });
 }
 
 export function request(port: number, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request({ host: "127.0.0.1", port, method, path, headers: { ...headers, ...(payload ? { "content-length": String(payload.length) } : {}) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, headers: { ...headers, ...(payload ? { 'content-length': String(payload.length) } : {}) }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
     req.end(payload);
   });
 }
