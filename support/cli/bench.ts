@@ -38,35 +38,34 @@ import { OpHistory, ScenarioClock, type Op } from '../checks/history';
 import { Traffic } from '../fabric/traffic';
 import { prepareSuite } from '../suite';
 import { overloadFigures, type OverloadFigures } from './bench-overload';
+import { listOf, parseFlags, usageExit, wholeNumber } from './flags';
 
-/** `--name=value` or `--name value`. */
-const arg = (name: string): string | undefined => {
-  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return undefined;
-  const a = process.argv[i]!;
-  const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : process.argv[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
-};
 const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload'] as const;
 type Section = (typeof SECTIONS)[number];
-const only = (arg('only') ?? SECTIONS.join(','))
-  .split(',')
-  .map((x) => x.trim())
-  .filter(Boolean);
-const unknownSections = only.filter((x) => !(SECTIONS as readonly string[]).includes(x));
-if (unknownSections.length > 0 || only.length === 0) {
-  throw new Error(`--only: unknown section(s) ${unknownSections.join(', ') || '(none given)'}; known: ${SECTIONS.join(', ')}`);
-}
+const USAGE = `usage: npm run bench -- [--only <${SECTIONS.join(',')}>] [--rounds N] [--load-clients N] [--load-seconds N]
+                          [--load-rounds N] [--proxy-clients N] [--handovers N] [--overload-budget N] [--overload-seconds N]
+  each flag takes its value as --flag N or --flag=N; see the top of support/cli/bench.ts for what each section measures`;
+const NUMBER_FLAGS = ['rounds', 'load-clients', 'load-seconds', 'load-rounds', 'proxy-clients', 'handovers', 'overload-budget', 'overload-seconds'] as const;
+const flags = usageExit('bench', USAGE, () => {
+  const { values } = parseFlags(process.argv.slice(2), {
+    only: { type: 'string' },
+    ...Object.fromEntries(NUMBER_FLAGS.map((f) => [f, { type: 'string' as const }])),
+  });
+  const n = (flag: (typeof NUMBER_FLAGS)[number], fallback: number) => wholeNumber(flag, (values as Record<string, string | undefined>)[flag], fallback);
+  return {
+    only: listOf('only', values.only, SECTIONS),
+    rounds: n('rounds', 3),
+    loadClients: n('load-clients', 1_000),
+    loadSeconds: n('load-seconds', 5),
+    loadRounds: n('load-rounds', 3),
+    handovers: n('handovers', 5),
+    proxyClients: n('proxy-clients', 100),
+    overloadBudget: n('overload-budget', 50),
+    overloadSeconds: n('overload-seconds', 10),
+  };
+});
+const { only, rounds, loadClients, loadSeconds, loadRounds, handovers, proxyClients, overloadBudget, overloadSeconds } = flags;
 const runs = (section: Section) => only.includes(section);
-const rounds = Number(arg('rounds') ?? 3);
-const loadClients = Number(arg('load-clients') ?? 1_000);
-const loadSeconds = Number(arg('load-seconds') ?? 5);
-const loadRounds = Number(arg('load-rounds') ?? 3);
-const handovers = Number(arg('handovers') ?? 5);
-const proxyClients = Number(arg('proxy-clients') ?? 100);
-const overloadBudget = Number(arg('overload-budget') ?? 50);
-const overloadSeconds = Number(arg('overload-seconds') ?? 10);
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 

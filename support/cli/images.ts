@@ -2,6 +2,11 @@
 import { assertEngineReachable } from '../cluster/engine';
 import { suiteImages } from '../cluster/images/recipes';
 import { readSettings } from '../settings';
+import { parseFlags, usageExit } from './flags';
+
+usageExit('images', 'usage: npm run images   (no flags; settings come from OMNIRELAY_HYPERSCALE_* variables, see the README)', () =>
+  parseFlags(process.argv.slice(2), {}),
+);
 
 const settings = readSettings();
 await assertEngineReachable();

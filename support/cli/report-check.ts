@@ -9,7 +9,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateReport } from './report';
 import { countResults, reportFreshness } from '../evidence/report-check/freshness';
 import { countAttachmentsNamed } from '../evidence/report-check/results';
-import { parseOptions, UsageError, USAGE, type ReportCheckOptions } from '../evidence/report-check/options';
+import { parseOptions, USAGE, type ReportCheckOptions } from '../evidence/report-check/options';
+import { usageExit } from './flags';
 import { attachmentRow, expandAllSteps, inspectPicture, listedAttachments, openImagePreview, openTest, TEST_ID } from '../evidence/report-check/report-ui';
 import { serveDirectory, type StaticServer } from '../evidence/report-check/static-server';
 
@@ -225,16 +226,7 @@ async function snapshotFailure(o: ReportCheckOptions): Promise<void> {
   }
 }
 
-let options: ReportCheckOptions;
-try {
-  options = parseOptions(process.argv.slice(2), process.env);
-} catch (e) {
-  if (e instanceof UsageError) {
-    console.error(`${e.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  throw e;
-}
+const options: ReportCheckOptions = usageExit('report:check', USAGE, () => parseOptions(process.argv.slice(2), process.env));
 
 let timer: NodeJS.Timeout | undefined;
 const deadline = new Promise<never>((_, reject) => {

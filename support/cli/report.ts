@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { RESULTS_DIR } from '../evidence/run-metadata';
 import { bin, run, runWhenMain, type Ran } from './run';
+import { parseFlags, usageExit } from './flags';
 
 export const REPORT_DIR = 'reports/allure-report';
 // allurerc.mjs names the report, keeps it at the output's root and holds the categories.
@@ -18,7 +19,8 @@ export async function generateReport(results: string, out: string, echo = true):
   return run(bin('allure'), ['generate', results, '--config', ALLURE_CONFIG, '--output', out], process.env, echo);
 }
 
-async function main(): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  usageExit('report', 'usage: npm run report   (no flags: builds reports/allure-report from reports/allure-results)', () => parseFlags(args, {}));
   if (!existsSync(RESULTS_DIR) || readdirSync(RESULTS_DIR).length === 0) {
     console.error(`No Allure results in ${RESULTS_DIR}: run the suite first (npm run bdd), then npm run report.`);
     return 1;

@@ -3,9 +3,9 @@
 // is caught only when a When/Then step fails with a product verdict after the Given block passed
 // (sensitivity/classify.ts); a setup failure or a harness error is an error and fails the run too.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { bin, run } from './run';
+import { parseFlags, usageExit, UsageError, wholeNumber } from './flags';
 import { classifyRun, parseMessages } from './sensitivity/classify';
 import { mergeRuns, MergeError, pairVerdict, renderMatrix, type PairResult, type SensitivityRun } from './sensitivity/matrix';
 
@@ -18,42 +18,38 @@ const USAGE = `usage: npm run bdd:sensitivity -- [--defect NAME]... [--tags EXPR
   --merge FILE... print one table from the results.json files of several runs on one commit
 Each run keeps its results in reports/sensitivity/<run>/results.json, written after every attempt.`;
 
-function usageError(message: string): never {
-  console.error(`bdd:sensitivity: ${message}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    allowPositionals: true,
-    options: {
+const { values: flags, positionals } = usageExit('bdd:sensitivity', USAGE, () =>
+  parseFlags(
+    process.argv.slice(2),
+    {
       defect: { type: 'string', multiple: true },
       tags: { type: 'string' },
-      repeat: { type: 'string', default: '1' },
+      repeat: { type: 'string' },
       merge: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
-} catch (error) {
-  usageError((error as Error).message);
-}
-const { values: flags, positionals } = parsed;
+    { positionals: true },
+  ),
+);
 if (flags.help) {
   console.log(USAGE);
   process.exit(0);
 }
 if (flags.merge) process.exit(await merge(positionals));
-if (positionals.length > 0) usageError(`unexpected argument(s) ${positionals.join(' ')} (files are read only with --merge)`);
-const repeat = Number(flags.repeat);
-if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) usageError(`--repeat ${flags.repeat}: expected a whole number from 1 to 20`);
+const repeat = usageExit('bdd:sensitivity', USAGE, () => {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument(s) ${positionals.join(' ')} (files are read only with --merge)`);
+  return wholeNumber('repeat', flags.repeat, 1, { max: 20 });
+});
 
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 const selection = [...(flags.defect ?? []).map((d) => `--defect ${d}`), ...(flags.tags ? [`--tags '${flags.tags}'`] : []), `--repeat ${repeat}`].join(' ');
 const dir = `reports/sensitivity/${stamp}${flags.defect?.length === 1 ? `-${flags.defect[0]}` : ''}`;
 await mkdir(dir, { recursive: true });
+/** Ends a run that never started an attempt: its folder would only hold the dry run's plan. */
+const abandon = async (code: number): Promise<never> => {
+  await rm(dir, { recursive: true, force: true });
+  process.exit(code);
+};
 
 // The plan comes from cucumber itself (a dry run), so tags are read exactly as the runner reads them.
 const plan = await run(
@@ -64,7 +60,7 @@ const plan = await run(
 );
 if (plan.code !== 0) {
   console.error('The dry run failed (see above): fix it first, e.g. undefined or ambiguous steps (npm run gates).');
-  process.exit(1);
+  await abandon(1);
 }
 const planned = classifyRun(parseMessages(await readFile(`${dir}/plan.ndjson`, 'utf8')));
 const tagged = [...new Set(planned.flatMap((s) => s.tags.filter((t) => t.startsWith('@catches:')).map((t) => t.slice('@catches:'.length))))].sort();
@@ -73,14 +69,14 @@ if (unknown.length > 0) {
   console.error(
     `No scenario${flags.tags ? ` matching ${flags.tags}` : ''} is tagged @catches:${unknown.join(', @catches:')}.\nDefects the scenarios catch: ${tagged.join(', ')}`,
   );
-  process.exit(2);
+  await abandon(2);
 }
 const pairs = planned
   .flatMap((s) => s.tags.filter((t) => t.startsWith('@catches:')).map((t) => ({ defect: t.slice('@catches:'.length), scenario: s })))
   .filter((p) => !flags.defect || flags.defect.includes(p.defect));
 if (pairs.length === 0) {
   console.error(`No scenario${flags.tags ? ` matching ${flags.tags}` : ''} is tagged @catches:<defect>.`);
-  process.exit(1);
+  await abandon(1);
 }
 
 const results: SensitivityRun = {
@@ -131,16 +127,25 @@ console.log(`took ${formatMinutes(Date.now() - started)}; results: ${dir}/result
 process.exit(results.pairs.every((p) => pairVerdict(p) === 'caught') ? 0 : 1);
 
 async function merge(files: readonly string[]): Promise<number> {
-  if (files.length === 0) usageError('--merge needs the results.json files of the runs to merge');
-  const runs = await Promise.all(
+  if (files.length === 0)
+    return usageExit('bdd:sensitivity', USAGE, () => {
+      throw new UsageError('--merge needs the results.json files of the runs to merge');
+    });
+  const read = await Promise.all(
     files.map(async (file) => {
       try {
         return { file, run: JSON.parse(await readFile(file, 'utf8')) as SensitivityRun };
       } catch (error) {
-        usageError(`${file}: not a sensitivity results file (${(error as Error).message})`);
+        return `${file}: not a sensitivity results file (${(error as Error).message})`;
       }
     }),
   );
+  const unreadable = read.filter((r) => typeof r === 'string');
+  if (unreadable.length > 0)
+    return usageExit('bdd:sensitivity', USAGE, () => {
+      throw new UsageError(unreadable.join('\n'));
+    });
+  const runs = read.filter((r) => typeof r !== 'string');
   try {
     const merged = mergeRuns(runs);
     const unfinished = runs.filter((r) => !r.run.finishedAt).map((r) => r.file);

@@ -4,6 +4,7 @@
 //
 // Nothing here starts containers: support code is only loaded, and the scenarios are walked in a dry run,
 // in which cucumber runs no hooks.
+import { parseFlags, usageExit } from './flags';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -479,7 +480,11 @@ export function firstDifferences(committed: string, generated: string, max = 12)
 }
 
 async function main(args: string[]): Promise<number> {
-  const check = args.includes('--check');
+  const { check } = usageExit(
+    'catalog',
+    'usage: npm run catalog [-- --check]\n  --check  fail (and show the first differences) unless docs/step-catalog.md is current',
+    () => parseFlags(args, { check: { type: 'boolean', default: false } }),
+  ).values;
   const generated = await generateCatalog();
   const path = resolve(process.cwd(), CATALOG_PATH);
   if (!check) {

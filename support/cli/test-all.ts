@@ -5,6 +5,11 @@ import { runBdd } from './bdd';
 import { gateLines, runGates } from './gates';
 import { bin, run } from './run';
 import { readScenarioResults } from './scenario-results';
+import { parseFlags, usageExit } from './flags';
+
+usageExit('test', 'usage: npm test   (no flags: unit tests, type check, gates, the acceptance suite, the report check)', () =>
+  parseFlags(process.argv.slice(2), {}),
+);
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const section = (title: string) => console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}`);

@@ -2,6 +2,7 @@
 // pulled. Flags follow the Go binary's (-host, -port) in either GNU or Go spelling. SIGTERM/SIGINT close
 // the API, every listener and every proxied connection, then exit 0; a second signal exits at once.
 import { VERSION } from './api';
+import { parseArgs, type Cli } from './cli';
 import { createLogger, errorText } from './log';
 import { startFaultProxy } from './server';
 
@@ -13,31 +14,6 @@ A Toxiproxy ${VERSION}-compatible fault proxy (HTTP API + TCP proxies with toxic
   --port PORT   API port (default 8474)
   --help        show this help
 `;
-
-interface Cli {
-  host: string;
-  port: number;
-}
-
-function parseArgs(argv: readonly string[]): Cli | 'help' {
-  const cli: Cli = { host: 'localhost', port: 8474 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const [flag, inline] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
-    if (!arg.startsWith('-')) throw new Error(`unexpected argument ${arg}`);
-    if (flag === 'help' || flag === 'h') return 'help';
-    if (flag !== 'host' && flag !== 'port') throw new Error(`unknown flag ${arg}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new Error(`${arg} needs a value`);
-    if (flag === 'host') cli.host = value;
-    else {
-      const port = Number(value);
-      if (!/^\d+$/.test(value) || port > 65535) throw new Error(`invalid port ${value}`);
-      cli.port = port;
-    }
-  }
-  return cli;
-}
 
 async function main(): Promise<void> {
   let cli: Cli | 'help';

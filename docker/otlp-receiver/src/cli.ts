@@ -1,4 +1,5 @@
 // Command line and environment of the receiver (flags override the environment).
+import { parseArgs as parseFlags } from 'node:util';
 import { DEFAULT_MAX_SPANS, DEFAULT_PORT } from './server';
 
 export const USAGE = `Usage: otlp-receiver [--host HOST] [--port PORT] [--max-spans N]
@@ -19,24 +20,26 @@ export interface Cli {
 }
 
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Cli | 'help' {
-  const cli: Cli = {
-    host: env.OTLP_RECEIVER_HOST?.trim() || '127.0.0.1',
-    port: env.OTLP_RECEIVER_PORT?.trim() ? whole('OTLP_RECEIVER_PORT', env.OTLP_RECEIVER_PORT.trim(), 0, 65535) : DEFAULT_PORT,
-    maxSpans: env.OTLP_RECEIVER_MAX_SPANS?.trim() ? whole('OTLP_RECEIVER_MAX_SPANS', env.OTLP_RECEIVER_MAX_SPANS.trim(), 1) : DEFAULT_MAX_SPANS,
+  const { values } = parseFlags({
+    // Go-style single-dash long flags (-host, -max-spans=7), as the fault proxy takes them, read as GNU ones.
+    args: argv.map((a) => a.replace(/^-(?=[a-z][a-z-]+(=|$))/, '--')),
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'max-spans': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  const envPort = env.OTLP_RECEIVER_PORT?.trim();
+  const envMax = env.OTLP_RECEIVER_MAX_SPANS?.trim();
+  return {
+    host: values.host ?? (env.OTLP_RECEIVER_HOST?.trim() || '127.0.0.1'),
+    port: values.port !== undefined ? whole('--port', values.port, 0, 65535) : envPort ? whole('OTLP_RECEIVER_PORT', envPort, 0, 65535) : DEFAULT_PORT,
+    maxSpans:
+      values['max-spans'] !== undefined
+        ? whole('--max-spans', values['max-spans'], 1)
+        : envMax
+          ? whole('OTLP_RECEIVER_MAX_SPANS', envMax, 1)
+          : DEFAULT_MAX_SPANS,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (!arg.startsWith('-')) throw new Error(`unexpected argument ${arg}`);
-    const [flag, inline] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
-    if (flag === 'help' || flag === 'h') return 'help';
-    if (flag !== 'host' && flag !== 'port' && flag !== 'max-spans') throw new Error(`unknown flag ${arg}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new Error(`${arg} needs a value`);
-    if (flag === 'host') cli.host = value;
-    else if (flag === 'port') cli.port = whole('--port', value, 0, 65535);
-    else cli.maxSpans = whole('--max-spans', value, 1);
-  }
-  return cli;
 }
 
 function whole(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -226,5 +226,7 @@ test('command line: flags override the environment; bad values are refused', () 
   assert.throws(() => parseArgs(['--port', '70000']), /--port/);
   assert.throws(() => parseArgs([], { OTLP_RECEIVER_PORT: 'x' }), /OTLP_RECEIVER_PORT/);
   assert.throws(() => parseArgs(['--max-spans=0']), /--max-spans/);
-  assert.throws(() => parseArgs(['--nope']), /unknown flag/);
+  assert.throws(() => parseArgs(['--nope']), /Unknown option '--nope'/);
+  assert.throws(() => parseArgs(['--port']), /--port/);
+  assert.throws(() => parseArgs(['stray']), /stray/);
 });

@@ -19,6 +19,8 @@ test('options: defaults, overrides, CHROMIUM_PATH, and unknown arguments', () =>
   assert.equal(o.chromium, '/opt/chrome');
   assert.throws(() => parseOptions(['--result=/tmp/r']), UsageError);
   assert.throws(() => parseOptions(['--scenario=']), /--scenario needs a value/);
+  assert.equal(parseOptions(['--scenario', 'ThreeRegionMesh_BootsAsDeclared']).scenario, 'ThreeRegionMesh_BootsAsDeclared');
+  assert.throws(() => parseOptions(['stray']), /unexpected argument\(s\): stray/);
 });
 
 test('freshness: build when the report is missing or older than any result; no results counted', async () => {

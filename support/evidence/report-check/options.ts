@@ -1,4 +1,5 @@
 // Command-line options of `npm run report:check` (support/cli/report-check.ts).
+import { parseFlags, UsageError } from '../../cli/flags';
 export interface ReportCheckOptions {
   /** Allure results folder (what `npm run bdd` writes). */
   readonly results: string;
@@ -20,29 +21,28 @@ export const DEFAULTS = {
   chromium: '/usr/bin/chromium',
 } as const satisfies ReportCheckOptions;
 
-export const USAGE = `usage: npm run report:check -- [--results=<dir>] [--report=<dir>] [--scenario=<name>] [--screenshot=<file.png>]
+export const USAGE = `usage: npm run report:check -- [--results <dir>] [--report <dir>] [--scenario <name>] [--screenshot <file.png>]
   --results     Allure results (default ${DEFAULTS.results})
   --report      generated report, rebuilt when missing or older than the results (default ${DEFAULTS.report})
   --scenario    the test to open (default ${DEFAULTS.scenario})
   --screenshot  picture of the opened timeline (default ${DEFAULTS.screenshot})
   CHROMIUM_PATH overrides the browser (default ${DEFAULTS.chromium})`;
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): ReportCheckOptions {
-  const given: Record<string, string> = {};
-  for (const arg of argv) {
-    const m = /^--(results|report|scenario|screenshot)=(.*)$/s.exec(arg);
-    if (!m) throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
-    const [, key, value] = m as unknown as [string, string, string];
-    if (value.trim() === '') throw new UsageError(`--${key} needs a value`);
-    given[key] = value;
-  }
+  const { values } = parseFlags(argv, {
+    results: { type: 'string' },
+    report: { type: 'string' },
+    scenario: { type: 'string' },
+    screenshot: { type: 'string' },
+  });
+  for (const [key, value] of Object.entries(values)) if (value.trim() === '') throw new UsageError(`--${key} needs a value`);
   return {
-    results: given.results ?? DEFAULTS.results,
-    report: given.report ?? DEFAULTS.report,
-    scenario: given.scenario ?? DEFAULTS.scenario,
-    screenshot: given.screenshot ?? DEFAULTS.screenshot,
+    results: values.results ?? DEFAULTS.results,
+    report: values.report ?? DEFAULTS.report,
+    scenario: values.scenario ?? DEFAULTS.scenario,
+    screenshot: values.screenshot ?? DEFAULTS.screenshot,
     chromium: env.CHROMIUM_PATH?.trim() || DEFAULTS.chromium,
   };
 }
