@@ -56,13 +56,17 @@ function wedgedError(): EngineWedgedError {
 
 /** Resolves when the engine answers a ping; rejects within `timeoutMs` with an actionable message. */
 export async function assertEngineReachable(timeoutMs = 5_000): Promise<{ version: string; apiVersion: string }> {
-  const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref());
+  // The deadline aborts the requests themselves (dockerode's abortSignal) rather than racing them.
+  const abortSignal = AbortSignal.timeout(timeoutMs);
+  // dockerode passes `{ abortSignal }` on every call; @types/dockerode leaves it out of ping and version.
+  type Signalled<R> = (this: Docker, opts: { abortSignal: AbortSignal }) => Promise<R>;
+  const engine = docker();
   try {
-    await Promise.race([docker().ping(), deadline]);
-    const v = await Promise.race([docker().version(), deadline]);
+    await (engine.ping as unknown as Signalled<unknown>).call(engine, { abortSignal });
+    const v = await (engine.version as unknown as Signalled<Docker.DockerVersion>).call(engine, { abortSignal });
     return { version: v.Version, apiVersion: v.ApiVersion };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = abortSignal.aborted ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
     throw new DockerUnavailableError(
       [
         `Docker engine unreachable at ${engineAddress()} (${reason}).`,

@@ -106,7 +106,14 @@ export class RelayNode extends AbstractStartedContainer {
    */
   async start(exitWithinMs = 15_000): Promise<void> {
     if ((await this.state()) === 'running') {
-      const exited = await Promise.race([this.docker.wait().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), exitWithinMs).unref())]);
+      const abortSignal = AbortSignal.timeout(exitWithinMs);
+      const exited = await this.docker.wait({ abortSignal }).then(
+        () => true,
+        (error: unknown) => {
+          if (abortSignal.aborted) return false;
+          throw error;
+        },
+      );
       if (!exited) await this.kill().catch(() => undefined);
       await this.docker.wait();
     }

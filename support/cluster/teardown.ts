@@ -21,21 +21,15 @@ export async function removeLabelled(filters: string[]): Promise<Removed> {
   const containers = await docker().listContainers({ all: true, filters: { label: filters } });
   for (const c of containers) {
     const name = c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(markEngineWedged(`removing container ${name} took over ${REMOVAL_DEADLINE_MS / 1000} s`)), REMOVAL_DEADLINE_MS);
-    });
-    const removal = docker()
+    // The deadline aborts the request (dockerode's abortSignal): a removal that hangs is not left running.
+    const abortSignal = AbortSignal.timeout(REMOVAL_DEADLINE_MS);
+    await docker()
       .getContainer(c.Id)
-      .remove({ force: true, v: true })
+      .remove({ force: true, v: true, abortSignal })
       .catch((e: { statusCode?: number }) => {
+        if (abortSignal.aborted) throw markEngineWedged(`removing container ${name} took over ${REMOVAL_DEADLINE_MS / 1000} s`);
         if (e.statusCode !== 404 && e.statusCode !== 409) throw e; // gone already, or removal in progress
       });
-    try {
-      await Promise.race([removal, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
   const networks = await docker().listNetworks({ filters: { label: filters } });
   await Promise.all(networks.map((n) => removeNetwork(n.Id)));

@@ -29,12 +29,14 @@ export async function imageId(ref: string): Promise<string | undefined> {
   }
 }
 
-/** Pulls `ref` within `timeoutMs`; returns false (never throws) when no registry can serve it. */
+/**
+ * Pulls `ref` within `timeoutMs`; returns false (never throws) when no registry can serve it. The
+ * deadline aborts the request itself, so a pull that timed out does not go on in the background.
+ */
 export async function tryPull(ref: string, timeoutMs = 120_000): Promise<boolean> {
   try {
-    const stream = await docker().pull(ref);
-    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pull timed out')), timeoutMs).unref());
-    await Promise.race([followProgress(stream), timer]);
+    const stream = await docker().pull(ref, { abortSignal: AbortSignal.timeout(timeoutMs) });
+    await followProgress(stream);
     return (await imageId(ref)) !== undefined;
   } catch {
     return false;
