@@ -8,6 +8,8 @@ const categories = JSON.parse(readFileSync(new URL('./support/evidence/categorie
 export default {
   name: 'OmniRelay hyperscale acceptance',
   output: 'reports/allure-report',
+  // Kept across runs (npm run bdd clears only the results): trends and flaky tests show over time.
+  historyPath: 'reports/allure-history.jsonl',
   categories,
   // One plugin, so the report sits at the output's root (reports/allure-report/index.html).
   plugins: {

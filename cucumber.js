@@ -7,10 +7,14 @@ const common = {
     'progress',
     // The Allure formatter writes result files itself; its own stream goes to a file so progress keeps stdout.
     'allure-cucumberjs/reporter:reports/allure-formatter.log',
-    'json:reports/cucumber.json',
+    // The run's machine-readable record (npm test reads each scenario's status from it).
+    'message:reports/cucumber-messages.ndjson',
     'junit:reports/junit.xml',
+    // The failed scenarios, for `npm run bdd:rerun`.
+    'rerun:reports/rerun.txt',
   ],
   formatOptions: {
+    junit: { suiteName: 'OmniRelay hyperscale acceptance' },
     // Evidence (topologies, views, node logs) belongs in the report, not in the console summary.
     printAttachments: false,
     resultsDir: 'reports/allure-results',

@@ -4,12 +4,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { archiveRun, RUN_METADATA } from '../evidence/run-archive';
 import { RESULTS_DIR } from '../evidence/run-metadata';
 import { bin, run, runWhenMain } from './run';
+import { MESSAGES_FILE } from './scenario-results';
 
 /** Runs cucumber-js with `args`, archives what it left in reports/, and returns its exit code. */
 export async function runBdd(args: string[]): Promise<number> {
   // The report shows this run only.
   await rm(RESULTS_DIR, { recursive: true, force: true });
-  await rm('reports/cucumber.json', { force: true });
+  await rm(MESSAGES_FILE, { force: true });
   await rm(RUN_METADATA, { force: true });
   // Ctrl-C reaches cucumber too (same process group); it removes its containers, then we exit after it.
   const ignore = () => {};

@@ -1,5 +1,9 @@
-// Reads cucumber's JSON report: one status per scenario, and the first step that did not pass.
+// Each scenario's status from cucumber's message stream (reports/cucumber-messages.ndjson), and the first
+// step that did not pass: what `npm test` counts and lists.
 import { readFile } from 'node:fs/promises';
+import { finishedCases, firstLines, parseMessages } from '../evidence/messages';
+
+export const MESSAGES_FILE = 'reports/cucumber-messages.ndjson';
 
 export interface ScenarioResult {
   name: string;
@@ -10,40 +14,21 @@ export interface ScenarioResult {
   error?: string;
 }
 
-interface JsonStep {
-  keyword: string;
-  name?: string;
-  hidden?: boolean;
-  result: { status: string; error_message?: string };
-}
-interface JsonElement {
-  name: string;
-  type: string;
-  tags?: { name: string }[];
-  steps: JsonStep[];
-}
-interface JsonFeature {
-  uri: string;
-  elements: JsonElement[];
-}
+/** The worst status first: a scenario is as bad as its worst step (a skip only when nothing failed). */
+const BY_SEVERITY = ['FAILED', 'AMBIGUOUS', 'UNDEFINED', 'PENDING', 'SKIPPED'] as const;
 
-export async function readScenarioResults(path: string): Promise<ScenarioResult[]> {
-  const features = JSON.parse(await readFile(path, 'utf8')) as JsonFeature[];
-  return features.flatMap((f) =>
-    f.elements
-      .filter((e) => e.type === 'scenario')
-      .map((e) => {
-        const bad = e.steps.find((s) => s.result.status !== 'passed');
-        const statuses = e.steps.map((s) => s.result.status);
-        const status = (['failed', 'ambiguous', 'undefined', 'pending', 'skipped'].find((s) => statuses.includes(s)) ?? 'passed') as ScenarioResult['status'];
-        return {
-          name: e.name,
-          uri: f.uri,
-          tags: (e.tags ?? []).map((t) => t.name),
-          status,
-          failedStep: bad ? `${bad.keyword.trim()} ${bad.name ?? '(hook)'}` : undefined,
-          error: bad?.result.error_message?.split('\n').slice(0, 3).join(' ').slice(0, 240),
-        };
-      }),
-  );
+export async function readScenarioResults(path = MESSAGES_FILE): Promise<ScenarioResult[]> {
+  return finishedCases(parseMessages(await readFile(path, 'utf8'))).map((c) => {
+    const statuses: string[] = c.steps.map((s) => s.result.status);
+    const worst = BY_SEVERITY.find((s) => statuses.includes(s));
+    const bad = c.steps.find((s) => s.result.status !== 'PASSED');
+    const { exception, message } = bad?.result ?? {};
+    return {
+      name: c.name,
+      uri: c.uri,
+      tags: [...c.tags],
+      status: (worst?.toLowerCase() ?? 'passed') as ScenarioResult['status'],
+      ...(bad ? { failedStep: bad.label, error: firstLines(exception ? `${exception.type}: ${exception.message ?? ''}` : (message ?? '')) } : {}),
+    };
+  });
 }

@@ -39,7 +39,7 @@ for (const gate of await runGates()) {
 section('acceptance suite');
 const bddCode = await runBdd(process.env.CI ? ['--profile', 'ci'] : []);
 try {
-  const scenarios = await readScenarioResults('reports/cucumber.json');
+  const scenarios = await readScenarioResults();
   for (const s of scenarios) {
     if (s.status === 'passed') totals.passed += 1;
     else if (s.status === 'skipped') totals.skipped += 1;

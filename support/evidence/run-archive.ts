@@ -10,7 +10,7 @@ import { RESULTS_DIR } from './run-metadata';
 
 export const ARCHIVE_DIR = 'reports/archive';
 export const RUN_METADATA = 'reports/run-metadata.json';
-const CONTENTS = [RUN_METADATA, 'reports/cucumber.json', 'reports/junit.xml', RESULTS_DIR];
+const CONTENTS = [RUN_METADATA, 'reports/cucumber-messages.ndjson', 'reports/junit.xml', 'reports/rerun.txt', RESULTS_DIR];
 const KEEP = 10;
 
 async function filesUnder(path: string): Promise<string[]> {
