@@ -26,7 +26,7 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   const { code } = await generateReport(RESULTS_DIR, REPORT_DIR);
-  if (code === 0) console.log(`Report: ${REPORT_DIR}/index.html (open it in a browser, or: npx allure open ${REPORT_DIR})`);
+  if (code === 0) console.log(`Report: ${REPORT_DIR}/index.html (open it in a browser, or: npm run report:open)`);
   return code;
 }
 
