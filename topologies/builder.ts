@@ -90,8 +90,8 @@ export class TopologyBuilder {
   }
 
   /**
-   * A path routed through the fault proxy: `from` is a region or `"clients"`, `to` a region. Data for the
-   * fault library; the cluster fixture does not act on links yet.
+   * A path routed through the fault proxy: `from` is a region or `"clients"`, `to` a region. The cluster
+   * fixture starts the proxy and routes the path through it (support/cluster/peer-links.ts).
    */
   withLink(from: string, to: string, opts: { bidirectional?: boolean } = {}): this {
     this.draft.links.push({ from, to, through: 'proxy', bidirectional: opts.bidirectional ?? false });

@@ -240,14 +240,6 @@ export class NetworkFaults {
     return partition;
   }
 
-  /** Heals every partition still active (the After hook's safety net); throws listing any that failed. */
-  async healAll(): Promise<HealRecord[]> {
-    const results = await Promise.allSettled(this.active.map((p) => p.heal()));
-    const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
-    if (failed.length) throw new Error(`${failed.length} partition heal(s) failed:\n${failed.join('\n')}`);
-    return results.map((r) => (r as PromiseFulfilledResult<HealRecord>).value);
-  }
-
   /** Proves the plan in place, the way its mode says. */
   private async verify(plan: PartitionPlan): Promise<PartitionVerification> {
     const except = this.impairedByOthers(plan);
