@@ -2,7 +2,7 @@
 // `west-1:8080=fault-proxy:9000` makes this node dial fault-proxy:9000 whenever it means west-1:8080;
 // TLS keeps verifying west-1 (servername is the node id), so the proxy is invisible but for its faults.
 // Process-wide, like a hosts file: every dial site resolves through it, and it is set once at start.
-import { type HostPort, splitHostPort } from './http-endpoints';
+import { type HostPort, splitHostPort } from './host-port';
 
 export type PeerRoutes = ReadonlyMap<string, HostPort>;
 
