@@ -17,6 +17,7 @@ import { certificateNodeId, peerRefusal } from '../tls/peer-identity';
 import { parseEnvelope, parseShuffle } from './codec';
 import type { MembershipTable, StatusChange } from './membership';
 import { GOSSIP_SCHEMA, type GossipEnvelope, type MemberSnapshot, type ShuffleEnvelope } from './types';
+import { readBody } from '../http/body';
 
 export const MESSAGES_PATH = '/mesh/gossip/v1/messages';
 export const SHUFFLE_PATH = '/mesh/gossip/v1/shuffle';
@@ -372,15 +373,14 @@ function shuffle<T>(items: T[]): T[] {
 }
 
 async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return { ok: false, message: `body exceeds ${MAX_BODY_BYTES} bytes` };
-    chunks.push(chunk as Buffer);
+  let body: Buffer;
+  try {
+    body = await readBody(req, MAX_BODY_BYTES, (max) => new Error(`body exceeds ${max} bytes`));
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
   }
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
   } catch {
     return { ok: false, message: 'body is not JSON' };
   }

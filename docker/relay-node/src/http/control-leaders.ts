@@ -11,6 +11,7 @@ import { errorMessage, type Logger } from '../log';
 import { formatHostPort, httpEndpointOf } from '../rpc/http-endpoints';
 import type { NodeState } from '../state';
 import { writeJson } from './respond';
+import { readBody } from './body';
 
 export const PROMOTE_PATH = '/control/leaders/promote';
 export const RELEASE_PATH = '/control/leaders/release';
@@ -90,16 +91,10 @@ function scopeOf(body: Record<string, unknown>): string {
 }
 
 async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 64 * 1024) throw new ControlError(400, 'body too large');
-    chunks.push(chunk as Buffer);
-  }
+  const body = await readBody(req, 64 * 1024, () => new ControlError(400, 'body too large'));
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    parsed = JSON.parse(body.toString('utf8') || '{}');
   } catch {
     throw new ControlError(400, 'body must be a JSON object');
   }

@@ -8,6 +8,7 @@ import type { RelayMetrics } from '../metrics';
 import type { NodeState } from '../state';
 import { type RpcRequest, type ProcedureRegistry } from './procedures';
 import { errorCode, httpStatusFor, RpcError, type RpcStatusCode, statusToken } from './status';
+import { readBody } from '../http/body';
 
 export const MESH_NODE_HEADER = 'X-Mesh-Node';
 /** Extension: on an error answer, `not-applied` promises the call had no effect (clients may count it failed, not unknown). */
@@ -63,7 +64,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
         outcome = forwarded === 'served' ? (res.statusCode < 400 ? 'success' : 'error') : forwarded === 'forwarded' ? 'forwarded' : 'error';
         return;
       }
-      const body = await readBody(req);
+      const body = await readRequest(req);
       const deadline = header(req, 'rpc-deadline');
       if (deadline && Date.parse(deadline) <= Date.now()) throw new RpcError('DeadlineExceeded', `deadline ${deadline} has passed`);
       const handler = registry.get(procedure);
@@ -151,13 +152,6 @@ function headerSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new RpcError('ResourceExhausted', `request body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+function readRequest(req: IncomingMessage): Promise<Buffer> {
+  return readBody(req, MAX_BODY_BYTES, (max) => new RpcError('ResourceExhausted', `request body exceeds ${max} bytes`));
 }

@@ -19,6 +19,7 @@ import type { RebalanceResult } from './leader';
 import type { HistoryChange, HistoryEntry, MapStoreLike } from './map-store';
 import { simulate, type SimulationNode } from './planner';
 import { ControlProblem } from './problem';
+import { readBody } from '../../http/body';
 
 export const MESH_READ = 'mesh.read';
 export const MESH_OPERATE = 'mesh.operate';
@@ -145,15 +146,8 @@ export function problem(res: ServerResponse, status: number, code: string, detai
   res.end(body);
 }
 
-async function readRaw(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest('shards.control.body.too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+function readRaw(req: IncomingMessage): Promise<Buffer> {
+  return readBody(req, MAX_BODY_BYTES, (max) => new BadRequest('shards.control.body.too_large', `request body exceeds ${max} bytes`));
 }
 
 async function readJson(req: IncomingMessage, emptyIsObject = false, raw?: Buffer): Promise<Record<string, unknown>> {

@@ -22,6 +22,7 @@ import { MAX_QUEUE_MS, type QpsMeter } from './budget';
 import type { Handover } from './handover';
 import { missingKey, parseJsonBody, PINGPONG, SLOW_CALL, type ShardCall, type ShardProcedure } from './procedures';
 import { AbandonedError, NotServingError, type Replication, ShardError, type ShardMetrics } from './replication';
+import { readBody } from '../../http/body';
 
 export const SHARD_HEADER = 'X-Mesh-Shard';
 /** Marks a call passed on by an old owner after a handover: never passed on that way twice. */
@@ -98,7 +99,7 @@ export function createShardRouter(deps: RouterDeps): (req: IncomingMessage, res:
     let key = headerKey;
     if (procedure) {
       try {
-        body = await readBody(req);
+        body = await readRequest(req);
         parsed = parseJsonBody(body, procedureName);
         key = procedure.routingKey(parsed, headerKey);
         if (key === undefined) throw missingKey(procedureName);
@@ -309,13 +310,6 @@ export function writeJsonSuccess(req: IncomingMessage, res: ServerResponse, resu
   res.end(payload);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ShardError('ResourceExhausted', `request body exceeds ${MAX_BODY_BYTES} bytes`, true);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+function readRequest(req: IncomingMessage): Promise<Buffer> {
+  return readBody(req, MAX_BODY_BYTES, (max) => new ShardError('ResourceExhausted', `request body exceeds ${max} bytes`, true));
 }

@@ -8,6 +8,7 @@ import type { HandoverRequest, ShardLoadReport } from '../types';
 import { HANDOVER_PATH, type Handover } from './handover';
 import { INSTALL_PATH, type InstallRequest, type PeerReply, REPLICATE_PATH, type Replication, type ReplicationEntry, SNAPSHOT_PATH } from './replication';
 import { isShardData, isShardOp } from './store';
+import { readBody } from '../../http/body';
 
 export const LOAD_PATH = '/control/shards/load';
 export const STATE_PATH = '/control/shards/state';
@@ -115,16 +116,10 @@ function isCount(value: unknown): value is number {
 }
 
 async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error(`body exceeds ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
+  const body = await readBody(req, MAX_BODY_BYTES, (max) => new Error(`body exceeds ${max} bytes`));
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    parsed = JSON.parse(body.toString('utf8'));
   } catch {
     throw new Error('body is not JSON');
   }
