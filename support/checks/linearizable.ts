@@ -1,5 +1,5 @@
 // Linearizability of a key-value store, checked per key as a read/write register (linearizability is
-// compositional, so keys are independent). The search is Wing & Gong's with Lowe's memoisation, as in
+// compositional, so keys are independent). The search (register-search.ts) is Wing & Gong's with Lowe's memoisation, as in
 // Knossos and Porcupine: walk the history's call/return events in time order; at each point try to
 // linearize a pending call whose effect the register allows; hitting a return whose op is not yet
 // linearized means backtrack. A (linearized set, register value) already explored is never explored
@@ -13,6 +13,7 @@
 // after its invoke, or never: it has no return event, and need not be linearized (a write placed after
 // everything else is the same as none). Info reads and failed ops tell nothing and are dropped.
 import type { Op } from './history';
+import { searchRegister } from './register-search';
 
 const sec = (ms: number) => (ms / 1000).toFixed(2);
 const s = (ms: number) => `${sec(ms)} s`;
@@ -116,251 +117,6 @@ function registerOps(ops: readonly Op[], problems: string[]): Map<string, RegOp[
 }
 
 /** A small seeded PRNG for the Zobrist hash of linearized sets. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-type SearchResult = { verdict: 'ok'; explored: number } | { verdict: 'budget'; explored: number } | { verdict: 'fail'; explored: number; stuck: RegOp };
-
-/** The WGL search over one register. `stuck` is the op whose return no configuration got past last. */
-function search(ops: readonly RegOp[], maxExplored: number): SearchResult {
-  const n = ops.length;
-  const mustLinearize = ops.filter((o) => !o.info).length;
-  if (mustLinearize === 0) return { verdict: 'ok', explored: 0 };
-
-  // Two event lists, each doubly linked from head node 0. ok op i has call node 2i+1 and return node
-  // 2i+2 in the main list, in time order; equal times put calls first (ties count as concurrent). Info
-  // op i has node 2i+1 in the info list, by invoke time: it has no return, so it is tried only once
-  // every ok candidate failed, which keeps "it never happened" the first thing explored.
-  const main: { node: number; t: number; call: number; i: number }[] = [];
-  const info: { node: number; t: number; i: number }[] = [];
-  ops.forEach((o, i) => {
-    if (o.info) info.push({ node: 2 * i + 1, t: o.invoke, i });
-    else main.push({ node: 2 * i + 1, t: o.invoke, call: 0, i }, { node: 2 * i + 2, t: o.complete, call: 1, i });
-  });
-  main.sort((a, b) => (a.t === b.t ? 0 : a.t - b.t) || a.call - b.call || a.i - b.i);
-  info.sort((a, b) => a.t - b.t || a.i - b.i);
-  const link = (events: readonly { node: number }[]) => {
-    const next = new Int32Array(2 * n + 2).fill(-1);
-    const prev = new Int32Array(2 * n + 2).fill(-1);
-    let last = 0;
-    for (const e of events) {
-      next[last] = e.node;
-      prev[e.node] = last;
-      last = e.node;
-    }
-    return { next, prev };
-  };
-  // Unlinearized info writes of one value, once invoked, are interchangeable: try only the earliest.
-  const earlierSame = new Int32Array(n).fill(-1);
-  const lastOfValue = new Map<number, number>();
-  for (const { i } of info) {
-    earlierSame[i] = lastOfValue.get(ops[i]!.value) ?? -1;
-    lastOfValue.set(ops[i]!.value, i);
-  }
-  const { next, prev } = link(main);
-  const { next: inext, prev: iprev } = link(info);
-  const position = new Int32Array(2 * n + 2);
-  main.forEach((e, p) => (position[e.node] = p));
-  const remove = (next: Int32Array, prev: Int32Array, x: number) => {
-    next[prev[x]!] = next[x]!;
-    if (next[x]! !== -1) prev[next[x]!] = prev[x]!;
-  };
-  // Undone in reverse order; a removed node still points at its old neighbours.
-  const restore = (next: Int32Array, prev: Int32Array, x: number) => {
-    next[prev[x]!] = x;
-    if (next[x]! !== -1) prev[next[x]!] = x;
-  };
-  const lift = (i: number) => {
-    if (ops[i]!.info) return remove(inext, iprev, 2 * i + 1);
-    remove(next, prev, 2 * i + 1);
-    remove(next, prev, 2 * i + 2);
-  };
-  const unlift = (i: number) => {
-    if (ops[i]!.info) return restore(inext, iprev, 2 * i + 1);
-    restore(next, prev, 2 * i + 2);
-    restore(next, prev, 2 * i + 1);
-  };
-
-  // The linearized set as a bitset; the memo is keyed by a Zobrist hash of its ok part and the value.
-  const words = Math.ceil(n / 32);
-  const bits = new Uint32Array(words);
-  const okMask = new Uint32Array(words);
-  ops.forEach((o, i) => {
-    if (!o.info) okMask[i >>> 5]! |= 1 << (i & 31);
-  });
-  const rand = mulberry32(0x5eed);
-  const z1 = Uint32Array.from({ length: n }, (_, i) => (ops[i]!.info ? 0 : rand()));
-  const z2 = Uint32Array.from({ length: n }, (_, i) => (ops[i]!.info ? 0 : rand()));
-  let h1 = 0;
-  let h2 = 0;
-  const flip = (i: number) => {
-    bits[i >>> 5]! ^= 1 << (i & 31);
-    h1 ^= z1[i]!;
-    h2 ^= z2[i]!;
-  };
-
-  // The memo, with dominance: a configuration that linearized the same ok ops to the same value but
-  // fewer info writes can do everything this one can (an info write may always never happen), so
-  // having explored it, this one need not be. Configurations live in one flat arena, chained per hash;
-  // a chain keeps only configurations no other in it dominates.
-  let capacity = 1024;
-  let arena = new Uint32Array(capacity * words);
-  let stateOf = new Int32Array(capacity);
-  let chain = new Int32Array(capacity);
-  let explored = 0;
-  const heads = new Map<number, number>();
-  /** e's linearized set ⊆ the current one, differing only in info ops. */
-  const dominates = (e: number) => {
-    for (let w = 0, base = e * words; w < words; w++) {
-      const a = arena[base + w]!;
-      const b = bits[w]!;
-      if ((a & ~b) !== 0 || (b & ~a & okMask[w]!) !== 0) return false;
-    }
-    return true;
-  };
-  /** The current set dominates e. */
-  const dominated = (e: number) => {
-    for (let w = 0, base = e * words; w < words; w++) {
-      const a = arena[base + w]!;
-      const b = bits[w]!;
-      if ((b & ~a) !== 0 || (a & ~b & okMask[w]!) !== 0) return false;
-    }
-    return true;
-  };
-  const remember = (state: number): boolean => {
-    const hash = ((h2 ^ Math.imul(state + 1, 0x9e3779b1)) >>> 11) * 4294967296 + (h1 >>> 0);
-    let first = heads.get(hash) ?? -1;
-    for (let e = first; e !== -1; e = chain[e]!) if (stateOf[e] === state && dominates(e)) return false;
-    // Drop what the new configuration dominates: it answers for them from now on.
-    while (first !== -1 && stateOf[first] === state && dominated(first)) first = chain[first]!;
-    for (let e = first; e !== -1;) {
-      const after = chain[e]!;
-      if (after !== -1 && stateOf[after] === state && dominated(after)) chain[e] = chain[after]!;
-      else e = after;
-    }
-    if (explored === capacity) {
-      capacity = Math.min(capacity * 2, maxExplored + 2);
-      const grown = new Uint32Array(capacity * words);
-      grown.set(arena);
-      arena = grown;
-      const states = new Int32Array(capacity);
-      states.set(stateOf);
-      stateOf = states;
-      const links = new Int32Array(capacity);
-      links.set(chain);
-      chain = links;
-    }
-    arena.set(bits, explored * words);
-    stateOf[explored] = state;
-    chain[explored] = first;
-    heads.set(hash, explored++);
-    return true;
-  };
-
-  // Depth-first: each frame is an op linearized, the value before it, the time of the first return
-  // still in the list then (info ops invoked up to it are candidates), and whether it was forced.
-  const stackOp: number[] = [];
-  const stackState: number[] = [];
-  const stackFrontier: number[] = [];
-  const stackForced: boolean[] = [];
-  let state = NULL;
-  let linearized = 0;
-  let stuck = -1;
-  let stuckAt = -1;
-  let phase: 'fresh' | 'ok' | 'info' = 'fresh';
-  let entry = next[0]!;
-  let infoEntry = -1;
-  let frontier = -Infinity;
-  const tryOp = (i: number, forced: boolean): boolean => {
-    const o = ops[i]!;
-    if (!o.write && o.value !== state) return false;
-    const after = o.write ? o.value : state;
-    flip(i);
-    if (!remember(after)) {
-      flip(i);
-      return false;
-    }
-    stackOp.push(i);
-    stackState.push(state);
-    stackFrontier.push(frontier);
-    stackForced.push(forced);
-    state = after;
-    lift(i);
-    if (!o.info) linearized++;
-    phase = 'fresh';
-    return true;
-  };
-  while (linearized < mustLinearize) {
-    if (explored > maxExplored) return { verdict: 'budget', explored };
-    if (phase === 'fresh') {
-      // A pending read of the current value can always go now (it changes nothing, and everything
-      // still to be linearized completes after it began), so when there is one it is the only move.
-      let read = -1;
-      for (let e = next[0]!; e !== -1 && e & 1; e = next[e]!) {
-        const o = ops[(e - 1) >> 1]!;
-        if (!o.write && o.value === state) {
-          read = (e - 1) >> 1;
-          break;
-        }
-      }
-      if (read === -1) {
-        phase = 'ok';
-        entry = next[0]!;
-        continue;
-      }
-      if (tryOp(read, true)) continue;
-      // Already explored from here: fall through and backtrack.
-    } else if (phase === 'ok') {
-      // Candidates: the ok calls before the first return.
-      if (entry & 1) {
-        if (!tryOp((entry - 1) >> 1, false)) entry = next[entry]!;
-        continue;
-      }
-      // A return whose op is not linearized yet: then the info writes invoked by then.
-      if (position[entry]! > stuckAt) {
-        stuckAt = position[entry]!;
-        stuck = (entry - 2) >> 1;
-      }
-      frontier = ops[(entry - 2) >> 1]!.complete;
-      phase = 'info';
-      infoEntry = inext[0]!;
-      continue;
-    } else if (infoEntry !== -1 && ops[(infoEntry - 1) >> 1]!.invoke <= frontier) {
-      const i = (infoEntry - 1) >> 1;
-      const twin = earlierSame[i]!;
-      if (!((twin === -1 || (bits[twin >>> 5]! & (1 << (twin & 31))) !== 0) && tryOp(i, false))) infoEntry = inext[infoEntry]!;
-      continue;
-    }
-    // Every candidate failed: undo steps, past any forced one, and try the candidate after the last.
-    for (;;) {
-      const i = stackOp.pop();
-      if (i === undefined) return { verdict: 'fail', explored, stuck: ops[stuck]! };
-      state = stackState.pop()!;
-      frontier = stackFrontier.pop()!;
-      const forced = stackForced.pop()!;
-      flip(i);
-      unlift(i);
-      if (!ops[i]!.info) linearized--;
-      if (forced) continue;
-      if (ops[i]!.info) {
-        phase = 'info';
-        infoEntry = inext[2 * i + 1]!;
-      } else {
-        phase = 'ok';
-        entry = next[2 * i + 1]!;
-      }
-      break;
-    }
-  }
-  return { verdict: 'ok', explored };
-}
-
 const summary = (o: RegOp): OpSummary => ({
   index: o.op.index,
   process: o.op.process,
@@ -500,7 +256,7 @@ function checkKey(key: string, ops: readonly RegOp[], maxExplored: number): KeyV
     const proof = prove(x);
     if (proof) first = { x, proof };
   }
-  const result = search(withoutUnreadInfo(first ? prefixBefore(ops, first.x) : ops), maxExplored);
+  const result = searchRegister(withoutUnreadInfo(first ? prefixBefore(ops, first.x) : ops), maxExplored);
   if (result.verdict === 'fail') return notLinearizable(result.stuck, result.explored, prove(result.stuck));
   if (first) return notLinearizable(first.x, result.explored, first.proof);
   if (result.verdict === 'ok') return { ...base, explored: result.explored, ok: true, outcome: 'linearizable' };
