@@ -5,7 +5,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { OpHistory, ScenarioClock } from '../checks/history';
 import { FewestPending, RoundRobin, seededRng } from './choosers';
-import { isRetryable, LoadDriver, retryAfterMs, retryDelayMs, type DriverPeer } from './load-driver';
+import { LoadDriver, type DriverPeer } from './load-driver';
+import { isRetryable, retryAfterMs, retryDelayMs } from './retry-policy';
 import { Traffic } from './traffic';
 
 /**
