@@ -10,7 +10,12 @@ export interface CycleReport {
   readonly modules: number;
   /** Each cycle as its modules in import order, relative to `cwd`. */
   readonly cycles: readonly (readonly string[])[];
+  /** Imports from the images' sources (docker/) into the suite: the images must build and test without it. */
+  readonly crossings: readonly { readonly from: string; readonly to: string }[];
 }
+
+const IMAGE_SOURCE = /(^|\/)docker\//;
+const SUITE_SOURCE = /(^|\/)(support|steps|topologies)\//;
 
 /** Modules left out: dependencies, and fixtures (one of which is a cycle on purpose). */
 const EXCLUDED = /node_modules|\/fixtures\//;
@@ -23,13 +28,27 @@ export async function findImportCycles(cwd: string, roots: readonly string[] = C
   );
   // Ids come back relative to `context`.
   const modules = Object.keys(tree).filter((m) => !m.includes('node_modules')).length;
-  return { modules, cycles: uniqueCirculars(parseCircular(tree)) };
+  const crossings = Object.entries(tree).flatMap(([from, deps]) =>
+    IMAGE_SOURCE.test(from) ? (deps ?? []).filter((d) => d.id && SUITE_SOURCE.test(d.id) && !IMAGE_SOURCE.test(d.id)).map((d) => ({ from, to: d.id! })) : [],
+  );
+  return { modules, cycles: uniqueCirculars(parseCircular(tree)), crossings };
 }
 
 export function describeCycles(report: CycleReport): string {
-  if (report.cycles.length === 0) return `no import cycle among ${report.modules} modules`;
+  if (report.cycles.length === 0 && report.crossings.length === 0)
+    return `no import cycle among ${report.modules} modules, and docker/ imports nothing from the suite`;
   return [
-    `${report.cycles.length} import cycle(s); break each by moving the shared type or function into a module both can import:`,
-    ...report.cycles.map((c) => `  ${[...c, c[0]].join(' → ')}`),
+    ...(report.cycles.length === 0
+      ? []
+      : [
+          `${report.cycles.length} import cycle(s); break each by moving the shared type or function into a module both can import:`,
+          ...report.cycles.map((c) => `  ${[...c, c[0]].join(' → ')}`),
+        ]),
+    ...(report.crossings.length === 0
+      ? []
+      : [
+          `${report.crossings.length} import(s) from docker/ into the suite; an image's sources (and tests) must stand alone:`,
+          ...report.crossings.map((c) => `  ${c.from} → ${c.to}`),
+        ]),
   ].join('\n');
 }

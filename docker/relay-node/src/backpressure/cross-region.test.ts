@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { CertificateAuthority } from '../../../../support/tls';
+import { testIdentities } from '../testing/test-identities';
 import { loadConfig } from '../config';
 import { GossipAgent } from '../gossip/agent';
 import { createLogger } from '../log';
@@ -37,7 +37,7 @@ async function startPair(t: TestContext, eastDefects = ''): Promise<{ east: Test
   east.table.recordDirect(west.table.localMetadata, Date.now());
   west.table.recordDirect(east.table.localMetadata, Date.now());
 
-  const ca = await CertificateAuthority.create();
+  const identities = await testIdentities(nodes.map((n) => n.id));
   const agents: GossipAgent[] = [];
   for (const node of nodes) {
     const config = loadConfig({
@@ -52,7 +52,7 @@ async function startPair(t: TestContext, eastDefects = ''): Promise<{ east: Test
       log: createLogger({ node: node.id }, 'error', () => undefined),
       silent: false,
     });
-    const issued = await ca.issueIdentity(node.id);
+    const issued = identities.get(node.id)!;
     await agent.start({
       nodeId: node.id,
       privateKeyPem: issued.privateKeyPem,
