@@ -20,24 +20,19 @@
 //   overload  cross-region backpressure on GlobalLeaderWithTwoRegions with a node budget (`--overload-budget=N`,
 //             default 50 calls/s): time from the shard owner's first refusal to the first call shed by the
 //             other region's ingress, and goodput at 150 % of the budget against 100 % (`--overload-seconds=N`,
-//             default 10 per run); see bench-overload.ts.
-import autocannon from 'autocannon';
-import { CLIENTS, topologyByName, validateTopology, type Topology } from '../../topologies';
+//             default 10 per run); see bench/overload.ts. Each section is a module of bench/; this file reads
+//             the flags, runs the sections asked for and prints their figures.
+import { CLIENTS, topologyByName, validateTopology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
-import { docker } from '../cluster/engine';
-import { LABEL, RUN, runLabels } from '../cluster/labels';
-import { createNetwork } from '../cluster/network';
-import { waitForHttpOk } from '../cluster/readiness';
-import { RELAY_HTTP_PORT } from '../cluster/relay-node';
-import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from '../cluster/specs';
-import { removeRun, removeScenario } from '../cluster/teardown';
-import { BootstrapServer } from '../tls';
-import { eventually, judge } from '../checks/eventually';
-import { LoadDriver } from '../fabric/load-driver';
-import { OpHistory, ScenarioClock, type Op } from '../checks/history';
-import { Traffic } from '../fabric/traffic';
+import { removeRun } from '../cluster/teardown';
 import { prepareSuite } from '../suite';
-import { overloadFigures, type OverloadFigures } from './bench-overload';
+import { median, mapPublished, type BenchEnv } from './bench/common';
+import { failover } from './bench/failover';
+import { handoverUnderLoad, type HandoverFigures } from './bench/handover';
+import { loadVsAutocannon, type LoadFigures } from './bench/load';
+import { overloadFigures, type OverloadFigures } from './bench/overload';
+import { proxyOverhead, type ProxyFigures } from './bench/proxy';
+import { viaBareDocker, viaFixture } from './bench/startup';
 import { listOf, parseFlags, usageExit, wholeNumber } from './flags';
 
 const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload'] as const;
@@ -75,296 +70,12 @@ const prepared = await prepareSuite();
 if (!prepared.containers) throw new Error('the benchmark needs containers (OMNIRELAY_HYPERSCALE_CONTAINERS is false)');
 const { images, ca } = prepared.containers;
 
-async function viaFixture(round: number): Promise<number> {
-  const cluster = await Cluster.start({ topology, images, ca, scenarioId: `bench-fixture-${round}`, readyTimeoutMs: 120_000 });
-  await cluster.stop();
-  return cluster.startupMs;
-}
-
-/** The same containers, created and started with plain dockerode calls, polled for the same endpoints. */
-async function viaBareDocker(round: number, t: Topology): Promise<number> {
-  const scenarioId = `bench-bare-${round}`;
-  const started = Date.now();
-  const labels = runLabels({ [LABEL.scenario]: scenarioId });
-  const network = await createNetwork(`ohs-${RUN.id}-${scenarioId}`, labels);
-  const bootstrap = await BootstrapServer.start(ca, { host: network.gateway });
-  try {
-    const specs = [
-      ...t.etcd.map((m) => ({ id: m.id, image: images.etcd.ref, port: 2379, path: '/health', cmd: etcdCommand(t, m, scenarioId), env: [] as string[] })),
-      ...t.nodes.map((n) => ({
-        id: n.id,
-        image: images.relayNode.ref,
-        port: RELAY_HTTP_PORT,
-        path: '/readyz',
-        cmd: undefined,
-        env: Object.entries(
-          relayNodeEnv(t, n, { bootstrapUrl: `http://${network.gateway}:${bootstrap.port}`, bootstrapToken: bootstrap.clusterToken ?? '' }),
-        ).map(([k, v]) => `${k}=${v}`),
-      })),
-    ];
-    await Promise.all(
-      specs.map(async (s) => {
-        const container = await docker().createContainer({
-          name: `ohs-${RUN.id}-${scenarioId}-${s.id}`,
-          Image: s.image,
-          Cmd: s.cmd,
-          Env: s.env,
-          Labels: labels,
-          ExposedPorts: { [`${s.port}/tcp`]: {} },
-          HostConfig: {
-            NetworkMode: network.name,
-            PortBindings: { [`${s.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] },
-            Tmpfs: s.cmd ? { ...ETCD_DATA_TMPFS } : undefined,
-          },
-          NetworkingConfig: { EndpointsConfig: { [network.name]: { Aliases: [s.id] } } },
-        });
-        await container.start();
-        const info = await container.inspect();
-        const hostPort = info.NetworkSettings.Ports[`${s.port}/tcp`]?.[0]?.HostPort;
-        await waitForHttpOk(`http://127.0.0.1:${hostPort}${s.path}`, `${s.id} ${s.path}`, 120_000);
-      }),
-    );
-    return Date.now() - started;
-  } finally {
-    await bootstrap.stop();
-    await removeScenario(scenarioId);
-  }
-}
-
-/**
- * Failover: the global leader is paused; the time until a call that needs the global leader
- * (global::echo, sent to a live node and forwarded) is served by another node. Without promotion the
- * regional standby takes over after the lease expires; with promotion the west leader is promoted at once.
- */
-async function failover(withPromotion: boolean): Promise<number> {
-  const scenarioId = `bench-failover-${withPromotion ? 'promote' : 'expiry'}`;
-  const cluster = await Cluster.start({ topology, images, ca, scenarioId, readyTimeoutMs: 120_000 });
-  try {
-    const entry = cluster.node('east-3');
-    const holderOf = async (scope: string) => (await entry.leaders(scope)).tokens.find((t) => t.scope === scope)?.leaderId;
-    const leader = await eventually(
-      'a global leader is elected',
-      () => holderOf('global-control'),
-      (id) => judge(id ? [] : ['none yet']),
-      { timeoutMs: 30_000 },
-    );
-    const west = await eventually(
-      'west has a leader',
-      () => holderOf('region/west'),
-      (id) => judge(id ? [] : ['none yet']),
-      { timeoutMs: 30_000 },
-    );
-    const started = Date.now();
-    await cluster.node(leader!).pause();
-    if (withPromotion) {
-      const answer = await cluster.node(west!).promote('global-control');
-      if (answer.status !== 200) throw new Error(`promotion answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
-    }
-    await eventually(
-      'global::echo is served by a new global leader',
-      () => entry.call('global::echo', { bench: true }),
-      (r) => judge(r.status === 200 && r.answeredBy && r.answeredBy !== leader ? [] : [`HTTP ${r.status} served by ${r.answeredBy}`]),
-      { timeoutMs: 60_000, intervalMs: 50 },
-    );
-    const ms = Date.now() - started;
-    await cluster.node(leader!).unpause();
-    return ms;
-  } finally {
-    await cluster.stop();
-  }
-}
-
-/** What one load generator measured against the lone node. */
-interface LoadFigures {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Answers other than 2xx, and calls without an answer. */
-  non2xx: number;
-  errors: number;
-}
-
-/**
- * Load: one node of the topology (echo carries no shard key, so the node serves it itself), then
- * autocannon and the LoadDriver with the same concurrency, duration and echo body, in rounds of
- * alternating order after a short warm-up of each; each figure is the median over the rounds (on a
- * 2-core machine the client, the nodes and the port proxy share the cores, so single runs vary by ±30%).
- */
-async function loadVsAutocannon(baseUrl: string): Promise<{ autocannon: LoadFigures; driver: LoadFigures }> {
-  const traffic = await Traffic.load('echo');
-  const body = JSON.stringify(traffic.opFor(1, 1).body); // same shape and size as the driver's bodies
-  const viaAutocannon = async (connections: number, seconds: number): Promise<LoadFigures> => {
-    const r = await autocannon({
-      url: baseUrl,
-      connections,
-      duration: seconds,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'rpc-procedure': 'echo', 'rpc-caller': 'hyperscale-bench', 'rpc-encoding': 'json' },
-      body,
-    });
-    return { rps: Math.round(r.requests.total / r.duration), p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
-  };
-  const viaDriver = async (clients: number, seconds: number): Promise<LoadFigures> => {
-    const summary = await new LoadDriver({
-      peers: [{ id: 'load-1', baseUrl }],
-      traffic,
-      clients,
-      durationMs: seconds * 1000,
-      callTimeoutMs: 10_000,
-      log: say,
-      progressEveryMs: 1_000,
-    }).run();
-    // Statuses are HTTP codes for answers and words (timeout, ECONNRESET, …) for calls without one.
-    const statuses = Object.entries(summary.statuses);
-    const non2xx = statuses.filter(([k]) => /^\d+$/.test(k) && !k.startsWith('2')).reduce((n, [, v]) => n + v, 0);
-    const errors = statuses.filter(([k]) => !/^\d+$/.test(k)).reduce((n, [, v]) => n + v, 0);
-    return { rps: Math.round(summary.rps), p50Ms: summary.latency.p50Ms, p99Ms: summary.latency.p99Ms, non2xx, errors };
-  };
-  say(`load: ShardRing node at ${baseUrl}; warm-up 1 s each with 100 connections / clients`);
-  await viaAutocannon(100, 1);
-  await viaDriver(100, 1);
-  const runs: Record<'autocannon' | 'driver', LoadFigures[]> = { autocannon: [], driver: [] };
-  for (let round = 1; round <= loadRounds; round++) {
-    const order = round % 2 === 1 ? (['autocannon', 'driver'] as const) : (['driver', 'autocannon'] as const);
-    for (const side of order) {
-      say(`load round ${round}/${loadRounds}: ${side}, ${loadClients} ${side === 'driver' ? 'virtual clients' : 'connections'}, ${loadSeconds} s`);
-      const r = side === 'driver' ? await viaDriver(loadClients, loadSeconds) : await viaAutocannon(loadClients, loadSeconds);
-      runs[side].push(r);
-      say(`load round ${round}/${loadRounds}: ${side} ${r.rps}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.non2xx} non-2xx, ${r.errors} errors`);
-    }
-  }
-  const medians = (xs: LoadFigures[]): LoadFigures => ({
-    rps: median(xs.map((x) => x.rps)),
-    p50Ms: median(xs.map((x) => x.p50Ms)),
-    p99Ms: median(xs.map((x) => x.p99Ms)),
-    non2xx: xs.reduce((n, x) => n + x.non2xx, 0),
-    errors: xs.reduce((n, x) => n + x.errors, 0),
-  });
-  return { autocannon: medians(runs.autocannon), driver: medians(runs.driver) };
-}
-
-interface ProxyFigures {
-  flavour: string;
-  direct: { rps: number; p50Ms: number; p99Ms: number };
-  proxied: { rps: number; p50Ms: number; p99Ms: number };
-}
-
-/**
- * Proxy overhead: echo from `proxyClients` virtual clients to ring-1, direct and through its (toxic-free)
- * proxy on the client link, in alternating rounds; medians. The proxy and the node share the 2 cores with
- * the driver, so this is the whole cost of the extra hop as a scenario sees it.
- */
-async function proxyOverhead(cluster: Cluster): Promise<ProxyFigures> {
-  const node = cluster.node('ring-1');
-  if (!cluster.proxy || node.ingress === node.url) throw new Error('the bench topology has no proxied client link');
-  const traffic = await Traffic.load('echo');
-  const run = async (baseUrl: string) => {
-    const s = await new LoadDriver({
-      peers: [{ id: 'ring-1', baseUrl }],
-      traffic,
-      clients: proxyClients,
-      durationMs: 5_000,
-      callTimeoutMs: 10_000,
-      log: say,
-      progressEveryMs: 0,
-    }).run();
-    return { rps: Math.round(s.rps), p50Ms: s.latency.p50Ms, p99Ms: s.latency.p99Ms };
-  };
-  const sides: Record<'direct' | 'proxied', { rps: number; p50Ms: number; p99Ms: number }[]> = { direct: [], proxied: [] };
-  for (let round = 1; round <= loadRounds; round++) {
-    const order = round % 2 === 1 ? (['direct', 'proxied'] as const) : (['proxied', 'direct'] as const);
-    for (const side of order) {
-      const r = await run(side === 'direct' ? node.url : node.ingress);
-      sides[side].push(r);
-      say(`proxy round ${round}/${loadRounds}: ${side} ${r.rps}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`);
-    }
-  }
-  const med = (xs: { rps: number; p50Ms: number; p99Ms: number }[]) => ({
-    rps: median(xs.map((x) => x.rps)),
-    p50Ms: median(xs.map((x) => x.p50Ms)),
-    p99Ms: median(xs.map((x) => x.p99Ms)),
-  });
-  return { flavour: cluster.proxy.flavour, direct: med(sides.direct), proxied: med(sides.proxied) };
-}
-
-/** Waits until every node of `cluster` reports the same published shard map. */
-async function mapPublished(cluster: Cluster): Promise<void> {
-  await eventually(
-    `every node of ${cluster.topology.name} reports the same published shard map`,
-    () =>
-      Promise.all(
-        cluster.relayNodes.map((n) =>
-          n
-            .shards()
-            .then((v) => v.version)
-            .catch(() => -1),
-        ),
-      ),
-    (versions) => judge(versions.every((v) => v >= 1 && v === versions[0]) ? [] : [`map versions ${versions.join(', ')}`]),
-    { timeoutMs: 60_000 },
-  );
-}
-
-interface HandoverFigures {
-  moves: number;
-  handoverMs: { p50: number; max: number };
-  during: { calls: number; p50Ms: number; p99Ms: number; maxMs: number; notOk: number };
-  outside: { calls: number; p50Ms: number; p99Ms: number; notOk: number };
-}
-
-/**
- * Handover: 200 clients replay the handover traffic (every call on shard-07) through every node, and an
- * operator moves shard-07 `handovers` times, 3 s apart. A call "overlaps" a handover when it was in
- * flight at any moment of the rebalance call; its latency is from invoke to completion on the driver.
- */
-async function handoverUnderLoad(cluster: Cluster): Promise<HandoverFigures> {
-  const history = new OpHistory(new ScenarioClock());
-  const driver = new LoadDriver({
-    peers: () => cluster.relayNodes.map((n) => ({ id: n.id, baseUrl: n.url })),
-    traffic: await Traffic.load('handover'),
-    clients: 200,
-    history,
-    durationMs: (handovers + 2) * 3_000,
-    callTimeoutMs: 10_000,
-    log: say,
-    progressEveryMs: 3_000,
-  }).start();
-  const windows: { fromMs: number; toMs: number }[] = [];
-  const handoverMs: number[] = [];
-  try {
-    for (let i = 1; i <= handovers; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 3_000)); // the load's steady state between moves, not a sync wait
-      const fromMs = history.clock.nowMs();
-      const answer = await cluster.node('ring-1').rebalance('shard-07');
-      const toMs = history.clock.nowMs();
-      if (answer.status !== 200) throw new Error(`move ${i} of shard-07 answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
-      windows.push({ fromMs, toMs });
-      handoverMs.push(answer.body.handover?.ms ?? toMs - fromMs);
-      say(
-        `handover ${i}/${handovers}: shard-07 ${answer.body.from} → ${answer.body.to} in ${handoverMs.at(-1)} ms (rebalance call ${Math.round(toMs - fromMs)} ms)`,
-      );
-    }
-  } finally {
-    await driver.stop();
-  }
-  const calls = history.ops.filter((o) => o.shardKey === 'shard-07' && o.completeMs !== undefined);
-  const overlaps = (o: Op) => windows.some((w) => o.invokeMs <= w.toMs && o.completeMs! >= w.fromMs);
-  const figures = (ops: readonly Op[]) => {
-    const ms = ops.map((o) => o.completeMs! - o.invokeMs).sort((a, b) => a - b);
-    const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0);
-    return { calls: ops.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Math.round(ms.at(-1) ?? 0), notOk: ops.filter((o) => o.outcome !== 'ok').length };
-  };
-  const during = figures(calls.filter(overlaps));
-  const { maxMs: _max, ...outside } = figures(calls.filter((o) => !overlaps(o)));
-  return { moves: windows.length, handoverMs: { p50: median(handoverMs), max: Math.max(...handoverMs) }, during, outside };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const env: BenchEnv = { images, ca, say };
 const fixture: number[] = [];
 const bare: number[] = [];
 let withoutPromotion = 0;
 let withPromotion = 0;
-let load: Awaited<ReturnType<typeof loadVsAutocannon>> | undefined;
+let load: { autocannon: LoadFigures; driver: LoadFigures } | undefined;
 let handover: HandoverFigures | undefined;
 let proxy: ProxyFigures | undefined;
 let overload: OverloadFigures | undefined;
@@ -374,7 +85,7 @@ try {
       // Alternate the order so that neither side always runs on a warmer engine.
       const order = round % 2 === 1 ? (['fixture', 'bare'] as const) : (['bare', 'fixture'] as const);
       for (const side of order) {
-        const ms = side === 'fixture' ? await viaFixture(round) : await viaBareDocker(round, topology);
+        const ms = side === 'fixture' ? await viaFixture(env, topology, round) : await viaBareDocker(env, round, topology);
         (side === 'fixture' ? fixture : bare).push(ms);
         say(`round ${round}/${rounds}: ${side} ready in ${ms} ms`);
       }
@@ -382,9 +93,9 @@ try {
     await removeRun();
   }
   if (runs('failover')) {
-    withoutPromotion = await failover(false);
+    withoutPromotion = await failover(env, topology, false);
     say(`failover by lease expiry and standby: ${withoutPromotion} ms`);
-    withPromotion = await failover(true);
+    withPromotion = await failover(env, topology, true);
     say(`failover by promotion: ${withPromotion} ms`);
   }
   if (runs('load') || runs('handover') || runs('proxy')) {
@@ -396,9 +107,9 @@ try {
     const ring = await Cluster.start({ topology, images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
     try {
       await mapPublished(ring);
-      if (runs('load')) load = await loadVsAutocannon(ring.node('ring-1').url);
-      if (runs('proxy')) proxy = await proxyOverhead(ring);
-      if (runs('handover')) handover = await handoverUnderLoad(ring);
+      if (runs('load')) load = await loadVsAutocannon(env, ring.node('ring-1').url, { loadClients, loadSeconds, loadRounds });
+      if (runs('proxy')) proxy = await proxyOverhead(env, ring, { proxyClients, loadRounds });
+      if (runs('handover')) handover = await handoverUnderLoad(env, ring, handovers);
     } finally {
       await ring.stop();
     }

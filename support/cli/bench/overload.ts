@@ -6,12 +6,12 @@
 //   - goodput: open-loop calls at 100 % and then 150 % of the budget, each after the pressure has
 //     cleared: acknowledged calls per second at both, and their ratio (1.0: overload costs nothing;
 //     below: shedding or queueing wastes capacity).
-import type { Cluster } from '../cluster/cluster';
-import { eventually, judge } from '../checks/eventually';
-import { pressureSeenProblems } from '../checks/backpressure';
-import { firstShardOwnedBy } from '../checks/shard-views';
-import { LoadDriver, type LoadSummary } from '../fabric/load-driver';
-import { Traffic } from '../fabric/traffic';
+import type { Cluster } from '../../cluster/cluster';
+import { eventually, judge } from '../../checks/eventually';
+import { pressureSeenProblems } from '../../checks/backpressure';
+import { firstShardOwnedBy } from '../../checks/shard-views';
+import { LoadDriver, type LoadSummary } from '../../fabric/load-driver';
+import { Traffic } from '../../fabric/traffic';
 
 export interface OverloadOptions {
   readonly budgetQps: number;

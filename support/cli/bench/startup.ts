@@ -1,0 +1,69 @@
+// startup: time until a topology answers ready on every node through the fixture, against the same
+// containers started with bare Docker API calls and polled the same way.
+import type { Topology } from '../../../topologies';
+import { Cluster } from '../../cluster/cluster';
+import { docker } from '../../cluster/engine';
+import { LABEL, RUN, runLabels } from '../../cluster/labels';
+import { createNetwork } from '../../cluster/network';
+import { waitForHttpOk } from '../../cluster/readiness';
+import { RELAY_HTTP_PORT } from '../../cluster/relay-node';
+import { ETCD_DATA_TMPFS, etcdCommand, relayNodeEnv } from '../../cluster/specs';
+import { removeScenario } from '../../cluster/teardown';
+import { BootstrapServer } from '../../tls';
+import type { BenchEnv } from './common';
+
+export async function viaFixture({ images, ca }: BenchEnv, topology: Topology, round: number): Promise<number> {
+  const cluster = await Cluster.start({ topology, images, ca, scenarioId: `bench-fixture-${round}`, readyTimeoutMs: 120_000 });
+  await cluster.stop();
+  return cluster.startupMs;
+}
+
+/** The same containers, created and started with plain dockerode calls, polled for the same endpoints. */
+export async function viaBareDocker({ images, ca }: BenchEnv, round: number, t: Topology): Promise<number> {
+  const scenarioId = `bench-bare-${round}`;
+  const started = Date.now();
+  const labels = runLabels({ [LABEL.scenario]: scenarioId });
+  const network = await createNetwork(`ohs-${RUN.id}-${scenarioId}`, labels);
+  const bootstrap = await BootstrapServer.start(ca, { host: network.gateway });
+  try {
+    const specs = [
+      ...t.etcd.map((m) => ({ id: m.id, image: images.etcd.ref, port: 2379, path: '/health', cmd: etcdCommand(t, m, scenarioId), env: [] as string[] })),
+      ...t.nodes.map((n) => ({
+        id: n.id,
+        image: images.relayNode.ref,
+        port: RELAY_HTTP_PORT,
+        path: '/readyz',
+        cmd: undefined,
+        env: Object.entries(
+          relayNodeEnv(t, n, { bootstrapUrl: `http://${network.gateway}:${bootstrap.port}`, bootstrapToken: bootstrap.clusterToken ?? '' }),
+        ).map(([k, v]) => `${k}=${v}`),
+      })),
+    ];
+    await Promise.all(
+      specs.map(async (s) => {
+        const container = await docker().createContainer({
+          name: `ohs-${RUN.id}-${scenarioId}-${s.id}`,
+          Image: s.image,
+          Cmd: s.cmd,
+          Env: s.env,
+          Labels: labels,
+          ExposedPorts: { [`${s.port}/tcp`]: {} },
+          HostConfig: {
+            NetworkMode: network.name,
+            PortBindings: { [`${s.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] },
+            Tmpfs: s.cmd ? { ...ETCD_DATA_TMPFS } : undefined,
+          },
+          NetworkingConfig: { EndpointsConfig: { [network.name]: { Aliases: [s.id] } } },
+        });
+        await container.start();
+        const info = await container.inspect();
+        const hostPort = info.NetworkSettings.Ports[`${s.port}/tcp`]?.[0]?.HostPort;
+        await waitForHttpOk(`http://127.0.0.1:${hostPort}${s.path}`, `${s.id} ${s.path}`, 120_000);
+      }),
+    );
+    return Date.now() - started;
+  } finally {
+    await bootstrap.stop();
+    await removeScenario(scenarioId);
+  }
+}
