@@ -1,30 +1,15 @@
 // The network noun's splits are read from the fault log: no list of its own to fall out of step.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FaultLog } from '../../chaos/faults';
-import { OpHistory, ScenarioClock } from '../../checks/history';
-import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
-import { Verdicts } from '../verdicts';
+import { testContext } from '../test-context';
 import { NetworkChaos } from './network';
 import type { Leadership } from './leadership';
 import type { Members } from './members';
 import type { ProcessFaults } from './processes';
 
 function network() {
-  const clock = new ScenarioClock();
-  const history = new OpHistory(clock);
-  const evidence = { attach: async () => {} } as never;
-  const ctx: ScenarioContext = {
-    clock,
-    history,
-    faults: new FaultLog(history),
-    verdicts: new Verdicts(clock, evidence),
-    evidence,
-    log: () => {},
-    defer: () => {},
-    scenarioName: 'test',
-  };
+  const ctx = testContext();
   return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, {} as ProcessFaults, {} as Leadership, {} as Members) };
 }
 

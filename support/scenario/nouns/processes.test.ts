@@ -1,12 +1,9 @@
 // ProcessFaults with fake node handles: what the narrow dependencies buy (no Docker, no World).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FaultLog } from '../../chaos/faults';
-import { OpHistory, ScenarioClock } from '../../checks/history';
 import { Duration } from '../../duration';
-import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
-import { Verdicts } from '../verdicts';
+import { testContext } from '../test-context';
 import { ProcessFaults } from './processes';
 
 function fakeCluster(ids: string[]) {
@@ -26,21 +23,7 @@ function fakeCluster(ids: string[]) {
   return { nodes, calls };
 }
 
-function context(): ScenarioContext {
-  const clock = new ScenarioClock();
-  const history = new OpHistory(clock);
-  const evidence = { attach: async () => {} } as never;
-  return {
-    clock,
-    history,
-    faults: new FaultLog(history),
-    verdicts: new Verdicts(clock, evidence),
-    evidence,
-    log: () => {},
-    defer: () => {},
-    scenarioName: 'test',
-  };
-}
+const context = testContext;
 
 test('a crash holds its node down until restartDown heals it and the node answers ready', async () => {
   const ctx = context();
