@@ -154,19 +154,14 @@ test('a restarted owner that the map still names recovers the shard from its rep
 
 test('handover moves the state; a call held during the handover is served by the new owner', async (t) => {
   // A slow stub replica keeps the shard lock busy so the handover has to wait for the write in flight.
-  const stub = http.createServer((req, res) => {
-    req.resume();
-    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 300);
-  });
-  await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
-  const nodes = await startNodes(['a', 'b', 'c'], {}, { d: (stub.address() as AddressInfo).port });
+  const stub = await slowReplica(300);
+  const nodes = await startNodes(['a', 'b', 'c'], {}, { d: stub.port });
   t.after(async () => {
     await stopNodes(nodes);
-    stub.closeAllConnections();
     stub.close();
   });
   const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-  const [first, result, second] = await handoverWithHeldCall(nodes);
+  const [first, result, second] = await handoverWithHeldCall(nodes, stub);
   assert.deepEqual([first.status, first.headers['x-mesh-node'], first.body.value], [200, 'a', 1]);
   assert.equal(result.status, 200);
   assert.deepEqual({ ...result.body, ms: 0 }, { shardId: 's0', from: 'a', to: 'b', fenceToken: 2, index: 1, heldCalls: 1, ms: 0 });
@@ -393,8 +388,12 @@ for (const defect of [false, true]) {
 }
 
 /** A replica stub that answers every entry 200 after `ms`, keeping the owner's write (and its shard lock) busy. */
-async function slowReplica(ms: number): Promise<{ port: number; close: () => void }> {
+async function slowReplica(ms: number): Promise<{ port: number; close: () => void; received: (n: number) => Promise<void> }> {
+  let count = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
   const stub = http.createServer((req, res) => {
+    count++;
+    for (const w of waiters.filter((x) => x.n <= count)) w.resolve();
     req.resume();
     setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), ms);
   });
@@ -405,6 +404,8 @@ async function slowReplica(ms: number): Promise<{ port: number; close: () => voi
       stub.closeAllConnections();
       stub.close();
     },
+    /** Resolves once the stub has received its `n`-th replication request: a write is then in flight. */
+    received: (n) => (count >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }))),
   };
 }
 
@@ -416,7 +417,7 @@ for (const defect of [false, true]) {
       await stopNodes(nodes);
       stub.close();
     });
-    const [first, result, second] = await handoverWithHeldCall(nodes);
+    const [first, result, second] = await handoverWithHeldCall(nodes, stub);
     assert.deepEqual([first.status, result.status, result.body.heldCalls], [200, 200, 1]);
     if (defect) assert.deepEqual([second.status, second.headers['x-mesh-node'], second.headers['x-mesh-outcome']], [503, 'a', 'not-applied']);
     else assert.deepEqual([second.status, second.headers['x-mesh-node'], second.body.value], [200, 'b', 2]);
@@ -436,7 +437,7 @@ for (const defect of [false, true]) {
     publish(nodes, mapOf(1, { owner: 'a', replicas: ['d'], fence: 1 }));
     assert.equal((await call(a, 'counter::increment', { key: 's0' })).body.value, 1);
     const inFlight = call(a, 'counter::increment', { key: 's0' });
-    await sleep(50);
+    await stub.received(2); // the second write is being replicated: in flight when the drain starts
     a.plane.onDrain();
     const acknowledged = await inFlight;
     assert.deepEqual([acknowledged.status, acknowledged.body.value], [200, 2], 'acknowledged either way');
@@ -463,11 +464,11 @@ for (const defect of [false, true]) {
  * a owns s0 (its replica d answers slowly): a write in flight on a, then a handover a → b, then a write
  * through c that a holds while it hands over. Answers [in-flight write, handover, held write].
  */
-async function handoverWithHeldCall(nodes: TestNode[]) {
+async function handoverWithHeldCall(nodes: TestNode[], stub: { received: (n: number) => Promise<void> }) {
   const [a, , c] = nodes as [TestNode, TestNode, TestNode];
   publish(nodes, mapOf(1, { owner: 'a', replicas: ['d'], fence: 1 }));
   const inFlight = call(a, 'counter::increment', { key: 's0' });
-  await sleep(50);
+  await stub.received(1); // the write is being replicated: in flight when the handover starts
   const handover = request(
     a.port,
     'POST',
