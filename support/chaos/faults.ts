@@ -97,9 +97,10 @@ export class FaultLog {
   ): Promise<ActiveFault> {
     // The window opens once the fault is in effect (a partition is applied and verified), not when asked.
     const id = ++this.lastId;
-    const op = (f: 'start' | 'stop') => ({ process: NEMESIS, f, target: describeSubject(subject), value: { fault: name, id, subject } satisfies NemesisValue });
+    const target = describeSubject(subject);
+    const op = (f: 'start' | 'stop') => ({ process: NEMESIS, f, target, value: { fault: name, id, subject } satisfies NemesisValue });
     await this.history.record(op('start'), apply, () => ({ outcome: 'info' }));
-    const record: FaultRecord = { id, name, subject, target: describeSubject(subject), boundMs: maxWindowMs, openEnded, startMs: this.clock.nowMs() };
+    const record: FaultRecord = { id, name, subject, target, boundMs: maxWindowMs, openEnded, startMs: this.clock.nowMs() };
     this.records.push(record);
     let resolveHealed!: () => void;
     const healed = new Promise<void>((r) => (resolveHealed = r));

@@ -31,8 +31,9 @@ export class Verdicts {
    */
   async now(checker: string, problems: readonly string[], detail?: unknown, undecided: readonly string[] = []): Promise<void> {
     const outcome = problems.length > 0 ? 'failed' : undecided.length > 0 ? 'unknown' : 'ok';
-    await this.record(checker, outcome, [...problems, ...undecided], detail);
-    if (outcome !== 'ok') throw new CheckerError(checker, [...problems, ...undecided], outcome);
+    const found = [...problems, ...undecided];
+    await this.record(checker, outcome, found, detail);
+    if (outcome !== 'ok') throw new CheckerError(checker, found, outcome);
   }
 
   /**

@@ -3,6 +3,7 @@
 // node is restarted (an open-ended fault), and "down" is read from the log.
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
+import type { RelayNode } from '../../cluster/relay-node';
 import { judge } from '../../checks/eventually';
 import type { Duration } from '../../duration';
 import { FAULT_MAX_WINDOW_MS } from './common';
@@ -30,28 +31,13 @@ export class ProcessFaults {
   }
 
   /** SIGKILL; the fault stays open until the node is restarted (by a step, or by the After hook). */
-  async crash(nodeId: string): Promise<void> {
-    const node = this.nodes.cluster.node(nodeId);
-    await this.ctx.faults.inject(
-      'crash',
-      { kind: 'node', node: nodeId },
-      () => node.kill(),
-      () => node.start(),
-      FAULT_MAX_WINDOW_MS,
-      true,
-    );
+  crash(nodeId: string): Promise<void> {
+    return this.stopNode('crash', nodeId, (node) => node.kill(), FAULT_MAX_WINDOW_MS, true);
   }
 
   /** SIGKILL now, restarted when `duration` ends (a bounded crash, as in a fault schedule). */
-  async crashFor(nodeId: string, duration: Duration): Promise<void> {
-    const node = this.nodes.cluster.node(nodeId);
-    await this.ctx.faults.inject(
-      'crash',
-      { kind: 'node', node: nodeId },
-      () => node.kill(),
-      () => node.start(),
-      duration.ms,
-    );
+  crashFor(nodeId: string, duration: Duration): Promise<void> {
+    return this.stopNode('crash', nodeId, (node) => node.kill(), duration.ms, false);
   }
 
   async crashTogether(nodeIds: readonly string[]): Promise<void> {
@@ -87,15 +73,26 @@ export class ProcessFaults {
   }
 
   /** SIGTERM: the node drains and releases its leases. Recorded as a fault lasting until it exits. */
-  async shutDownGracefully(nodeId: string): Promise<void> {
+  shutDownGracefully(nodeId: string): Promise<void> {
+    return this.stopNode('graceful stop', nodeId, (node) => node.terminate(), FAULT_MAX_WINDOW_MS, true);
+  }
+
+  /** A fault that stops the node with `stop` and heals by starting it again (start() re-reads its published port). */
+  private async stopNode(
+    name: 'crash' | 'graceful stop',
+    nodeId: string,
+    stop: (node: RelayNode) => Promise<void>,
+    boundMs: number,
+    openEnded: boolean,
+  ): Promise<void> {
     const node = this.nodes.cluster.node(nodeId);
     await this.ctx.faults.inject(
-      'graceful stop',
+      name,
       { kind: 'node', node: nodeId },
-      () => node.terminate(),
+      () => stop(node),
       () => node.start(),
-      FAULT_MAX_WINDOW_MS,
-      true,
+      boundMs,
+      openEnded,
     );
   }
 
