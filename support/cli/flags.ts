@@ -54,7 +54,12 @@ export function usageExit<T>(tool: string, usage: string, parse: () => T): T {
     return parse();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`${tool}: ${error.message}\n\n${usage}`);
-    process.exit(2);
+    return failUsage(tool, usage, error.message);
   }
+}
+
+/** `<tool>: <message>` and the usage on stderr, then exit code 2: a bad command line found after parsing. */
+export function failUsage(tool: string, usage: string, message: string): never {
+  console.error(`${tool}: ${message}\n\n${usage}`);
+  process.exit(2);
 }

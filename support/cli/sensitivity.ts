@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { bin, run } from './run';
-import { parseFlags, usageExit, UsageError, wholeNumber } from './flags';
+import { failUsage, parseFlags, usageExit, wholeNumber } from './flags';
 import { classifyRun, parseMessages } from './sensitivity/classify';
 import { mergeRuns, MergeError, pairVerdict, renderMatrix, type PairResult, type SensitivityRun } from './sensitivity/matrix';
 
@@ -36,10 +36,8 @@ if (flags.help) {
   process.exit(0);
 }
 if (flags.merge) process.exit(await merge(positionals));
-const repeat = usageExit('bdd:sensitivity', USAGE, () => {
-  if (positionals.length > 0) throw new UsageError(`unexpected argument(s) ${positionals.join(' ')} (files are read only with --merge)`);
-  return wholeNumber('repeat', flags.repeat, 1, { max: 20 });
-});
+if (positionals.length > 0) failUsage('bdd:sensitivity', USAGE, `unexpected argument(s) ${positionals.join(' ')} (files are read only with --merge)`);
+const repeat = usageExit('bdd:sensitivity', USAGE, () => wholeNumber('repeat', flags.repeat, 1, { max: 20 }));
 
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 const selection = [...(flags.defect ?? []).map((d) => `--defect ${d}`), ...(flags.tags ? [`--tags '${flags.tags}'`] : []), `--repeat ${repeat}`].join(' ');
@@ -127,10 +125,7 @@ console.log(`took ${formatMinutes(Date.now() - started)}; results: ${dir}/result
 process.exit(results.pairs.every((p) => pairVerdict(p) === 'caught') ? 0 : 1);
 
 async function merge(files: readonly string[]): Promise<number> {
-  if (files.length === 0)
-    return usageExit('bdd:sensitivity', USAGE, () => {
-      throw new UsageError('--merge needs the results.json files of the runs to merge');
-    });
+  if (files.length === 0) return failUsage('bdd:sensitivity', USAGE, '--merge needs the results.json files of the runs to merge');
   const read = await Promise.all(
     files.map(async (file) => {
       try {
@@ -141,10 +136,7 @@ async function merge(files: readonly string[]): Promise<number> {
     }),
   );
   const unreadable = read.filter((r) => typeof r === 'string');
-  if (unreadable.length > 0)
-    return usageExit('bdd:sensitivity', USAGE, () => {
-      throw new UsageError(unreadable.join('\n'));
-    });
+  if (unreadable.length > 0) return failUsage('bdd:sensitivity', USAGE, unreadable.join('\n'));
   const runs = read.filter((r) => typeof r !== 'string');
   try {
     const merged = mergeRuns(runs);
