@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DEFECT_NAMES, DEFECTS, isDefectName, parseDefects } from './defects';
 
 const LEADERSHIP_DEFECTS = [
@@ -39,4 +39,22 @@ test("every seeded defect has one line in the registry and one row in the README
   const table = readme.slice(readme.indexOf('## Seeded defects'), readme.indexOf('## Metrics'));
   const rows = [...table.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]!);
   assert.deepEqual([...rows].sort(), [...DEFECT_NAMES].sort());
+});
+
+test('every seeded defect is passed one way and acted on: some module asks `defects.has(<name>)`', () => {
+  const sources = readdirSync(new URL('.', import.meta.url), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'defects.ts')
+    .map((f) => readFileSync(new URL(f, import.meta.url), 'utf8'))
+    .join('\n');
+  const asked = new Set([...sources.matchAll(/\bhas\('([a-z0-9-]+)'\)/g)].map((m) => m[1]!));
+  assert.deepEqual(
+    DEFECT_NAMES.filter((name) => !asked.has(name)),
+    [],
+    'defects no module asks for',
+  );
+  assert.deepEqual(
+    [...asked].filter((name) => !isDefectName(name)),
+    [],
+    'names asked for that are not defects',
+  );
 });

@@ -78,3 +78,17 @@ export function parseDefects(raw: string | undefined): ReadonlySet<DefectName> {
   }
   return new Set(names as DefectName[]);
 }
+
+/**
+ * The seeded defects a component was built with. Every component takes them the same way (a
+ * `defects` option) and asks `defects.has('<name>')` where the misbehaviour lives, so one search for
+ * a defect's name finds all of its code.
+ */
+export type Defects = ReadonlySet<DefectName>;
+
+export const NO_DEFECTS: Defects = new Set<DefectName>();
+
+/** `defects` for a component built with these seeded (tests, mostly); none gives NO_DEFECTS. */
+export function seeded(...names: DefectName[]): Defects {
+  return names.length === 0 ? NO_DEFECTS : new Set(names);
+}

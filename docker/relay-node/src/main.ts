@@ -46,8 +46,7 @@ async function main(): Promise<void> {
   const metrics = new RelayMetrics({
     resource: meshResourceAttributes(config.nodeId, config.region),
     startTimeSeconds: reportedStartTime({
-      hidden: config.defects.has('hidden-counter-reset'),
-      fromProc: config.defects.has('start-time-reads-boot-time'),
+      defects: config.defects,
       log,
     }),
   });
@@ -59,7 +58,7 @@ async function main(): Promise<void> {
     etcd: config.etcdEndpoints.length > 0,
     etcdStaleMs: Math.max(3000, 3 * config.electionIntervalMs),
   });
-  const scopes = campaignScopes(config.eligibleScopes, config.region, config.defects.has('eligibility-inverted'));
+  const scopes = campaignScopes(config.eligibleScopes, config.region, config.defects);
   log.info('relay-node starting', {
     clusterId: config.clusterId,
     region: config.region,
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
       labels: { [HTTP_ENDPOINT_LABEL]: `${hostForEndpoint(config.advertiseHost)}:${config.httpPort}` },
     },
     { suspicionMs: config.suspicionMs, leftMs: config.leftMs },
-    config.defects.has('gossip-left-forever'),
+    config.defects,
   );
   metrics.registry.onCollect(() => {
     const counts = table.statusCounts();
@@ -114,9 +113,7 @@ async function main(): Promise<void> {
     table,
     metrics,
     log: log.child({ component: 'gossip' }),
-    silent: config.defects.has('gossip-silent'),
-    acceptExpired: config.defects.has('accept-expired-certificates'),
-    expiryOnlyAtHandshake: config.defects.has('expiry-checked-only-at-handshake'),
+    defects: config.defects,
   });
   // Chaos hook `reenroll`: renew the certificate now (the suite's CA decides what it issues).
   const renewal = new Wake();
@@ -133,7 +130,7 @@ async function main(): Promise<void> {
         metrics.etcdRequests.inc({ operation, outcome: ok ? 'success' : 'unavailable' });
       },
     });
-    const store = new EtcdLeaseStore(etcd, config.nodeId, leaseTtlSeconds(config), { reuseTerm: config.defects.has('term-reuse') });
+    const store = new EtcdLeaseStore(etcd, config.nodeId, leaseTtlSeconds(config), { defects: config.defects });
     leadership = new LeadershipService(store, events, log.child({ component: 'leadership' }), {
       nodeId: config.nodeId,
       region: config.region,
@@ -196,8 +193,7 @@ async function main(): Promise<void> {
     thresholdMs: config.geo.degradedMs,
     probeIntervalMs: config.geo.probeMs,
     timeoutMs: config.forwardTimeoutMs,
-    ignoreLatency: config.defects.has('geo-ignores-latency'),
-    averageAllSamples: config.defects.has('geo-latency-averages-all-samples'),
+    defects: config.defects,
   });
   const rpc = createRpcInbound({
     nodeId: config.nodeId,
@@ -213,7 +209,7 @@ async function main(): Promise<void> {
       timeoutMs: config.forwardTimeoutMs,
       table,
       holder: config.defects.has('forward-to-first-leader') ? stickyHolder : () => leadership?.tokens(GLOBAL_SCOPE)[0],
-      nonRetryableFailures: config.defects.has('forward-error-not-retryable'),
+      defects: config.defects,
       log: rpcLog,
     }),
     shardRoute: plane.shardRoute,

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { seeded } from './defects';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,17 +10,17 @@ test('the first start is recorded; the real start is reported unless hidden-coun
   const dir = mkdtempSync(join(tmpdir(), 'relay-started-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'relay-started-at');
-  assert.equal(reportedStartTime({ hidden: false, file, realSeconds: 1000.5 }), 1000.5);
+  assert.equal(reportedStartTime({ defects: seeded(), file, realSeconds: 1000.5 }), 1000.5);
   assert.equal(readFileSync(file, 'utf8').trim(), '1000.5', 'recorded when absent');
   // A restart (same file, later start): the truth, or with the defect the first start.
-  assert.equal(reportedStartTime({ hidden: false, file, realSeconds: 2000 }), 2000);
-  assert.equal(reportedStartTime({ hidden: true, file, realSeconds: 2000 }), 1000.5);
+  assert.equal(reportedStartTime({ defects: seeded(), file, realSeconds: 2000 }), 2000);
+  assert.equal(reportedStartTime({ defects: seeded('hidden-counter-reset'), file, realSeconds: 2000 }), 1000.5);
   assert.equal(readFileSync(file, 'utf8').trim(), '1000.5', 'never overwritten');
   // First start with the defect: nothing recorded yet, so the real start.
   const fresh = join(dir, 'fresh');
-  assert.equal(reportedStartTime({ hidden: true, file: fresh, realSeconds: 3000 }), 3000);
+  assert.equal(reportedStartTime({ defects: seeded('hidden-counter-reset'), file: fresh, realSeconds: 3000 }), 3000);
   writeFileSync(file, 'garbage\n');
-  assert.equal(reportedStartTime({ hidden: true, file, realSeconds: 4000 }), 4000, 'a malformed file is ignored');
+  assert.equal(reportedStartTime({ defects: seeded('hidden-counter-reset'), file, realSeconds: 4000 }), 4000, 'a malformed file is ignored');
 });
 
 /** /proc/self/stat of a process started `ticks` clock ticks after boot (a comm with spaces and parentheses). */
@@ -37,15 +38,15 @@ test("seeded defect start-time-reads-boot-time: two starts of a process report t
     { realSeconds: 1767226020, proc: { selfStat: selfStat(42_000), stat: procStat } },
   ];
   assert.deepEqual(
-    starts.map((s) => reportedStartTime({ hidden: false, file, ...s })),
+    starts.map((s) => reportedStartTime({ defects: seeded(), file, ...s })),
     [1767225900, 1767226020],
     'the real starts',
   );
   assert.deepEqual(
-    starts.map((s) => reportedStartTime({ hidden: false, fromProc: true, file, ...s })),
+    starts.map((s) => reportedStartTime({ defects: seeded('start-time-reads-boot-time'), file, ...s })),
     [1767225600, 1767225600],
     'both the boot time',
   );
   assert.equal(procStartSeconds({ selfStat: selfStat(30_000), stat: '' }), undefined, 'no btime: the real start is used');
-  assert.equal(reportedStartTime({ hidden: false, fromProc: true, file, realSeconds: 5, proc: { selfStat: '', stat: '' } }), 5);
+  assert.equal(reportedStartTime({ defects: seeded('start-time-reads-boot-time'), file, realSeconds: 5, proc: { selfStat: '', stat: '' } }), 5);
 });

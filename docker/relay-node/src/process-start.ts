@@ -5,16 +5,15 @@
 // instead, hiding the restart, and `start-time-reads-boot-time` reads the start from /proc with the
 // stat field off by one, which yields the machine's boot time (the same for every start).
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Defects } from './defects';
 import { errorMessage, type Logger } from './log';
 import { processStartSeconds } from './metrics';
 
 export const STARTED_AT_FILE = '/tmp/relay-started-at';
 
 export interface StartTimeOptions {
-  /** Seeded defect hidden-counter-reset. */
-  hidden: boolean;
-  /** Seeded defect start-time-reads-boot-time. */
-  fromProc?: boolean;
+  /** hidden-counter-reset and start-time-reads-boot-time act here. */
+  defects: Defects;
   /** /proc/self/stat and /proc/stat (default: read them). */
   proc?: { selfStat: string; stat: string };
   file?: string;
@@ -39,11 +38,11 @@ export function reportedStartTime(options: StartTimeOptions): number {
       options.log?.warn('could not record the start time', { file, error: errorMessage(writeError) });
     }
   }
-  if (options.fromProc) {
+  if (options.defects.has('start-time-reads-boot-time')) {
     const fromProc = procStartSeconds(options.proc ?? readProc());
     if (fromProc !== undefined) return fromProc;
   }
-  return options.hidden && recorded !== undefined ? recorded : real;
+  return options.defects.has('hidden-counter-reset') && recorded !== undefined ? recorded : real;
 }
 
 /** Clock ticks per second (USER_HZ): 100 on Linux everywhere in practice. */

@@ -2,6 +2,7 @@
 // mutual TLS (certificates from the suite's in-memory CA): a saturated owner's pressure reaches the
 // other region's ingress through gossip metadata, the ingress sheds calls for it, and stops once the
 // pressure clears. With pressure-not-propagated the ingress never learns of it.
+import { seeded } from '../defects';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
@@ -50,7 +51,7 @@ async function startPair(t: TestContext, eastDefects = ''): Promise<{ east: Test
       table: node.table,
       metrics: node.metrics,
       log: createLogger({ node: node.id }, 'error', () => undefined),
-      silent: false,
+      defects: seeded(),
     });
     const issued = identities.get(node.id)!;
     await agent.start({

@@ -1,4 +1,5 @@
 // The Backpressure service with an injected clock and budgets that never queue (so no real waits).
+import { type DefectName, seeded } from '../defects';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../config';
@@ -18,9 +19,7 @@ function meta(nodeId: string, region: string, labels: Record<string, string> = {
   return { nodeId, role: '', clusterId: 'test', region, meshVersion: '0.1.0', http3Support: false, endpoint: `${nodeId}:17421`, metadataVersion, labels };
 }
 
-function setup(
-  options: { nodeId?: string; region?: string; shardQps?: number; nodeQps?: number; publish?: boolean; leader?: boolean; labelOmitsNodeBudget?: boolean } = {},
-) {
+function setup(options: { nodeId?: string; region?: string; shardQps?: number; nodeQps?: number; defects?: DefectName[]; leader?: boolean } = {}) {
   let now = T0;
   const clock = (): number => now;
   const table = new MembershipTable(meta(options.nodeId ?? 'east-1', options.region ?? 'east'), { suspicionMs: 60_000, leftMs: 120_000 });
@@ -34,8 +33,7 @@ function setup(
     table,
     metrics,
     log: createLogger({}, 'error', () => undefined),
-    publish: options.publish ?? true,
-    labelOmitsNodeBudget: options.labelOmitsNodeBudget ?? false,
+    defects: seeded(...(options.defects ?? [])),
     isLeader: () => options.leader ?? false,
     now: clock,
     maxQueueMs: 0,
@@ -104,7 +102,7 @@ test("a node budget refusal answers the node scope and gives the shard's token b
 });
 
 test('pressure-not-propagated: refusals and local state as usual, nothing in gossip metadata', async () => {
-  const { table, pressure } = setup({ publish: false });
+  const { table, pressure } = setup({ defects: ['pressure-not-propagated'] });
   await pressure.admit('s0');
   assert.ok(await pressure.admit('s0'));
   assert.equal(table.localMetadata.labels[PRESSURE_LABEL], undefined);
@@ -198,7 +196,7 @@ test('RELAY_NODE_QPS_BUDGET is validated like the other budgets; the defect and 
 
 for (const defect of [false, true]) {
   test(`an owner out of node budget, seen from another region: ${defect ? 'pressure-label-omits-node-budget: published, never shed' : 'its calls are shed'}`, async () => {
-    const owner = setup({ nodeId: 'west-1', region: 'west', shardQps: 100, nodeQps: 1, labelOmitsNodeBudget: defect });
+    const owner = setup({ nodeId: 'west-1', region: 'west', shardQps: 100, nodeQps: 1, defects: defect ? ['pressure-label-omits-node-budget'] : [] });
     assert.equal(await owner.pressure.admit('s0'), undefined);
     assert.equal((await owner.pressure.admit('s1'))?.scope, 'node');
     const published = decodePressureLabel(owner.table.localMetadata.labels[PRESSURE_LABEL]);

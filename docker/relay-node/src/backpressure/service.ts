@@ -6,6 +6,7 @@
 // - the view of every member's pressure from gossip, the ingress rule (throttle.ts), and on the
 //   global-control holder the record of every episode seen.
 import type { MembershipTable } from '../gossip/membership';
+import type { Defects } from '../defects';
 import type { Logger } from '../log';
 import type { RelayMetrics } from '../metrics';
 import { MAX_QUEUE_MS, ShardBudget } from '../shards/data/budget';
@@ -30,10 +31,8 @@ export interface BackpressureOptions {
   table: MembershipTable;
   metrics: RelayMetrics;
   log: Logger;
-  /** False under the seeded defect pressure-not-propagated. */
-  publish: boolean;
-  /** Seeded defect pressure-label-omits-node-budget: the label's `node` always says ok. */
-  labelOmitsNodeBudget?: boolean;
+  /** pressure-not-propagated (never publish) and pressure-label-omits-node-budget (the label's `node` always says ok) act here. */
+  defects: Defects;
   /** Whether this node holds global-control (it then records episodes). */
   isLeader: () => boolean;
   now?: () => number;
@@ -75,6 +74,11 @@ export class Backpressure {
   private readonly timers: PressureTimers;
   private lastLevel: PressureLevel = 'ok';
   private timer: NodeJS.Timeout | undefined;
+
+  /** Seeded defect pressure-not-propagated: the node never publishes its pressure in gossip. */
+  private get publishes(): boolean {
+    return !this.o.defects.has('pressure-not-propagated');
+  }
 
   constructor(private readonly o: BackpressureOptions) {
     this.now = o.now ?? Date.now;
@@ -158,7 +162,7 @@ export class Backpressure {
       this.o.log.info('backpressure level changed', { from: this.lastLevel, to: state.level, node: state.node, shards: state.shards });
       this.lastLevel = state.level;
     }
-    if (this.o.publish) this.publish(state);
+    if (this.publishes) this.publish(state);
     if (this.o.isLeader()) this.recorder.observe(this.members(), this.now());
     return state;
   }
@@ -174,7 +178,7 @@ export class Backpressure {
       shardLevels: state.shardLevels,
       ...(state.since !== undefined ? { since: new Date(state.since).toISOString() } : {}),
       retryAfterMs: this.timers.calmMs,
-      published: this.o.publish,
+      published: this.publishes,
       budgets: { shardQps: this.o.shardBudget.qps, nodeQps: this.nodeBudget.qps },
     };
   }
@@ -224,7 +228,7 @@ export class Backpressure {
             level: state.level,
             // Seeded defect pressure-label-omits-node-budget: written as if only shards had budgets, so an
             // owner out of node budget is published under pressure with no shard, and nobody sheds for it.
-            node: this.o.labelOmitsNodeBudget ? 'ok' : state.node,
+            node: this.o.defects.has('pressure-label-omits-node-budget') ? 'ok' : state.node,
             shards: state.shards,
             since: new Date(state.since ?? this.now()).toISOString(),
             retryAfterMs: this.timers.calmMs,

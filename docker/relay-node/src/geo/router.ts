@@ -7,6 +7,7 @@
 import * as http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MembershipTable } from '../gossip/membership';
+import type { Defects } from '../defects';
 import type { RouteHandler } from '../http/server';
 import { writeJson } from '../http/respond';
 import { errorMessage, type Logger } from '../log';
@@ -34,10 +35,8 @@ export interface GeoRouterOptions {
   probeIntervalMs: number;
   /** A forwarded call with no answer by then fails (Unavailable) and counts as a sample of this size. */
   timeoutMs: number;
-  /** Seeded defect geo-ignores-latency. */
-  ignoreLatency: boolean;
-  /** Seeded defect geo-latency-averages-all-samples. */
-  averageAllSamples?: boolean;
+  /** geo-ignores-latency and geo-latency-averages-all-samples act here. */
+  defects: Defects;
 }
 
 export class GeoRouter {
@@ -48,7 +47,7 @@ export class GeoRouter {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: GeoRouterOptions) {
-    this.latency = new RegionLatency(options.thresholdMs, Date.now, options.averageAllSamples === true);
+    this.latency = new RegionLatency(options.thresholdMs, Date.now, options.defects.has('geo-latency-averages-all-samples'));
     this.routed = options.metrics.registry.counter(
       'mesh_geo_routed_total',
       "Geo-affinity calls routed by this node, by the client's home region, the region that served it and the decision (home|fallback|home-unavailable).",
@@ -83,7 +82,7 @@ export class GeoRouter {
       res.setHeader(SERVED_REGION_HEADER, region);
       return undefined;
     }
-    const { region: target, decision } = chooseRegion(home, region, this.candidates(), this.latency, this.options.ignoreLatency);
+    const { region: target, decision } = chooseRegion(home, region, this.candidates(), this.latency, this.options.defects.has('geo-ignores-latency'));
     res.setHeader(GEO_DECISION_HEADER, decision);
     const labels = { mesh_home_region: home, mesh_served_region: target, mesh_decision: decision };
     if (target === region) {

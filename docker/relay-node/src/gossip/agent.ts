@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { RelayConfig } from '../config';
+import type { Defects } from '../defects';
 import { errorMessage, type Logger } from '../log';
 import { routed } from '../rpc/peer-routes';
 import type { RelayMetrics } from '../metrics';
@@ -34,15 +35,16 @@ export interface GossipAgentOptions {
   table: MembershipTable;
   metrics: RelayMetrics;
   log: Logger;
-  /** Seeded defect `gossip-silent`: never send, answer every gossip request 503. */
-  silent: boolean;
-  /** Seeded defect `accept-expired-certificates`: a peer certificate that is only expired is accepted. */
-  acceptExpired?: boolean;
-  /** Seeded defect `expiry-checked-only-at-handshake`: a keep-alive connection is never re-checked for expiry. */
-  expiryOnlyAtHandshake?: boolean;
+  /** gossip-silent, accept-expired-certificates, expiry-checked-only-at-handshake act here. */
+  defects: Defects;
 }
 
 export class GossipAgent {
+  /** Seeded defect gossip-silent: never send, answer every gossip request 503. */
+  private get silent(): boolean {
+    return this.options.defects.has('gossip-silent');
+  }
+
   private server: https.Server | undefined;
   private agent: https.Agent | undefined;
   /** SHA-256 fingerprint of the certificate this node presents now (see `presentsStaleCertificate`). */
@@ -64,7 +66,7 @@ export class GossipAgent {
       ca: [identity.caCertificatePem],
       requestCert: true,
       // With the seeded defect, verification moves to the request handler so that "only expired" passes.
-      rejectUnauthorized: !this.options.acceptExpired,
+      rejectUnauthorized: !this.options.defects.has('accept-expired-certificates'),
     });
     server.on('request', (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -86,9 +88,9 @@ export class GossipAgent {
       port: this.options.config.gossipPort,
       endpoint: this.options.table.localMetadata.endpoint,
       seeds: this.options.config.seedPeers.map((s) => `${s.nodeId}@${s.host}:${s.port}`),
-      silent: this.options.silent,
+      silent: this.silent,
     });
-    if (!this.options.silent) this.schedule(0);
+    if (!this.silent) this.schedule(0);
   }
 
   /**
@@ -104,7 +106,13 @@ export class GossipAgent {
     const previous = this.agent;
     // No TLS session cache: a resumed session skips certificate verification, so a peer whose certificate
     // ran out since the first handshake would still be let in on every reconnect.
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 2, maxCachedSessions: 0, ...tlsOptions, rejectUnauthorized: !this.options.acceptExpired });
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 2,
+      maxCachedSessions: 0,
+      ...tlsOptions,
+      rejectUnauthorized: !this.options.defects.has('accept-expired-certificates'),
+    });
     previous?.destroy();
   }
 
@@ -121,7 +129,10 @@ export class GossipAgent {
 
   /** Why the peer on `socket` is refused, if it is (see peerRefusal: expiry is checked on every message). */
   private peerRefused(socket: unknown): string | undefined {
-    return peerRefusal(socket, { acceptExpired: this.options.acceptExpired === true, handshakeOnly: this.options.expiryOnlyAtHandshake === true });
+    return peerRefusal(socket, {
+      acceptExpired: this.options.defects.has('accept-expired-certificates'),
+      handshakeOnly: this.options.defects.has('expiry-checked-only-at-handshake'),
+    });
   }
 
   async stop(): Promise<void> {
@@ -287,7 +298,7 @@ export class GossipAgent {
       writeJson(res, 404, { message: `no gossip route ${path}` });
       return;
     }
-    if (this.options.silent) {
+    if (this.silent) {
       req.resume();
       metrics.gossipMessages.inc({ mesh_direction: 'inbound', mesh_outcome: 'rejected' });
       writeJson(res, 503, { message: 'gossip is disabled on this node (seeded defect gossip-silent)' });

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { seeded } from '../defects';
 import assert from 'node:assert/strict';
 import { MembershipTable, statusForAge } from './membership';
 import type { MemberMetadata, MemberSnapshot } from './types';
@@ -185,7 +186,7 @@ test('updating local metadata bumps its version', () => {
 
 test('gossip-left-forever: a member marked Left stays Left whatever news arrives; without it, news revives it', () => {
   for (const leftIsFinal of [false, true]) {
-    const table = new MembershipTable(meta('a'), { suspicionMs: 100, leftMs: 200 }, leftIsFinal);
+    const table = new MembershipTable(meta('a'), { suspicionMs: 100, leftMs: 200 }, leftIsFinal ? seeded('gossip-left-forever') : seeded());
     table.recordDirect(meta('b'), 0);
     table.sweep(500);
     assert.equal(table.get('b')?.status, 'Left');

@@ -10,6 +10,7 @@
 //   a third party's old view must not resurrect or bury a member.
 // - Timestamps from other nodes are clamped to our clock, so a peer whose clock runs ahead cannot
 //   keep a dead member alive beyond the timeouts.
+import { type Defects, NO_DEFECTS } from '../defects';
 import { MAX_MEMBERS_PER_ENVELOPE, type MemberMetadata, type MemberSnapshot, type MemberStatus } from './types';
 
 export interface MembershipTimers {
@@ -44,13 +45,13 @@ export class MembershipTable {
   constructor(
     private local: MemberMetadata,
     private readonly timers: MembershipTimers,
-    /** Seeded defect gossip-left-forever: news of a member already marked Left is ignored. */
-    private readonly leftIsFinal = false,
+    /** gossip-left-forever acts here: news of a member already marked Left is ignored. */
+    private readonly defects: Defects = NO_DEFECTS,
   ) {}
 
   /** Under gossip-left-forever, a Left member stays Left whatever it or others say. */
   private ignored(existing: MemberState | undefined): boolean {
-    return this.leftIsFinal && existing?.status === 'Left';
+    return this.defects.has('gossip-left-forever') && existing?.status === 'Left';
   }
 
   get localNodeId(): string {

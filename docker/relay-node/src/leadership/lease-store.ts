@@ -7,6 +7,7 @@
 // so two candidates can never both win; the fence token is the lease key's create_revision,
 // which etcd assigns and which only grows. Only a side that reaches an etcd majority can commit.
 import type { EtcdClient, KeyValue } from './etcd-client';
+import type { Defects } from '../defects';
 import { leaseKey, LEASES_PREFIX, releasedKey, revokedKey, termKey } from './scopes';
 
 interface LeaseValue {
@@ -55,8 +56,8 @@ export interface RevocationMarker {
 }
 
 export interface LeaseStoreOptions {
-  /** Seeded defect term-reuse: an acquisition writes the previous term (at least 1) instead of term + 1. */
-  reuseTerm?: boolean;
+  /** term-reuse acts here: an acquisition writes the previous term (at least 1) instead of term + 1. */
+  defects?: Defects;
 }
 
 export class EtcdLeaseStore {
@@ -78,7 +79,7 @@ export class EtcdLeaseStore {
     // Measured before the grant is sent, so the local deadline is never later than etcd's.
     const grantedAtMs = Date.now();
     const grant = await this.etcd.leaseGrant(this.ttlSeconds);
-    const term = this.options.reuseTerm ? Math.max(1, currentTerm) : currentTerm + 1;
+    const term = this.options.defects?.has('term-reuse') ? Math.max(1, currentTerm) : currentTerm + 1;
     const value: LeaseValue = { leaderId: this.nodeId, term, issuedAt: new Date().toISOString() };
     const held = (fenceToken: number): AcquireResult => ({
       acquired: true,

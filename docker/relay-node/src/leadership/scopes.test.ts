@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { seeded } from '../defects';
 import assert from 'node:assert/strict';
 import { campaignScopes, ScopeKind, scopeKind, scopeLabels } from './scopes';
 
@@ -16,13 +17,13 @@ test('regional scopes carry their region label', () => {
 });
 
 test('a healthy node campaigns for exactly its eligible scopes', () => {
-  assert.deepEqual(campaignScopes(['global-control', 'region/east'], 'east', false), ['global-control', 'region/east']);
-  assert.deepEqual(campaignScopes([], 'east', false), []);
+  assert.deepEqual(campaignScopes(['global-control', 'region/east'], 'east', seeded()), ['global-control', 'region/east']);
+  assert.deepEqual(campaignScopes([], 'east', seeded()), []);
 });
 
 test('eligibility-inverted campaigns for the standard scopes it is not eligible for', () => {
-  assert.deepEqual(campaignScopes(['global-control'], 'east', true), ['region/east']);
-  assert.deepEqual(campaignScopes(['region/east'], 'east', true), ['global-control']);
-  assert.deepEqual(campaignScopes([], 'west', true), ['global-control', 'region/west']);
-  assert.deepEqual(campaignScopes(['global-control', 'region/east'], 'east', true), []);
+  assert.deepEqual(campaignScopes(['global-control'], 'east', seeded('eligibility-inverted')), ['region/east']);
+  assert.deepEqual(campaignScopes(['region/east'], 'east', seeded('eligibility-inverted')), ['global-control']);
+  assert.deepEqual(campaignScopes([], 'west', seeded('eligibility-inverted')), ['global-control', 'region/west']);
+  assert.deepEqual(campaignScopes(['global-control', 'region/east'], 'east', seeded('eligibility-inverted')), []);
 });

@@ -1,5 +1,6 @@
 // Scope naming per the contract: `global-control` is kind global, `shard/<ns>/<id>` kind shard,
 // anything else custom. A regional leader is the custom scope `region/<name>` labelled `region`.
+import type { Defects } from '../defects';
 
 /** Integers on control routes (enums-as-integers). */
 export enum ScopeKind {
@@ -33,8 +34,8 @@ export function scopeLabels(scope: string): Record<string, string> {
  * The scopes this node campaigns for. With the `eligibility-inverted` defect it campaigns for
  * exactly the standard scopes (global and its own region) it is NOT eligible for.
  */
-export function campaignScopes(eligible: readonly string[], region: string, inverted: boolean): string[] {
-  if (!inverted) return [...eligible];
+export function campaignScopes(eligible: readonly string[], region: string, defects: Defects): string[] {
+  if (!defects.has('eligibility-inverted')) return [...eligible];
   return [GLOBAL_SCOPE, regionScope(region)].filter((scope) => !eligible.includes(scope));
 }
 

@@ -4,6 +4,7 @@
 // the holder serves it. X-Mesh-Node names the node that served the call, `x-mesh-received-by`
 // the node that received it from the client. A forwarded call is never forwarded again.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Defects } from '../defects';
 import type { MembershipTable } from '../gossip/membership';
 import { GLOBAL_SCOPE } from '../leadership/scopes';
 import type { LeaseToken } from '../leadership/types';
@@ -56,8 +57,8 @@ export interface GlobalForwarderOptions {
   table: MembershipTable;
   /** The `global-control` holder as this node sees it. */
   holder: () => LeaseToken | undefined;
-  /** Seeded defect forward-error-not-retryable: a failed forward is answered InvalidArgument (400), which no client retries. */
-  nonRetryableFailures?: boolean;
+  /** forward-error-not-retryable acts here: a failed forward is answered InvalidArgument (400), which no client retries. */
+  defects: Defects;
   log: Logger;
 }
 
@@ -97,7 +98,7 @@ export function createGlobalForwarder(
       onError: (error) => {
         log.warn('forward to the global leader failed', { procedure, leader: holder.leaderId, target: formatHostPort(target), error: errorMessage(error) });
         return {
-          status: options.nonRetryableFailures ? 'InvalidArgument' : 'Unavailable',
+          status: options.defects.has('forward-error-not-retryable') ? 'InvalidArgument' : 'Unavailable',
           message: `global leader ${holder.leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`,
         };
       },

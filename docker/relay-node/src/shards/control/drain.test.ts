@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { seeded } from '../../defects';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MembershipTable } from '../../gossip/membership';
@@ -50,7 +51,7 @@ function setup(onDrain?: () => Promise<void>) {
     { suspicionMs: 5000, leftMs: 11000 },
   );
   const state = new NodeState({ enrollment: false, etcd: false, etcdStaleMs: 3000 });
-  const cache = new ShardMapCache({ store: undefined, pollMs: 10, stale: false, log: quiet });
+  const cache = new ShardMapCache({ store: undefined, pollMs: 10, defects: seeded(), log: quiet });
   const drain = new DrainController({ nodeId: 'a', state, table, view: cache, log: quiet, pollMs: 10, ...(onDrain ? { onDrain } : {}) });
   return { table, state, cache, drain };
 }

@@ -56,9 +56,8 @@ export function createShardControl(deps: ShardControlDeps): ShardControl {
   const cache = new ShardMapCache({
     store,
     pollMs: config.shards.mapPollMs,
-    stale: config.defects.has('stale-shard-map'),
     nodeId: config.nodeId,
-    ignoresOthersMoves: config.defects.has('shard-map-ignores-others-moves'),
+    defects: config.defects,
     log,
   });
   const leader = store

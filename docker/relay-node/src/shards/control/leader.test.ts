@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { seeded } from '../../defects';
 import assert from 'node:assert/strict';
 import type { Tracer } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -79,7 +80,7 @@ function setup(
   const table = new MembershipTable(meta('a'), { suspicionMs: 5000, leftMs: 11000 });
   for (const id of ['b', 'c']) table.recordDirect(meta(id), Date.now());
   const store = new MemoryStore();
-  const cache = new ShardMapCache({ store, pollMs: 50, stale: false, log: quiet });
+  const cache = new ShardMapCache({ store, pollMs: 50, defects: seeded(), log: quiet });
   const calls: Call[] = [];
   const call: NodeCaller = async (nodeId, method, path, body) => {
     calls.push({ nodeId, method, path, body });

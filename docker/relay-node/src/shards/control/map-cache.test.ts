@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { seeded } from '../../defects';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../log';
@@ -46,7 +47,7 @@ function fakeStore() {
 
 test('polls, tells listeners about each newer version, never rolls back', async () => {
   const store = fakeStore();
-  const cache = new ShardMapCache({ store, pollMs: 10, stale: false, log: quiet });
+  const cache = new ShardMapCache({ store, pollMs: 10, defects: seeded(), log: quiet });
   const seen: [number, number | undefined][] = [];
   cache.onChange((m, p) => seen.push([m.version, p?.version]));
   cache.start();
@@ -70,7 +71,7 @@ test('polls, tells listeners about each newer version, never rolls back', async 
 
 test('refresh reads now; undefined when etcd is unreachable (the view is kept)', async () => {
   const store = fakeStore();
-  const cache = new ShardMapCache({ store, pollMs: 10_000, stale: false, log: quiet });
+  const cache = new ShardMapCache({ store, pollMs: 10_000, defects: seeded(), log: quiet });
   store.state.current = { map: map(3), modRevision: 1 };
   assert.equal((await cache.refresh())?.version, 3);
   store.state.fail = true;
@@ -79,7 +80,7 @@ test('refresh reads now; undefined when etcd is unreachable (the view is kept)',
 });
 
 test('subscribe can stop listening; offer ignores older versions', () => {
-  const cache = new ShardMapCache({ store: undefined, pollMs: 10, stale: false, log: quiet });
+  const cache = new ShardMapCache({ store: undefined, pollMs: 10, defects: seeded(), log: quiet });
   const seen: number[] = [];
   const stop = cache.subscribe((m) => seen.push(m.version));
   cache.offer(map(1));
@@ -92,7 +93,7 @@ test('subscribe can stop listening; offer ignores older versions', () => {
 
 test('seeded defect stale-shard-map: takes a newer map only when it places shards on a node the current one does not', async () => {
   const store = fakeStore();
-  const cache = new ShardMapCache({ store, pollMs: 10, stale: true, log: quiet });
+  const cache = new ShardMapCache({ store, pollMs: 10, defects: seeded('stale-shard-map'), log: quiet });
   const seen: number[] = [];
   cache.onChange((m) => seen.push(m.version));
   cache.start();
@@ -147,7 +148,7 @@ function twoShards(version: number, s0: [string, string, number], s1: [string, s
 for (const defect of [false, true]) {
   test(`a move among other nodes: ${defect ? 'shard-map-ignores-others-moves keeps the older map' : 'every node takes the new map'}`, async () => {
     const store = fakeStore();
-    const cache = new ShardMapCache({ store, pollMs: 10_000, stale: false, nodeId: 'c', ignoresOthersMoves: defect, log: quiet });
+    const cache = new ShardMapCache({ store, pollMs: 10_000, nodeId: 'c', defects: defect ? seeded('shard-map-ignores-others-moves') : seeded(), log: quiet });
     store.state.current = { map: twoShards(1, ['a', 'b', 1], ['c', 'a', 1]), modRevision: 1 };
     assert.equal((await cache.refresh())?.version, 1);
     // s0 moves from a to b (a becomes its replica): c owns or replicates neither copy.

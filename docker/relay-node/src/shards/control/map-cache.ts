@@ -6,6 +6,7 @@
 // `shard-map-ignores-others-moves`: a polled version is taken only when it changes a record this node
 // owns or replicates (before or after), so a node uninvolved in a move keeps its older map.
 import { errorMessage, type Logger } from '../../log';
+import type { Defects } from '../../defects';
 import type { ShardMap, ShardMapView, ShardRecord } from '../types';
 import type { StoredMap } from './map-store';
 
@@ -15,12 +16,10 @@ export interface ShardMapCacheOptions {
   /** Undefined when etcd is not configured: the view stays empty. */
   store: { read(): Promise<StoredMap | undefined> } | undefined;
   pollMs: number;
-  /** Seeded defect stale-shard-map. */
-  stale: boolean;
   /** This node's id (for the seeded defect shard-map-ignores-others-moves). */
   nodeId?: string;
-  /** Seeded defect shard-map-ignores-others-moves. */
-  ignoresOthersMoves?: boolean;
+  /** stale-shard-map and shard-map-ignores-others-moves act here. */
+  defects: Defects;
   log: Logger;
 }
 
@@ -65,9 +64,9 @@ export class ShardMapCache implements ShardMapView {
     if (this.failing) this.options.log.info('shard map readable again');
     this.failing = false;
     if (!stored) return undefined;
-    if (this.options.ignoresOthersMoves && !this.concernsThisNode(stored.map)) return this.map;
+    if (this.options.defects.has('shard-map-ignores-others-moves') && !this.concernsThisNode(stored.map)) return this.map;
     this.offer(stored.map);
-    return this.options.stale ? this.map : stored.map;
+    return this.options.defects.has('stale-shard-map') ? this.map : stored.map;
   }
 
   /**
@@ -99,7 +98,7 @@ export class ShardMapCache implements ShardMapView {
   offer(map: ShardMap): void {
     const previous = this.map;
     if (previous && map.version <= previous.version) return;
-    if (this.options.stale && !this.addsANode(map)) return;
+    if (this.options.defects.has('stale-shard-map') && !this.addsANode(map)) return;
     this.map = map;
     this.index = new Map(map.records.map((r) => [r.shardId, r]));
     for (const listener of this.listeners) {

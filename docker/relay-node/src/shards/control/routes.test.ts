@@ -1,4 +1,5 @@
 // The control routes on an in-process HTTP server, with an in-memory history and a fake leader.
+import { seeded } from '../../defects';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -56,7 +57,7 @@ interface Node {
 }
 
 async function startNode(options: { nodeId: string; leader: boolean; leaderId?: () => string | undefined; table?: MembershipTable }): Promise<Node> {
-  const cache = new ShardMapCache({ store: undefined, pollMs: 10, stale: false, log: quiet });
+  const cache = new ShardMapCache({ store: undefined, pollMs: 10, defects: seeded(), log: quiet });
   const entries: HistoryEntry[] = [];
   const rebalances: [string, string | undefined][] = [];
   const state = new NodeState({ enrollment: false, etcd: false, etcdStaleMs: 3000 });

@@ -98,8 +98,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     table,
     metrics: deps.metrics,
     log: deps.log.child({ component: 'backpressure' }),
-    publish: !config.defects.has('pressure-not-propagated'),
-    labelOmitsNodeBudget: config.defects.has('pressure-label-omits-node-budget'),
+    defects: config.defects,
     isLeader: deps.isLeader ?? (() => false),
   });
   pressure.start();
