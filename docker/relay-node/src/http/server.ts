@@ -1,6 +1,6 @@
 // The plain-HTTP listener on RELAY_HTTP_PORT: data-plane routes, control routes, and unary RPC
 // for every other POST.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { RelayConfig } from '../config';
 import type { MembershipTable } from '../gossip/membership';
 import type { LeadershipEvents } from '../leadership/events';
@@ -42,17 +42,14 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL)
 
 const CHAOS_ROUTE = /^\/omnirelay\/control\/chaos\/([^/:]+):(start|stop)$/;
 
-export function createHttpServer(deps: HttpServerDeps): Server {
-  const server = createServer((req, res) => {
+export function createHttpServer(deps: HttpServerDeps): RequestListener {
+  return (req, res) => {
     route(deps, req, res).catch((error: unknown) => {
       deps.log.error('http handler failed', { method: req.method, url: req.url, error: errorMessage(error) });
       if (!res.headersSent) writeJson(res, 500, { message: 'internal error' });
       else res.destroy();
     });
-  });
-  // Probes and scrapes reuse connections; keep idle ones a little longer than typical pollers.
-  server.keepAliveTimeout = 10_000;
-  return server;
+  };
 }
 
 async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

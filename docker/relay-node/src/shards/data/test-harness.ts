@@ -3,15 +3,13 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../config';
-import { MembershipTable } from '../../gossip/membership';
+import type { MembershipTable } from '../../gossip/membership';
 import type { MemberMetadata } from '../../gossip/types';
 import { createLogger } from '../../log';
-import { RelayMetrics } from '../../metrics';
-import { createRpcInbound } from '../../rpc/inbound';
-import { ProcedureRegistry } from '../../rpc/procedures';
-import { NodeState } from '../../state';
+import type { RelayMetrics } from '../../metrics';
+import { buildNode, type RelayNode } from '../../node';
 import { SHARD_STATUS, type ShardMap, type ShardMapView, type ShardRecord } from '../types';
-import { createShardDataPlane, type ShardDataPlane } from './plane';
+import type { ShardDataPlane } from './plane';
 
 export const NAMESPACE = 'test.ns';
 export const SHARD_IDS = ['s0', 's1', 's2', 's3'];
@@ -79,6 +77,7 @@ export interface TestNode {
   metrics: RelayMetrics;
   logs: Array<Record<string, unknown>>;
   server: http.Server;
+  node: RelayNode;
 }
 
 export interface NodeOptions {
@@ -89,6 +88,7 @@ export interface NodeOptions {
   leader?: boolean;
 }
 
+/** The gossip metadata a peer advertises: its HTTP endpoint on loopback, its region. */
 function metadata(id: string, port: number, region = 'r'): MemberMetadata {
   return {
     nodeId: id,
@@ -103,61 +103,53 @@ function metadata(id: string, port: number, region = 'r'): MemberMetadata {
   };
 }
 
-/** Starts nodes; `extraPeers` (id → port) are other servers the tables should know (e.g. stub replicas). */
+/**
+ * Starts nodes built like the real one (buildNode) with no etcd, a shard map the test sets, and
+ * tables that already know every peer; `extraPeers` (id → port) are other servers the tables
+ * should know (e.g. stub replicas).
+ */
 export async function startNodes(ids: string[], options: Record<string, NodeOptions> = {}, extraPeers: Record<string, number> = {}): Promise<TestNode[]> {
+  // Listen first: a node's port is part of its configuration and of every peer's table.
   const servers = await Promise.all(
     ids.map(async (id) => {
-      let handler: http.RequestListener = (_req, res) => res.end();
-      const server = http.createServer((req, res) => handler(req, res));
+      const server = http.createServer();
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return { id, server, port: (server.address() as AddressInfo).port, setHandler: (h: http.RequestListener) => (handler = h) };
+      return { id, server, port: (server.address() as AddressInfo).port };
     }),
   );
   const peers: Record<string, number> = { ...extraPeers, ...Object.fromEntries(servers.map((s) => [s.id, s.port])) };
-  return servers.map(({ id, server, port, setHandler }) => {
-    const opts = options[id] ?? {};
-    const config = loadConfig({
-      RELAY_NODE_ID: id,
-      RELAY_HTTP_PORT: String(port),
-      RELAY_SHARD_NAMESPACE: NAMESPACE,
-      RELAY_SHARD_IDS: SHARD_IDS.join(','),
-      RELAY_REPLICATION_TIMEOUT_MS: '500',
-      RELAY_HANDOVER_TIMEOUT_MS: '500',
-      RELAY_FORWARD_TIMEOUT_MS: '1000',
-      RELAY_DEFECT: opts.defects ?? '',
-      ...opts.env,
-    });
-    const regionOf = (node: string): string | undefined => options[node]?.env?.RELAY_REGION;
-    const table = new MembershipTable(metadata(id, port, regionOf(id)), { suspicionMs: 60_000, leftMs: 120_000 });
-    for (const [peer, peerPort] of Object.entries(peers)) if (peer !== id) table.recordDirect(metadata(peer, peerPort, regionOf(peer)), Date.now());
-    const logs: Array<Record<string, unknown>> = [];
-    const log = createLogger({ node: id }, 'debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
-    const metrics = new RelayMetrics();
-    const state = new NodeState({ enrollment: false, etcd: false, etcdStaleMs: 3000 });
-    state.status = 'Running';
-    const registry = new ProcedureRegistry();
-    const view = new FakeView();
-    const plane = createShardDataPlane({ config, table, metrics, log, state, view, registry, isLeader: () => opts.leader === true });
-    const rpc = createRpcInbound({ nodeId: id, registry, state, metrics, log, shardRoute: plane.shardRoute });
-    setHandler((req, res) => {
-      void (async () => {
-        const url = new URL(req.url ?? '/', 'http://test');
-        if (await plane.routes(req, res, url)) return;
-        if (req.method === 'POST') return rpc(req, res);
-        res.statusCode = 404;
-        res.end();
-      })();
-    });
-    return { id, port, table, view, plane, metrics, logs, server };
-  });
+  const regionOf = (node: string): string | undefined => options[node]?.env?.RELAY_REGION;
+  return Promise.all(
+    servers.map(async ({ id, server, port }) => {
+      const opts = options[id] ?? {};
+      const config = loadConfig({
+        RELAY_NODE_ID: id,
+        RELAY_HTTP_PORT: String(port),
+        RELAY_REGION: regionOf(id) ?? 'r',
+        RELAY_CLUSTER_ID: 'test',
+        RELAY_ADVERTISE_HOST: '127.0.0.1',
+        RELAY_GOSSIP_PORT: String(port + 1),
+        RELAY_SHARD_NAMESPACE: NAMESPACE,
+        RELAY_SHARD_IDS: SHARD_IDS.join(','),
+        RELAY_REPLICATION_TIMEOUT_MS: '500',
+        RELAY_HANDOVER_TIMEOUT_MS: '500',
+        RELAY_FORWARD_TIMEOUT_MS: '1000',
+        RELAY_DEFECT: opts.defects ?? '',
+        ...opts.env,
+      });
+      const logs: Array<Record<string, unknown>> = [];
+      const log = createLogger({ node: id }, 'debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+      const view = new FakeView();
+      const node = buildNode(config, { log, server, view, isGlobalLeader: () => opts.leader === true });
+      for (const [peer, peerPort] of Object.entries(peers)) if (peer !== id) node.table.recordDirect(metadata(peer, peerPort, regionOf(peer)), Date.now());
+      await node.start();
+      return { id, port, table: node.table, view, plane: node.plane, metrics: node.metrics, logs, server, node };
+    }),
+  );
 }
 
 export async function stopNodes(nodes: readonly TestNode[]): Promise<void> {
-  for (const node of nodes) {
-    node.plane.stop();
-    node.server.closeAllConnections();
-    await new Promise<void>((resolve) => node.server.close(() => resolve()));
-  }
+  for (const node of nodes) await node.node.close();
 }
 
 export interface Answer {
