@@ -7,6 +7,7 @@ import { GeoRouter } from './geo/router';
 import { GossipAgent } from './gossip/agent';
 import { MembershipTable } from './gossip/membership';
 import { startEnrolledGossip, Wake } from './gossip/enrolled-start';
+import type { RouteTable } from './http/routes';
 import { createHttpServer } from './http/server';
 import { EtcdClient } from './leadership/etcd-client';
 import { LeadershipEvents } from './leadership/events';
@@ -52,6 +53,8 @@ export interface RelayNode {
   readonly plane: ShardDataPlane;
   readonly shards: ShardControl;
   readonly leadership: LeadershipService | undefined;
+  /** Every HTTP route the node serves. */
+  readonly routes: RouteTable;
   /** Listens (unless given a listening server), then starts every loop: the node is Running. */
   start(): Promise<void>;
   /** SIGTERM: drain, release every held lease, hand the shards over (bounded), stop, close. */
@@ -205,7 +208,7 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
     shardRoute: plane.shardRoute,
   });
 
-  const handler = createHttpServer({
+  const http = createHttpServer({
     config,
     state,
     metrics,
@@ -217,12 +220,11 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
     events,
     rpc,
     chaos: { reenroll: () => renewal.wake() },
-    // The data plane first: it answers /control/shards/load and /state, the control half the rest.
-    routes: [plane.routes, shards.routes, geo.controlRoute],
+    routes: [...plane.routes, ...shards.routes, ...geo.routes],
     log: log.child({ component: 'http' }),
   });
   const server = seams.server ?? createServer();
-  server.on('request', handler);
+  server.on('request', http.listener);
   // Probes and scrapes reuse connections; keep idle ones a little longer than typical pollers.
   server.keepAliveTimeout = 10_000;
 
@@ -252,6 +254,7 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
     plane,
     shards,
     leadership,
+    routes: http.routes,
     async start() {
       if (!server.listening) await listen(server, config.httpPort);
       state.status = 'Running';

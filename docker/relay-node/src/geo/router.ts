@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MembershipTable } from '../gossip/membership';
 import type { Defects } from '../defects';
-import type { RouteHandler } from '../http/server';
+import type { Route } from '../http/routes';
 import { writeJson } from '../http/respond';
 import { errorMessage, type Logger } from '../log';
 import type { RelayMetrics } from '../metrics';
@@ -102,8 +102,9 @@ export class GeoRouter {
   };
 
   /** GET /control/geo: the estimates this node routes by. */
-  readonly controlRoute: RouteHandler = async (req, res, url) => {
-    if (url.pathname !== GEO_PATH || req.method !== 'GET') return false;
+  readonly routes: Route[] = [{ method: 'GET', path: GEO_PATH, handle: (_req, res) => this.writeEstimates(res) }];
+
+  private writeEstimates(res: ServerResponse): void {
     writeJson(res, 200, {
       generatedAt: new Date().toISOString(),
       nodeId: this.options.nodeId,
@@ -111,8 +112,7 @@ export class GeoRouter {
       thresholdMs: this.options.thresholdMs,
       regions: this.latency.all().map((e) => ({ ...e, lastSampleAt: new Date(e.lastSampleAt).toISOString() })),
     });
-    return true;
-  };
+  }
 
   private candidates(): Set<string> {
     const regions = new Set([this.options.region]);

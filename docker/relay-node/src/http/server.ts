@@ -1,5 +1,5 @@
-// The plain-HTTP listener on RELAY_HTTP_PORT: data-plane routes, control routes, and unary RPC
-// for every other POST.
+// The plain-HTTP listener on RELAY_HTTP_PORT: one table of every route (the node's own and its
+// subsystems'), and unary RPC for every other POST.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { RelayConfig } from '../config';
 import type { MembershipTable } from '../gossip/membership';
@@ -16,6 +16,7 @@ import { buildIntrospection } from './introspect';
 import { type LeaderSource, streamLeadershipEvents, writeLeaders } from './leaders';
 import { writePeers } from './peers';
 import { writeJson } from './respond';
+import { type Route, RouteTable } from './routes';
 
 export interface HttpServerDeps {
   config: RelayConfig;
@@ -32,94 +33,88 @@ export interface HttpServerDeps {
   rpc: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** In-process chaos hooks by name (`POST /omnirelay/control/chaos/<name>:start`); each returns whether it acted. */
   chaos?: Readonly<Record<string, () => boolean>>;
-  /** Route groups added by subsystems (shards, drain): each answers true when it handled the request. */
-  routes?: readonly RouteHandler[];
+  /** Routes added by subsystems (shard data and control, pressure, geo), tabled with coreRoutes. */
+  routes?: readonly Route[];
   log: Logger;
 }
 
-/** Handles `req` and resolves true, or resolves false (without touching `res`) to let the next handler try. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+export interface HttpHandler {
+  /** Every route the node serves, its own and its subsystems'. */
+  routes: RouteTable;
+  /** The request listener: the table's route, else unary RPC for a POST. */
+  listener: RequestListener;
+}
 
-const CHAOS_ROUTE = /^\/omnirelay\/control\/chaos\/([^/:]+):(start|stop)$/;
-
-export function createHttpServer(deps: HttpServerDeps): RequestListener {
-  return (req, res) => {
-    route(deps, req, res).catch((error: unknown) => {
+export function createHttpServer(deps: HttpServerDeps): HttpHandler {
+  const table = new RouteTable([...coreRoutes(deps), ...(deps.routes ?? [])]);
+  const listener: RequestListener = (req, res) => {
+    route(table, deps, req, res).catch((error: unknown) => {
       deps.log.error('http handler failed', { method: req.method, url: req.url, error: errorMessage(error) });
       if (!res.headersSent) writeJson(res, 500, { message: 'internal error' });
       else res.destroy();
     });
   };
+  return { routes: table, listener };
 }
 
-async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://relay-node');
-  const path = url.pathname;
-  const scope = url.searchParams.get('scope') ?? undefined;
-  for (const handler of deps.routes ?? []) if (await handler(req, res, url)) return;
+const CHAOS_PREFIX = '/omnirelay/control/chaos/';
+const CHAOS_ACTION = /^([^/:]+):(start|stop)$/;
 
-  if (req.method === 'GET' || req.method === 'HEAD') {
-    switch (path) {
-      case '/omnirelay/introspect':
-        writeJson(res, 200, buildIntrospection(deps));
-        return;
-      case '/healthz':
-        writeHealth(res, deps.state, false);
-        return;
-      case '/readyz':
-        writeHealth(res, deps.state, true);
-        return;
-      case '/control/peers':
-      case '/omnirelay/control/peers':
-        deps.sweepGossip();
-        writePeers(res, deps.table);
-        return;
-      case '/control/leaders':
-        writeLeaders(res, deps.leaders(), scope);
-        return;
-      case '/control/events/leadership':
-        streamLeadershipEvents(req, res, deps.leaders(), deps.events, scope);
-        return;
-      case '/omnirelay/metrics': {
-        const body = await deps.metrics.registry.render();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-        return;
-      }
-    }
-    // OmniRelay treats other GETs as server-stream calls; relay-node registers none.
-    if (req.headers['rpc-procedure']) {
-      writeError(req, res, 'Unimplemented', `stream procedure '${String(req.headers['rpc-procedure'])}' is not registered`);
-      return;
-    }
-    writeJson(res, 404, { message: `no route GET ${path}` });
-    return;
-  }
+/** The node's own routes (health, introspection, peers, leaders, metrics, chaos, promotion); subsystems add theirs. */
+export function coreRoutes(deps: HttpServerDeps): Route[] {
+  const get = (path: string, handle: Route['handle']): Route => ({ method: 'GET', path, handle });
+  const peers: Route['handle'] = (_req, res) => {
+    deps.sweepGossip();
+    writePeers(res, deps.table);
+  };
+  const control = () => ({ leadership: deps.leadership(), state: deps.state, table: deps.table, httpPort: deps.config.httpPort, log: deps.log });
+  return [
+    get('/omnirelay/introspect', (_req, res) => writeJson(res, 200, buildIntrospection(deps))),
+    get('/healthz', (_req, res) => writeHealth(res, deps.state, false)),
+    get('/readyz', (_req, res) => writeHealth(res, deps.state, true)),
+    get('/control/peers', peers),
+    get('/omnirelay/control/peers', peers),
+    get('/control/leaders', (_req, res, url) => writeLeaders(res, deps.leaders(), url.searchParams.get('scope') ?? undefined)),
+    get('/control/events/leadership', (req, res, url) =>
+      streamLeadershipEvents(req, res, deps.leaders(), deps.events, url.searchParams.get('scope') ?? undefined),
+    ),
+    get('/omnirelay/metrics', async (_req, res) => {
+      const body = await deps.metrics.registry.render();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    }),
+    { method: 'POST', path: PROMOTE_PATH, handle: (req, res) => handlePromote(req, res, control()) },
+    { method: 'POST', path: RELEASE_PATH, handle: (req, res) => handleRelease(req, res, control()) },
+    { method: 'POST', path: `${CHAOS_PREFIX}*`, handle: (req, res, url) => chaos(deps, req, res, url) },
+  ];
+}
 
-  if (req.method === 'POST') {
-    const chaos = CHAOS_ROUTE.exec(path);
-    if (chaos) {
-      req.resume();
-      const [, name = '', action] = chaos;
-      const hook = deps.chaos?.[name];
-      if (!hook) {
-        writeJson(res, 404, { message: `unknown chaos fault '${name}'`, known: Object.keys(deps.chaos ?? {}) });
-        return;
-      }
-      // Hooks are one-shot actions: `:stop` has nothing to undo.
-      const acted = action === 'start' ? hook() : false;
-      writeJson(res, 200, { fault: name, action, acted });
-      return;
-    }
-    if (path === PROMOTE_PATH || path === RELEASE_PATH) {
-      const control = { leadership: deps.leadership(), state: deps.state, table: deps.table, httpPort: deps.config.httpPort, log: deps.log };
-      await (path === PROMOTE_PATH ? handlePromote : handleRelease)(req, res, control);
-      return;
-    }
-    await deps.rpc(req, res);
-    return;
-  }
-
+/** `POST /omnirelay/control/chaos/<name>:start|stop`: in-process chaos hooks are one-shot actions, `:stop` has nothing to undo. */
+function chaos(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): void {
   req.resume();
-  writeJson(res, 405, { message: `method ${req.method ?? ''} not allowed` }, { allow: 'GET, POST' });
+  const match = CHAOS_ACTION.exec(url.pathname.slice(CHAOS_PREFIX.length));
+  const [, name = '', action] = match ?? [];
+  const hook = deps.chaos?.[name];
+  if (!match || !hook) {
+    writeJson(res, 404, { message: `unknown chaos fault '${name}'`, known: Object.keys(deps.chaos ?? {}) });
+    return;
+  }
+  const acted = action === 'start' ? hook() : false;
+  writeJson(res, 200, { fault: name, action, acted });
+}
+
+async function route(table: RouteTable, deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://relay-node');
+  if (await table.dispatch(req, res, url)) return;
+  if (req.method === 'POST') return deps.rpc(req, res); // any other POST is a unary call
+  req.resume();
+  const allowed = table.allowed(url.pathname);
+  if (allowed.length > 0 || (req.method !== 'GET' && req.method !== 'HEAD')) {
+    writeJson(res, 405, { message: `method ${req.method ?? ''} not allowed` }, { allow: (allowed.length > 0 ? allowed : ['GET', 'POST']).join(', ') });
+  } else if (req.headers['rpc-procedure']) {
+    // OmniRelay treats other GETs as server-stream calls; relay-node registers none.
+    writeError(req, res, 'Unimplemented', `stream procedure '${String(req.headers['rpc-procedure'])}' is not registered`);
+  } else {
+    writeJson(res, 404, { message: `no route GET ${url.pathname}` });
+  }
 }

@@ -3,7 +3,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { RelayConfig } from '../../config';
 import type { MembershipTable } from '../../gossip/membership';
-import type { RouteHandler } from '../../http/server';
+import type { Route } from '../../http/routes';
 import type { EtcdClient } from '../../leadership/etcd-client';
 import type { Logger } from '../../log';
 import type { RelayMetrics } from '../../metrics';
@@ -13,7 +13,7 @@ import { DrainController } from './drain';
 import { type NodeCaller, ShardLeader } from './leader';
 import { ShardMapCache } from './map-cache';
 import { ShardMapStore } from './map-store';
-import { createShardRoutes } from './routes';
+import { shardControlRoutes } from './routes';
 
 export interface ShardControlDeps {
   config: RelayConfig;
@@ -41,7 +41,7 @@ export interface ShardControl {
   view: ShardMapView;
   cache: ShardMapCache;
   store: ShardMapStore | undefined;
-  routes: RouteHandler;
+  routes: Route[];
   leader: ShardLeader | undefined;
   drain: DrainController;
   start(): void;
@@ -86,7 +86,7 @@ export function createShardControl(deps: ShardControlDeps): ShardControl {
     ...(deps.onDrain ? { onDrain: deps.onDrain } : {}),
     ...(deps.onResume ? { onResume: deps.onResume } : {}),
   });
-  const routes = createShardRoutes({
+  const routes = shardControlRoutes({
     nodeId: config.nodeId,
     namespace: config.shards.namespace,
     shardIds: config.shards.ids,

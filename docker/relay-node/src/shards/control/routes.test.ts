@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_SHARD_IDS } from '../../config';
 import { MembershipTable } from '../../gossip/membership';
 import type { MemberMetadata } from '../../gossip/types';
-import type { RouteHandler } from '../../http/server';
+import { RouteTable } from '../../http/routes';
 import { createLogger } from '../../log';
 import { NodeState } from '../../state';
 import type { ShardMap } from '../types';
@@ -16,7 +16,7 @@ import { RebalanceError, type RebalanceResult } from './leader';
 import { ShardMapCache } from './map-cache';
 import { historyEntry, type HistoryEntry } from './map-store';
 import { planMap, type PlanInput } from './planner';
-import { createShardRoutes } from './routes';
+import { shardControlRoutes } from './routes';
 
 const quiet = createLogger({}, 'error', () => undefined);
 const NS = 'mesh.control';
@@ -62,33 +62,35 @@ async function startNode(options: { nodeId: string; leader: boolean; leaderId?: 
   const rebalances: [string, string | undefined][] = [];
   const state = new NodeState({ enrollment: false, etcd: false, etcdStaleMs: 3000 });
   const table = options.table ?? new MembershipTable(meta(options.nodeId, '127.0.0.1:1'), { suspicionMs: 5000, leftMs: 11000 });
-  const routes: RouteHandler = createShardRoutes({
-    nodeId: options.nodeId,
-    namespace: NS,
-    shardIds: DEFAULT_SHARD_IDS,
-    replicas: 2,
-    httpPort: 1,
-    forwardTimeoutMs: 1000,
-    handoverTimeoutMs: 1000,
-    view: cache,
-    store: { history: async (from, to) => entries.filter((e) => e.version >= from && e.version <= to) },
-    leader: {
-      rebalance: async (shardId: string, to?: string): Promise<RebalanceResult> => {
-        rebalances.push([shardId, to]);
-        if (shardId === 'missing') throw new RebalanceError(404, 'shards.control.shard.missing', 'no such shard');
-        if (to === 'zz') throw new RebalanceError(409, 'shards.control.target.ineligible', 'not eligible');
-        return { shardId, from: 'a', to: to ?? 'b', version: 9, handover: { status: 'completed', ms: 3 } };
+  const routes = new RouteTable(
+    shardControlRoutes({
+      nodeId: options.nodeId,
+      namespace: NS,
+      shardIds: DEFAULT_SHARD_IDS,
+      replicas: 2,
+      httpPort: 1,
+      forwardTimeoutMs: 1000,
+      handoverTimeoutMs: 1000,
+      view: cache,
+      store: { history: async (from, to) => entries.filter((e) => e.version >= from && e.version <= to) },
+      leader: {
+        rebalance: async (shardId: string, to?: string): Promise<RebalanceResult> => {
+          rebalances.push([shardId, to]);
+          if (shardId === 'missing') throw new RebalanceError(404, 'shards.control.shard.missing', 'no such shard');
+          if (to === 'zz') throw new RebalanceError(409, 'shards.control.target.ineligible', 'not eligible');
+          return { shardId, from: 'a', to: to ?? 'b', version: 9, handover: { status: 'completed', ms: 3 } };
+        },
       },
-    },
-    isLeader: () => options.leader,
-    leaderId: options.leaderId ?? (() => (options.leader ? options.nodeId : undefined)),
-    table,
-    drain: new DrainController({ nodeId: options.nodeId, state, table, view: cache, log: quiet, pollMs: 10 }),
-    log: quiet,
-  });
+      isLeader: () => options.leader,
+      leaderId: options.leaderId ?? (() => (options.leader ? options.nodeId : undefined)),
+      table,
+      drain: new DrainController({ nodeId: options.nodeId, state, table, view: cache, log: quiet, pollMs: 10 }),
+      log: quiet,
+    }),
+  );
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    void routes(req, res, url).then((handled) => {
+    void routes.dispatch(req, res, url).then((handled) => {
       if (!handled) {
         res.writeHead(418);
         res.end('not mine');

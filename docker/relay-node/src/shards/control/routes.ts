@@ -10,7 +10,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MembershipTable } from '../../gossip/membership';
 import { writeJson } from '../../http/respond';
-import type { RouteHandler } from '../../http/server';
+import { problem } from '../../http/problem';
+import { MESH_OPERATE, MESH_READ, type Method, type Route } from '../../http/routes';
 import { errorMessage, type Logger } from '../../log';
 import { formatHostPort, httpEndpointOf } from '../../rpc/http-endpoints';
 import { SHARD_STATUS, type ShardMap, type ShardMapView, type ShardRecord, type ShardStatus } from '../types';
@@ -21,8 +22,6 @@ import { simulate, type SimulationNode } from './planner';
 import { ControlProblem } from './problem';
 import { readBody } from '../../http/body';
 
-export const MESH_READ = 'mesh.read';
-export const MESH_OPERATE = 'mesh.operate';
 export const SHARDS_VERSION_HEADER = 'x-omnirelay-shards-version';
 const FORWARDED_BY = 'x-mesh-forwarded-by';
 const DEFAULT_PAGE_SIZE = 100;
@@ -52,61 +51,38 @@ export interface ShardRoutesDeps {
   log: Logger;
 }
 
-export function createShardRoutes(deps: ShardRoutesDeps): RouteHandler {
-  return async (req, res, url) => {
-    const route = `${req.method ?? ''} ${url.pathname}`;
-    switch (route) {
-      case 'GET /control/shards':
-        return guarded(req, res, [MESH_READ, MESH_OPERATE], () => list(res, url, deps));
-      case 'GET /control/shards/diff':
-        return guarded(req, res, [MESH_OPERATE], () => diff(res, url, deps));
-      case 'GET /control/shards/watch':
-        return guarded(req, res, [MESH_READ, MESH_OPERATE], () => watch(req, res, url, deps));
-      case 'POST /control/shards/simulate':
-        return guarded(req, res, [MESH_OPERATE], () => simulateRoute(req, res, deps));
-      case 'POST /control/shards/rebalance':
-        return guarded(req, res, [MESH_OPERATE], () => rebalance(req, res, deps));
-      case 'GET /control/upgrade':
-        writeJson(res, 200, deps.drain.snapshot());
-        return true;
-      case 'POST /control/upgrade/drain':
-        return handled(req, res, async () => {
-          const body = await readJson(req, true);
-          const reason = typeof body.reason === 'string' ? body.reason : undefined;
-          try {
-            writeJson(res, 202, await deps.drain.drain(reason));
-          } catch (error) {
-            if (!(error instanceof DrainConflictError)) throw error;
-            problem(res, 409, 'upgrade.drain.in_progress', error.message, { state: String(deps.drain.snapshot().state) });
-          }
-        });
-      case 'POST /control/upgrade/resume':
-        return handled(req, res, async () => {
-          req.resume();
-          writeJson(res, 200, await deps.drain.resume());
-        });
-    }
-    return false;
-  };
+export function shardControlRoutes(deps: ShardRoutesDeps): Route[] {
+  const route = (method: Method, path: string, scopes: readonly string[] | undefined, work: Route['handle']): Route => ({
+    method,
+    path,
+    ...(scopes ? { scopes } : {}),
+    handle: (req, res, url) => handled(req, res, () => work(req, res, url)),
+  });
+  return [
+    route('GET', '/control/shards', MESH_READ, (_req, res, url) => list(res, url, deps)),
+    route('GET', '/control/shards/diff', MESH_OPERATE, (_req, res, url) => diff(res, url, deps)),
+    route('GET', '/control/shards/watch', MESH_READ, (req, res, url) => watch(req, res, url, deps)),
+    route('POST', '/control/shards/simulate', MESH_OPERATE, (req, res) => simulateRoute(req, res, deps)),
+    route('POST', '/control/shards/rebalance', MESH_OPERATE, (req, res) => rebalance(req, res, deps)),
+    route('GET', '/control/upgrade', undefined, (_req, res) => writeJson(res, 200, deps.drain.snapshot())),
+    route('POST', '/control/upgrade/drain', undefined, async (req, res) => {
+      const body = await readJson(req, true);
+      const reason = typeof body.reason === 'string' ? body.reason : undefined;
+      try {
+        writeJson(res, 202, await deps.drain.drain(reason));
+      } catch (error) {
+        if (!(error instanceof DrainConflictError)) throw error;
+        problem(res, 409, 'upgrade.drain.in_progress', error.message, { state: String(deps.drain.snapshot().state) });
+      }
+    }),
+    route('POST', '/control/upgrade/resume', undefined, async (req, res) => {
+      req.resume();
+      writeJson(res, 200, await deps.drain.resume());
+    }),
+  ];
 }
 
-// ---- scope, errors, bodies ---------------------------------------------------------------------
-
-/** The header holds scopes separated by space, comma or semicolon; any of `accepted` will do. */
-export function hasScope(req: IncomingMessage, accepted: readonly string[]): boolean {
-  const raw = req.headers['x-mesh-scope'];
-  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  return values.some((value) => value.split(/[ ,;]+/).some((token) => accepted.some((scope) => scope.toLowerCase() === token.trim().toLowerCase())));
-}
-
-async function guarded(req: IncomingMessage, res: ServerResponse, accepted: readonly string[], work: () => Promise<void> | void): Promise<boolean> {
-  if (!hasScope(req, accepted)) {
-    req.resume();
-    problem(res, 403, 'shards.control.scope.missing', `header x-mesh-scope must contain ${accepted.join(' or ')}`, { required: accepted.join(' ') });
-    return true;
-  }
-  return handled(req, res, work);
-}
+// ---- errors, bodies ----------------------------------------------------------------------------
 
 class BadRequest extends ControlProblem {
   constructor(code: string, message: string, metadata: Record<string, string> = {}) {
@@ -114,36 +90,18 @@ class BadRequest extends ControlProblem {
   }
 }
 
-async function handled(req: IncomingMessage, res: ServerResponse, work: () => Promise<void> | void): Promise<boolean> {
+async function handled(req: IncomingMessage, res: ServerResponse, work: () => Promise<void> | void): Promise<void> {
   try {
     await work();
   } catch (error) {
     if (res.headersSent) {
       res.destroy();
-      return true;
+      return;
     }
     if (error instanceof ControlProblem) problem(res, error.status, error.code, error.message, error.metadata);
     else problem(res, 500, 'shards.control.internal', errorMessage(error));
     req.resume();
   }
-  return true;
-}
-
-const TITLES: Record<number, [string, string]> = {
-  400: ['Bad Request', '15.5.1'],
-  403: ['Forbidden', '15.5.4'],
-  404: ['Not Found', '15.5.5'],
-  409: ['Conflict', '15.5.10'],
-  500: ['Internal Server Error', '15.6.1'],
-  502: ['Bad Gateway', '15.6.3'],
-  503: ['Service Unavailable', '15.6.4'],
-};
-
-export function problem(res: ServerResponse, status: number, code: string, detail: string, metadata: Record<string, string> = {}): void {
-  const [title, section] = TITLES[status] ?? ['Error', '15'];
-  const body = JSON.stringify({ type: `https://tools.ietf.org/html/rfc9110#section-${section}`, title, status, detail, code, metadata });
-  res.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }
 
 function readRaw(req: IncomingMessage): Promise<Buffer> {
@@ -414,7 +372,7 @@ async function rebalance(req: IncomingMessage, res: ServerResponse, deps: ShardR
   try {
     const answer = await fetch(`http://${formatHostPort(target)}/control/shards/rebalance`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-mesh-scope': String(req.headers['x-mesh-scope'] ?? MESH_OPERATE), [FORWARDED_BY]: deps.nodeId },
+      headers: { 'content-type': 'application/json', 'x-mesh-scope': String(req.headers['x-mesh-scope'] ?? 'mesh.operate'), [FORWARDED_BY]: deps.nodeId },
       body: raw,
       signal: AbortSignal.timeout(deps.handoverTimeoutMs + deps.forwardTimeoutMs),
     });

@@ -4,20 +4,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RelayConfig } from '../../config';
 import type { MembershipTable } from '../../gossip/membership';
-import type { RouteHandler } from '../../http/server';
+import type { Route } from '../../http/routes';
 import type { Logger } from '../../log';
 import type { RelayMetrics } from '../../metrics';
 import type { ProcedureRegistry } from '../../rpc/procedures';
 import type { NodeState } from '../../state';
 import { Backpressure } from '../../backpressure/service';
-import { createPressureRoutes } from '../../backpressure/routes';
+import { pressureRoutes } from '../../backpressure/routes';
 import type { ShardLoadReport, ShardMapView } from '../types';
 import { QpsMeter, ShardBudget } from './budget';
 import { Handover } from './handover';
 import { createShardProcedures, registerShardProcedures, type ShardProcedure } from './procedures';
 import { createShardMetrics, Replication } from './replication';
 import { createShardRouter, InFlightCalls, shardForKey, writeJsonSuccess } from './router';
-import { createShardRoutes } from './routes';
+import { shardDataRoutes } from './routes';
 
 export interface ShardDataPlaneDeps {
   config: RelayConfig;
@@ -35,7 +35,7 @@ export interface ShardDataPlaneDeps {
 export interface ShardDataPlane {
   /** The inbound's `shardRoute` hook: "served" here, "forwarded" to the owner, "refused", or undefined (not a shard call). */
   shardRoute: (req: IncomingMessage, res: ServerResponse, procedure: string) => Promise<'served' | 'forwarded' | 'refused' | undefined>;
-  routes: RouteHandler;
+  routes: Route[];
   /** Called by the drain half when this node starts draining. */
   onDrain: () => void;
   stop: () => void;
@@ -146,9 +146,10 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     return { nodeId: config.nodeId, budgetQps: shards.qpsBudget, totalQps, shards: rows };
   };
 
-  const shardRoutes = createShardRoutes({ nodeId: config.nodeId, namespace: shards.namespace, ids: shards.ids, replication, handover, load });
-  const pressureRoutes = createPressureRoutes(() => pressure.report());
-  const routes: RouteHandler = async (req, res, url) => (await shardRoutes(req, res, url)) || pressureRoutes(req, res, url);
+  const routes = [
+    ...shardDataRoutes({ nodeId: config.nodeId, namespace: shards.namespace, ids: shards.ids, replication, handover, load }),
+    ...pressureRoutes(() => pressure.report()),
+  ];
 
   const onDrain = (): void => {
     if (config.defects.has('drain-hands-over-early-snapshot')) handover.snapshotServedShards();

@@ -2,8 +2,9 @@
 // snapshots, handover installs, handover requests from the leader) and the read-only control views
 // (/control/shards/load, /control/shards/state), which need `x-mesh-scope` with mesh.read (or mesh.operate).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RouteHandler } from '../../http/server';
+import { problem } from '../../http/problem';
 import { writeJson } from '../../http/respond';
+import { MESH_READ, type Route } from '../../http/routes';
 import type { HandoverRequest, ShardLoadReport } from '../types';
 import { HANDOVER_PATH, type Handover } from './handover';
 import { INSTALL_PATH, type InstallRequest, type PeerReply, REPLICATE_PATH, type Replication, type ReplicationEntry, SNAPSHOT_PATH } from './replication';
@@ -13,8 +14,6 @@ import { readBody } from '../../http/body';
 export const LOAD_PATH = '/control/shards/load';
 export const STATE_PATH = '/control/shards/state';
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-/** Read views accept mesh.read, or mesh.operate (which includes it), like GET /control/shards. */
-const READ_SCOPES = ['mesh.read', 'mesh.operate'] as const;
 
 export interface RoutesDeps {
   nodeId: string;
@@ -25,27 +24,44 @@ export interface RoutesDeps {
   load: () => ShardLoadReport;
 }
 
-export function createShardRoutes(deps: RoutesDeps): RouteHandler {
+export function shardDataRoutes(deps: RoutesDeps): Route[] {
   const { replication, nodeId } = deps;
   const knownShard = (id: unknown): id is string => typeof id === 'string' && deps.ids.includes(id);
+  /** The POST routes share one body reader and the shard check. */
+  const posted =
+    <T>(serve: (body: Partial<T>) => Promise<PeerReply> | PeerReply): Route['handle'] =>
+    async (req, res) => {
+      let body: Record<string, unknown>;
+      try {
+        body = await readJsonObject(req);
+      } catch (error) {
+        return json(res, { status: 400, body: { message: (error as Error).message } });
+      }
+      const shardId = body.shardId;
+      if (!knownShard(shardId)) return json(res, { status: 400, body: { message: `unknown shard ${String(shardId)}` } });
+      return json(res, await serve(body as Partial<T>));
+    };
 
-  return async (req, res, url) => {
-    const path = url.pathname;
-    const get = req.method === 'GET' || req.method === 'HEAD';
-    if (get && path === SNAPSHOT_PATH) {
-      const shardId = url.searchParams.get('shardId');
-      if (!knownShard(shardId)) return json(res, { status: 404, body: { message: `unknown shard ${String(shardId)}` } });
-      return json(res, { status: 200, body: { ...replication.snapshot(shardId) } });
-    }
-    if (get && (path === LOAD_PATH || path === STATE_PATH)) {
-      if (!hasScope(req, READ_SCOPES)) return forbidden(res);
-      if (path === LOAD_PATH) return json(res, { status: 200, body: { ...deps.load() } });
-      const shardId = url.searchParams.get('shardId');
-      if (!knownShard(shardId)) return problem(res, 404, 'shards.control.shard.missing', `unknown shard ${String(shardId)}`, { shardId: String(shardId) });
-      const slot = replication.sync(shardId);
-      return json(res, {
-        status: 200,
-        body: {
+  return [
+    {
+      method: 'GET',
+      path: SNAPSHOT_PATH,
+      handle: (_req, res, url) => {
+        const shardId = url.searchParams.get('shardId');
+        if (!knownShard(shardId)) return json(res, { status: 404, body: { message: `unknown shard ${String(shardId)}` } });
+        return json(res, { status: 200, body: { ...replication.snapshot(shardId) } });
+      },
+    },
+    { method: 'GET', path: LOAD_PATH, scopes: MESH_READ, handle: (_req, res) => json(res, { status: 200, body: { ...deps.load() } }) },
+    {
+      method: 'GET',
+      path: STATE_PATH,
+      scopes: MESH_READ,
+      handle: (_req, res, url) => {
+        const shardId = url.searchParams.get('shardId');
+        if (!knownShard(shardId)) return problem(res, 404, 'shards.control.shard.missing', `unknown shard ${String(shardId)}`, { shardId: String(shardId) });
+        const slot = replication.sync(shardId);
+        const body = {
           nodeId,
           shardId,
           role: replication.role(shardId),
@@ -53,62 +69,46 @@ export function createShardRoutes(deps: RoutesDeps): RouteHandler {
           index: slot.index,
           digest: slot.store.digest(),
           data: slot.store.snapshot(),
-        },
-      });
-    }
-    if (req.method !== 'POST' || (path !== REPLICATE_PATH && path !== INSTALL_PATH && path !== HANDOVER_PATH)) return false;
-
-    let body: Record<string, unknown>;
-    try {
-      body = await readJsonObject(req);
-    } catch (error) {
-      return json(res, { status: 400, body: { message: (error as Error).message } });
-    }
-    if (!knownShard(body.shardId)) return json(res, { status: 400, body: { message: `unknown shard ${String(body.shardId)}` } });
-    if (path === REPLICATE_PATH) {
-      const entry = body as Partial<ReplicationEntry>;
-      if (entry.namespace !== deps.namespace) return json(res, { status: 400, body: { message: `unknown namespace ${String(entry.namespace)}` } });
-      if (!isCount(entry.fenceToken) || !isCount(entry.index) || typeof entry.from !== 'string' || (entry.op !== undefined && !isShardOp(entry.op))) {
-        return json(res, { status: 400, body: { message: 'expected {namespace, shardId, fenceToken, index, op?, from}' } });
-      }
-      return json(res, await replication.applyEntry(entry as ReplicationEntry));
-    }
-    if (path === INSTALL_PATH) {
-      const install = body as Partial<InstallRequest>;
-      if (!isCount(install.fenceToken) || !isCount(install.index) || typeof install.from !== 'string' || !isShardData(install.state)) {
-        return json(res, { status: 400, body: { message: 'expected {shardId, fenceToken, index, state, from}' } });
-      }
-      return json(res, await replication.install(install as InstallRequest));
-    }
-    const request = body as Partial<HandoverRequest>;
-    if (typeof request.namespace !== 'string' || typeof request.to !== 'string' || !isCount(request.fenceToken)) {
-      return json(res, { status: 400, body: { message: 'expected {namespace, shardId, to, fenceToken, ticket}' } });
-    }
-    return json(res, await deps.handover.handle({ ticket: '', ...request } as HandoverRequest));
-  };
+        };
+        return json(res, { status: 200, body });
+      },
+    },
+    {
+      method: 'POST',
+      path: REPLICATE_PATH,
+      handle: posted<ReplicationEntry>((entry) => {
+        if (entry.namespace !== deps.namespace) return { status: 400, body: { message: `unknown namespace ${String(entry.namespace)}` } };
+        if (!isCount(entry.fenceToken) || !isCount(entry.index) || typeof entry.from !== 'string' || (entry.op !== undefined && !isShardOp(entry.op))) {
+          return { status: 400, body: { message: 'expected {namespace, shardId, fenceToken, index, op?, from}' } };
+        }
+        return replication.applyEntry(entry as ReplicationEntry);
+      }),
+    },
+    {
+      method: 'POST',
+      path: INSTALL_PATH,
+      handle: posted<InstallRequest>((install) => {
+        if (!isCount(install.fenceToken) || !isCount(install.index) || typeof install.from !== 'string' || !isShardData(install.state)) {
+          return { status: 400, body: { message: 'expected {shardId, fenceToken, index, state, from}' } };
+        }
+        return replication.install(install as InstallRequest);
+      }),
+    },
+    {
+      method: 'POST',
+      path: HANDOVER_PATH,
+      handle: posted<HandoverRequest>((request) => {
+        if (typeof request.namespace !== 'string' || typeof request.to !== 'string' || !isCount(request.fenceToken)) {
+          return { status: 400, body: { message: 'expected {namespace, shardId, to, fenceToken, ticket}' } };
+        }
+        return deps.handover.handle({ ticket: '', ...request } as HandoverRequest);
+      }),
+    },
+  ];
 }
 
-/** `x-mesh-scope` lists scopes separated by spaces, commas or semicolons (case-insensitive), as the control routes read it. */
-export function hasScope(req: IncomingMessage, accepted: readonly string[]): boolean {
-  const raw = req.headers['x-mesh-scope'];
-  const tokens = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(/[\s,;]+/).map((t) => t.toLowerCase());
-  return accepted.some((scope) => tokens.includes(scope));
-}
-
-function forbidden(res: ServerResponse): true {
-  return problem(res, 403, 'shards.control.scope.missing', `header x-mesh-scope must contain ${READ_SCOPES.join(' or ')}`, { required: READ_SCOPES.join(' ') });
-}
-
-function problem(res: ServerResponse, status: number, code: string, detail: string, metadata: Record<string, string> = {}): true {
-  const payload = JSON.stringify({ type: 'about:blank', title: status === 403 ? 'Forbidden' : 'Not Found', status, detail, code, metadata });
-  res.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
-  return true;
-}
-
-function json(res: ServerResponse, reply: PeerReply): true {
+function json(res: ServerResponse, reply: PeerReply): void {
   writeJson(res, reply.status, reply.body);
-  return true;
 }
 
 function isCount(value: unknown): value is number {
