@@ -8,32 +8,11 @@ import { NodeState } from '../../state';
 import type { ShardMap } from '../types';
 import { DRAIN_STATE, DrainConflictError, DrainController, SHARD_LABEL } from './drain';
 import { ShardMapCache } from './map-cache';
+import { shardMap, shardRecord } from '../../testing/shard-maps';
 
 const quiet = createLogger({}, 'error', () => undefined);
 
-const mapWith = (version: number, owner: string, replicas: string[]): ShardMap => ({
-  namespace: 'ns',
-  version,
-  strategyId: 'rendezvous',
-  records: [
-    {
-      namespace: 'ns',
-      shardId: 's0',
-      strategyId: 'rendezvous',
-      ownerNodeId: owner,
-      capacityHint: 1,
-      status: 0,
-      version,
-      checksum: 'x',
-      updatedAt: '',
-      replicas,
-      fenceToken: version,
-    },
-  ],
-  overrides: {},
-  publishedBy: 'a',
-  publishedAt: '',
-});
+const mapWith = (version: number, owner: string, replicas: string[]): ShardMap => shardMap(version, [shardRecord('s0', owner, replicas, version)]);
 
 function setup(onDrain?: () => Promise<void>) {
   const table = new MembershipTable(

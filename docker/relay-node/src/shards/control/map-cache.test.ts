@@ -5,33 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../log';
 import type { ShardMap, ShardRecord } from '../types';
 import { ShardMapCache } from './map-cache';
+import { shardMap, shardRecord } from '../../testing/shard-maps';
 import type { StoredMap } from './map-store';
 
 const quiet = createLogger({}, 'error', () => undefined);
 
-const map = (version: number, owner = 'a'): ShardMap => ({
-  namespace: 'ns',
-  version,
-  strategyId: 'rendezvous',
-  records: [
-    {
-      namespace: 'ns',
-      shardId: 's0',
-      strategyId: 'rendezvous',
-      ownerNodeId: owner,
-      capacityHint: 1,
-      status: 0,
-      version,
-      checksum: 'x',
-      updatedAt: '',
-      replicas: [],
-      fenceToken: version,
-    },
-  ],
-  overrides: {},
-  publishedBy: 'a',
-  publishedAt: '',
-});
+const map = (version: number, owner = 'a'): ShardMap => shardMap(version, [shardRecord('s0', owner, [], version)]);
 
 function fakeStore() {
   const state = { current: undefined as StoredMap | undefined, reads: 0, fail: false };
@@ -121,28 +100,9 @@ test('seeded defect stale-shard-map: takes a newer map only when it places shard
 
 /** Shard s0 placed `s0` (owner first, then replicas), s1 placed `s1`; each record's version as given. */
 function twoShards(version: number, s0: [string, string, number], s1: [string, string, number]): ShardMap {
-  const record = (shardId: string, [owner, replica, recordVersion]: [string, string, number]): ShardRecord => ({
-    namespace: 'ns',
-    shardId,
-    strategyId: 'rendezvous',
-    ownerNodeId: owner,
-    capacityHint: 1,
-    status: 0,
-    version: recordVersion,
-    checksum: 'x',
-    updatedAt: '',
-    replicas: [replica],
-    fenceToken: recordVersion,
-  });
-  return {
-    namespace: 'ns',
-    version,
-    strategyId: 'rendezvous',
-    records: [record('s0', s0), record('s1', s1)],
-    overrides: {},
-    publishedBy: 'a',
-    publishedAt: '',
-  };
+  const record = (shardId: string, [owner, replica, recordVersion]: [string, string, number]): ShardRecord =>
+    shardRecord(shardId, owner, [replica], recordVersion);
+  return shardMap(version, [record('s0', s0), record('s1', s1)]);
 }
 
 for (const defect of [false, true]) {
