@@ -9,12 +9,14 @@ import type { Member } from '../support/members';
 
 /** Members of the group named `bridge` see every side; the other groups are cut from each other. */
 // @fault
+// @table groups
 When('the network is bridged for {duration}:', async function (this: HyperscaleWorld, duration: Duration, table: DataTable) {
   await this.network.bridge(groupTable(table), duration);
 });
 
 /** Groups `from` and `to`: `from` can no longer open connections to `to`; `to` still reaches `from`. */
 // @fault
+// @table groups
 When('connections are cut one way for {duration}:', async function (this: HyperscaleWorld, duration: Duration, table: DataTable) {
   await this.network.oneWay(groupTable(table), duration);
 });
@@ -26,12 +28,14 @@ When('connections are cut one way for {duration}:', async function (this: Hypers
  * or packet loss <p>%; crash or pause of a node (an id or "the global leader").
  */
 // @fault
+// @table schedule
 When('these faults run, overlapping, until all have healed:', async function (this: HyperscaleWorld, table: DataTable) {
   await this.chaos.run(parseSchedule(table));
 });
 
 /** The same rows, but the step ends once every fault has started, so that later steps watch the cluster under them. */
 // @fault
+// @table schedule
 When('these faults start:', async function (this: HyperscaleWorld, table: DataTable) {
   await this.chaos.begin(parseSchedule(table));
 });
@@ -50,6 +54,7 @@ Then('within {duration} every shard is owned by a node that every node sees Aliv
 });
 
 // @fault
+// @table groups
 When(
   '{int}% of the packets between these groups are lost for {duration}:',
   async function (this: HyperscaleWorld, percent: number, duration: Duration, table: DataTable) {

@@ -10,11 +10,13 @@ When('the global leader is isolated from the rest of the cluster for {duration}'
 
 /** Members: ids, "the global leader", "one other node" / "two other nodes", "everyone else". */
 // @fault
+// @table groups
 When('the network is split for {duration}:', async function (this: HyperscaleWorld, duration: Duration, table: DataTable) {
   await this.network.split(groupTable(table), duration);
 });
 
 // @fault
+// @table groups
 When(
   'the network is split and healed {int} times within {duration}:',
   async function (this: HyperscaleWorld, times: number, within: Duration, table: DataTable) {

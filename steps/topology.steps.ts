@@ -7,6 +7,7 @@ Given('the {topology} topology is running', async function (this: HyperscaleWorl
 });
 
 /** Overrides topology timers for this scenario: a table of `| timer | milliseconds |` rows. */
+// @table timers
 Given('the {topology} topology is running with timers:', async function (this: HyperscaleWorld, name: string, table: DataTable) {
   await this.startTopology(name, timerTable(table));
 });

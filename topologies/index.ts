@@ -10,7 +10,8 @@ import { TopologyError, type Topology } from './schema';
 import { shardRing } from './shard-ring';
 import { loadTopologyFile } from './yaml';
 
-const BUILDERS: Record<string, () => TopologyBuilder> = {
+/** The topologies built in code, by name. */
+export const TOPOLOGY_BUILDERS: Readonly<Record<string, () => TopologyBuilder>> = {
   GlobalLeaderWithTwoRegions: globalLeaderWithTwoRegions,
   ShardRing: () => shardRing(),
   EdgeFanOut: () => edgeFanOut(),
@@ -24,7 +25,7 @@ export interface TopologySources {
 }
 
 export const TOPOLOGY_DIR = import.meta.dirname;
-const DEFAULT_SOURCES: TopologySources = { builders: BUILDERS, dir: TOPOLOGY_DIR };
+const DEFAULT_SOURCES: TopologySources = { builders: TOPOLOGY_BUILDERS, dir: TOPOLOGY_DIR };
 
 /** `<Name>.yaml` files directly in `dir`, by name. */
 export function topologyFiles(dir: string = TOPOLOGY_DIR): Map<string, string> {

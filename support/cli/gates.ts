@@ -4,7 +4,7 @@
 //                            `// @requires feature:x` without being tagged `@requires:feature:x`.
 //   `npm run lint:features`  this file with `features`: gplint with .gplintrc, plus the same tag and name rules
 //                            applied inside `Rule:` blocks, which gplint 1.5 does not look into.
-//   `npm run gates`          this file: the catalog check, lint:steps, lint:features, the import-cycle check
+//   `npm run gates`          this file: the catalog check, the authoring check (`npm run check`), lint:steps, lint:features, the import-cycle check
 //                            (gates/import-cycles.ts) and the verdict-path check (gates/verdict-path.ts), one
 //                            line per gate.
 // `runGates()` is the same, as a function (for `npm test`).
@@ -340,6 +340,8 @@ export async function runGates(cwd = process.cwd()): Promise<GateResult[]> {
   const results: GateResult[] = [];
   const catalog = await capture(process.execPath, ['--import', 'tsx', here('./step-catalog.ts'), '--check'], dryRunEnv());
   results.push({ name: 'catalog', ok: catalog.code === 0, output: catalog.output.trim(), ms: catalog.ms });
+  const check = await capture(process.execPath, ['--import', 'tsx', here('./check.ts')], dryRunEnv());
+  results.push({ name: 'check', ok: check.code === 0, output: check.output.trim(), ms: check.ms });
   const steps = await lintSteps(cwd);
   results.push({ name: 'lint:steps', ok: steps.ok, output: steps.output, ms: steps.ms });
   const features = await lintFeatures(cwd);

@@ -58,6 +58,8 @@ export interface Annotations {
   allowUnused?: string;
   /** `// @fault`: the step injects a fault (the fault preview lists it). */
   fault?: boolean;
+  /** `// @table <kind>`: the data table the step takes, which `npm run check` parses (support/check/rules.ts). */
+  table?: string;
   /** The rest of the comment: shown as the step's description. */
   description: string[];
 }
@@ -72,6 +74,7 @@ export function annotations(comment: readonly string[]): Annotations {
     if (requires) result.requires.push(...requires[1]!.split(/[\s,]+/).filter(Boolean));
     else if (unused) result.allowUnused = unused[1]!.trim();
     else if (/^@fault\b/.test(line)) result.fault = true;
+    else if (/^@table\s+\S+/.test(line)) result.table = line.split(/\s+/)[1]!;
     else result.description.push(line);
   }
   result.requires = [...new Set(result.requires)].sort();
@@ -241,7 +244,7 @@ export function synthesize(ast: Node, exampleOf: (type: string) => string): stri
 }
 
 /** Cucumber expressions carry their parsed AST; regular expressions do not. */
-function astOf(expression: unknown): Node | undefined {
+export function astOf(expression: unknown): Node | undefined {
   return expression instanceof CucumberExpression || (typeof expression === 'object' && expression !== null && 'ast' in expression)
     ? (expression as { ast: Node }).ast
     : undefined;
