@@ -58,7 +58,7 @@ test('a synthesized example matches its own expression: optional text kept, firs
   assert.ok(e.match(text));
 });
 
-test('the catalog: sections per file, real examples first by file and line, synthesized otherwise, declared needs', async () => {
+test('the catalog: sections per file, examples built from the parameter types (stable when scenarios are added), declared needs', async () => {
   const r = registry();
   const defs = [
     definition(r, 'd2', 'Then', 'every node is ready', 'steps/topology.steps.ts', 12),
@@ -133,10 +133,15 @@ test('the catalog: sections per file, real examples first by file and line, synt
     topology!.steps.map((s) => s.source),
     ['steps/topology.steps.ts:4', 'steps/topology.steps.ts:12'],
   );
-  assert.deepEqual(topology!.steps[0]!.example, { text: 'Given the "east" region is running', at: 'features/a.feature:7' });
-  assert.deepEqual(topology!.steps[1]!.example, { text: 'Then every node is ready', at: 'features/b.feature:21' });
+  assert.deepEqual(topology!.steps[0]!.example, { text: 'Given the "east" region is running' });
+  assert.deepEqual(topology!.steps[1]!.example, { text: 'Then every node is ready' });
+  const fewer = await buildCatalog({ stepDefinitions: defs, registry: r, envelopes: envelopes.slice(0, 1) });
+  assert.deepEqual(
+    fewer.sections.flatMap((section) => section.steps.map((step) => step.example)),
+    catalog.sections.flatMap((section) => section.steps.map((step) => step.example)),
+    'the same examples with fewer scenarios',
+  );
   const unused = leadership!.steps[0]!;
-  assert.equal(unused.example?.at, undefined);
   assert.match(unused.example!.text, /^Then within \d+ seconds? "[a-z]+" has a leader$/);
   assert.deepEqual(unused.requires, ['feature:mesh-regional-leaders']);
   assert.deepEqual(unused.parameters, ['duration', 'region']);
@@ -152,7 +157,7 @@ test('the catalog: sections per file, real examples first by file and line, synt
     text,
     /#### Then `within \{duration\} \{region\} has a leader`\n\nWaits for a lease\.\n\n- \*\*Parameters\*\*: `\{duration\}` → Duration, `\{region\}` → string\n- \*\*Needs\*\*: `feature:mesh-regional-leaders`/,
   );
-  assert.match(text, /\*\(synthesized\)\*/);
+  assert.match(text, /- \*\*Example\*\*: `Then every node is ready`\n/);
   assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT/, 'no timestamps');
 });
 

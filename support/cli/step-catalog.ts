@@ -150,7 +150,7 @@ export interface StepEntry {
   parameters: string[];
   requires: string[];
   description: string[];
-  example?: { text: string; at?: string };
+  example?: { text: string };
 }
 
 export interface Catalog {
@@ -317,10 +317,13 @@ export async function buildCatalog(input: {
     const ast = astOf(d.expression);
     const isRegExp = ast === undefined;
     const notes = annotationsOf(d.uri, d.line);
-    const first = byDefinition.get(d.id)?.[0];
+    // Examples come from the parameter types' examples, not from the features: a catalog that quoted the
+    // first usage changed whenever someone added a scenario or moved a line. Regular expressions have no
+    // AST to fill, so they quote a usage, the same one however the features are ordered.
+    const first = [...(byDefinition.get(d.id) ?? [])].sort((a, b) => a.text.localeCompare(b.text))[0];
     let example: StepEntry['example'];
-    if (first) example = { text: `${first.keyword} ${first.text}`, at: `${first.uri}:${first.line}` };
-    else if (ast) example = { text: `${d.keyword === 'Unknown' ? '*' : d.keyword} ${synthesize(ast, exampleOf)}` };
+    if (ast) example = { text: `${d.keyword === 'Unknown' ? '*' : d.keyword} ${synthesize(ast, exampleOf)}` };
+    else if (first) example = { text: `${first.keyword} ${first.text}` };
     const parameters = ast ? parameterNames(ast) : first ? (d.expression.match(first.text) ?? []).map((a) => a.parameterType.name ?? '') : [];
     const section = sections.get(d.uri) ?? { noun: nounOf(d.uri), uri: d.uri, steps: [] };
     section.steps.push({
@@ -375,8 +378,8 @@ export function renderCatalog(catalog: Catalog): string {
     '  so an image without the capability skips that scenario instead of failing it. A step with no such line needs only',
     '  the contract every OmniRelay host speaks. Other comment lines directly above a definition are shown as its description.',
     '- `// @allow-unused <reason>` above a definition keeps a step that no scenario uses yet (otherwise `npm run lint:steps` fails).',
-    '- **Example** is the first use in `features/` (by file, then line); a step no scenario uses gets one built from the',
-    "  parameter types' examples, marked *(synthesized)*.",
+    "- **Example** is built from the parameter types' examples (below), so it does not change when scenarios are",
+    '  added; `npm run check` tells whether a phrase you wrote matches.',
     '- **Source** is where the definition is: `file:line`.',
     '',
     '## Parameter types',
@@ -413,9 +416,7 @@ export function renderCatalog(catalog: Catalog): string {
       const params = s.parameters.map((n) => `${code(`{${n}}`)} → ${typeOf.get(n) ?? 'string'}`);
       out.push(`- **Parameters**: ${params.length > 0 ? params.join(', ') : 'none'}`);
       out.push(`- **Needs**: ${s.requires.length > 0 ? s.requires.map((r) => code(r)).join(', ') : 'nothing declared'}`);
-      if (!s.example) out.push('- **Example**: none (a regular expression no scenario uses)');
-      else if (s.example.at) out.push(`- **Example**: ${code(s.example.text)} (${code(s.example.at)})`);
-      else out.push(`- **Example**: ${code(s.example.text)} *(synthesized)*`);
+      out.push(`- **Example**: ${s.example ? code(s.example.text) : 'none (a regular expression no scenario uses)'}`);
       out.push(`- **Source**: ${code(s.source)}`);
     }
   }
