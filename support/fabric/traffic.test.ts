@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,4 +142,13 @@ test('every traffic file in seeds/traffic is valid, named after its file, callin
   const counter = await Traffic.load('counter-increments');
   assert.deepEqual(counter.opFor(1, 1).body, { key: 'c1', by: 1 });
   assert.equal(counter.opFor(1, 1).shardKey, 'shard-11');
+});
+
+test("every traffic file is listed in support/fabric/README.md's table of shipped files", () => {
+  const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+  const listed = [...readme.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
+  assert.deepEqual(
+    listTraffic().filter((name) => !listed.includes(name)),
+    [],
+  );
 });
