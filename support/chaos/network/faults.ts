@@ -6,6 +6,7 @@
 // overlapping faults heal independently.
 import { assertHostCanPartition, DEFAULT_COMMAND_TIMEOUT_MS, NetnsGoneError, runSteps } from './iptables';
 import type { LossRecord } from './loss';
+import { specIds, withoutDown } from './down-members';
 import { defaultPortOf, inspectMember, networkMembers } from './members';
 import { DEFAULT_CHAIN, describeSpec, impairedPairs, planPartition, type ContainerPlan, type PartitionPlan } from './plan';
 import {
@@ -117,9 +118,12 @@ export class HealError extends Error {
   }
 }
 
+/** How long the engine may take to report a killed container as down. */
+const WENT_DOWN_GRACE_MS = 1_500;
+
 export class NetworkFaults {
   private sequence = 0;
-  private readonly open = new Map<string, Partition>();
+  private readonly open = new Map<string, Partition & { replan(): Promise<void> }>();
 
   constructor(private readonly opts: NetworkFaultsOptions) {}
 
@@ -145,9 +149,11 @@ export class NetworkFaults {
     const startedAt = new Date();
     const members = await this.members();
     const id = `${this.opts.chainPrefix ?? DEFAULT_CHAIN}-${++this.sequence}`;
-    const plan = planPartition(members, spec, { chain: id });
+    const { plan, down } = this.planOver(members, spec, id);
     const description = describeSpec(spec);
-    await assertHostCanPartition(members);
+    if (down.length > 0) this.opts.log?.(`partition ${id}: ${down.join(', ')} down (another fault): cut off already; its rules go in when it comes back`);
+    // A member listed a moment ago may have been crashed since (a fault starting at the same instant).
+    await assertHostCanPartition(members, async (m) => !(await this.wentDown(m)));
 
     const t0 = Date.now();
     const applied = await Promise.allSettled(plan.containers.map((c) => runSteps(c.member, c.apply, this.commandTimeoutMs)));
@@ -156,12 +162,7 @@ export class NetworkFaults {
     // A member another fault took down while the rules went in (a crash overlapping the partition) is
     // cut off already; it is not a failure to apply, and the probes leave it out as absent.
     const goneNow = await Promise.all(
-      applied.map(
-        async (r, i) =>
-          r.status === 'rejected' &&
-          r.reason instanceof NetnsGoneError &&
-          (await inspectMember(plan.containers[i]!.member.containerId, this.opts.network)).kind === 'gone',
-      ),
+      applied.map(async (r, i) => r.status === 'rejected' && r.reason instanceof NetnsGoneError && (await this.wentDown(plan.containers[i]!.member))),
     );
     const failures = applied.flatMap((r, i) =>
       r.status === 'rejected' && !goneNow[i] ? [`${plan.containers[i]!.member.id}: ${(r.reason as Error).message}`] : [],
@@ -213,16 +214,43 @@ export class NetworkFaults {
 
     let healing: Promise<HealRecord> | undefined;
     let healed = false;
-    const partition: Partition = {
+    let current = plan;
+    // Applying again and healing never interleave: a heal that started while rules went in again would
+    // leave them behind. Once a heal is asked for, no more applying.
+    let queue: Promise<unknown> = Promise.resolve();
+    const serial = <T>(work: () => Promise<T>): Promise<T> => {
+      const next = queue.then(work, work);
+      queue = next.catch(() => undefined);
+      return next;
+    };
+    const partition = {
       id,
       spec,
-      plan,
+      get plan() {
+        return current;
+      },
       record,
       get healed() {
         return healed;
       },
+      // A member came back with a new network namespace: plan again over the members up now and apply
+      // every container's rules (idempotent: chains are created if missing, flushed and refilled).
+      replan: () =>
+        serial(async () => {
+          if (healing) return;
+          const next = this.planOver(await this.members(), spec, id).plan;
+          const applied = await Promise.allSettled(next.containers.map((c) => runSteps(c.member, c.apply, this.commandTimeoutMs)));
+          const failed = applied.flatMap((r, i) =>
+            r.status === 'rejected' && !(r.reason instanceof NetnsGoneError) ? [`${next.containers[i]!.member.id}: ${(r.reason as Error).message}`] : [],
+          );
+          current = next;
+          this.opts.log?.(
+            `partition ${id}: applied again over ${next.containers.length} members after a member came back${failed.length ? `; failed on ${failed.join('; ')}` : ''}`,
+          );
+          if (failed.length) throw new PartitionError(`partition ${id} could not be applied again:\n  - ${failed.join('\n  - ')}`, next);
+        }),
       heal: () => {
-        healing ??= this.heal(plan).then(
+        healing ??= serial(() => this.heal(current)).then(
           (r) => {
             healed = true;
             this.open.delete(id);
@@ -238,6 +266,48 @@ export class NetworkFaults {
     };
     this.open.set(id, partition);
     return partition;
+  }
+
+  /**
+   * Whether `member`, whose namespace just vanished, went down (crashed or stopped, maybe by a fault that
+   * started at the same instant) rather than being invisible from this host. The engine notices a killed
+   * process a moment after the kernel does, so its state is polled briefly before concluding.
+   */
+  private async wentDown(member: Member): Promise<boolean> {
+    const deadline = Date.now() + WENT_DOWN_GRACE_MS;
+    for (;;) {
+      if (this.opts.absent?.().has(member.id)) return true;
+      const now = await inspectMember(member.containerId, this.opts.network);
+      if (now.kind === 'gone' || now.member.pid !== member.pid) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * A member came back (restarted after a crash or a stop): every open partition that names it is applied
+   * again, so it is cut off as the partition says for the rest of its window.
+   */
+  async rejoin(nodeId: string): Promise<void> {
+    for (const partition of this.open.values()) {
+      if (!partition.healed && specIds(partition.spec).includes(nodeId)) await partition.replan();
+    }
+  }
+
+  /**
+   * The plan over the members up now. Members another fault holds down and whose container is not running
+   * are left out (cut off already; `rejoin` applies the rules when they are back). Other unknown ids stay
+   * in, so a misspelt id still fails the plan.
+   */
+  private planOver(members: readonly Member[], spec: PartitionSpec, chain: string): { plan: PartitionPlan; down: string[] } {
+    const running = new Set(members.map((m) => m.id));
+    const heldDown = this.opts.absent?.() ?? new Set<string>();
+    const down = specIds(spec).filter((id) => !running.has(id) && heldDown.has(id));
+    const planned = withoutDown(spec, new Set(down));
+    const plan: PartitionPlan = planned
+      ? planPartition(members, planned, { chain })
+      : { spec, verify: { mode: 'reachability' }, chain, members: [...members], containers: [], expectations: [] };
+    return { plan, down };
   }
 
   /** Proves the plan in place, the way its mode says. */

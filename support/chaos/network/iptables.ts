@@ -126,7 +126,10 @@ let hostChecked: Promise<void> | undefined;
  * Fails with what is needed unless this host can enter containers' netns and run iptables there: Linux,
  * root, nsenter + iptables, and each member's netns visible here (the probe runs this process's own node).
  */
-export async function assertHostCanPartition(members: readonly Pick<Member, 'id' | 'pid' | 'name'>[] = []): Promise<void> {
+export async function assertHostCanPartition<M extends Pick<Member, 'id' | 'pid' | 'name'>>(
+  members: readonly M[] = [],
+  stillRunning: (member: M) => Promise<boolean> = () => Promise.resolve(true),
+): Promise<void> {
   hostChecked ??= checkHost().catch((e) => {
     hostChecked = undefined;
     throw e;
@@ -135,7 +138,10 @@ export async function assertHostCanPartition(members: readonly Pick<Member, 'id'
   const invisible: string[] = [];
   await Promise.all(
     members.map((m) =>
-      access(`/proc/${m.pid}/ns/net`).catch(() => invisible.push(`${m.id} (${m.name}): pid ${m.pid} has no /proc/${m.pid}/ns/net on this host`)),
+      access(`/proc/${m.pid}/ns/net`).catch(async () => {
+        // A member that went down since it was listed (a crash at the same instant) is not a host problem.
+        if (await stillRunning(m)) invisible.push(`${m.id} (${m.name}): pid ${m.pid} has no /proc/${m.pid}/ns/net on this host`);
+      }),
     ),
   );
   if (invisible.length) {

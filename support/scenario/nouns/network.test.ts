@@ -10,7 +10,7 @@ import type { ProcessFaults } from './processes';
 
 function network() {
   const ctx = testContext();
-  return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, {} as ProcessFaults, {} as Leadership, {} as Members) };
+  return { ctx, net: new NetworkChaos(ctx, {} as ClusterNodes, { onRestart: () => undefined } as unknown as ProcessFaults, {} as Leadership, {} as Members) };
 }
 
 const noop = async () => {};

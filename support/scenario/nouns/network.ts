@@ -27,7 +27,10 @@ export class NetworkChaos {
     private readonly processes: ProcessFaults,
     private readonly leadership: Leadership,
     private readonly members: Members,
-  ) {}
+  ) {
+    // A node restarted inside a partition's window gets its rules again (its namespace is new).
+    processes.onRestart((nodeId) => this.faults?.rejoin(nodeId) ?? Promise.resolve());
+  }
 
   /**
    * The splits applied so far (partitions and bridges), each with its groups and the window it was given,

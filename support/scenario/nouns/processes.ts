@@ -15,10 +15,17 @@ const DOWN_FAULTS = new Set(['crash', 'pause', 'graceful stop']);
 const STOPPED = (r: { name: string; openEnded: boolean }) => r.openEnded && (r.name === 'crash' || r.name === 'graceful stop');
 
 export class ProcessFaults {
+  private readonly restartListeners: ((nodeId: string) => Promise<void>)[] = [];
+
   constructor(
     private readonly ctx: ScenarioContext,
     private readonly nodes: ClusterNodes,
   ) {}
+
+  /** Runs `listener` after a crashed or stopped node is started again, before the fault counts as healed. */
+  onRestart(listener: (nodeId: string) => Promise<void>): void {
+    this.restartListeners.push(listener);
+  }
 
   /** Crashed or stopped by a step and not restarted yet (a bounded crash or a pause does not count). */
   isDown(nodeId: string): boolean {
@@ -46,10 +53,20 @@ export class ProcessFaults {
 
   /** Restarts every crashed or stopped node (healing their faults) and waits for each to answer ready. */
   async restartDown(within: Duration): Promise<void> {
-    const open = this.ctx.faults.openNodeFaults(STOPPED);
+    await this.startAgain(this.ctx.faults.openNodeFaults(STOPPED), within);
+  }
+
+  /** Starts `nodeId` again after a crash or stop by a step, and waits until it answers ready. */
+  async restart(nodeId: string, within: Duration): Promise<void> {
+    const open = this.ctx.faults.openNodeFaults(STOPPED).filter((f) => f.node === nodeId);
+    if (open.length === 0) throw new Error(`${nodeId} is not stopped: no crash or graceful stop by a step holds it down`);
+    await this.startAgain(open, within);
+  }
+
+  private async startAgain(open: readonly { node: string; fault: { heal(): Promise<void> } }[], within: Duration): Promise<void> {
     await Promise.all(open.map(({ fault }) => fault.heal()));
     await Promise.all(
-      open.map(({ node: id }) =>
+      [...new Set(open.map((f) => f.node))].map((id) =>
         this.ctx.verdicts.waitFor(
           `${id} answers ready after its restart`,
           () => this.nodes.cluster.node(id).readiness(),
@@ -90,7 +107,10 @@ export class ProcessFaults {
       name,
       { kind: 'node', node: nodeId },
       () => stop(node),
-      () => node.start(),
+      async () => {
+        await node.start();
+        for (const listener of this.restartListeners) await listener(nodeId);
+      },
       boundMs,
       openEnded,
     );
