@@ -78,7 +78,9 @@ export class LeaseObserver {
         );
       }
     }
-    this.observed = new Map(next);
+    // A lease of this process that it no longer holds is not shown as a holder: it stepped down (maybe
+    // while this read was in flight), and /control/leaders naming it would say it still acts as leader.
+    this.observed = new Map([...next].filter(([scope, token]) => !own.isOwn(token) || own.held.get(scope)?.fenceToken === token.fenceToken));
     this.observedAtMs = observation.atMs;
     this.updateHistory(next, own.held, observation.atMs);
   }

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLogger } from '../log';
+import { RelayMetrics } from '../metrics';
+import type { LeadershipEvents } from './events';
+import type { EtcdLeaseStore, HeldLease } from './lease-store';
+import { LeaseObserver } from './observer';
+import { toToken } from './tokens';
+
+const lease = (leaderId: string, fenceToken: number): HeldLease => ({
+  scope: 'region/west',
+  leaderId,
+  term: 3,
+  fenceToken,
+  issuedAt: new Date().toISOString(),
+  etcdLeaseId: '1',
+  expiresAtMs: Date.now() + 3000,
+});
+
+test('a read in flight when this node stepped down does not show it as holder again', async () => {
+  const events = { publish: () => undefined } as unknown as LeadershipEvents;
+  const store = { endMarkers: () => Promise.resolve({}) } as unknown as EtcdLeaseStore;
+  const observer = new LeaseObserver(
+    store,
+    events,
+    createLogger({}, 'error', () => undefined),
+    {
+      nodeId: 'west-1',
+      campaignScopes: ['region/west'],
+      electionIntervalMs: 250,
+      metrics: new RelayMetrics(),
+    },
+  );
+  const mine = lease('west-1', 14);
+  const stale = { leases: new Map([['region/west', toToken(mine, Date.now() + 2000)]]), revision: 20, atMs: Date.now() };
+  // This process acquired fence 14 and has stepped down since: nothing held.
+  await observer.apply(stale, { held: new Map(), isOwn: (t) => t.leaderId === 'west-1' && t.fenceToken === 14 });
+  assert.equal(observer.holders().get('region/west'), undefined);
+  // Held, it is shown; another node's lease always is.
+  await observer.apply(stale, { held: new Map([['region/west', mine]]), isOwn: (t) => t.leaderId === 'west-1' });
+  assert.equal(observer.holders().get('region/west')?.fenceToken, 14);
+  const other = { ...stale, leases: new Map([['region/west', toToken(lease('west-2', 23), Date.now() + 2000)]]) };
+  await observer.apply(other, { held: new Map(), isOwn: () => false });
+  assert.equal(observer.holders().get('region/west')?.leaderId, 'west-2');
+});
