@@ -1,4 +1,5 @@
 import { When } from '@cucumber/cucumber';
+import type { Member } from '../support/members';
 import type { Duration } from '../support/parameter-types';
 import type { HyperscaleWorld } from '../support/world';
 
@@ -28,3 +29,27 @@ When('the global leader shuts down gracefully', async function (this: Hyperscale
 When('the stopped nodes are restarted and ready within {duration}', async function (this: HyperscaleWorld, within: Duration) {
   await this.processes.restartDown(within);
 });
+
+/** SIGTERM: the node drains, releases its leases and hands its shards over; it stays down until started again. */
+// @fault
+When('{member} is stopped gracefully', async function (this: HyperscaleWorld, member: Member) {
+  await this.rollouts.stop(member);
+});
+
+When('{member} is started again and ready within {duration}', async function (this: HyperscaleWorld, member: Member, within: Duration) {
+  await this.rollouts.start(member, within);
+});
+
+// @fault
+When('{member} is restarted gracefully and ready within {duration}', async function (this: HyperscaleWorld, member: Member, within: Duration) {
+  await this.rollouts.restart(member, within);
+});
+
+/** Each relay node of the region in turn, by id; "converged" is every node seeing every other Alive as declared. */
+// @fault
+When(
+  'the nodes of region {region} are restarted gracefully one at a time, each back and every view converged within {duration} before the next',
+  async function (this: HyperscaleWorld, region: string, each: Duration) {
+    await this.rollouts.rollRegion(region, each);
+  },
+);

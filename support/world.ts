@@ -20,6 +20,7 @@ import type { ScenarioContext } from './scenario/context';
 import type { ClusterNodes } from './scenario/nodes';
 import { Verdicts } from './scenario/verdicts';
 import { ProcessFaults } from './scenario/nouns/processes';
+import { Rollouts } from './scenario/nouns/rollouts';
 import { Leadership } from './scenario/nouns/leadership';
 import { Members } from './scenario/nouns/members';
 import { PromotionVerbs } from './scenario/nouns/promotion';
@@ -53,6 +54,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   // scenario layer's whole dependency graph.
   readonly health: ClusterHealth;
   readonly processes: ProcessFaults;
+  readonly rollouts: Rollouts;
   readonly leadership: Leadership;
   /** Member phrases ("the global leader", "the owner of shard-07") as node ids: the one resolver. */
   readonly members: Members;
@@ -98,6 +100,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.shardMap = new ShardMap(ctx, this);
     this.members = new Members(this, this.leadership, this.shardMap);
     this.network = new NetworkChaos(ctx, this, this.processes, this.leadership, this.members);
+    this.rollouts = new Rollouts(ctx, this, this.processes, this.health, this.members);
     this.clients = new ClientVerbs(ctx, this);
     this.shardMoves = new ShardMoves(ctx, this, this.shardMap, this.network, this.clients);
     this.shardFaults = new ShardFaults(ctx, this, this.shardMap, this.processes, this.network);

@@ -36,6 +36,14 @@ export class Members {
   }
 
   /**
+   * The node a fault step is about to take down. "the global leader" is remembered as deposed, so that
+   * "a new global leader" means another node and "the previous global leader" names this one.
+   */
+  async toTakeDown(member: Member): Promise<string> {
+    return member.kind === 'global leader' ? this.leadership.toDepose(GLOBAL) : this.one(member);
+  }
+
+  /**
    * `| group | members |` rows as ids: each single-node phrase the rows use is resolved once, then the
    * table's own words (regions, counts, everyone else) by tables.resolveGroups. `named` says what each
    * phrase resolved to.
