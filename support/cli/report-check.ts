@@ -1,7 +1,7 @@
 // `npm run report:check`: opens the Allure HTML report in headless Chromium and checks, the way a person
 // would look at it, that the scenario's timeline picture (timeline.svg, attached in the After hook)
 // renders, and that its JSON evidence is listed. One line per check; exits non-zero on any failure.
-//   npm run report:check -- [--results=<dir>] [--report=<dir>] [--scenario=<name>] [--screenshot=<file.png>]
+//   npm run report:check -- [--results=<dir>] [--report=<dir>] [--scenario=<name>]... [--screenshot=<file.png>]
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,13 +9,22 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { generateReport } from './report';
 import { countResults, reportFreshness } from '../evidence/report-check/freshness';
 import { countAttachmentsNamed } from '../evidence/report-check/results';
-import { parseOptions, USAGE, type ReportCheckOptions } from '../evidence/report-check/options';
+import { parseOptions, screenshotOf, USAGE, type ReportCheckOptions } from '../evidence/report-check/options';
 import { usageExit } from './flags';
-import { attachmentRow, expandAllSteps, inspectPicture, listedAttachments, openImagePreview, openTest, TEST_ID } from '../evidence/report-check/report-ui';
+import {
+  attachmentRow,
+  expandAllSteps,
+  inspectPicture,
+  listedAttachments,
+  openImagePreview,
+  openTest,
+  TEST_ID,
+  type PictureFacts,
+} from '../evidence/report-check/report-ui';
 import { serveDirectory, type StaticServer } from '../evidence/report-check/static-server';
 
 const TIMELINE = 'timeline.svg';
-const DEADLINE_MS = 30_000;
+const DEADLINE_MS = 60_000;
 const STEP_TIMEOUT_MS = 8_000;
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -56,6 +65,10 @@ let server: StaticServer | undefined;
 let browser: Browser | undefined;
 let page: Page | undefined;
 const pageErrors: string[] = [];
+const openPage = (): Page => {
+  if (!page) throw new Error('no page open');
+  return page;
+};
 
 async function ensureReport(o: ReportCheckOptions): Promise<void> {
   const what = `report ${o.report} built from ${o.results}`;
@@ -115,16 +128,56 @@ async function check(o: ReportCheckOptions): Promise<void> {
   }
   ok(`report UI loaded ("${(await page.title()).trim()}")`);
 
-  const testWhat = `test "${o.scenario}" found in the results tree and opened`;
+  const pictures: { scenario: string; pic: PictureFacts }[] = [];
+  for (const scenario of o.scenarios) pictures.push({ scenario, pic: await checkTimeline(o, origin, scenario) });
+
+  // Across the pictures: client operations and elections shown, and overlapping faults kept readable —
+  // each fault in a lane of its own (labels never print over each other), the nodes they took down or
+  // cut off on lanes of their own, and a legend.
+  const contentWhat = `${TIMELINE} shows client operations and elections`;
+  const counts = pictures
+    .map(
+      ({ scenario, pic }) =>
+        `${scenario}: ${pic.ops} .op (ok ${pic.opsByOutcome.ok}, fail ${pic.opsByOutcome.fail}, info ${pic.opsByOutcome.info}), ${pic.elections} .election, ${pic.leases} .lease, ${pic.faultWindows} .fault-window`,
+    )
+    .join('; ');
+  if (pictures.some(({ pic }) => pic.ops >= 1) && pictures.every(({ pic }) => pic.elections >= 1)) ok(`${contentWhat} (${counts})`);
+  else fail(contentWhat, `needs ≥1 .op in some picture and ≥1 .election in each; has ${counts}`);
+
+  const lanesWhat = `${TIMELINE} gives every fault and every node it touched a lane, with a legend`;
+  const faulty = pictures.filter(({ pic }) => pic.faultWindows >= 2);
+  const lanes = faulty
+    .map(
+      ({ scenario, pic }) =>
+        `${scenario}: ${pic.faultLanes.length} .fault-lane (${new Set(pic.faultLanes).size} distinct lanes) for ${pic.faultWindows} .fault-window; node lanes: ${pic.nodeStates.join(', ') || 'none'}; legend ${pic.legend ? 'present' : 'missing'}`,
+    )
+    .join('; ');
+  const readable = ({ pic }: { pic: PictureFacts }) =>
+    pic.faultLanes.length === pic.faultWindows && new Set(pic.faultLanes).size === pic.faultWindows && pic.nodeStates.length >= 1 && pic.legend;
+  if (faulty.length > 0 && faulty.every(readable)) ok(`${lanesWhat} (${lanes})`);
+  else
+    fail(
+      lanesWhat,
+      `needs a picture with ≥2 overlapping faults, one distinct .fault-lane per .fault-window, ≥1 .node-state and a .legend; has ${lanes || 'no picture with 2 faults'}`,
+    );
+}
+
+/** Opens `scenario`'s test and its timeline picture, checks it renders as that scenario's timeline, and screenshots it. */
+async function checkTimeline(o: ReportCheckOptions, origin: string, scenario: string): Promise<PictureFacts> {
+  const page = openPage();
+  const testWhat = `test "${scenario}" found in the results tree and opened`;
   const known = await knownTests(o.report);
-  const id = known.get(o.scenario);
+  const id = known.get(scenario);
   if (!id) stop(testWhat, `no test with that name; the report has: ${[...known.keys()].join(', ') || '(none)'}`);
   try {
-    await openTest(page, o.scenario, new URL(`#${id}`, origin).href);
+    // From the tree: a test page opened before has no search field.
+    await page.goto(origin, { waitUntil: 'domcontentloaded' });
+    await page.getByTestId(TEST_ID.search).waitFor();
+    await openTest(page, scenario, new URL(`#${id}`, origin).href);
     ok(testWhat);
   } catch (e) {
     fail(testWhat, errorText(e));
-    await snapshotFailure(o);
+    await snapshotFailure(o, scenario);
     throw new Stop('test not opened');
   }
 
@@ -170,7 +223,7 @@ async function check(o: ReportCheckOptions): Promise<void> {
       `${TIMELINE} opens as a picture`,
       `no <img> in [data-testid="${TEST_ID.imageContent}"] after opening the row; it shows: "${preview.shown.slice(0, 200)}"`,
     );
-    await snapshotFailure(o);
+    await snapshotFailure(o, scenario);
     throw new Stop('no picture');
   }
   const pic = await inspectPicture(preview.img);
@@ -193,7 +246,7 @@ async function check(o: ReportCheckOptions): Promise<void> {
   }
 
   const rootWhat = `${TIMELINE} is the scenario's timeline`;
-  const wantTitle = `Timeline: ${o.scenario}`;
+  const wantTitle = `Timeline: ${scenario}`;
   if (pic.parseError) fail(rootWhat, `not well-formed SVG: ${pic.parseError}`);
   else if (pic.rootName !== 'svg' || pic.rootNamespace !== 'http://www.w3.org/2000/svg')
     fail(rootWhat, `root element is <${pic.rootName}> in namespace "${pic.rootNamespace}", not <svg xmlns="http://www.w3.org/2000/svg">`);
@@ -201,22 +254,17 @@ async function check(o: ReportCheckOptions): Promise<void> {
   else if (pic.title !== wantTitle) fail(rootWhat, `its <title> is "${pic.title}", not "${wantTitle}"`);
   else ok(`${rootWhat} (<svg class="timeline">, title "${pic.title}")`);
 
-  const { ok: good, fail: bad, info } = pic.opsByOutcome;
-  const contentWhat = `${TIMELINE} shows client operations and elections`;
-  const counts = `${pic.ops} .op (ok ${good}, fail ${bad}, info ${info}), ${pic.elections} .election, ${pic.leases} .lease, ${pic.faultWindows} .fault-window`;
-  if (pic.ops >= 1 && pic.elections >= 1) ok(`${contentWhat} (${counts})`);
-  else fail(contentWhat, `needs ≥1 .op and ≥1 .election; has ${counts}`);
-
-  await mkdir(dirname(o.screenshot), { recursive: true });
+  await mkdir(dirname(screenshotOf(o, scenario)), { recursive: true });
   await row.scrollIntoViewIfNeeded();
-  await row.screenshot({ path: o.screenshot });
-  ok(`screenshot of the opened timeline: ${o.screenshot}`);
+  await row.screenshot({ path: screenshotOf(o, scenario) });
+  ok(`screenshot of the opened timeline: ${screenshotOf(o, scenario)}`);
+  return pic;
 }
 
 /** On a failure with the test open, a picture of what the page showed, next to the screenshot. */
-async function snapshotFailure(o: ReportCheckOptions): Promise<void> {
+async function snapshotFailure(o: ReportCheckOptions, scenario = 'page'): Promise<void> {
   if (!page) return;
-  const path = o.screenshot.replace(/(\.png)?$/i, '-failure.png');
+  const path = screenshotOf(o, scenario).replace(/\.png$/i, '-failure.png');
   try {
     await mkdir(dirname(path), { recursive: true });
     await page.screenshot({ path, timeout: 5_000 });

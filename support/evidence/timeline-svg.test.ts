@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Op } from '../checks/history';
 import { elections, leaseSegments, type LeadershipObservation } from '../checks/leadership-history';
-import { renderTimeline } from './timeline-svg';
+import { nodeStates, renderTimeline } from './timeline-svg';
 
 const obs = (o: Partial<LeadershipObservation> & Pick<LeadershipObservation, 'kind' | 'atMs'>): LeadershipObservation => ({
   observer: 'n1',
@@ -73,4 +73,65 @@ test('the picture holds one mark per op, lease, election and fault window, with 
   assert.equal(svg.match(/class="election"/g)?.length, 1);
   assert.equal(svg.match(/class="fault-window"/g)?.length, 1);
   assert.ok(!svg.includes('<boom>'));
+});
+
+test('overlapping faults each get a lane with their label, nodes a lane of their states, and a legend explains them', () => {
+  const svg = renderTimeline({
+    title: 'chained',
+    endMs: 20_000,
+    ops: [],
+    leases: [
+      { scope: 'global-control', leaderId: 'global-1', term: 1, startMs: 0, endMs: 400 },
+      { scope: 'global-control', leaderId: 'east-1', term: 2, startMs: 400 },
+    ],
+    elections: [],
+    faults: [
+      { name: 'latency', target: 'clients → region east', startMs: 0, endMs: 12_000, subject: { kind: 'link', where: 'clients → region east' } },
+      {
+        name: 'partition',
+        target: 'west: west-1 west-2 | rest: east-1 east-2 global-1',
+        startMs: 2_000,
+        endMs: 10_000,
+        subject: { kind: 'groups', groups: { west: ['west-1', 'west-2'], rest: ['east-1', 'east-2', 'global-1'] } },
+      },
+      { name: 'crash', target: 'east-3', startMs: 4_000, endMs: 12_000, subject: { kind: 'node', node: 'east-3' } },
+      {
+        name: 'pause',
+        target: 'a target long enough that it would run past the right edge of the plot if drawn after its start',
+        startMs: 19_000,
+        endMs: 20_000,
+      },
+    ],
+  });
+  const lanes = [...svg.matchAll(/<g class="fault-lane" data-fault="([^"]+)" data-lane="(\d+)">/g)].map((m) => [m[1], Number(m[2])]);
+  assert.deepEqual(lanes, [
+    ['latency', 0],
+    ['partition', 1],
+    ['crash', 2],
+    ['pause', 3],
+  ]);
+  const states = [...svg.matchAll(/class="node-state" data-node="([^"]+)" data-state="([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert.deepEqual(states.sort(), ['east-3 crashed', 'west-1 cut off', 'west-2 cut off']);
+  // The label of a fault late in the run ends at the plot's right edge instead of running past it.
+  assert.match(svg, /<text class="fault-label" x="1068\.0" text-anchor="end"[^>]*><title>pause: a target long enough/);
+  assert.match(svg, /<title>crash: east-3<\/title>crash: east-3<\/text>/);
+  // A lease too short for its holder's name leaves the name to the tooltip.
+  assert.ok(!svg.includes('>global-1 (term 1)</text>'));
+  assert.ok(svg.includes('>east-1 (term 2)</text>'));
+  assert.match(svg, /<g class="legend">.*node crashed.*node cut off.*op failed/);
+});
+
+test('node states: a node fault names its node, a partition cuts off all but its largest group, loss makes every side lossy', () => {
+  assert.deepEqual(nodeStates({ name: 'graceful stop', target: 'n1', startMs: 0, subject: { kind: 'node', node: 'n1' } }), [{ node: 'n1', state: 'stopped' }]);
+  assert.deepEqual(
+    nodeStates({ name: 'partition', target: '', startMs: 0, subject: { kind: 'groups', groups: { a: ['n1'], b: ['n2', 'n3'], c: ['n4'] } } }).map(
+      (s) => s.node,
+    ),
+    ['n1', 'n4'],
+  );
+  assert.deepEqual(
+    nodeStates({ name: 'packet loss', target: '', startMs: 0, subject: { kind: 'groups', groups: { a: ['n1'], b: ['n2'] } } }).map((s) => s.state),
+    ['lossy', 'lossy'],
+  );
+  assert.deepEqual(nodeStates({ name: 'latency', target: 'region east', startMs: 0, subject: { kind: 'link', where: 'region east' } }), []);
 });

@@ -1,14 +1,46 @@
-// One picture per scenario: client operations, leadership (lease segments and elections) and fault
-// windows on a shared time axis, fault periods shaded across every lane the way Jepsen shades its plots.
-// Pure: data in, SVG text out. Class names are a contract with the report check (support/cli/report-check).
+// One picture per scenario on a shared time axis: one lane per fault (its label in its own lane, so
+// overlapping faults never print over each other), one lane per node a fault touched (crashed, stopped,
+// paused, cut off, lossy), leases and elections, client operations and verdicts, with fault periods shaded
+// across every lane the way Jepsen shades its plots, and a legend. Pure: data in, SVG text out. Class
+// names are a contract with the report check (support/cli/report-check).
 import type { Op } from '../checks/history';
 import type { Election, LeaseSegment } from '../checks/leadership-history';
+
+/** What a fault acted on (structurally the FaultLog's subject): one node, groups of nodes, or proxied links. */
+export type WindowSubject =
+  | { readonly kind: 'node'; readonly node: string }
+  | { readonly kind: 'groups'; readonly groups: Readonly<Record<string, readonly string[]>> }
+  | { readonly kind: 'link'; readonly where: string };
 
 export interface FaultWindow {
   readonly name: string;
   readonly target: string;
   readonly startMs: number;
   readonly endMs?: number;
+  readonly subject?: WindowSubject;
+}
+
+export type NodeState = 'crashed' | 'stopped' | 'paused' | 'cut off' | 'lossy';
+
+const STATE_COLOUR: Record<NodeState, string> = { crashed: '#c62828', stopped: '#7f7f7f', paused: '#d4a017', 'cut off': '#8e6bbf', lossy: '#b07aa1' };
+
+/**
+ * The nodes a fault window held in a state, and which: a node fault's own node; for a partition, every
+ * group but the largest is cut off (the side an operator would say was cut off); for loss, every node of
+ * every side is lossy.
+ */
+export function nodeStates(fault: FaultWindow): { node: string; state: NodeState }[] {
+  const subject = fault.subject;
+  if (!subject || subject.kind === 'link') return [];
+  if (subject.kind === 'node') {
+    const state: NodeState | undefined =
+      fault.name === 'crash' ? 'crashed' : fault.name === 'pause' ? 'paused' : fault.name === 'graceful stop' ? 'stopped' : undefined;
+    return state ? [{ node: subject.node, state }] : [];
+  }
+  const groups = Object.values(subject.groups);
+  if (fault.name.includes('loss')) return groups.flat().map((node) => ({ node, state: 'lossy' as const }));
+  const largest = groups.reduce((best, g, i) => (g.length > groups[best]!.length ? i : best), 0);
+  return groups.flatMap((g, i) => (i === largest ? [] : g.map((node) => ({ node, state: 'cut off' as const }))));
 }
 
 export interface TimelineData {
@@ -24,6 +56,8 @@ export interface TimelineData {
 }
 
 const LABEL_W = 170;
+/** Width of one character at the font size used (sans-serif 11 px), generously: labels are placed by it. */
+const CHAR_W = 6.4;
 /** Characters of a row label that fit in LABEL_W at the font size used. */
 const LABEL_CHARS = 27;
 const PLOT_W = 900;
@@ -31,7 +65,6 @@ const ROW_H = 22;
 const TOP = 46;
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac', '#e15759'];
 
-const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, Math.max(max - 1, 1))}…` : s);
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function colourFor(key: string): string {
@@ -55,12 +88,17 @@ export function renderTimeline(data: TimelineData): string {
   const scopes = [...new Set([...data.leases.map((l) => l.scope), ...data.elections.map((e) => e.scope)])].sort();
   const processes = [...new Set(data.ops.map((o) => o.process))].sort();
   const verdicts = data.verdicts ?? [];
+  const states = data.faults.flatMap((f) => nodeStates(f).map((s) => ({ ...s, fault: f })));
+  const stateNodes = [...new Set(states.map((s) => s.node))].sort();
   const rows = [
+    // The lane's own text carries the fault and its target in full; the row label only numbers it.
+    ...data.faults.map((f, k) => ({ kind: 'fault' as const, key: `fault ${k + 1}`, index: k })),
+    ...stateNodes.map((n) => ({ kind: 'node' as const, key: n })),
     ...scopes.map((s) => ({ kind: 'scope' as const, key: s })),
     ...processes.map((p) => ({ kind: 'process' as const, key: p })),
     ...verdicts.map((v, k) => ({ kind: 'verdict' as const, key: `${VERDICT_MARK[v.outcome]} ${v.step ?? v.checker}`, index: k })),
   ];
-  const height = TOP + Math.max(rows.length, 1) * ROW_H + 40;
+  const height = TOP + Math.max(rows.length, 1) * ROW_H + 64;
   const width = LABEL_W + PLOT_W + 20;
   const y = (i: number) => TOP + i * ROW_H;
   const out: string[] = [];
@@ -73,27 +111,42 @@ export function renderTimeline(data: TimelineData): string {
     `<text x="8" y="34" fill="#555">${data.ops.length} client operations, ${data.elections.length} elections, ${data.faults.length} fault windows over ${(span / 1000).toFixed(1)} s</text>`,
   );
 
-  // Fault windows first, so everything else is drawn over the shading.
+  // Fault windows first, so everything else is drawn over the shading; each is labelled in its own lane.
   for (const f of data.faults) {
     const x0 = x(f.startMs);
     const x1 = x(f.endMs ?? span);
     out.push(
-      `<rect class="fault-window" data-fault="${esc(f.name)}" data-target="${esc(f.target)}" x="${x0.toFixed(1)}" y="${TOP - 4}" width="${Math.max(x1 - x0, 1).toFixed(1)}" height="${rows.length * ROW_H + 8}" fill="#e15759" fill-opacity="0.15"><title>${esc(`${f.name} on ${f.target}: ${(f.startMs / 1000).toFixed(2)} s → ${f.endMs === undefined ? 'not healed' : `${(f.endMs / 1000).toFixed(2)} s`}`)}</title></rect>`,
-      // The label only where it fits; the window's tooltip always carries the full target.
-      ...(x1 - x0 > 60
-        ? [`<text x="${(x0 + 2).toFixed(1)}" y="${TOP - 8}" fill="#b03030">${esc(clip(`${f.name} ${f.target}`, Math.floor((x1 - x0) / 6)))}</text>`]
-        : []),
+      `<rect class="fault-window" data-fault="${esc(f.name)}" data-target="${esc(f.target)}" x="${x0.toFixed(1)}" y="${TOP - 4}" width="${Math.max(x1 - x0, 1).toFixed(1)}" height="${rows.length * ROW_H + 8}" fill="#e15759" fill-opacity="0.08"><title>${esc(`${f.name} on ${f.target}: ${(f.startMs / 1000).toFixed(2)} s → ${f.endMs === undefined ? 'not healed' : `${(f.endMs / 1000).toFixed(2)} s`}`)}</title></rect>`,
     );
   }
 
   rows.forEach((row, i) => {
-    const fill = row.kind === 'process' ? '#555' : row.kind === 'verdict' ? VERDICT_COLOUR[verdicts[row.index]!.outcome] : '#222';
-    const label = row.kind === 'scope' ? `lease ${row.key}` : row.key;
+    const fill =
+      row.kind === 'process' ? '#555' : row.kind === 'verdict' ? VERDICT_COLOUR[verdicts[row.index]!.outcome] : row.kind === 'fault' ? '#b03030' : '#222';
+    const label = row.kind === 'scope' ? `lease ${row.key}` : row.kind === 'node' ? `node ${row.key}` : row.key;
     // A step's phrase is longer than the label column: cut it there, the whole of it in the tooltip.
     const shown = label.length > LABEL_CHARS ? `${label.slice(0, LABEL_CHARS - 1)}…` : label;
     out.push(`<text x="8" y="${y(i) + 15}" fill="${fill}"><title>${esc(label)}</title>${esc(shown)}</text>`);
     out.push(`<line x1="${LABEL_W}" x2="${LABEL_W + PLOT_W}" y1="${y(i) + ROW_H - 1}" y2="${y(i) + ROW_H - 1}" stroke="#eee"/>`);
   });
+
+  data.faults.forEach((f, k) => {
+    const i = rows.findIndex((r) => r.kind === 'fault' && r.index === k);
+    const x0 = x(f.startMs);
+    const x1 = x(f.endMs ?? span);
+    out.push(
+      `<g class="fault-lane" data-fault="${esc(f.name)}" data-lane="${i}"><rect x="${x0.toFixed(1)}" y="${y(i) + 4}" width="${Math.max(x1 - x0, 2).toFixed(1)}" height="${ROW_H - 9}" fill="#e15759" fill-opacity="0.55"/>${laneLabel(`${f.name}: ${f.target}`, x0, y(i) + 15)}</g>`,
+    );
+  });
+
+  for (const s of states) {
+    const i = rows.findIndex((r) => r.kind === 'node' && r.key === s.node);
+    const x0 = x(s.fault.startMs);
+    const x1 = x(s.fault.endMs ?? span);
+    out.push(
+      `<rect class="node-state" data-node="${esc(s.node)}" data-state="${s.state}" x="${x0.toFixed(1)}" y="${y(i) + 4}" width="${Math.max(x1 - x0, 2).toFixed(1)}" height="${ROW_H - 9}" fill="${STATE_COLOUR[s.state]}" fill-opacity="0.7"><title>${esc(`${s.node} ${s.state} (${s.fault.name} on ${s.fault.target}): ${(s.fault.startMs / 1000).toFixed(2)} s → ${s.fault.endMs === undefined ? 'not healed' : `${(s.fault.endMs / 1000).toFixed(2)} s`}`)}</title></rect>`,
+    );
+  }
 
   for (const l of data.leases) {
     const i = rows.findIndex((r) => r.kind === 'scope' && r.key === l.scope);
@@ -102,7 +155,10 @@ export function renderTimeline(data: TimelineData): string {
     const colour = colourFor(l.leaderId);
     out.push(
       `<rect class="lease" data-scope="${esc(l.scope)}" data-leader="${esc(l.leaderId)}" data-term="${l.term}" x="${x0.toFixed(1)}" y="${y(i) + 3}" width="${Math.max(x1 - x0, 1).toFixed(1)}" height="${ROW_H - 7}" fill="${colour}" fill-opacity="0.35" stroke="${colour}"><title>${esc(`${l.scope}: ${l.leaderId}, term ${l.term}`)}</title></rect>`,
-      `<text x="${(x0 + 10).toFixed(1)}" y="${y(i) + 15}" fill="#111">${esc(`${l.leaderId} (term ${l.term})`)}</text>`,
+      // The holder's name only where it fits in the segment: the next term's marker sits at its end.
+      ...(fits(`${l.leaderId} (term ${l.term})`, x1 - x0 - 16)
+        ? [`<text x="${(x0 + 10).toFixed(1)}" y="${y(i) + 15}" fill="#111">${esc(`${l.leaderId} (term ${l.term})`)}</text>`]
+        : []),
     );
   }
 
@@ -144,6 +200,41 @@ export function renderTimeline(data: TimelineData): string {
       `<text x="${x(t).toFixed(1)}" y="${axisY + 16}" text-anchor="middle" fill="#555">${step < 1000 ? `${(t / 1000).toFixed(1)}` : (t / 1000).toFixed(0)} s</text>`,
     );
   }
+  out.push(legend(axisY + 36));
   out.push('</svg>');
   return out.join('\n');
+}
+
+const fits = (text: string, widthPx: number) => text.length * CHAR_W <= widthPx;
+
+/**
+ * A fault's target in its lane, never cut at the plot's right edge: after the window's start where it
+ * fits, else ending at the right edge; only a text wider than the whole plot is shortened (tooltip whole).
+ */
+function laneLabel(text: string, x0: number, baseline: number): string {
+  const right = LABEL_W + PLOT_W - 2;
+  const maxChars = Math.floor(PLOT_W / CHAR_W);
+  const shown = text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+  const after = x0 + 4;
+  const anchored = after + shown.length * CHAR_W <= right ? `x="${after.toFixed(1)}"` : `x="${right.toFixed(1)}" text-anchor="end"`;
+  return `<text class="fault-label" ${anchored} y="${baseline}" fill="#5a1010"><title>${esc(text)}</title>${esc(shown)}</text>`;
+}
+
+/** What every mark means, in one row under the axis. */
+function legend(baseline: number): string {
+  const items: [string, string, number][] = [
+    ['fault window', '#e15759', 0.55],
+    ...(Object.entries(STATE_COLOUR) as [NodeState, string][]).map(([state, colour]): [string, string, number] => [`node ${state}`, colour, 0.7]),
+    ['op ok', '#59a14f', 1],
+    ['op failed', '#e15759', 1],
+    ['op unknown', '#edc948', 1],
+    ['lease (◆ election)', '#4e79a7', 0.35],
+  ];
+  let cx = 8;
+  const parts = items.map(([word, colour, opacity]) => {
+    const part = `<rect x="${cx}" y="${baseline - 9}" width="12" height="10" fill="${colour}" fill-opacity="${opacity}"/><text x="${cx + 16}" y="${baseline}">${esc(word)}</text>`;
+    cx += 16 + word.length * CHAR_W + 14;
+    return part;
+  });
+  return `<g class="legend">${parts.join('')}</g>`;
 }

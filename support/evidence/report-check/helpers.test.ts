@@ -4,7 +4,7 @@ import { mkdtemp, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countResults, reportFreshness } from './freshness';
-import { DEFAULTS, parseOptions, UsageError } from './options';
+import { DEFAULTS, parseOptions, screenshotOf, UsageError } from './options';
 import { countAttachmentsNamed } from './results';
 
 test('options: defaults, overrides, CHROMIUM_PATH, and unknown arguments', () => {
@@ -14,12 +14,13 @@ test('options: defaults, overrides, CHROMIUM_PATH, and unknown arguments', () =>
   });
   assert.equal(o.results, '/tmp/r');
   assert.equal(o.report, '/tmp/out');
-  assert.equal(o.scenario, 'Some name=with equals');
+  assert.deepEqual(o.scenarios, ['Some name=with equals']);
   assert.equal(o.screenshot, '/tmp/s.png');
   assert.equal(o.chromium, '/opt/chrome');
   assert.throws(() => parseOptions(['--result=/tmp/r']), UsageError);
   assert.throws(() => parseOptions(['--scenario=']), /--scenario needs a value/);
-  assert.equal(parseOptions(['--scenario', 'ThreeRegionMesh_BootsAsDeclared']).scenario, 'ThreeRegionMesh_BootsAsDeclared');
+  assert.deepEqual(parseOptions(['--scenario', 'A_B', '--scenario=C_D']).scenarios, ['A_B', 'C_D']);
+  assert.equal(screenshotOf({ screenshot: 'reports/report-check.png' }, 'A_B'), 'reports/report-check-A_B.png');
   assert.throws(() => parseOptions(['stray']), /unexpected argument\(s\): stray/);
 });
 

@@ -45,7 +45,7 @@ interface PageImage {
 interface PageDocument {
   readonly documentElement: PageElement;
   querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): { readonly length: number };
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
 }
 interface Canvas2d {
   drawImage(image: PageImage, x: number, y: number): void;
@@ -178,6 +178,11 @@ export interface PictureFacts {
   readonly elections: number;
   readonly leases: number;
   readonly faultWindows: number;
+  /** Lane index of each fault's lane, in order. */
+  readonly faultLanes: readonly number[];
+  /** Node lanes' states (`east-3 crashed`). */
+  readonly nodeStates: readonly string[];
+  readonly legend: boolean;
 }
 
 /**
@@ -254,6 +259,9 @@ export async function inspectPicture(img: Locator): Promise<PictureFacts> {
       elections: doc.querySelectorAll('.election').length,
       leases: doc.querySelectorAll('.lease').length,
       faultWindows: doc.querySelectorAll('.fault-window').length,
+      faultLanes: Array.from(doc.querySelectorAll('.fault-lane')).map((g) => Number(g.getAttribute('data-lane'))),
+      nodeStates: Array.from(doc.querySelectorAll('.node-state')).map((r) => `${r.getAttribute('data-node') ?? '?'} ${r.getAttribute('data-state') ?? '?'}`),
+      legend: doc.querySelector('.legend') !== null,
     };
   });
 }
