@@ -3,7 +3,21 @@
 // process) and reused for any number of dry runs, e.g. over the check's fixture files.
 import { Writable } from 'node:stream';
 import type { Envelope } from '@cucumber/messages';
-import type { SourcedRegistry, StepDefinitionLike } from '../cli/step-catalog';
+import type { ParameterType, ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
+
+/** The parts of cucumber's step definitions that the catalog and the check read. */
+export interface StepDefinitionLike {
+  id: string;
+  keyword: string;
+  pattern: string | RegExp;
+  expression: { match(text: string): readonly { parameterType: ParameterType<unknown>; getValue(thisObj: unknown): unknown }[] | null };
+  uri: string;
+  line: number;
+}
+
+export interface SourcedRegistry extends ParameterTypeRegistry {
+  lookupSource?(parameterType: ParameterType<unknown>): { uri: string; line: number; order: number } | undefined;
+}
 
 export interface SupportCode {
   readonly stepDefinitions: readonly StepDefinitionLike[];
@@ -16,7 +30,7 @@ export interface SupportCode {
 export async function loadSupportCode(cwd = process.cwd()): Promise<SupportCode> {
   const { loadConfiguration, loadSupport, runCucumber } = await import('@cucumber/cucumber/api');
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const environment = { cwd, stdout: sink, stderr: sink };
+  const environment = { cwd, stdout: sink, stderr: process.stderr };
   const { runConfiguration } = await loadConfiguration({}, environment);
   const library = await loadSupport(runConfiguration, environment);
   // The public type is opaque; the object is cucumber's SupportCodeLibrary.

@@ -5,11 +5,11 @@
 // Nothing here starts containers: support code is only loaded, and the scenarios are walked in a dry run,
 // in which cucumber runs no hooks.
 import { parseFlags, usageExit } from './flags';
+import { loadSupportCode, type SourcedRegistry, type StepDefinitionLike } from '../check/load';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { CucumberExpression, NodeType, type Node, type ParameterType, type ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
+import { CucumberExpression, NodeType, type Node, type ParameterType } from '@cucumber/cucumber-expressions';
 import type { Envelope } from '@cucumber/messages';
 import { runWhenMain } from './run';
 
@@ -91,19 +91,8 @@ export function annotationsAt(uri: string, line: number, cwd = process.cwd()): A
 }
 
 // ── what the catalog is made of ─────────────────────────────────────────────────────────────────────
-/** The parts of cucumber's step definitions that the catalog reads. */
-export interface StepDefinitionLike {
-  id: string;
-  keyword: string;
-  pattern: string | RegExp;
-  expression: { match(text: string): readonly { parameterType: ParameterType<unknown>; getValue(thisObj: unknown): unknown }[] | null };
-  uri: string;
-  line: number;
-}
-
-export interface SourcedRegistry extends ParameterTypeRegistry {
-  lookupSource?(parameterType: ParameterType<unknown>): { uri: string; line: number; order: number } | undefined;
-}
+// StepDefinitionLike and SourcedRegistry live with the loader (support/check/load.ts).
+export type { SourcedRegistry, StepDefinitionLike } from '../check/load';
 
 /** Examples shown for parameter types, checked against the type's regexp when the catalog is built. */
 export const PARAMETER_EXAMPLES: Record<string, { example: string; meaning?: string }> = {
@@ -432,36 +421,12 @@ export async function loadThroughCucumber(cwd = process.cwd()): Promise<{
   envelopes: Envelope[];
   undefinedParameterTypes: { name: string; expression: string }[];
 }> {
-  const { loadConfiguration, loadSupport, runCucumber } = await import('@cucumber/cucumber/api');
-  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const environment = { cwd, stdout: sink, stderr: process.stderr };
-  const { runConfiguration } = await loadConfiguration({}, environment);
-  const library = await loadSupport(runConfiguration, environment);
-  // The public type is opaque; the object is cucumber's SupportCodeLibrary.
-  const internals = library as unknown as {
-    stepDefinitions?: StepDefinitionLike[];
-    parameterTypeRegistry?: SourcedRegistry;
-    undefinedParameterTypes?: { name: string; expression: string }[];
-  };
-  if (!Array.isArray(internals.stepDefinitions) || !internals.parameterTypeRegistry) {
-    throw new Error("@cucumber/cucumber no longer exposes stepDefinitions/parameterTypeRegistry on loadSupport()'s result; update support/cli/step-catalog.ts");
-  }
-  const envelopes: Envelope[] = [];
-  await runCucumber(
-    {
-      ...runConfiguration,
-      support: library,
-      runtime: { ...runConfiguration.runtime, dryRun: true, retry: 0 },
-      formats: { stdout: 'summary', files: {}, publish: false, options: {} },
-    },
-    environment,
-    (envelope) => envelopes.push(envelope),
-  );
+  const support = await loadSupportCode(cwd);
   return {
-    stepDefinitions: internals.stepDefinitions,
-    registry: internals.parameterTypeRegistry,
-    envelopes,
-    undefinedParameterTypes: internals.undefinedParameterTypes ?? [],
+    stepDefinitions: [...support.stepDefinitions],
+    registry: support.registry,
+    envelopes: await support.dryRun(),
+    undefinedParameterTypes: [...support.undefinedParameterTypes],
   };
 }
 
