@@ -38,3 +38,11 @@ Then('every election completed within the election window', async function (this
 Then('the {string} side kept the same global leader for the whole split', async function (this: HyperscaleWorld, group: string) {
   await this.leadership.expectGroupKeptLeader(this.network.splits.at(-1), group, 'global-control');
 });
+
+/** Judged over the polls recorded while the region was cut off, once a lease could have run out (one TTL). */
+Then(
+  'while region {region} was cut off, none of its nodes acted as leader once its lease could have run out',
+  async function (this: HyperscaleWorld, region: string) {
+    await this.leadership.expectNoClaimsWhileCutOff(region);
+  },
+);

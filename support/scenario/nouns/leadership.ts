@@ -2,7 +2,8 @@
 // down, and the checkers over every lease observed (split brain, monotonic terms, election window).
 import type { ScenarioContext } from '../context';
 import type { ClusterNodes } from '../nodes';
-import type { Split } from '../../checks/partition-effects';
+import { splitsIn, type Split } from '../../checks/partition-effects';
+import { cutOffClaimProblems } from '../../checks/cut-off-claims';
 import type { ProcessFaults } from './processes';
 import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leadershipComparison } from '../../checks/cluster-views';
 import { judge } from '../../checks/eventually';
@@ -12,6 +13,9 @@ import { leaderKeptProblems } from '../../checks/leader-kept';
 import { attachJson } from '../../evidence/attach';
 import type { Duration } from '../../duration';
 import { LEADER_LOOKUP } from './common';
+
+/** A poll is timed when sent and answered a little later; two poll intervals of slack. */
+const CLAIM_POLL_SLACK_MS = 500;
 
 export class Leadership {
   /** Leaders a fault step took down, so that "a new leader" means a different one. */
@@ -169,6 +173,24 @@ export class Leadership {
       window: [split.startMs, toMs],
       ...verdict,
     });
+  }
+
+  /**
+   * Judged over the polls recorded during every split that cut `region` off (a group holding all of its
+   * relay nodes and nothing outside it): none of its nodes named itself holder of any scope once a lease
+   * could have run out (one TTL, plus a poll's latency).
+   */
+  async expectNoClaimsWhileCutOff(region: string): Promise<void> {
+    const { topology } = this.nodes.cluster;
+    const inRegion = new Set([...topology.nodes, ...topology.etcd].filter((m) => m.region === region).map((m) => m.id));
+    const relay = topology.nodes.filter((n) => n.region === region).map((n) => n.id);
+    if (relay.length === 0) throw new Error(`region "${region}" has no relay node; regions: ${topology.regions.join(', ')}`);
+    const windows = splitsIn(this.ctx.history.ops)
+      .filter((split) => Object.values(split.groups).some((g) => relay.every((id) => g.includes(id)) && g.every((id) => inRegion.has(id))))
+      .map((split) => ({ startMs: split.startMs, ...(split.endMs === undefined ? {} : { endMs: split.endMs }), nodes: relay }));
+    const graceMs = topology.timers.leaseTtlMs + CLAIM_POLL_SLACK_MS;
+    const problems = cutOffClaimProblems(this.nodes.leadershipWatch.snapshots, windows, graceMs, this.ctx.clock.nowMs());
+    await this.ctx.verdicts.now(`no node of ${region} acted as leader while cut off, once its lease could have run out`, problems, { windows, graceMs });
   }
 
   async expectElectionsWithinWindow(): Promise<void> {
