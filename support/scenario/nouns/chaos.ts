@@ -9,6 +9,7 @@ import type { Members } from './members';
 import { describeSchedule, type ScheduleEntry } from '../../chaos/schedule';
 import { attachJson } from '../../evidence/attach';
 import { Duration } from '../../duration';
+import { memberOf } from '../../members';
 
 export class ChaosSchedule {
   constructor(
@@ -62,7 +63,8 @@ export class ChaosSchedule {
       case 'loss':
         return this.network.loss(rowsOf(f.sides), f.percent, duration);
       case 'crash':
-        return this.processes.crashFor(await this.members.one(f.node), duration);
+        // "the global leader" crashed here is remembered as deposed, as by the crash steps.
+        return this.processes.crashFor(await this.members.toTakeDown(memberOf(f.node, 'fault schedule')), duration);
       case 'pause':
         return this.processes.pause(await this.members.one(f.node), duration);
     }
