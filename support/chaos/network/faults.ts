@@ -38,6 +38,8 @@ export interface NetworkFaultsOptions {
   readonly lossAttempts?: number;
   /** Nodes other faults have taken down right now (crashed, stopped, paused): left out of each probe round. */
   readonly absent?: () => ReadonlySet<string>;
+  /** Every member id of the cluster, running or not: one of them not running now is down, not misspelt. */
+  readonly known?: () => ReadonlySet<string>;
   readonly log?: (line: string) => void;
 }
 
@@ -295,14 +297,17 @@ export class NetworkFaults {
   }
 
   /**
-   * The plan over the members up now. Members another fault holds down and whose container is not running
-   * are left out (cut off already; `rejoin` applies the rules when they are back). Other unknown ids stay
-   * in, so a misspelt id still fails the plan.
+   * The plan over the members up now. Cluster members whose container is not running are left out (cut
+   * off already; `rejoin` applies the rules when they are back). Other unknown ids stay in, so a misspelt
+   * id still fails the plan.
    */
   private planOver(members: readonly Member[], spec: PartitionSpec, chain: string): { plan: PartitionPlan; down: string[] } {
     const running = new Set(members.map((m) => m.id));
     const heldDown = this.opts.absent?.() ?? new Set<string>();
-    const down = specIds(spec).filter((id) => !running.has(id) && heldDown.has(id));
+    const known = this.opts.known?.() ?? new Set<string>();
+    // Held down by a fault, or a cluster member the engine already shows stopped (a crash at the same
+    // instant may not be in the fault log yet).
+    const down = specIds(spec).filter((id) => !running.has(id) && (heldDown.has(id) || known.has(id)));
     const planned = withoutDown(spec, new Set(down));
     const plan: PartitionPlan = planned
       ? planPartition(members, planned, { chain })

@@ -53,6 +53,7 @@ export class NetworkChaos {
       log: (line) => this.ctx.log(line),
       // A node another fault holds down (an overlapping crash or pause) cannot show a partition either way.
       absent: () => this.processes.heldDown(),
+      known: () => new Set([...this.nodes.cluster.relayNodes.map((n) => n.id), ...this.nodes.cluster.etcd.map((m) => m.id)]),
     });
     return this.faults;
   }
