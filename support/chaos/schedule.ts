@@ -7,7 +7,7 @@
 //   | partition          | region west / everyone else | 2 s   | 8 seconds  |
 //   | crash              | east-3                      | 4 s   | 8 seconds  |
 import type { DataTable } from '@cucumber/cucumber';
-import { TableError } from '../tables';
+import { TableError, type GroupRow } from '../tables';
 import { MEMBER_PHRASES, parseMember } from '../members';
 
 /**
@@ -35,6 +35,8 @@ export interface ScheduleEntry {
   readonly durationMs: number;
   /** The row as written, for messages, the timeline and the preview. */
   readonly text: string;
+  /** Its index in the table (the header is row 0). */
+  readonly row: number;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, second: 1000, seconds: 1000, minute: 60_000, minutes: 60_000 };
@@ -125,9 +127,21 @@ export function parseSchedule(table: DataTable | string[][], maxWindowMs = 120_0
         startMs: duration(start, where, 'start'),
         durationMs,
         text: `${kind} on ${target}, from ${start} for ${length}`,
+        row: i + 1,
       };
     })
     .sort((a, b) => a.startMs - b.startMs);
+}
+
+/** The two sides of a cut as partition-table rows (members comma-separated, as in `| group | members |`). */
+export function sideRows(sides: readonly [string, string]): GroupRow[] {
+  return sides.map((members, i) => ({
+    name: `side ${i + 1}`,
+    members: members
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
+  }));
 }
 
 /** One line per fault, for the preview and the scenario log: `+2.0 s … +10.0 s  partition  region west / everyone else`. */

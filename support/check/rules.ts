@@ -5,7 +5,7 @@
 // definition) and their targets resolve, and `@catches:` names a seeded defect relay-node has.
 import { closest, distance } from 'fastest-levenshtein';
 import { CLIENTS, TopologyError, topologyByName, topologyNames, type Topology, type TopologySources } from '../../topologies';
-import { describeLink, parseSchedule, type LinkTarget } from '../chaos/schedule';
+import { describeLink, parseSchedule, sideRows, type LinkTarget } from '../chaos/schedule';
 import type { StepDefinitionLike } from '../cli/step-catalog';
 import { MemberError, parseMember } from '../members';
 import { groupTable, resolveGroups, TableError, timerTable, type GroupRow } from '../tables';
@@ -154,7 +154,12 @@ function tableProblems(kind: string, table: AuthoredTable, topology: Topology | 
 }
 
 function groupsProblems(rows: readonly GroupRow[], table: AuthoredTable, topology: Topology | undefined): AuthoringProblem[] {
-  if (!topology) return [];
+  const problem = topology && unresolvedGroups(rows, topology);
+  return problem ? [{ at: cellOfMessage(table, problem.message), ...problem }] : [];
+}
+
+/** What resolving `rows` against the topology finds wrong, as the scenario would at run time. */
+function unresolvedGroups(rows: readonly GroupRow[], topology: Topology): { message: string; fix: string } | undefined {
   try {
     resolveGroups(
       rows,
@@ -163,12 +168,10 @@ function groupsProblems(rows: readonly GroupRow[], table: AuthoredTable, topolog
         rows.flatMap((r) => r.members),
       ),
     );
-    return [];
+    return undefined;
   } catch (error) {
     if (!(error instanceof TableError || error instanceof MemberError)) throw error;
-    return [
-      { at: cellOfMessage(table, error.message), message: `${error.message} (in the "${topology.name}" topology)`, fix: tableFix('groups', error.message) },
-    ];
+    return { message: `${error.message} (in the "${topology.name}" topology)`, fix: tableFix('groups', error.message) };
   }
 }
 
@@ -176,34 +179,15 @@ function scheduleProblems(table: AuthoredTable, topology: Topology | undefined):
   const entries = parseSchedule(rowsOf(table));
   if (!topology) return [];
   const problems: AuthoringProblem[] = [];
-  const byText = new Map(table.rows.slice(1).map((row, i) => [`${row[0]?.trim()} on ${row[1]?.trim()}`, i + 1]));
   for (const entry of entries) {
-    const r = [...byText.entries()].find(([text]) => entry.text.startsWith(`${text},`))?.[1] ?? 1;
-    const at = table.cellAt(r, 1);
+    const at = table.cellAt(entry.row, 1);
     const fault = entry.fault;
-    const issue = (message: string, fix: string) => problems.push({ at, message: `fault schedule, row ${r + 1}: ${message}`, fix });
+    const issue = (message: string, fix: string) => problems.push({ at, message: `fault schedule, row ${entry.row + 1}: ${message}`, fix });
     if (fault.kind === 'crash' || fault.kind === 'pause') {
       for (const p of memberProblems(fault.node, at, topology)) issue(p.message, p.fix);
     } else if (fault.kind === 'partition' || fault.kind === 'loss') {
-      const rows = fault.sides.map((side, i) => ({
-        name: `side ${i + 1}`,
-        members: side
-          .split(',')
-          .map((m) => m.trim())
-          .filter(Boolean),
-      }));
-      try {
-        resolveGroups(
-          rows,
-          idsFor(
-            topology,
-            rows.flatMap((g) => g.members),
-          ),
-        );
-      } catch (error) {
-        if (!(error instanceof TableError || error instanceof MemberError)) throw error;
-        issue(`${error.message} (in the "${topology.name}" topology)`, tableFix('groups', error.message));
-      }
+      const problem = unresolvedGroups(sideRows(fault.sides), topology);
+      if (problem) issue(problem.message, problem.fix);
     } else if ('link' in fault) {
       const problem = linkProblem(fault.link, topology);
       if (problem) issue(problem, 'name a proxied link of the topology (its links: section), or add the link');

@@ -6,7 +6,7 @@ import type { ProcessFaults } from './processes';
 import type { LinkFaults } from './links';
 import type { NetworkChaos } from './network';
 import type { Members } from './members';
-import { describeSchedule, type ScheduleEntry } from '../../chaos/schedule';
+import { describeSchedule, sideRows, type ScheduleEntry } from '../../chaos/schedule';
 import { attachJson } from '../../evidence/attach';
 import { Duration } from '../../duration';
 import { memberOf } from '../../members';
@@ -59,9 +59,9 @@ export class ChaosSchedule {
         // timeout 0: data is dropped and the connection held until the toxic is removed (Toxiproxy's semantics).
         return this.links.degrade(f.link, { type: 'timeout', attributes: { timeout: 0 }, describe: 'connection timeouts' }, duration);
       case 'partition':
-        return this.network.split(rowsOf(f.sides), duration);
+        return this.network.split(sideRows(f.sides), duration);
       case 'loss':
-        return this.network.loss(rowsOf(f.sides), f.percent, duration);
+        return this.network.loss(sideRows(f.sides), f.percent, duration);
       case 'crash':
         // "the global leader" crashed here is remembered as deposed, as by the crash steps.
         return this.processes.crashFor(await this.members.toTakeDown(memberOf(f.node, 'fault schedule')), duration);
@@ -69,15 +69,4 @@ export class ChaosSchedule {
         return this.processes.pause(await this.members.one(f.node), duration);
     }
   }
-}
-
-/** The two sides of a cut as partition-table rows (members comma-separated, as in `| group | members |`). */
-function rowsOf(sides: readonly [string, string]) {
-  return sides.map((members, i) => ({
-    name: `side ${i + 1}`,
-    members: members
-      .split(',')
-      .map((m) => m.trim())
-      .filter(Boolean),
-  }));
 }
