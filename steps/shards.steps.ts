@@ -4,6 +4,7 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import type { HyperscaleWorld } from '../support/world';
 import type { Duration } from '../support/parameter-types';
+import type { Entry, Load } from '../support/load';
 
 Given(
   'the {topology} topology is running with a shard budget of {int} calls per second',
@@ -16,21 +17,16 @@ Given('within {duration} every node routes by the same shard map', async functio
   await this.shardMap.expectSameMapEverywhere(within);
 });
 
+/**
+ * How much load ("8 clients", "50 calls per second", "8 clients at 50 calls per second") and where it
+ * enters: "through every node", "from region \"west\"" (clients placed there: every call enters through
+ * its nodes), or "routed to shard owners" (shard-keyed calls straight to the owner).
+ */
 // @requires feature:mesh-entities
 When(
-  '{int} clients replay the {traffic} through every node for at most {duration}',
-  async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
-    await this.clients.replay(traffic, clients, { kind: 'every node' }, maxRun);
-  },
-);
-
-/** Shard-keyed calls go straight to the owner (routing table); the others by the fewest-pending chooser. */
-// @requires feature:mesh-entities
-When(
-  '{int} clients replay the {traffic}, routed to shard owners, for at most {duration}',
-  async function (this: HyperscaleWorld, clients: number, traffic: string, maxRun: Duration) {
-    await this.shardMap.routingTable.refresh();
-    await this.clients.replay(traffic, clients, { kind: 'shard owners', table: this.shardMap.routingTable }, maxRun);
+  '{load} replay the {traffic} {entry} for at most {duration}',
+  async function (this: HyperscaleWorld, load: Load, traffic: string, entry: Entry, maxRun: Duration) {
+    await this.clients.replayEntering(traffic, load, entry, maxRun);
   },
 );
 
@@ -157,6 +153,11 @@ Then('every counter read was within the acknowledged and attempted increments', 
 
 Then('no acknowledged add to a set was lost', async function (this: HyperscaleWorld) {
   await this.shardData.expectNoAcknowledgedAddLost();
+});
+
+/** A final read of every key written; each must show a write that may be its last (a lost last write nobody read is found). */
+Then('no acknowledged key-value write was lost', async function (this: HyperscaleWorld) {
+  await this.shardData.expectNoAcknowledgedKvWriteLost();
 });
 
 Then('the key-value history of {shard} is linearizable', async function (this: HyperscaleWorld, shard: string) {

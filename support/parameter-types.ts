@@ -4,6 +4,7 @@ import { shardIdsOf } from './cluster/shard-seeds';
 import { listTraffic } from './fabric/traffic';
 import { Duration } from './duration';
 import { MEMBER_REGEXP, memberOf } from './members';
+import { ENTRY_REGEXP, LOAD_REGEXP, entryOf, loadOf } from './load';
 
 export { Duration } from './duration';
 
@@ -72,3 +73,9 @@ defineParameterType({
     return name;
   },
 });
+
+/** How much load: "8 clients", "50 calls per second", "8 clients at 50 calls per second" (support/load.ts). */
+defineParameterType({ name: 'load', regexp: LOAD_REGEXP, transformer: loadOf });
+
+/** Where calls enter: "through every node", "from region \"west\"", "routed to shard owners" (support/load.ts). */
+defineParameterType({ name: 'entry', regexp: ENTRY_REGEXP, transformer: entryOf });

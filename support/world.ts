@@ -101,7 +101,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.members = new Members(this, this.leadership, this.shardMap);
     this.network = new NetworkChaos(ctx, this, this.processes, this.leadership, this.members);
     this.rollouts = new Rollouts(ctx, this, this.processes, this.health, this.members);
-    this.clients = new ClientVerbs(ctx, this);
+    this.clients = new ClientVerbs(ctx, this, this.shardMap);
     this.shardMoves = new ShardMoves(ctx, this, this.shardMap, this.network, this.clients);
     this.shardFaults = new ShardFaults(ctx, this, this.shardMap, this.processes, this.network);
     this.shardData = new ShardData(ctx, this, this.shardMap, this.shardMoves, this.shardFaults, this.network);

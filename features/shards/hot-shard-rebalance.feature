@@ -13,7 +13,7 @@ Feature: Hot shard rebalance
     Given the "ShardRing" topology is running with a shard budget of 40 calls per second
     And within 15 seconds every node routes by the same shard map
     When 3 slow calls of 30 seconds start on shard-42
-    And 16 clients replay the "hot-shard" traffic, routed to shard owners, for at most 60 seconds
+    And 16 clients replay the "hot-shard" traffic routed to shard owners for at most 60 seconds
     And shard-42 is hot on its owner
     Then within 20 seconds shard-42 has moved from its original owner to one of its replicas
     And within 10 seconds every node routes shard-42 to its new owner

@@ -42,17 +42,18 @@ for (const mistake of MISTAKES) {
   });
 }
 
-test('table targets the topology lacks: a crash target, a partition side and a group member, each at its cell', async () => {
+test('targets the topology lacks: a crash target, a partition side, a group member and where clients are placed, each at its cell', async () => {
   const { problems } = await checkFeatures(support, [join(FIXTURES, 'unknown-target.feature')]);
   assert.deepEqual(
     problems.map((p) => `${p.at.line}:${p.at.column}`),
-    ['6:21', '7:21', '10:17'],
+    ['6:21', '7:21', '10:17', '12:77'],
     renderProblems(problems),
   );
   assert.match(problems[0]!.message, /no node "east-9"/);
   assert.match(problems[0]!.fix, /did you mean "east-1"\?/);
   assert.match(problems[1]!.message, /region "south"/);
   assert.match(problems[2]!.message, /unknown member "west-7"/);
+  assert.match(problems[3]!.message, /region "south"/);
 });
 
 test('a scenario with no mistake passes, and so does every feature of the suite', async () => {

@@ -8,6 +8,7 @@ import { CLIENTS, TopologyError, topologyByName, topologyNames, type Topology, t
 import { describeLink, parseSchedule, sideRows, type LinkTarget } from '../chaos/schedule';
 import type { StepDefinitionLike } from '../cli/step-catalog';
 import { MemberError, parseMember } from '../members';
+import type { Entry } from '../load';
 import { groupTable, resolveGroups, TableError, timerTable, type GroupRow } from '../tables';
 import { nearestPhrases } from './nearest';
 import { placeInText, type AuthoredScenario, type AuthoredStep, type AuthoredTable, type Place } from './scenarios';
@@ -50,21 +51,29 @@ export function checkScenario(scenario: AuthoredScenario, context: CheckContext)
         else topology = resolved.topology;
         continue;
       }
+      let parsed: unknown;
       try {
-        arg.getValue(null);
+        parsed = arg.getValue(null);
       } catch (error) {
         problems.push({ at, message: errorText(error), fix: `write a ${name} the suite knows (see docs/step-catalog.md)` });
         continue;
       }
       if (topology && name === 'member') problems.push(...memberProblems(unquote(value), at, topology));
-      if (topology && name === 'region' && !topology.regions.includes(unquote(value))) {
-        problems.push(missing('region', unquote(value), at, topology.regions, topology.name));
+      // A region named inside a longer phrase (`from region "west"`) arrives parsed.
+      const region = name === 'region' ? unquote(value) : name === 'entry' ? regionOfEntry(parsed) : undefined;
+      if (topology && region !== undefined && !topology.regions.includes(region)) {
+        problems.push(missing('region', region, at, topology.regions, topology.name));
       }
     }
     const kind = context.tableKindOf(definition);
     if (step.table && kind) problems.push(...tableProblems(kind, step.table, topology, step));
   }
   return problems;
+}
+
+function regionOfEntry(entry: unknown): string | undefined {
+  const e = entry as Entry | undefined;
+  return e?.kind === 'from region' ? e.region : undefined;
 }
 
 function unmatched(step: AuthoredStep, context: CheckContext): AuthoringProblem {

@@ -1,13 +1,13 @@
 // Judgements over what calls saw: every call on a shard succeeded, a drained node refused new calls the
 // way the contract says, and a chooser steered around a hot node. Pure, so unit-tested.
-import type { Op } from './history';
+import { isFinalRead, type Op } from './history';
 
 /** Calls listed in a problem before "… and N more". */
 const LISTED = 10;
 
 /** Every call on `shardId` (final reads aside) ended ok, and there were at least `minimum` of them. */
 export function everyCallSucceededProblems(ops: readonly Op[], shardId: string, minimum: number): { problems: string[]; calls: number; notOk: number } {
-  const calls = ops.filter((o) => o.shardKey === shardId && o.process !== 'final');
+  const calls = ops.filter((o) => o.shardKey === shardId && !isFinalRead(o));
   const bad = calls.filter((o) => o.outcome !== 'ok');
   const problems = [
     ...bad

@@ -32,6 +32,14 @@ export interface Op {
  */
 export const NEMESIS = 'nemesis';
 
+/**
+ * Reads made after the clients stopped, to judge what survived: one process per key (`final:<key>`), so
+ * reads of many keys may run at once while each process still runs one op at a time.
+ */
+export const FINAL_READ = 'final';
+export const finalReadProcess = (key: string) => `${FINAL_READ}:${key}`;
+export const isFinalRead = (op: Pick<Op, 'process'>) => op.process === FINAL_READ || op.process.startsWith(`${FINAL_READ}:`);
+
 export interface NemesisValue {
   /** The fault's name in the fault log: `partition`, `crash`, `loss`, … */
   readonly fault: string;

@@ -3,7 +3,7 @@
 // paused, cut off, lossy), leases and elections, client operations and verdicts, with fault periods shaded
 // across every lane the way Jepsen shades its plots, and a legend. Pure: data in, SVG text out. Class
 // names are a contract with the report check (support/cli/report-check).
-import type { Op } from '../checks/history';
+import { FINAL_READ, isFinalRead, type Op } from '../checks/history';
 import type { Election, LeaseSegment } from '../checks/leadership-history';
 
 /** What a fault acted on (structurally the FaultLog's subject): one node, groups of nodes, or proxied links. */
@@ -86,7 +86,9 @@ export function renderTimeline(data: TimelineData): string {
   const span = Math.max(data.endMs, 1);
   const x = (ms: number) => LABEL_W + (Math.min(Math.max(ms, 0), span) / span) * PLOT_W;
   const scopes = [...new Set([...data.leases.map((l) => l.scope), ...data.elections.map((e) => e.scope)])].sort();
-  const processes = [...new Set(data.ops.map((o) => o.process))].sort();
+  // Final reads (one process per key, possibly thousands) share one lane.
+  const lane = (op: Op) => (isFinalRead(op) ? FINAL_READ : op.process);
+  const processes = [...new Set(data.ops.map(lane))].sort();
   const verdicts = data.verdicts ?? [];
   const states = data.faults.flatMap((f) => nodeStates(f).map((s) => ({ ...s, fault: f })));
   const stateNodes = [...new Set(states.map((s) => s.node))].sort();
@@ -171,7 +173,7 @@ export function renderTimeline(data: TimelineData): string {
   }
 
   for (const op of data.ops) {
-    const i = rows.findIndex((r) => r.kind === 'process' && r.key === op.process);
+    const i = rows.findIndex((r) => r.kind === 'process' && r.key === lane(op));
     const x0 = x(op.invokeMs);
     const x1 = x(op.completeMs ?? span);
     const outcome = op.outcome ?? 'info';

@@ -6,6 +6,7 @@
 // shows as the deadline passing, a closed port (or a REJECT) as refused. And the verifications built on
 // it: the partition holds, a lossy link is in place (rules listed, every pair connects at least once), and
 // after a heal every pair connects again.
+import pLimit from 'p-limit';
 import { eventually, judge, WaitTimeoutError } from '../../checks/eventually';
 import { DEFAULT_COMMAND_TIMEOUT_MS, listRules, runInNetns } from './iptables';
 import {
@@ -83,7 +84,7 @@ export async function probeAll(targets: readonly ProbeTarget[], opts: ProbeOptio
     bySource.set(t.from.pid, group);
   });
   const results = new Array<ProbeResult>(targets.length);
-  await mapLimit([...bySource.values()], opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY, async ({ from, indexes }) => {
+  await pLimit(opts.concurrency ?? DEFAULT_PROBE_CONCURRENCY).map([...bySource.values()], async ({ from, indexes }) => {
     const addresses = indexes.map((i) => `${targets[i]!.to.ip}:${targets[i]!.port}`);
     const started = Date.now();
     // NODE_OPTIONS is the test process's own (a TypeScript loader, say): the prober needs none of it.
@@ -394,17 +395,4 @@ async function attemptEach(
       ? { from: e.from, to: e.to, port, why: e.why, connected: true, attempts: connectedAt, failures }
       : { from: e.from, to: e.to, port, why: e.why, connected: false, attempts, failures, ...(detail ? { detail } : {}) },
   );
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

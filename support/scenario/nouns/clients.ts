@@ -14,6 +14,8 @@ import type { ShardRouting } from '../../fabric/shard-routing';
 import { attachJson } from '../../evidence/attach';
 import { suite } from '../../suite';
 import { EXT } from '../../fabric/contract';
+import { describeLoad, type Entry, type Load } from '../../load';
+import type { ShardMap } from './shard-map';
 
 /** How a replayed traffic file picks nodes. */
 export type Routing =
@@ -47,7 +49,24 @@ export class ClientVerbs {
   constructor(
     private readonly ctx: ScenarioContext,
     private readonly nodes: ClusterNodes,
+    private readonly shardMap: ShardMap,
   ) {}
+
+  /** `load` replays `traffic` with calls entering where `entry` says (an author's phrase, support/load.ts). */
+  async replayEntering(traffic: string, load: Load, entry: Entry, maxRun: Duration): Promise<void> {
+    if (entry.kind === 'from region' && this.nodes.cluster.relayNodesIn(entry.region).length === 0) {
+      throw new Error(
+        `region "${entry.region}" has no relay nodes in this topology (regions: ${[...new Set(this.nodes.cluster.relayNodes.map((n) => n.region))].join(', ')})`,
+      );
+    }
+    let routing: Routing = { kind: 'every node' };
+    if (entry.kind === 'from region') routing = { kind: 'through region', via: entry.region };
+    if (entry.kind === 'shard owners') {
+      await this.shardMap.routingTable.refresh();
+      routing = { kind: 'shard owners', table: this.shardMap.routingTable };
+    }
+    await this.replay(traffic, load, routing, maxRun);
+  }
 
   /** Starts `clients` background clients calling `procedure` on every node in turn (bounded to 5 minutes). */
   start(procedure: string, clients: number, body?: unknown): void {
@@ -63,11 +82,13 @@ export class ClientVerbs {
   }
 
   /**
-   * `clients` virtual clients replay seeds/traffic/<name>.json (or the traffic given) for at most
-   * `maxRun`, each call recorded in the scenario's history; `retry` turns client-side retries on (a
-   * number: that many attempts per call, default backoff). Progress lines go to the scenario log.
+   * `load` (a number of virtual clients, or clients under a rate) replays seeds/traffic/<name>.json (or
+   * the traffic given) for at most `maxRun`, each call recorded in the scenario's history; `retry` turns
+   * client-side retries on (a number: that many attempts per call, default backoff). Progress lines go
+   * to the scenario log.
    */
-  async replay(source: string | Traffic, clients: number, routing: Routing, maxRun: Duration, retry: number | RetryOptions = 1): Promise<void> {
+  async replay(source: string | Traffic, load: Load | number, routing: Routing, maxRun: Duration, retry: number | RetryOptions = 1): Promise<void> {
+    const { clients, callsPerSecond } = typeof load === 'number' ? { clients: load, callsPerSecond: undefined } : load;
     if (this.driver) throw new Error('a traffic replay is already running; stop the clients first');
     const traffic = typeof source === 'string' ? await Traffic.load(source) : source;
     const name = traffic.name;
@@ -78,11 +99,12 @@ export class ClientVerbs {
     const retryOptions: RetryOptions = typeof retry === 'number' ? { attempts: retry } : retry;
     const rng = seededRng(suite().seed);
     const chooser = routing.kind === 'shard owners' ? new FewestPending(ids, { clock, rng }) : new RoundRobin(ids, { clock, rng });
-    const load = new LoadDriver({
+    const driver = new LoadDriver({
       peers: () => entry().map((n) => ({ id: n.id, baseUrl: n.ingress })),
       ...(routing.kind === 'geo' ? { headers: { [EXT.homeRegionHeader]: routing.home } } : {}),
       traffic,
       clients,
+      ...(callsPerSecond === undefined ? {} : { targetRps: callsPerSecond }),
       chooser,
       ...(routing.kind === 'shard owners' ? { route: (op) => (op.shardKey ? routing.table.ownerOf(op.shardKey) : undefined) } : {}),
       history,
@@ -91,7 +113,10 @@ export class ClientVerbs {
       ...(retryOptions.attempts > 1 ? { retry: retryOptions, rng } : {}),
       log: (line) => this.ctx.log(line),
     }).start();
-    this.driver = { load, chooser, traffic: name, startedMs: clock.nowMs() };
+    this.ctx.log(
+      `${describeLoad({ clients, ...(callsPerSecond === undefined ? {} : { callsPerSecond }) })} replay "${name}" (${routing.kind}${via ? ` ${via}` : ''})`,
+    );
+    this.driver = { load: driver, chooser, traffic: name, startedMs: clock.nowMs() };
     this.ctx.defer(() => this.stop());
   }
 

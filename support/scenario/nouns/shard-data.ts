@@ -9,16 +9,22 @@ import type { ShardMoves } from './shard-moves';
 import type { ShardFaults } from './shard-faults';
 import type { Views } from '../../checks/cluster-views';
 import { judge } from '../../checks/eventually';
-import type { Op } from '../../checks/history';
+import { finalReadProcess, type Op } from '../../checks/history';
 import { counterProblems } from '../../checks/counter';
 import { ackedWithoutReplicaProblems } from '../../checks/replication';
 import { copiesIdenticalProblems } from '../../checks/shard-holders';
 import { everyCallSucceededProblems } from '../../checks/calls';
 import { setProblems } from '../../checks/set';
 import { linearizableProblems } from '../../checks/linearizable';
+import { lostWritesProblems } from '../../checks/kv-lost-writes';
+import pLimit from 'p-limit';
 import type { ShardCopy } from '../../fabric/contract';
 import { completionOfAnswer } from '../../fabric/outcome';
 import type { Duration } from '../../duration';
+
+/** Final reads in flight at once: fast over thousands of keys, gentle on a cluster that just healed. */
+const FINAL_READ_CONCURRENCY = 8;
+const FINAL_READS_LOGGED_ABOVE = 20;
 
 export class ShardData {
   constructor(
@@ -50,17 +56,21 @@ export class ShardData {
     await this.ctx.verdicts.now(`replicas of ${shardId} identical to the owner`, problems, Object.fromEntries(copies));
   }
 
-  /** Reads `procedure` for each key through a live node until it answers, recorded as the final read. */
-  private async finalReads(procedure: string, keys: Iterable<{ key: string; shardKey?: string }>): Promise<void> {
-    for (const { key, shardKey } of keys) {
-      await this.ctx.verdicts.waitFor(
+  /**
+   * Reads `procedure` for each key through a live node until it answers, recorded as the final read;
+   * a few keys at a time (a write-once workload leaves thousands of keys).
+   */
+  private async finalReads(procedure: string, keys: readonly { key: string; shardKey?: string }[]): Promise<void> {
+    if (keys.length > FINAL_READS_LOGGED_ABOVE) this.ctx.log(`final ${procedure} of ${keys.length} keys, ${FINAL_READ_CONCURRENCY} at a time`);
+    await pLimit(FINAL_READ_CONCURRENCY).map(keys, ({ key, shardKey }) =>
+      this.ctx.verdicts.waitFor(
         `a final ${procedure} of ${key} is answered`,
         async () => {
           const node = this.nodes.liveNodes()[0]!;
           const headers: Record<string, string> = shardKey ? { 'Rpc-Shard-Key': shardKey } : {};
           return this.ctx.history
             .record(
-              { process: 'final', f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } },
+              { process: finalReadProcess(key), f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } },
               () => node.call(procedure, { key }, headers, 10_000),
               (r) => (r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status}` }),
             )
@@ -68,8 +78,8 @@ export class ShardData {
         },
         (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status}`]),
         { timeoutMs: 20_000 },
-      );
-    }
+      ),
+    );
   }
 
   async expectCounterValid(): Promise<void> {
@@ -83,6 +93,14 @@ export class ShardData {
     await this.finalReads('set::read', keysOf(this.ctx.history.ops.filter((o) => o.f === 'set::add')));
     const result = setProblems(this.ctx.history.ops, { minimumAcknowledged: 50 });
     await this.ctx.verdicts.now('no acknowledged add lost', result.problems, result.detail);
+  }
+
+  /** A final read of every key written: each shows a write that may be the key's last (checks/kv-lost-writes.ts). */
+  async expectNoAcknowledgedKvWriteLost(): Promise<void> {
+    await this.finalReads('kv::get', keysOf(this.ctx.history.ops.filter((o) => o.f === 'kv::set' || o.f === 'kv::delete')));
+    const result = lostWritesProblems(this.ctx.history.ops, { minimumAcknowledged: 50 });
+    const { problems, ...detail } = result;
+    await this.ctx.verdicts.now('no acknowledged key-value write lost', problems, detail);
   }
 
   async expectLinearizable(shardId: string): Promise<void> {
