@@ -26,6 +26,15 @@ When('the global leader shuts down gracefully', async function (this: Hyperscale
   await this.leadership.shutDownLeaderGracefully('global-control');
 });
 
+/**
+ * A crash with a window, the same as a `crash` row of a fault schedule: killed now (SIGKILL), restarted
+ * when the window ends. The step returns once the node is down; `the faults have healed` waits for it.
+ */
+// @fault
+When('{member} crashes for {duration}', async function (this: HyperscaleWorld, member: Member, duration: Duration) {
+  await this.chaos.crashFor(member, duration);
+});
+
 When('the stopped nodes are restarted and ready within {duration}', async function (this: HyperscaleWorld, within: Duration) {
   await this.processes.restartDown(within);
 });

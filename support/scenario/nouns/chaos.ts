@@ -9,7 +9,7 @@ import type { Members } from './members';
 import { describeSchedule, sideRows, type ScheduleEntry } from '../../chaos/schedule';
 import { attachJson } from '../../evidence/attach';
 import { Duration } from '../../duration';
-import { memberOf } from '../../members';
+import { describeMember, memberOf, type Member } from '../../members';
 
 export class ChaosSchedule {
   constructor(
@@ -19,6 +19,17 @@ export class ChaosSchedule {
     private readonly network: NetworkChaos,
     private readonly members: Members,
   ) {}
+
+  /**
+   * A crash with a window, by a step (`"east-3" crashes for 8 seconds`): a one-row schedule, so it behaves
+   * exactly as the same row in a table (killed now, restarted at the window's end). Returns once the
+   * crash took effect, as the other single-fault steps do; `the faults have healed` waits for the restart.
+   */
+  async crashFor(member: Member, duration: Duration): Promise<void> {
+    const kind = 'crash';
+    const node = describeMember(member);
+    await this.begin([{ fault: { kind, node }, startMs: 0, durationMs: duration.ms, text: `${kind} on ${node}, from 0 s for ${duration.ms} ms`, row: 1 }]);
+  }
 
   /** Runs the schedule and waits until every fault has healed. */
   async run(entries: readonly ScheduleEntry[]): Promise<void> {
