@@ -9,7 +9,7 @@ Feature: Leader crash
   Scenario: LeaderCrash_NewLeaderWithinElectionWindow
     Given the "ShardRing" topology is running
     And within 20 seconds every node reports the same global leader
-    When the global leader crashes for 12 seconds
+    When the global leader crashes for 8 seconds
     Then within 10 seconds a new global leader is elected
     When the faults have healed
     Then within 20 seconds every node reports the same global leader
