@@ -17,6 +17,7 @@ import * as allure from 'allure-js-commons';
 import { missingCapabilities } from './capabilities';
 import { slug } from './cluster/labels';
 import { removeRun } from './cluster/teardown';
+import { reaper } from './cluster/reaper';
 import { attachJson, attachText } from './evidence/attach';
 import { recordScenario, writeRunEvidence, writeRunMetadata } from './evidence/run-metadata';
 import { prepareSuite, preparedSuite, suite } from './suite';
@@ -146,8 +147,17 @@ function unjudgedFaults(world: HyperscaleWorld): string | undefined {
   return `Unjudged faults: the last fault healed at ${(healedAt / 1000).toFixed(2)} s but no checker verdict was recorded afterwards; end the scenario with a checker step (e.g. "Then no scope ever had two leaders").`;
 }
 
-AfterAll(async function () {
+AfterAll({ timeout: 300_000 }, async function () {
   const prepared = preparedSuite();
+  const waitStarted = Date.now();
+  const { reaped, failures } = await reaper.drain();
+  if (reaped.length > 0) {
+    const seconds = reaped.map((r) => r.ms / 1000).sort((a, b) => a - b);
+    process.stderr.write(
+      `[hyperscale] background removal: ${reaped.length} scenarios, median ${seconds[Math.floor(seconds.length / 2)]!.toFixed(1)} s each, ` +
+        `the run waited ${((Date.now() - waitStarted) / 1000).toFixed(1)} s for the last${failures.length ? `; ${failures.length} failed (removed below)` : ''}\n`,
+    );
+  }
   await writeRunMetadata(prepared, runStartedAt);
   if (prepared?.containers && !prepared.settings.keepOnFailure) await removeRun();
 });

@@ -142,6 +142,8 @@ export class HyperscaleWorld extends World implements ClusterNodes {
       ca: containers.ca,
       readyTimeoutMs: settings.readyTimeoutMs,
       defect: settings.defect ? { name: settings.defect } : undefined,
+      // Removal runs behind the next scenario; AfterAll drains the reaper.
+      teardown: 'background',
     }).catch(async (error: unknown) => {
       if (error instanceof ClusterStartError) {
         for (const [id, text] of Object.entries(error.logs)) await attachText(this, `log-${id}`, text);

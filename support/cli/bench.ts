@@ -22,6 +22,9 @@
 //             other region's ingress, and goodput at 150 % of the budget against 100 % (`--overload-seconds=N`,
 //             default 10 per run); see bench/overload.ts. Each section is a module of bench/; this file reads
 //             the flags, runs the sections asked for and prints their figures.
+//   phases    where the last `npm run bdd`'s scenario time went, from its cucumber messages
+//             (`--messages FILE`, default reports/cucumber-messages.ndjson): per phase (topology start,
+//             heal waits, other steps, hooks) the total and the median per scenario; needs no Docker.
 import { CLIENTS, topologyByName, validateTopology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
 import { removeRun } from '../cluster/teardown';
@@ -34,16 +37,19 @@ import { overloadFigures, type OverloadFigures } from './bench/overload';
 import { proxyOverhead, type ProxyFigures } from './bench/proxy';
 import { viaBareDocker, viaFixture } from './bench/startup';
 import { listOf, parseFlags, usageExit, wholeNumber } from './flags';
+import { phaseFigures, readPhases } from '../evidence/phases';
 
-const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload'] as const;
+const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload', 'phases'] as const;
 type Section = (typeof SECTIONS)[number];
 const USAGE = `usage: npm run bench -- [--only <${SECTIONS.join(',')}>] [--rounds N] [--load-clients N] [--load-seconds N]
                           [--load-rounds N] [--proxy-clients N] [--handovers N] [--overload-budget N] [--overload-seconds N]
+                          [--messages FILE]
   each flag takes its value as --flag N or --flag=N; see the top of support/cli/bench.ts for what each section measures`;
 const NUMBER_FLAGS = ['rounds', 'load-clients', 'load-seconds', 'load-rounds', 'proxy-clients', 'handovers', 'overload-budget', 'overload-seconds'] as const;
 const flags = usageExit('bench', USAGE, () => {
   const { values } = parseFlags(process.argv.slice(2), {
     only: { type: 'string' },
+    messages: { type: 'string' },
     ...Object.fromEntries(NUMBER_FLAGS.map((f) => [f, { type: 'string' as const }])),
   });
   const n = (flag: (typeof NUMBER_FLAGS)[number], fallback: number) => wholeNumber(flag, (values as Record<string, string | undefined>)[flag], fallback);
@@ -57,143 +63,154 @@ const flags = usageExit('bench', USAGE, () => {
     proxyClients: n('proxy-clients', 100),
     overloadBudget: n('overload-budget', 50),
     overloadSeconds: n('overload-seconds', 10),
+    messages: values.messages ?? 'reports/cucumber-messages.ndjson',
   };
 });
-const { only, rounds, loadClients, loadSeconds, loadRounds, handovers, proxyClients, overloadBudget, overloadSeconds } = flags;
+const { only, messages, rounds, loadClients, loadSeconds, loadRounds, handovers, proxyClients, overloadBudget, overloadSeconds } = flags;
 const runs = (section: Section) => only.includes(section);
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-process.once('SIGINT', () => void removeRun().finally(() => process.exit(130)));
+if (runs('phases')) {
+  const run = await readPhases(messages).catch((e: Error) => {
+    throw new Error(`phases: cannot read ${messages} (${e.message}); run npm run bdd first, or pass --messages FILE`);
+  });
+  for (const [name, value, unit] of phaseFigures(run)) console.log(`${name} ${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`);
+}
+if (only.some((s) => s !== 'phases')) await engineSections();
 
-const prepared = await prepareSuite();
-if (!prepared.containers) throw new Error('the benchmark needs containers (OMNIRELAY_HYPERSCALE_CONTAINERS is false)');
-const { images, ca } = prepared.containers;
+async function engineSections(): Promise<void> {
+  process.once('SIGINT', () => void removeRun().finally(() => process.exit(130)));
 
-const env: BenchEnv = { images, ca, say };
-const fixture: number[] = [];
-const bare: number[] = [];
-let withoutPromotion = 0;
-let withPromotion = 0;
-let load: { autocannon: LoadFigures; driver: LoadFigures } | undefined;
-let handover: HandoverFigures | undefined;
-let proxy: ProxyFigures | undefined;
-let overload: OverloadFigures | undefined;
-try {
-  if (runs('startup')) {
-    for (let round = 1; round <= rounds; round++) {
-      // Alternate the order so that neither side always runs on a warmer engine.
-      const order = round % 2 === 1 ? (['fixture', 'bare'] as const) : (['bare', 'fixture'] as const);
-      for (const side of order) {
-        const ms = side === 'fixture' ? await viaFixture(env, topology, round) : await viaBareDocker(env, round, topology);
-        (side === 'fixture' ? fixture : bare).push(ms);
-        say(`round ${round}/${rounds}: ${side} ready in ${ms} ms`);
+  const prepared = await prepareSuite();
+  if (!prepared.containers) throw new Error('the benchmark needs containers (OMNIRELAY_HYPERSCALE_CONTAINERS is false)');
+  const { images, ca } = prepared.containers;
+
+  const env: BenchEnv = { images, ca, say };
+  const fixture: number[] = [];
+  const bare: number[] = [];
+  let withoutPromotion = 0;
+  let withPromotion = 0;
+  let load: { autocannon: LoadFigures; driver: LoadFigures } | undefined;
+  let handover: HandoverFigures | undefined;
+  let proxy: ProxyFigures | undefined;
+  let overload: OverloadFigures | undefined;
+  try {
+    if (runs('startup')) {
+      for (let round = 1; round <= rounds; round++) {
+        // Alternate the order so that neither side always runs on a warmer engine.
+        const order = round % 2 === 1 ? (['fixture', 'bare'] as const) : (['bare', 'fixture'] as const);
+        for (const side of order) {
+          const ms = side === 'fixture' ? await viaFixture(env, topology, round) : await viaBareDocker(env, round, topology);
+          (side === 'fixture' ? fixture : bare).push(ms);
+          say(`round ${round}/${rounds}: ${side} ready in ${ms} ms`);
+        }
+      }
+      await removeRun();
+    }
+    if (runs('failover')) {
+      withoutPromotion = await failover(env, topology, false);
+      say(`failover by lease expiry and standby: ${withoutPromotion} ms`);
+      withPromotion = await failover(env, topology, true);
+      say(`failover by promotion: ${withPromotion} ms`);
+    }
+    if (runs('load') || runs('handover') || runs('proxy')) {
+      // ShardRing with a client link, so that the fixture also starts the fault proxy in front of its nodes.
+      const topology = validateTopology(
+        { ...topologyByName('ShardRing'), links: [{ from: CLIENTS, to: 'ring', through: 'proxy', bidirectional: false }] },
+        'ShardRing with a proxied client link',
+      );
+      const ring = await Cluster.start({ topology, images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
+      try {
+        await mapPublished(ring);
+        if (runs('load')) load = await loadVsAutocannon(env, ring.node('ring-1').url, { loadClients, loadSeconds, loadRounds });
+        if (runs('proxy')) proxy = await proxyOverhead(env, ring, { proxyClients, loadRounds });
+        if (runs('handover')) handover = await handoverUnderLoad(env, ring, handovers);
+      } finally {
+        await ring.stop();
       }
     }
+    if (runs('overload')) {
+      const budgeted = validateTopology({ ...topology, shards: { ...topology.shards, nodeQpsBudget: overloadBudget } }, `${topology.name} with a node budget`);
+      const cluster = await Cluster.start({ topology: budgeted, images, ca, scenarioId: 'bench-overload', readyTimeoutMs: 120_000 });
+      try {
+        await mapPublished(cluster);
+        overload = await overloadFigures(cluster, { budgetQps: overloadBudget, seconds: overloadSeconds, say });
+      } finally {
+        await cluster.stop();
+      }
+    }
+  } finally {
     await removeRun();
   }
-  if (runs('failover')) {
-    withoutPromotion = await failover(env, topology, false);
-    say(`failover by lease expiry and standby: ${withoutPromotion} ms`);
-    withPromotion = await failover(env, topology, true);
-    say(`failover by promotion: ${withPromotion} ms`);
-  }
-  if (runs('load') || runs('handover') || runs('proxy')) {
-    // ShardRing with a client link, so that the fixture also starts the fault proxy in front of its nodes.
-    const topology = validateTopology(
-      { ...topologyByName('ShardRing'), links: [{ from: CLIENTS, to: 'ring', through: 'proxy', bidirectional: false }] },
-      'ShardRing with a proxied client link',
-    );
-    const ring = await Cluster.start({ topology, images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
-    try {
-      await mapPublished(ring);
-      if (runs('load')) load = await loadVsAutocannon(env, ring.node('ring-1').url, { loadClients, loadSeconds, loadRounds });
-      if (runs('proxy')) proxy = await proxyOverhead(env, ring, { proxyClients, loadRounds });
-      if (runs('handover')) handover = await handoverUnderLoad(env, ring, handovers);
-    } finally {
-      await ring.stop();
-    }
-  }
-  if (runs('overload')) {
-    const budgeted = validateTopology({ ...topology, shards: { ...topology.shards, nodeQpsBudget: overloadBudget } }, `${topology.name} with a node budget`);
-    const cluster = await Cluster.start({ topology: budgeted, images, ca, scenarioId: 'bench-overload', readyTimeoutMs: 120_000 });
-    try {
-      await mapPublished(cluster);
-      overload = await overloadFigures(cluster, { budgetQps: overloadBudget, seconds: overloadSeconds, say });
-    } finally {
-      await cluster.stop();
-    }
-  }
-} finally {
-  await removeRun();
-}
 
-if (runs('startup')) {
-  const f = median(fixture);
-  const b = median(bare);
-  console.log(`topology_ready_fixture_ms ${f} ms`);
-  console.log(`topology_ready_bare_docker_ms ${b} ms`);
-  console.log(`fixture_to_bare_docker_ratio ${(f / b).toFixed(2)} x`);
-}
-if (runs('failover')) {
-  console.log(`failover_without_promotion_ms ${withoutPromotion} ms`);
-  console.log(`failover_with_promotion_ms ${withPromotion} ms`);
-  console.log(`configured_lease_ttl_ms ${topology.timers.leaseTtlMs} ms`);
-  console.log(`failover_without_promotion_to_lease_ratio ${(withoutPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
-  console.log(`failover_with_promotion_to_lease_ratio ${(withPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
-}
-if (runs('startup')) {
-  console.log(`topology_containers ${topology.nodes.length + topology.etcd.length} containers`);
-  console.log(`bench_rounds ${rounds} rounds`);
-}
-if (load) {
-  console.log(`load_autocannon_rps ${load.autocannon.rps} req/s`);
-  console.log(`load_autocannon_p50_ms ${load.autocannon.p50Ms} ms`);
-  console.log(`load_autocannon_p99_ms ${load.autocannon.p99Ms} ms`);
-  console.log(`load_autocannon_non2xx_or_errors ${load.autocannon.non2xx + load.autocannon.errors} calls`);
-  console.log(`load_driver_rps ${load.driver.rps} req/s`);
-  console.log(`load_driver_p50_ms ${load.driver.p50Ms} ms`);
-  console.log(`load_driver_p99_ms ${load.driver.p99Ms} ms`);
-  console.log(`load_driver_non2xx_or_errors ${load.driver.non2xx + load.driver.errors} calls`);
-  console.log(`load_driver_to_autocannon_rps_ratio ${(load.driver.rps / load.autocannon.rps).toFixed(2)} x`);
-  console.log(`load_concurrency ${loadClients} connections`);
-  console.log(`load_seconds ${loadSeconds} s`);
-  console.log(`load_rounds ${loadRounds} rounds`);
-}
-if (proxy) {
-  console.log(`proxy_flavour ${proxy.flavour} -`);
-  console.log(`proxy_direct_rps ${proxy.direct.rps} req/s`);
-  console.log(`proxy_proxied_rps ${proxy.proxied.rps} req/s`);
-  console.log(`proxy_throughput_ratio ${(proxy.proxied.rps / proxy.direct.rps).toFixed(2)} x`);
-  console.log(`proxy_direct_p50_ms ${proxy.direct.p50Ms} ms`);
-  console.log(`proxy_proxied_p50_ms ${proxy.proxied.p50Ms} ms`);
-  console.log(`proxy_added_p50_ms ${(proxy.proxied.p50Ms - proxy.direct.p50Ms).toFixed(2)} ms`);
-  console.log(`proxy_direct_p99_ms ${proxy.direct.p99Ms} ms`);
-  console.log(`proxy_proxied_p99_ms ${proxy.proxied.p99Ms} ms`);
-  console.log(`proxy_added_p99_ms ${(proxy.proxied.p99Ms - proxy.direct.p99Ms).toFixed(2)} ms`);
-  console.log(`proxy_clients ${proxyClients} clients`);
-}
-if (handover) {
-  console.log(`handover_moves ${handover.moves} moves`);
-  console.log(`handover_ms_p50 ${handover.handoverMs.p50} ms`);
-  console.log(`handover_ms_max ${handover.handoverMs.max} ms`);
-  console.log(`handover_overlapping_calls ${handover.during.calls} calls`);
-  console.log(`handover_overlapping_call_p50_ms ${handover.during.p50Ms} ms`);
-  console.log(`handover_overlapping_call_p99_ms ${handover.during.p99Ms} ms`);
-  console.log(`handover_overlapping_call_max_ms ${handover.during.maxMs} ms`);
-  console.log(`handover_overlapping_calls_not_ok ${handover.during.notOk} calls`);
-  console.log(`steady_call_p50_ms ${handover.outside.p50Ms} ms`);
-  console.log(`steady_call_p99_ms ${handover.outside.p99Ms} ms`);
-  console.log(`steady_calls_not_ok ${handover.outside.notOk} calls`);
-  console.log(`handover_to_steady_p99_ratio ${(handover.during.p99Ms / Math.max(1, handover.outside.p99Ms)).toFixed(2)} x`);
-}
-if (overload) {
-  const { atBudget, overBudget } = overload.goodput;
-  console.log(`overload_node_budget ${overloadBudget} calls/s`);
-  console.log(`overload_saturation_to_first_throttle_in_other_region_ms ${overload.propagationMs ?? 'never'} ms`);
-  console.log(`overload_goodput_at_100pct_rps ${atBudget.okRps} req/s`);
-  console.log(`overload_goodput_at_150pct_rps ${overBudget.okRps} req/s`);
-  console.log(`overload_goodput_150_to_100_ratio ${(overBudget.okRps / Math.max(0.1, atBudget.okRps)).toFixed(2)} x`);
-  console.log(`overload_shed_at_ingress_150pct ${overBudget.shedAtIngress} calls`);
-  console.log(`overload_refused_by_owner_150pct ${overBudget.refusedByOwner} calls`);
+  if (runs('startup')) {
+    const f = median(fixture);
+    const b = median(bare);
+    console.log(`topology_ready_fixture_ms ${f} ms`);
+    console.log(`topology_ready_bare_docker_ms ${b} ms`);
+    console.log(`fixture_to_bare_docker_ratio ${(f / b).toFixed(2)} x`);
+  }
+  if (runs('failover')) {
+    console.log(`failover_without_promotion_ms ${withoutPromotion} ms`);
+    console.log(`failover_with_promotion_ms ${withPromotion} ms`);
+    console.log(`configured_lease_ttl_ms ${topology.timers.leaseTtlMs} ms`);
+    console.log(`failover_without_promotion_to_lease_ratio ${(withoutPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
+    console.log(`failover_with_promotion_to_lease_ratio ${(withPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
+  }
+  if (runs('startup')) {
+    console.log(`topology_containers ${topology.nodes.length + topology.etcd.length} containers`);
+    console.log(`bench_rounds ${rounds} rounds`);
+  }
+  if (load) {
+    console.log(`load_autocannon_rps ${load.autocannon.rps} req/s`);
+    console.log(`load_autocannon_p50_ms ${load.autocannon.p50Ms} ms`);
+    console.log(`load_autocannon_p99_ms ${load.autocannon.p99Ms} ms`);
+    console.log(`load_autocannon_non2xx_or_errors ${load.autocannon.non2xx + load.autocannon.errors} calls`);
+    console.log(`load_driver_rps ${load.driver.rps} req/s`);
+    console.log(`load_driver_p50_ms ${load.driver.p50Ms} ms`);
+    console.log(`load_driver_p99_ms ${load.driver.p99Ms} ms`);
+    console.log(`load_driver_non2xx_or_errors ${load.driver.non2xx + load.driver.errors} calls`);
+    console.log(`load_driver_to_autocannon_rps_ratio ${(load.driver.rps / load.autocannon.rps).toFixed(2)} x`);
+    console.log(`load_concurrency ${loadClients} connections`);
+    console.log(`load_seconds ${loadSeconds} s`);
+    console.log(`load_rounds ${loadRounds} rounds`);
+  }
+  if (proxy) {
+    console.log(`proxy_flavour ${proxy.flavour} -`);
+    console.log(`proxy_direct_rps ${proxy.direct.rps} req/s`);
+    console.log(`proxy_proxied_rps ${proxy.proxied.rps} req/s`);
+    console.log(`proxy_throughput_ratio ${(proxy.proxied.rps / proxy.direct.rps).toFixed(2)} x`);
+    console.log(`proxy_direct_p50_ms ${proxy.direct.p50Ms} ms`);
+    console.log(`proxy_proxied_p50_ms ${proxy.proxied.p50Ms} ms`);
+    console.log(`proxy_added_p50_ms ${(proxy.proxied.p50Ms - proxy.direct.p50Ms).toFixed(2)} ms`);
+    console.log(`proxy_direct_p99_ms ${proxy.direct.p99Ms} ms`);
+    console.log(`proxy_proxied_p99_ms ${proxy.proxied.p99Ms} ms`);
+    console.log(`proxy_added_p99_ms ${(proxy.proxied.p99Ms - proxy.direct.p99Ms).toFixed(2)} ms`);
+    console.log(`proxy_clients ${proxyClients} clients`);
+  }
+  if (handover) {
+    console.log(`handover_moves ${handover.moves} moves`);
+    console.log(`handover_ms_p50 ${handover.handoverMs.p50} ms`);
+    console.log(`handover_ms_max ${handover.handoverMs.max} ms`);
+    console.log(`handover_overlapping_calls ${handover.during.calls} calls`);
+    console.log(`handover_overlapping_call_p50_ms ${handover.during.p50Ms} ms`);
+    console.log(`handover_overlapping_call_p99_ms ${handover.during.p99Ms} ms`);
+    console.log(`handover_overlapping_call_max_ms ${handover.during.maxMs} ms`);
+    console.log(`handover_overlapping_calls_not_ok ${handover.during.notOk} calls`);
+    console.log(`steady_call_p50_ms ${handover.outside.p50Ms} ms`);
+    console.log(`steady_call_p99_ms ${handover.outside.p99Ms} ms`);
+    console.log(`steady_calls_not_ok ${handover.outside.notOk} calls`);
+    console.log(`handover_to_steady_p99_ratio ${(handover.during.p99Ms / Math.max(1, handover.outside.p99Ms)).toFixed(2)} x`);
+  }
+  if (overload) {
+    const { atBudget, overBudget } = overload.goodput;
+    console.log(`overload_node_budget ${overloadBudget} calls/s`);
+    console.log(`overload_saturation_to_first_throttle_in_other_region_ms ${overload.propagationMs ?? 'never'} ms`);
+    console.log(`overload_goodput_at_100pct_rps ${atBudget.okRps} req/s`);
+    console.log(`overload_goodput_at_150pct_rps ${overBudget.okRps} req/s`);
+    console.log(`overload_goodput_150_to_100_ratio ${(overBudget.okRps / Math.max(0.1, atBudget.okRps)).toFixed(2)} x`);
+    console.log(`overload_shed_at_ingress_150pct ${overBudget.shedAtIngress} calls`);
+    console.log(`overload_refused_by_owner_150pct ${overBudget.refusedByOwner} calls`);
+  }
 }

@@ -13,6 +13,7 @@ import { createNetwork, type ScenarioNetwork } from './network';
 import { ReadinessError } from './readiness';
 import { RELAY_HTTP_PORT, RelayNodeContainer, type RelayNode } from './relay-node';
 import { removeScenario } from './teardown';
+import { reaper } from './reaper';
 import { containerLogs } from './logs';
 import { assertEngineNotWedged, docker } from './engine';
 import { FaultProxyContainer, type FaultProxy } from './fault-proxy';
@@ -30,6 +31,12 @@ export interface ClusterOptions {
   /** Seeded defect(s) for relay nodes (RELAY_DEFECT), and on which nodes (default: all). */
   readonly defect?: { readonly name: string; readonly nodes?: readonly string[] };
   readonly log?: (line: string) => void;
+  /**
+   * `inline` (default): stop() returns once every container and the network are removed. `background`:
+   * stop() freezes the containers and hands them to the run's reaper (reaper.ts), which removes them
+   * behind the next scenario; whoever chooses it must drain the reaper before the process ends.
+   */
+  readonly teardown?: 'inline' | 'background';
 }
 
 export class ClusterStartError extends Error {
@@ -67,7 +74,7 @@ export class Cluster implements AsyncDisposable {
     const started = Date.now();
     const resources = new AsyncDisposableStack();
     // Registered first, so released last: the scenario's containers and network, by label (see teardown.ts).
-    resources.defer(async () => void (await removeScenario(scenarioId)));
+    resources.defer(async () => void (await (opts.teardown === 'background' ? reaper.hand(scenarioId) : removeScenario(scenarioId))));
     try {
       const labels = runLabels({ [LABEL.scenario]: scenarioId, [LABEL.topology]: topology.name });
       const network = await createNetwork(`ohs-${RUN.id}-${scenarioId}`, labels);
