@@ -35,6 +35,14 @@ Then('every election completed within the election window', async function (this
   await this.leadership.expectElectionsWithinWindow();
 });
 
+/** Judged over every lease seen: each takeover of global-control from the node of role global, timed from the vacancy. */
+Then(
+  'no other node took global-control from the dedicated global node sooner than {duration} after it fell vacant',
+  async function (this: HyperscaleWorld, minGap: Duration) {
+    await this.leadership.expectStandbysDeferred(minGap);
+  },
+);
+
 Then('the {string} side kept the same global leader for the whole split', async function (this: HyperscaleWorld, group: string) {
   await this.leadership.expectGroupKeptLeader(this.network.splits.at(-1), group, 'global-control');
 });

@@ -91,7 +91,7 @@ export function splitBrainProblems(snapshots: readonly LeadersSnapshot[]): strin
   return problems;
 }
 
-interface LeaseSeen {
+export interface LeaseSeen {
   scope: string;
   fence: number;
   term: number;

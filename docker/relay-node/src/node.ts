@@ -12,6 +12,7 @@ import { createHttpServer } from './http/server';
 import { EtcdClient } from './leadership/etcd-client';
 import { LeadershipEvents } from './leadership/events';
 import { LeadershipService } from './leadership/leadership';
+import { dedicatedGlobalIn } from './leadership/campaign-rules';
 import { EtcdLeaseStore } from './leadership/lease-store';
 import { campaignScopes, GLOBAL_SCOPE } from './leadership/scopes';
 import { createLogger, errorMessage, type Logger } from './log';
@@ -134,6 +135,7 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
       defects: config.defects,
       metrics,
       canCampaign: () => !state.draining && state.selfAlive() && state.etcdReachable(),
+      dedicatedGlobal: () => dedicatedGlobalIn(table.peers()),
       etcdLastOkMs: () => state.etcdLastOkAt,
     });
     sequence = new SequenceService(etcd, leadership, log.child({ component: 'sequence' }), config.defects);

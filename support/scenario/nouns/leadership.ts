@@ -9,6 +9,7 @@ import { agreedLeaders, eligibilityProblems, leadershipAgreementProblems, leader
 import { judge } from '../../checks/eventually';
 import { agreedHolder, majorityLeaderProblems } from '../../checks/majority-leader';
 import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainProblems } from '../../checks/leadership-checkers';
+import { standbyDeferralProblems } from '../../checks/standby-deferral';
 import { leaderKeptProblems } from '../../checks/leader-kept';
 import { attachJson } from '../../evidence/attach';
 import type { Duration } from '../../duration';
@@ -191,6 +192,15 @@ export class Leadership {
     const graceMs = topology.timers.leaseTtlMs + CLAIM_POLL_SLACK_MS;
     const problems = cutOffClaimProblems(this.nodes.leadershipWatch.snapshots, windows, graceMs, this.ctx.clock.nowMs());
     await this.ctx.verdicts.now(`no node of ${region} acted as leader while cut off, once its lease could have run out`, problems, { windows, graceMs });
+  }
+
+  /** Every takeover of global-control from the dedicated global node (role `global`) came at least `minGap` after the vacancy. */
+  async expectStandbysDeferred(minGap: Duration): Promise<void> {
+    const dedicated = this.nodes.cluster.topology.nodes.filter((n) => n.role === 'global').map((n) => n.id);
+    if (dedicated.length === 0)
+      throw new Error(`the "${this.nodes.cluster.topology.name}" topology has no dedicated global node (role global): nothing to defer to`);
+    const { problems, takeovers } = standbyDeferralProblems(this.leases(), { scope: 'global-control', dedicated, minGapMs: minGap.ms });
+    await this.ctx.verdicts.now(`standbys deferred at least ${minGap.ms} ms to the dedicated global node`, problems, { dedicated, takeovers });
   }
 
   async expectElectionsWithinWindow(): Promise<void> {

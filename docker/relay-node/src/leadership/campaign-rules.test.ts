@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type CampaignContext, campaignDecision, SLOW_CAMPAIGN_TTLS, standsByForGlobal } from './campaign-rules';
+import { type CampaignContext, campaignDecision, dedicatedGlobalIn, SLOW_CAMPAIGN_TTLS, standsByForGlobal } from './campaign-rules';
 
 const NOW = 1_000_000;
 const base = (over: Partial<CampaignContext> = {}): CampaignContext => ({
@@ -37,6 +37,31 @@ test('a regional leader campaigns for global-control only after the standby defe
   // Not observed vacant (held, or no observation yet): stays on standby.
   assert.match(JSON.stringify(campaignDecision(base({ history: { everHeld: true, observedOther: true } }))), /standby: global-control is held/);
   assert.equal(campaigns({ history: undefined }), false);
+});
+
+test('the deferral holds while the dedicated global node is Alive or not seen yet, and ends once gossip shows it gone', () => {
+  const justVacant = { history: { vacantSinceMs: NOW - 100, everHeld: true, observedOther: true } };
+  assert.equal(campaigns({ ...justVacant, dedicatedGlobal: 'alive' }), false);
+  assert.equal(campaigns({ ...justVacant, dedicatedGlobal: 'unknown' }), false);
+  assert.equal(campaigns({ ...justVacant }), false, 'no gossip information is "not seen"');
+  assert.equal(campaigns({ ...justVacant, dedicatedGlobal: 'gone' }), true);
+  // Gone or not, a held lease is never contested and the region comes first.
+  assert.equal(campaigns({ history: { everHeld: true, observedOther: true }, dedicatedGlobal: 'gone' }), false);
+  assert.equal(campaigns({ ...justVacant, held: new Set(), dedicatedGlobal: 'gone' }), false);
+});
+
+test('standby-never-defers skips the deferral even while the dedicated node is Alive', () => {
+  const justVacant = { history: { vacantSinceMs: NOW, everHeld: false, observedOther: false } };
+  assert.equal(campaigns({ ...justVacant, dedicatedGlobal: 'alive', standbyNeverDefers: true }), true);
+  assert.equal(campaigns({ ...justVacant, dedicatedGlobal: 'alive', standbyNeverDefers: false }), false);
+});
+
+test('the dedicated global node is read from gossip by role', () => {
+  const peer = (role: string, status: string) => ({ status, metadata: { role } });
+  assert.equal(dedicatedGlobalIn([peer('regional', 'Alive')]), 'unknown');
+  assert.equal(dedicatedGlobalIn([peer('global', 'Suspect'), peer('regional', 'Alive')]), 'gone');
+  assert.equal(dedicatedGlobalIn([peer('global', 'Left')]), 'gone');
+  assert.equal(dedicatedGlobalIn([peer('global', 'Left'), peer('global', 'Alive')]), 'alive');
 });
 
 test('a regional node that does not lead its region never campaigns for global-control', () => {

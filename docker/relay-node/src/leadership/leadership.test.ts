@@ -122,6 +122,7 @@ describe('LeadershipService on a real etcd', { skip: skipWithoutEtcd }, () => {
       defects: new Set(opts.defects ?? []),
       metrics,
       canCampaign: () => true,
+      dedicatedGlobal: () => 'unknown',
       etcdLastOkMs: () => Date.now(),
     });
     service.start();

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Defects } from '../defects';
 import { errorMessage, type Logger } from '../log';
 import type { RelayMetrics } from '../metrics';
-import { campaignDecision } from './campaign-rules';
+import { campaignDecision, type DedicatedGlobal } from './campaign-rules';
 import type { LeadershipEvents } from './events';
 import { LeaseHolder } from './holder';
 import type { EtcdLeaseStore, HeldLease } from './lease-store';
@@ -36,6 +36,8 @@ export interface LeadershipOptions {
   metrics: RelayMetrics;
   /** Campaign only while this holds (own gossip status Alive, etcd reachable, not draining). */
   canCampaign: () => boolean;
+  /** The dedicated global node as this node's gossip shows it (the standby defers only to a live one). */
+  dedicatedGlobal: () => DedicatedGlobal;
   /** When an etcd call last succeeded (seeded defect leader-without-quorum). */
   etcdLastOkMs: () => number | undefined;
 }
@@ -136,6 +138,8 @@ export class LeadershipService {
         holdOffUntilMs: this.holder.holdOff(scope),
         slowCampaign: this.options.defects.has('slow-campaign'),
         campaignOnce: this.options.defects.has('campaign-once'),
+        dedicatedGlobal: this.options.dedicatedGlobal(),
+        standbyNeverDefers: this.options.defects.has('standby-never-defers'),
       });
       if (decision.campaign) await this.holder.campaign(scope, this.promotion.inProgress(scope));
     }
