@@ -7,8 +7,9 @@
 //             and by promotion, against the lease TTL;
 //   load      one node of a running ShardRing topology (it serves echo itself) driven by autocannon and by
 //             the suite's LoadDriver with the same number of connections / virtual clients for the same
-//             time, in rounds of alternating order: median rps and p50/p99 of both and their ratio, non-2xx
-//             answers and errors summed (`--load-clients=N`, default 1,000; `--load-seconds=N`, default
+//             time, in rounds of alternating order: median rps and p50/p99 of both and their ratios (the
+//             driver's latency as autocannon measures it, from the request written on a connected socket;
+//             its p99 with waits for a connection beside it), non-2xx answers and errors summed (`--load-clients=N`, default 1,000; `--load-seconds=N`, default
 //             5; `--load-rounds=N`, default 3);
 //   proxy     the fault proxy's own cost: the LoadDriver's echo calls to one node direct and through a
 //             toxic-free proxy in front of it, alternating (`--proxy-clients=N`, default 100, 5 s per side,
@@ -170,6 +171,8 @@ async function engineSections(): Promise<void> {
     console.log(`load_driver_rps ${load.driver.rps} req/s`);
     console.log(`load_driver_p50_ms ${load.driver.p50Ms} ms`);
     console.log(`load_driver_p99_ms ${load.driver.p99Ms} ms`);
+    console.log(`load_driver_p99_with_connection_waits_ms ${load.driver.callP99Ms ?? 'n/a'} ms`);
+    console.log(`load_driver_to_autocannon_p99_ratio ${(load.driver.p99Ms / Math.max(1, load.autocannon.p99Ms)).toFixed(2)} x`);
     console.log(`load_driver_non2xx_or_errors ${load.driver.non2xx + load.driver.errors} calls`);
     console.log(`load_driver_to_autocannon_rps_ratio ${(load.driver.rps / load.autocannon.rps).toFixed(2)} x`);
     console.log(`load_concurrency ${loadClients} connections`);

@@ -71,14 +71,22 @@ export class Http1Connection {
     this.socket.on('close', () => this.fail(new TransportError('connection closed before the answer', 'closed-before-answer')));
   }
 
-  /** Writes a whole request (head and body); `done` gets the answer or the error, exactly once. */
-  request(bytes: string, done: (answer: Http1Answer | Error) => void): void {
+  /**
+   * Writes a whole request (head and body); `done` gets the answer or the error, exactly once. `sent`, if
+   * given, is called when the request goes out: at once on an established connection, on `connect` for
+   * one still connecting (the socket buffers the bytes until then).
+   */
+  request(bytes: string, done: (answer: Http1Answer | Error) => void, sent?: () => void): void {
     if (this.dead || this.done) throw new Error('connection not available for a request');
     this.mode = 'head';
     this.done = done;
     this.chunks = [];
     this.headers = {};
     this.keepAlive = true;
+    if (sent) {
+      if (this.socket.connecting) this.socket.once('connect', sent);
+      else sent();
+    }
     this.socket.write(bytes);
   }
 

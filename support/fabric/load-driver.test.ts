@@ -1084,3 +1084,18 @@ test('retries: options are checked', () => {
   assert.throws(make({ attempts: 2, maxBackoffMs: Number.NaN }), /retry.maxBackoffMs must be ≥ 0/);
   assert.doesNotThrow(make({ attempts: 1 }));
 });
+
+test('request latency leaves out the wait for a connection, as autocannon measures; the call latency keeps it', async () => {
+  const a = await fakeRelay('node-a');
+  try {
+    const slow = traffic([{ procedure: 'slow::call', body: { ms: 60 } }]);
+    // One connection attempt at a time: the clients after the first wait for one before they send.
+    const s = await new LoadDriver({ peers: [a.peer], traffic: slow, clients: 8, maxOps: 16, maxConnectingPerPeer: 1 }).run();
+    assert.equal(s.requestLatency.count, s.latency.count);
+    assert.ok(s.requestLatency.p50Ms >= 59, `a request takes the server's 60 ms: ${s.requestLatency.p50Ms}`);
+    assert.ok(s.requestLatency.maxMs <= s.latency.maxMs, `request ${s.requestLatency.maxMs} ms <= call ${s.latency.maxMs} ms`);
+    assert.ok(s.requestLatency.meanMs < s.latency.meanMs, `connection waits make calls longer on average: ${s.requestLatency.meanMs} < ${s.latency.meanMs}`);
+  } finally {
+    await a.close();
+  }
+});

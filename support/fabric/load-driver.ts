@@ -106,6 +106,11 @@ export interface LoadSummary {
   /** Times a client found every breaker open and waited. */
   noPeerWaits: number;
   latency: LatencySummary;
+  /**
+   * From the request written on a connected socket to the answer, final tries only: how autocannon
+   * measures (it leaves connection setup out). `latency` minus the waits for a connection.
+   */
+  requestLatency: LatencySummary;
   byProcedure: Record<string, OutcomeCounts & { latency: LatencySummary }>;
   byPeer: Record<string, OutcomeCounts>;
   /** HTTP statuses (`200`, `503`) and transport failures (`timeout`, `ECONNREFUSED`, …), one per try. */
@@ -141,7 +146,8 @@ export interface ThrottleSummary {
 }
 
 /** What one try came to: an answer, or no answer. */
-type Attempt = ({ status: number; headers: Record<string, string>; body: Buffer } | { error: Error }) & { latencyUs: number };
+/** `latencyUs` from the try's start (connection wait included); `waitUs` of it before the request was written. */
+type Attempt = ({ status: number; headers: Record<string, string>; body: Buffer } | { error: Error }) & { latencyUs: number; waitUs?: number };
 
 /** One try of a logical call: the peer it went to, and when its answer (or failure) came, on the driver's clock. */
 interface Try {
@@ -214,6 +220,7 @@ export class LoadDriver {
 
   private readonly total = counts();
   private readonly overall = histogram();
+  private readonly requests = histogram();
   private readonly window = histogram();
   private windowStartMs = 0;
   private windowCalls = 0;
@@ -375,6 +382,7 @@ export class LoadDriver {
       okRps: perSecond(this.total.ok),
       noPeerWaits: this.noPeerWaits,
       latency: latencyOf(this.overall),
+      requestLatency: latencyOf(this.requests),
       byProcedure: Object.fromEntries(
         [...this.procedures].sort(([a], [b]) => a.localeCompare(b)).map(([p, s]) => [p, { ...s.counts, latency: latencyOf(s.latency) }]),
       ),
@@ -575,6 +583,7 @@ export class LoadDriver {
       this.overall.recordValue(us);
       this.window.recordValue(us);
       proc.latency.recordValue(us);
+      this.requests.recordValue(Math.max(1, Math.round(final.latencyUs - (final.waitUs ?? 0))));
     }
   }
 
@@ -613,13 +622,20 @@ export class LoadDriver {
       let conn: Http1Connection | undefined;
       const use = (c: Http1Connection) => {
         conn = c;
-        c.request(head + body, (answer) => {
-          clearTimeout(timer);
-          const latencyUs = (performance.now() - t0) * 1000;
-          if (answer instanceof Error) return resolve({ error: answer, latencyUs });
-          pool.release(c);
-          resolve({ ...answer, latencyUs });
-        });
+        // Handed a connection (idle, or opened for this try): the wait for it ends when the request is written.
+        let waitUs: number | undefined;
+        c.request(
+          head + body,
+          (answer) => {
+            clearTimeout(timer);
+            const latencyUs = (performance.now() - t0) * 1000;
+            const waited = waitUs === undefined ? {} : { waitUs };
+            if (answer instanceof Error) return resolve({ error: answer, latencyUs, ...waited });
+            pool.release(c);
+            resolve({ ...answer, latencyUs, ...waited });
+          },
+          () => (waitUs = (performance.now() - t0) * 1000),
+        );
       };
       // The timeout covers waiting for a connection too.
       const timer = setTimeout(() => {
