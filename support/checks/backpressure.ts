@@ -3,6 +3,7 @@
 // GET /control/pressure. Pure.
 import type { ThrottleSummary } from '../fabric/load-driver';
 import type { PressureEpisode, PressureView } from '../fabric/contract';
+import { seconds } from './format';
 
 /** `X-Mesh-Throttled: <region>/<node>/<shardId>`: the node under pressure, and the call's shard. */
 export interface Pressured {
@@ -15,8 +16,6 @@ export function parseThrottled(value: string): Pressured | undefined {
   const m = /^([^/\s]+)\/([^/\s]+)\/([^/\s]+)$/.exec(value.trim());
   return m ? { region: m[1]!, node: m[2]!, shardId: m[3]! } : undefined;
 }
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * Problems with "the clients were throttled at the ingress": at least one throttled answer came from an

@@ -3,8 +3,8 @@
 // the read completed may have been (info may even land after its client gave up); a failed write never
 // was. So a read lies between the certain and the possible sums, each sign counted on its own side.
 import type { Op } from './history';
+import { seconds as s } from './format';
 
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const MAX_LISTED = 10;
 
 export interface CounterOptions {

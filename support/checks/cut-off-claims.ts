@@ -3,6 +3,7 @@
 // holder of anything. Judged over the suite's polls recorded while the cut held, so it speaks about the
 // fault itself, not only about what the cluster looked like after the heal.
 import type { LeadersSnapshot } from './leadership-checkers';
+import { seconds as s } from './format';
 
 export interface CutWindow {
   readonly startMs: number;
@@ -11,8 +12,6 @@ export interface CutWindow {
   /** The relay nodes on the cut-off side. */
   readonly nodes: readonly string[];
 }
-
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * Problems: each (node, scope, fence) a cut-off node claimed after `graceMs` into the cut, with the first

@@ -11,8 +11,8 @@
 // problem: absent though an acknowledged write must have survived (lost), the value of a write known
 // overwritten (stale), or a value nobody wrote.
 import { isFinalRead, type Op } from './history';
+import { fieldOf, seconds as s } from './format';
 
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const MAX_LISTED = 8;
 
 export interface LostWritesOptions {
@@ -38,17 +38,16 @@ interface Write {
   readonly value: unknown;
 }
 
-const field = (v: unknown, name: string): unknown => (v && typeof v === 'object' ? (v as Record<string, unknown>)[name] : undefined);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export function lostWritesProblems(ops: readonly Op[], { minimumAcknowledged }: LostWritesOptions): LostWritesResult {
   const writes = new Map<string, Write[]>();
   const finals = new Map<string, Op>();
   for (const op of ops) {
-    const key = field(op.value, 'key');
+    const key = fieldOf(op.value, 'key');
     if (typeof key !== 'string') continue;
     if ((op.f === 'kv::set' || op.f === 'kv::delete') && op.outcome !== 'fail' && op.outcome !== undefined) {
-      writes.set(key, [...(writes.get(key) ?? []), { op, value: op.f === 'kv::set' ? (field(op.value, 'value') ?? null) : null }]);
+      writes.set(key, [...(writes.get(key) ?? []), { op, value: op.f === 'kv::set' ? (fieldOf(op.value, 'value') ?? null) : null }]);
     } else if (op.f === 'kv::get' && isFinalRead(op) && op.outcome === 'ok') {
       const prev = finals.get(key);
       if (!prev || (op.completeMs ?? 0) > (prev.completeMs ?? 0)) finals.set(key, op);
@@ -80,7 +79,7 @@ export function lostWritesProblems(ops: readonly Op[], { minimumAcknowledged }: 
     }
     const latestAckedInvoke = Math.max(...acked.map((w) => w.op.invokeMs));
     const candidates = keyWrites.filter((w) => w.op.outcome === 'info' || (w.op.completeMs ?? Infinity) >= latestAckedInvoke);
-    const seen = field(read.result, 'value') ?? null;
+    const seen = fieldOf(read.result, 'value') ?? null;
     const match = candidates.find((w) => same(w.value, seen));
     if (match) {
       if (match.op.outcome === 'info' && !candidates.some((w) => w.op.outcome === 'ok' && same(w.value, seen))) recoveredInfo++;

@@ -4,6 +4,7 @@
 // node), and never names nobody for longer than a lease: a node that loses its etcd member for a moment
 // may briefly report no unexpired lease while it moves to another member.
 import type { LeadersSnapshot } from './leadership-checkers';
+import { seconds as s } from './format';
 
 export interface LeaderKept {
   readonly snapshots: readonly LeadersSnapshot[];
@@ -22,8 +23,6 @@ export interface LeaderKeptVerdict {
   readonly kept?: { readonly leaderId: string; readonly fenceToken: number };
   readonly polls: number;
 }
-
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export function leaderKeptProblems({ snapshots, scope, side, fromMs, toMs, maxSilenceMs }: LeaderKept): LeaderKeptVerdict {
   const inWindow = snapshots.filter((x) => side.includes(x.observer) && x.atMs >= fromMs && x.atMs <= toMs).sort((a, b) => a.atMs - b.atMs);

@@ -2,6 +2,7 @@
 // in the suite's polls of /control/leaders. Pure: the World records, these judge.
 import type { LeaseToken } from '../fabric/contract';
 import type { LeadershipObservation } from './leadership-history';
+import { seconds as s } from './format';
 
 /** One poll of one node's /control/leaders, on the scenario clock. */
 export interface LeadersSnapshot {
@@ -51,8 +52,6 @@ export function snapshotFrom(observer: string, atMs: number, tokens: readonly Le
     })),
   };
 }
-
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * No scope ever had two different leaders at the same time. A node *claims* a scope when its own

@@ -4,6 +4,7 @@
 // after it, whatever its answer says. A release would show as the incumbent stepping down by itself.
 import { leasesSeen, type LeadersSnapshot } from './leadership-checkers';
 import type { LeadershipObservation } from './leadership-history';
+import { seconds as s } from './format';
 
 export interface PromotionRecord {
   readonly scope: string;
@@ -46,5 +47,3 @@ export function promotionRevokedProblems(p: PromotionRecord, snapshots: readonly
     problems.push(`${p.incumbent} released its lease (fence ${incumbent.fence}) itself at ${s(incumbent.releasedAtMs)}: released, not revoked`);
   return problems;
 }
-
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

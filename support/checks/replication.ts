@@ -4,6 +4,7 @@
 // one with an error (outcome unknown), never ok. The judgement also proves its own premise: at least one
 // write was attempted inside the window, otherwise it proves nothing.
 import type { Op } from './history';
+import { seconds as s } from './format';
 
 /** Procedures that change a shard's state (the ones a replica must confirm before the owner answers). */
 export const WRITE_PROCEDURES: ReadonlySet<string> = new Set([
@@ -32,7 +33,6 @@ export interface AckWindowResult {
 }
 
 export function ackedWithoutReplicaProblems(ops: readonly Op[], w: ReplicaDownWindow): AckWindowResult {
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   if (!(w.droppedAtMs > w.downFromMs)) {
     return {
       problems: [`the map dropped ${w.replica} from ${w.shardId} at ${s(w.droppedAtMs)}, not after it went down at ${s(w.downFromMs)}: no window to judge`],

@@ -2,8 +2,8 @@
 // add (a lost acknowledged write is the failure that matters), no add that failed, and nothing nobody
 // tried to add. An info add may be either; one that shows up was "recovered".
 import type { Op } from './history';
+import { fieldOf, seconds as s } from './format';
 
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const MAX_LISTED = 10;
 
 export interface SetOptions {
@@ -46,15 +46,13 @@ const list = (elements: readonly string[]) =>
     .map((e) => JSON.stringify(e))
     .join(', ') + (elements.length > MAX_LISTED ? ` … and ${elements.length - MAX_LISTED} more` : '');
 
-const field = (v: unknown, name: string): unknown => (v && typeof v === 'object' ? (v as Record<string, unknown>)[name] : undefined);
-
 export function setProblems(ops: readonly Op[], { minimumAcknowledged }: SetOptions): SetResult {
   const problems: string[] = [];
   const adds = new Map<string, Op[]>();
   const reads = new Map<string, Op>();
   for (const op of ops) {
     if (op.f !== 'set::add' && op.f !== 'set::read') continue;
-    const key = field(op.value, 'key');
+    const key = fieldOf(op.value, 'key');
     if (typeof key !== 'string') {
       problems.push(`op ${op.index} (${op.f}) names no key`);
       continue;
@@ -70,13 +68,13 @@ export function setProblems(ops: readonly Op[], { minimumAcknowledged }: SetOpti
   const detail: SetKeyDetail[] = [];
   for (const key of [...new Set([...adds.keys(), ...reads.keys()])].sort()) {
     const keyAdds = adds.get(key) ?? [];
-    const acknowledgedAll = new Set(keyAdds.filter((a) => a.outcome === 'ok').map((a) => String(field(a.value, 'element'))));
+    const acknowledgedAll = new Set(keyAdds.filter((a) => a.outcome === 'ok').map((a) => String(fieldOf(a.value, 'element'))));
     const read = reads.get(key);
     if (!read) {
       problems.push(`set "${key}" had ${acknowledgedAll.size} acknowledged adds but no acknowledged read: nothing was checked`);
       continue;
     }
-    const raw = field(read.result, 'elements');
+    const raw = fieldOf(read.result, 'elements');
     if (!Array.isArray(raw)) {
       problems.push(`the final read of set "${key}" at ${s(read.invokeMs)} returned no element list`);
       continue;
@@ -90,7 +88,7 @@ export function setProblems(ops: readonly Op[], { minimumAcknowledged }: SetOpti
     const before = (a: Op) => a.invokeMs <= (read.completeMs ?? Infinity);
     const status = new Map<string, { ok: boolean; okBefore: boolean; info: boolean }>();
     for (const a of keyAdds.filter(before)) {
-      const e = String(field(a.value, 'element'));
+      const e = String(fieldOf(a.value, 'element'));
       const st = status.get(e) ?? { ok: false, okBefore: false, info: false };
       if (a.outcome === 'ok') {
         st.ok = true;

@@ -5,8 +5,7 @@
 // with none judged nothing, which is a problem too. The bootstrap lease (term 1), when seen, must be the
 // dedicated node's: that is the same preference at the first vacancy of all.
 import type { LeaseSeen } from './leadership-checkers';
-
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+import { seconds as s } from './format';
 
 export interface Takeover {
   readonly from: string;

@@ -38,7 +38,8 @@ import { overloadFigures, type OverloadFigures } from './bench/overload';
 import { proxyOverhead, type ProxyFigures } from './bench/proxy';
 import { viaBareDocker, viaFixture } from './bench/startup';
 import { listOf, parseFlags, usageExit, wholeNumber } from './flags';
-import { phaseFigures, readPhases } from '../evidence/phases';
+import { readPhases } from '../evidence/phases';
+import { phaseFigures } from './bench/phases';
 
 const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload', 'phases'] as const;
 type Section = (typeof SECTIONS)[number];

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { phaseFigures, phasesOf } from './phases';
+import { phasesOf } from './phases';
+import { phaseFigures } from '../cli/bench/phases';
 
 const t = (seconds: number, nanos = 0) => ({ seconds, nanos });
 const messages = [

@@ -1,7 +1,7 @@
 // Where scenario time goes, read from a run's cucumber messages (reports/cucumber-messages.ndjson):
 // per scenario, the topology start, the heal waits, the other steps, and the hooks (the After hook is
 // evidence and teardown); for the run, the BeforeAll and AfterAll hooks (image builds; draining the
-// background reaper). `npm run bench -- --only phases` prints it for the last run.
+// background reaper). `npm run bench -- --only phases` prints it for the last run (cli/bench/phases.ts).
 import { readFile } from 'node:fs/promises';
 
 export const PHASES = ['before hooks', 'topology start', 'heal waits', 'other steps', 'after hook'] as const;
@@ -106,27 +106,4 @@ export function phasesOf(ndjson: string): RunPhases {
 
 export async function readPhases(path: string): Promise<RunPhases> {
   return phasesOf(await readFile(path, 'utf8'));
-}
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-/** `name value unit` lines, as the bench prints its figures. */
-export function phaseFigures(run: RunPhases): [string, number, string][] {
-  const total = (p: Phase) => run.scenarios.reduce((n, s) => n + s.ms[p], 0);
-  const all = run.scenarios.reduce((n, s) => n + PHASES.reduce((m, p) => m + s.ms[p], 0), 0);
-  const slug = (p: Phase) => p.replace(/ /g, '_');
-  return [
-    ['phases_scenarios', run.scenarios.length, 'count'],
-    ['phases_scenario_time_total', all / 1000, 's'],
-    ...PHASES.flatMap((p): [string, number, string][] => [
-      [`phases_${slug(p)}_total`, total(p) / 1000, 's'],
-      [`phases_${slug(p)}_median`, median(run.scenarios.map((s) => s.ms[p])) / 1000, 's'],
-    ]),
-    ['phases_before_all', run.beforeAllMs / 1000, 's'],
-    ['phases_after_all', run.afterAllMs / 1000, 's'],
-    ...(run.wallMs === undefined ? [] : [['phases_run_wall', run.wallMs / 1000, 's'] as [string, number, string]]),
-  ];
 }

@@ -6,7 +6,7 @@ import type { ProcessFaults } from './processes';
 import type { LinkFaults } from './links';
 import type { NetworkChaos } from './network';
 import type { Members } from './members';
-import { describeSchedule, sideRows, type ScheduleEntry } from '../../chaos/schedule';
+import { describeSchedule, parseSchedule, SCHEDULE_HEADER, sideRows, type ScheduleEntry } from '../../chaos/schedule';
 import { attachJson } from '../../evidence/attach';
 import { Duration } from '../../duration';
 import { describeMember, memberOf, type Member } from '../../members';
@@ -26,9 +26,7 @@ export class ChaosSchedule {
    * crash took effect, as the other single-fault steps do; `the faults have healed` waits for the restart.
    */
   async crashFor(member: Member, duration: Duration): Promise<void> {
-    const kind = 'crash';
-    const node = describeMember(member);
-    await this.begin([{ fault: { kind, node }, startMs: 0, durationMs: duration.ms, text: `${kind} on ${node}, from 0 s for ${duration.ms} ms`, row: 1 }]);
+    await this.begin(parseSchedule([SCHEDULE_HEADER, ['crash', describeMember(member), '0 s', `${duration.ms} ms`]]));
   }
 
   /** Runs the schedule and waits until every fault has healed. */

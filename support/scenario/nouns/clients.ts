@@ -88,7 +88,8 @@ export class ClientVerbs {
    * to the scenario log.
    */
   async replay(source: string | Traffic, load: Load | number, routing: Routing, maxRun: Duration, retry: number | RetryOptions = 1): Promise<void> {
-    const { clients, callsPerSecond } = typeof load === 'number' ? { clients: load, callsPerSecond: undefined } : load;
+    const asked: Load = typeof load === 'number' ? { clients: load } : load;
+    const { clients, callsPerSecond } = asked;
     if (this.driver) throw new Error('a traffic replay is already running; stop the clients first');
     const traffic = typeof source === 'string' ? await Traffic.load(source) : source;
     const name = traffic.name;
@@ -113,9 +114,7 @@ export class ClientVerbs {
       ...(retryOptions.attempts > 1 ? { retry: retryOptions, rng } : {}),
       log: (line) => this.ctx.log(line),
     }).start();
-    this.ctx.log(
-      `${describeLoad({ clients, ...(callsPerSecond === undefined ? {} : { callsPerSecond }) })} replay "${name}" (${routing.kind}${via ? ` ${via}` : ''})`,
-    );
+    this.ctx.log(`${describeLoad(asked)} replay "${name}" (${routing.kind}${via ? ` ${via}` : ''})`);
     this.driver = { load: driver, chooser, traffic: name, startedMs: clock.nowMs() };
     this.ctx.defer(() => this.stop());
   }
