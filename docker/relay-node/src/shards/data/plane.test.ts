@@ -175,6 +175,52 @@ test('handover moves the state; a call held during the handover is served by the
   assert.equal((await counterOn(c, 's0')).digest, (await counterOn(b, 's0')).digest);
 });
 
+test('a handover waits for the write under way, not for the calls queued behind it: those go to the new owner', async (t) => {
+  const stub = await slowReplica(300);
+  const nodes = await startNodes(['a', 'b', 'c'], {}, { d: stub.port });
+  t.after(async () => {
+    await stopNodes(nodes);
+    stub.close();
+  });
+  const [a, b] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['d'], fence: 1 }));
+  const inFlight = call(a, 'counter::increment', { key: 's0' });
+  await stub.received(1);
+  // Three more writes queue for the shard lock behind the one being replicated (each would take 300 ms).
+  const queued = [1, 2, 3].map(() => call(a, 'counter::increment', { key: 's0' }));
+  await sleep(50);
+  const started = Date.now();
+  const handover = await request(
+    a.port,
+    'POST',
+    '/mesh/shards/handover',
+    { 'content-type': 'application/json' },
+    {
+      namespace: NAMESPACE,
+      shardId: 's0',
+      to: 'b',
+      fenceToken: 2,
+      ticket: 'rebalance-1',
+    },
+  );
+  const handoverMs = Date.now() - started;
+  assert.equal(handover.status, 200);
+  assert.ok(handoverMs < 600, `the handover took ${handoverMs} ms: it waited for the queued writes`);
+  assert.deepEqual([handover.body.index, handover.body.heldCalls], [1, 3]);
+  assert.equal((await inFlight).headers['x-mesh-node'], 'a');
+  const answers = await Promise.all(queued);
+  assert.deepEqual(
+    answers.map((r) => [r.status, r.headers['x-mesh-node']]),
+    [
+      [200, 'b'],
+      [200, 'b'],
+      [200, 'b'],
+    ],
+  );
+  assert.deepEqual(answers.map((r) => r.body.value).sort(), [2, 3, 4]);
+  assert.equal((await counterOn(b, 's0')).value, 4);
+});
+
 test('a forwarded call at a non-owner waits for an install, else answers 503 not-applied', async (t) => {
   const nodes = await startNodes(['a', 'b', 'c']);
   t.after(() => stopNodes(nodes));
