@@ -197,6 +197,8 @@ async function engineSections(): Promise<void> {
     console.log(`handover_moves ${handover.moves} moves`);
     console.log(`handover_ms_p50 ${handover.handoverMs.p50} ms`);
     console.log(`handover_ms_max ${handover.handoverMs.max} ms`);
+    console.log(`handover_map_on_every_node_ms_p50 ${handover.mapEverywhereMs.p50} ms`);
+    console.log(`handover_map_on_every_node_ms_max ${handover.mapEverywhereMs.max} ms`);
     console.log(`handover_overlapping_calls ${handover.during.calls} calls`);
     console.log(`handover_overlapping_call_p50_ms ${handover.during.p50Ms} ms`);
     console.log(`handover_overlapping_call_p99_ms ${handover.during.p99Ms} ms`);

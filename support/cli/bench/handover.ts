@@ -9,6 +9,8 @@ import { median, type BenchEnv } from './common';
 export interface HandoverFigures {
   moves: number;
   handoverMs: { p50: number; max: number };
+  /** From the rebalance answer until every node's GET /control/shards names the new version. */
+  mapEverywhereMs: { p50: number; max: number };
   during: { calls: number; p50Ms: number; p99Ms: number; maxMs: number; notOk: number };
   outside: { calls: number; p50Ms: number; p99Ms: number; notOk: number };
 }
@@ -32,6 +34,7 @@ export async function handoverUnderLoad({ say }: BenchEnv, cluster: Cluster, han
   }).start();
   const windows: { fromMs: number; toMs: number }[] = [];
   const handoverMs: number[] = [];
+  const everywhereMs: number[] = [];
   try {
     for (let i = 1; i <= handovers; i++) {
       await new Promise((resolve) => setTimeout(resolve, 3_000)); // the load's steady state between moves, not a sync wait
@@ -41,8 +44,9 @@ export async function handoverUnderLoad({ say }: BenchEnv, cluster: Cluster, han
       if (answer.status !== 200) throw new Error(`move ${i} of shard-07 answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
       windows.push({ fromMs, toMs });
       handoverMs.push(answer.body.handover?.ms ?? toMs - fromMs);
+      everywhereMs.push((await mapEverywhere(cluster, answer.body.version, () => history.clock.nowMs())) - toMs);
       say(
-        `handover ${i}/${handovers}: shard-07 ${answer.body.from} → ${answer.body.to} in ${handoverMs.at(-1)} ms (rebalance call ${Math.round(toMs - fromMs)} ms)`,
+        `handover ${i}/${handovers}: shard-07 ${answer.body.from} → ${answer.body.to} in ${handoverMs.at(-1)} ms (rebalance call ${Math.round(toMs - fromMs)} ms, map v${answer.body.version} on every node ${Math.round(everywhereMs.at(-1)!)} ms later)`,
       );
     }
   } finally {
@@ -57,5 +61,24 @@ export async function handoverUnderLoad({ say }: BenchEnv, cluster: Cluster, han
   };
   const during = figures(calls.filter(overlaps));
   const { maxMs: _max, ...outside } = figures(calls.filter((o) => !overlaps(o)));
-  return { moves: windows.length, handoverMs: { p50: median(handoverMs), max: Math.max(...handoverMs) }, during, outside };
+  return {
+    moves: windows.length,
+    handoverMs: { p50: median(handoverMs), max: Math.max(...handoverMs) },
+    mapEverywhereMs: { p50: Math.round(median(everywhereMs)), max: Math.round(Math.max(...everywhereMs)) },
+    during,
+    outside,
+  };
+}
+
+/** When (by `now`) every node first names map `version`: all asked at once, every 5 ms, for at most 5 s. */
+async function mapEverywhere(cluster: Cluster, version: number, now: () => number): Promise<number> {
+  const deadline = now() + 5_000;
+  const behind = new Set(cluster.relayNodes);
+  for (;;) {
+    const views = await Promise.all([...behind].map(async (node) => [node, (await node.shards()).version] as const));
+    for (const [node, seen] of views) if (seen >= version) behind.delete(node);
+    if (behind.size === 0) return now();
+    if (now() > deadline) throw new Error(`map v${version} not on ${[...behind].map((n) => n.id).join(', ')} within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the probe's pace, bounded by the deadline above
+  }
 }

@@ -136,6 +136,52 @@ export class EtcdClient {
     return { ttlSeconds: json.TTL === undefined ? 0 : int(json.TTL), grantedTtlSeconds: int(json.grantedTTL) };
   }
 
+  /**
+   * Watches one key for puts after `afterRevision` (0: from now) on the endpoint that answered last,
+   * until the stream ends, fails or `signal` aborts; then the promise settles and the caller decides
+   * whether to watch again. The gateway streams one JSON object per line: a `created` answer, then event
+   * batches. `onProgress` gets each answer's store revision (a watch that stops advancing while the key
+   * changes has gone silent: a member cut off from etcd's majority keeps the stream open).
+   */
+  async watch(
+    key: string,
+    options: { afterRevision: number; signal: AbortSignal; onPut(kv: KeyValue): void; onProgress(revision: number): void },
+  ): Promise<void> {
+    const endpoint = this.activeEndpoint;
+    const create: Record<string, unknown> = { key: b64(key) };
+    if (options.afterRevision > 0) create.start_revision = String(options.afterRevision + 1);
+    const abort = new AbortController();
+    const stop = (): void => abort.abort(options.signal.reason);
+    options.signal.addEventListener('abort', stop, { once: true });
+    // The per-attempt timeout covers connecting and the `created` answer; the stream itself has no end.
+    const timer = setTimeout(() => abort.abort(new Error(`no watch answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    try {
+      const response = await fetch(`${endpoint}/v3/watch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ create_request: create }),
+        signal: abort.signal,
+      });
+      if (!response.ok || !response.body) throw new EtcdRequestError(`etcd watch: HTTP ${response.status}`, response.status, undefined);
+      for await (const json of jsonLines(response.body)) {
+        const error = gatewayError(200, json);
+        if (error) throw error;
+        const result = (json.result ?? {}) as Record<string, unknown>;
+        if (result.canceled === true) throw new EtcdRequestError(`etcd watch canceled: ${String(result.cancel_reason ?? 'no reason given')}`, 200, undefined);
+        clearTimeout(timer);
+        const events = Array.isArray(result.events) ? (result.events as Record<string, unknown>[]) : [];
+        for (const event of events) if (event.type !== 'DELETE' && event.kv) options.onPut(decodeKvs([event.kv])[0]!);
+        options.onProgress(headerRevision(result));
+      }
+    } catch (error) {
+      if (!options.signal.aborted) throw error; // the caller stopped it: not a failure
+    } finally {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', stop);
+      abort.abort();
+    }
+  }
+
   /** The endpoints that do not answer a status request within the per-attempt timeout (each asked once). */
   async unreachableEndpoints(): Promise<string[]> {
     const answers = await Promise.all(
@@ -204,6 +250,21 @@ function gatewayError(status: number, json: Record<string, unknown>): EtcdReques
   if (status === 200 && nested === undefined) return undefined;
   const message = String(source.message ?? source.error ?? `HTTP ${status}`);
   return new EtcdRequestError(`etcd: ${message}`, status, code);
+}
+
+/** The objects of a newline-delimited JSON stream, as they arrive. */
+async function* jsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<Record<string, unknown>> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of body) {
+    text += decoder.decode(chunk, { stream: true });
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
+      const line = text.slice(0, newline).trim();
+      text = text.slice(newline + 1);
+      if (line !== '') yield JSON.parse(line) as Record<string, unknown>;
+    }
+  }
+  if (text.trim() !== '') yield JSON.parse(text) as Record<string, unknown>;
 }
 
 async function readFirstJsonObject(response: Response): Promise<Record<string, unknown>> {

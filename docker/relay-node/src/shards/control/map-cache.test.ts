@@ -6,7 +6,7 @@ import { createLogger } from '../../log';
 import type { ShardMap, ShardRecord } from '../types';
 import { ShardMapCache } from './map-cache';
 import { shardMap, shardRecord } from '../../testing/shard-maps';
-import type { StoredMap } from './map-store';
+import type { MapWatchOptions, StoredMap } from './map-store';
 
 const quiet = createLogger({}, 'error', () => undefined);
 
@@ -123,3 +123,70 @@ for (const defect of [false, true]) {
     assert.equal(cache.record('s0')?.ownerNodeId, 'b');
   });
 }
+
+/** A store whose watch the test drives: `push` delivers a map, `end` breaks the stream, `fail` refuses new watches. */
+function watchedStore() {
+  const base = fakeStore();
+  const state = { watches: 0, fail: false, afters: [] as number[], live: undefined as MapWatchOptions | undefined, end: () => undefined as void };
+  const watch = (options: MapWatchOptions): Promise<void> => {
+    state.watches++;
+    state.afters.push(options.afterModRevision);
+    if (state.fail) return Promise.reject(new Error('etcd down'));
+    state.live = options;
+    options.onProgress(1);
+    return new Promise<void>((resolve) => {
+      state.end = () => resolve();
+      options.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  };
+  const push = (stored: StoredMap): void => {
+    base.state.current = stored;
+    state.live?.onMap(stored);
+    state.live?.onProgress(stored.modRevision);
+  };
+  return { ...base, watch, push, watchState: state };
+}
+
+test('a watched version is taken at once; reads slow to the safety interval while the watch stands', async () => {
+  const store = watchedStore();
+  const cache = new ShardMapCache({ store, pollMs: 10, safetyPollMs: 10_000, defects: seeded(), log: quiet });
+  cache.start();
+  await sleep(30);
+  const readsWhileWatching = store.state.reads;
+  store.push({ map: map(1), modRevision: 7 });
+  assert.equal(cache.current()?.version, 1);
+  await sleep(60);
+  assert.ok(store.state.reads - readsWhileWatching <= 1, `${store.state.reads - readsWhileWatching} reads while the watch stood`);
+  store.watchState.fail = true; // the stream breaks and etcd refuses new watches: reads every pollMs
+  store.watchState.end();
+  await sleep(60);
+  assert.ok(store.state.reads - readsWhileWatching >= 3, `only ${store.state.reads - readsWhileWatching} reads after the watch broke`);
+  assert.equal(store.watchState.afters.at(-1), 7);
+  cache.stop();
+});
+
+test('a watch that cannot be established leaves the cache reading every pollMs', async () => {
+  const store = watchedStore();
+  store.watchState.fail = true;
+  const cache = new ShardMapCache({ store, pollMs: 10, safetyPollMs: 10_000, defects: seeded(), log: quiet });
+  cache.start();
+  store.state.current = { map: map(2), modRevision: 3 };
+  await sleep(80);
+  cache.stop();
+  assert.equal(cache.current()?.version, 2);
+  assert.ok(store.state.reads >= 4, `${store.state.reads} reads`);
+  assert.ok(store.watchState.watches >= 2, 'the watch is tried again');
+});
+
+test('a watch gone silent is restarted when a read finds a version it never reported', async () => {
+  const store = watchedStore();
+  const cache = new ShardMapCache({ store, pollMs: 10, safetyPollMs: 20, defects: seeded(), log: quiet });
+  cache.start();
+  await sleep(10);
+  store.state.current = { map: map(4), modRevision: 9 }; // written to etcd; the watched member says nothing
+  await sleep(120);
+  cache.stop();
+  assert.equal(cache.current()?.version, 4);
+  assert.ok(store.watchState.watches >= 2, 'the silent watch was replaced');
+  assert.ok(store.watchState.afters.includes(9), `later watches start after the map read: ${store.watchState.afters}`);
+});

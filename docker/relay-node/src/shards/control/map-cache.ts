@@ -1,21 +1,31 @@
-// Every node's view of the published shard map: polls etcd every mapPollMs and tells listeners
-// about each newer version it sees (versions only move forward: a lagging read never rolls the
+// Every node's view of the published shard map. It follows the map key with an etcd watch, so a
+// published version reaches every node within milliseconds, and reads the key as a safety net: every
+// mapPollMs while no watch is established, every SAFETY_POLL_MS (1 s) while one is. The read also catches a
+// watch gone silent (the member it streams from cut off from etcd's majority keeps the stream open and
+// says nothing): a read that finds a version the watch has not reported by the next read restarts it.
+// Listeners hear about each newer version (versions only move forward: a lagging read never rolls the
 // view back). Seeded defect `stale-shard-map`: it takes a newer map only when that map places shards on
 // a node the current one does not (a node joined, as during bootstrap); a move among the same nodes is
 // never taken, so the node keeps routing, serving and reporting the older version. Seeded defect
-// `shard-map-ignores-others-moves`: a polled version is taken only when it changes a record this node
-// owns or replicates (before or after), so a node uninvolved in a move keeps its older map.
+// `shard-map-ignores-others-moves`: a version is taken only when it changes a record this node owns or
+// replicates (before or after), so a node uninvolved in a move keeps its older map.
 import { errorMessage, type Logger } from '../../log';
 import type { Defects } from '../../defects';
 import type { ShardMap, ShardMapView, ShardRecord } from '../types';
-import type { StoredMap } from './map-store';
+import type { MapWatchOptions, StoredMap } from './map-store';
 
 export type MapListener = (map: ShardMap, previous: ShardMap | undefined) => void;
 
+/** The read interval while a watch is established: only a safety net then. */
+export const SAFETY_POLL_MS = 1000;
+
 export interface ShardMapCacheOptions {
-  /** Undefined when etcd is not configured: the view stays empty. */
-  store: { read(): Promise<StoredMap | undefined> } | undefined;
+  /** Undefined when etcd is not configured: the view stays empty. Without `watch` the cache only polls. */
+  store: { read(): Promise<StoredMap | undefined>; watch?(options: MapWatchOptions): Promise<void> } | undefined;
+  /** The read interval while no watch is established. */
   pollMs: number;
+  /** The read interval while a watch is established (default SAFETY_POLL_MS). */
+  safetyPollMs?: number;
   /** This node's id (for the seeded defect shard-map-ignores-others-moves). */
   nodeId?: string;
   /** stale-shard-map and shard-map-ignores-others-moves act here. */
@@ -30,6 +40,13 @@ export class ShardMapCache implements ShardMapView {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private failing = false;
+  /** The mod_revision of the newest map taken: a new watch starts after it. */
+  private modRevision = 0;
+  private watchAbort: AbortController | undefined;
+  private watching = false;
+  /** The store revision the watch last reported, and a map revision a read found beyond it. */
+  private watchRevision = 0;
+  private unreported: number | undefined;
 
   constructor(private readonly options: ShardMapCacheOptions) {}
 
@@ -64,9 +81,31 @@ export class ShardMapCache implements ShardMapView {
     if (this.failing) this.options.log.info('shard map readable again');
     this.failing = false;
     if (!stored) return undefined;
-    if (this.options.defects.has('shard-map-ignores-others-moves') && !this.concernsThisNode(stored.map)) return this.map;
-    this.offer(stored.map);
+    this.checkWatch(stored.modRevision);
+    this.take(stored);
     return this.options.defects.has('stale-shard-map') ? this.map : stored.map;
+  }
+
+  /** A map read or watched from etcd. */
+  private take(stored: StoredMap): void {
+    if (this.options.defects.has('shard-map-ignores-others-moves') && !this.concernsThisNode(stored.map)) return;
+    if (stored.map.version >= (this.map?.version ?? 0)) this.modRevision = Math.max(this.modRevision, stored.modRevision);
+    this.offer(stored.map);
+  }
+
+  /** A read found `modRevision`: the watch must report it by the next read, else it has gone silent. */
+  private checkWatch(modRevision: number): void {
+    if (!this.watching || modRevision <= this.watchRevision) {
+      this.unreported = undefined;
+      return;
+    }
+    if (this.unreported !== undefined && this.unreported <= modRevision) {
+      this.options.log.warn('shard map watch fell silent: watching again', { watchRevision: this.watchRevision, modRevision });
+      this.unreported = undefined;
+      this.watchAbort?.abort();
+      return;
+    }
+    this.unreported = modRevision;
   }
 
   /**
@@ -113,16 +152,54 @@ export class ShardMapCache implements ShardMapView {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const loop = async (): Promise<void> => {
-      if (!this.running) return;
-      await this.refresh();
-      if (this.running) this.timer = setTimeout(() => void loop(), this.options.pollMs).unref();
-    };
-    void loop();
+    void this.poll();
+    if (this.options.store?.watch) void this.follow();
   }
 
   stop(): void {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
+    this.watchAbort?.abort();
+  }
+
+  private async poll(): Promise<void> {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    await this.refresh();
+    if (this.running)
+      this.timer = setTimeout(() => void this.poll(), this.watching ? (this.options.safetyPollMs ?? SAFETY_POLL_MS) : this.options.pollMs).unref();
+  }
+
+  /** Watches while running; after a break, polls at once and again every pollMs until a watch stands. */
+  private async follow(): Promise<void> {
+    const watch = this.options.store?.watch?.bind(this.options.store);
+    while (this.running && watch) {
+      const abort = new AbortController();
+      this.watchAbort = abort;
+      let failure: string | undefined;
+      try {
+        await watch({
+          afterModRevision: this.modRevision,
+          signal: abort.signal,
+          onMap: (stored) => this.take(stored),
+          onProgress: (revision) => {
+            if (!this.watching) this.options.log.info('shard map watch established', { afterModRevision: this.modRevision, revision });
+            this.watching = true;
+            this.watchRevision = Math.max(this.watchRevision, revision);
+          },
+        });
+      } catch (error) {
+        failure = errorMessage(error);
+      }
+      const was = this.watching;
+      this.watching = false;
+      this.unreported = undefined;
+      if (!this.running) return;
+      if (was) {
+        this.options.log.warn('shard map watch ended: reading every pollMs until it is back', { pollMs: this.options.pollMs, error: failure });
+        void this.poll();
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.options.pollMs).unref());
+    }
   }
 }

@@ -81,6 +81,42 @@ describe('ShardMapStore on a real etcd', { skip: skipWithoutEtcd }, () => {
     assert.deepEqual(await store.history(5, 1), []);
   });
 
+  test('watch delivers every version published after the revision it starts from, until aborted', async () => {
+    const watched = new ShardMapStore(etcd, 'ns-watch');
+    const v1 = planMap(undefined, { ...base(['a', 'b']), namespace: 'ns-watch' }).map!;
+    const first = await watched.publish(v1, 0);
+    assert.ok(first.ok);
+    const seen: number[] = [];
+    const progress: number[] = [];
+    const abort = new AbortController();
+    let established!: () => void;
+    const created = new Promise<void>((resolve) => (established = resolve));
+    const following = watched.watch({
+      afterModRevision: first.modRevision,
+      signal: abort.signal,
+      onMap: (stored) => seen.push(stored.map.version),
+      onProgress: (revision) => {
+        progress.push(revision);
+        established();
+      },
+    });
+    await created;
+    let previous = v1;
+    let mod = first.modRevision;
+    for (const nodes of [['a'], ['a', 'b', 'c']]) {
+      const next = planMap(previous, { ...base(nodes), namespace: 'ns-watch' }).map!;
+      const result = await watched.publish(next, mod, previous);
+      assert.ok(result.ok);
+      mod = result.ok ? result.modRevision : 0;
+      previous = next;
+    }
+    for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    abort.abort();
+    await following;
+    assert.deepEqual(seen, [2, 3]);
+    assert.ok(progress.at(-1)! >= mod, `progress ${progress.join(',')} reached ${mod}`);
+  });
+
   test('history ranges across a digit boundary (9 → 11)', async () => {
     const other = new ShardMapStore(etcd, 'ns-digits');
     let previous = undefined as ReturnType<typeof planMap>['map'];

@@ -41,7 +41,16 @@ export interface MapStoreLike {
   history(fromVersion: number, toVersion: number): Promise<HistoryEntry[]>;
 }
 
-type Etcd = Pick<EtcdClient, 'range' | 'txn'>;
+type Etcd = Pick<EtcdClient, 'range' | 'txn' | 'watch'>;
+
+/** How the cache follows the map between reads (see map-cache.ts). */
+export interface MapWatchOptions {
+  /** The map key's mod_revision already seen: only later versions are delivered. */
+  afterModRevision: number;
+  signal: AbortSignal;
+  onMap(stored: StoredMap): void;
+  onProgress(revision: number): void;
+}
 
 export class ShardMapStore implements MapStoreLike {
   constructor(
@@ -52,6 +61,19 @@ export class ShardMapStore implements MapStoreLike {
   async read(): Promise<StoredMap | undefined> {
     const { kvs } = await this.etcd.range(mapKey(this.namespace));
     return decodeMap(kvs[0]);
+  }
+
+  /** Follows the map key until the stream ends or `signal` aborts (see EtcdClient.watch). */
+  watch(options: MapWatchOptions): Promise<void> {
+    return this.etcd.watch(mapKey(this.namespace), {
+      afterRevision: options.afterModRevision,
+      signal: options.signal,
+      onPut: (kv) => {
+        const stored = decodeMap(kv);
+        if (stored) options.onMap(stored);
+      },
+      onProgress: options.onProgress,
+    });
   }
 
   /** One transaction: map + history entry if the map key is still at `expectedModRevision` (0: absent). */
