@@ -204,6 +204,7 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
       timeoutMs: config.forwardTimeoutMs,
       table,
       holder: config.defects.has('forward-to-first-leader') ? stickyHolder : globalHolder,
+      onLeadershipEvent: (listener) => events.subscribe(listener),
       defects: config.defects,
       log: rpcLog,
     }),

@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Defects } from '../defects';
 import type { MembershipTable } from '../gossip/membership';
 import { GLOBAL_SCOPE } from '../leadership/scopes';
-import type { LeaseToken } from '../leadership/types';
+import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from '../leadership/types';
+import { sameLease } from '../leadership/tokens';
 import { errorMessage, type Logger } from '../log';
 import type { SequenceService } from '../sequence/service';
 import { sequenceName } from '../sequence/sequence';
@@ -57,6 +58,8 @@ export interface GlobalForwarderOptions {
   table: MembershipTable;
   /** The `global-control` holder as this node sees it. */
   holder: () => LeaseToken | undefined;
+  /** Subscribes to this node's leadership events; returns the unsubscribe. */
+  onLeadershipEvent?: (listener: (event: LeadershipEvent) => void) => () => void;
   /** forward-error-not-retryable acts here: a failed forward is answered InvalidArgument (400), which no client retries. */
   defects: Defects;
   log: Logger;
@@ -92,9 +95,20 @@ export function createGlobalForwarder(
       return 'refused';
     }
     const target = httpEndpointOf(holder.leaderId, options.table, options.httpPort);
+    // A holder that loses its lease while the call waits on it (paused, cut off) will not answer in
+    // time: give up when this node sees another holder, not at the timeout, so the caller can retry
+    // the new one. The call may have reached the old holder, so the answer is Unavailable, outcome unknown.
+    const deposed = new AbortController();
+    const unsubscribe = options.onLeadershipEvent?.((event) => {
+      if (event.scope !== GLOBAL_SCOPE || !holderGone(event, holder)) return;
+      deposed.abort(
+        new Error(`${holder.leaderId} stopped holding ${GLOBAL_SCOPE} before it answered (${TRANSITIONS[event.eventKind]} ${event.leaderId ?? ''})`),
+      );
+    });
     await forwardCall(req, res, target, {
       headers: { [FORWARDED_BY_HEADER]: nodeId },
       timeoutMs: options.timeoutMs,
+      signal: deposed.signal,
       onError: (error) => {
         log.warn('forward to the global leader failed', { procedure, leader: holder.leaderId, target: formatHostPort(target), error: errorMessage(error) });
         return {
@@ -102,9 +116,34 @@ export function createGlobalForwarder(
           message: `global leader ${holder.leaderId} unreachable at ${formatHostPort(target)}: ${errorMessage(error)}`,
         };
       },
-    });
+    }).finally(() => unsubscribe?.());
     return 'forwarded';
   };
+}
+
+const TRANSITIONS: Record<LeadershipEventKind, string> = {
+  [LeadershipEventKind.Snapshot]: 'snapshot',
+  [LeadershipEventKind.Observed]: 'observed',
+  [LeadershipEventKind.Elected]: 'elected',
+  [LeadershipEventKind.Renewed]: 'renewed',
+  [LeadershipEventKind.Lost]: 'lost',
+  [LeadershipEventKind.Expired]: 'expired',
+  [LeadershipEventKind.SteppedDown]: 'stepped down',
+};
+
+/** The event says `holder` no longer holds the scope: its lease ended, or another acquisition was seen. */
+export function holderGone(event: LeadershipEvent, holder: LeaseToken): boolean {
+  switch (event.eventKind) {
+    case LeadershipEventKind.Expired:
+    case LeadershipEventKind.SteppedDown:
+    case LeadershipEventKind.Lost:
+      return sameLease(event.token, holder);
+    case LeadershipEventKind.Observed:
+    case LeadershipEventKind.Elected:
+      return event.token !== undefined && !sameLease(event.token, holder);
+    default:
+      return false;
+  }
 }
 
 function jsonObject(body: Buffer, name: string): Record<string, unknown> {

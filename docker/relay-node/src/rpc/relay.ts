@@ -26,6 +26,8 @@ export interface ForwardOptions {
   readonly headers: Readonly<Record<string, string>>;
   /** No answer by then fails the forward. */
   readonly timeoutMs: number;
+  /** Aborted before the target answers: give up on it at once (onError gets the signal's reason). */
+  readonly signal?: AbortSignal;
   /** The target answered (before its answer is relayed). */
   readonly onAnswer?: () => void;
   /** The forward failed (refused, reset, timed out): what to answer the caller, if our answer has not started. */
@@ -40,12 +42,20 @@ export function forwardCall(req: IncomingMessage, res: ServerResponse, target: H
     delete headers.connection;
     const upstream = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers });
     const timer = setTimeout(() => upstream.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const abandon = (): void => {
+      const reason: unknown = options.signal?.reason;
+      upstream.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+    };
+    if (options.signal?.aborted) abandon();
+    else options.signal?.addEventListener('abort', abandon, { once: true });
     upstream.on('response', (answer) => {
+      options.signal?.removeEventListener('abort', abandon);
       options.onAnswer?.();
       relayAnswer(answer, res, () => clearTimeout(timer));
     });
     upstream.on('error', (error) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abandon);
       const { status, message } = options.onError(error);
       if (res.headersSent) res.destroy();
       else writeError(req, res, status, message);
