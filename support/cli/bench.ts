@@ -4,7 +4,8 @@
 //             fixture, against the same containers started in parallel with bare Docker API calls and
 //             polled the same way, in the same run, and their ratio (`--rounds=N`, default 3);
 //   failover  time until global::echo is served again after pausing the global leader, by lease expiry
-//             and by promotion, against the lease TTL;
+//             and by promotion, against the lease TTL (median and max of `--rounds=N` pauses per mode, each
+//             on one cluster);
 //   load      one node of a running ShardRing topology (it serves echo itself) driven by autocannon and by
 //             the suite's LoadDriver with the same number of connections / virtual clients for the same
 //             time, in rounds of alternating order: median rps and p50/p99 of both and their ratios (the
@@ -91,8 +92,8 @@ async function engineSections(): Promise<void> {
   const env: BenchEnv = { images, ca, say };
   const fixture: number[] = [];
   const bare: number[] = [];
-  let withoutPromotion = 0;
-  let withPromotion = 0;
+  let withoutPromotion: number[] = [];
+  let withPromotion: number[] = [];
   let load: { autocannon: LoadFigures; driver: LoadFigures } | undefined;
   let handover: HandoverFigures | undefined;
   let proxy: ProxyFigures | undefined;
@@ -111,10 +112,8 @@ async function engineSections(): Promise<void> {
       await removeRun();
     }
     if (runs('failover')) {
-      withoutPromotion = await failover(env, topology, false);
-      say(`failover by lease expiry and standby: ${withoutPromotion} ms`);
-      withPromotion = await failover(env, topology, true);
-      say(`failover by promotion: ${withPromotion} ms`);
+      withoutPromotion = await failover(env, topology, false, rounds);
+      withPromotion = await failover(env, topology, true, rounds);
     }
     if (runs('load') || runs('handover') || runs('proxy')) {
       // ShardRing with a client link, so that the fixture also starts the fault proxy in front of its nodes.
@@ -154,11 +153,15 @@ async function engineSections(): Promise<void> {
     console.log(`fixture_to_bare_docker_ratio ${(f / b).toFixed(2)} x`);
   }
   if (runs('failover')) {
-    console.log(`failover_without_promotion_ms ${withoutPromotion} ms`);
-    console.log(`failover_with_promotion_ms ${withPromotion} ms`);
+    const [expiry, promoted] = [median(withoutPromotion), median(withPromotion)];
+    console.log(`failover_without_promotion_ms ${expiry} ms`);
+    console.log(`failover_without_promotion_max_ms ${Math.max(...withoutPromotion)} ms`);
+    console.log(`failover_with_promotion_ms ${promoted} ms`);
+    console.log(`failover_with_promotion_max_ms ${Math.max(...withPromotion)} ms`);
     console.log(`configured_lease_ttl_ms ${topology.timers.leaseTtlMs} ms`);
-    console.log(`failover_without_promotion_to_lease_ratio ${(withoutPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
-    console.log(`failover_with_promotion_to_lease_ratio ${(withPromotion / topology.timers.leaseTtlMs).toFixed(2)} x`);
+    console.log(`failover_without_promotion_to_lease_ratio ${(expiry / topology.timers.leaseTtlMs).toFixed(2)} x`);
+    console.log(`failover_with_promotion_to_lease_ratio ${(promoted / topology.timers.leaseTtlMs).toFixed(2)} x`);
+    console.log(`failover_rounds ${withoutPromotion.length} rounds`);
   }
   if (runs('startup')) {
     console.log(`topology_containers ${topology.nodes.length + topology.etcd.length} containers`);
