@@ -10,7 +10,7 @@ Feature: Global leader failover with regional promotion
   Scenario: GlobalLeaderFailover_PromoteRegion
     Given the "GlobalLeaderWithTwoRegions" topology is running
     And within 20 seconds every node reports one global leader and one leader per region, the same in every view
-    When the global leader is paused for 15 seconds
+    When the global leader is paused for 8 seconds
     And the leader of "west" is promoted to global leader
     Then within 5 seconds the leader of "west" holds the global lease
     And the promotion revoked the old global leader's lease
