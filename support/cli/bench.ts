@@ -17,7 +17,7 @@
 //             `--load-rounds` rounds): added p50 and p99 and the throughput ratio;
 //   handover  the same topology under 200 clients replaying seeds/traffic/handover.json while an operator
 //             moves shard-07 `--handovers=N` times (default 5): handover time as the leader measured it,
-//             and the latency of the calls on shard-07 that overlapped a handover against those that did
+//             how long after the rebalance answer every node names the new map version, and the latency of the calls on shard-07 that overlapped a handover against those that did
 //             not, with failed calls counted;
 //   overload  cross-region backpressure on GlobalLeaderWithTwoRegions with a node budget (`--overload-budget=N`,
 //             default 50 calls/s): time from the shard owner's first refusal to the first call shed by the
