@@ -95,7 +95,7 @@ export class Cluster implements AsyncDisposable {
       // Peer paths are routed as soon as the proxy answers: the nodes, told at start to dial them, retry until then.
       const proxyStart =
         topology.links.length > 0
-          ? new FaultProxyContainer(opts.images.faultProxy)
+          ? new FaultProxyContainer(opts.images.faultProxy, clientRoutes(topology))
               .inScenario(scope, PROXY_ALIAS)
               .start()
               .then(async (proxy) => {
@@ -209,6 +209,11 @@ async function routeClientLinks(topology: Topology, proxy: FaultProxy, nodes: re
       node.useIngress(`http://127.0.0.1:${routed.publishedPort}`);
     }
   }
+}
+
+/** How many client links routeClientLinks will route: one per node of each region clients reach through the proxy. */
+function clientRoutes(topology: Topology): number {
+  return topology.links.filter((l) => l.from === CLIENTS).reduce((n, link) => n + topology.nodes.filter((node) => node.region === link.to).length, 0);
 }
 
 /** The proxy in front of a node's HTTP port on a `clients → region` link. */

@@ -27,18 +27,30 @@ export interface ProxiedLink {
 
 /** The real Toxiproxy or the suite's fault-proxy, as a testcontainers module (as @testcontainers/toxiproxy). */
 export class FaultProxyContainer extends SuiteContainer {
-  constructor(private readonly image: FaultProxyImage) {
+  private readonly pool: readonly number[];
+
+  /**
+   * `routes`: how many links the test process will dial through the proxy (client links). Only that many
+   * pool ports are published: each published port costs the engine a docker-proxy process and NAT rules
+   * at start, and all 32 made the proxy the last container of a topology to start (about a second later).
+   */
+  constructor(
+    private readonly image: FaultProxyImage,
+    routes: number = PROXY_POOL.length,
+  ) {
     super(image.ref);
-    this.readyWhenOk('/version', PROXY_API_PORT, `fault proxy (${image.flavour})`, ...PROXY_POOL);
+    if (routes > PROXY_POOL.length) throw new Error(`the fault proxy's port pool has ${PROXY_POOL.length} ports; ${routes} links need one each`);
+    this.pool = PROXY_POOL.slice(0, routes);
+    this.readyWhenOk('/version', PROXY_API_PORT, `fault proxy (${image.flavour})`, ...this.pool);
   }
 
   override async start(): Promise<FaultProxy> {
-    return new FaultProxy(this.image.flavour, await super.start());
+    return new FaultProxy(this.image.flavour, await super.start(), this.pool);
   }
 }
 
 export class FaultProxy extends AbstractStartedContainer {
-  private readonly free = [...PROXY_POOL];
+  private readonly free: number[];
   readonly links = new Map<string, ProxiedLink>();
   /** The region ↔ region paths routed through this proxy. */
   peers: readonly PeerLink[] = [];
@@ -47,15 +59,17 @@ export class FaultProxy extends AbstractStartedContainer {
   constructor(
     readonly flavour: FaultProxyImage['flavour'],
     started: StartedTestContainer,
+    pool: readonly number[] = PROXY_POOL,
   ) {
     super(started);
+    this.free = [...pool];
     this.toxiproxy = new Toxiproxy(`http://127.0.0.1:${started.getMappedPort(PROXY_API_PORT)}`);
   }
 
   /** A proxy named `name` on the next free pool port, forwarding to `upstream` (`host:port` on the network). */
   async route(name: string, upstream: string): Promise<ProxiedLink> {
     const port = this.free.shift();
-    if (port === undefined) throw new Error(`the fault proxy's port pool (${PROXY_POOL.length} ports) is used up; route fewer links through it`);
+    if (port === undefined) throw new Error(`the fault proxy's published ports are used up; it was started for fewer routed links than this one`);
     const proxy = await this.toxiproxy.createProxy({ name, listen: `0.0.0.0:${port}`, upstream });
     const link = { name, upstream, port, publishedPort: this.getMappedPort(port), proxy };
     this.links.set(name, link);
