@@ -12,8 +12,8 @@ Feature: Certificate expiry
   Scenario: CertificateExpiry_NodeRefusedThenRejoins
     Given the "ShardRing" topology is running
     And within 20 seconds every node sees every other node Alive with its declared role and region
-    When the certificate of "ring-3" is replaced by an expired one for 15 seconds
-    Then within 12 seconds every other node sees "ring-3" Left, and each other Alive
+    When the certificate of "ring-3" is replaced by an expired one for 10 seconds
+    Then within 8 seconds every other node sees "ring-3" Left, and each other Alive
     When the certificate fault has healed
     Then within 30 seconds every node sees every other node Alive with its declared role and region
     And no scope ever had two leaders
@@ -24,8 +24,8 @@ Feature: Certificate expiry
   Scenario: CertificateRunsOut_WhileTheCaIsOutOfReach
     Given the "ShardRing" topology is running
     And within 20 seconds every node sees every other node Alive with its declared role and region
-    When "ring-2" gets a certificate expiring in 5 seconds and cannot renew it for 25 seconds
-    Then within 20 seconds every other node sees "ring-2" Left, and each other Alive
+    When "ring-2" gets a certificate expiring in 5 seconds and cannot renew it for 16 seconds
+    Then within 14 seconds every other node sees "ring-2" Left, and each other Alive
     When the certificate fault has healed
     Then within 30 seconds every node sees every other node Alive with its declared role and region
     And no scope ever had two leaders

@@ -13,7 +13,7 @@ Feature: Packet loss between regions
     And within 30 seconds every node reports the same global leader
     When 20 clients replay the "global-echo" traffic through every node, with up to 5 attempts per call, for at most 60 seconds
     And at least 200 calls have been acknowledged within 30 seconds
-    And 20% of the packets between these groups are lost for 15 seconds:
+    And 20% of the packets between these groups are lost for 10 seconds:
       | group | members       |
       | west  | region west   |
       | rest  | everyone else |

@@ -15,8 +15,8 @@ Feature: Regional degrade and geo fallback
     Then within 10 seconds the geo-affinity clients are served in "west"
     When these faults start:
       | fault           | target                             | start | duration   |
-      | latency 400 ms  | region west                        | 0 s   | 20 seconds |
-      | packet loss 5%  | region west / the fault proxy      | 0 s   | 20 seconds |
+      | latency 400 ms  | region west                        | 0 s   | 12 seconds |
+      | packet loss 5%  | region west / the fault proxy      | 0 s   | 12 seconds |
     Then within 10 seconds the geo-affinity clients are served in "east"
     When the faults have healed
     Then within 15 seconds the geo-affinity clients are served in "west"

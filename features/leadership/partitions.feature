@@ -12,7 +12,7 @@ Feature: Leadership under network partitions
     And within 20 seconds every node reports the same global leader
     And 3 clients draw from the cluster-wide sequence through every node
     And within 10 seconds at least 10 numbers have been drawn
-    When the global leader is isolated from the rest of the cluster for 12 seconds
+    When the global leader is isolated from the rest of the cluster for 8 seconds
     Then within 10 seconds a new global leader is elected
     When the partition has healed
     And the clients stop
