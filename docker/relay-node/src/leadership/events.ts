@@ -11,7 +11,7 @@ import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from './ty
 
 export type LeadershipListener = (event: LeadershipEvent) => void;
 
-const TRANSITION_NAMES: Record<LeadershipEventKind, string> = {
+export const TRANSITION_NAMES: Record<LeadershipEventKind, string> = {
   [LeadershipEventKind.Snapshot]: 'snapshot',
   [LeadershipEventKind.Observed]: 'observed',
   [LeadershipEventKind.Elected]: 'elected',

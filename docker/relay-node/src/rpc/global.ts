@@ -8,6 +8,7 @@ import type { Defects } from '../defects';
 import type { MembershipTable } from '../gossip/membership';
 import { GLOBAL_SCOPE } from '../leadership/scopes';
 import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from '../leadership/types';
+import { TRANSITION_NAMES } from '../leadership/events';
 import { sameLease } from '../leadership/tokens';
 import { errorMessage, type Logger } from '../log';
 import type { SequenceService } from '../sequence/service';
@@ -102,7 +103,7 @@ export function createGlobalForwarder(
     const unsubscribe = options.onLeadershipEvent?.((event) => {
       if (event.scope !== GLOBAL_SCOPE || !holderGone(event, holder)) return;
       deposed.abort(
-        new Error(`${holder.leaderId} stopped holding ${GLOBAL_SCOPE} before it answered (${TRANSITIONS[event.eventKind]} ${event.leaderId ?? ''})`),
+        new Error(`${holder.leaderId} stopped holding ${GLOBAL_SCOPE} before it answered (${TRANSITION_NAMES[event.eventKind]} ${event.leaderId ?? ''})`),
       );
     });
     await forwardCall(req, res, target, {
@@ -120,16 +121,6 @@ export function createGlobalForwarder(
     return 'forwarded';
   };
 }
-
-const TRANSITIONS: Record<LeadershipEventKind, string> = {
-  [LeadershipEventKind.Snapshot]: 'snapshot',
-  [LeadershipEventKind.Observed]: 'observed',
-  [LeadershipEventKind.Elected]: 'elected',
-  [LeadershipEventKind.Renewed]: 'renewed',
-  [LeadershipEventKind.Lost]: 'lost',
-  [LeadershipEventKind.Expired]: 'expired',
-  [LeadershipEventKind.SteppedDown]: 'stepped down',
-};
 
 /** The event says `holder` no longer holds the scope: its lease ended, or another acquisition was seen. */
 export function holderGone(event: LeadershipEvent, holder: LeaseToken): boolean {

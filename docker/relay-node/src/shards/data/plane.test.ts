@@ -190,19 +190,7 @@ test('a handover waits for the write under way, not for the calls queued behind 
   const queued = [1, 2, 3].map(() => call(a, 'counter::increment', { key: 's0' }));
   await sleep(50);
   const started = Date.now();
-  const handover = await request(
-    a.port,
-    'POST',
-    '/mesh/shards/handover',
-    { 'content-type': 'application/json' },
-    {
-      namespace: NAMESPACE,
-      shardId: 's0',
-      to: 'b',
-      fenceToken: 2,
-      ticket: 'rebalance-1',
-    },
-  );
+  const handover = await handOver(a, 'b', 'rebalance-1');
   const handoverMs = Date.now() - started;
   assert.equal(handover.status, 200);
   assert.ok(handoverMs < 600, `the handover took ${handoverMs} ms: it waited for the queued writes`);
@@ -487,19 +475,7 @@ for (const defect of [false, true]) {
     a.plane.onDrain();
     const acknowledged = await inFlight;
     assert.deepEqual([acknowledged.status, acknowledged.body.value], [200, 2], 'acknowledged either way');
-    const handover = await request(
-      a.port,
-      'POST',
-      '/mesh/shards/handover',
-      { 'content-type': 'application/json' },
-      {
-        namespace: NAMESPACE,
-        shardId: 's0',
-        to: 'b',
-        fenceToken: 2,
-        ticket: 'drain:a',
-      },
-    );
+    const handover = await handOver(a, 'b', 'drain:a');
     assert.equal(handover.status, 200);
     const moved = await counterOn(b, 's0');
     assert.deepEqual([moved.role, moved.value, moved.index], defect ? ['owner', 1, 1] : ['owner', 2, 2]);
@@ -515,19 +491,7 @@ async function handoverWithHeldCall(nodes: TestNode[], stub: { received: (n: num
   publish(nodes, mapOf(1, { owner: 'a', replicas: ['d'], fence: 1 }));
   const inFlight = call(a, 'counter::increment', { key: 's0' });
   await stub.received(1); // the write is being replicated: in flight when the handover starts
-  const handover = request(
-    a.port,
-    'POST',
-    '/mesh/shards/handover',
-    { 'content-type': 'application/json' },
-    {
-      namespace: NAMESPACE,
-      shardId: 's0',
-      to: 'b',
-      fenceToken: 2,
-      ticket: 'rebalance-1',
-    },
-  );
+  const handover = handOver(a, 'b', 'rebalance-1');
   await sleep(50);
   const held = call(c, 'counter::increment', { key: 's0' });
   return Promise.all([inFlight, handover, held]);
@@ -543,4 +507,15 @@ async function readThroughDeposedOwner(nodes: TestNode[]) {
   c.view.set(v2);
   await call(b, 'kv::set', { key: 'k', value: 'new' }, { 'rpc-shard-key': 's0' });
   return call(a, 'kv::get', { key: 'k' }, { 'rpc-shard-key': 's0' });
+}
+
+/** `POST /mesh/shards/handover` of s0 to `to` at fence 2, sent to `from`. */
+function handOver(from: TestNode, to: string, ticket: string) {
+  return request(
+    from.port,
+    'POST',
+    '/mesh/shards/handover',
+    { 'content-type': 'application/json' },
+    { namespace: NAMESPACE, shardId: 's0', to, fenceToken: 2, ticket },
+  );
 }
