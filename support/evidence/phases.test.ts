@@ -67,3 +67,29 @@ test('scenario time is split into topology start, heal waits, other steps and ho
   assert.equal(figures.phases_after_hook_median, 2);
   assert.equal(figures.phases_heal_waits_total, 7);
 });
+
+test('every step that waits out a fault window counts as a heal wait', () => {
+  const texts = [
+    'the faults have healed',
+    'the partition has healed',
+    'the certificate fault has healed',
+    'the pause has ended',
+    'these faults run, overlapping, until all have healed:',
+    'the stopped nodes are restarted and ready within 30 seconds',
+  ];
+  const steps = texts.map((text, i) => ({ id: `s${i}`, text }));
+  const run = phasesOf(
+    [
+      { pickle: { id: 'p', name: 'Heals', steps } },
+      { testCase: { id: 'tc', pickleId: 'p', testSteps: steps.map((s) => ({ id: `t-${s.id}`, pickleStepId: s.id })) } },
+      { testCaseStarted: { id: 'c', testCaseId: 'tc' } },
+      ...steps.map((s) => ({
+        testStepFinished: { testCaseStartedId: 'c', testStepId: `t-${s.id}`, testStepResult: { duration: { seconds: 1, nanos: 0 }, status: 'PASSED' } },
+      })),
+    ]
+      .map((m) => JSON.stringify(m))
+      .join('\n'),
+  );
+  assert.equal(run.scenarios[0]?.ms['heal waits'], texts.length * 1000);
+  assert.equal(run.scenarios[0]?.ms['other steps'], 0);
+});

@@ -23,7 +23,8 @@ export interface RunPhases {
 }
 
 /** Steps that wait for a fault's window to end or a stopped node to come back. */
-const HEAL_WAIT = /faults have healed|until all have healed|restarted and ready|started again and ready|restarted gracefully/;
+const HEAL_WAIT =
+  /(faults|partition|certificate fault) ha(ve|s) healed|pause has ended|until all have healed|restarted and ready|started again and ready|restarted gracefully/;
 const TOPOLOGY_START = /topology is running/;
 
 type Timestamp = { seconds: number; nanos: number };
