@@ -1,5 +1,6 @@
 // load: the suite's LoadDriver against autocannon on one node, same concurrency, duration and body.
 import autocannon from 'autocannon';
+import { OpHistory, ScenarioClock } from '../../checks/history';
 import { LoadDriver } from '../../fabric/load-driver';
 import { Traffic } from '../../fabric/traffic';
 import { median, type BenchEnv } from './common';
@@ -41,9 +42,12 @@ export async function loadVsAutocannon(
     return { rps: Math.round(r.requests.total / r.duration), p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
   };
   const viaDriver = async (clients: number, seconds: number): Promise<LoadFigures> => {
+    // Every call recorded, as in a scenario: the history is part of what the driver costs.
+    const history = new OpHistory(new ScenarioClock());
     const summary = await new LoadDriver({
       peers: [{ id: 'load-1', baseUrl }],
       traffic,
+      history,
       clients,
       durationMs: seconds * 1000,
       callTimeoutMs: 10_000,
@@ -55,6 +59,7 @@ export async function loadVsAutocannon(
     const non2xx = statuses.filter(([k]) => /^\d+$/.test(k) && !k.startsWith('2')).reduce((n, [, v]) => n + v, 0);
     const errors = statuses.filter(([k]) => !/^\d+$/.test(k)).reduce((n, [, v]) => n + v, 0);
     // Latency as autocannon measures it (request written to answer); the whole call's p99 beside it.
+    if (history.ops.length < summary.calls) throw new Error(`the driver recorded ${history.ops.length} of its ${summary.calls} calls in the history`);
     return {
       rps: Math.round(summary.rps),
       p50Ms: summary.requestLatency.p50Ms,
