@@ -28,7 +28,7 @@ export interface NetworkFaultsOptions {
   readonly portOf?: PortOf;
   /** Deadline for a partition, or a heal, to show in the probe (default 5 s). */
   readonly verifyTimeoutMs?: number;
-  /** One connect attempt's bound (default 700 ms): a cut pair costs this much per probe round. */
+  /** One connect attempt's bound (default DEFAULT_PROBE_TIMEOUT_MS): a cut pair costs this much per probe round. */
   readonly probeTimeoutMs?: number;
   /** Bound on each iptables invocation (default 10 s). */
   readonly commandTimeoutMs?: number;
