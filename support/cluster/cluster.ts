@@ -212,7 +212,7 @@ async function routeClientLinks(topology: Topology, proxy: FaultProxy, nodes: re
 }
 
 /** How many client links routeClientLinks will route: one per node of each region clients reach through the proxy. */
-function clientRoutes(topology: Topology): number {
+export function clientRoutes(topology: Topology): number {
   return topology.links.filter((l) => l.from === CLIENTS).reduce((n, link) => n + topology.nodes.filter((node) => node.region === link.to).length, 0);
 }
 

@@ -1,7 +1,10 @@
 // startup: time until a topology answers ready on every node through the fixture, against the same
 // containers started with bare Docker API calls and polled the same way.
 import type { Topology } from '../../../topologies';
-import { Cluster } from '../../cluster/cluster';
+import { clientRoutes, Cluster } from '../../cluster/cluster';
+import { PROXY_API_PORT, PROXY_POOL } from '../../cluster/fault-proxy';
+import { OTLP_ALIAS, OTLP_PORT } from '../../cluster/otlp-receiver';
+import { PROXY_ALIAS } from '../../cluster/peer-links';
 import { docker } from '../../cluster/engine';
 import { LABEL, RUN, runLabels } from '../../cluster/labels';
 import { createNetwork } from '../../cluster/network';
@@ -17,6 +20,8 @@ export async function viaFixture({ images, ca }: BenchEnv, topology: Topology, r
   await cluster.stop();
   return cluster.startupMs;
 }
+
+const published = (s: { port: number; extra?: readonly number[] }): number[] => [s.port, ...(s.extra ?? [])];
 
 /** The same containers, created and started with plain dockerode calls, polled for the same endpoints. */
 export async function viaBareDocker({ images, ca }: BenchEnv, round: number, t: Topology): Promise<number> {
@@ -38,6 +43,22 @@ export async function viaBareDocker({ images, ca }: BenchEnv, round: number, t: 
           relayNodeEnv(t, n, { bootstrapUrl: `http://${network.gateway}:${bootstrap.port}`, bootstrapToken: bootstrap.clusterToken ?? '' }),
         ).map(([k, v]) => `${k}=${v}`),
       })),
+      // The fixture's two helpers, with the same published ports: the OTLP receiver, and the fault proxy
+      // when the topology routes links through it.
+      { id: OTLP_ALIAS, image: images.otlpReceiver.ref, port: OTLP_PORT, path: '/healthz', cmd: undefined, env: [] },
+      ...(t.links.length > 0
+        ? [
+            {
+              id: PROXY_ALIAS,
+              image: images.faultProxy.ref,
+              port: PROXY_API_PORT,
+              path: '/version',
+              cmd: undefined,
+              env: [],
+              extra: PROXY_POOL.slice(0, clientRoutes(t)),
+            },
+          ]
+        : []),
     ];
     await Promise.all(
       specs.map(async (s) => {
@@ -47,10 +68,10 @@ export async function viaBareDocker({ images, ca }: BenchEnv, round: number, t: 
           Cmd: s.cmd,
           Env: s.env,
           Labels: labels,
-          ExposedPorts: { [`${s.port}/tcp`]: {} },
+          ExposedPorts: Object.fromEntries(published(s).map((p) => [`${p}/tcp`, {}])),
           HostConfig: {
             NetworkMode: network.name,
-            PortBindings: { [`${s.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] },
+            PortBindings: Object.fromEntries(published(s).map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '0' }]])),
             Tmpfs: s.cmd ? { ...ETCD_DATA_TMPFS } : undefined,
           },
           NetworkingConfig: { EndpointsConfig: { [network.name]: { Aliases: [s.id] } } },
