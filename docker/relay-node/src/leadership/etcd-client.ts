@@ -269,20 +269,8 @@ async function* jsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<Reco
 
 async function readFirstJsonObject(response: Response): Promise<Record<string, unknown>> {
   if (!response.body) throw new Error('empty keepalive response');
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (value) text += decoder.decode(value, { stream: true });
-    const newline = text.indexOf('\n');
-    const candidate = newline >= 0 ? text.slice(0, newline) : done ? text : undefined;
-    if (candidate !== undefined && candidate.trim() !== '') {
-      void reader.cancel().catch(() => undefined);
-      return JSON.parse(candidate) as Record<string, unknown>;
-    }
-    if (done) throw new Error('keepalive stream ended without an answer');
-  }
+  for await (const json of jsonLines(response.body)) return json; // leaving the loop cancels the stream
+  throw new Error('keepalive stream ended without an answer');
 }
 
 function encodeCompare(compare: Compare): Record<string, unknown> {
