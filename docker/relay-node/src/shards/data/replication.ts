@@ -276,15 +276,16 @@ export class Replication {
    * or one that applied something) finish here, so a handover waits for one write, not for the queue
    * (under 200 clients on one shard that queue was ~200 calls, ~250 ms).
    */
-  private yieldsToHandover(slot: Slot, ticket: CallTicket | undefined): boolean {
+  private yieldsToHandover(slot: Slot, ticket?: CallTicket): boolean {
     return slot.handingOver !== undefined && (ticket === undefined || ticket.applied === 0);
   }
 
   /** Confirms the fence with every replica (a barrier), then reads the local copy. */
-  read<T>(shardId: string, fn: (store: ShardStore) => T, ticket?: CallTicket): Promise<T> {
+  read<T>(shardId: string, fn: (store: ShardStore) => T): Promise<T> {
     return this.lock.run(shardId, async () => {
       const slot = this.sync(shardId);
-      if (slot.ownerFence === undefined || this.yieldsToHandover(slot, ticket)) throw new NotServingError(shardId, this.deps.nodeId);
+      // A read applies nothing, so one queued behind a handover always steps aside.
+      if (slot.ownerFence === undefined || this.yieldsToHandover(slot)) throw new NotServingError(shardId, this.deps.nodeId);
       await this.recover(slot);
       // Seeded defect kv-stale-read: no barrier.
       if (!this.deps.defects.has('kv-stale-read')) {
