@@ -107,15 +107,15 @@ function fault(kind: string, target: string, where: string): ScheduledFault {
   );
 }
 
-/** Parses `| fault | target | start | duration |` rows, sorted by start. Every window is bounded by `maxWindowMs`. */
 /** The header row of a fault schedule table. */
 export const SCHEDULE_HEADER = ['fault', 'target', 'start', 'duration'];
 
+/** Parses `| fault | target | start | duration |` rows, sorted by start. Every window is bounded by `maxWindowMs`. */
 export function parseSchedule(table: DataTable | string[][], maxWindowMs = 120_000): ScheduleEntry[] {
   const rows = Array.isArray(table) ? table : table.raw();
   const [header, ...body] = rows;
   if (!header || header.map((c) => c.trim().toLowerCase()).join('|') !== SCHEDULE_HEADER.join('|')) {
-    throw new TableError('fault schedule: the first row must be the header | fault | target | start | duration |');
+    throw new TableError(`fault schedule: the first row must be the header | ${SCHEDULE_HEADER.join(' | ')} |`);
   }
   if (body.length === 0) throw new TableError('fault schedule: name at least one fault');
   return body
