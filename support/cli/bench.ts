@@ -7,7 +7,8 @@
 //             and by promotion, against the lease TTL (median and max of `--rounds=N` pauses per mode, each
 //             on one cluster);
 //   load      one node of a running ShardRing topology (it serves echo itself) driven by autocannon and by
-//             the suite's LoadDriver (recording every call in a history, as in a scenario) with the same
+//             the suite's LoadDriver (recording every call in a history, as in a scenario; its connections
+//             opened before the run, as autocannon opens all of its at once) with the same
 //             number of connections / virtual clients for the same time, in rounds of alternating order: median rps and p50/p99 of both and their ratios (the
 //             driver's latency as autocannon measures it, from the request written on a connected socket;
 //             its p99 with waits for a connection beside it), non-2xx answers and errors summed (`--load-clients=N`, default 1,000; `--load-seconds=N`, default

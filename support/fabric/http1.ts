@@ -50,18 +50,18 @@ export class Http1Connection {
   idleSinceMs = 0;
   idleLimitMs = DEFAULT_IDLE_LIMIT_MS;
 
-  /** `connected` is called once, when the connection is established or failed to be. */
-  constructor(host: string, port: number, connected: () => void = () => undefined) {
+  /** `connected` is called once: with true when the connection is established, false when it failed to be. */
+  constructor(host: string, port: number, connected: (ok: boolean) => void = () => undefined) {
     this.socket = net.connect({ host, port });
     this.socket.setNoDelay(true);
     let settled = false;
-    const settle = () => {
+    const settle = (ok: boolean) => {
       if (settled) return;
       settled = true;
-      connected();
+      connected(ok);
     };
-    this.socket.once('connect', settle);
-    this.socket.once('close', settle);
+    this.socket.once('connect', () => settle(true));
+    this.socket.once('close', () => settle(false));
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (error) => this.fail(error));
     this.socket.on('end', () => {
@@ -305,6 +305,53 @@ export class Http1Pool {
   close(): void {
     for (const conn of this.idle) conn.destroy();
     this.idle = [];
+  }
+
+  /**
+   * Opens `count` connections before any call, at most `maxConnecting` at a time, and keeps those that
+   * connect as idle ones (or hands them to waiting calls). Resolves with how many connected, at the latest
+   * after `timeoutMs`: attempts still pending then are abandoned (a peer that drops SYNs never answers).
+   */
+  preconnect(count: number, timeoutMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      let started = 0;
+      let settled = 0;
+      let opened = 0;
+      let over = false;
+      const pending = new Set<Http1Connection>();
+      const finish = () => {
+        if (over) return;
+        over = true;
+        clearTimeout(timer);
+        // Abandoned attempts stop counting now, not when their sockets have closed.
+        this.connecting -= pending.size;
+        const abandoned = [...pending];
+        pending.clear();
+        for (const conn of abandoned) conn.destroy();
+        resolve(opened);
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      const more = () => {
+        while (!over && started < count && this.connecting < this.maxConnecting) {
+          started++;
+          this.connecting++;
+          const conn: Http1Connection = new Http1Connection(this.host, this.port, (ok) => {
+            if (!pending.delete(conn)) return; // abandoned at the deadline
+            this.connecting--;
+            settled++;
+            if (ok) {
+              opened++;
+              this.release(conn);
+            }
+            if (settled === count) finish();
+            else more();
+          });
+          pending.add(conn);
+        }
+      };
+      if (count <= 0) finish();
+      else more();
+    });
   }
 
   private open(): Http1Connection {

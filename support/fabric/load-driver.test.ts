@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';
 import { OpHistory, ScenarioClock } from '../checks/history';
 import { FewestPending, RoundRobin, seededRng } from './choosers';
@@ -1097,5 +1098,71 @@ test('request latency leaves out the wait for a connection, as autocannon measur
     assert.ok(s.requestLatency.meanMs < s.latency.meanMs, `connection waits make calls longer on average: ${s.requestLatency.meanMs} < ${s.latency.meanMs}`);
   } finally {
     await a.close();
+  }
+});
+
+test('preconnect opens the connections before the run, capped per peer, and the run uses only them', async () => {
+  const a = await fakeRelay('node-a');
+  const b = await fakeRelay('node-b');
+  try {
+    const driver = new LoadDriver({ peers: [a.peer, b.peer], traffic: echo, clients: 40, maxOps: 400, maxConnectingPerPeer: 4 });
+    const pools = (driver as unknown as { pools: Map<string, { idleCount: number; connecting: number }> }).pools;
+    let maxOpening = 0;
+    const sampler = setInterval(() => (maxOpening = Math.max(maxOpening, ...[...pools.values()].map((p) => p.connecting))), 0);
+    const opened = await driver.preconnect(40);
+    clearInterval(sampler);
+    assert.equal(opened, 80, 'forty to each of the two peers');
+    assert.ok(maxOpening <= 4, `at most 4 attempts at a time per peer, saw ${maxOpening}`);
+    assert.deepEqual(
+      [...pools.values()].map((p) => p.idleCount),
+      [40, 40],
+    );
+    const summary = await driver.run();
+    assert.deepEqual(summary.counts, { ok: 400, fail: 0, info: 0 });
+    assert.equal(a.stats().connections + b.stats().connections, 80, 'no connection opened during the run');
+    await assert.rejects(driver.preconnect(1), /preconnect\(\) must come before start\(\)/);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('preconnect to a dead peer resolves with none connected; the run then finds the peer down as usual', async () => {
+  const dead: DriverPeer = { id: 'dead', baseUrl: `http://127.0.0.1:${await deadPort()}` };
+  const driver = new LoadDriver({ peers: [dead], traffic: echo, clients: 3, maxOps: 3, callTimeoutMs: 500 });
+  const t0 = performance.now();
+  assert.equal(await driver.preconnect(10), 0);
+  assert.ok(performance.now() - t0 < 500, 'refused attempts end at once, not at the deadline');
+  const summary = await driver.run();
+  assert.deepEqual(summary.counts, { ok: 0, fail: 0, info: 3 });
+  assert.equal(await new LoadDriver({ peers: [dead], traffic: echo, clients: 1, maxOps: 1 }).preconnect(0), 0);
+  await assert.rejects(new LoadDriver({ peers: [dead], traffic: echo, clients: 1, maxOps: 1 }).preconnect(1.5), /whole number of connections/);
+});
+
+test('preconnect gives up on attempts still pending at callTimeoutMs and keeps those that connected', async () => {
+  // A listener that never accepts (its thread is blocked) with a backlog of 1: once its accept queue is
+  // full the kernel drops further SYNs, so those attempts hang as they do towards a cut-off peer.
+  const worker = new Worker(
+    `const net = require('node:net'); const { parentPort } = require('node:worker_threads');
+     const server = net.createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+       parentPort.postMessage(server.address().port);
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+     });`,
+    { eval: true },
+  );
+  const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+  const peer: DriverPeer = { id: 'stuck', baseUrl: `http://127.0.0.1:${port}` };
+  const driver = new LoadDriver({ peers: [peer], traffic: echo, clients: 1, maxOps: 1, callTimeoutMs: 300 });
+  const pool = (driver as unknown as { pools: Map<string, { connecting: number; idleCount: number }> }).pools.get(peer.baseUrl)!;
+  try {
+    const t0 = performance.now();
+    const opened = await driver.preconnect(6);
+    const ms = performance.now() - t0;
+    assert.ok(opened >= 1 && opened < 6, `the queue's few connected, the rest were abandoned: ${opened}`);
+    assert.ok(ms >= 290 && ms < 1_500, `resolved at the deadline: ${Math.round(ms)} ms`);
+    assert.equal(pool.idleCount, opened);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(pool.connecting, 0, 'abandoned attempts no longer count as connecting');
+  } finally {
+    await worker.terminate();
   }
 });

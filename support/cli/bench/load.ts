@@ -44,7 +44,7 @@ export async function loadVsAutocannon(
   const viaDriver = async (clients: number, seconds: number): Promise<LoadFigures> => {
     // Every call recorded, as in a scenario: the history is part of what the driver costs.
     const history = new OpHistory(new ScenarioClock());
-    const summary = await new LoadDriver({
+    const driver = new LoadDriver({
       peers: [{ id: 'load-1', baseUrl }],
       traffic,
       history,
@@ -53,7 +53,11 @@ export async function loadVsAutocannon(
       callTimeoutMs: 10_000,
       log: say,
       progressEveryMs: 1_000,
-    }).run();
+    });
+    // Every connection opened first, as autocannon opens all of its connections at once before its load.
+    const connected = await driver.preconnect(clients);
+    if (connected < clients) say(`load: only ${connected} of ${clients} connections opened before the run`);
+    const summary = await driver.run();
     // Statuses are HTTP codes for answers and words (timeout, ECONNRESET, …) for calls without one.
     const statuses = Object.entries(summary.statuses);
     const non2xx = statuses.filter(([k]) => /^\d+$/.test(k) && !k.startsWith('2')).reduce((n, [, v]) => n + v, 0);
