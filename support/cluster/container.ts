@@ -33,10 +33,13 @@ export class SuiteContainer extends GenericContainer {
 
   /** Joins the scenario's network as `alias` (also its node label), named after the scenario. */
   inScenario(scope: ScenarioScope, alias: string): this {
+    // The alias rides on the create call. testcontainers' withNetworkAliases creates the container on the
+    // engine's default bridge and then connects it to the network: a second interface per container on a
+    // network every scenario shares, and one more serialised libnetwork operation per container at start.
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [scope.network.name]: { Aliases: [alias] } } };
     return this.withName(containerName(scope.scenarioId, alias))
       .withLabels({ ...scope.labels, [LABEL.node]: alias })
       .withNetworkMode(scope.network.name)
-      .withNetworkAliases(alias)
       .withStartupTimeout(scope.readyTimeoutMs);
   }
 
