@@ -92,14 +92,15 @@ export class Cluster implements AsyncDisposable {
           .start(),
       );
       const telemetryStart = new OtlpReceiverContainer(opts.images.otlpReceiver.ref).inScenario(scope, OTLP_ALIAS).start();
-      // Peer paths are routed as soon as the proxy answers: the nodes, told at start to dial them, retry until then.
+      // Every path is routed as soon as the proxy answers, while the nodes start: the nodes, told at start
+      // to dial their peer paths, retry until then; client paths need only the nodes' names.
       const proxyStart =
         topology.links.length > 0
           ? new FaultProxyContainer(opts.images.faultProxy, clientRoutes(topology))
               .inScenario(scope, PROXY_ALIAS)
               .start()
               .then(async (proxy) => {
-                await proxy.routePeers(planPeerLinks(topology));
+                await proxy.populate(planPeerLinks(topology), clientLinks(topology));
                 return proxy;
               })
           : undefined;
@@ -123,7 +124,7 @@ export class Cluster implements AsyncDisposable {
       const etcd = results.slice(0, topology.etcd.length).map((r) => (r as PromiseFulfilledResult<EtcdMember>).value);
       const nodes = results.slice(topology.etcd.length).map((r) => (r as PromiseFulfilledResult<RelayNode>).value);
       const proxy = proxyResult?.status === 'fulfilled' ? proxyResult.value : undefined;
-      if (proxy) await routeClientLinks(topology, proxy, nodes);
+      if (proxy) for (const node of nodes) useClientLink(node, proxy);
       const telemetry = (telemetryResult as PromiseFulfilledResult<TelemetryReceiver>).value;
       return new Cluster(
         topology,
@@ -199,21 +200,24 @@ function bootstrapUrl(bootstrap: BootstrapServer, network: ScenarioNetwork): str
 }
 
 /**
- * `clients → region` links: every node of the region gets a proxy in front of its HTTP port, and its
- * handle an ingress client through it, so that scenario clients of that region feel the link's faults.
+ * `clients → region` links: every node of the region gets a proxy in front of its HTTP port (routed with
+ * the peer paths), and its handle an ingress client through it, so that scenario clients of that region
+ * feel the link's faults.
  */
-async function routeClientLinks(topology: Topology, proxy: FaultProxy, nodes: readonly RelayNode[]): Promise<void> {
-  for (const link of topology.links.filter((l) => l.from === CLIENTS)) {
-    for (const node of nodes.filter((n) => n.region === link.to)) {
-      const routed = await proxy.route(clientLinkName(node.id), `${node.id}:${RELAY_HTTP_PORT}`);
-      node.useIngress(`http://127.0.0.1:${routed.publishedPort}`);
-    }
-  }
+function clientLinks(topology: Topology): { name: string; upstream: string }[] {
+  return topology.links
+    .filter((l) => l.from === CLIENTS)
+    .flatMap((link) => topology.nodes.filter((n) => n.region === link.to).map((n) => ({ name: clientLinkName(n.id), upstream: `${n.id}:${RELAY_HTTP_PORT}` })));
 }
 
-/** How many client links routeClientLinks will route: one per node of each region clients reach through the proxy. */
+function useClientLink(node: RelayNode, proxy: FaultProxy): void {
+  const link = proxy.links.get(clientLinkName(node.id));
+  if (link) node.useIngress(`http://127.0.0.1:${link.publishedPort}`);
+}
+
+/** How many client links the fixture routes: one per node of each region clients reach through the proxy. */
 export function clientRoutes(topology: Topology): number {
-  return topology.links.filter((l) => l.from === CLIENTS).reduce((n, link) => n + topology.nodes.filter((node) => node.region === link.to).length, 0);
+  return clientLinks(topology).length;
 }
 
 /** The proxy in front of a node's HTTP port on a `clients → region` link. */

@@ -66,24 +66,31 @@ export class FaultProxy extends AbstractStartedContainer {
     this.toxiproxy = new Toxiproxy(`http://127.0.0.1:${started.getMappedPort(PROXY_API_PORT)}`);
   }
 
-  /** A proxy named `name` on the next free pool port, forwarding to `upstream` (`host:port` on the network). */
-  async route(name: string, upstream: string): Promise<ProxiedLink> {
-    const port = this.free.shift();
-    if (port === undefined) throw new Error(`the fault proxy's published ports are used up; it was started for fewer routed links than this one`);
-    const proxy = await this.toxiproxy.createProxy({ name, listen: `0.0.0.0:${port}`, upstream });
-    const link = { name, upstream, port, publishedPort: this.getMappedPort(port), proxy };
-    this.links.set(name, link);
-    return link;
-  }
-
-  /** Proxies for region ↔ region paths on their planned ports (inside the network only). */
-  async routePeers(peers: readonly PeerLink[]): Promise<void> {
-    // Sequential: the real Toxiproxy serialises proxy creation anyway, and 36 take well under a second.
-    for (const p of peers) {
-      const proxy = await this.toxiproxy.createProxy({ name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream });
-      this.links.set(p.name, { name: p.name, upstream: p.upstream, port: p.listenPort, publishedPort: 0, proxy });
-    }
-    this.peers = peers;
+  /**
+   * Every proxy a topology routes, in one `POST /populate`: the region ↔ region paths on their planned
+   * ports (inside the network only), and `routes` the test process dials, each on the next free pool
+   * port. One call, not one per proxy: made while the nodes start, so no route waits on the critical path.
+   */
+  async populate(peers: readonly PeerLink[], routes: readonly { name: string; upstream: string }[] = []): Promise<ProxiedLink[]> {
+    if (routes.length > this.free.length)
+      throw new Error(`the fault proxy's published ports are used up; it was started for ${this.free.length} routed links, not ${routes.length}`);
+    const dialled = routes.map((r) => ({ ...r, port: this.free.shift()! }));
+    const proxies = await this.toxiproxy.populate([
+      ...peers.map((p) => ({ name: p.name, listen: `0.0.0.0:${p.listenPort}`, upstream: p.upstream })),
+      ...dialled.map((r) => ({ name: r.name, listen: `0.0.0.0:${r.port}`, upstream: r.upstream })),
+    ]);
+    const made = (name: string): Proxy => {
+      const proxy = proxies[name];
+      if (!proxy) throw new Error(`the fault proxy's /populate answer lacks proxy "${name}"`);
+      return proxy;
+    };
+    for (const p of peers) this.links.set(p.name, { name: p.name, upstream: p.upstream, port: p.listenPort, publishedPort: 0, proxy: made(p.name) });
+    this.peers = [...this.peers, ...peers];
+    return dialled.map((r) => {
+      const link = { name: r.name, upstream: r.upstream, port: r.port, publishedPort: this.getMappedPort(r.port), proxy: made(r.name) };
+      this.links.set(r.name, link);
+      return link;
+    });
   }
 
   /** How many active cuts hold each peer link down: overlapping partitions share links. */
