@@ -308,6 +308,32 @@ describe('ShardLeader', () => {
     assert.ok((await u.leader.balance())?.published);
   });
 
+  test('load: a shard placed by a membership change a moment ago may move for its load at once', async () => {
+    const loads: Record<string, ShardLoadReport> = {};
+    const t = setup({ loads });
+    await t.leader.tick();
+    // A node joins: the next round places some shards on it (placement, not a move for load).
+    t.table.recordDirect(meta('d'), Date.now());
+    t.advance(1_000);
+    const placed = await t.leader.tick();
+    assert.ok(placed.published);
+    const record = placed.map.records.find((r) => r.changeTicket === 'membership' && r.version === placed.map.version);
+    assert.ok(record, 'the join moved at least one shard');
+    t.advance(1_000);
+    for (const n of ['a', 'b', 'c', 'd']) loads[n] = { nodeId: n, budgetQps: 10, totalQps: 0, shards: [] };
+    loads[record.ownerNodeId] = {
+      nodeId: record.ownerNodeId,
+      budgetQps: 10,
+      totalQps: 50,
+      shards: [{ shardId: record.shardId, qps: 40, inFlight: 0, role: 'owner' }],
+    };
+    const outcome = await t.leader.balance();
+    assert.ok(outcome?.published, 'the cooldown follows moves for load only (RELAY_REBALANCE_COOLDOWN_MS)');
+    const moved = outcome.map.records.find((r) => r.shardId === record.shardId)!;
+    assert.ok(record.replicas.includes(moved.ownerNodeId));
+    assert.equal(moved.changeTicket, `rebalance-${outcome.map.version}`);
+  });
+
   test("load: no move when it would not lower the owner's load", async () => {
     const loads: Record<string, ShardLoadReport> = {};
     const t = setup({ loads });

@@ -273,7 +273,7 @@ export class ShardLeader {
         },
         { start: startedAt, end: publishedAt },
       );
-      this.lastMovedAt.set(move.shardId, this.now());
+      if (rebalance) this.lastMovedAt.set(move.shardId, this.now());
       this.o.log.info('shard moved', {
         shard: move.shardId,
         from: move.from,
@@ -332,9 +332,13 @@ export class ShardLeader {
     return outcome;
   }
 
-  /** When the shard last changed owner: this leader's memory, else the map (a new leader inherits the cooldown). */
+  /**
+   * When the shard last moved for its load (an operator's or a hot shard's move): this leader's memory,
+   * else the map (a new leader inherits the cooldown). Placement, drain and failover moves do not count:
+   * a shard placed on a node that just joined may be relieved at once when it runs hot.
+   */
   private movedAt(record: ShardRecord): number {
-    const fromMap = record.fenceToken === record.version && record.changeTicket !== 'bootstrap' ? Date.parse(record.updatedAt) : Number.NaN;
+    const fromMap = record.fenceToken === record.version && (record.changeTicket ?? '').startsWith('rebalance-') ? Date.parse(record.updatedAt) : Number.NaN;
     return Math.max(this.lastMovedAt.get(record.shardId) ?? -Infinity, Number.isFinite(fromMap) ? fromMap : -Infinity);
   }
 
