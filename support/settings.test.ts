@@ -9,6 +9,7 @@ test('defaults: containers on, the two-region topology, no defect', () => {
   assert.equal(s.defaultTopology, 'GlobalLeaderWithTwoRegions');
   assert.equal(s.defect, undefined);
   assert.equal(s.readyTimeoutMs, 60_000);
+  assert.equal(s.netfaults, 'auto');
 });
 
 test('a wrong value names the variable and the fix', () => {
@@ -21,6 +22,11 @@ test('a wrong value names the variable and the fix', () => {
     /OMNIRELAY_HYPERSCALE_READY_TIMEOUT_MS="10s" must be a positive whole number/,
   );
   assert.throws(() => readSettings({ OMNIRELAY_HYPERSCALE_DEFECT: 'Not A Defect' }), /OMNIRELAY_HYPERSCALE_DEFECT="Not A Defect" is not a defect name/);
+  assert.throws(
+    () => readSettings({ OMNIRELAY_HYPERSCALE_NETFAULTS: 'sidecar' }),
+    /OMNIRELAY_HYPERSCALE_NETFAULTS="sidecar" is not a mode: use auto, helper .* or host/,
+  );
+  assert.equal(readSettings({ OMNIRELAY_HYPERSCALE_NETFAULTS: ' Helper ' }).netfaults, 'helper');
 });
 
 test('the registry prefix loses a trailing slash; false disables containers', () => {

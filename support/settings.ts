@@ -26,6 +26,26 @@ export interface Settings {
   readonly seed: number | undefined;
   /** The real Toxiproxy image, used when present or pullable; else the suite's fault-proxy (OMNIRELAY_HYPERSCALE_TOXIPROXY_IMAGE). */
   readonly toxiproxyImage: string;
+  /**
+   * How network faults reach a container's network namespace (OMNIRELAY_HYPERSCALE_NETFAULTS): `host`
+   * enters it with nsenter from this host, `helper` runs the tools in a helper container that joins it,
+   * `auto` (the default) uses the host where it can and the helper otherwise.
+   */
+  readonly netfaults: NetfaultsSetting;
+}
+
+export const NETFAULTS_MODES = ['auto', 'helper', 'host'] as const;
+export type NetfaultsSetting = (typeof NETFAULTS_MODES)[number];
+
+function netfaults(env: Env, name: string): NetfaultsSetting {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return 'auto';
+  if (!(NETFAULTS_MODES as readonly string[]).includes(raw)) {
+    throw new SettingsError(
+      `${name}="${env[name]}" is not a mode: use auto, helper (a container joins each target's network namespace) or host (nsenter from this host).`,
+    );
+  }
+  return raw as NetfaultsSetting;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -91,5 +111,6 @@ export function readSettings(env: Env = process.env): Settings {
     seed: seed(env, 'OMNIRELAY_HYPERSCALE_SEED'),
     toxiproxyImage: imageRef(env, 'OMNIRELAY_HYPERSCALE_TOXIPROXY_IMAGE') ?? 'ghcr.io/shopify/toxiproxy:2.12.0',
     updateGolden: bool(env, 'OMNIRELAY_HYPERSCALE_UPDATE_GOLDEN', false),
+    netfaults: netfaults(env, 'OMNIRELAY_HYPERSCALE_NETFAULTS'),
   };
 }

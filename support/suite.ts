@@ -12,6 +12,8 @@ import { removeLabelled, sweepOrphans } from './cluster/teardown';
 import { NodeClient } from './fabric/node-client';
 import { readSettings, SettingsError, type Settings } from './settings';
 import { CertificateAuthority } from './tls';
+import { chooseNetns } from './chaos/network/choose';
+import { useNetns } from './chaos/network/netns';
 
 export interface Suite {
   readonly settings: Settings;
@@ -23,6 +25,8 @@ export interface Suite {
     readonly ca: CertificateAuthority;
     readonly capabilities: readonly string[];
     readonly engine: { version: string; apiVersion: string };
+    /** How network faults reach containers' namespaces this run, and why (OMNIRELAY_HYPERSCALE_NETFAULTS). */
+    readonly netfaults: { readonly mode: string; readonly why: string };
   };
 }
 
@@ -68,9 +72,16 @@ export async function prepareSuite(): Promise<Suite> {
     `images: relay-node ${images.relayNode.ref} (${images.relayNode.origin}), etcd ${images.etcd.ref} (${images.etcd.origin}), ` +
       `fault proxy ${images.faultProxy.ref} (${images.faultProxy.flavour}, ${images.faultProxy.origin}), otlp receiver ${images.otlpReceiver.ref} (${images.otlpReceiver.origin}) in ${Date.now() - started} ms`,
   );
-  const [ca, capabilities] = await Promise.all([CertificateAuthority.create(), probeCapabilities(images.relayNode.ref)]);
+  const [ca, capabilities, choice] = await Promise.all([
+    CertificateAuthority.create(),
+    probeCapabilities(images.relayNode.ref),
+    chooseNetns(settings.netfaults, { registry: settings.registry, log: (l) => say(l) }),
+  ]);
   say(`image under test announces: ${capabilities.join(', ')}`);
-  return (current = { settings, seed, containers: { images, ca, capabilities, engine } });
+  useNetns(choice.exec);
+  const netfaults = { mode: choice.exec.describe(), why: choice.why };
+  say(`network faults: ${netfaults.mode} (${netfaults.why})`);
+  return (current = { settings, seed, containers: { images, ca, capabilities, engine, netfaults } });
 }
 
 /** Starts one throwaway node of the image under test and reads its introspect capabilities. */

@@ -33,6 +33,8 @@ export function environmentOf(suite: Suite): Record<string, string> {
     env['image.fault-proxy'] = `${images.faultProxy.ref} (${images.faultProxy.flavour}, ${images.faultProxy.origin})`;
     env['image.fault-proxy.digest'] = images.faultProxy.id;
     env['image.capabilities'] = suite.containers.capabilities.join(' ');
+    // How partitions and loss reached the containers: nsenter from the host, or helper containers.
+    env['network.faults'] = `${suite.containers.netfaults.mode}; ${suite.containers.netfaults.why}`;
   }
   return env;
 }

@@ -4,7 +4,7 @@
 // the verification depends on the plan's mode: a reachability matrix for cuts, a rule listing plus
 // connect-at-least-once for loss. Each fault owns its own chains (OHS-FAULT-1, OHS-FAULT-2 …), so
 // overlapping faults heal independently.
-import { assertHostCanPartition, DEFAULT_COMMAND_TIMEOUT_MS, NetnsGoneError, runSteps } from './iptables';
+import { assertCanPartition, DEFAULT_COMMAND_TIMEOUT_MS, NetnsGoneError, runSteps } from './iptables';
 import type { LossRecord } from './loss';
 import { specIds, withoutDown } from './down-members';
 import { defaultPortOf, inspectMember, networkMembers } from './members';
@@ -155,7 +155,7 @@ export class NetworkFaults {
     const description = describeSpec(spec);
     if (down.length > 0) this.opts.log?.(`partition ${id}: ${down.join(', ')} down (another fault): cut off already; its rules go in when it comes back`);
     // A member listed a moment ago may have been crashed since (a fault starting at the same instant).
-    await assertHostCanPartition(members, async (m) => !(await this.wentDown(m)));
+    await assertCanPartition(members, async (m) => !(await this.wentDown(m)));
 
     const t0 = Date.now();
     const applied = await Promise.allSettled(plan.containers.map((c) => runSteps(c.member, c.apply, this.commandTimeoutMs)));

@@ -1,5 +1,6 @@
-// The reachability probe: TCP connects from inside one container's network namespace, made by the host's
-// own `node` (entered with `nsenter -t <pid> -n`, so images need no tools), one process per source member
+// The reachability probe: TCP connects from inside one container's network namespace, made by a `node`
+// run there the way this run reaches namespaces (netns.ts: the host's own node under nsenter, or the
+// helper container's), so images need no tools; one process per source member
 // connecting to all its targets at once. Each connect gets its own deadline, counted from the connect()
 // call: a prober that starts late on a busy 2-core machine does not eat the budget (the bash/timeout probe
 // this replaces counted its own start-up, and under load pairs that should connect timed out). A DROP rule
@@ -9,6 +10,7 @@
 import pLimit from 'p-limit';
 import { eventually, judge, WaitTimeoutError } from '../../checks/eventually';
 import { DEFAULT_COMMAND_TIMEOUT_MS, listRules, runInNetns } from './iptables';
+import { netns } from './netns';
 import {
   attemptTally,
   checkRules,
@@ -98,7 +100,7 @@ export async function probeAll(targets: readonly ProbeTarget[], opts: ProbeOptio
     const addresses = indexes.map((i) => `${targets[i]!.to.ip}:${targets[i]!.port}`);
     const started = Date.now();
     // NODE_OPTIONS is the test process's own (a TypeScript loader, say): the prober needs none of it.
-    const r = await runInNetns(from, process.execPath, ['-e', PROBER, String(timeoutMs), ...addresses], timeoutMs + PROBER_GRACE_MS, { NODE_OPTIONS: '' });
+    const r = await runInNetns(from, netns().node, ['-e', PROBER, String(timeoutMs), ...addresses], timeoutMs + PROBER_GRACE_MS, { NODE_OPTIONS: '' });
     const lines = new Map<string, ProberLine>();
     for (const line of r.stdout.split('\n')) {
       if (!line.trim()) continue;

@@ -15,9 +15,15 @@ export interface RootFile {
   readonly mode?: number;
 }
 
-/** The host libraries (and loader) a dynamically linked binary needs, as `ldd` reports them. */
-export async function sharedLibraries(binary: string): Promise<RootFile[]> {
-  const { stdout } = await promisify(execFile)('ldd', [binary]);
+/** A symbolic link inside the image (a multi-call binary's names, say). */
+export interface RootLink {
+  readonly path: string;
+  readonly link: string;
+}
+
+/** The host libraries (and loader) dynamically linked binaries need, as `ldd` reports them (one call for all). */
+export async function sharedLibraries(...binaries: string[]): Promise<RootFile[]> {
+  const { stdout } = await promisify(execFile)('ldd', binaries, { maxBuffer: 16 * 1024 * 1024 });
   const paths = new Set<string>();
   for (const line of stdout.split('\n')) {
     const resolved = /=>\s+(\/\S+)/.exec(line)?.[1] ?? /^\s*(\/\S+)\s+\(/.exec(line)?.[1];
@@ -26,10 +32,11 @@ export async function sharedLibraries(binary: string): Promise<RootFile[]> {
   return Promise.all([...paths].map(async (path) => ({ path, from: await realpath(path), mode: 0o755 })));
 }
 
-/** A stable fingerprint of host files (path, size, mtime): cheap enough for every run. */
-export async function fingerprint(files: readonly RootFile[]): Promise<string> {
+/** A stable fingerprint of host files (path, size, mtime) and links: cheap enough for every run. */
+export async function fingerprint(files: readonly (RootFile | RootLink)[]): Promise<string> {
   const parts = await Promise.all(
     files.map(async (f) => {
+      if ('link' in f) return `${f.path}->${f.link}`;
       const s = await stat(f.from);
       return `${f.path}<-${f.from}:${s.size}:${s.mtimeMs}`;
     }),
@@ -38,7 +45,12 @@ export async function fingerprint(files: readonly RootFile[]): Promise<string> {
 }
 
 /** `docker import` through the API: a tar of `files` plus empty dirs becomes image `ref`. */
-export async function importRootfs(ref: string, files: readonly RootFile[], changes: readonly string[], labels: Record<string, string>): Promise<void> {
+export async function importRootfs(
+  ref: string,
+  files: readonly (RootFile | RootLink)[],
+  changes: readonly string[],
+  labels: Record<string, string>,
+): Promise<void> {
   const tar = tarPack();
   const [repo, tag] = splitRef(ref);
   const upload = docker().importImage(tar as unknown as NodeJS.ReadableStream, {
@@ -52,6 +64,10 @@ export async function importRootfs(ref: string, files: readonly RootFile[], chan
   tar.entry({ name: 'etc/passwd', mode: 0o644 }, 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
   tar.entry({ name: 'etc/group', mode: 0o644 }, 'root:x:0:\nnogroup:x:65534:\n');
   for (const file of files) {
+    if ('link' in file) {
+      tar.entry({ name: file.path.replace(/^\//, ''), type: 'symlink', linkname: file.link });
+      continue;
+    }
     const { size } = await stat(file.from);
     await new Promise<void>((resolve, reject) => {
       const entry = tar.entry({ name: file.path.replace(/^\//, ''), size, mode: file.mode ?? 0o644 }, (err) => (err ? reject(err) : resolve()));
