@@ -26,6 +26,10 @@
 //             other region's ingress, and goodput at 150 % of the budget against 100 % (`--overload-seconds=N`,
 //             default 10 per run); see bench/overload.ts. Each section is a module of bench/; this file reads
 //             the flags, runs the sections asked for and prints their figures.
+//   netfaults a region of GlobalLeaderWithTwoRegions cut off and healed `--rounds` times through each way
+//             into a namespace, alternating: apply + verify and heal + verify through helper containers
+//             vs host nsenter (left out, saying why, where this host cannot nsenter), medians and ratios;
+//             the helper's first cut (which starts the helpers) apart; see bench/netfaults.ts;
 //   phases    where the last `npm run bdd`'s scenario time went, from its cucumber messages
 //             (`--messages FILE`, default reports/cucumber-messages.ndjson): per phase (topology start,
 //             heal waits, other steps, hooks) the total and the median per scenario; needs no Docker.
@@ -37,6 +41,7 @@ import { median, mapPublished, type BenchEnv } from './bench/common';
 import { failover } from './bench/failover';
 import { handoverUnderLoad, type HandoverFigures } from './bench/handover';
 import { loadVsAutocannon, type LoadFigures } from './bench/load';
+import { netfaultsFigures, printNetfaults, type NetfaultsFigures } from './bench/netfaults';
 import { overloadFigures, type OverloadFigures } from './bench/overload';
 import { proxyOverhead, type ProxyFigures } from './bench/proxy';
 import { viaBareDocker, viaFixture } from './bench/startup';
@@ -44,7 +49,7 @@ import { listOf, parseFlags, usageExit, wholeNumber } from './flags';
 import { readPhases } from '../evidence/phases';
 import { phaseFigures } from './bench/phases';
 
-const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload', 'phases'] as const;
+const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload', 'netfaults', 'phases'] as const;
 type Section = (typeof SECTIONS)[number];
 const USAGE = `usage: npm run bench -- [--only <${SECTIONS.join(',')}>] [--rounds N] [--load-clients N] [--load-seconds N]
                           [--load-rounds N] [--proxy-clients N] [--handovers N] [--overload-budget N] [--overload-seconds N]
@@ -100,6 +105,7 @@ async function engineSections(): Promise<void> {
   let handover: HandoverFigures | undefined;
   let proxy: ProxyFigures | undefined;
   let overload: OverloadFigures | undefined;
+  let netfaults: NetfaultsFigures | undefined;
   try {
     if (runs('startup')) {
       for (let round = 1; round <= rounds; round++) {
@@ -133,6 +139,7 @@ async function engineSections(): Promise<void> {
         await ring.stop();
       }
     }
+    if (runs('netfaults')) netfaults = await netfaultsFigures(env, topology, rounds);
     if (runs('overload')) {
       const budgeted = validateTopology({ ...topology, shards: { ...topology.shards, nodeQpsBudget: overloadBudget } }, `${topology.name} with a node budget`);
       const cluster = await Cluster.start({ topology: budgeted, images, ca, scenarioId: 'bench-overload', readyTimeoutMs: 120_000 });
@@ -172,6 +179,7 @@ async function engineSections(): Promise<void> {
     console.log(`topology_containers ${topology.nodes.length + topology.etcd.length} containers`);
     console.log(`bench_rounds ${rounds} rounds`);
   }
+  if (netfaults) printNetfaults(netfaults);
   if (load) {
     console.log(`load_autocannon_rps ${load.autocannon.rps} req/s`);
     console.log(`load_autocannon_p50_ms ${load.autocannon.p50Ms} ms`);
