@@ -13,7 +13,7 @@ import { LABEL } from '../../cluster/labels';
 import type { ImageRef } from '../../cluster/images/image-cache';
 import { HELPER_NODE } from '../../cluster/images/netfault-helper';
 import { NetnsGoneError } from './iptables';
-import type { ExecResult, NetnsExec, NetnsMember } from './netns';
+import type { ExecResult, NetnsCommand, NetnsExec, NetnsMember } from './netns';
 
 /** Label on helper containers (value: the target's node id), so evidence and sweeps can tell them apart. */
 export const HELPER_LABEL = 'omnirelay.hyperscale.netfault-helper';
@@ -26,16 +26,8 @@ export class HelperNetns implements NetnsExec {
 
   constructor(private readonly image: ImageRef) {}
 
-  async run(
-    member: NetnsMember,
-    program: string,
-    args: readonly string[],
-    timeoutMs: number,
-    env: NodeJS.ProcessEnv = {},
-    input?: string,
-  ): Promise<ExecResult> {
-    const command = [program, ...args].join(' ');
-    const helper = await this.helperFor(member, command);
+  async run(member: NetnsMember, { program, args, timeoutMs, env = {}, input }: NetnsCommand): Promise<ExecResult> {
+    const helper = await this.helperFor(member, [program, ...args].join(' '));
     return execIn(helper, [program, ...args], env, input, timeoutMs);
   }
 

@@ -28,18 +28,6 @@ export class NetnsGoneError extends IptablesError {
   override name = 'NetnsGoneError';
 }
 
-/** Runs `program args…` in the member's network namespace, the way this run reaches it (netns.ts). */
-export function runInNetns(
-  member: NetnsMember,
-  program: string,
-  args: readonly string[],
-  timeoutMs: number,
-  env: NodeJS.ProcessEnv = {},
-  input?: string,
-): Promise<ExecResult> {
-  return netns().run(member, program, args, timeoutMs, env, input);
-}
-
 /** `program` (iptables or iptables-restore) in the member's netns; nsenter's own failures become typed errors. */
 async function xtables(
   member: NetnsMember,
@@ -49,7 +37,7 @@ async function xtables(
   timeoutMs: number,
   input?: string,
 ): Promise<ExecResult> {
-  const result = await runInNetns(member, program, ['-w', LOCK_WAIT_S, ...args], timeoutMs, {}, input);
+  const result = await netns().run(member, { program, args: ['-w', LOCK_WAIT_S, ...args], timeoutMs, input });
   if (result.code !== 0 && /^nsenter: /m.test(result.stderr)) {
     if (/cannot open \/proc\/\d+\/ns\/net|No such process|reassociate to namespace/i.test(result.stderr)) {
       throw new NetnsGoneError(member, command, result.code, result.stderr);

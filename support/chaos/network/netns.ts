@@ -21,6 +21,15 @@ export interface ExecResult {
 
 export type NetnsMember = Pick<Member, 'id' | 'pid' | 'containerId' | 'name'>;
 
+/** A program to run in a namespace: bounded by `timeoutMs`, `env` added to its environment, `input` on stdin. */
+export interface NetnsCommand {
+  readonly program: string;
+  readonly args: readonly string[];
+  readonly timeoutMs: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly input?: string;
+}
+
 export interface NetnsExec {
   readonly mode: NetfaultsMode;
   /** The node binary the reachability prober runs with, where `run` runs programs. */
@@ -30,7 +39,7 @@ export interface NetnsExec {
    * on a non-zero exit. A member whose namespace is gone (stopped, restarted since it was listed) throws
    * the NetnsGone error the iptables runner expects (see iptables.ts).
    */
-  run(member: NetnsMember, program: string, args: readonly string[], timeoutMs: number, env?: NodeJS.ProcessEnv, input?: string): Promise<ExecResult>;
+  run(member: NetnsMember, command: NetnsCommand): Promise<ExecResult>;
   /** Throws NetworkFaultHostError (what is missing, how to fix it) unless faults can reach these members. */
   assertUsable<M extends NetnsMember>(members: readonly M[], stillRunning: (member: M) => Promise<boolean>): Promise<void>;
   /** One line for the report's environment: the mode and what it runs with. */
@@ -73,14 +82,7 @@ export class HostNetns implements NetnsExec {
   readonly node = process.execPath;
   private checked: Promise<void> | undefined;
 
-  async run(
-    member: NetnsMember,
-    program: string,
-    args: readonly string[],
-    timeoutMs: number,
-    env: NodeJS.ProcessEnv = {},
-    input?: string,
-  ): Promise<ExecResult> {
+  async run(member: NetnsMember, { program, args, timeoutMs, env = {}, input }: NetnsCommand): Promise<ExecResult> {
     try {
       return await run('nsenter', ['-t', String(member.pid), '-n', program, ...args], timeoutMs, env, input);
     } catch (e) {

@@ -9,7 +9,7 @@
 // after a heal every pair connects again.
 import pLimit from 'p-limit';
 import { eventually, judge, WaitTimeoutError } from '../../checks/eventually';
-import { DEFAULT_COMMAND_TIMEOUT_MS, listRules, runInNetns } from './iptables';
+import { DEFAULT_COMMAND_TIMEOUT_MS, listRules } from './iptables';
 import { netns } from './netns';
 import {
   attemptTally,
@@ -100,7 +100,12 @@ export async function probeAll(targets: readonly ProbeTarget[], opts: ProbeOptio
     const addresses = indexes.map((i) => `${targets[i]!.to.ip}:${targets[i]!.port}`);
     const started = Date.now();
     // NODE_OPTIONS is the test process's own (a TypeScript loader, say): the prober needs none of it.
-    const r = await runInNetns(from, netns().node, ['-e', PROBER, String(timeoutMs), ...addresses], timeoutMs + PROBER_GRACE_MS, { NODE_OPTIONS: '' });
+    const r = await netns().run(from, {
+      program: netns().node,
+      args: ['-e', PROBER, String(timeoutMs), ...addresses],
+      timeoutMs: timeoutMs + PROBER_GRACE_MS,
+      env: { NODE_OPTIONS: '' },
+    });
     const lines = new Map<string, ProberLine>();
     for (const line of r.stdout.split('\n')) {
       if (!line.trim()) continue;
