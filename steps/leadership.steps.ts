@@ -23,6 +23,10 @@ Then('within {duration} a new global leader is elected', async function (this: H
   await this.leadership.expectNewLeader('global-control', within);
 });
 
+Then('within {duration} of the leader going down, a new global leader is elected', async function (this: HyperscaleWorld, within: Duration) {
+  await this.leadership.expectNewLeaderSinceDeposed('global-control', within);
+});
+
 Then('no scope ever had two leaders', async function (this: HyperscaleWorld) {
   await this.leadership.expectNoSplitBrain();
 });

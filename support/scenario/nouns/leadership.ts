@@ -12,7 +12,7 @@ import { electionWindowProblems, leasesSeen, monotonicityProblems, splitBrainPro
 import { standbyDeferralProblems } from '../../checks/standby-deferral';
 import { leaderKeptProblems } from '../../checks/leader-kept';
 import { attachJson } from '../../evidence/attach';
-import type { Duration } from '../../duration';
+import { Duration } from '../../duration';
 import { LEADER_LOOKUP } from './common';
 
 /** A poll is timed when sent and answered a little later; two poll intervals of slack. */
@@ -21,6 +21,8 @@ const CLAIM_POLL_SLACK_MS = 500;
 export class Leadership {
   /** Leaders a fault step took down, so that "a new leader" means a different one. */
   private readonly deposed = new Map<string, string[]>();
+  /** When a fault step last took a scope's leader down, on the scenario clock. */
+  private readonly deposedAtMs = new Map<string, number>();
 
   constructor(
     private readonly ctx: ScenarioContext,
@@ -101,6 +103,21 @@ export class Leadership {
     this.ctx.log(`${scope} is now held by ${leader} (deposed: ${this.deposedFrom(scope).join(', ')})`);
   }
 
+  /**
+   * `expectNewLeader`, with the bound counted from when a fault step took the leader down rather than from
+   * now: an election's time does not depend on how long the step took to apply its other faults (a
+   * partition verified by probes, through helper containers, takes a few seconds).
+   */
+  async expectNewLeaderSinceDeposed(scope: string, within: Duration): Promise<void> {
+    const since = this.deposedAtMs.get(scope);
+    if (since === undefined) {
+      throw new Error(`no fault step of this scenario took the ${scope} leader down: say "within ${within} a new … leader is elected" instead`);
+    }
+    const left = Math.max(0, within.ms - (this.ctx.clock.nowMs() - since));
+    this.ctx.log(`${scope}: ${within} from the leader going down leaves ${(left / 1000).toFixed(1)} s`);
+    await this.expectNewLeader(scope, new Duration(left));
+  }
+
   /** The current holder of `scope`, remembered as deposed before a fault step takes it down. */
   async toDepose(scope: string): Promise<string> {
     const leader = await this.current(scope);
@@ -110,6 +127,7 @@ export class Leadership {
 
   /** Remembers `leader` as taken down by a fault, so that "a new leader" means a different node. */
   markDeposed(scope: string, leader: string): void {
+    this.deposedAtMs.set(scope, this.ctx.clock.nowMs());
     if (!this.deposedFrom(scope).includes(leader)) this.deposed.set(scope, [...this.deposedFrom(scope), leader]);
   }
 
