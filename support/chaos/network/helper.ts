@@ -52,17 +52,10 @@ export class HelperNetns implements NetnsExec {
 
   private async start(member: NetnsMember, command: string): Promise<Docker.Container> {
     const gone = (why: string) => new NetnsGoneError(member, command, null, why);
-    let target: Docker.ContainerInspectInfo;
-    try {
-      target = await docker().getContainer(member.containerId).inspect();
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) throw gone(`container ${member.name} no longer exists`);
-      throw e;
-    }
-    if (!target.State.Running) throw gone(`container ${member.name} is not running (${target.State.Status})`);
-    if (target.State.Pid !== member.pid) throw gone(`container ${member.name} restarted (pid ${member.pid} is now ${target.State.Pid})`);
+    const target = await targetState(member);
+    if (target.gone) throw gone(target.gone);
     const labels = Object.fromEntries(
-      Object.entries(target.Config.Labels ?? {}).filter(([k]) => k.startsWith(`${LABEL.suite}.`) && k !== LABEL.node && k !== LABEL.topology),
+      Object.entries(target.labels).filter(([k]) => k.startsWith(`${LABEL.suite}.`) && k !== LABEL.node && k !== LABEL.topology),
     );
     const helper = await docker().createContainer({
       name: `${member.name}-netfault-${member.pid}`,
@@ -75,12 +68,32 @@ export class HelperNetns implements NetnsExec {
       await helper.start();
     } catch (e) {
       await helper.remove({ force: true }).catch(() => undefined);
-      // The target stopped between the inspect and the join.
-      if (/is not running|cannot join network|No such container/i.test((e as Error).message)) throw gone((e as Error).message);
+      // The target went down between the inspect and the join (a crash at the same instant): the engine
+      // says so in several ways ("is not running", "lstat /proc/<pid>/ns/net: no such file"); ask again.
+      // The engine may still call it running for a moment after its process died: the message is evidence too.
+      const now = await targetState(member);
+      const message = (e as Error).message.trim();
+      if (now.gone) throw gone(`${now.gone} (${message})`);
+      if (/ns\/net: no such file|is not running|cannot join network/i.test(message)) throw gone(message);
       throw e;
     }
     return helper;
   }
+}
+
+/** The target as the engine reports it now: gone (why) unless it runs the process the member was listed with. */
+async function targetState(member: NetnsMember): Promise<{ gone?: string; labels: Record<string, string> }> {
+  let target: Docker.ContainerInspectInfo;
+  try {
+    target = await docker().getContainer(member.containerId).inspect();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return { gone: `container ${member.name} no longer exists`, labels: {} };
+    throw e;
+  }
+  const labels = target.Config.Labels ?? {};
+  if (!target.State.Running) return { gone: `container ${member.name} is not running (${target.State.Status})`, labels };
+  if (target.State.Pid !== member.pid) return { gone: `container ${member.name} restarted (pid ${member.pid} is now ${target.State.Pid})`, labels };
+  return { labels };
 }
 
 /** `docker exec` of `cmd` with `input` on stdin; the exit code read back once the streams end. */
