@@ -10,6 +10,14 @@ test('defaults: containers on, the two-region topology, no defect', () => {
   assert.equal(s.defect, undefined);
   assert.equal(s.readyTimeoutMs, 60_000);
   assert.equal(s.netfaults, 'auto');
+  assert.equal(s.engineHost, '127.0.0.1');
+});
+
+test('the engine host: the setting, else the host of a tcp DOCKER_HOST, else 127.0.0.1', () => {
+  assert.equal(readSettings({ OMNIRELAY_HYPERSCALE_ENGINE_HOST: '127.0.0.2' }).engineHost, '127.0.0.2');
+  assert.equal(readSettings({ DOCKER_HOST: 'tcp://build-box.example:2376' }).engineHost, 'build-box.example');
+  assert.equal(readSettings({ DOCKER_HOST: 'unix:///run/docker2.sock' }).engineHost, '127.0.0.1');
+  assert.throws(() => readSettings({ OMNIRELAY_HYPERSCALE_ENGINE_HOST: 'http://x:1' }), /OMNIRELAY_HYPERSCALE_ENGINE_HOST="http:\/\/x:1" is not a host/);
 });
 
 test('a wrong value names the variable and the fix', () => {

@@ -32,6 +32,12 @@ export interface Settings {
    * `auto` (the default) uses the host where it can and the helper otherwise.
    */
   readonly netfaults: NetfaultsSetting;
+  /**
+   * Where the suite reaches published ports (OMNIRELAY_HYPERSCALE_ENGINE_HOST): 127.0.0.1 for a local
+   * socket, the host of a tcp:// DOCKER_HOST. Ports are published on this address when it is a loopback
+   * one (127.0.0.2 for a second engine on this machine), else on every interface of the remote engine.
+   */
+  readonly engineHost: string;
 }
 
 export const NETFAULTS_MODES = ['auto', 'helper', 'host'] as const;
@@ -99,6 +105,19 @@ function defectName(env: Env, name: string): string | undefined {
   return raw;
 }
 
+function engineHost(env: Env, name: string): string {
+  const raw = text(env, name);
+  if (raw !== undefined) {
+    if (!/^(\d{1,3}(\.\d{1,3}){3}|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/i.test(raw)) {
+      throw new SettingsError(`${name}="${raw}" is not a host: give an IPv4 address (127.0.0.2 for a second local engine) or a host name.`);
+    }
+    return raw;
+  }
+  const docker = text(env, 'DOCKER_HOST');
+  const remote = docker ? /^(?:tcp|http|https):\/\/([^:/]+)/i.exec(docker)?.[1] : undefined;
+  return remote ?? '127.0.0.1';
+}
+
 export function readSettings(env: Env = process.env): Settings {
   return {
     containers: bool(env, 'OMNIRELAY_HYPERSCALE_CONTAINERS', true),
@@ -112,5 +131,6 @@ export function readSettings(env: Env = process.env): Settings {
     toxiproxyImage: imageRef(env, 'OMNIRELAY_HYPERSCALE_TOXIPROXY_IMAGE') ?? 'ghcr.io/shopify/toxiproxy:2.12.0',
     updateGolden: bool(env, 'OMNIRELAY_HYPERSCALE_UPDATE_GOLDEN', false),
     netfaults: netfaults(env, 'OMNIRELAY_HYPERSCALE_NETFAULTS'),
+    engineHost: engineHost(env, 'OMNIRELAY_HYPERSCALE_ENGINE_HOST'),
   };
 }

@@ -1,5 +1,6 @@
 // What a run prepares once, before the first scenario: settings, the engine check, the sweep of earlier
 // killed runs, the images, the in-memory CA, and the capabilities of the image under test.
+import { publishedUrl } from './cluster/engine-host';
 import { randomInt } from 'node:crypto';
 import { topologyByName } from '../topologies';
 import { assertEngineReachable } from './cluster/engine';
@@ -96,7 +97,7 @@ async function probeCapabilities(image: string): Promise<string[]> {
       .withWaitStrategy(new HttpOkWaitStrategy('/omnirelay/introspect', RELAY_HTTP_PORT, `image ${image}`))
       .withStartupTimeout(30_000)
       .start();
-    const introspection = await new NodeClient(`http://127.0.0.1:${container.getMappedPort(RELAY_HTTP_PORT)}`).introspect();
+    const introspection = await new NodeClient(publishedUrl(container.getMappedPort(RELAY_HTTP_PORT))).introspect();
     return introspection.capabilities ?? [];
   } finally {
     await removeLabelled([`${LABEL.run}=${RUN.id}`, `${LABEL.scenario}=capability-probe`]);

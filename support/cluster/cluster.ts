@@ -3,6 +3,7 @@
 // The cluster is async-disposable: what it started is kept on a disposable stack, and disposing it
 // (or a failed start) removes the scenario's containers and network by label, so nothing a half-started
 // cluster left survives either.
+import { publishedUrl } from './engine-host';
 import type { Topology } from '../../topologies';
 import { BootstrapServer, type CertificateAuthority } from '../tls';
 import { type ScenarioScope } from './container';
@@ -212,7 +213,7 @@ function clientLinks(topology: Topology): { name: string; upstream: string }[] {
 
 function useClientLink(node: RelayNode, proxy: FaultProxy): void {
   const link = proxy.links.get(clientLinkName(node.id));
-  if (link) node.useIngress(`http://127.0.0.1:${link.publishedPort}`);
+  if (link) node.useIngress(publishedUrl(link.publishedPort));
 }
 
 /** How many client links the fixture routes: one per node of each region clients reach through the proxy. */

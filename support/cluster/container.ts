@@ -3,6 +3,7 @@
 // wait on an HTTP endpoint. Each kind of container is a module class on top of it (etcd.ts,
 // relay-node.ts, fault-proxy.ts, otlp-receiver.ts), in testcontainers' module shape:
 // `new XContainer(image).withY(…).start()` resolves to a started handle with X's verbs.
+import { publishAddress } from './engine-host';
 import { GenericContainer } from 'testcontainers';
 import { LABEL, RUN } from './labels';
 import type { ScenarioNetwork } from './network';
@@ -26,7 +27,7 @@ export class SuiteContainer extends GenericContainer {
   withLoopbackPorts(...ports: number[]): this {
     this.withExposedPorts(...ports);
     for (const port of ports) {
-      this.hostConfig.PortBindings = { ...this.hostConfig.PortBindings, [`${port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '0' }] };
+      this.hostConfig.PortBindings = { ...this.hostConfig.PortBindings, [`${port}/tcp`]: [{ HostIp: publishAddress(), HostPort: '0' }] };
     }
     return this;
   }

@@ -1,5 +1,6 @@
 // An etcd member of a scenario's cluster, as a testcontainers module: `new EtcdContainer(image, topology,
 // member, token).inScenario(scope, member.id).start()` resolves to its started handle.
+import { publishedUrl } from './engine-host';
 import { AbstractStartedContainer, type StartedTestContainer } from 'testcontainers';
 import type { EtcdMemberSpec, Topology } from '../../topologies';
 import { SuiteContainer } from './container';
@@ -44,7 +45,7 @@ export class EtcdMember extends AbstractStartedContainer {
   }
 
   get clientUrl(): string {
-    return `http://127.0.0.1:${this.getMappedPort(ETCD_CLIENT_PORT)}`;
+    return publishedUrl(this.getMappedPort(ETCD_CLIENT_PORT));
   }
 
   get containerId(): string {

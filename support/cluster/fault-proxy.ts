@@ -2,6 +2,7 @@
 // the scenario network, driven only through toxiproxy-node-client. Links a topology routes through the
 // proxy get a proxy each on a port of the pool; ports are published on 127.0.0.1 at start, because a
 // running container cannot publish more.
+import { publishedUrl } from './engine-host';
 import { AbstractStartedContainer, type StartedTestContainer } from 'testcontainers';
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { SuiteContainer } from './container';
@@ -63,7 +64,7 @@ export class FaultProxy extends AbstractStartedContainer {
   ) {
     super(started);
     this.free = [...pool];
-    this.toxiproxy = new Toxiproxy(`http://127.0.0.1:${started.getMappedPort(PROXY_API_PORT)}`);
+    this.toxiproxy = new Toxiproxy(publishedUrl(started.getMappedPort(PROXY_API_PORT)));
   }
 
   /**

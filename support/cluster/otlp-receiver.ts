@@ -1,6 +1,7 @@
 // The scenario's OTLP/HTTP trace receiver (docker/otlp-receiver): one container on the scenario network
 // that every relay node exports its spans to (RELAY_OTLP_ENDPOINT), read back by the test process through
 // its port published on 127.0.0.1.
+import { publishedUrl } from './engine-host';
 import { AbstractStartedContainer, type StartedTestContainer } from 'testcontainers';
 import { SuiteContainer } from './container';
 
@@ -37,7 +38,7 @@ export class TelemetryReceiver extends AbstractStartedContainer {
 
   constructor(started: StartedTestContainer) {
     super(started);
-    this.baseUrl = `http://127.0.0.1:${started.getMappedPort(OTLP_PORT)}`;
+    this.baseUrl = publishedUrl(started.getMappedPort(OTLP_PORT));
   }
 
   /** Spans received so far, oldest first; `name` filters exactly. */

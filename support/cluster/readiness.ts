@@ -2,6 +2,7 @@
 // published on 127.0.0.1 with a deadline. A container that exits meanwhile fails the wait at once. On
 // failure the error carries the container's state and log tail: testcontainers removes a container
 // whose wait failed, so this is the only chance to keep its evidence.
+import { publishedUrl } from './engine-host';
 import type Dockerode from 'dockerode';
 import type { BoundPorts, WaitStrategy } from 'testcontainers';
 import { eventually, judge } from '../checks/eventually';
@@ -70,7 +71,7 @@ export class HttpOkWaitStrategy implements WaitStrategy {
   }
 
   async waitUntilReady(container: Dockerode.Container, boundPorts: BoundPorts): Promise<void> {
-    const url = `http://127.0.0.1:${boundPorts.getBinding(this.port)}${this.path}`;
+    const url = `${publishedUrl(boundPorts.getBinding(this.port))}${this.path}`;
     const exited = new AbortController();
     try {
       await eventually(

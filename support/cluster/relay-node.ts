@@ -1,6 +1,7 @@
 // A handle on one running relay node, in testcontainers' started-module shape: every verb of the
 // OmniRelay contract (and our extensions) over its public endpoints, and its process (pause, kill,
 // restart, graceful stop). Nouns call these verbs; the HTTP client and Docker stay inside.
+import { publishedUrl } from './engine-host';
 import { AbstractStartedContainer, type StartedTestContainer } from 'testcontainers';
 import type { Topology, TopologyNode } from '../../topologies';
 import { NodeClient } from '../fabric/node-client';
@@ -61,7 +62,7 @@ export class RelayNode extends AbstractStartedContainer {
     started: StartedTestContainer,
   ) {
     super(started);
-    this.client = new NodeClient(`http://127.0.0.1:${started.getMappedPort(RELAY_HTTP_PORT)}`);
+    this.client = new NodeClient(publishedUrl(started.getMappedPort(RELAY_HTTP_PORT)));
   }
 
   /** Routes scenario clients through `url` (the node's proxy on a `clients → region` link). */
@@ -121,7 +122,7 @@ export class RelayNode extends AbstractStartedContainer {
     const info = await this.docker.inspect();
     const port = info.NetworkSettings.Ports[`${RELAY_HTTP_PORT}/tcp`]?.[0]?.HostPort;
     if (!port) throw new Error(`${this.id} restarted without a published port for ${RELAY_HTTP_PORT}`);
-    this.client = new NodeClient(`http://127.0.0.1:${port}`);
+    this.client = new NodeClient(publishedUrl(port));
   }
 
   /** What the engine says the process is doing: running, paused, exited, … */

@@ -6,6 +6,7 @@ import { PROXY_API_PORT, PROXY_POOL } from '../../cluster/fault-proxy';
 import { OTLP_ALIAS, OTLP_PORT } from '../../cluster/otlp-receiver';
 import { PROXY_ALIAS } from '../../cluster/peer-links';
 import { docker } from '../../cluster/engine';
+import { publishAddress, publishedUrl } from '../../cluster/engine-host';
 import { LABEL, RUN, runLabels } from '../../cluster/labels';
 import { createNetwork } from '../../cluster/network';
 import { waitForHttpOk } from '../../cluster/readiness';
@@ -71,7 +72,7 @@ export async function viaBareDocker({ images, ca }: BenchEnv, round: number, t: 
           ExposedPorts: Object.fromEntries(published(s).map((p) => [`${p}/tcp`, {}])),
           HostConfig: {
             NetworkMode: network.name,
-            PortBindings: Object.fromEntries(published(s).map((p) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: '0' }]])),
+            PortBindings: Object.fromEntries(published(s).map((p) => [`${p}/tcp`, [{ HostIp: publishAddress(), HostPort: '0' }]])),
             Tmpfs: s.cmd ? { ...ETCD_DATA_TMPFS } : undefined,
           },
           NetworkingConfig: { EndpointsConfig: { [network.name]: { Aliases: [s.id] } } },
@@ -79,7 +80,7 @@ export async function viaBareDocker({ images, ca }: BenchEnv, round: number, t: 
         await container.start();
         const info = await container.inspect();
         const hostPort = info.NetworkSettings.Ports[`${s.port}/tcp`]?.[0]?.HostPort;
-        await waitForHttpOk(`http://127.0.0.1:${hostPort}${s.path}`, `${s.id} ${s.path}`, 120_000);
+        await waitForHttpOk(`${publishedUrl(hostPort!)}${s.path}`, `${s.id} ${s.path}`, 120_000);
       }),
     );
     return Date.now() - started;
