@@ -26,11 +26,8 @@ export async function netfaultsFigures({ images, ca, say }: BenchEnv, topology: 
   if (missing.length > 0) say(`netfaults: host mode left out: ${missing.join('; ')}`);
   const cluster = await Cluster.start({ topology, images, ca, scenarioId: 'bench-netfaults', readyTimeoutMs: 120_000 });
   const region = topology.regions.find((r) => r !== 'global') ?? topology.regions[0]!;
-  const inRegion = [
-    ...topology.nodes.filter((n) => n.region === region).map((n) => n.id),
-    ...topology.etcd.filter((m) => m.region === region).map((m) => m.id),
-  ];
-  const others = [...topology.nodes.filter((n) => n.region !== region).map((n) => n.id), ...topology.etcd.filter((m) => m.region !== region).map((m) => m.id)];
+  const ids = (inside: boolean) => [...topology.nodes, ...topology.etcd].filter((m) => (m.region === region) === inside).map((m) => m.id);
+  const [inRegion, others] = [ids(true), ids(false)];
   const figures = { helper: { cut: [] as number[], heal: [] as number[], firstCut: 0 }, host: { cut: [] as number[], heal: [] as number[] } };
   try {
     const faults = new NetworkFaults({ network: cluster.network.name });

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureImage, type ImageRecipe, type ImageRef } from './image-cache';
+import { named } from './recipes';
 import { fingerprint, importRootfs, sharedLibraries, type RootFile, type RootLink } from './rootfs';
 
 /** Where Debian puts the multi-call binary and the extensions it dlopen()s (`ldd` alone does not list those). */
@@ -56,7 +57,7 @@ export async function netfaultHelperImage(registry?: string, log?: (l: string) =
   const { files, links } = await primaryFiles();
   const recipe: ImageRecipe = {
     kind: 'netfault-helper',
-    repository: registry ? `${registry}/omnirelay-hyperscale/netfault-helper` : 'omnirelay-hyperscale/netfault-helper',
+    repository: named(registry, 'omnirelay-hyperscale/netfault-helper'),
     sourceHash: async () =>
       createHash('sha256')
         .update(`${process.version}\n${await fingerprint([...files, ...links])}`)

@@ -18,7 +18,8 @@ export const OFFICIAL = {
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
-function named(registry: string | undefined, name: string): string {
+/** `name` under the team registry (OMNIRELAY_HYPERSCALE_REGISTRY), when one is set. */
+export function named(registry: string | undefined, name: string): string {
   return registry ? `${registry}/${name}` : name;
 }
 
