@@ -1,5 +1,9 @@
 // Lifecycle: prepare the run once, gate scenarios on settings and capabilities, keep the evidence,
 // and tear down after every scenario, at the end of the run and on Ctrl-C.
+// With `--parallel N` cucumber runs scenarios in N worker threads, each with its own copy of every module,
+// and the run-level hooks marked COORDINATOR once in the main thread: it prepares the run (engine check,
+// sweep, images, capability probe) and hands it to the workers, owns Ctrl-C (threads get no signals), and
+// gathers the workers' records at the end. A serial run runs both kinds of hook in its one thread.
 import {
   After,
   AfterAll,
@@ -7,6 +11,8 @@ import {
   BeforeAll,
   BeforeStep,
   Status,
+  setParallelCanAssign,
+  type HookTarget,
   setDefaultTimeout,
   type ITestCaseHookParameter,
   type ITestStepHookParameter,
@@ -16,12 +22,19 @@ import 'allure-cucumberjs';
 import * as allure from 'allure-js-commons';
 import { missingCapabilities } from './capabilities';
 import { slug } from './cluster/labels';
-import { removeRun } from './cluster/teardown';
+import { forEachEngine } from './cluster/engines';
+import { interruptRun } from './cluster/interrupt';
+import { removeRun, type Removed } from './cluster/teardown';
 import { reaper } from './cluster/reaper';
 import { attachJson, attachText } from './evidence/attach';
-import { recordScenario, writeRunEvidence, writeRunMetadata } from './evidence/run-metadata';
-import { prepareSuite, preparedSuite, suite } from './suite';
+import { gatherScenarioRecords, recordScenario, writeRunEvidence, writeRunMetadata, writeScenarioRecords } from './evidence/run-metadata';
+import { enginesOf, factsOf, handOver, joinRun, prepareRun, runDir, suite, takeOver, type PreparedRun } from './suite';
+import { RUN } from './cluster/labels';
+import { canAssign } from './parallel';
+import { rm } from 'node:fs/promises';
 import type { HyperscaleWorld } from './world';
+
+setParallelCanAssign(canAssign);
 
 // Steps wait with their own deadlines; this is the outer bound for one step, topology start included.
 setDefaultTimeout(180_000);
@@ -32,22 +45,60 @@ function onSignal(signal: NodeJS.Signals): void {
   if (interrupted) return;
   interrupted = true;
   process.stderr.write(`\n[hyperscale] ${signal}: removing this run's containers and networks…\n`);
-  removeRun()
+  // Parallel workers are threads that got no signal: they stop creating first (interrupt.ts).
+  interruptRun(signal);
+  forEachEngine(enginesOf(prepared), () => removeUntilEmpty())
+    .then((all) => all.reduce((a, r) => ({ containers: a.containers + r.containers, networks: a.networks + r.networks }), { containers: 0, networks: 0 }))
     .then((r) => process.stderr.write(`[hyperscale] removed ${r.containers} containers and ${r.networks} networks\n`))
     .catch((e: Error) => process.stderr.write(`[hyperscale] cleanup failed: ${e.message}; the next run sweeps what is left\n`))
     .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 }
 
-BeforeAll({ timeout: 300_000 }, async function () {
+/**
+ * Removes the run's containers and networks until a listing finds none: a worker may have been creating
+ * one when the signal came, and that one appears only after the first listing.
+ */
+async function removeUntilEmpty(withinMs = 60_000): Promise<Removed> {
+  const total: Removed = { containers: 0, networks: 0 };
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const r = await removeRun().catch((e: Error) => {
+      if (Date.now() > deadline) throw e;
+      return undefined; // a network still had a container being created: list again
+    });
+    if (r) {
+      total.containers += r.containers;
+      total.networks += r.networks;
+      if (r.containers === 0 && r.networks === 0) return total;
+    }
+    if (Date.now() > deadline) throw new Error(`the run's containers were still appearing after ${withinMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+// cucumber 13's ESM entry (lib/wrapper.mjs) does not re-export the HookTarget enum its types declare.
+const COORDINATOR = 'COORDINATOR' as HookTarget.COORDINATOR;
+
+/** The coordinator's prepared run; undefined in a worker thread, which takes it over from the file. */
+let prepared: PreparedRun | undefined;
+
+BeforeAll({ timeout: 300_000, on: COORDINATOR }, async function () {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  await writeRunEvidence(await prepareSuite());
+  prepared = await prepareRun();
+  await handOver(prepared);
+  await writeRunEvidence(factsOf(prepared));
+});
+
+BeforeAll({ timeout: 60_000 }, async function () {
+  await joinRun(prepared ?? (await takeOver()));
 });
 
 let scenarioCount = 0;
 
 Before({ name: 'gate and name the scenario' }, async function (this: HyperscaleWorld, { pickle }: ITestCaseHookParameter) {
-  this.scenarioId = `${++scenarioCount}-${slug(pickle.name, 30)}`;
+  // Workers share the run id, so their scenario ids (in container names and labels) name the worker.
+  this.scenarioId = `${RUN.worker === undefined ? '' : `w${RUN.worker}-`}${++scenarioCount}-${slug(pickle.name, 30)}`;
   this.scenarioName = pickle.name;
   // Epic = the capability folder (features/<capability>/…); the formatter only reads tags.
   const folder = /features\/([^/]+)\//.exec(pickle.uri)?.[1];
@@ -147,17 +198,24 @@ function unjudgedFaults(world: HyperscaleWorld): string | undefined {
   return `Unjudged faults: the last fault healed at ${(healedAt / 1000).toFixed(2)} s but no checker verdict was recorded afterwards; end the scenario with a checker step (e.g. "Then no scope ever had two leaders").`;
 }
 
+// AfterAll hooks run in reverse order: every worker's (below) before the coordinator's.
+AfterAll({ timeout: 300_000, on: COORDINATOR }, async function () {
+  const facts = prepared && factsOf(prepared);
+  const { records, workers } = await gatherScenarioRecords(runDir());
+  await writeRunMetadata(facts, runStartedAt, records, workers);
+  await rm(runDir(), { recursive: true, force: true });
+  if (facts?.containers && !facts.settings.keepOnFailure) await forEachEngine(enginesOf(prepared), () => removeRun());
+});
+
 AfterAll({ timeout: 300_000 }, async function () {
-  const prepared = preparedSuite();
   const waitStarted = Date.now();
   const { reaped, failures } = await reaper.drain();
   if (reaped.length > 0) {
     const seconds = reaped.map((r) => r.ms / 1000).sort((a, b) => a - b);
     process.stderr.write(
-      `[hyperscale] background removal: ${reaped.length} scenarios, median ${seconds[Math.floor(seconds.length / 2)]!.toFixed(1)} s each, ` +
+      `[hyperscale] ${RUN.worker === undefined ? '' : `worker ${RUN.worker}: `}background removal: ${reaped.length} scenarios, median ${seconds[Math.floor(seconds.length / 2)]!.toFixed(1)} s each, ` +
         `the run waited ${((Date.now() - waitStarted) / 1000).toFixed(1)} s for the last${failures.length ? `; ${failures.length} failed (removed below)` : ''}\n`,
     );
   }
-  await writeRunMetadata(prepared, runStartedAt);
-  if (prepared?.containers && !prepared.settings.keepOnFailure) await removeRun();
+  await writeScenarioRecords(runDir(), RUN.worker ?? 'serial');
 });

@@ -20,6 +20,26 @@ test('the engine host: the setting, else the host of a tcp DOCKER_HOST, else 127
   assert.throws(() => readSettings({ OMNIRELAY_HYPERSCALE_ENGINE_HOST: 'http://x:1' }), /OMNIRELAY_HYPERSCALE_ENGINE_HOST="http:\/\/x:1" is not a host/);
 });
 
+test('several engines: each address, dialled at 127.0.0.n for the n-th local socket, a tcp host at itself, or as given', () => {
+  assert.deepEqual(readSettings({}).engines, []);
+  assert.deepEqual(readSettings({ OMNIRELAY_HYPERSCALE_ENGINES: 'unix:///var/run/docker.sock, unix:///run/docker2.sock,tcp://box.example:2375' }).engines, [
+    { address: 'unix:///var/run/docker.sock', host: '127.0.0.1' },
+    { address: 'unix:///run/docker2.sock', host: '127.0.0.2' },
+    { address: 'tcp://box.example:2375', host: 'box.example' },
+  ]);
+  assert.deepEqual(readSettings({ OMNIRELAY_HYPERSCALE_ENGINES: 'unix:///run/docker2.sock=127.0.0.9' }).engines, [
+    { address: 'unix:///run/docker2.sock', host: '127.0.0.9' },
+  ]);
+  assert.throws(
+    () => readSettings({ OMNIRELAY_HYPERSCALE_ENGINES: 'unix:///a.sock,/run/docker2.sock' }),
+    /OMNIRELAY_HYPERSCALE_ENGINES: engine 2 "\/run\/docker2.sock" is not a Docker host: use unix:\/\/\/path/,
+  );
+  assert.throws(
+    () => readSettings({ OMNIRELAY_HYPERSCALE_ENGINES: 'unix:///a.sock=http://x' }),
+    /engine 1 "unix:\/\/\/a.sock=http:\/\/x": "http:\/\/x" is not a host address/,
+  );
+});
+
 test('a wrong value names the variable and the fix', () => {
   assert.throws(
     () => readSettings({ OMNIRELAY_HYPERSCALE_CONTAINERS: 'maybe' }),

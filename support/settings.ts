@@ -38,6 +38,43 @@ export interface Settings {
    * one (127.0.0.2 for a second engine on this machine), else on every interface of the remote engine.
    */
   readonly engineHost: string;
+  /**
+   * Several Docker engines for one parallel run (OMNIRELAY_HYPERSCALE_ENGINES): worker i drives engine
+   * i mod n. Empty: the one engine of DOCKER_HOST.
+   */
+  readonly engines: readonly EngineSpec[];
+}
+
+/** One engine of OMNIRELAY_HYPERSCALE_ENGINES: its DOCKER_HOST and the engine host its ports are dialled at. */
+export interface EngineSpec {
+  readonly address: string;
+  readonly host: string;
+}
+
+/** An IPv4 address or a host name. */
+const HOST = /^(\d{1,3}(\.\d{1,3}){3}|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/i;
+
+/**
+ * `unix:///var/run/docker.sock,unix:///run/docker2.sock=127.0.0.2,tcp://box:2375`: each engine's address,
+ * optionally `=<engine host>`. By default the n-th local socket is dialled at 127.0.0.n (engines on one
+ * machine hand out host ports from the same range) and a tcp:// engine at its host.
+ */
+function engines(env: Env, name: string): EngineSpec[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [];
+  let locals = 0;
+  return raw.split(',').map((entry, i) => {
+    const [address = '', host] = entry.trim().split('=');
+    const remote = /^(?:tcp|http|https):\/\/([^:/]+)/i.exec(address)?.[1];
+    if (!address.startsWith('unix://') && !remote) {
+      throw new SettingsError(
+        `${name}: engine ${i + 1} "${entry.trim()}" is not a Docker host: use unix:///path/to/docker.sock or tcp://host:port, optionally followed by =<address to dial its ports at>.`,
+      );
+    }
+    if (host !== undefined && !HOST.test(host)) throw new SettingsError(`${name}: engine ${i + 1} "${entry.trim()}": "${host}" is not a host address.`);
+    const fallback = remote ?? `127.0.0.${++locals}`;
+    return { address, host: host ?? fallback };
+  });
 }
 
 export const NETFAULTS_MODES = ['auto', 'helper', 'host'] as const;
@@ -108,7 +145,7 @@ function defectName(env: Env, name: string): string | undefined {
 function engineHost(env: Env, name: string): string {
   const raw = text(env, name);
   if (raw !== undefined) {
-    if (!/^(\d{1,3}(\.\d{1,3}){3}|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/i.test(raw)) {
+    if (!HOST.test(raw)) {
       throw new SettingsError(`${name}="${raw}" is not a host: give an IPv4 address (127.0.0.2 for a second local engine) or a host name.`);
     }
     return raw;
@@ -132,5 +169,6 @@ export function readSettings(env: Env = process.env): Settings {
     updateGolden: bool(env, 'OMNIRELAY_HYPERSCALE_UPDATE_GOLDEN', false),
     netfaults: netfaults(env, 'OMNIRELAY_HYPERSCALE_NETFAULTS'),
     engineHost: engineHost(env, 'OMNIRELAY_HYPERSCALE_ENGINE_HOST'),
+    engines: engines(env, 'OMNIRELAY_HYPERSCALE_ENGINES'),
   };
 }

@@ -5,7 +5,7 @@ Feature: Cross-region backpressure
   leader records the episode; the ingress of other regions sheds calls for it early, telling clients
   when to come back; and once the load stops, everything clears.
 
-  @severity:critical
+  @severity:critical @exclusive
   @catches:pressure-not-propagated @catches:pressure-label-omits-node-budget
   @requires:feature:mesh-backpressure @requires:feature:mesh-entities
   Scenario: BackpressurePropagation_CrossRegion

@@ -6,7 +6,7 @@ Feature: Hot shard rebalance
   The slow calls outlast the move's deadline, so they are in flight when it happens whenever it comes;
   the check fails if none was (a move after the calls ended would test nothing).
 
-  @severity:critical
+  @severity:critical @exclusive
   @catches:stale-shard-map @catches:drop-inflight-on-move @catches:shard-map-ignores-others-moves
   @requires:feature:mesh-entities @requires:feature:mesh-replicas @requires:feature:mesh-rebalance
   Scenario: HotShardRebalance

@@ -3,7 +3,7 @@
 // The cluster is async-disposable: what it started is kept on a disposable stack, and disposing it
 // (or a failed start) removes the scenario's containers and network by label, so nothing a half-started
 // cluster left survives either.
-import { publishedUrl } from './engine-host';
+import { addressToward, engineHost, isLoopback, publishedUrl } from './engine-host';
 import type { Topology } from '../../topologies';
 import { BootstrapServer, type CertificateAuthority } from '../tls';
 import { type ScenarioScope } from './container';
@@ -79,14 +79,14 @@ export class Cluster implements AsyncDisposable {
     try {
       const labels = runLabels({ [LABEL.scenario]: scenarioId, [LABEL.topology]: topology.name });
       const network = await createNetwork(`ohs-${RUN.id}-${scenarioId}`, labels);
-      const bootstrap = await startBootstrap(opts.ca, network);
+      const { server: bootstrap, url: bootstrapAt } = await startBootstrap(opts.ca, network);
       resources.defer(() => bootstrap.stop());
       const scope: ScenarioScope = { scenarioId, network, labels, readyTimeoutMs: opts.readyTimeoutMs };
 
       const etcdStarts = topology.etcd.map((m) => new EtcdContainer(opts.images.etcd.ref, topology, m, scenarioId).inScenario(scope, m.id).start());
       const nodeStarts = topology.nodes.map((n) =>
         new RelayNodeContainer(opts.images.relayNode.ref, topology, n)
-          .withBootstrap(bootstrapUrl(bootstrap, network), bootstrap.clusterToken ?? '')
+          .withBootstrap(bootstrapAt, bootstrap.clusterToken ?? '')
           .withDefect(opts.defect)
           .withTelemetry(OTLP_ENDPOINT)
           .inScenario(scope, n.id)
@@ -186,18 +186,20 @@ export class Cluster implements AsyncDisposable {
 
 /**
  * The CA's enrollment endpoint, bound to the network's gateway so that only this scenario's containers
- * reach it. Where the gateway is not a host address (Docker Desktop), it falls back to all interfaces.
+ * reach it. Where the gateway is not an address of this machine (Docker Desktop's VM, an engine on
+ * another host) it listens on every interface, and nodes reach it at this machine's address on the route
+ * to the engine host, or at Docker Desktop's host.docker.internal for a local engine. Enrolment needs the
+ * cluster's token either way.
  */
-async function startBootstrap(ca: CertificateAuthority, network: ScenarioNetwork): Promise<BootstrapServer> {
+async function startBootstrap(ca: CertificateAuthority, network: ScenarioNetwork): Promise<{ server: BootstrapServer; url: string }> {
   try {
-    return await BootstrapServer.start(ca, { host: network.gateway });
+    const server = await BootstrapServer.start(ca, { host: network.gateway });
+    return { server, url: `http://${network.gateway}:${server.port}` };
   } catch {
-    return BootstrapServer.start(ca, { host: '0.0.0.0' });
+    const server = await BootstrapServer.start(ca, { host: '0.0.0.0' });
+    const here = isLoopback(engineHost()) ? 'host.docker.internal' : await addressToward(engineHost());
+    return { server, url: `http://${here}:${server.port}` };
   }
-}
-
-function bootstrapUrl(bootstrap: BootstrapServer, network: ScenarioNetwork): string {
-  return `http://${network.gateway}:${bootstrap.port}`;
 }
 
 /**

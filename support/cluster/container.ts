@@ -4,7 +4,8 @@
 // relay-node.ts, fault-proxy.ts, otlp-receiver.ts), in testcontainers' module shape:
 // `new XContainer(image).withY(…).start()` resolves to a started handle with X's verbs.
 import { publishAddress } from './engine-host';
-import { GenericContainer } from 'testcontainers';
+import { GenericContainer, type StartedTestContainer } from 'testcontainers';
+import { assertNotInterrupted } from './interrupt';
 import { LABEL, RUN } from './labels';
 import type { ScenarioNetwork } from './network';
 import { HttpOkWaitStrategy } from './readiness';
@@ -23,6 +24,11 @@ export function containerName(scenarioId: string, alias: string): string {
 }
 
 export class SuiteContainer extends GenericContainer {
+  override async start(): Promise<StartedTestContainer> {
+    assertNotInterrupted(`container ${this.createOpts.name ?? this.imageName.string}`);
+    return super.start();
+  }
+
   /** Publishes container ports on random ports of 127.0.0.1; the test process reaches nodes only so. */
   withLoopbackPorts(...ports: number[]): this {
     this.withExposedPorts(...ports);

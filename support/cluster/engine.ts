@@ -11,10 +11,13 @@ export class DockerUnavailableError extends Error {
   override name = 'DockerUnavailableError';
 }
 
-let client: Docker | undefined;
+/** One client per engine address: a parallel run's coordinator addresses several (engines.ts). */
+const clients = new Map<string, Docker>();
 
 export function docker(): Docker {
-  client ??= new Docker();
+  const address = process.env.DOCKER_HOST ?? '';
+  let client = clients.get(address);
+  if (!client) clients.set(address, (client = new Docker()));
   return client;
 }
 

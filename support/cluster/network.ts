@@ -1,6 +1,7 @@
 // One Docker network per scenario: container-to-container traffic stays on it, and its gateway is the
 // address at which containers reach services the test process runs (the certificate authority).
 import { docker } from './engine';
+import { assertNotInterrupted } from './interrupt';
 
 export interface ScenarioNetwork {
   readonly name: string;
@@ -10,6 +11,7 @@ export interface ScenarioNetwork {
 }
 
 export async function createNetwork(name: string, labels: Record<string, string>): Promise<ScenarioNetwork> {
+  assertNotInterrupted(`network ${name}`);
   const network = await docker().createNetwork({ Name: name, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
   const info = await network.inspect();
   const gateway = info.IPAM?.Config?.[0]?.Gateway;

@@ -73,6 +73,28 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Who ran a run, as its labels say, and whether that process is gone. */
+export interface RunOwner {
+  readonly pid: number;
+  readonly host: string;
+  /** The pid namespace its pid counts in (absent on runs labelled before it was recorded). */
+  readonly pidns?: string;
+  readonly created: number;
+  /** The runner container it ran in, when it ran in one. */
+  readonly runner?: string;
+}
+
+/**
+ * Whether a run's owner is gone: a run in a runner container is judged by that container; a run of this
+ * host and pid namespace by its pid; any other (another host's, or a container's whose pids are not ours
+ * to see) only when older than `staleAfterMs`.
+ */
+export function orphaned(owner: RunOwner, now: number, staleAfterMs: number, alive: { pid(pid: number): boolean; runner(name: string): boolean }): boolean {
+  if (owner.runner) return !alive.runner(owner.runner);
+  if (owner.host === RUN.host && (owner.pidns ?? RUN.pidns) === RUN.pidns) return !alive.pid(owner.pid);
+  return now - owner.created > staleAfterMs;
+}
+
 /**
  * Removes what earlier runs on this host left behind when their process no longer exists (killed,
  * crashed). Runs from other hosts sharing the engine are left alone unless older than `staleAfterMs`.
@@ -82,22 +104,27 @@ export async function sweepOrphans(staleAfterMs = 6 * 3600_000): Promise<{ runs:
     docker().listContainers({ all: true, filters: { label: [LABEL.run] } }),
     docker().listNetworks({ filters: { label: [LABEL.run] } }),
   ]);
-  const owners = new Map<string, { pid: number; host: string; created: number }>();
-  for (const c of containers)
-    owners.set(c.Labels[LABEL.run]!, { pid: Number(c.Labels[LABEL.pid]), host: c.Labels[LABEL.host] ?? '', created: c.Created * 1000 });
+  const owners = new Map<string, RunOwner>();
+  const ownerOf = (labels: Record<string, string> | undefined, created: number): RunOwner => ({
+    pid: Number(labels?.[LABEL.pid]),
+    host: labels?.[LABEL.host] ?? '',
+    ...(labels?.[LABEL.pidns] !== undefined ? { pidns: labels[LABEL.pidns] } : {}),
+    created,
+    ...(labels?.[LABEL.runner] ? { runner: labels[LABEL.runner] } : {}),
+  });
+  for (const c of containers) owners.set(c.Labels[LABEL.run]!, ownerOf(c.Labels, c.Created * 1000));
   for (const n of networks) {
     const run = n.Labels?.[LABEL.run];
-    if (run && !owners.has(run))
-      owners.set(run, { pid: Number(n.Labels?.[LABEL.pid]), host: n.Labels?.[LABEL.host] ?? '', created: Date.parse(n.Created ?? '') || 0 });
+    if (run && !owners.has(run)) owners.set(run, ownerOf(n.Labels, Date.parse(n.Created ?? '') || 0));
   }
-  const orphaned = [...owners].filter(([run, o]) => {
-    if (run === RUN.id) return false;
-    if (o.host === RUN.host) return !processAlive(o.pid);
-    return Date.now() - o.created > staleAfterMs;
-  });
+  const runners = new Set(
+    (await docker().listContainers({ filters: { label: [`${LABEL.image}=runner`], status: ['running'] } })).map((c) => c.Names[0]?.replace(/^\//, '') ?? ''),
+  );
+  const now = Date.now();
+  const gone = [...owners].filter(([run, o]) => run !== RUN.id && orphaned(o, now, staleAfterMs, { pid: processAlive, runner: (name) => runners.has(name) }));
   const total: Removed = { containers: 0, networks: 0 };
   const stuck: string[] = [];
-  for (const [run] of orphaned) {
+  for (const [run] of gone) {
     // One engine-side leftover (a network with a phantom endpoint no container holds) must not stop
     // every later run: report it and go on.
     const r = await removeRun(run).catch((e: Error) => {
@@ -107,5 +134,5 @@ export async function sweepOrphans(staleAfterMs = 6 * 3600_000): Promise<{ runs:
     total.containers += r.containers;
     total.networks += r.networks;
   }
-  return { runs: orphaned.map(([run]) => run), stuck, ...total };
+  return { runs: gone.map(([run]) => run), stuck, ...total };
 }

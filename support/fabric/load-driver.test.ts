@@ -362,7 +362,18 @@ test('options are checked: a bound, loopback peers, a chooser that knows only gi
   assert.throws(() => new LoadDriver({ peers: [peer], traffic: echo, clients: 1 }), /needs a bound/);
   assert.throws(() => new LoadDriver({ peers: [peer], traffic: echo, clients: 0, maxOps: 1 }), /clients must be/);
   assert.throws(() => new LoadDriver({ peers: [], traffic: echo, clients: 1, maxOps: 1 }), /at least one peer/);
-  assert.throws(() => new LoadDriver({ peers: [{ id: 'x', baseUrl: 'http://10.0.0.8:80' }], traffic: echo, clients: 1, maxOps: 1 }), /not a loopback address/);
+  assert.throws(
+    () => new LoadDriver({ peers: [{ id: 'x', baseUrl: 'http://10.0.0.8:80' }], traffic: echo, clients: 1, maxOps: 1 }),
+    /neither a loopback address nor the engine host/,
+  );
+  // A remote engine's published ports are dialled at its host (OMNIRELAY_HYPERSCALE_ENGINE_HOST), and only there.
+  assert.doesNotThrow(
+    () => new LoadDriver({ peers: [{ id: 'x', baseUrl: 'http://10.0.0.8:80' }], traffic: echo, clients: 1, durationMs: 1, engineHost: '10.0.0.8' }),
+  );
+  assert.throws(
+    () => new LoadDriver({ peers: [{ id: 'x', baseUrl: 'http://10.0.0.9:80' }], traffic: echo, clients: 1, maxOps: 1, engineHost: '10.0.0.8' }),
+    /neither a loopback address nor the engine host/,
+  );
   assert.throws(
     () => new LoadDriver({ peers: [peer], traffic: echo, clients: 1, maxOps: 1, chooser: new RoundRobin(['a', 'b']) }),
     /knows peers the driver was not given: b/,

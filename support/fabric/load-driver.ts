@@ -65,6 +65,8 @@ export interface LoadDriverOptions {
    * inside a listen backlog, so a thousand clients starting at once lose no SYNs.
    */
   readonly maxConnectingPerPeer?: number;
+  /** The engine host published ports are dialled at when it is not loopback (OMNIRELAY_HYPERSCALE_ENGINE_HOST). */
+  readonly engineHost?: string;
   /** How long a client waits before asking again when every breaker is open. Default 25 ms. */
   readonly noPeerBackoffMs?: number;
   /** Client-side retries of retryable answers and transport failures. Default: none (one try per call). */
@@ -673,8 +675,10 @@ export class LoadDriver {
       throw new Error(`peer ${peer.id}: baseUrl "${peer.baseUrl}" is not a URL`);
     }
     if (url.protocol !== 'http:') throw new Error(`peer ${peer.id}: baseUrl "${peer.baseUrl}" must be http://`);
-    if (!LOOPBACK.test(url.hostname))
-      throw new Error(`peer ${peer.id}: baseUrl "${peer.baseUrl}" is not a loopback address; the load driver only sends to 127.0.0.1`);
+    if (!LOOPBACK.test(url.hostname) && url.hostname !== this.opts.engineHost)
+      throw new Error(
+        `peer ${peer.id}: baseUrl "${peer.baseUrl}" is neither a loopback address nor the engine host; the load driver only sends to the suite's own containers`,
+      );
     const pool = new Http1Pool(url.hostname === '[::1]' ? '::1' : url.hostname, Number(url.port || 80), url.host, this.opts.maxConnectingPerPeer ?? 128);
     this.pools.set(peer.baseUrl, pool);
     return pool;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseNetns, engineNotLocal } from './choose';
+import { chooseNetns, engineNotLocal, netnsExec } from './choose';
 
 test('the engine is local only on a unix socket whose dockerd this process can see', () => {
   assert.deepEqual(
@@ -18,8 +18,11 @@ test('the engine is local only on a unix socket whose dockerd this process can s
 
 test('host mode as set needs no image; its checks come at the first fault', async () => {
   const choice = await chooseNetns('host');
-  assert.equal(choice.exec.mode, 'host');
-  assert.equal(choice.exec.node, process.execPath);
+  assert.equal(choice.mode, 'host');
+  // Plain data: a parallel run's coordinator hands it to its workers as JSON.
+  const exec = netnsExec(JSON.parse(JSON.stringify(choice)) as typeof choice);
+  assert.equal(exec.mode, 'host');
+  assert.equal(exec.node, process.execPath);
   assert.match(choice.why, /OMNIRELAY_HYPERSCALE_NETFAULTS=host/);
-  assert.match(choice.exec.describe(), /nsenter/);
+  assert.match(exec.describe(), /nsenter/);
 });

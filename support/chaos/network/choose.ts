@@ -4,15 +4,20 @@
 // helper otherwise. A wrong guess for host mode fails at the first fault with what is
 // missing and the setting that fixes it (netns.ts).
 import { readdirSync, readFileSync } from 'node:fs';
+import type { ImageRef } from '../../cluster/images/image-cache';
 import { netfaultHelperImage } from '../../cluster/images/netfault-helper';
 import type { NetfaultsSetting } from '../../settings';
 import { HelperNetns } from './helper';
 import { HostNetns, hostMissing, type NetnsExec } from './netns';
 
-export interface NetnsChoice {
-  readonly exec: NetnsExec;
-  /** Why this mode: the setting, or what auto found. */
-  readonly why: string;
+/**
+ * Plain data, so the coordinator of a parallel run can choose once and hand the choice to its workers
+ * (support/suite.ts); `netnsExec` turns it into the object faults run through.
+ */
+export type NetnsChoice = { readonly mode: 'host'; readonly why: string } | { readonly mode: 'helper'; readonly image: ImageRef; readonly why: string };
+
+export function netnsExec(choice: NetnsChoice): NetnsExec {
+  return choice.mode === 'host' ? new HostNetns() : new HelperNetns(choice.image);
 }
 
 /**
@@ -41,10 +46,10 @@ function dockerdInThisPidNamespace(): boolean {
 }
 
 export async function chooseNetns(setting: NetfaultsSetting, opts: { registry?: string; log?: (line: string) => void } = {}): Promise<NetnsChoice> {
-  const helper = async (why: string): Promise<NetnsChoice> => ({ exec: new HelperNetns(await netfaultHelperImage(opts.registry, opts.log)), why });
-  if (setting === 'host') return { exec: new HostNetns(), why: 'OMNIRELAY_HYPERSCALE_NETFAULTS=host' };
+  const helper = async (why: string): Promise<NetnsChoice> => ({ mode: 'helper', image: await netfaultHelperImage(opts.registry, opts.log), why });
+  if (setting === 'host') return { mode: 'host', why: 'OMNIRELAY_HYPERSCALE_NETFAULTS=host' };
   if (setting === 'helper') return helper('OMNIRELAY_HYPERSCALE_NETFAULTS=helper');
   const against = [...(await hostMissing()), ...engineNotLocal()];
-  if (against.length === 0) return { exec: new HostNetns(), why: "auto: this host can enter the engine's namespaces" };
+  if (against.length === 0) return { mode: 'host', why: "auto: this host can enter the engine's namespaces" };
   return helper(`auto: ${against.join('; ')}`);
 }

@@ -9,6 +9,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { docker } from '../../cluster/engine';
+import { assertNotInterrupted } from '../../cluster/interrupt';
 import { LABEL } from '../../cluster/labels';
 import type { ImageRef } from '../../cluster/images/image-cache';
 import { HELPER_NODE } from '../../cluster/images/netfault-helper';
@@ -57,6 +58,7 @@ export class HelperNetns implements NetnsExec {
     const labels = Object.fromEntries(
       Object.entries(target.labels).filter(([k]) => k.startsWith(`${LABEL.suite}.`) && k !== LABEL.node && k !== LABEL.topology),
     );
+    assertNotInterrupted(`a network-fault helper for ${member.name}`);
     const helper = await docker().createContainer({
       name: `${member.name}-netfault-${member.pid}`,
       Image: this.image.ref,

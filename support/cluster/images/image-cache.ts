@@ -51,6 +51,35 @@ export async function presentOrPulled(ref: string): Promise<ImageRef | undefined
   return undefined;
 }
 
+/**
+ * Images a runner's host prepared (`npm run bdd:container` sets OMNIRELAY_HYPERSCALE_PREPARED_IMAGES to
+ * `{"<kind>": "<ref>"}`): inside the runner the host binaries some recipes are assembled from are absent,
+ * so those kinds are taken as the host built them.
+ */
+export const PREPARED_IMAGES_ENV = 'OMNIRELAY_HYPERSCALE_PREPARED_IMAGES';
+
+export function preparedImages(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const raw = env[PREPARED_IMAGES_ENV]?.trim();
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed && typeof parsed === 'object' && Object.values(parsed).every((v) => typeof v === 'string')) return parsed as Record<string, string>;
+  } catch {
+    // reported below
+  }
+  throw new Error(`${PREPARED_IMAGES_ENV}=${raw} is not a JSON object of image kind to reference, e.g. {"etcd":"omnirelay-hyperscale/etcd:6294179efd84"}`);
+}
+
+/** The image of `kind` a runner's host prepared, if it did; recipes of host files ask this first. */
+export async function preparedImage(kind: string): Promise<ImageRef | undefined> {
+  const ref = preparedImages()[kind];
+  if (!ref) return undefined;
+  const id = await imageId(ref);
+  if (!id)
+    throw new Error(`${PREPARED_IMAGES_ENV} names ${ref} for ${kind}, but the engine has no such image; start the runner again with \`npm run bdd:container\``);
+  return { ref, id, origin: 'provided' };
+}
+
 export async function ensureImage(recipe: ImageRecipe, log: (line: string) => void = () => {}): Promise<ImageRef> {
   const hash = (await recipe.sourceHash()).slice(0, 12);
   const ref = `${recipe.repository}:${hash}`;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureImage, type ImageRecipe, type ImageRef } from './image-cache';
+import { ensureImage, preparedImage, type ImageRecipe, type ImageRef } from './image-cache';
 import { named } from './recipes';
 import { fingerprint, importRootfs, sharedLibraries, type RootFile, type RootLink } from './rootfs';
 
@@ -54,6 +54,8 @@ async function primaryFiles(): Promise<{ files: RootFile[]; links: RootLink[] }>
 }
 
 export async function netfaultHelperImage(registry?: string, log?: (l: string) => void): Promise<ImageRef> {
+  const prepared = await preparedImage('netfault-helper');
+  if (prepared) return prepared;
   const { files, links } = await primaryFiles();
   const recipe: ImageRecipe = {
     kind: 'netfault-helper',

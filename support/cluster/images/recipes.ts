@@ -8,7 +8,7 @@ import { delimiter, join, relative } from 'node:path';
 import { build as esbuild, version as esbuildVersion } from 'esbuild';
 import { pack as tarPack } from 'tar-stream';
 import { docker, followProgress } from '../engine';
-import { ensureImage, presentOrPulled, type ImageRecipe, type ImageRef } from './image-cache';
+import { ensureImage, preparedImage, presentOrPulled, type ImageRecipe, type ImageRef } from './image-cache';
 import { fingerprint, importRootfs, sharedLibraries, type RootFile } from './rootfs';
 
 export const OFFICIAL = {
@@ -32,6 +32,8 @@ function which(binary: string, extra: readonly string[] = []): string | undefine
 export async function nodeRuntimeImage(registry?: string, log?: (l: string) => void): Promise<ImageRef> {
   const official = await presentOrPulled(named(registry, OFFICIAL.node));
   if (official) return official;
+  const prepared = await preparedImage('node-base');
+  if (prepared) return prepared;
   const files: RootFile[] = [{ path: '/usr/local/bin/node', from: process.execPath, mode: 0o755 }, ...(await sharedLibraries(process.execPath))];
   const recipe: ImageRecipe = {
     kind: 'node-base',
@@ -46,6 +48,8 @@ export async function nodeRuntimeImage(registry?: string, log?: (l: string) => v
 export async function etcdImage(registry?: string, log?: (l: string) => void): Promise<ImageRef> {
   const official = await presentOrPulled(named(registry, OFFICIAL.etcd));
   if (official) return official;
+  const prepared = await preparedImage('etcd');
+  if (prepared) return prepared;
   const binary = which('etcd', ['/usr/bin', '/usr/local/bin']);
   if (!binary) {
     throw new Error(

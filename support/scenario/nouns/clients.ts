@@ -105,6 +105,7 @@ export class ClientVerbs {
       ...(routing.kind === 'geo' ? { headers: { [EXT.homeRegionHeader]: routing.home } } : {}),
       traffic,
       clients,
+      engineHost: suite().settings.engineHost,
       ...(callsPerSecond === undefined ? {} : { targetRps: callsPerSecond }),
       chooser,
       ...(routing.kind === 'shard owners' ? { route: (op) => (op.shardKey ? routing.table.ownerOf(op.shardKey) : undefined) } : {}),
