@@ -22,6 +22,7 @@ import 'allure-cucumberjs';
 import * as allure from 'allure-js-commons';
 import { missingCapabilities } from './capabilities';
 import { slug } from './cluster/labels';
+import { engineAddress } from './cluster/engine';
 import { forEachEngine } from './cluster/engines';
 import { interruptRun } from './cluster/interrupt';
 import { removeRun, type Removed } from './cluster/teardown';
@@ -143,6 +144,7 @@ After({ name: 'evidence and teardown' }, async function (this: HyperscaleWorld, 
           topology: this.cluster.topology.name,
           clusterId: this.cluster.topology.clusterId,
           network: this.cluster.network.name,
+          engine: engineAddress(),
           containers: [...this.cluster.etcd.map((m) => m.containerId), ...this.cluster.relayNodes.map((n) => n.containerId)],
         }
       : {}),

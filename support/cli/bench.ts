@@ -30,6 +30,8 @@
 //             into a namespace, alternating: apply + verify and heal + verify through helper containers
 //             vs host nsenter (left out, saying why, where this host cannot nsenter), medians and ratios;
 //             the helper's first cut (which starts the helpers) apart; see bench/netfaults.ts;
+//   suite     whole-suite wall time: serial, `--parallel 2` on one engine, `--parallel 2` over the engines of
+//             OMNIRELAY_HYPERSCALE_ENGINES; long (three full runs), so only with `--only=suite`; see bench/suite.ts;
 //   phases    where the last `npm run bdd`'s scenario time went, from its cucumber messages
 //             (`--messages FILE`, default reports/cucumber-messages.ndjson): per phase (topology start,
 //             heal waits, other steps, hooks) the total and the median per scenario; needs no Docker.
@@ -48,8 +50,11 @@ import { viaBareDocker, viaFixture } from './bench/startup';
 import { listOf, parseFlags, usageExit, wholeNumber } from './flags';
 import { readPhases } from '../evidence/phases';
 import { phaseFigures } from './bench/phases';
+import { printSuite, suiteWallTimes } from './bench/suite';
 
-const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload', 'netfaults', 'phases'] as const;
+const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload', 'netfaults', 'phases', 'suite'] as const;
+/** Run when no --only is given: everything but the long whole-suite runs. */
+const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'suite');
 type Section = (typeof SECTIONS)[number];
 const USAGE = `usage: npm run bench -- [--only <${SECTIONS.join(',')}>] [--rounds N] [--load-clients N] [--load-seconds N]
                           [--load-rounds N] [--proxy-clients N] [--handovers N] [--overload-budget N] [--overload-seconds N]
@@ -64,7 +69,7 @@ const flags = usageExit('bench', USAGE, () => {
   });
   const n = (flag: (typeof NUMBER_FLAGS)[number], fallback: number) => wholeNumber(flag, (values as Record<string, string | undefined>)[flag], fallback);
   return {
-    only: listOf('only', values.only, SECTIONS),
+    only: values.only === undefined ? DEFAULT_SECTIONS : listOf('only', values.only, SECTIONS),
     rounds: n('rounds', 3),
     loadClients: n('load-clients', 1_000),
     loadSeconds: n('load-seconds', 5),
@@ -87,7 +92,8 @@ if (runs('phases')) {
   });
   for (const [name, value, unit] of phaseFigures(run)) console.log(`${name} ${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`);
 }
-if (only.some((s) => s !== 'phases')) await engineSections();
+if (runs('suite')) printSuite(await suiteWallTimes(say));
+if (only.some((s) => s !== 'phases' && s !== 'suite')) await engineSections();
 
 async function engineSections(): Promise<void> {
   process.once('SIGINT', () => void removeRun().finally(() => process.exit(130)));

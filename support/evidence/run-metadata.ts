@@ -73,6 +73,8 @@ export interface ScenarioRecord {
   clusterId?: string;
   network?: string;
   containers?: string[];
+  /** The engine its containers ran on (DOCKER_HOST): a run over several engines has each worker on one. */
+  engine?: string;
 }
 
 const scenarios: ScenarioRecord[] = [];
