@@ -21,16 +21,15 @@ import {
 import 'allure-cucumberjs';
 import * as allure from 'allure-js-commons';
 import { missingCapabilities } from './capabilities';
-import { slug } from './cluster/labels';
+import { RUN, slug } from './cluster/labels';
 import { engineAddress } from './cluster/engine';
 import { forEachEngine } from './cluster/engines';
 import { interruptRun } from './cluster/interrupt';
-import { removeRun, type Removed } from './cluster/teardown';
+import { removeRun, removeRunUntilEmpty } from './cluster/teardown';
 import { reaper } from './cluster/reaper';
 import { attachJson, attachText } from './evidence/attach';
 import { gatherScenarioRecords, recordScenario, writeRunEvidence, writeRunMetadata, writeScenarioRecords } from './evidence/run-metadata';
 import { enginesOf, factsOf, handOver, joinRun, prepareRun, runDir, suite, takeOver, type PreparedRun } from './suite';
-import { RUN } from './cluster/labels';
 import { canAssign } from './parallel';
 import { rm } from 'node:fs/promises';
 import type { HyperscaleWorld } from './world';
@@ -48,33 +47,13 @@ function onSignal(signal: NodeJS.Signals): void {
   process.stderr.write(`\n[hyperscale] ${signal}: removing this run's containers and networks…\n`);
   // Parallel workers are threads that got no signal: they stop creating first (interrupt.ts).
   interruptRun(signal);
-  forEachEngine(enginesOf(prepared), () => removeUntilEmpty())
-    .then((all) => all.reduce((a, r) => ({ containers: a.containers + r.containers, networks: a.networks + r.networks }), { containers: 0, networks: 0 }))
-    .then((r) => process.stderr.write(`[hyperscale] removed ${r.containers} containers and ${r.networks} networks\n`))
+  forEachEngine(enginesOf(prepared), () => removeRunUntilEmpty())
+    .then((all) => {
+      const [containers, networks] = [all.reduce((n, r) => n + r.containers, 0), all.reduce((n, r) => n + r.networks, 0)];
+      process.stderr.write(`[hyperscale] removed ${containers} containers and ${networks} networks\n`);
+    })
     .catch((e: Error) => process.stderr.write(`[hyperscale] cleanup failed: ${e.message}; the next run sweeps what is left\n`))
     .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-}
-
-/**
- * Removes the run's containers and networks until a listing finds none: a worker may have been creating
- * one when the signal came, and that one appears only after the first listing.
- */
-async function removeUntilEmpty(withinMs = 60_000): Promise<Removed> {
-  const total: Removed = { containers: 0, networks: 0 };
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const r = await removeRun().catch((e: Error) => {
-      if (Date.now() > deadline) throw e;
-      return undefined; // a network still had a container being created: list again
-    });
-    if (r) {
-      total.containers += r.containers;
-      total.networks += r.networks;
-      if (r.containers === 0 && r.networks === 0) return total;
-    }
-    if (Date.now() > deadline) throw new Error(`the run's containers were still appearing after ${withinMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
 }
 
 // cucumber 13's ESM entry (lib/wrapper.mjs) does not re-export the HookTarget enum its types declare.

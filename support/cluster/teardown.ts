@@ -64,6 +64,28 @@ export function removeRun(runId: string = RUN.id): Promise<Removed> {
   return removeLabelled([`${LABEL.run}=${runId}`]);
 }
 
+/**
+ * Removes the run's containers and networks until a listing finds none: on Ctrl-C a parallel worker may
+ * have been creating one when the signal came, and that one appears only after the first listing.
+ */
+export async function removeRunUntilEmpty(withinMs = 60_000): Promise<Removed> {
+  const total: Removed = { containers: 0, networks: 0 };
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const r = await removeRun().catch((e: Error) => {
+      if (Date.now() > deadline) throw e;
+      return undefined; // a network still had a container being created: list again
+    });
+    if (r) {
+      total.containers += r.containers;
+      total.networks += r.networks;
+      if (r.containers === 0 && r.networks === 0) return total;
+    }
+    if (Date.now() > deadline) throw new Error(`the run's containers were still appearing after ${withinMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
