@@ -20,6 +20,16 @@ const set = (value: string, invokeMs: number, completeMs: number, outcome: Op['o
 const del = (invokeMs: number, completeMs: number, outcome: Op['outcome'] = 'ok', key = 'k1') => mk('kv::delete', { key }, invokeMs, completeMs, outcome);
 const get = (value: string | null, invokeMs: number, completeMs: number, outcome: Op['outcome'] = 'ok', key = 'k1') =>
   mk('kv::get', { key }, invokeMs, completeMs, outcome, { key, value });
+/** kv::cas: `applied` true or false (with the current value when `current` is given), or outcome info. */
+const cas = (expect: string | null, value: string, invokeMs: number, completeMs: number, applied: boolean | 'info', current?: string | null, key = 'k1') =>
+  mk(
+    'kv::cas',
+    { key, expect, value },
+    invokeMs,
+    completeMs,
+    applied === 'info' ? 'info' : 'ok',
+    applied === 'info' ? undefined : { applied, ...(current === undefined ? {} : { value: current }) },
+  );
 const check = (ops: Op[]) => linearizableProblems(ops);
 const valid = (ops: Op[]) => assert.deepEqual(check(ops).problems, []);
 
@@ -212,6 +222,14 @@ function bruteForce(ops: readonly Op[]): boolean {
     const horizon = Math.min(...pending.map(end));
     return pending.some((o) => {
       if (o.invokeMs > horizon) return false;
+      if (o.f === 'kv::cas') {
+        const { expect, value } = o.value as { expect: string | null; value: string };
+        const result = o.result as { applied: boolean; value?: string | null } | undefined;
+        // Unknown outcome: applied here (where the register held expect), or never (not linearizing it).
+        if (o.outcome === 'info' || result!.applied) return expect === state && go(new Set([...done, o]), value);
+        if (result && 'value' in result && result.value !== state) return false;
+        return expect !== state && go(new Set([...done, o]), state);
+      }
       const v = o.f === 'kv::get' ? (o.result as { value: string | null }).value : o.f === 'kv::set' ? (o.value as { value: string }).value : null;
       if (o.f === 'kv::get' && v !== state) return false;
       return go(new Set([...done, o]), v);
@@ -276,5 +294,74 @@ test('agrees with brute force on 3,000 small random histories, valid and not', (
     const r = linearizableProblems(ops);
     assert.equal(r.problems.length === 0, expected, JSON.stringify(ops.map((o) => [o.f, o.value, o.result, o.invokeMs, o.completeMs, o.outcome])));
   }
+  assert.ok(invalid > 300 && invalid < 2_700, `${invalid} of 3000 invalid: the sample should hold both kinds`);
+});
+
+test('cas applies only where the register holds what it expects; not applied, only where it does not', () => {
+  valid([set('1', 0, 1), cas('1', '2', 2, 3, true), get('2', 4, 5)]);
+  valid([cas(null, '1', 0, 1, true), get('1', 2, 3)]);
+  const applied = check([set('1', 0, 1), cas('5', '2', 2, 3, true), get('2', 4, 5)]);
+  assert.equal(applied.problems.length, 1);
+  assert.match(applied.problems[0]!, /key "k1": cas "5" → "2" \(ok, 0.00–0.00 s\)|key "k1": read at 0.00 s returned "2"/);
+  // "Not applied" while the register held the expected value, and nothing else wrote: impossible.
+  assert.equal(check([set('1', 0, 1), cas('1', '2', 2, 3, false)]).problems.length, 1);
+  // A write that may have landed first explains it.
+  valid([set('1', 0, 1), set('3', 2, 5), cas('1', '2', 3, 4, false)]);
+  // Not applied, naming the current value: a read of it.
+  valid([set('1', 0, 1), cas('5', '2', 2, 3, false, '1')]);
+  assert.equal(check([set('1', 0, 1), cas('5', '2', 2, 3, false, '3')]).problems.length, 1);
+  assert.match(check([set('1', 0, 1), cas('1', '2', 2, 3, false, '1')]).problems.join(), /was not applied, yet answered the expected value "1" as current/);
+  assert.match(check([mk('kv::cas', { key: 'k1', expect: '1', value: '2' }, 0, 1, 'ok', {})]).problems.join(), /completed without saying whether it applied/);
+});
+
+test('a cas of unknown outcome may apply, but only to the value it expects: it is not a write', () => {
+  // It applied: the read of its value is explained.
+  valid([set('1', 0, 1), cas('1', '7', 2, 2, 'info'), get('7', 3, 4)]);
+  // It cannot have applied (the register held 1, not 5), so nothing wrote 7: invalid. Modelled as a
+  // write of 7, the history would pass; this is the case that let known-bad histories through.
+  const r = check([set('1', 0, 1), cas('5', '7', 2, 2, 'info'), get('7', 3, 4)]);
+  assert.equal(r.problems.length, 1);
+  assert.equal(r.keys[0]!.outcome, 'not linearizable');
+  // Or never applied at all: the read of the old value stays fine.
+  valid([set('1', 0, 1), cas('1', '7', 2, 2, 'info'), get('1', 3, 4)]);
+  // Two unknown cas in a chain: 1 → 2 → 3 needs both, in that order.
+  valid([set('1', 0, 1), cas('2', '3', 2, 2, 'info'), cas('1', '2', 2.5, 2.5, 'info'), get('3', 5, 6)]);
+  assert.equal(check([set('1', 0, 1), cas('2', '3', 2, 2, 'info'), get('3', 5, 6)]).problems.length, 1);
+});
+
+test('agrees with brute force on 3,000 small random histories with cas, valid and not', () => {
+  const rand = prng(4321);
+  let invalid = 0;
+  let withCas = 0;
+  for (let n = 0; n < 3_000; n++) {
+    const ops: Op[] = [];
+    const count = 2 + Math.floor(rand() * 6);
+    for (let i = 0; i < count; i++) {
+      const invokeMs = Math.floor(rand() * 10);
+      const completeMs = invokeMs + Math.floor(rand() * 5);
+      const r = rand();
+      const outcome: Op['outcome'] = r < 0.1 ? 'fail' : r < 0.25 ? 'info' : 'ok';
+      const k = rand();
+      const pick = () => ['a', 'b', 'c'][Math.floor(rand() * 3)]!;
+      const value = pick();
+      if (k < 0.35) ops.push(get(rand() < 0.2 ? null : value, invokeMs, completeMs, outcome));
+      else if (k < 0.6) ops.push(set(value, invokeMs, completeMs, outcome));
+      else if (k < 0.65) ops.push(del(invokeMs, completeMs, outcome));
+      else {
+        const expect = rand() < 0.2 ? null : pick();
+        const answer = outcome === 'fail' ? false : outcome === 'info' ? 'info' : rand() < 0.5;
+        const current = answer === false && rand() < 0.3 ? (rand() < 0.2 ? null : pick()) : undefined;
+        if (current !== undefined && current === expect) continue; // a self-contradicting answer is a problem of its own
+        const op = cas(expect, value, invokeMs, completeMs, answer, current);
+        ops.push(outcome === 'fail' ? { ...op, outcome: 'fail' } : op);
+      }
+    }
+    if (ops.some((o) => o.f === 'kv::cas')) withCas++;
+    const expected = bruteForce(ops);
+    if (!expected) invalid++;
+    const r = linearizableProblems(ops);
+    assert.equal(r.problems.length === 0, expected, JSON.stringify(ops.map((o) => [o.f, o.value, o.result, o.invokeMs, o.completeMs, o.outcome])));
+  }
+  assert.ok(withCas > 2_000, `${withCas} of 3000 with a cas`);
   assert.ok(invalid > 300 && invalid < 2_700, `${invalid} of 3000 invalid: the sample should hold both kinds`);
 });

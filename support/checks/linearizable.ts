@@ -1,5 +1,5 @@
-// Linearizability of a key-value store, checked per key as a read/write register (linearizability is
-// compositional, so keys are independent). The search (register-search.ts) is Wing & Gong's with Lowe's memoisation, as in
+// Linearizability of a key-value store, checked per key as a read/write/compare-and-set register
+// (linearizability is compositional, so keys are independent). The search (register-search.ts) is Wing & Gong's with Lowe's memoisation, as in
 // Knossos and Porcupine: walk the history's call/return events in time order; at each point try to
 // linearize a pending call whose effect the register allows; hitting a return whose op is not yet
 // linearized means backtrack. A (linearized set, register value) already explored is never explored
@@ -12,6 +12,14 @@
 // ok ops must take effect between invoke and completion. An info write may have taken effect at any time
 // after its invoke, or never: it has no return event, and need not be linearized (a write placed after
 // everything else is the same as none). Info reads and failed ops tell nothing and are dropped.
+//
+// kv::cas is modelled exactly: applied, it read `expect` and wrote `value` atomically; not applied, the
+// register did not hold `expect` (and held the current value it reports, when it reports one); with an
+// unknown outcome, it may have applied at any time after its invoke, but only where the register held
+// `expect`, or never. A cas of unknown outcome is not a write: a history whose only explanation would be
+// such a cas applying to a value it did not expect is not linearizable. The read-based reductions below
+// (single-op proofs, dropping unread info writes) assume only writes change the register and reads only
+// observe it, so a key with any cas is searched without them (sound, only slower).
 import type { Op } from './history';
 import { searchRegister } from './register-search';
 
@@ -29,13 +37,16 @@ export interface LinearizableOptions {
   readonly minimumAcknowledged?: number;
 }
 
-/** An op as the checker read it: a write (kv::set, or kv::delete as a write of null) or a read. */
+/** An op as the checker read it: a write (kv::set, or kv::delete as a write of null), a read, or a cas. */
 export interface OpSummary {
   readonly index: number;
   readonly process: string;
-  readonly kind: 'read' | 'write';
-  /** Written, or read; null = absent. */
+  /** cas: applied (or unknown); cas-fail: answered "not applied". */
+  readonly kind: 'read' | 'write' | 'cas' | 'cas-fail';
+  /** Written, or read; null = absent. For a cas, what it would write. */
   readonly value: unknown;
+  /** What a cas expected. */
+  readonly expect?: unknown;
   readonly outcome: 'ok' | 'info';
   readonly invokeMs: number;
   /** Absent for info: it may take effect at any later time. */
@@ -70,10 +81,15 @@ export interface LinearizableResult {
 
 interface RegOp {
   readonly op: Op;
+  readonly kind: 'read' | 'write' | 'cas' | 'cas-fail';
+  /** kind === 'write': the reductions' notion of an op that sets the register. */
   readonly write: boolean;
   /** Interned value; NULL is absent. */
   readonly value: number;
   readonly shown: unknown;
+  /** A cas's interned expected value, and as given. */
+  readonly expect: number;
+  readonly expectShown: unknown;
   readonly info: boolean;
   readonly invoke: number;
   /** Infinity for info. */
@@ -93,42 +109,84 @@ function registerOps(ops: readonly Op[], problems: string[]): Map<string, RegOp[
     return id;
   };
   for (const op of ops) {
-    if (op.f !== 'kv::set' && op.f !== 'kv::delete' && op.f !== 'kv::get') continue;
-    const value = op.value as { key?: unknown; value?: unknown } | undefined;
+    if (op.f !== 'kv::set' && op.f !== 'kv::delete' && op.f !== 'kv::get' && op.f !== 'kv::cas') continue;
+    const value = op.value as { key?: unknown; value?: unknown; expect?: unknown } | undefined;
     if (typeof value?.key !== 'string') {
       problems.push(`op ${op.index} (${op.f}) names no key`);
       continue;
     }
     const list = keys.get(value.key) ?? [];
     keys.set(value.key, list);
-    const write = op.f !== 'kv::get';
     // Not recorded as complete is as good as unknown.
     const info = op.outcome !== 'ok' && op.outcome !== 'fail';
-    if (op.outcome === 'fail' || (info && !write)) continue;
+    const complete = info ? Infinity : Math.max(op.completeMs ?? Infinity, op.invokeMs);
+    const base = { op, info, invoke: op.invokeMs, complete, expect: NULL, expectShown: undefined };
+    if (op.outcome === 'fail') continue;
+    if (op.f === 'kv::cas') {
+      const cas = casOp(op, value, info, problems);
+      if (cas) list.push({ ...base, ...cas, write: false, value: intern(cas.shown), expect: intern(cas.expectShown) });
+      continue;
+    }
+    const write = op.f !== 'kv::get';
+    if (info && !write) continue;
     let shown: unknown = null;
     if (op.f === 'kv::set') {
       if (value.value === undefined || value.value === null) problems.push(`op ${op.index} (kv::set "${value.key}") sets no value; taken as a delete`);
       shown = value.value ?? null;
     } else if (!write) shown = (op.result as { value?: unknown } | undefined)?.value ?? null;
-    const complete = info ? Infinity : Math.max(op.completeMs ?? Infinity, op.invokeMs);
-    list.push({ op, write, value: intern(shown), shown, info, invoke: op.invokeMs, complete });
+    list.push({ ...base, kind: write ? 'write' : 'read', write, value: intern(shown), shown });
   }
   return keys;
+}
+
+/**
+ * A kv::cas as the register sees it. Applied (result `{applied: true}`) or unknown: a cas of `expect`
+ * to `value`. Not applied: a cas-fail of `expect`, or, when the answer names the current value, a read of
+ * it (stronger: it also says which other value the register held); an answer that names `expect` itself
+ * as current contradicts "not applied" and is a problem.
+ */
+function casOp(
+  op: Op,
+  value: { key?: unknown; value?: unknown; expect?: unknown },
+  info: boolean,
+  problems: string[],
+): Pick<RegOp, 'kind' | 'shown' | 'expectShown'> | undefined {
+  const expectShown = value.expect ?? null;
+  const shown = value.value ?? null;
+  if (info) return { kind: 'cas', shown, expectShown };
+  const result = op.result as { applied?: unknown; value?: unknown } | undefined;
+  if (result?.applied === true) return { kind: 'cas', shown, expectShown };
+  if (result?.applied !== false) {
+    problems.push(`op ${op.index} (kv::cas "${String(value.key)}") completed without saying whether it applied ({applied: true|false}); left out`);
+    return undefined;
+  }
+  if (!('value' in result)) return { kind: 'cas-fail', shown, expectShown };
+  const current = result.value ?? null;
+  if (JSON.stringify(current) === JSON.stringify(expectShown))
+    problems.push(`op ${op.index} (kv::cas "${String(value.key)}") was not applied, yet answered the expected value ${JSON.stringify(current)} as current`);
+  return { kind: 'read', shown: current, expectShown: undefined };
 }
 
 /** A small seeded PRNG for the Zobrist hash of linearized sets. */
 const summary = (o: RegOp): OpSummary => ({
   index: o.op.index,
   process: o.op.process,
-  kind: o.write ? 'write' : 'read',
+  kind: o.kind,
   value: o.shown,
+  ...(o.kind === 'cas' || o.kind === 'cas-fail' ? { expect: o.expectShown } : {}),
   outcome: o.info ? 'info' : 'ok',
   invokeMs: o.invoke,
   ...(o.info ? {} : { completeMs: o.complete }),
 });
 const show = (v: unknown) => JSON.stringify(v);
+const WHAT: Record<RegOp['kind'], (o: RegOp) => string> = {
+  write: (o) => (o.shown === null ? 'delete' : `write ${show(o.shown)}`),
+  read: (o) => `read ${show(o.shown)}`,
+  cas: (o) => `cas ${show(o.expectShown)} → ${show(o.shown)}`,
+  'cas-fail': (o) => `cas ${show(o.expectShown)} → ${show(o.shown)} not applied`,
+};
 const describe = (o: RegOp) => {
-  const what = o.write ? (o.shown === null ? 'delete' : `write ${show(o.shown)}`) : `read ${show(o.shown)}`;
+  const what = WHAT[o.kind](o);
   return `${what} (${o.info ? `info, invoked ${s(o.invoke)}` : `ok, ${sec(o.invoke)}–${s(o.complete)}`})`;
 };
 const listed = (ops: readonly RegOp[]) =>
@@ -181,6 +239,8 @@ function proofs(all: readonly RegOp[]): (x: RegOp) => Proof | undefined {
   };
 }
 
+const withCasIn = (ops: readonly RegOp[]) => ops.some((o) => o.kind === 'cas' || o.kind === 'cas-fail');
+
 /** The read `x` ends the shortest non-linearizable prefix: say why, and show the ops around it. */
 function explain(key: string, x: RegOp, all: readonly RegOp[], proof: Proof | undefined): Pick<KeyVerdict, 'problem' | 'failure'> {
   // Info writes stay pending forever: list those invoked alongside, count the older ones.
@@ -194,7 +254,7 @@ function explain(key: string, x: RegOp, all: readonly RegOp[], proof: Proof | un
   const before = (nearby.length > 0 ? nearby : completedBefore.slice(0, 1)).slice(0, MAX_LISTED);
   const failure = { op: summary(x), concurrent: concurrent.map(summary), before: before.map(summary) };
 
-  const head = `key "${key}": read at ${s(x.invoke)} returned ${show(x.shown)}`;
+  const head = x.kind === 'read' ? `key "${key}": read at ${s(x.invoke)} returned ${show(x.shown)}` : `key "${key}": ${describe(x)}`;
   const around = concurrent.length > 0 ? `; concurrent with it: ${listed(concurrent)}` : '';
   if (proof?.kind === 'unwritten') {
     const later = proof.firstWrite ? ` (the first write of it was invoked at ${s(proof.firstWrite.invoke)})` : '';
@@ -211,7 +271,7 @@ function explain(key: string, x: RegOp, all: readonly RegOp[], proof: Proof | un
     return { failure, problem: `${head} but ${seen} and ${nothing}${around}` };
   }
   const justBefore = before.length > 0 ? `; just before it: ${listed(before)}` : '';
-  const older = olderInfo > 0 ? `; and ${olderInfo} earlier info writes that may land at any time` : '';
+  const older = olderInfo > 0 ? `; and ${olderInfo} earlier ${withCasIn(all) ? 'info writes and cas' : 'info writes'} that may land at any time` : '';
   return { failure, problem: `${head}, which no order of the operations before and concurrent with it allows${around}${justBefore}${older}` };
 }
 
@@ -249,14 +309,16 @@ function checkKey(key: string, ops: readonly RegOp[], maxExplored: number): KeyV
   // The earliest read a single op proves impossible ends a non-linearizable prefix. Searching only the
   // prefix before it (quick when that is linearizable) either confirms it as the shortest or finds a
   // shorter one, and spares the exhaustive search a failing history otherwise needs.
-  const prove = proofs(ops);
+  // With a cas the read-based reductions do not hold (see the top): search the history as it is.
+  const withCas = withCasIn(ops);
+  const prove = withCas ? () => undefined : proofs(ops);
   let first: { x: RegOp; proof: Proof } | undefined;
-  for (const x of ops) {
+  for (const x of withCas ? [] : ops) {
     if (x.write || (first && x.complete >= first.x.complete)) continue;
     const proof = prove(x);
     if (proof) first = { x, proof };
   }
-  const result = searchRegister(withoutUnreadInfo(first ? prefixBefore(ops, first.x) : ops), maxExplored);
+  const result = searchRegister(withCas ? ops : withoutUnreadInfo(first ? prefixBefore(ops, first.x) : ops), maxExplored);
   if (result.verdict === 'fail') return notLinearizable(result.stuck, result.explored, prove(result.stuck));
   if (first) return notLinearizable(first.x, result.explored, first.proof);
   if (result.verdict === 'ok') return { ...base, explored: result.explored, ok: true, outcome: 'linearizable' };
@@ -270,7 +332,7 @@ function checkKey(key: string, ops: readonly RegOp[], maxExplored: number): KeyV
 }
 
 /**
- * Every key's kv::set / kv::delete / kv::get history is linearizable as a register starting absent
+ * Every key's kv::set / kv::delete / kv::get / kv::cas history is linearizable as a register starting absent
  * (null). A key whose search exceeds the budget is undecided, which fails the step too (unknown is not
  * a pass) but is recorded as an unknown verdict, not a failed one.
  */

@@ -2,10 +2,18 @@
 // in its three parts: the event lists ops are lifted from and put back into, the memo of explored
 // configurations with its dominance rule, and the depth-first driver that uses both.
 
-/** One register op, as the search sees it: `value` interned (0 is absent), info ops never complete. */
+/**
+ * One register op, as the search sees it: values interned (0 is absent), info ops never complete.
+ * read: the register held `value`; write: it now holds `value`; cas: it held `expect` and now holds
+ * `value`; cas-fail: it did not hold `expect` (a compare-and-set that answered "not applied"). An info
+ * cas that found another value changed nothing, the same as never happening, so it is tried only where
+ * the register holds `expect`.
+ */
 export interface SearchOp {
-  readonly write: boolean;
+  readonly kind: 'read' | 'write' | 'cas' | 'cas-fail';
   readonly value: number;
+  /** For cas and cas-fail; 0 (absent) otherwise. */
+  readonly expect: number;
   readonly info: boolean;
   readonly invoke: number;
   /** Infinity for info. */
@@ -17,6 +25,13 @@ export type SearchResult<T extends SearchOp> =
 
 /** The register's value before any write: absent. */
 const ABSENT = 0;
+
+/** Whether `o` can take effect on a register holding `state`. */
+const allowed = (o: SearchOp, state: number) =>
+  o.kind === 'write' || (o.kind === 'read' ? o.value === state : o.kind === 'cas' ? o.expect === state : o.expect !== state);
+const after = (o: SearchOp, state: number) => (o.kind === 'write' || o.kind === 'cas' ? o.value : state);
+/** Reads and failed compare-and-sets change nothing: one allowed now can always go now. */
+const observes = (o: SearchOp) => o.kind === 'read' || o.kind === 'cas-fail';
 
 /**
  * Two event lists, each doubly linked from head node 0. ok op i has call node 2i+1 and return node 2i+2
@@ -31,7 +46,7 @@ class EventLists {
   readonly iprev: Int32Array;
   /** A return node's place in the main list's time order. */
   readonly position: Int32Array;
-  /** Unlinearized info writes of one value, once invoked, are interchangeable: try only the earliest. */
+  /** Unlinearized identical info ops (writes of one value, or cas of one expect and value), once invoked, are interchangeable: try only the earliest. */
   readonly earlierSame: Int32Array;
 
   constructor(private readonly ops: readonly SearchOp[]) {
@@ -49,10 +64,12 @@ class EventLists {
     this.position = new Int32Array(2 * n + 2);
     main.forEach((e, p) => (this.position[e.node] = p));
     this.earlierSame = new Int32Array(n).fill(-1);
-    const lastOfValue = new Map<number, number>();
+    const lastSame = new Map<string, number>();
     for (const { i } of info) {
-      this.earlierSame[i] = lastOfValue.get(ops[i]!.value) ?? -1;
-      lastOfValue.set(ops[i]!.value, i);
+      const o = ops[i]!;
+      const same = `${o.kind}:${o.expect}:${o.value}`;
+      this.earlierSame[i] = lastSame.get(same) ?? -1;
+      lastSame.set(same, i);
     }
   }
 
@@ -97,7 +114,7 @@ function restore(next: Int32Array, prev: Int32Array, x: number): void {
 /**
  * The linearized set as a bitset, and the memo of configurations explored, keyed by a Zobrist hash of
  * its ok part and the register's value. With dominance: a configuration that linearized the same ok ops
- * to the same value but fewer info writes can do everything this one can (an info write may always never
+ * to the same value but fewer info ops can do everything this one can (an info op may always never
  * happen), so having explored it, this one need not be. Configurations live in one flat arena, chained
  * per hash; a chain keeps only configurations no other in it dominates.
  */
@@ -236,10 +253,10 @@ export function searchRegister<T extends SearchOp>(ops: readonly T[], maxExplore
   let frontier = -Infinity;
   const tryOp = (i: number, forced: boolean): boolean => {
     const o = ops[i]!;
-    if (!o.write && o.value !== state) return false;
-    const after = o.write ? o.value : state;
+    if (!allowed(o, state)) return false;
+    const nextState = after(o, state);
     memo.flip(i);
-    if (!memo.remember(after)) {
+    if (!memo.remember(nextState)) {
       memo.flip(i);
       return false;
     }
@@ -247,7 +264,7 @@ export function searchRegister<T extends SearchOp>(ops: readonly T[], maxExplore
     stackState.push(state);
     stackFrontier.push(frontier);
     stackForced.push(forced);
-    state = after;
+    state = nextState;
     events.lift(i);
     if (!o.info) linearized++;
     phase = 'fresh';
@@ -256,12 +273,13 @@ export function searchRegister<T extends SearchOp>(ops: readonly T[], maxExplore
   while (linearized < mustLinearize) {
     if (memo.explored > maxExplored) return { verdict: 'budget', explored: memo.explored };
     if (phase === 'fresh') {
-      // A pending read of the current value can always go now (it changes nothing, and everything
-      // still to be linearized completes after it began), so when there is one it is the only move.
+      // A pending read of the current value (or a failed cas the current value allows) can always go
+      // now (it changes nothing, and everything still to be linearized completes after it began), so
+      // when there is one it is the only move.
       let read = -1;
       for (let e = next[0]!; e !== -1 && e & 1; e = next[e]!) {
         const o = ops[(e - 1) >> 1]!;
-        if (!o.write && o.value === state) {
+        if (observes(o) && allowed(o, state)) {
           read = (e - 1) >> 1;
           break;
         }
