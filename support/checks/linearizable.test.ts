@@ -268,9 +268,17 @@ test('names the read that ends the shortest non-linearizable prefix, as brute fo
   assert.ok(checked > 200, `only ${checked} invalid histories`);
 });
 
-test('agrees with brute force on 3,000 small random histories, valid and not', () => {
-  const rand = prng(1234);
+/**
+ * 3,000 random histories of 2–7 ops at integer times, each op drawn by `draw` (given its times and
+ * outcome): the checker's verdict must be brute force's on every one, and the sample must hold both.
+ */
+function agreesWithBruteForce(
+  seed: number,
+  draw: (rand: () => number, invokeMs: number, completeMs: number, outcome: Op['outcome']) => Op | undefined,
+): Op[][] {
+  const rand = prng(seed);
   let invalid = 0;
+  const histories: Op[][] = [];
   for (let n = 0; n < 3_000; n++) {
     const ops: Op[] = [];
     const count = 2 + Math.floor(rand() * 6);
@@ -278,23 +286,29 @@ test('agrees with brute force on 3,000 small random histories, valid and not', (
       const invokeMs = Math.floor(rand() * 10);
       const completeMs = invokeMs + Math.floor(rand() * 5);
       const r = rand();
-      const outcome: Op['outcome'] = r < 0.1 ? 'fail' : r < 0.25 ? 'info' : 'ok';
-      const k = rand();
-      const value = ['a', 'b', 'c'][Math.floor(rand() * 3)]!;
-      ops.push(
-        k < 0.5
-          ? get(rand() < 0.2 ? null : value, invokeMs, completeMs, outcome)
-          : k < 0.9
-            ? set(value, invokeMs, completeMs, outcome)
-            : del(invokeMs, completeMs, outcome),
-      );
+      const op = draw(rand, invokeMs, completeMs, r < 0.1 ? 'fail' : r < 0.25 ? 'info' : 'ok');
+      if (op) ops.push(op);
     }
     const expected = bruteForce(ops);
     if (!expected) invalid++;
     const r = linearizableProblems(ops);
     assert.equal(r.problems.length === 0, expected, JSON.stringify(ops.map((o) => [o.f, o.value, o.result, o.invokeMs, o.completeMs, o.outcome])));
+    histories.push(ops);
   }
   assert.ok(invalid > 300 && invalid < 2_700, `${invalid} of 3000 invalid: the sample should hold both kinds`);
+  return histories;
+}
+
+test('agrees with brute force on 3,000 small random histories, valid and not', () => {
+  agreesWithBruteForce(1234, (rand, invokeMs, completeMs, outcome) => {
+    const k = rand();
+    const value = ['a', 'b', 'c'][Math.floor(rand() * 3)]!;
+    return k < 0.5
+      ? get(rand() < 0.2 ? null : value, invokeMs, completeMs, outcome)
+      : k < 0.9
+        ? set(value, invokeMs, completeMs, outcome)
+        : del(invokeMs, completeMs, outcome);
+  });
 });
 
 test('cas applies only where the register holds what it expects; not applied, only where it does not', () => {
@@ -330,38 +344,20 @@ test('a cas of unknown outcome may apply, but only to the value it expects: it i
 });
 
 test('agrees with brute force on 3,000 small random histories with cas, valid and not', () => {
-  const rand = prng(4321);
-  let invalid = 0;
-  let withCas = 0;
-  for (let n = 0; n < 3_000; n++) {
-    const ops: Op[] = [];
-    const count = 2 + Math.floor(rand() * 6);
-    for (let i = 0; i < count; i++) {
-      const invokeMs = Math.floor(rand() * 10);
-      const completeMs = invokeMs + Math.floor(rand() * 5);
-      const r = rand();
-      const outcome: Op['outcome'] = r < 0.1 ? 'fail' : r < 0.25 ? 'info' : 'ok';
-      const k = rand();
-      const pick = () => ['a', 'b', 'c'][Math.floor(rand() * 3)]!;
-      const value = pick();
-      if (k < 0.35) ops.push(get(rand() < 0.2 ? null : value, invokeMs, completeMs, outcome));
-      else if (k < 0.6) ops.push(set(value, invokeMs, completeMs, outcome));
-      else if (k < 0.65) ops.push(del(invokeMs, completeMs, outcome));
-      else {
-        const expect = rand() < 0.2 ? null : pick();
-        const answer = outcome === 'fail' ? false : outcome === 'info' ? 'info' : rand() < 0.5;
-        const current = answer === false && rand() < 0.3 ? (rand() < 0.2 ? null : pick()) : undefined;
-        if (current !== undefined && current === expect) continue; // a self-contradicting answer is a problem of its own
-        const op = cas(expect, value, invokeMs, completeMs, answer, current);
-        ops.push(outcome === 'fail' ? { ...op, outcome: 'fail' } : op);
-      }
-    }
-    if (ops.some((o) => o.f === 'kv::cas')) withCas++;
-    const expected = bruteForce(ops);
-    if (!expected) invalid++;
-    const r = linearizableProblems(ops);
-    assert.equal(r.problems.length === 0, expected, JSON.stringify(ops.map((o) => [o.f, o.value, o.result, o.invokeMs, o.completeMs, o.outcome])));
-  }
+  const pick = (rand: () => number) => ['a', 'b', 'c'][Math.floor(rand() * 3)]!;
+  const histories = agreesWithBruteForce(4321, (rand, invokeMs, completeMs, outcome) => {
+    const k = rand();
+    const value = pick(rand);
+    if (k < 0.35) return get(rand() < 0.2 ? null : value, invokeMs, completeMs, outcome);
+    if (k < 0.6) return set(value, invokeMs, completeMs, outcome);
+    if (k < 0.65) return del(invokeMs, completeMs, outcome);
+    const expect = rand() < 0.2 ? null : pick(rand);
+    const answer = outcome === 'fail' ? false : outcome === 'info' ? 'info' : rand() < 0.5;
+    const current = answer === false && rand() < 0.3 ? (rand() < 0.2 ? null : pick(rand)) : undefined;
+    if (current !== undefined && current === expect) return undefined; // a self-contradicting answer is a problem of its own
+    const op = cas(expect, value, invokeMs, completeMs, answer, current);
+    return outcome === 'fail' ? { ...op, outcome: 'fail' } : op;
+  });
+  const withCas = histories.filter((ops) => ops.some((o) => o.f === 'kv::cas')).length;
   assert.ok(withCas > 2_000, `${withCas} of 3000 with a cas`);
-  assert.ok(invalid > 300 && invalid < 2_700, `${invalid} of 3000 invalid: the sample should hold both kinds`);
 });

@@ -6,8 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { delimiter, join, relative } from 'node:path';
 import { build as esbuild, version as esbuildVersion } from 'esbuild';
-import { pack as tarPack } from 'tar-stream';
-import { docker, followProgress } from '../engine';
+import { buildOnBase } from './build-context';
 import { ensureImage, preparedImage, presentOrPulled, type ImageRecipe, type ImageRef } from './image-cache';
 import { fingerprint, importRootfs, sharedLibraries, type RootFile } from './rootfs';
 
@@ -117,18 +116,10 @@ async function bundledImage(what: Bundled, base: ImageRef, registry?: string, lo
         write: false,
         logLevel: 'silent',
       });
-      const context = tarPack();
-      context.entry({ name: 'Dockerfile' }, await readFile(join(what.dir, 'Dockerfile')));
-      context.entry({ name: what.bundleName }, Buffer.from(bundle.outputFiles[0]!.contents));
-      context.finalize();
-      const stream = await docker().buildImage(context as unknown as NodeJS.ReadableStream, {
-        t: ref,
-        labels,
-        buildargs: { BASE_IMAGE: base.ref },
-        rm: true,
-        forcerm: true,
-      });
-      await followProgress(stream);
+      await buildOnBase(ref, labels, base, [
+        { name: 'Dockerfile', content: await readFile(join(what.dir, 'Dockerfile')) },
+        { name: what.bundleName, content: Buffer.from(bundle.outputFiles[0]!.contents) },
+      ]);
     },
   };
   return ensureImage(recipe, log);

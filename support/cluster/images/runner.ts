@@ -10,8 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { pack as tarPack } from 'tar-stream';
-import { docker, followProgress } from '../engine';
+import { buildOnBase } from './build-context';
 import { ensureImage, presentOrPulled, type ImageRecipe, type ImageRef } from './image-cache';
 import { named, OFFICIAL } from './recipes';
 import { fingerprint, importRootfs, sharedLibraries, type RootFile, type RootLink } from './rootfs';
@@ -102,25 +101,13 @@ export async function runnerImage(registry?: string, log?: (l: string) => void):
       return hash.digest('hex');
     },
     async build(ref, labels) {
-      const context = tarPack();
-      context.entry({ name: 'Dockerfile' }, await readFile(join(RUNNER_DIR, 'Dockerfile')));
-      for (const file of inputs) context.entry({ name: relative(ROOT, file) }, await readFile(file));
-      context.entry({ name: '.npmrc' }, npmrc);
-      context.entry({ name: 'npm-ca.crt' }, npm.ca);
-      context.finalize();
       log?.('installing node_modules in the runner image (npm ci; a minute or two the first time)');
-      const stream = await docker().buildImage(context as unknown as NodeJS.ReadableStream, {
-        t: ref,
-        labels,
-        buildargs: { BASE_IMAGE: base.ref },
-        rm: true,
-        forcerm: true,
-      });
-      // npm's own output says why an install failed (registry, proxy, CA): keep its last lines for the error.
-      const output: string[] = [];
-      await followProgress(stream, (e) => e.stream && output.push(...e.stream.split('\n').filter(Boolean))).catch((e: Error) => {
-        throw new RunnerImageError(`${e.message}\n${output.slice(-20).join('\n')}`);
-      });
+      await buildOnBase(ref, labels, base, [
+        { name: 'Dockerfile', content: await readFile(join(RUNNER_DIR, 'Dockerfile')) },
+        ...(await Promise.all(inputs.map(async (file) => ({ name: relative(ROOT, file), content: await readFile(file) })))),
+        { name: '.npmrc', content: npmrc },
+        { name: 'npm-ca.crt', content: npm.ca },
+      ]);
     },
   };
   return ensureImage(recipe, log);
