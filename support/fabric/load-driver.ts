@@ -18,7 +18,7 @@ import { ScenarioClock, type OpHistory, type Outcome } from '../checks/history';
 import { RoundRobin, type PeerChooser, type PeerLease, type PickClock, type Rng } from './choosers';
 import { EXT } from './contract';
 import { outcomeOfAnswer, resultOfAnswer } from './outcome';
-import type { ConcreteOp, Traffic } from './traffic';
+import { observed, type ConcreteOp, type Traffic } from './traffic';
 import { Http1Connection, Http1Pool, requestHeaderLines, TransportError } from './http1';
 import { isRetryable, retryAfterMs, retryDelayMs, transportFailure, type RetryOptions } from './retry-policy';
 
@@ -480,7 +480,7 @@ export class LoadDriver {
         if (slot > now) await this.sleep(slot - now);
         if (this.stopping) break;
       }
-      const op = traffic.opFor(client, ++n);
+      const op = traffic.opFor(client, ++n, (key) => this.seen.get(client)?.get(key));
       const lease = await this.lease(op);
       if (!lease) break;
       await this.call(client, op, lease);
@@ -549,7 +549,10 @@ export class LoadDriver {
       const moved = last !== first.peer ? { target: last } : {};
       if ('error' in final) return { outcome, error: `${final.error.message}${after}${maybe}`, ...moved };
       const result = retrying ? { ...resultOf(final), attempts: tries.length } : resultOf(final);
-      if (outcome === 'ok') return { outcome, result, ...moved };
+      if (outcome === 'ok') {
+        this.remember(client, op, result);
+        return { outcome, result, ...moved };
+      }
       return { outcome, result, error: `HTTP ${final.status} ${final.headers['rpc-status'] ?? ''}`.trim() + after + maybe, ...moved };
     };
     try {
@@ -663,6 +666,17 @@ export class LoadDriver {
       }, this.callTimeoutMs);
       pool.acquire(use);
     });
+  }
+
+  /** What each client last saw of each key, for the traffic's `{seen}` (a compare-and-set's `expect`). */
+  private readonly seen = new Map<number, Map<string, unknown>>();
+
+  private remember(client: number, op: ConcreteOp, result: unknown): void {
+    const saw = observed(op, result);
+    if (!saw) return;
+    let mine = this.seen.get(client);
+    if (!mine) this.seen.set(client, (mine = new Map()));
+    mine.set(saw.key, saw.value);
   }
 
   private pool(peer: DriverPeer): Http1Pool {

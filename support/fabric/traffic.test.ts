@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Traffic, TrafficError, listTraffic } from './traffic';
+import { Traffic, TrafficError, listTraffic, observed } from './traffic';
 
 const valid = {
   name: 't',
@@ -30,6 +30,26 @@ test('templates are filled in the shard key and every string value of the body',
   assert.equal(first.shardKey, 'shard-3');
   assert.deepEqual(first.body, { key: 'k3', value: 'c3-n1', nested: ['n=1', 7, null, { deep: 'c3-n1' }] });
   assert.deepEqual(valid.ops[0]!.body.value, '{uid}', 'the file is not modified');
+});
+
+test("{seen} is the JSON value the client last saw of the body's key: whole, or as text inside a string", () => {
+  const traffic = Traffic.parse(
+    { name: 'cas', description: 'd', ops: [{ procedure: 'kv::cas', body: { key: 'r{client}', expect: '{seen}', value: '{uid}', note: 'was {seen}' } }] },
+    'inline',
+  );
+  const seen = new Map<string, unknown>([['r2', { v: 'x' }]]);
+  assert.deepEqual(traffic.opFor(2, 1, (k) => seen.get(k)).body, { key: 'r2', expect: { v: 'x' }, value: 'c2-n1', note: 'was {"v":"x"}' });
+  assert.deepEqual(traffic.opFor(3, 1, (k) => seen.get(k)).body, { key: 'r3', expect: null, value: 'c3-n1', note: 'was null' });
+  assert.deepEqual(traffic.opFor(3, 1).body, { key: 'r3', expect: null, value: 'c3-n1', note: 'was null' });
+});
+
+test('what an acknowledged kv answer says a key holds', () => {
+  assert.deepEqual(observed({ procedure: 'kv::get', body: { key: 'k' } }, { key: 'k', value: 'v', version: 3 }), { key: 'k', value: 'v' });
+  assert.deepEqual(observed({ procedure: 'kv::set', body: { key: 'k', value: 'mine' } }, { key: 'k', value: 'mine', version: 1 }), { key: 'k', value: 'mine' });
+  assert.deepEqual(observed({ procedure: 'kv::cas', body: { key: 'k', expect: 'a', value: 'b' } }, { applied: false, value: 'z' }), { key: 'k', value: 'z' });
+  assert.deepEqual(observed({ procedure: 'kv::delete', body: { key: 'k' } }, { deleted: true }), { key: 'k', value: null });
+  assert.equal(observed({ procedure: 'counter::get', body: { key: 'k' } }, { value: 1 }), undefined);
+  assert.equal(observed({ procedure: 'kv::get', body: {} }, { value: 1 }), undefined);
 });
 
 test('each client cycles through the ops in order, weights repeating an op in place', () => {
@@ -113,6 +133,7 @@ test('every traffic file in seeds/traffic is valid, named after its file, callin
     'kv::set',
     'kv::get',
     'kv::delete',
+    'kv::cas',
     'set::add',
     'set::read',
     'slow::call',

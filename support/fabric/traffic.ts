@@ -4,6 +4,10 @@
 //   {client}  the virtual client's number (1-based)
 //   {n}       that client's op counter (1-based)
 //   {uid}     unique per op within a run: `c<client>-n<n>`, e.g. c12-n345
+//   {seen}    the value this client last saw for the body's `key` (its last kv::get, kv::set, kv::cas or
+//             kv::delete of that key that was acknowledged; null before any): a whole string "{seen}"
+//             becomes that JSON value, so `{"expect": "{seen}"}` makes a compare-and-set on what the
+//             client last saw. Inside a longer string it is the value's JSON text.
 //
 // Templates are substituted in `shardKey` and in every string value of `body` (object keys and
 // non-string values are left alone). `weight` (default 1) repeats an op that many times in a row
@@ -14,7 +18,8 @@ import { readdirSync } from 'node:fs';
 import { z } from 'zod';
 
 export const TRAFFIC_DIR = join(import.meta.dirname, '../../seeds/traffic');
-export const TEMPLATE_NAMES = ['client', 'n', 'uid'] as const;
+export const TEMPLATE_NAMES = ['client', 'n', 'uid', 'seen'] as const;
+const WHOLE_SEEN = '{seen}';
 const TEMPLATE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 // Procedure and shard key become request headers: no line breaks or other control characters.
@@ -123,22 +128,49 @@ export class Traffic {
     return this.cycle.length;
   }
 
-  /** The `n`-th op (1-based) of virtual client `client` (1-based), templates filled in. */
-  opFor(client: number, n: number): ConcreteOp {
+  /**
+   * The `n`-th op (1-based) of virtual client `client` (1-based), templates filled in; `seen(key)` is what
+   * the client last saw of a key (the driver keeps it from the answers, see `observed`).
+   */
+  opFor(client: number, n: number, seen: (key: string) => unknown = () => null): ConcreteOp {
     const entry = this.cycle[(n - 1) % this.cycle.length]!;
     const uid = `c${client}-n${n}`;
     const { op } = entry;
     if (!entry.templated) return { procedure: op.procedure, shardKey: op.shardKey, body: op.body, client, n, uid, opIndex: entry.index };
     const fill = (s: string) => s.replace(TEMPLATE, (_, name: string) => (name === 'client' ? String(client) : name === 'n' ? String(n) : uid));
+    const body = substitute(op.body, fill);
+    const key = (body as { key?: unknown } | null)?.key;
+    const seenValue = () => (typeof key === 'string' ? (seen(key) ?? null) : null);
     return {
       procedure: op.procedure,
       shardKey: op.shardKey === undefined ? undefined : fill(op.shardKey),
-      body: substitute(op.body, fill),
+      body: substitute(op.body, (s) => (s === WHOLE_SEEN ? seenValue() : fill(s.replaceAll(WHOLE_SEEN, () => JSON.stringify(seenValue()))))),
       client,
       n,
       uid,
       opIndex: entry.index,
     };
+  }
+}
+
+/**
+ * What an acknowledged kv answer tells its client about a key's value (for `{seen}`): a read's value, a
+ * set's own value, a cas's current value (set or found), null after a delete.
+ */
+export function observed(op: Pick<ConcreteOp, 'procedure' | 'body'>, result: unknown): { key: string; value: unknown } | undefined {
+  const body = op.body as { key?: unknown; value?: unknown } | null;
+  if (typeof body?.key !== 'string') return undefined;
+  const answer = result as { value?: unknown } | null | undefined;
+  switch (op.procedure) {
+    case 'kv::get':
+    case 'kv::cas':
+      return answer && 'value' in answer ? { key: body.key, value: answer.value ?? null } : undefined;
+    case 'kv::set':
+      return { key: body.key, value: body.value ?? null };
+    case 'kv::delete':
+      return { key: body.key, value: null };
+    default:
+      return undefined;
   }
 }
 
@@ -154,7 +186,7 @@ export function listTraffic(dir = TRAFFIC_DIR): string[] {
   }
 }
 
-function substitute(value: unknown, fill: (s: string) => string): unknown {
+function substitute(value: unknown, fill: (s: string) => unknown): unknown {
   if (typeof value === 'string') return fill(value);
   if (Array.isArray(value)) return value.map((v) => substitute(v, fill));
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, fill)]));

@@ -20,6 +20,7 @@ export const CAPABILITIES = [
   'feature:mesh-shard-telemetry',
   'feature:mesh-backpressure',
   'feature:mesh-geo-affinity',
+  'feature:mesh-kv-cas',
 ] as const;
 
 export interface IntrospectionDeps {

@@ -24,6 +24,7 @@ const HTTP_STATUS: Partial<Record<RpcStatusCode, number>> = {
   Unimplemented: 501,
   Cancelled: 499,
   InvalidArgument: 400,
+  FailedPrecondition: 400,
   NotFound: 404,
   PermissionDenied: 403,
 };

@@ -285,6 +285,40 @@ test('budget: calls over budget wait up to 2 s, then 429 not-applied; load is re
 
 // ---- seeded defects ---------------------------------------------------------------------------
 
+test('kv::cas applies once per expected value, on every copy; a stale ifVersion is refused not-applied', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
+  t.after(() => stopNodes(nodes));
+  const [a, b] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, ALL_ON_A));
+  const h = { 'rpc-shard-key': 's0' };
+  assert.deepEqual((await call(b, 'kv::cas', { key: 'r', expect: null, value: 'v1' }, h)).body, { key: 'r', applied: true, value: 'v1', version: 1 });
+  // Ten concurrent calls expecting v1: exactly one applies.
+  const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => call(i % 2 ? a : b, 'kv::cas', { key: 'r', expect: 'v1', value: `w${i}` }, h)));
+  assert.equal(racing.filter((r) => r.body.applied === true).length, 1);
+  const states = await Promise.all(nodes.map((n) => shardState(n, 's0')));
+  assert.ok(
+    states.every((s) => s.body.digest === states[0]!.body.digest),
+    'every copy decided alike',
+  );
+  const stale = await call(b, 'kv::set', { key: 'r', value: 'late', ifVersion: 1 }, h);
+  assert.equal(stale.status, 400);
+  assert.equal(stale.headers['x-mesh-outcome'], 'not-applied');
+  assert.match(JSON.stringify(stale.body), /ifVersion 1 is stale, the key is at version 2/);
+  assert.deepEqual((await call(b, 'kv::set', { key: 'r', value: 'next', ifVersion: 2 }, h)).body, { key: 'r', value: 'next', version: 3 });
+  assert.equal((await call(b, 'kv::cas', { key: 'r', value: 'x' }, h)).status, 400);
+});
+
+test('cas-not-atomic: concurrent calls expecting the same value both apply', async (t) => {
+  const nodes = await startNodes(['a', 'b'], { a: { defects: 'cas-not-atomic' } });
+  t.after(() => stopNodes(nodes));
+  const [a] = nodes as [TestNode, TestNode];
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['b'], fence: 1 }));
+  const h = { 'rpc-shard-key': 's0' };
+  await call(a, 'kv::cas', { key: 'r', expect: null, value: 'v1' }, h);
+  const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => call(a, 'kv::cas', { key: 'r', expect: 'v1', value: `w${i}` }, h)));
+  assert.ok(racing.filter((r) => r.body.applied === true).length > 1, 'more than one applied');
+});
+
 test('ack-before-replication: right after the ack a replica lacks the acknowledged write', async (t) => {
   const nodes = await startNodes(['a', 'b'], { a: { defects: 'ack-before-replication' } });
   t.after(() => stopNodes(nodes));

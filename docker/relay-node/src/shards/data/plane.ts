@@ -108,6 +108,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     httpPort: config.httpPort,
     callTimeoutMs: config.forwardTimeoutMs + 2000 + shards.handoverTimeoutMs + 2 * shards.replicationTimeoutMs,
     replication,
+    defects: config.defects,
   });
   if (deps.registry) registerShardProcedures(deps.registry, procedures, shardOf);
   replication.onMovedAway(dropInFlight);

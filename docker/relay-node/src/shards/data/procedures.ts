@@ -3,9 +3,10 @@
 // They replace the node-local counters of rpc/procedures.ts (`echo` is kept).
 import * as http from 'node:http';
 import { type Procedure, type ProcedureRegistry } from '../../rpc/procedures';
+import type { Defects } from '../../defects';
 import type { CallTicket, Replication } from './replication';
 import { ShardError } from './replication';
-import type { JsonValue, ShardStore } from './store';
+import { canonicalJson, type JsonValue, type ShardStore } from './store';
 
 export const PINGPONG = 'pingpong::play';
 export const SLOW_CALL = 'slow::call';
@@ -33,6 +34,7 @@ export interface ProcedureDeps {
   /** Bound of pingpong's own RPCs to b's owner. */
   callTimeoutMs: number;
   replication: Replication;
+  defects: Defects;
 }
 
 const byKey = (body: Record<string, unknown>, headerKey: string | undefined): string | undefined =>
@@ -77,10 +79,41 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
     async ({ shardId, body, ticket }) => {
       const key = requireKey(body);
       if (body.value === undefined || body.value === null) throw invalid('`value` must be a JSON value other than null');
-      const result = await replication.write(shardId, { kind: 'kv.set', key, value: body.value as JsonValue }, ticket);
+      const ifVersion = body.ifVersion;
+      if (ifVersion !== undefined && !(Number.isSafeInteger(ifVersion) && (ifVersion as number) >= 0)) throw invalid('`ifVersion` must be a whole number ≥ 0');
+      const op = { kind: 'kv.set' as const, key, value: body.value as JsonValue, ...(ifVersion === undefined ? {} : { ifVersion: ifVersion as number }) };
+      const result = await replication.write(shardId, op, ticket);
+      // The versioned trait: a write that names a version the key no longer has changes nothing.
+      if (result.refused)
+        throw new ShardError('FailedPrecondition', `kv::set "${key}": ifVersion ${String(ifVersion)} is stale, the key is at version ${result.version}`, true);
       return { key, value: result.value, version: result.version };
     },
     ({ body }, store) => ({ key: body.key, value: body.value, version: (store.kvEntry(String(body.key))?.version ?? 0) + 1 }),
+  );
+  write(
+    'kv::cas',
+    async ({ shardId, body, ticket }) => {
+      const key = requireKey(body);
+      if (body.value === undefined || body.value === null) throw invalid('`value` must be a JSON value other than null');
+      if (body.expect === undefined) throw invalid('`expect` must be a JSON value (null: the key is absent)');
+      const expect = body.expect as JsonValue;
+      if (deps.defects.has('cas-not-atomic')) {
+        // Seeded defect: compare and set as two steps of the log, so two calls expecting the same value
+        // can both see it and both set.
+        const current = await replication.read(shardId, (store) => store.kvEntry(key));
+        if (canonicalJson(current?.value ?? null) !== canonicalJson(expect))
+          return { key, applied: false, value: current?.value ?? null, version: current?.version ?? 0 };
+        const result = await replication.write(shardId, { kind: 'kv.set', key, value: body.value as JsonValue }, ticket);
+        return { key, applied: true, value: result.value, version: result.version };
+      }
+      const result = await replication.write(shardId, { kind: 'kv.cas', key, expect, value: body.value as JsonValue }, ticket);
+      return { key, applied: result.applied, value: result.value, version: result.version };
+    },
+    ({ body }, store) => {
+      const current = store.kvEntry(String(body.key));
+      const applied = canonicalJson(current?.value ?? null) === canonicalJson((body.expect ?? null) as JsonValue);
+      return { key: body.key, applied, value: applied ? body.value : (current?.value ?? null), version: (current?.version ?? 0) + (applied ? 1 : 0) };
+    },
   );
   read('kv::get', async ({ shardId, body }) => {
     const key = requireKey(body);

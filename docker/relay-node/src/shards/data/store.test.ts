@@ -25,6 +25,23 @@ test('apply is deterministic and answers per op', () => {
   assert.deepEqual(store.setElements('s'), ['b']);
 });
 
+test('kv.cas compares and sets in one step; kv.set with ifVersion sets only at that version', () => {
+  const store = new ShardStore();
+  assert.deepEqual(store.apply({ kind: 'kv.cas', key: 'k', expect: null, value: 'a' }), { applied: true, value: 'a', version: 1 });
+  assert.deepEqual(store.apply({ kind: 'kv.cas', key: 'k', expect: null, value: 'b' }), { applied: false, value: 'a', version: 1 });
+  assert.deepEqual(store.apply({ kind: 'kv.cas', key: 'k', expect: 'a', value: { x: [1] } }), { applied: true, value: { x: [1] }, version: 2 });
+  // Compared as canonical JSON: key order does not matter.
+  store.apply({ kind: 'kv.set', key: 'o', value: { b: 1, a: 2 } });
+  assert.equal(store.apply({ kind: 'kv.cas', key: 'o', expect: { a: 2, b: 1 }, value: 'c' }).applied, true);
+  assert.deepEqual(store.apply({ kind: 'kv.set', key: 'k', value: 'z', ifVersion: 1 }), { refused: true, value: { x: [1] }, version: 2 });
+  assert.deepEqual(store.kvEntry('k'), { value: { x: [1] }, version: 2 });
+  assert.deepEqual(store.apply({ kind: 'kv.set', key: 'k', value: 'z', ifVersion: 2 }), { value: 'z', version: 3 });
+  assert.deepEqual(store.apply({ kind: 'kv.set', key: 'new', value: 1, ifVersion: 0 }), { value: 1, version: 1 });
+  assert.equal(isShardOp({ kind: 'kv.cas', key: 'k', expect: null, value: 1 }), true);
+  assert.equal(isShardOp({ kind: 'kv.cas', key: 'k', value: 1 }), false);
+  assert.equal(isShardOp({ kind: 'kv.set', key: 'k', value: 1, ifVersion: -1 }), false);
+});
+
 test('equal logs give equal digests; the digest ignores insertion order of independent keys', () => {
   const a = new ShardStore();
   const b = new ShardStore();

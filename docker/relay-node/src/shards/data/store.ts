@@ -8,13 +8,18 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export type ShardOp =
   | { kind: 'counter.add'; key: string; by: number }
   | { kind: 'counter.reset'; key: string }
-  | { kind: 'kv.set'; key: string; value: JsonValue }
+  | { kind: 'kv.set'; key: string; value: JsonValue; ifVersion?: number }
+  | { kind: 'kv.cas'; key: string; expect: JsonValue; value: JsonValue }
   | { kind: 'kv.delete'; key: string }
   | { kind: 'set.add'; key: string; element: string };
 
 export interface OpResult {
   value?: number | JsonValue;
   version?: number;
+  /** kv.cas: whether the key held `expect` (absent counts as null) and now holds `value`. */
+  applied?: boolean;
+  /** kv.set with a stale `ifVersion`: refused, nothing changed; `version` is the current one. */
+  refused?: boolean;
   deleted?: boolean;
   added?: boolean;
 }
@@ -43,9 +48,21 @@ export class ShardStore {
         return { value: 0 };
       case 'kv.set': {
         // Versions count sets of a key since it was last absent (deterministic on every copy).
-        const version = (this.kv.get(op.key)?.version ?? 0) + 1;
+        const current = this.kv.get(op.key);
+        if (op.ifVersion !== undefined && op.ifVersion !== (current?.version ?? 0))
+          return { refused: true, value: current?.value ?? null, version: current?.version ?? 0 };
+        const version = (current?.version ?? 0) + 1;
         this.kv.set(op.key, { value: op.value, version });
         return { value: op.value, version };
+      }
+      case 'kv.cas': {
+        // Compared and set in one step of the shard's log: every copy decides the same.
+        const current = this.kv.get(op.key);
+        if (canonicalJson(current?.value ?? null) !== canonicalJson(op.expect))
+          return { applied: false, value: current?.value ?? null, version: current?.version ?? 0 };
+        const version = (current?.version ?? 0) + 1;
+        this.kv.set(op.key, { value: op.value, version });
+        return { applied: true, value: op.value, version };
       }
       case 'kv.delete':
         return { deleted: this.kv.delete(op.key) };
@@ -136,7 +153,9 @@ export function isShardOp(value: unknown): value is ShardOp {
     case 'kv.delete':
       return true;
     case 'kv.set':
-      return op.value !== undefined;
+      return op.value !== undefined && (op.ifVersion === undefined || (Number.isSafeInteger(op.ifVersion) && (op.ifVersion as number) >= 0));
+    case 'kv.cas':
+      return op.value !== undefined && op.value !== null && op.expect !== undefined;
     case 'set.add':
       return typeof op.element === 'string';
     default:
