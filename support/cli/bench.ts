@@ -21,6 +21,9 @@
 //             moves shard-07 `--handovers=N` times (default 5): handover time as the leader measured it,
 //             how long after the rebalance answer every node names the new map version, and the latency of the calls on shard-07 that overlapped a handover against those that did
 //             not, with failed calls counted;
+//   entities  on the same ShardRing: kv::cas vs kv::set (50 clients, each on its own key, 5 s per side,
+//             `--load-rounds` rounds: rps and p99), and kv::get on a shard holding 10,000 keys vs one holding
+//             10 (p99 and their ratio); see bench/entities.ts;
 //   overload  cross-region backpressure on GlobalLeaderWithTwoRegions with a node budget (`--overload-budget=N`,
 //             default 50 calls/s): time from the shard owner's first refusal to the first call shed by the
 //             other region's ingress, and goodput at 150 % of the budget against 100 % (`--overload-seconds=N`,
@@ -40,6 +43,7 @@ import { Cluster } from '../cluster/cluster';
 import { removeRun } from '../cluster/teardown';
 import { prepareSuite } from '../suite';
 import { median, mapPublished, type BenchEnv } from './bench/common';
+import { entitiesFigures, printEntities, type EntitiesFigures } from './bench/entities';
 import { failover } from './bench/failover';
 import { handoverUnderLoad, type HandoverFigures } from './bench/handover';
 import { loadVsAutocannon, type LoadFigures } from './bench/load';
@@ -52,7 +56,7 @@ import { readPhases } from '../evidence/phases';
 import { phaseFigures } from './bench/phases';
 import { printSuite, suiteWallTimes } from './bench/suite';
 
-const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'overload', 'netfaults', 'phases', 'suite'] as const;
+const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'entities', 'overload', 'netfaults', 'phases', 'suite'] as const;
 /** Run when no --only is given: everything but the long whole-suite runs. */
 const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'suite');
 type Section = (typeof SECTIONS)[number];
@@ -112,6 +116,7 @@ async function engineSections(): Promise<void> {
   let proxy: ProxyFigures | undefined;
   let overload: OverloadFigures | undefined;
   let netfaults: NetfaultsFigures | undefined;
+  let entities: EntitiesFigures | undefined;
   try {
     if (runs('startup')) {
       for (let round = 1; round <= rounds; round++) {
@@ -129,7 +134,7 @@ async function engineSections(): Promise<void> {
       withoutPromotion = await failover(env, topology, false, rounds);
       withPromotion = await failover(env, topology, true, rounds);
     }
-    if (runs('load') || runs('handover') || runs('proxy')) {
+    if (runs('load') || runs('handover') || runs('proxy') || runs('entities')) {
       // ShardRing with a client link, so that the fixture also starts the fault proxy in front of its nodes.
       const topology = validateTopology(
         { ...topologyByName('ShardRing'), links: [{ from: CLIENTS, to: 'ring', through: 'proxy', bidirectional: false }] },
@@ -141,6 +146,7 @@ async function engineSections(): Promise<void> {
         if (runs('load')) load = await loadVsAutocannon(env, ring.node('ring-1').url, { loadClients, loadSeconds, loadRounds });
         if (runs('proxy')) proxy = await proxyOverhead(env, ring, { proxyClients, loadRounds });
         if (runs('handover')) handover = await handoverUnderLoad(env, ring, handovers);
+        if (runs('entities')) entities = await entitiesFigures(env, ring, { clients: 50, loadRounds });
       } finally {
         await ring.stop();
       }
@@ -186,6 +192,7 @@ async function engineSections(): Promise<void> {
     console.log(`bench_rounds ${rounds} rounds`);
   }
   if (netfaults) printNetfaults(netfaults);
+  if (entities) printEntities(entities);
   if (load) {
     console.log(`load_autocannon_rps ${load.autocannon.rps} req/s`);
     console.log(`load_autocannon_p50_ms ${load.autocannon.p50Ms} ms`);
