@@ -72,7 +72,7 @@ export class TrafficError extends Error {
 
 export class Traffic {
   /** The ops in cycle order, each repeated `weight` times. */
-  private readonly cycle: { op: TrafficOp; index: number; templated: boolean }[];
+  private readonly cycle: { op: TrafficOp; index: number; templated: boolean; usesSeen: boolean }[];
 
   private constructor(
     readonly name: string,
@@ -83,7 +83,8 @@ export class Traffic {
   ) {
     this.cycle = ops.flatMap((op, index) => {
       const templated = hasTemplate(op.shardKey) || hasTemplate(op.body);
-      return Array.from({ length: op.weight ?? 1 }, () => ({ op, index, templated }));
+      const usesSeen = JSON.stringify([op.shardKey, op.body]).includes(WHOLE_SEEN);
+      return Array.from({ length: op.weight ?? 1 }, () => ({ op, index, templated, usesSeen }));
     });
   }
 
@@ -137,14 +138,20 @@ export class Traffic {
     const uid = `c${client}-n${n}`;
     const { op } = entry;
     if (!entry.templated) return { procedure: op.procedure, shardKey: op.shardKey, body: op.body, client, n, uid, opIndex: entry.index };
-    const fill = (s: string) => s.replace(TEMPLATE, (_, name: string) => (name === 'client' ? String(client) : name === 'n' ? String(n) : uid));
-    const body = substitute(op.body, fill);
-    const key = (body as { key?: unknown } | null)?.key;
-    const seenValue = () => (typeof key === 'string' ? (seen(key) ?? null) : null);
+    // {seen} needs the body's key, itself maybe templated: it is looked up only by ops that use it.
+    const named = { client: String(client), n: String(n), uid };
+    const keyTemplate = (op.body as { key?: unknown } | null)?.key;
+    const key =
+      entry.usesSeen && typeof keyTemplate === 'string'
+        ? keyTemplate.replace(TEMPLATE, (t, name: string) => (name in named ? named[name as keyof typeof named] : t))
+        : undefined;
+    const seenValue = key === undefined ? null : (seen(key) ?? null);
+    const fill = (s: string): unknown =>
+      s === WHOLE_SEEN ? seenValue : s.replace(TEMPLATE, (_, name: keyof typeof named | 'seen') => (name === 'seen' ? JSON.stringify(seenValue) : named[name]));
     return {
       procedure: op.procedure,
-      shardKey: op.shardKey === undefined ? undefined : fill(op.shardKey),
-      body: substitute(op.body, (s) => (s === WHOLE_SEEN ? seenValue() : fill(s.replaceAll(WHOLE_SEEN, () => JSON.stringify(seenValue()))))),
+      shardKey: op.shardKey === undefined ? undefined : String(fill(op.shardKey)),
+      body: substitute(op.body, fill),
       client,
       n,
       uid,
