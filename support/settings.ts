@@ -51,6 +51,11 @@ export interface EngineSpec {
   readonly host: string;
 }
 
+/** The host of a tcp:// (or http[s]://) Docker host; undefined for a local socket. */
+function remoteHostOf(dockerHost: string): string | undefined {
+  return /^(?:tcp|http|https):\/\/([^:/]+)/i.exec(dockerHost)?.[1];
+}
+
 /** An IPv4 address or a host name. */
 const HOST = /^(\d{1,3}(\.\d{1,3}){3}|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/i;
 
@@ -65,7 +70,7 @@ function engines(env: Env, name: string): EngineSpec[] {
   let locals = 0;
   return raw.split(',').map((entry, i) => {
     const [address = '', host] = entry.trim().split('=');
-    const remote = /^(?:tcp|http|https):\/\/([^:/]+)/i.exec(address)?.[1];
+    const remote = remoteHostOf(address);
     if (!address.startsWith('unix://') && !remote) {
       throw new SettingsError(
         `${name}: engine ${i + 1} "${entry.trim()}" is not a Docker host: use unix:///path/to/docker.sock or tcp://host:port, optionally followed by =<address to dial its ports at>.`,
@@ -151,8 +156,7 @@ function engineHost(env: Env, name: string): string {
     return raw;
   }
   const docker = text(env, 'DOCKER_HOST');
-  const remote = docker ? /^(?:tcp|http|https):\/\/([^:/]+)/i.exec(docker)?.[1] : undefined;
-  return remote ?? '127.0.0.1';
+  return (docker ? remoteHostOf(docker) : undefined) ?? '127.0.0.1';
 }
 
 export function readSettings(env: Env = process.env): Settings {

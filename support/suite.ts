@@ -65,11 +65,6 @@ export function suite(): Suite {
   return current;
 }
 
-/** The prepared suite, or undefined when BeforeAll failed (nothing to clean up then). */
-export function preparedSuite(): Suite | undefined {
-  return current;
-}
-
 /** Once per run, in the coordinator: settings, and on every engine the check, sweep, images and fault mode. */
 export async function prepareRun(): Promise<PreparedRun> {
   const settings = readSettings();

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { assertEngineReachable, docker, engineAddress } from '../cluster/engine';
+import { assertEngineReachable, DEFAULT_DOCKER_HOST, docker, engineAddress } from '../cluster/engine';
 import { PREPARED_IMAGES_ENV } from '../cluster/images/image-cache';
 import { netfaultHelperImage } from '../cluster/images/netfault-helper';
 import { etcdImage, nodeRuntimeImage } from '../cluster/images/recipes';
@@ -24,8 +24,7 @@ const say = (line: string) => process.stderr.write(`[runner] ${line}\n`);
 
 /** The engine's socket on this machine, to mount into the runner; other engines cannot mount this project. */
 export function socketToMount(dockerHost: string | undefined): string {
-  const host = dockerHost?.trim();
-  if (!host) return '/var/run/docker.sock';
+  const host = dockerHost?.trim() || DEFAULT_DOCKER_HOST;
   if (host.startsWith('unix://')) return host.slice('unix://'.length);
   throw new Error(
     `DOCKER_HOST=${host}: the runner mounts this project and the engine's socket into a container, so it needs an engine on this machine.\n` +

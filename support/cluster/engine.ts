@@ -21,8 +21,11 @@ export function docker(): Docker {
   return client;
 }
 
+/** The engine of an unset DOCKER_HOST (dockerode's and the Docker CLI's default). */
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
 export function engineAddress(): string {
-  return process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  return process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
 }
 
 /**

@@ -2,13 +2,12 @@
 // i mod n, and the coordinator prepares, sweeps and cleans every one of them. An engine is chosen by
 // pointing this thread's DOCKER_HOST (which dockerode and testcontainers read) and engine host at it.
 import type { EngineSpec, Settings } from '../settings';
+import { DEFAULT_DOCKER_HOST } from './engine';
 import { forgetEngineHost } from './engine-host';
-
-export const DEFAULT_ENGINE = 'unix:///var/run/docker.sock';
 
 /** The run's engines: the setting's, else the one engine of DOCKER_HOST. */
 export function runEngines(settings: Settings, env: NodeJS.ProcessEnv = process.env): EngineSpec[] {
-  return settings.engines.length > 0 ? [...settings.engines] : [{ address: env.DOCKER_HOST?.trim() || DEFAULT_ENGINE, host: settings.engineHost }];
+  return settings.engines.length > 0 ? [...settings.engines] : [{ address: env.DOCKER_HOST?.trim() || DEFAULT_DOCKER_HOST, host: settings.engineHost }];
 }
 
 /** The engine a worker drives; a serial run (no worker id) drives the first. */

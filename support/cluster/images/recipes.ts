@@ -22,7 +22,8 @@ export function named(registry: string | undefined, name: string): string {
   return registry ? `${registry}/${name}` : name;
 }
 
-function which(binary: string, extra: readonly string[] = []): string | undefined {
+/** The first `binary` on PATH (then in `extra` directories). */
+export function which(binary: string, extra: readonly string[] = []): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), ...extra];
   return dirs.map((d) => join(d, binary)).find((p) => existsSync(p));
 }

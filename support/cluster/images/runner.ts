@@ -12,7 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { buildOnBase } from './build-context';
 import { ensureImage, presentOrPulled, type ImageRecipe, type ImageRef } from './image-cache';
-import { named, OFFICIAL } from './recipes';
+import { named, OFFICIAL, which } from './recipes';
 import { fingerprint, importRootfs, sharedLibraries, type RootFile, type RootLink } from './rootfs';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -45,13 +45,9 @@ async function npmSettings(): Promise<NpmSettings> {
 async function runnerBase(registry?: string, log?: (l: string) => void): Promise<ImageRef> {
   const official = await presentOrPulled(named(registry, OFFICIAL.node));
   if (official) return official;
-  const npmCli = await realpath(
-    await promisify(execFile)('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).then(
-      (r) => r.stdout.trim(),
-      () => '',
-    ),
-  ).catch(() => '');
-  const env = ['/usr/bin/env', '/bin/env'].find((p) => existsSync(p));
+  const npmOnPath = which('npm');
+  const npmCli = npmOnPath ? await realpath(npmOnPath) : undefined;
+  const env = which('env', ['/usr/bin', '/bin']);
   if (!npmCli || !env) {
     throw new RunnerImageError(
       `The runner image is assembled from this host's files when ${OFFICIAL.node} cannot be pulled, and this host lacks ${!npmCli ? 'npm' : '/usr/bin/env'}.\n` +
