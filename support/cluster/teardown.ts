@@ -139,9 +139,14 @@ export async function sweepOrphans(staleAfterMs = 6 * 3600_000): Promise<{ runs:
     const run = n.Labels?.[LABEL.run];
     if (run && !owners.has(run)) owners.set(run, ownerOf(n.Labels, Date.parse(n.Created ?? '') || 0));
   }
-  const runners = new Set(
-    (await docker().listContainers({ filters: { label: [`${LABEL.image}=runner`], status: ['running'] } })).map((c) => c.Names[0]?.replace(/^\//, '') ?? ''),
-  );
+  // Running runner containers, asked for only when some run was in one (most starts have none).
+  const runners = [...owners.values()].some((o) => o.runner)
+    ? new Set(
+        (await docker().listContainers({ filters: { label: [`${LABEL.image}=runner`], status: ['running'] } })).map(
+          (c) => c.Names[0]?.replace(/^\//, '') ?? '',
+        ),
+      )
+    : new Set<string>();
   const now = Date.now();
   const gone = [...owners].filter(([run, o]) => run !== RUN.id && orphaned(o, now, staleAfterMs, { pid: processAlive, runner: (name) => runners.has(name) }));
   const total: Removed = { containers: 0, networks: 0 };
