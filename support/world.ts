@@ -30,6 +30,7 @@ import { ShardMap } from './scenario/nouns/shard-map';
 import { ShardMoves } from './scenario/nouns/shard-moves';
 import { ShardFaults } from './scenario/nouns/shard-faults';
 import { ShardData } from './scenario/nouns/shard-data';
+import { Entities } from './scenario/nouns/entities';
 import { LinkFaults } from './scenario/nouns/links';
 import { GeoClients } from './scenario/nouns/geo';
 import { TelemetryVerbs } from './scenario/nouns/telemetry';
@@ -65,6 +66,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   readonly shardMoves: ShardMoves;
   readonly shardFaults: ShardFaults;
   readonly shardData: ShardData;
+  readonly entities: Entities;
   readonly links: LinkFaults;
   readonly geo: GeoClients;
   readonly telemetry: TelemetryVerbs;
@@ -105,6 +107,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.shardMoves = new ShardMoves(ctx, this, this.shardMap, this.network, this.clients);
     this.shardFaults = new ShardFaults(ctx, this, this.shardMap, this.processes, this.network);
     this.shardData = new ShardData(ctx, this, this.shardMap, this.shardMoves, this.shardFaults, this.network);
+    this.entities = new Entities(ctx, this, this.shardMap);
     this.links = new LinkFaults(ctx, this);
     this.geo = new GeoClients(ctx, this, this.clients);
     this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership, this.members);

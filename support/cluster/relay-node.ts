@@ -188,6 +188,11 @@ export class RelayNode extends AbstractStartedContainer {
     return this.client.rebalance(shardId, to);
   }
 
+  /** Every key-value entity of `shardId` held here leaves memory (feature:mesh-entity-traits). */
+  evictEntities(shardId: string) {
+    return this.client.evict(shardId);
+  }
+
   // ── operations: drain, pressure, metrics, chaos hooks ────────────────────────────────────────────
   drain(reason: string) {
     return this.client.drain(reason);

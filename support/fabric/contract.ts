@@ -145,6 +145,15 @@ export interface ShardCopy {
   data: unknown;
 }
 
+/** Extension (feature:mesh-entity-traits): the answer to `POST /control/shards/evict`. */
+export interface Eviction {
+  nodeId: string;
+  shardId: string;
+  /** Entities that left memory. */
+  evicted: number;
+  resident: number;
+}
+
 /** Extension (feature:mesh-rebalance): the answer to `POST /control/shards/rebalance`. */
 export interface Rebalance {
   shardId: string;

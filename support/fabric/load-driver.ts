@@ -18,7 +18,7 @@ import { ScenarioClock, type OpHistory, type Outcome } from '../checks/history';
 import { RoundRobin, type PeerChooser, type PeerLease, type PickClock, type Rng } from './choosers';
 import { EXT } from './contract';
 import { outcomeOfAnswer, resultOfAnswer } from './outcome';
-import { observed, type ConcreteOp, type Traffic } from './traffic';
+import { observed, type ConcreteOp, type Seen, type Traffic } from './traffic';
 import { Http1Connection, Http1Pool, requestHeaderLines, TransportError } from './http1';
 import { isRetryable, retryAfterMs, retryDelayMs, transportFailure, type RetryOptions } from './retry-policy';
 
@@ -668,15 +668,15 @@ export class LoadDriver {
     });
   }
 
-  /** What each client last saw of each key, for the traffic's `{seen}` (a compare-and-set's `expect`). */
-  private readonly seen = new Map<number, Map<string, unknown>>();
+  /** What each client last saw of each key, for the traffic's `{seen}` and `{seenVersion}`. */
+  private readonly seen = new Map<number, Map<string, Seen>>();
 
   private remember(client: number, op: ConcreteOp, result: unknown): void {
     const saw = observed(op, result);
     if (!saw) return;
     let mine = this.seen.get(client);
     if (!mine) this.seen.set(client, (mine = new Map()));
-    mine.set(saw.key, saw.value);
+    mine.set(saw.key, saw);
   }
 
   private pool(peer: DriverPeer): Http1Pool {

@@ -4,6 +4,7 @@ import axios, { type AxiosInstance } from 'axios';
 import {
   EXT,
   MESH_SCOPE_HEADER,
+  type Eviction,
   type Introspection,
   type LeadersView,
   type PeersView,
@@ -100,6 +101,12 @@ export class NodeClient {
   /** Extension (`feature:mesh-rebalance`): moves `shardId` (to `to`, else its coolest replica). */
   async rebalance(shardId: string, to?: string): Promise<{ status: number; body: Rebalance }> {
     const res = await this.http.post<Rebalance>('/control/shards/rebalance', { shardId, ...(to ? { to } : {}) }, { headers: OPERATE, timeout: 15_000 });
+    return { status: res.status, body: res.data };
+  }
+
+  /** Extension (`feature:mesh-entity-traits`): every key-value entity of `shardId` on this node leaves memory. */
+  async evict(shardId: string): Promise<{ status: number; body: Eviction }> {
+    const res = await this.http.post<Eviction>('/control/shards/evict', { shardId }, { headers: OPERATE });
     return { status: res.status, body: res.data };
   }
 

@@ -37,17 +37,39 @@ test("{seen} is the JSON value the client last saw of the body's key: whole, or 
     { name: 'cas', description: 'd', ops: [{ procedure: 'kv::cas', body: { key: 'r{client}', expect: '{seen}', value: '{uid}', note: 'was {seen}' } }] },
     'inline',
   );
-  const seen = new Map<string, unknown>([['r2', { v: 'x' }]]);
+  const seen = new Map([['r2', { value: { v: 'x' }, version: 4 }]]);
   assert.deepEqual(traffic.opFor(2, 1, (k) => seen.get(k)).body, { key: 'r2', expect: { v: 'x' }, value: 'c2-n1', note: 'was {"v":"x"}' });
   assert.deepEqual(traffic.opFor(3, 1, (k) => seen.get(k)).body, { key: 'r3', expect: null, value: 'c3-n1', note: 'was null' });
   assert.deepEqual(traffic.opFor(3, 1).body, { key: 'r3', expect: null, value: 'c3-n1', note: 'was null' });
 });
 
-test('what an acknowledged kv answer says a key holds', () => {
-  assert.deepEqual(observed({ procedure: 'kv::get', body: { key: 'k' } }, { key: 'k', value: 'v', version: 3 }), { key: 'k', value: 'v' });
-  assert.deepEqual(observed({ procedure: 'kv::set', body: { key: 'k', value: 'mine' } }, { key: 'k', value: 'mine', version: 1 }), { key: 'k', value: 'mine' });
-  assert.deepEqual(observed({ procedure: 'kv::cas', body: { key: 'k', expect: 'a', value: 'b' } }, { applied: false, value: 'z' }), { key: 'k', value: 'z' });
-  assert.deepEqual(observed({ procedure: 'kv::delete', body: { key: 'k' } }, { deleted: true }), { key: 'k', value: null });
+test('{seenVersion} is the version the client last saw of the key: a number when whole, 0 before any', () => {
+  const traffic = Traffic.parse(
+    {
+      name: 'v',
+      description: 'd',
+      ops: [{ procedure: 'kv::set', body: { key: 'r{client}', ifVersion: '{seenVersion}', value: '{uid}', note: 'at {seenVersion}' } }],
+    },
+    'inline',
+  );
+  const seen = new Map([['r2', { value: 'x', version: 4 }]]);
+  assert.deepEqual(traffic.opFor(2, 1, (k) => seen.get(k)).body, { key: 'r2', ifVersion: 4, value: 'c2-n1', note: 'at 4' });
+  assert.deepEqual(traffic.opFor(3, 1, (k) => seen.get(k)).body, { key: 'r3', ifVersion: 0, value: 'c3-n1', note: 'at 0' });
+});
+
+test('what an acknowledged kv answer says a key holds, at which version', () => {
+  assert.deepEqual(observed({ procedure: 'kv::get', body: { key: 'k' } }, { key: 'k', value: 'v', version: 3 }), { key: 'k', value: 'v', version: 3 });
+  assert.deepEqual(observed({ procedure: 'kv::set', body: { key: 'k', value: 'mine' } }, { key: 'k', value: 'mine', version: 1 }), {
+    key: 'k',
+    value: 'mine',
+    version: 1,
+  });
+  assert.deepEqual(observed({ procedure: 'kv::cas', body: { key: 'k', expect: 'a', value: 'b' } }, { applied: false, value: 'z' }), {
+    key: 'k',
+    value: 'z',
+    version: 0,
+  });
+  assert.deepEqual(observed({ procedure: 'kv::delete', body: { key: 'k' } }, { deleted: true }), { key: 'k', value: null, version: 0 });
   assert.equal(observed({ procedure: 'counter::get', body: { key: 'k' } }, { value: 1 }), undefined);
   assert.equal(observed({ procedure: 'kv::get', body: {} }, { value: 1 }), undefined);
 });

@@ -8,6 +8,9 @@
 //             kv::delete of that key that was acknowledged; null before any): a whole string "{seen}"
 //             becomes that JSON value, so `{"expect": "{seen}"}` makes a compare-and-set on what the
 //             client last saw. Inside a longer string it is the value's JSON text.
+//   {seenVersion}  the version that answer reported for the key (0 before any, or after a delete): a
+//             whole string "{seenVersion}" becomes the number, so `{"ifVersion": "{seenVersion}"}` makes
+//             a versioned write on what the client last saw.
 //
 // Templates are substituted in `shardKey` and in every string value of `body` (object keys and
 // non-string values are left alone). `weight` (default 1) repeats an op that many times in a row
@@ -18,8 +21,9 @@ import { readdirSync } from 'node:fs';
 import { z } from 'zod';
 
 export const TRAFFIC_DIR = join(import.meta.dirname, '../../seeds/traffic');
-export const TEMPLATE_NAMES = ['client', 'n', 'uid', 'seen'] as const;
+export const TEMPLATE_NAMES = ['client', 'n', 'uid', 'seen', 'seenVersion'] as const;
 const WHOLE_SEEN = '{seen}';
+const WHOLE_SEEN_VERSION = '{seenVersion}';
 const TEMPLATE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 // Procedure and shard key become request headers: no line breaks or other control characters.
@@ -83,7 +87,7 @@ export class Traffic {
   ) {
     this.cycle = ops.flatMap((op, index) => {
       const templated = hasTemplate(op.shardKey) || hasTemplate(op.body);
-      const usesSeen = JSON.stringify([op.shardKey, op.body]).includes(WHOLE_SEEN);
+      const usesSeen = /\{seen(Version)?\}/.test(JSON.stringify([op.shardKey, op.body]));
       return Array.from({ length: op.weight ?? 1 }, () => ({ op, index, templated, usesSeen }));
     });
   }
@@ -133,7 +137,7 @@ export class Traffic {
    * The `n`-th op (1-based) of virtual client `client` (1-based), templates filled in; `seen(key)` is what
    * the client last saw of a key (the driver keeps it from the answers, see `observed`).
    */
-  opFor(client: number, n: number, seen: (key: string) => unknown = () => null): ConcreteOp {
+  opFor(client: number, n: number, seen: (key: string) => Seen | undefined = () => undefined): ConcreteOp {
     const entry = this.cycle[(n - 1) % this.cycle.length]!;
     const uid = `c${client}-n${n}`;
     const { op } = entry;
@@ -145,9 +149,16 @@ export class Traffic {
       entry.usesSeen && typeof keyTemplate === 'string'
         ? keyTemplate.replace(TEMPLATE, (t, name: string) => (name in named ? named[name as keyof typeof named] : t))
         : undefined;
-    const seenValue = key === undefined ? null : (seen(key) ?? null);
-    const fill = (s: string): unknown =>
-      s === WHOLE_SEEN ? seenValue : s.replace(TEMPLATE, (_, name: keyof typeof named | 'seen') => (name === 'seen' ? JSON.stringify(seenValue) : named[name]));
+    const saw = key === undefined ? undefined : seen(key);
+    const seenValue = saw?.value ?? null;
+    const seenVersion = saw?.version ?? 0;
+    const fill = (s: string): unknown => {
+      if (s === WHOLE_SEEN) return seenValue;
+      if (s === WHOLE_SEEN_VERSION) return seenVersion;
+      return s.replace(TEMPLATE, (_, name: keyof typeof named | 'seen' | 'seenVersion') =>
+        name === 'seen' ? JSON.stringify(seenValue) : name === 'seenVersion' ? String(seenVersion) : named[name],
+      );
+    };
     return {
       procedure: op.procedure,
       shardKey: op.shardKey === undefined ? undefined : String(fill(op.shardKey)),
@@ -160,22 +171,30 @@ export class Traffic {
   }
 }
 
+/** What a client last saw of a key: its value and version. */
+export interface Seen {
+  readonly value: unknown;
+  readonly version: number;
+}
+
 /**
- * What an acknowledged kv answer tells its client about a key's value (for `{seen}`): a read's value, a
- * set's own value, a cas's current value (set or found), null after a delete.
+ * What an acknowledged kv answer tells its client about a key (for `{seen}`, `{seenVersion}`): a read's
+ * value, a set's own value, a cas's current value (set or found), each with the version the answer
+ * gave (0 when it gave none); null at version 0 after a delete.
  */
-export function observed(op: Pick<ConcreteOp, 'procedure' | 'body'>, result: unknown): { key: string; value: unknown } | undefined {
+export function observed(op: Pick<ConcreteOp, 'procedure' | 'body'>, result: unknown): ({ key: string } & Seen) | undefined {
   const body = op.body as { key?: unknown; value?: unknown } | null;
   if (typeof body?.key !== 'string') return undefined;
-  const answer = result as { value?: unknown } | null | undefined;
+  const answer = result as { value?: unknown; version?: unknown } | null | undefined;
+  const version = typeof answer?.version === 'number' ? answer.version : 0;
   switch (op.procedure) {
     case 'kv::get':
     case 'kv::cas':
-      return answer && 'value' in answer ? { key: body.key, value: answer.value ?? null } : undefined;
+      return answer && 'value' in answer ? { key: body.key, value: answer.value ?? null, version } : undefined;
     case 'kv::set':
-      return { key: body.key, value: body.value ?? null };
+      return { key: body.key, value: body.value ?? null, version };
     case 'kv::delete':
-      return { key: body.key, value: null };
+      return { key: body.key, value: null, version: 0 };
     default:
       return undefined;
   }

@@ -66,6 +66,10 @@ export interface ShardConfig {
   handoverTimeoutMs: number;
   replicationTimeoutMs: number;
   rebalanceCooldownMs: number;
+  /** Where evicted entities are written (RELAY_ENTITY_DIR), emptied at start. */
+  entityDir: string;
+  /** Key-value entities kept in memory per shard, least recently used evicted beyond it (RELAY_ENTITIES_RESIDENT_MAX; 0: no limit). */
+  residentMax: number;
 }
 
 export const DEFAULT_SHARD_IDS: readonly string[] = Array.from({ length: 64 }, (_, i) => `shard-${String(i).padStart(2, '0')}`);
@@ -193,6 +197,8 @@ function shardConfig(env: Env): ShardConfig {
     handoverTimeoutMs: integer(env, 'RELAY_HANDOVER_TIMEOUT_MS', 3000, 50),
     replicationTimeoutMs: integer(env, 'RELAY_REPLICATION_TIMEOUT_MS', 1000, 50),
     rebalanceCooldownMs: integer(env, 'RELAY_REBALANCE_COOLDOWN_MS', 10000, 0),
+    entityDir: text(env, 'RELAY_ENTITY_DIR') ?? '/tmp/relay-entities',
+    residentMax: integer(env, 'RELAY_ENTITIES_RESIDENT_MAX', 0, 0),
   };
 }
 

@@ -9,7 +9,7 @@ import type { ShardMoves } from './shard-moves';
 import type { ShardFaults } from './shard-faults';
 import type { Views } from '../../checks/cluster-views';
 import { judge } from '../../checks/eventually';
-import { finalReadProcess, type Op } from '../../checks/history';
+import { finalReads, keysOf } from './final-reads';
 import { counterProblems } from '../../checks/counter';
 import { ackedWithoutReplicaProblems } from '../../checks/replication';
 import { copiesIdenticalProblems } from '../../checks/shard-holders';
@@ -17,14 +17,9 @@ import { everyCallSucceededProblems } from '../../checks/calls';
 import { setProblems } from '../../checks/set';
 import { linearizableProblems } from '../../checks/linearizable';
 import { lostWritesProblems } from '../../checks/kv-lost-writes';
-import pLimit from 'p-limit';
 import type { ShardCopy } from '../../fabric/contract';
 import { completionOfAnswer } from '../../fabric/outcome';
 import type { Duration } from '../../duration';
-
-/** Final reads in flight at once: fast over thousands of keys, gentle on a cluster that just healed. */
-const FINAL_READ_CONCURRENCY = 8;
-const FINAL_READS_LOGGED_ABOVE = 20;
 
 export class ShardData {
   constructor(
@@ -56,30 +51,8 @@ export class ShardData {
     await this.ctx.verdicts.now(`replicas of ${shardId} identical to the owner`, problems, Object.fromEntries(copies));
   }
 
-  /**
-   * Reads `procedure` for each key through a live node until it answers, recorded as the final read;
-   * a few keys at a time (a write-once workload leaves thousands of keys).
-   */
-  private async finalReads(procedure: string, keys: readonly { key: string; shardKey?: string }[]): Promise<void> {
-    if (keys.length > FINAL_READS_LOGGED_ABOVE) this.ctx.log(`final ${procedure} of ${keys.length} keys, ${FINAL_READ_CONCURRENCY} at a time`);
-    await pLimit(FINAL_READ_CONCURRENCY).map(keys, ({ key, shardKey }) =>
-      this.ctx.verdicts.waitFor(
-        `a final ${procedure} of ${key} is answered`,
-        async () => {
-          const node = this.nodes.liveNodes()[0]!;
-          const headers: Record<string, string> = shardKey ? { 'Rpc-Shard-Key': shardKey } : {};
-          return this.ctx.history
-            .record(
-              { process: finalReadProcess(key), f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } },
-              () => node.call(procedure, { key }, headers, 10_000),
-              (r) => (r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status}` }),
-            )
-            .catch(() => ({ status: 0 }));
-        },
-        (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status}`]),
-        { timeoutMs: 20_000 },
-      ),
-    );
+  private finalReads(procedure: string, keys: readonly { key: string; shardKey?: string }[]): Promise<void> {
+    return finalReads(this.ctx, this.nodes, procedure, keys);
   }
 
   async expectCounterValid(): Promise<void> {
@@ -165,14 +138,4 @@ export class ShardData {
     const { problems, ...detail } = everyCallSucceededProblems(this.ctx.history.ops, shardId, 100);
     await this.ctx.verdicts.now(`every call on ${shardId} succeeded`, problems, detail);
   }
-}
-
-/** Distinct keys (with the shard key they were sent with) of ops whose value has a `key`. */
-function keysOf(ops: readonly Op[]): { key: string; shardKey?: string }[] {
-  const seen = new Map<string, string | undefined>();
-  for (const o of ops) {
-    const key = (o.value as { key?: unknown } | undefined)?.key;
-    if (typeof key === 'string' && !seen.has(key)) seen.set(key, o.shardKey);
-  }
-  return [...seen].map(([key, shardKey]) => ({ key, ...(shardKey ? { shardKey } : {}) }));
 }

@@ -21,6 +21,7 @@ export const CAPABILITIES = [
   'feature:mesh-backpressure',
   'feature:mesh-geo-affinity',
   'feature:mesh-kv-cas',
+  'feature:mesh-entity-traits',
 ] as const;
 
 export interface IntrospectionDeps {

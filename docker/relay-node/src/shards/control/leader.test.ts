@@ -60,6 +60,8 @@ const SHARDS: ShardConfig = {
   handoverTimeoutMs: 200,
   replicationTimeoutMs: 100,
   rebalanceCooldownMs: 10_000,
+  entityDir: '/tmp/relay-entities',
+  residentMax: 0,
 };
 
 interface Call {

@@ -8,6 +8,7 @@ import { httpEndpointOf } from '../../rpc/http-endpoints';
 import type { HandoverRequest, HandoverResult, ShardMapView } from '../types';
 import { peerJson } from './peer-http';
 import { INSTALL_PATH, type InstallRequest, type PeerReply, type Replication } from './replication';
+import type { Defects } from '../../defects';
 import type { ShardData } from './store';
 
 export const HANDOVER_PATH = '/mesh/shards/handover';
@@ -21,6 +22,7 @@ export interface HandoverDeps {
   view: ShardMapView;
   replication: Replication;
   log: Logger;
+  defects?: Defects;
   /** Seeded defect drop-inflight-on-move: called as a handover starts, instead of letting in-flight calls finish. */
   onHandoverStart?: (shardId: string) => void;
 }
@@ -33,6 +35,12 @@ export class Handover {
   private readonly early = new Map<string, { fence: number; index: number; state: ShardData }>();
 
   constructor(private readonly deps: HandoverDeps) {}
+
+  /** The state an install carries. Seeded defect audit-lost-on-handover: audit logs travel empty. */
+  private sent(state: ShardData): ShardData {
+    if (!this.deps.defects?.has('audit-lost-on-handover')) return state;
+    return { ...state, audits: Object.fromEntries(Object.keys(state.audits ?? {}).map((key) => [key, []])) };
+  }
 
   /**
    * Seeded defect drain-hands-over-early-snapshot: on drain, copies every shard this node serves so that
@@ -78,7 +86,7 @@ export class Handover {
         const early = this.early.get(shardId);
         this.early.delete(shardId);
         const copy = early?.fence === slot.fence ? early : { index: slot.index, state: slot.store.snapshot() };
-        const install: InstallRequest = { shardId, fenceToken, index: copy.index, state: copy.state, from: nodeId };
+        const install: InstallRequest = { shardId, fenceToken, index: copy.index, state: this.sent(copy.state), from: nodeId };
         try {
           // Stay inside the leader's wait (handoverTimeoutMs from its request) where the lock allowed it.
           const timeoutMs = Math.max(100, this.deps.handoverTimeoutMs - (Date.now() - started));

@@ -308,6 +308,55 @@ test('kv::cas applies once per expected value, on every copy; a stale ifVersion 
   assert.equal((await call(b, 'kv::cas', { key: 'r', value: 'x' }, h)).status, 400);
 });
 
+/** An auditable entity changed by two callers, handed over from a to b, evicted on b, changed again. */
+async function auditThroughHandover(defects = '') {
+  const nodes = await startNodes(['a', 'b', 'c'], { a: { defects } });
+  const [a, b] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, ALL_ON_A));
+  const h = { 'rpc-shard-key': 's0' };
+  assert.deepEqual((await call(a, 'kv::traits', { key: 'e', auditable: true }, h)).body, { key: 'e', traits: ['versioned', 'auditable'] });
+  await call(a, 'kv::set', { key: 'e', value: 'v1', ifVersion: 0 }, { ...h, 'rpc-caller': 'alice' });
+  await call(a, 'kv::set', { key: 'e', value: 'v2', ifVersion: 1, who: 'bob' }, h);
+  assert.equal((await handOver(a, 'b', 'audit-1')).status, 200);
+  publish(nodes, mapOf(2, { owner: 'b', replicas: ['a', 'c'], fence: 2 }));
+  const evicted = await request(
+    b.port,
+    'POST',
+    '/control/shards/evict',
+    { 'content-type': 'application/json', 'x-mesh-scope': 'mesh.operate' },
+    { shardId: 's0' },
+  );
+  const stale = await call(b, 'kv::set', { key: 'e', value: 'late', ifVersion: 1, who: 'carol' }, h);
+  await call(b, 'kv::set', { key: 'e', value: 'v3', ifVersion: 2, who: 'carol' }, h);
+  const audit = await call(a, 'kv::audit', { key: 'e' }, h);
+  const states = await Promise.all(nodes.map((n) => shardState(n, 's0')));
+  await stopNodes(nodes);
+  return { evicted, stale, audit, digests: new Set(states.map((st) => st.body.digest)) };
+}
+
+test('an entity with both traits keeps its audit log and refuses stale versions through a handover and an eviction', async () => {
+  const { evicted, stale, audit, digests } = await auditThroughHandover();
+  assert.deepEqual([evicted.status, evicted.body.evicted], [200, 1]);
+  assert.deepEqual([stale.status, stale.headers['x-mesh-outcome']], [400, 'not-applied']);
+  assert.deepEqual(audit.body, {
+    key: 'e',
+    auditable: true,
+    entries: [
+      { version: 1, who: 'alice', what: 'set', value: 'v1' },
+      { version: 2, who: 'bob', what: 'set', value: 'v2' },
+      { version: 3, who: 'carol', what: 'set', value: 'v3' },
+    ],
+  });
+  assert.equal(digests.size, 1, 'every copy alike');
+});
+
+test('audit-lost-on-handover: the audit log restarts at the handover', async () => {
+  const { audit, digests } = await auditThroughHandover('audit-lost-on-handover');
+  assert.deepEqual(audit.body.entries, [{ version: 3, who: 'carol', what: 'set', value: 'v3' }]);
+  // The old owner, a replica at the new fence already, keeps its full log: the copies differ too.
+  assert.equal(digests.size, 2);
+});
+
 test('cas-not-atomic: concurrent calls expecting the same value both apply', async (t) => {
   const nodes = await startNodes(['a', 'b'], { a: { defects: 'cas-not-atomic' } });
   t.after(() => stopNodes(nodes));

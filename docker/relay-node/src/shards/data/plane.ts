@@ -12,7 +12,9 @@ import type { NodeState } from '../../state';
 import { Backpressure } from '../../backpressure/service';
 import { pressureRoutes } from '../../backpressure/routes';
 import type { ShardLoadReport, ShardMapView } from '../types';
+import { join } from 'node:path';
 import { QpsMeter, ShardBudget } from './budget';
+import { FileColdStore } from './cold-store';
 import { Handover } from './handover';
 import { createShardProcedures, registerShardProcedures, type ShardProcedure } from './procedures';
 import { createShardMetrics, Replication } from './replication';
@@ -63,6 +65,25 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     metrics,
     log,
     defects: config.defects,
+    storeOptions: (shardId) => ({
+      cold: new FileColdStore(join(shards.entityDir, config.nodeId, encodeURIComponent(shards.namespace), shardId)),
+      ...(shards.residentMax > 0 ? { maxResident: shards.residentMax } : {}),
+    }),
+  });
+  // Entities in memory and in the cold store, and reloads from it, summed over the shards held here.
+  const entities = deps.metrics.registry.gauge('mesh_entities', 'Key-value entities held on this node, by where (resident|evicted).');
+  const reloads = deps.metrics.registry.counter('mesh_entity_reloads_total', 'Evicted entities loaded back into memory when touched.');
+  let reloadsSeen = 0;
+  deps.metrics.registry.onCollect(() => {
+    const stores = replication.knownShards().map((id) => replication.slot(id).store);
+    const sum = (f: (s: (typeof stores)[number]) => number) => stores.reduce((n, s) => n + f(s), 0);
+    entities.replace([
+      [{ mesh_where: 'resident' }, sum((s) => s.residentCount)],
+      [{ mesh_where: 'evicted' }, sum((s) => s.evictedCount)],
+    ]);
+    const total = sum((s) => s.reloads);
+    if (total > reloadsSeen) reloads.inc({}, total - reloadsSeen);
+    reloadsSeen = total;
   });
   const inflight = new InFlightCalls();
   // Seeded defect drop-inflight-on-move: the calls running for a shard that is moving away (from the
@@ -87,6 +108,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     view,
     replication,
     log,
+    defects: config.defects,
   });
   const budget = new ShardBudget(shards.qpsBudget);
   const meter = new QpsMeter();

@@ -6,7 +6,7 @@ import { type Procedure, type ProcedureRegistry } from '../../rpc/procedures';
 import type { Defects } from '../../defects';
 import type { CallTicket, Replication } from './replication';
 import { ShardError } from './replication';
-import { canonicalJson, type JsonValue, type ShardStore } from './store';
+import { holds, type JsonValue, type ShardStore } from './store';
 
 export const PINGPONG = 'pingpong::play';
 export const SLOW_CALL = 'slow::call';
@@ -15,6 +15,8 @@ export interface ShardCall {
   shardId: string;
   body: Record<string, unknown>;
   ticket: CallTicket;
+  /** The call's Rpc-Caller, if any: who an auditable entity records a change under (else the body's `who`). */
+  caller?: string;
 }
 
 export interface ShardProcedure {
@@ -76,12 +78,19 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
 
   write(
     'kv::set',
-    async ({ shardId, body, ticket }) => {
+    async (call) => {
+      const { shardId, body, ticket } = call;
       const key = requireKey(body);
       if (body.value === undefined || body.value === null) throw invalid('`value` must be a JSON value other than null');
       const ifVersion = body.ifVersion;
       if (ifVersion !== undefined && !(Number.isSafeInteger(ifVersion) && (ifVersion as number) >= 0)) throw invalid('`ifVersion` must be a whole number ≥ 0');
-      const op = { kind: 'kv.set' as const, key, value: body.value as JsonValue, ...(ifVersion === undefined ? {} : { ifVersion: ifVersion as number }) };
+      const op = {
+        kind: 'kv.set' as const,
+        key,
+        value: body.value as JsonValue,
+        who: who(call),
+        ...(ifVersion === undefined ? {} : { ifVersion: ifVersion as number }),
+      };
       const result = await replication.write(shardId, op, ticket);
       // The versioned trait: a write that names a version the key no longer has changes nothing.
       if (result.refused)
@@ -92,7 +101,8 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
   );
   write(
     'kv::cas',
-    async ({ shardId, body, ticket }) => {
+    async (call) => {
+      const { shardId, body, ticket } = call;
       const key = requireKey(body);
       if (body.value === undefined || body.value === null) throw invalid('`value` must be a JSON value other than null');
       if (body.expect === undefined) throw invalid('`expect` must be a JSON value (null: the key is absent)');
@@ -101,17 +111,16 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
         // Seeded defect: compare and set as two steps of the log, so two calls expecting the same value
         // can both see it and both set.
         const current = await replication.read(shardId, (store) => store.kvEntry(key));
-        if (canonicalJson(current?.value ?? null) !== canonicalJson(expect))
-          return { key, applied: false, value: current?.value ?? null, version: current?.version ?? 0 };
-        const result = await replication.write(shardId, { kind: 'kv.set', key, value: body.value as JsonValue }, ticket);
+        if (!holds(current, expect)) return { key, applied: false, value: current?.value ?? null, version: current?.version ?? 0 };
+        const result = await replication.write(shardId, { kind: 'kv.set', key, value: body.value as JsonValue, who: who(call) }, ticket);
         return { key, applied: true, value: result.value, version: result.version };
       }
-      const result = await replication.write(shardId, { kind: 'kv.cas', key, expect, value: body.value as JsonValue }, ticket);
+      const result = await replication.write(shardId, { kind: 'kv.cas', key, expect, value: body.value as JsonValue, who: who(call) }, ticket);
       return { key, applied: result.applied, value: result.value, version: result.version };
     },
     ({ body }, store) => {
       const current = store.kvEntry(String(body.key));
-      const applied = canonicalJson(current?.value ?? null) === canonicalJson((body.expect ?? null) as JsonValue);
+      const applied = holds(current, (body.expect ?? null) as JsonValue);
       return { key: body.key, applied, value: applied ? body.value : (current?.value ?? null), version: (current?.version ?? 0) + (applied ? 1 : 0) };
     },
   );
@@ -122,14 +131,33 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
   });
   write(
     'kv::delete',
-    async ({ shardId, body, ticket }) => {
+    async (call) => {
+      const { shardId, body, ticket } = call;
       const key = requireKey(body);
-      const result = await replication.write(shardId, { kind: 'kv.delete', key }, ticket);
+      const result = await replication.write(shardId, { kind: 'kv.delete', key, who: who(call) }, ticket);
       return { key, deleted: result.deleted };
     },
     ({ body }, store) => ({ key: body.key, deleted: store.kvEntry(String(body.key)) !== undefined }),
   );
   read('kv::keys', async ({ shardId }) => ({ shardId, keys: await replication.read(shardId, (store) => store.kvKeys()) }));
+
+  // The auditable trait: switched on per entity (it cannot be switched off: an audit log with a gap
+  // would be no audit log), then every change of the entity appends an entry in the same log step.
+  write(
+    'kv::traits',
+    async ({ shardId, body, ticket }) => {
+      const key = requireKey(body);
+      if (body.auditable !== true) throw invalid('`auditable` must be true (the trait cannot be switched off; every entity is versioned)');
+      await replication.write(shardId, { kind: 'kv.audit', key }, ticket);
+      return { key, traits: ['versioned', 'auditable'] };
+    },
+    ({ body }) => ({ key: body.key, traits: ['versioned', 'auditable'] }),
+  );
+  read('kv::audit', async ({ shardId, body }) => {
+    const key = requireKey(body);
+    const log = await replication.read(shardId, (store) => store.auditLog(key));
+    return { key, auditable: log !== undefined, entries: log ?? [] };
+  });
 
   write(
     'set::add',
@@ -227,6 +255,16 @@ function invalid(message: string): ShardError {
 function requireKey(body: Record<string, unknown>): string {
   if (typeof body.key !== 'string' || body.key === '') throw invalid('`key` must be a non-empty string');
   return body.key;
+}
+
+const MAX_WHO = 200;
+
+/** Who an audited change is recorded under: the body's `who`, else the call's Rpc-Caller. */
+function who({ body, caller }: ShardCall): string | undefined {
+  if (body.who === undefined) return caller;
+  if (typeof body.who !== 'string' || body.who === '' || body.who.length > MAX_WHO)
+    throw invalid(`\`who\` must be a non-empty string of at most ${MAX_WHO} characters`);
+  return body.who;
 }
 
 function amount(body: Record<string, unknown>): number {

@@ -12,7 +12,7 @@ import { httpEndpointOf } from '../../rpc/http-endpoints';
 import { RpcError, type RpcStatusCode } from '../../rpc/status';
 import type { ShardMapView } from '../types';
 import { peerJson } from './peer-http';
-import { isShardData, type OpResult, type ShardData, type ShardOp, ShardStore } from './store';
+import { isShardData, type OpResult, type ShardData, type ShardOp, ShardStore, type ShardStoreOptions } from './store';
 
 export const REPLICATE_PATH = '/mesh/shards/replicate';
 export const SNAPSHOT_PATH = '/mesh/shards/snapshot';
@@ -159,6 +159,8 @@ export interface ReplicationDeps {
   metrics: ShardMetrics;
   log: Logger;
   defects: ReadonlySet<DefectName>;
+  /** Where each shard's evicted entities go, and how many stay in memory (default: a map, no limit). */
+  storeOptions?: (shardId: string) => ShardStoreOptions;
 }
 
 const BACKGROUND_DELAY_MS = 1000;
@@ -188,7 +190,16 @@ export class Replication {
   slot(shardId: string): Slot {
     let slot = this.slots.get(shardId);
     if (!slot) {
-      slot = { shardId, store: new ShardStore(), fence: 0, index: 0, ownerFence: undefined, handingOver: undefined, handedTo: undefined, needsRecovery: false };
+      slot = {
+        shardId,
+        store: new ShardStore(this.deps.storeOptions?.(shardId)),
+        fence: 0,
+        index: 0,
+        ownerFence: undefined,
+        handingOver: undefined,
+        handedTo: undefined,
+        needsRecovery: false,
+      };
       this.slots.set(shardId, slot);
     }
     return slot;

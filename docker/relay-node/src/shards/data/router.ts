@@ -189,7 +189,8 @@ async function serve(
   body: Record<string, unknown>,
 ): Promise<ShardRouteResult | 'reroute'> {
   const abort = new AbortController();
-  const call: ShardCall = { shardId, body, ticket: { signal: abort.signal, applied: 0 } };
+  const caller = header(req, 'rpc-caller');
+  const call: ShardCall = { shardId, body, ticket: { signal: abort.signal, applied: 0 }, ...(caller ? { caller } : {}) };
   const tracked: InFlightCall = { shardId, req, res, procedure, call, abort };
   deps.inflight.calls.add(tracked);
   try {

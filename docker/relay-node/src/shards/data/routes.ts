@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problem } from '../../http/problem';
 import { writeJson } from '../../http/respond';
-import { MESH_READ, type Route } from '../../http/routes';
+import { MESH_OPERATE, MESH_READ, type Route } from '../../http/routes';
 import type { HandoverRequest, ShardLoadReport } from '../types';
 import { HANDOVER_PATH, type Handover } from './handover';
 import { INSTALL_PATH, type InstallRequest, type PeerReply, REPLICATE_PATH, type Replication, type ReplicationEntry, SNAPSHOT_PATH } from './replication';
@@ -13,6 +13,7 @@ import { readBody } from '../../http/body';
 
 export const LOAD_PATH = '/control/shards/load';
 export const STATE_PATH = '/control/shards/state';
+export const EVICT_PATH = '/control/shards/evict';
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface RoutesDeps {
@@ -72,6 +73,19 @@ export function shardDataRoutes(deps: RoutesDeps): Route[] {
         };
         return json(res, { status: 200, body });
       },
+    },
+    {
+      // Extension: every key-value entity of the shard on this node leaves memory now (tests of reload).
+      method: 'POST',
+      path: EVICT_PATH,
+      scopes: MESH_OPERATE,
+      handle: posted<{ shardId: string }>(({ shardId }) =>
+        replication.lock.run(shardId!, () => {
+          const store = replication.slot(shardId!).store;
+          const evicted = store.evict();
+          return { status: 200, body: { nodeId, shardId, evicted, resident: store.residentCount } };
+        }),
+      ),
     },
     {
       method: 'POST',

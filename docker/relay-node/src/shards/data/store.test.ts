@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileColdStore } from './cold-store';
 import { canonicalJson, isShardOp, type ShardOp, ShardStore } from './store';
 
 const ops: ShardOp[] = [
@@ -77,4 +81,82 @@ test('canonical JSON sorts keys at every level; ops are validated', () => {
   assert.ok(isShardOp({ kind: 'counter.add', key: 'k', by: 1 }));
   assert.ok(!isShardOp({ kind: 'counter.add', key: 'k', by: 1.5 }));
   assert.ok(!isShardOp({ kind: 'nope', key: 'k' }));
+});
+
+test('an auditable entity logs every change in the same step, versioned; refused writes log nothing', () => {
+  const store = new ShardStore();
+  store.apply({ kind: 'kv.set', key: 'k', value: 'before', who: 'x' });
+  assert.deepEqual(store.apply({ kind: 'kv.audit', key: 'k' }), { enabled: true });
+  assert.deepEqual(store.apply({ kind: 'kv.audit', key: 'k' }), { enabled: false });
+  store.apply({ kind: 'kv.set', key: 'k', value: 'a', ifVersion: 1, who: 'alice' });
+  store.apply({ kind: 'kv.set', key: 'k', value: 'stale', ifVersion: 1, who: 'bob' });
+  store.apply({ kind: 'kv.cas', key: 'k', expect: 'nope', value: 'no', who: 'bob' });
+  store.apply({ kind: 'kv.cas', key: 'k', expect: 'a', value: 'b', who: 'bob' });
+  store.apply({ kind: 'kv.delete', key: 'k' });
+  store.apply({ kind: 'kv.set', key: 'k', value: 'again' });
+  assert.deepEqual(store.auditLog('k'), [
+    { version: 2, who: 'alice', what: 'set', value: 'a' },
+    { version: 3, who: 'bob', what: 'cas', value: 'b' },
+    { version: 0, who: 'anonymous', what: 'delete', value: null },
+    { version: 1, who: 'anonymous', what: 'set', value: 'again' },
+  ]);
+  assert.equal(store.auditLog('other'), undefined);
+  const copy = new ShardStore();
+  copy.install(JSON.parse(JSON.stringify(store.snapshot())));
+  assert.deepEqual(copy.auditLog('k'), store.auditLog('k'));
+  assert.equal(copy.digest(), store.digest());
+});
+
+test('an evicted entity reloads with value, version and audit log; snapshots see it without reloading', () => {
+  const store = new ShardStore();
+  store.apply({ kind: 'kv.audit', key: 'k' });
+  store.apply({ kind: 'kv.set', key: 'k', value: { big: 'x'.repeat(1 << 20) }, who: 'w' });
+  store.apply({ kind: 'kv.set', key: 'j', value: 1 });
+  const digest = store.digest();
+  assert.equal(store.evict(), 2);
+  assert.deepEqual([store.residentCount, store.evictedCount], [0, 2]);
+  assert.equal(store.digest(), digest, 'the digest counts evicted entities');
+  assert.deepEqual(store.kvKeys(), ['j', 'k']);
+  assert.equal(store.reloads, 0);
+  const refused = store.apply({ kind: 'kv.set', key: 'k', value: 'small', ifVersion: 0 });
+  assert.ok(
+    refused.refused && refused.version === 1 && canonicalJson(refused.value) === canonicalJson({ big: 'x'.repeat(1 << 20) }),
+    'refused at version 1, 1 MiB intact',
+  );
+  assert.equal(store.reloads, 1);
+  assert.deepEqual(
+    store.auditLog('k')!.map((e) => e.version),
+    [1],
+  );
+  assert.deepEqual([store.residentCount, store.evictedCount], [1, 1]);
+});
+
+test('beyond maxResident the least recently used entities leave memory; an install empties the cold store', () => {
+  const store = new ShardStore({ maxResident: 2 });
+  for (const key of ['a', 'b', 'c']) store.apply({ kind: 'kv.set', key, value: key });
+  assert.deepEqual([store.residentCount, store.evictedCount], [2, 1]);
+  assert.equal(store.kvEntry('a')?.value, 'a', 'a was evicted, and comes back');
+  assert.deepEqual([store.residentCount, store.evictedCount, store.evictions], [2, 1, 2]);
+  const other = new ShardStore();
+  other.apply({ kind: 'kv.set', key: 'z', value: 1 });
+  store.install(other.snapshot());
+  assert.deepEqual([store.kvKeys(), store.evictedCount], [['z'], 0]);
+});
+
+test('FileColdStore keeps one file per evicted entity and starts empty', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cold-'));
+  try {
+    const cold = new FileColdStore(join(dir, 's0'));
+    const store = new ShardStore({ cold });
+    store.apply({ kind: 'kv.set', key: 'a/b', value: 'v' });
+    store.evict();
+    assert.equal(readdirSync(join(dir, 's0')).length, 1);
+    assert.equal(store.kvEntry('a/b')?.value, 'v');
+    assert.equal(readdirSync(join(dir, 's0')).length, 0);
+    store.evict();
+    assert.equal(new FileColdStore(join(dir, 's0')).size, 0);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

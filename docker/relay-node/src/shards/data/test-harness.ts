@@ -2,6 +2,9 @@
 // data plane and a shard map view the test controls.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../config';
 import type { MembershipTable } from '../../gossip/membership';
 import type { MemberMetadata } from '../../gossip/types';
@@ -135,6 +138,7 @@ export async function startNodes(ids: string[], options: Record<string, NodeOpti
         RELAY_HANDOVER_TIMEOUT_MS: '500',
         RELAY_FORWARD_TIMEOUT_MS: '1000',
         RELAY_DEFECT: opts.defects ?? '',
+        RELAY_ENTITY_DIR: join(tmpdir(), `relay-entities-test-${process.pid}`),
         ...opts.env,
       });
       const logs: Array<Record<string, unknown>> = [];
@@ -149,7 +153,10 @@ export async function startNodes(ids: string[], options: Record<string, NodeOpti
 }
 
 export async function stopNodes(nodes: readonly TestNode[]): Promise<void> {
-  for (const node of nodes) await node.node.close();
+  for (const node of nodes) {
+    await node.node.close();
+    rmSync(join(tmpdir(), `relay-entities-test-${process.pid}`, node.id), { recursive: true, force: true });
+  }
 }
 
 export interface Answer {
