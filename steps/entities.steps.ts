@@ -1,7 +1,9 @@
-// Entities with traits: auditable registers, large values, eviction from memory, and the trait
-// checks. relay-node extension feature:mesh-entity-traits (docker/relay-node/docs/shards-data.md).
+// Durable entities: traits (auditable registers, large values, eviction from memory, the trait checks;
+// relay-node extension feature:mesh-entity-traits), timers (feature:mesh-timers) and workflows
+// (feature:mesh-workflows), all described in docker/relay-node/docs/shards-data.md.
 import { Given, Then, When } from '@cucumber/cucumber';
 import type { HyperscaleWorld } from '../support/world';
+import type { Duration } from '../support/parameter-types';
 
 // @requires feature:mesh-entity-traits
 Given('the registers {string} and {string} on {shard} keep an audit log', async function (this: HyperscaleWorld, a: string, b: string, shard: string) {
@@ -32,3 +34,54 @@ Then(
     await this.entities.expectAuditComplete(shard);
   },
 );
+
+// @requires feature:mesh-timers
+When(
+  '{int} timers are scheduled on {shard}, due evenly over the next {duration}',
+  async function (this: HyperscaleWorld, count: number, shard: string, over: Duration) {
+    await this.timers.schedule(count, shard, over);
+  },
+);
+
+When('{int} of the timers on {shard} are cancelled before they are due', async function (this: HyperscaleWorld, count: number, shard: string) {
+  await this.timers.cancel(count, shard);
+});
+
+Then('within {duration} every timer on {shard} has fired or been cancelled', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.timers.expectAllSettled(shard, within);
+});
+
+Then('every timer on {shard} fired exactly once, not before it was due, and no cancelled timer fired', async function (this: HyperscaleWorld, shard: string) {
+  await this.timers.expectFiredOnce(shard);
+});
+
+// @requires feature:mesh-workflows
+When(
+  '{int} workflows of {int} steps, {duration} each, are started on {shard}, the first failing at step {int}',
+  async function (this: HyperscaleWorld, count: number, steps: number, each: Duration, shard: string, failAt: number) {
+    await this.workflows.start(count, steps, each, shard, failAt);
+  },
+);
+
+When(
+  'within {duration} every workflow on {shard} has run at least {int} steps',
+  async function (this: HyperscaleWorld, within: Duration, shard: string, steps: number) {
+    await this.workflows.expectProgress(shard, steps, within);
+  },
+);
+
+Then('within {duration} every workflow on {shard} has completed or failed', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.workflows.expectSettled(shard, within, true);
+});
+
+When('the failed workflows on {shard} are retried', async function (this: HyperscaleWorld, shard: string) {
+  await this.workflows.retryFailed(shard);
+});
+
+Then('within {duration} every workflow on {shard} has completed', async function (this: HyperscaleWorld, within: Duration, shard: string) {
+  await this.workflows.expectSettled(shard, within, false);
+});
+
+Then('every activity of every workflow on {shard} was applied exactly once, in journal order', async function (this: HyperscaleWorld, shard: string) {
+  await this.workflows.expectExactlyOnce(shard);
+});

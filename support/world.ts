@@ -31,6 +31,8 @@ import { ShardMoves } from './scenario/nouns/shard-moves';
 import { ShardFaults } from './scenario/nouns/shard-faults';
 import { ShardData } from './scenario/nouns/shard-data';
 import { Entities } from './scenario/nouns/entities';
+import { DurableTimers } from './scenario/nouns/timers';
+import { DurableWorkflows } from './scenario/nouns/workflows';
 import { LinkFaults } from './scenario/nouns/links';
 import { GeoClients } from './scenario/nouns/geo';
 import { TelemetryVerbs } from './scenario/nouns/telemetry';
@@ -67,6 +69,8 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   readonly shardFaults: ShardFaults;
   readonly shardData: ShardData;
   readonly entities: Entities;
+  readonly timers: DurableTimers;
+  readonly workflows: DurableWorkflows;
   readonly links: LinkFaults;
   readonly geo: GeoClients;
   readonly telemetry: TelemetryVerbs;
@@ -108,6 +112,8 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.shardFaults = new ShardFaults(ctx, this, this.shardMap, this.processes, this.network);
     this.shardData = new ShardData(ctx, this, this.shardMap, this.shardMoves, this.shardFaults, this.network);
     this.entities = new Entities(ctx, this, this.shardMap);
+    this.timers = new DurableTimers(ctx, this);
+    this.workflows = new DurableWorkflows(ctx, this);
     this.links = new LinkFaults(ctx, this);
     this.geo = new GeoClients(ctx, this, this.clients);
     this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership, this.members);

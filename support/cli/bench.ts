@@ -23,7 +23,9 @@
 //             not, with failed calls counted;
 //   entities  on the same ShardRing: kv::cas vs kv::set (50 clients, each on its own key, 5 s per side,
 //             `--load-rounds` rounds: rps and p99), and kv::get on a shard holding 10,000 keys vs one holding
-//             10 (p99 and their ratio); see bench/entities.ts;
+//             10 (p99 and their ratio); see bench/entities.ts; then durable timers: firing lateness p50/p99
+//             of 100 timers beside 50 writing clients, and of 50 timers across a kill of their shard's owner
+//             (bench/timers.ts, last: it kills a node);
 //   overload  cross-region backpressure on GlobalLeaderWithTwoRegions with a node budget (`--overload-budget=N`,
 //             default 50 calls/s): time from the shard owner's first refusal to the first call shed by the
 //             other region's ingress, and goodput at 150 % of the budget against 100 % (`--overload-seconds=N`,
@@ -44,6 +46,7 @@ import { removeRun } from '../cluster/teardown';
 import { prepareSuite } from '../suite';
 import { median, mapPublished, type BenchEnv } from './bench/common';
 import { entitiesFigures, printEntities, type EntitiesFigures } from './bench/entities';
+import { printTimers, timerFigures, type TimerFigures } from './bench/timers';
 import { failover } from './bench/failover';
 import { handoverUnderLoad, type HandoverFigures } from './bench/handover';
 import { loadVsAutocannon, type LoadFigures } from './bench/load';
@@ -117,6 +120,7 @@ async function engineSections(): Promise<void> {
   let overload: OverloadFigures | undefined;
   let netfaults: NetfaultsFigures | undefined;
   let entities: EntitiesFigures | undefined;
+  let timers: TimerFigures | undefined;
   try {
     if (runs('startup')) {
       for (let round = 1; round <= rounds; round++) {
@@ -147,6 +151,8 @@ async function engineSections(): Promise<void> {
         if (runs('proxy')) proxy = await proxyOverhead(env, ring, { proxyClients, loadRounds });
         if (runs('handover')) handover = await handoverUnderLoad(env, ring, handovers);
         if (runs('entities')) entities = await entitiesFigures(env, ring, { clients: 50, loadRounds });
+        // Last on this cluster: it kills the owner of shard-22.
+        if (runs('entities')) timers = await timerFigures(env, ring, { clients: 50 });
       } finally {
         await ring.stop();
       }
@@ -193,6 +199,7 @@ async function engineSections(): Promise<void> {
   }
   if (netfaults) printNetfaults(netfaults);
   if (entities) printEntities(entities);
+  if (timers) printTimers(timers);
   if (load) {
     console.log(`load_autocannon_rps ${load.autocannon.rps} req/s`);
     console.log(`load_autocannon_p50_ms ${load.autocannon.p50Ms} ms`);

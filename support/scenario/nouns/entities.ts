@@ -8,6 +8,7 @@ import type { ShardMap } from './shard-map';
 import { judge } from '../../checks/eventually';
 import { auditProblems, versionProblems } from '../../checks/entity-traits';
 import { finalReads } from './final-reads';
+import { completionOfAnswer } from '../../fabric/outcome';
 
 const SETUP = 'setup';
 /** A judgement over fewer changes, or fewer refusals of stale versions, proves nothing. */
@@ -131,7 +132,7 @@ export class Entities {
       .record(
         { process, f, target: node.id, shardKey: shardId, value: body },
         () => node.call(f, body, { 'Rpc-Shard-Key': shardId }, 10_000),
-        (r) => (r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status}` }),
+        completionOfAnswer,
       )
       .catch((e: Error) => ({ status: 0, body: e.message }));
   }

@@ -10,32 +10,38 @@ import { finalReadProcess, type Op } from '../../checks/history';
 const FINAL_READ_CONCURRENCY = 8;
 const FINAL_READS_LOGGED_ABOVE = 20;
 
-/** Reads `procedure` for each key through a live node until it answers, recorded as the final read. */
+/**
+ * Reads `procedure` for each key through a live node until it answers, recorded as the final read; each
+ * attempt goes through the next live node (one may be draining, and refuse calls).
+ */
 export async function finalReads(
   ctx: ScenarioContext,
   nodes: ClusterNodes,
   procedure: string,
-  keys: readonly { key: string; shardKey?: string }[],
+  keys: readonly { key: string; shardKey?: string; body?: Record<string, unknown> }[],
 ): Promise<void> {
   if (keys.length > FINAL_READS_LOGGED_ABOVE) ctx.log(`final ${procedure} of ${keys.length} keys, ${FINAL_READ_CONCURRENCY} at a time`);
-  await pLimit(FINAL_READ_CONCURRENCY).map(keys, ({ key, shardKey }) =>
-    ctx.verdicts.waitFor(
+  // `body`: what the read sends (default `{key}`), e.g. `{id}` for a workflow.
+  await pLimit(FINAL_READ_CONCURRENCY).map(keys, ({ key, shardKey, body = { key } }) => {
+    let attempt = 0;
+    return ctx.verdicts.waitFor(
       `a final ${procedure} of ${key} is answered`,
       async () => {
-        const node = nodes.liveNodes()[0]!;
+        const live = nodes.liveNodes();
+        const node = live[attempt++ % live.length]!;
         const headers: Record<string, string> = shardKey ? { 'Rpc-Shard-Key': shardKey } : {};
         return ctx.history
           .record(
-            { process: finalReadProcess(key), f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: { key } },
-            () => node.call(procedure, { key }, headers, 10_000),
+            { process: finalReadProcess(key), f: procedure, target: node.id, ...(shardKey ? { shardKey } : {}), value: body },
+            () => node.call(procedure, body, headers, 10_000),
             (r) => (r.status === 200 ? { outcome: 'ok', result: r.body } : { outcome: 'fail', error: `HTTP ${r.status}` }),
           )
           .catch(() => ({ status: 0 }));
       },
       (r) => judge(r.status === 200 ? [] : [`HTTP ${r.status}`]),
       { timeoutMs: 20_000 },
-    ),
-  );
+    );
+  });
 }
 
 /** Distinct keys (with the shard key they were sent with) of ops whose value has a `key`. */

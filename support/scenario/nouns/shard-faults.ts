@@ -39,9 +39,10 @@ export class ShardFaults {
     return this.replicaDown;
   }
 
-  /** Drains the owner of `shardId` (contract §4); recorded as a fault that ends with a resume. */
+  /** Drains the current owner of `shardId` (contract §4); recorded as a fault that ends with a resume. */
   async drainOwner(shardId: string): Promise<void> {
-    const { owner } = await this.map.origin(shardId);
+    await this.map.origin(shardId);
+    const owner = (await this.map.recordOf(shardId)).ownerNodeId;
     const node = this.nodes.cluster.node(owner);
     await this.ctx.faults.inject(
       'drain',

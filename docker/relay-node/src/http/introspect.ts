@@ -22,6 +22,8 @@ export const CAPABILITIES = [
   'feature:mesh-geo-affinity',
   'feature:mesh-kv-cas',
   'feature:mesh-entity-traits',
+  'feature:mesh-timers',
+  'feature:mesh-workflows',
 ] as const;
 
 export interface IntrospectionDeps {

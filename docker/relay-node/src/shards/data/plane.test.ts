@@ -357,6 +357,109 @@ test('audit-lost-on-handover: the audit log restarts at the handover', async () 
   assert.equal(digests.size, 2);
 });
 
+/** Timers scheduled on a (one of them cancelled), then the shard handed over to b before they are due. */
+async function timersThroughHandover(defects = '') {
+  const nodes = await startNodes(['a', 'b', 'c'], { a: { defects }, b: { defects } });
+  const [a, b] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, ALL_ON_A));
+  const h = { 'rpc-shard-key': 's0' };
+  const scheduled = await call(b, 'timer::schedule', { id: 't1', delayMs: 400, payload: { job: 1 } }, h);
+  await call(a, 'timer::schedule', { id: 't2', delayMs: 400 }, h);
+  const cancel = await call(a, 'timer::cancel', { id: 't2' }, h);
+  assert.equal((await handOver(a, 'b', 'timers-1')).status, 200);
+  publish(nodes, mapOf(2, { owner: 'b', replicas: ['a', 'c'], fence: 2 }));
+  await sleep(900);
+  const fires = await call(a, 'timer::fires', {}, h);
+  await stopNodes(nodes);
+  return { scheduled, cancel, timers: fires.body.timers as Array<Record<string, unknown>> };
+}
+
+test('a timer fires once, when due, on the node that owns its shard then; a cancelled one never fires', async () => {
+  const { scheduled, cancel, timers } = await timersThroughHandover();
+  assert.deepEqual([scheduled.status, scheduled.body.state, scheduled.body.created, scheduled.body.scheduledBy], [200, 'scheduled', true, 'a']);
+  assert.deepEqual(cancel.body, { id: 't2', cancelled: true, state: 'cancelled' });
+  const [t1, t2] = timers as [Record<string, number | string>, Record<string, unknown>];
+  assert.deepEqual([t1.state, t1.firings, t1.firedBy, t1.firedAtFence], ['fired', 1, 'b', 2]);
+  assert.ok((t1.firedAt as number) >= (t1.dueAt as number), 'not before it was due');
+  assert.deepEqual([t2.state, t2.firings], ['cancelled', 0]);
+});
+
+test('timer-not-rearmed-after-failover: a timer taken over with its shard never fires', async () => {
+  const { timers } = await timersThroughHandover('timer-not-rearmed-after-failover');
+  assert.deepEqual([timers[0]!.state, timers[0]!.firings], ['scheduled', 0]);
+});
+
+/** A workflow of five 150-ms steps started on a; s0 handed to b mid-run; the workflow and its counters once done. */
+async function workflowThroughHandover(defects = '') {
+  const nodes = await startNodes(['a', 'b', 'c'], { a: { defects }, b: { defects } });
+  const [a, b] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, ALL_ON_A));
+  const h = { 'rpc-shard-key': 's0' };
+  const steps = Array.from({ length: 5 }, (_, i) => ({ key: `sink-${i}`, sleepMs: 150 }));
+  const started = await call(b, 'workflow::run', { id: 'w1', steps }, h);
+  await sleep(400);
+  assert.equal((await handOver(a, 'b', 'workflow-1')).status, 200);
+  publish(nodes, mapOf(2, { owner: 'b', replicas: ['a', 'c'], fence: 2 }, { s1: ALL_ON_A, s2: ALL_ON_A, s3: ALL_ON_A }));
+  let w = (await call(a, 'workflow::get', { id: 'w1' }, h)).body;
+  for (let i = 0; i < 40 && w.state !== 'completed'; i++) {
+    await sleep(100);
+    w = (await call(a, 'workflow::get', { id: 'w1' }, h)).body;
+  }
+  const counters = await Promise.all(steps.map(async (s) => (await call(a, 'counter::get', { key: s.key })).body.value as number));
+  await stopNodes(nodes);
+  return { started, w, counters };
+}
+
+test('a workflow resumes on the new owner from its journal: each activity applied once, in order', async () => {
+  const { started, w, counters } = await workflowThroughHandover();
+  assert.deepEqual(started.body, { id: 'w1', state: 'running', next: 0, steps: 5, created: true });
+  assert.equal(w.state, 'completed');
+  assert.deepEqual(
+    w.journal.map((e: { step: number; outcome: string }) => [e.step, e.outcome]),
+    [0, 1, 2, 3, 4].map((i) => [i, 'done']),
+  );
+  assert.deepEqual(new Set(w.journal.map((e: { by: string }) => e.by)), new Set(['a', 'b']), 'both owners ran steps');
+  assert.deepEqual(counters, [1, 1, 1, 1, 1]);
+});
+
+test('activity-reexecuted-on-replay: the new owner applies the completed steps again', async () => {
+  const { w, counters } = await workflowThroughHandover('activity-reexecuted-on-replay');
+  assert.equal(w.state, 'completed');
+  assert.ok(
+    counters.some((n) => n > 1),
+    `some activity applied twice: ${counters.join(',')}`,
+  );
+});
+
+test('a failed workflow is retried from the failed step; a repeated dedup key changes nothing', async (t) => {
+  const nodes = await startNodes(['a', 'b']);
+  t.after(() => stopNodes(nodes));
+  const [a] = nodes as [TestNode, TestNode];
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['b'], fence: 1 }));
+  const h = { 'rpc-shard-key': 's0' };
+  await call(a, 'workflow::run', { id: 'w2', steps: [{ key: 'x0' }, { key: 'x1', by: 5 }, { key: 'x2' }], failAt: 1 }, h);
+  const settle = async (state: string) => {
+    for (let i = 0; i < 30; i++) {
+      const w = (await call(a, 'workflow::get', { id: 'w2' }, h)).body;
+      if (w.state === state) return w;
+      await sleep(50);
+    }
+    throw new Error(`w2 never ${state}`);
+  };
+  const failed = await settle('failed');
+  assert.deepEqual([failed.next, failed.journal.map((e: { outcome: string }) => e.outcome)], [1, ['done', 'failed']]);
+  assert.deepEqual((await call(a, 'workflow::retry', { id: 'w2' }, h)).body, { id: 'w2', state: 'running', next: 1, steps: 3, retried: true });
+  const done = await settle('completed');
+  assert.deepEqual(
+    done.journal.map((e: { step: number; outcome: string }) => `${e.step}:${e.outcome}`),
+    ['0:done', '1:failed', '1:done', '2:done'],
+  );
+  assert.deepEqual((await call(a, 'counter::get', { key: 'x1' })).body.value, 5);
+  assert.deepEqual((await call(a, 'counter::increment', { key: 'x1', by: 5, dedup: 'w2/1' })).body, { key: 'x1', value: 5, duplicate: true });
+  assert.equal((await call(a, 'workflow::run', { id: 'w3', steps: [{ key: '' }] }, h)).status, 400);
+  assert.equal((await call(a, 'workflow::get', { id: 'nope' }, h)).status, 404);
+});
+
 test('cas-not-atomic: concurrent calls expecting the same value both apply', async (t) => {
   const nodes = await startNodes(['a', 'b'], { a: { defects: 'cas-not-atomic' } });
   t.after(() => stopNodes(nodes));

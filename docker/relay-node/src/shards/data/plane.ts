@@ -15,6 +15,8 @@ import type { ShardLoadReport, ShardMapView } from '../types';
 import { join } from 'node:path';
 import { QpsMeter, ShardBudget } from './budget';
 import { FileColdStore } from './cold-store';
+import { TimerService } from './timers';
+import { WorkflowService } from './workflows';
 import { Handover } from './handover';
 import { createShardProcedures, registerShardProcedures, type ShardProcedure } from './procedures';
 import { createShardMetrics, Replication } from './replication';
@@ -125,10 +127,24 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   });
   pressure.start();
   const shardOf = (key: string): string => shardForKey(key, shards.ids);
-  const procedures = createShardProcedures({
+  const timers = new TimerService({ nodeId: config.nodeId, replication, log: log.child({ component: 'timers' }), defects: config.defects });
+  timers.start();
+  const callTimeoutMs = config.forwardTimeoutMs + 2000 + shards.handoverTimeoutMs + 2 * shards.replicationTimeoutMs;
+  const workflows = new WorkflowService({
     nodeId: config.nodeId,
     httpPort: config.httpPort,
-    callTimeoutMs: config.forwardTimeoutMs + 2000 + shards.handoverTimeoutMs + 2 * shards.replicationTimeoutMs,
+    callTimeoutMs,
+    replication,
+    log: log.child({ component: 'workflows' }),
+    defects: config.defects,
+  });
+  workflows.start();
+  const procedures = createShardProcedures({
+    nodeId: config.nodeId,
+    timers,
+    workflows,
+    httpPort: config.httpPort,
+    callTimeoutMs,
     replication,
     defects: config.defects,
   });
@@ -196,6 +212,8 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     routes,
     onDrain,
     stop: () => {
+      timers.stop();
+      workflows.stop();
       handover.stop();
       pressure.stop();
     },

@@ -1,12 +1,12 @@
 // The sharded test procedures (JSON). Data lives in the shard of the call's shard key (Rpc-Shard-Key,
 // else the body's `key`); writes go through replication.write, reads through replication.read.
 // They replace the node-local counters of rpc/procedures.ts (`echo` is kept).
-import * as http from 'node:http';
 import { type Procedure, type ProcedureRegistry } from '../../rpc/procedures';
 import type { Defects } from '../../defects';
 import type { CallTicket, Replication } from './replication';
 import { ShardError } from './replication';
-import { holds, type JsonValue, type ShardStore } from './store';
+import { selfCall } from './self-call';
+import { holds, isWorkflowStep, type JsonValue, type ShardStore, type WorkflowRecord } from './store';
 
 export const PINGPONG = 'pingpong::play';
 export const SLOW_CALL = 'slow::call';
@@ -32,6 +32,10 @@ export interface ShardProcedure {
 
 export interface ProcedureDeps {
   nodeId: string;
+  /** Told of each timer this node schedules (seeded defect timer-not-rearmed-after-failover). */
+  timers?: { scheduled(shardId: string, id: string): void };
+  /** Told of each workflow this node records (seeded defect activity-reexecuted-on-replay). */
+  workflows?: { started(shardId: string, id: string): void };
   httpPort: number;
   /** Bound of pingpong's own RPCs to b's owner. */
   callTimeoutMs: number;
@@ -52,13 +56,16 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
     list.push({ name, write: false, routingKey: byKey, run });
   };
 
+  // `dedup`: an idempotency key (a workflow activity's "<workflow>/<step>"); a repeat is dropped.
   const add =
     (sign: 1 | -1) =>
     async ({ shardId, body, ticket }: ShardCall) => {
       const key = requireKey(body);
       const by = amount(body) * sign;
-      const result = await replication.write(shardId, { kind: 'counter.add', key, by }, ticket);
-      return { key, value: result.value };
+      const dedup = body.dedup;
+      if (dedup !== undefined && (typeof dedup !== 'string' || dedup === '')) throw invalid('`dedup` must be a non-empty string');
+      const result = await replication.write(shardId, { kind: 'counter.add', key, by, ...(dedup === undefined ? {} : { dedup }) }, ticket);
+      return { key, value: result.value, ...(result.duplicate ? { duplicate: true } : {}) };
     };
   write('counter::increment', add(1), ({ body }, store) => ({ key: body.key, value: store.counter(String(body.key)) + amount(body) }));
   write('counter::decrement', add(-1), ({ body }, store) => ({ key: body.key, value: store.counter(String(body.key)) - amount(body) }));
@@ -174,6 +181,97 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
     return { key, elements: await replication.read(shardId, (store) => store.setElements(key)) };
   });
 
+  // Durable timers (timers.ts): records in the shard's log, keyed by id, fired by the owner when due.
+  const byId = (body: Record<string, unknown>, headerKey: string | undefined): string | undefined =>
+    headerKey ?? (typeof body.id === 'string' && body.id !== '' ? body.id : undefined);
+  list.push({
+    name: 'timer::schedule',
+    write: true,
+    routingKey: byId,
+    run: async ({ shardId, body, ticket }) => {
+      const id = requireId(body);
+      const delayMs = body.delayMs;
+      if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_TIMER_DELAY_MS)
+        throw invalid(`\`delayMs\` must be an integer 0..${MAX_TIMER_DELAY_MS}`);
+      const payload = (body.payload ?? null) as JsonValue;
+      const result = await replication.write(shardId, { kind: 'timer.schedule', key: id, dueAt: Date.now() + delayMs, payload, by: deps.nodeId }, ticket);
+      if (result.created) deps.timers?.scheduled(shardId, id);
+      return { ...result.timer, created: result.created };
+    },
+    plausible: ({ body }) => ({ id: body.id, state: 'scheduled', created: true }),
+  });
+  list.push({
+    name: 'timer::cancel',
+    write: true,
+    routingKey: byId,
+    run: async ({ shardId, body, ticket }) => {
+      const id = requireId(body);
+      const result = await replication.write(shardId, { kind: 'timer.cancel', key: id }, ticket);
+      return { id, cancelled: result.cancelled, state: result.timer?.state ?? 'unknown' };
+    },
+    plausible: ({ body }) => ({ id: body.id, cancelled: true, state: 'cancelled' }),
+  });
+  read('timer::fires', async ({ shardId }) => ({ shardId, timers: await replication.read(shardId, (store) => store.timerRecords()) }));
+
+  // Durable workflows (workflows.ts): a record with a journal, run by the owner of its shard.
+  list.push({
+    name: 'workflow::run',
+    write: true,
+    routingKey: byId,
+    run: async ({ shardId, body, ticket }) => {
+      const id = requireId(body);
+      const steps = body.steps;
+      if (!Array.isArray(steps) || steps.length > MAX_WORKFLOW_STEPS)
+        throw invalid(`\`steps\` must be a list of at most ${MAX_WORKFLOW_STEPS} steps {key, by?, sleepMs?}`);
+      const parsed = steps.map((step: unknown, i) => {
+        const s = (step ?? {}) as Record<string, unknown>;
+        const parsedStep = { key: s.key, by: s.by ?? 1, sleepMs: s.sleepMs ?? 0 };
+        if (!isWorkflowStep(parsedStep) || parsedStep.sleepMs > 30_000)
+          throw invalid(`steps[${i}] must be {key: non-empty string, by?: integer, sleepMs?: 0..30000}`);
+        return parsedStep;
+      });
+      const failAt = body.failAt;
+      if (failAt !== undefined && !(Number.isInteger(failAt) && (failAt as number) >= 0 && (failAt as number) < parsed.length))
+        throw invalid('`failAt` must be the index of one of the steps');
+      const op = {
+        kind: 'workflow.start' as const,
+        key: id,
+        steps: parsed,
+        by: deps.nodeId,
+        at: Date.now(),
+        ...(failAt === undefined ? {} : { failAt: failAt as number }),
+      };
+      const result = await replication.write(shardId, op, ticket);
+      if (result.recorded) deps.workflows?.started(shardId, id);
+      return { ...summary(result.workflow!), created: result.recorded };
+    },
+    plausible: ({ body }) => ({ id: body.id, state: 'running', next: 0, created: true }),
+  });
+  list.push({
+    name: 'workflow::retry',
+    write: true,
+    routingKey: byId,
+    run: async ({ shardId, body, ticket }) => {
+      const id = requireId(body);
+      const result = await replication.write(shardId, { kind: 'workflow.retry', key: id }, ticket);
+      if (!result.workflow) throw new ShardError('NotFound', `no workflow ${id} on ${shardId}`, true);
+      return { ...summary(result.workflow), retried: result.retried };
+    },
+    plausible: ({ body }) => ({ id: body.id, state: 'running', retried: true }),
+  });
+  list.push({
+    name: 'workflow::get',
+    write: false,
+    routingKey: byId,
+    run: async ({ shardId, body }) => {
+      const id = requireId(body);
+      const w = await replication.read(shardId, (store) => store.workflow(id));
+      if (!w) throw new ShardError('NotFound', `no workflow ${id} on ${shardId}`, true);
+      return w;
+    },
+  });
+  read('workflow::list', async ({ shardId }) => ({ shardId, workflows: (await replication.read(shardId, (store) => store.workflowRecords())).map(summary) }));
+
   // Sleeps on the owner without the shard lock: the call that stays in flight across a move.
   read(SLOW_CALL, async ({ shardId, body }) => {
     const ms = body.ms ?? 0;
@@ -197,7 +295,7 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
         const local = await replication.write(shardId, { kind: 'counter.add', key: a, by: 1 }, ticket);
         hops.push({ key: a, servedBy: deps.nodeId, value: local.value });
         // b goes through this node's own port, so the router takes it to b's owner like any client call.
-        const remote = await selfCall(deps, b);
+        const remote = await selfCall(deps, 'counter::increment', b, { key: b, by: 1 }, `pingpong@${deps.nodeId}`);
         ticket.applied += 1;
         hops.push({ key: b, servedBy: remote.servedBy, value: remote.value });
       }
@@ -258,6 +356,18 @@ function requireKey(body: Record<string, unknown>): string {
 }
 
 const MAX_WHO = 200;
+const MAX_TIMER_DELAY_MS = 24 * 3600 * 1000;
+const MAX_WORKFLOW_STEPS = 1000;
+
+/** A workflow without its steps and journal. */
+function summary(w: WorkflowRecord) {
+  return { id: w.id, state: w.state, next: w.next, steps: w.steps.length, ...(w.failAt === undefined ? {} : { failAt: w.failAt }) };
+}
+
+function requireId(body: Record<string, unknown>): string {
+  if (typeof body.id !== 'string' || body.id === '') throw invalid('`id` must be a non-empty string');
+  return body.id;
+}
 
 /** Who an audited change is recorded under: the body's `who`, else the call's Rpc-Caller. */
 function who({ body, caller }: ShardCall): string | undefined {
@@ -271,49 +381,4 @@ function amount(body: Record<string, unknown>): number {
   const by = body.by ?? 1;
   if (typeof by !== 'number' || !Number.isSafeInteger(by)) throw invalid('`by` must be an integer');
   return by;
-}
-
-function selfCall(deps: ProcedureDeps, key: string): Promise<{ servedBy: string; value: unknown }> {
-  const payload = Buffer.from(JSON.stringify({ key, by: 1 }));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port: deps.httpPort,
-        method: 'POST',
-        path: '/',
-        headers: {
-          'rpc-procedure': 'counter::increment',
-          'rpc-encoding': 'json',
-          'rpc-caller': `pingpong@${deps.nodeId}`,
-          'rpc-shard-key': key,
-          'content-type': 'application/json',
-          'content-length': payload.length,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          clearTimeout(timer);
-          const servedBy = String(res.headers['x-mesh-node'] ?? '');
-          if (res.statusCode !== 200) {
-            reject(new ShardError('Unavailable', `pingpong: counter ${key} answered ${res.statusCode ?? 0} from ${servedBy}`));
-            return;
-          }
-          try {
-            resolve({ servedBy, value: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { value?: unknown }).value });
-          } catch {
-            reject(new ShardError('Unavailable', `pingpong: unreadable answer for ${key}`));
-          }
-        });
-      },
-    );
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${deps.callTimeoutMs} ms`)), deps.callTimeoutMs);
-    req.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new ShardError('Unavailable', `pingpong: counter ${key}: ${error.message}`));
-    });
-    req.end(payload);
-  });
 }

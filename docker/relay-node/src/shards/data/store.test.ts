@@ -160,3 +160,29 @@ test('FileColdStore keeps one file per evicted entity and starts empty', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a timer record fires once: a second firing and a firing after a cancel are refused by the record', () => {
+  const store = new ShardStore();
+  const schedule = (key: string, dueAt: number) => store.apply({ kind: 'timer.schedule', key, dueAt, payload: { n: 1 }, by: 'a' });
+  assert.equal(schedule('t1', 100).created, true);
+  assert.equal(schedule('t1', 999).created, false, 'scheduling an id again changes nothing');
+  schedule('t2', 50);
+  schedule('t3', 500);
+  assert.deepEqual(store.dueTimers(99), ['t2']);
+  assert.deepEqual(store.dueTimers(100), ['t2', 't1']);
+  const fire = (key: string) => store.apply({ kind: 'timer.fire', key, firedAt: 120, by: 'b', fence: 3 });
+  assert.equal(fire('t1').fired, true);
+  assert.equal(fire('t1').fired, false);
+  assert.deepEqual(store.apply({ kind: 'timer.cancel', key: 't3' }).cancelled, true);
+  assert.equal(fire('t3').fired, false);
+  assert.equal(store.apply({ kind: 'timer.cancel', key: 't1' }).cancelled, false);
+  assert.deepEqual(store.dueTimers(1000), ['t2']);
+  const t1 = store.timerRecords().find((t) => t.id === 't1');
+  assert.deepEqual(t1, { id: 't1', dueAt: 100, payload: { n: 1 }, state: 'fired', scheduledBy: 'a', firings: 1, firedAt: 120, firedBy: 'b', firedAtFence: 3 });
+  const copy = new ShardStore();
+  copy.install(JSON.parse(JSON.stringify(store.snapshot())));
+  assert.deepEqual(copy.timerRecords(), store.timerRecords());
+  assert.equal(copy.digest(), store.digest());
+  assert.ok(isShardOp({ kind: 'timer.fire', key: 't', firedAt: 1, by: 'x', fence: 1 }));
+  assert.ok(!isShardOp({ kind: 'timer.schedule', key: 't', payload: null, by: 'x' }));
+});
