@@ -1,6 +1,7 @@
 // Durable entities: traits (auditable registers, large values, eviction from memory, the trait checks;
-// relay-node extension feature:mesh-entity-traits), timers (feature:mesh-timers) and workflows
-// (feature:mesh-workflows), all described in docker/relay-node/docs/shards-data.md.
+// relay-node extension feature:mesh-entity-traits), timers (feature:mesh-timers), workflows
+// (feature:mesh-workflows), calls between entities (feature:mesh-entity-calls) and the cluster singleton
+// task (feature:mesh-singleton), all described in docker/relay-node/docs/shards-data.md.
 import { Given, Then, When } from '@cucumber/cucumber';
 import type { HyperscaleWorld } from '../support/world';
 import type { Duration } from '../support/parameter-types';
@@ -84,4 +85,37 @@ Then('within {duration} every workflow on {shard} has completed', async function
 
 Then('every activity of every workflow on {shard} was applied exactly once, in journal order', async function (this: HyperscaleWorld, shard: string) {
   await this.workflows.expectExactlyOnce(shard);
+});
+
+// @requires feature:mesh-entity-calls
+Then(
+  'every call between entities completed within {duration} and each message was delivered exactly once',
+  async function (this: HyperscaleWorld, bound: Duration) {
+    await this.entityCalls.expectDeliveredOnce(bound);
+  },
+);
+
+// @requires feature:mesh-singleton
+Given('the singleton task is watched on every node', function (this: HyperscaleWorld) {
+  this.singleton.watch();
+});
+
+Then('within {duration} the singleton task runs on exactly one node', async function (this: HyperscaleWorld, within: Duration) {
+  await this.singleton.expectOneRunner(within, false);
+});
+
+Then('within {duration} the singleton task runs on another node', async function (this: HyperscaleWorld, within: Duration) {
+  await this.singleton.expectOneRunner(within, true);
+});
+
+When("the singleton task's runner is isolated from the rest of the cluster for {duration}", async function (this: HyperscaleWorld, duration: Duration) {
+  await this.singleton.isolateRunner(duration);
+});
+
+When("the singleton task's runner crashes", async function (this: HyperscaleWorld) {
+  await this.singleton.crashRunner();
+});
+
+Then('the singleton task never ran on two nodes at once, and its fences only rose', async function (this: HyperscaleWorld) {
+  await this.singleton.expectNeverTwice();
 });

@@ -33,6 +33,8 @@ import { ShardData } from './scenario/nouns/shard-data';
 import { Entities } from './scenario/nouns/entities';
 import { DurableTimers } from './scenario/nouns/timers';
 import { DurableWorkflows } from './scenario/nouns/workflows';
+import { EntityCalls } from './scenario/nouns/entity-calls';
+import { SingletonTask } from './scenario/nouns/singleton';
 import { LinkFaults } from './scenario/nouns/links';
 import { GeoClients } from './scenario/nouns/geo';
 import { TelemetryVerbs } from './scenario/nouns/telemetry';
@@ -71,6 +73,8 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   readonly entities: Entities;
   readonly timers: DurableTimers;
   readonly workflows: DurableWorkflows;
+  readonly entityCalls: EntityCalls;
+  readonly singleton: SingletonTask;
   readonly links: LinkFaults;
   readonly geo: GeoClients;
   readonly telemetry: TelemetryVerbs;
@@ -114,6 +118,8 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.entities = new Entities(ctx, this, this.shardMap);
     this.timers = new DurableTimers(ctx, this);
     this.workflows = new DurableWorkflows(ctx, this);
+    this.entityCalls = new EntityCalls(ctx, this);
+    this.singleton = new SingletonTask(ctx, this, this.network, this.processes);
     this.links = new LinkFaults(ctx, this);
     this.geo = new GeoClients(ctx, this, this.clients);
     this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership, this.members);

@@ -25,7 +25,8 @@
 //             `--load-rounds` rounds: rps and p99), and kv::get on a shard holding 10,000 keys vs one holding
 //             10 (p99 and their ratio); see bench/entities.ts; then durable timers: firing lateness p50/p99
 //             of 100 timers beside 50 writing clients, and of 50 timers across a kill of their shard's owner
-//             (bench/timers.ts, last: it kills a node);
+//             (bench/timers.ts), and the time a workflow waits when its owner is killed (bench/workflows.ts;
+//             both last: they kill nodes);
 //   overload  cross-region backpressure on GlobalLeaderWithTwoRegions with a node budget (`--overload-budget=N`,
 //             default 50 calls/s): time from the shard owner's first refusal to the first call shed by the
 //             other region's ingress, and goodput at 150 % of the budget against 100 % (`--overload-seconds=N`,
@@ -47,6 +48,7 @@ import { prepareSuite } from '../suite';
 import { median, mapPublished, type BenchEnv } from './bench/common';
 import { entitiesFigures, printEntities, type EntitiesFigures } from './bench/entities';
 import { printTimers, timerFigures, type TimerFigures } from './bench/timers';
+import { printWorkflows, workflowFigures, type WorkflowFigures } from './bench/workflows';
 import { failover } from './bench/failover';
 import { handoverUnderLoad, type HandoverFigures } from './bench/handover';
 import { loadVsAutocannon, type LoadFigures } from './bench/load';
@@ -121,6 +123,7 @@ async function engineSections(): Promise<void> {
   let netfaults: NetfaultsFigures | undefined;
   let entities: EntitiesFigures | undefined;
   let timers: TimerFigures | undefined;
+  let workflows: WorkflowFigures | undefined;
   try {
     if (runs('startup')) {
       for (let round = 1; round <= rounds; round++) {
@@ -151,8 +154,9 @@ async function engineSections(): Promise<void> {
         if (runs('proxy')) proxy = await proxyOverhead(env, ring, { proxyClients, loadRounds });
         if (runs('handover')) handover = await handoverUnderLoad(env, ring, handovers);
         if (runs('entities')) entities = await entitiesFigures(env, ring, { clients: 50, loadRounds });
-        // Last on this cluster: it kills the owner of shard-22.
+        // Last on this cluster: they kill the owner of shard-22, then of a shard-4x.
         if (runs('entities')) timers = await timerFigures(env, ring, { clients: 50 });
+        if (runs('entities')) workflows = await workflowFigures(env, ring);
       } finally {
         await ring.stop();
       }
@@ -200,6 +204,7 @@ async function engineSections(): Promise<void> {
   if (netfaults) printNetfaults(netfaults);
   if (entities) printEntities(entities);
   if (timers) printTimers(timers);
+  if (workflows) printWorkflows(workflows);
   if (load) {
     console.log(`load_autocannon_rps ${load.autocannon.rps} req/s`);
     console.log(`load_autocannon_p50_ms ${load.autocannon.p50Ms} ms`);

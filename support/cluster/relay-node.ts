@@ -180,6 +180,11 @@ export class RelayNode extends AbstractStartedContainer {
     return this.client.shardCopy(shardId);
   }
 
+  /** Whether this node runs the cluster singleton task now (feature:mesh-singleton). */
+  singletonStatus() {
+    return this.client.singleton();
+  }
+
   shardDiff(fromVersion: number, toVersion?: number) {
     return this.client.shardDiff(fromVersion, toVersion);
   }

@@ -145,6 +145,17 @@ export interface ShardCopy {
   data: unknown;
 }
 
+/** Extension (feature:mesh-singleton): `GET /control/singleton`, whether this node runs the singleton task. */
+export interface SingletonView {
+  nodeId: string;
+  key: string;
+  shardId: string;
+  running: boolean;
+  fence?: number;
+  since?: number;
+  beats: number;
+}
+
 /** Extension (feature:mesh-entity-traits): the answer to `POST /control/shards/evict`. */
 export interface Eviction {
   nodeId: string;

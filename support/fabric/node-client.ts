@@ -17,6 +17,7 @@ import {
   type ShardLoad,
   type ShardRecord,
   type ShardsView,
+  type SingletonView,
   type UpgradeView,
 } from './contract';
 
@@ -87,6 +88,11 @@ export class NodeClient {
   /** Extension: this node's copy of `shardId` (role, fence, applied index, digest, data). */
   shardCopy(shardId: string): Promise<ShardCopy> {
     return this.json<ShardCopy>('/control/shards/state', { shardId }, READ);
+  }
+
+  /** Extension (`feature:mesh-singleton`): whether this node runs the singleton task now. */
+  singleton(): Promise<SingletonView> {
+    return this.json<SingletonView>('/control/singleton', undefined, READ);
   }
 
   /** Contract §4: `GET /control/shards/diff`. */

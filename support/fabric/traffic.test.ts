@@ -162,6 +162,7 @@ test('every traffic file in seeds/traffic is valid, named after its file, callin
     'echo',
     'global::echo',
     'sequence::next',
+    'entity::send_to',
   ]);
   for (const name of names) {
     const traffic = await Traffic.load(name);

@@ -70,6 +70,8 @@ export interface ShardConfig {
   entityDir: string;
   /** Key-value entities kept in memory per shard, least recently used evicted beyond it (RELAY_ENTITIES_RESIDENT_MAX; 0: no limit). */
   residentMax: number;
+  /** The cluster singleton task's key: the owner of its shard runs it (RELAY_SINGLETON_KEY; `off`: no task). */
+  singletonKey: string | undefined;
 }
 
 export const DEFAULT_SHARD_IDS: readonly string[] = Array.from({ length: 64 }, (_, i) => `shard-${String(i).padStart(2, '0')}`);
@@ -199,7 +201,13 @@ function shardConfig(env: Env): ShardConfig {
     rebalanceCooldownMs: integer(env, 'RELAY_REBALANCE_COOLDOWN_MS', 10000, 0),
     entityDir: text(env, 'RELAY_ENTITY_DIR') ?? '/tmp/relay-entities',
     residentMax: integer(env, 'RELAY_ENTITIES_RESIDENT_MAX', 0, 0),
+    singletonKey: singletonKey(env),
   };
+}
+
+function singletonKey(env: Env): string | undefined {
+  const key = text(env, 'RELAY_SINGLETON_KEY') ?? 'singleton/heartbeat';
+  return key === 'off' ? undefined : key;
 }
 
 /** etcd TTLs are whole seconds, and etcd refuses leases shorter than about 2 s. */

@@ -24,6 +24,8 @@ export const CAPABILITIES = [
   'feature:mesh-entity-traits',
   'feature:mesh-timers',
   'feature:mesh-workflows',
+  'feature:mesh-entity-calls',
+  'feature:mesh-singleton',
 ] as const;
 
 export interface IntrospectionDeps {

@@ -62,6 +62,7 @@ const SHARDS: ShardConfig = {
   rebalanceCooldownMs: 10_000,
   entityDir: '/tmp/relay-entities',
   residentMax: 0,
+  singletonKey: 'singleton/heartbeat',
 };
 
 interface Call {

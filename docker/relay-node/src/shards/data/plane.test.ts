@@ -460,6 +460,61 @@ test('a failed workflow is retried from the failed step; a repeated dedup key ch
   assert.equal((await call(a, 'workflow::get', { id: 'nope' }, h)).status, 404);
 });
 
+test('circular calls between entities: A → B → A → B, each message kept once, nothing held across a hop', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
+  t.after(() => stopNodes(nodes));
+  const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+  publish(nodes, mapOf(1, ALL_ON_A, { s1: { owner: 'b', replicas: ['c'], fence: 1 }, s2: { owner: 'c', replicas: ['a'], fence: 1 } }));
+  const sent = await call(c, 'entity::send_to', { from: 'ping', to: 'pong', message: 'm1', replies: 2 });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  assert.deepEqual(
+    sent.body.hops.map((h: { to: string }) => h.to),
+    ['pong', 'ping', 'pong'],
+  );
+  const inbox = async (key: string) =>
+    (await call(a, 'entity::messages', { key })).body.messages.map((m: { msgId: string; from: string }) => `${m.from}:${m.msgId}`);
+  assert.deepEqual(await inbox('pong'), ['ping:ping>pong:"m1"', 'ping:ping>pong:"m1"/2/1']);
+  assert.deepEqual(await inbox('ping'), ['pong:ping>pong:"m1"/2']);
+  // The same message again is kept once.
+  assert.equal((await call(b, 'entity::send_to', { from: 'ping', to: 'pong', message: 'm1' })).status, 200);
+  assert.equal((await inbox('pong')).length, 2);
+  assert.equal((await call(a, 'entity::send_to', { from: 'ping', to: 'pong', message: 'x', replies: 11 })).status, 400);
+});
+
+test('send-holds-entity-lock: a reply back to the sender waits for its lock and the circle fails', async (t) => {
+  const nodes = await startNodes(['a', 'b'], { a: { defects: 'send-holds-entity-lock' }, b: { defects: 'send-holds-entity-lock' } });
+  t.after(() => stopNodes(nodes));
+  const [a] = nodes as [TestNode, TestNode];
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['b'], fence: 1 }));
+  assert.equal((await call(a, 'entity::send_to', { from: 'ping', to: 'pong', message: 'one-way' })).status, 200, 'no reply: no circle');
+  const circle = await call(a, 'entity::send_to', { from: 'ping', to: 'pong', message: 'circle', replies: 1 });
+  assert.notEqual(circle.status, 200);
+});
+
+test('the singleton task runs on the owner of its shard, and moves with it at a newer fence', async (t) => {
+  const on = { env: { RELAY_SINGLETON_KEY: 'singleton/heartbeat' } };
+  const nodes = await startNodes(['a', 'b'], { a: on, b: on });
+  t.after(() => stopNodes(nodes));
+  const [a, b] = nodes as [TestNode, TestNode];
+  publish(nodes, mapOf(1, { owner: 'a', replicas: ['b'], fence: 1 }));
+  const status = async (n: TestNode) => (await request(n.port, 'GET', '/control/singleton', { 'x-mesh-scope': 'mesh.read' })).body;
+  for (let i = 0; i < 20 && !(await status(a)).running; i++) await sleep(100);
+  assert.deepEqual([(await status(a)).running, (await status(a)).fence, (await status(b)).running], [true, 1, false]);
+  publish(nodes, mapOf(2, { owner: 'b', replicas: ['a'], fence: 2 }));
+  for (let i = 0; i < 20 && !(await status(b)).running; i++) await sleep(100);
+  await sleep(300);
+  assert.deepEqual([(await status(a)).running, (await status(b)).running, (await status(b)).fence], [false, true, 2]);
+  const record = (await call(a, 'singleton::status', {})).body;
+  assert.deepEqual(
+    record.history.map((h: { runner: string; fence: number; until?: number }) => [h.runner, h.fence, h.until !== undefined]),
+    [
+      ['a', 1, true],
+      ['b', 2, false],
+    ],
+  );
+  assert.ok(record.history.every((h: { beats: number }) => h.beats > 0) && record.heartbeats > 1, JSON.stringify(record));
+});
+
 test('cas-not-atomic: concurrent calls expecting the same value both apply', async (t) => {
   const nodes = await startNodes(['a', 'b'], { a: { defects: 'cas-not-atomic' } });
   t.after(() => stopNodes(nodes));

@@ -17,6 +17,9 @@ import { QpsMeter, ShardBudget } from './budget';
 import { FileColdStore } from './cold-store';
 import { TimerService } from './timers';
 import { WorkflowService } from './workflows';
+import { SINGLETON_PATH, SingletonService } from './singleton';
+import { MESH_READ } from '../../http/routes';
+import { writeJson } from '../../http/respond';
 import { Handover } from './handover';
 import { createShardProcedures, registerShardProcedures, type ShardProcedure } from './procedures';
 import { createShardMetrics, Replication } from './replication';
@@ -141,6 +144,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
   workflows.start();
   const procedures = createShardProcedures({
     nodeId: config.nodeId,
+    singletonKey: shards.singletonKey,
     timers,
     workflows,
     httpPort: config.httpPort,
@@ -185,7 +189,26 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     return { nodeId: config.nodeId, budgetQps: shards.qpsBudget, totalQps, shards: rows };
   };
 
+  const singleton =
+    shards.singletonKey === undefined
+      ? undefined
+      : new SingletonService({
+          nodeId: config.nodeId,
+          key: shards.singletonKey,
+          shardOf,
+          replication,
+          log: log.child({ component: 'singleton' }),
+          defects: config.defects,
+        });
+  singleton?.start();
+
   const routes = [
+    {
+      method: 'GET',
+      path: SINGLETON_PATH,
+      scopes: MESH_READ,
+      handle: (_req, res) => writeJson(res, 200, singleton ? { ...singleton.status() } : { nodeId: config.nodeId, running: false, off: true }),
+    } satisfies Route,
     ...shardDataRoutes({ nodeId: config.nodeId, namespace: shards.namespace, ids: shards.ids, replication, handover, load }),
     ...pressureRoutes(() => pressure.report()),
   ];
@@ -213,6 +236,7 @@ export function createShardDataPlane(deps: ShardDataPlaneDeps): ShardDataPlane {
     onDrain,
     stop: () => {
       timers.stop();
+      singleton?.stop();
       workflows.stop();
       handover.stop();
       pressure.stop();

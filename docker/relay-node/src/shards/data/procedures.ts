@@ -1,47 +1,16 @@
 // The sharded test procedures (JSON). Data lives in the shard of the call's shard key (Rpc-Shard-Key,
 // else the body's `key`); writes go through replication.write, reads through replication.read.
 // They replace the node-local counters of rpc/procedures.ts (`echo` is kept).
+export type { ProcedureDeps, ShardCall, ShardProcedure } from './procedure-types';
 import { type Procedure, type ProcedureRegistry } from '../../rpc/procedures';
-import type { Defects } from '../../defects';
-import type { CallTicket, Replication } from './replication';
-import { ShardError } from './replication';
+import { invalidArgument, ShardError } from './replication';
 import { selfCall } from './self-call';
-import { holds, isWorkflowStep, type JsonValue, type ShardStore, type WorkflowRecord } from './store';
+import { entityProcedures } from './entity-procedures';
+import type { ProcedureDeps, ShardCall, ShardProcedure } from './procedure-types';
+import { holds, type JsonValue } from './store';
 
 export const PINGPONG = 'pingpong::play';
 export const SLOW_CALL = 'slow::call';
-
-export interface ShardCall {
-  shardId: string;
-  body: Record<string, unknown>;
-  ticket: CallTicket;
-  /** The call's Rpc-Caller, if any: who an auditable entity records a change under (else the body's `who`). */
-  caller?: string;
-}
-
-export interface ShardProcedure {
-  name: string;
-  /** Changes state: answered at once and abandoned by drain-acks-inflight. */
-  write: boolean;
-  /** The key that picks the shard. */
-  routingKey(body: Record<string, unknown>, headerKey: string | undefined): string | undefined;
-  run(call: ShardCall): Promise<unknown>;
-  /** The answer the call would plausibly give (seeded defect drain-acks-inflight). */
-  plausible?(call: ShardCall, store: ShardStore): unknown;
-}
-
-export interface ProcedureDeps {
-  nodeId: string;
-  /** Told of each timer this node schedules (seeded defect timer-not-rearmed-after-failover). */
-  timers?: { scheduled(shardId: string, id: string): void };
-  /** Told of each workflow this node records (seeded defect activity-reexecuted-on-replay). */
-  workflows?: { started(shardId: string, id: string): void };
-  httpPort: number;
-  /** Bound of pingpong's own RPCs to b's owner. */
-  callTimeoutMs: number;
-  replication: Replication;
-  defects: Defects;
-}
 
 const byKey = (body: Record<string, unknown>, headerKey: string | undefined): string | undefined =>
   headerKey ?? (typeof body.key === 'string' && body.key !== '' ? body.key : undefined);
@@ -181,96 +150,7 @@ export function createShardProcedures(deps: ProcedureDeps): Map<string, ShardPro
     return { key, elements: await replication.read(shardId, (store) => store.setElements(key)) };
   });
 
-  // Durable timers (timers.ts): records in the shard's log, keyed by id, fired by the owner when due.
-  const byId = (body: Record<string, unknown>, headerKey: string | undefined): string | undefined =>
-    headerKey ?? (typeof body.id === 'string' && body.id !== '' ? body.id : undefined);
-  list.push({
-    name: 'timer::schedule',
-    write: true,
-    routingKey: byId,
-    run: async ({ shardId, body, ticket }) => {
-      const id = requireId(body);
-      const delayMs = body.delayMs;
-      if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_TIMER_DELAY_MS)
-        throw invalid(`\`delayMs\` must be an integer 0..${MAX_TIMER_DELAY_MS}`);
-      const payload = (body.payload ?? null) as JsonValue;
-      const result = await replication.write(shardId, { kind: 'timer.schedule', key: id, dueAt: Date.now() + delayMs, payload, by: deps.nodeId }, ticket);
-      if (result.created) deps.timers?.scheduled(shardId, id);
-      return { ...result.timer, created: result.created };
-    },
-    plausible: ({ body }) => ({ id: body.id, state: 'scheduled', created: true }),
-  });
-  list.push({
-    name: 'timer::cancel',
-    write: true,
-    routingKey: byId,
-    run: async ({ shardId, body, ticket }) => {
-      const id = requireId(body);
-      const result = await replication.write(shardId, { kind: 'timer.cancel', key: id }, ticket);
-      return { id, cancelled: result.cancelled, state: result.timer?.state ?? 'unknown' };
-    },
-    plausible: ({ body }) => ({ id: body.id, cancelled: true, state: 'cancelled' }),
-  });
-  read('timer::fires', async ({ shardId }) => ({ shardId, timers: await replication.read(shardId, (store) => store.timerRecords()) }));
-
-  // Durable workflows (workflows.ts): a record with a journal, run by the owner of its shard.
-  list.push({
-    name: 'workflow::run',
-    write: true,
-    routingKey: byId,
-    run: async ({ shardId, body, ticket }) => {
-      const id = requireId(body);
-      const steps = body.steps;
-      if (!Array.isArray(steps) || steps.length > MAX_WORKFLOW_STEPS)
-        throw invalid(`\`steps\` must be a list of at most ${MAX_WORKFLOW_STEPS} steps {key, by?, sleepMs?}`);
-      const parsed = steps.map((step: unknown, i) => {
-        const s = (step ?? {}) as Record<string, unknown>;
-        const parsedStep = { key: s.key, by: s.by ?? 1, sleepMs: s.sleepMs ?? 0 };
-        if (!isWorkflowStep(parsedStep) || parsedStep.sleepMs > 30_000)
-          throw invalid(`steps[${i}] must be {key: non-empty string, by?: integer, sleepMs?: 0..30000}`);
-        return parsedStep;
-      });
-      const failAt = body.failAt;
-      if (failAt !== undefined && !(Number.isInteger(failAt) && (failAt as number) >= 0 && (failAt as number) < parsed.length))
-        throw invalid('`failAt` must be the index of one of the steps');
-      const op = {
-        kind: 'workflow.start' as const,
-        key: id,
-        steps: parsed,
-        by: deps.nodeId,
-        at: Date.now(),
-        ...(failAt === undefined ? {} : { failAt: failAt as number }),
-      };
-      const result = await replication.write(shardId, op, ticket);
-      if (result.recorded) deps.workflows?.started(shardId, id);
-      return { ...summary(result.workflow!), created: result.recorded };
-    },
-    plausible: ({ body }) => ({ id: body.id, state: 'running', next: 0, created: true }),
-  });
-  list.push({
-    name: 'workflow::retry',
-    write: true,
-    routingKey: byId,
-    run: async ({ shardId, body, ticket }) => {
-      const id = requireId(body);
-      const result = await replication.write(shardId, { kind: 'workflow.retry', key: id }, ticket);
-      if (!result.workflow) throw new ShardError('NotFound', `no workflow ${id} on ${shardId}`, true);
-      return { ...summary(result.workflow), retried: result.retried };
-    },
-    plausible: ({ body }) => ({ id: body.id, state: 'running', retried: true }),
-  });
-  list.push({
-    name: 'workflow::get',
-    write: false,
-    routingKey: byId,
-    run: async ({ shardId, body }) => {
-      const id = requireId(body);
-      const w = await replication.read(shardId, (store) => store.workflow(id));
-      if (!w) throw new ShardError('NotFound', `no workflow ${id} on ${shardId}`, true);
-      return w;
-    },
-  });
-  read('workflow::list', async ({ shardId }) => ({ shardId, workflows: (await replication.read(shardId, (store) => store.workflowRecords())).map(summary) }));
+  list.push(...entityProcedures(deps));
 
   // Sleeps on the owner without the shard lock: the call that stays in flight across a move.
   read(SLOW_CALL, async ({ shardId, body }) => {
@@ -346,9 +226,7 @@ export function missingKey(name: string): ShardError {
   return invalid(`${name} needs a shard key: header Rpc-Shard-Key or a body \`key\``);
 }
 
-function invalid(message: string): ShardError {
-  return new ShardError('InvalidArgument', message, true);
-}
+const invalid = invalidArgument;
 
 function requireKey(body: Record<string, unknown>): string {
   if (typeof body.key !== 'string' || body.key === '') throw invalid('`key` must be a non-empty string');
@@ -356,18 +234,6 @@ function requireKey(body: Record<string, unknown>): string {
 }
 
 const MAX_WHO = 200;
-const MAX_TIMER_DELAY_MS = 24 * 3600 * 1000;
-const MAX_WORKFLOW_STEPS = 1000;
-
-/** A workflow without its steps and journal. */
-function summary(w: WorkflowRecord) {
-  return { id: w.id, state: w.state, next: w.next, steps: w.steps.length, ...(w.failAt === undefined ? {} : { failAt: w.failAt }) };
-}
-
-function requireId(body: Record<string, unknown>): string {
-  if (typeof body.id !== 'string' || body.id === '') throw invalid('`id` must be a non-empty string');
-  return body.id;
-}
 
 /** Who an audited change is recorded under: the body's `who`, else the call's Rpc-Caller. */
 function who({ body, caller }: ShardCall): string | undefined {

@@ -56,6 +56,11 @@ export class ShardError extends RpcError {
   }
 }
 
+/** A call that is malformed: refused before it did anything. */
+export function invalidArgument(message: string): ShardError {
+  return new ShardError('InvalidArgument', message, true);
+}
+
 /** This node does not (or no longer) serve the shard; nothing was done, so the router may re-route. */
 export class NotServingError extends ShardError {
   constructor(
@@ -241,6 +246,11 @@ export class Replication {
     }
     if (slot.handedTo && record.fenceToken >= slot.handedTo.fenceToken) slot.handedTo = undefined;
     return slot;
+  }
+
+  /** The owner the published map names for the shard (this node's view of it). */
+  mapOwner(shardId: string): string | undefined {
+    return this.deps.view.record(shardId)?.ownerNodeId;
   }
 
   serving(shardId: string): boolean {

@@ -186,3 +186,24 @@ test('a timer record fires once: a second firing and a firing after a cancel are
   assert.ok(isShardOp({ kind: 'timer.fire', key: 't', firedAt: 1, by: 'x', fence: 1 }));
   assert.ok(!isShardOp({ kind: 'timer.schedule', key: 't', payload: null, by: 'x' }));
 });
+
+test('singleton tenures are granted only at a newer fence; beats count only for the current tenure', () => {
+  const store = new ShardStore();
+  const acquire = (runner: string, fence: number, at: number) => store.apply({ kind: 'singleton.acquire', key: 's', runner, fence, at }).acquired;
+  const beat = (runner: string, fence: number) => store.apply({ kind: 'singleton.beat', key: 's', runner, fence, at: 0 }).beat;
+  assert.equal(acquire('a', 1, 100), true);
+  assert.equal(beat('a', 1), true);
+  assert.equal(acquire('a', 1, 150), true, 'the holder again at its fence: granted, no new tenure');
+  assert.equal(acquire('b', 2, 200), true);
+  assert.equal(beat('a', 1), false, 'the old tenure beats no more');
+  assert.equal(acquire('c', 2, 250), false, 'not at a fence already granted');
+  assert.equal(beat('b', 2), true);
+  assert.deepEqual(store.singleton('s'), {
+    key: 's',
+    heartbeats: 2,
+    history: [
+      { runner: 'a', fence: 1, since: 100, until: 200, beats: 1 },
+      { runner: 'b', fence: 2, since: 200, beats: 1 },
+    ],
+  });
+});

@@ -139,6 +139,8 @@ export async function startNodes(ids: string[], options: Record<string, NodeOpti
         RELAY_FORWARD_TIMEOUT_MS: '1000',
         RELAY_DEFECT: opts.defects ?? '',
         RELAY_ENTITY_DIR: join(tmpdir(), `relay-entities-test-${process.pid}`),
+        // The singleton's beats would add entries to some shard's log; only its own test turns it on.
+        RELAY_SINGLETON_KEY: 'off',
         ...opts.env,
       });
       const logs: Array<Record<string, unknown>> = [];
