@@ -6,9 +6,7 @@
 // in the receiver's, each reply in the other's, ids derived as relay-node does (`<from>><to>:<message>`,
 // then `/<replies left>` per reply). Every inbox message belongs to some call that was sent.
 import { isFinalRead, type Op } from './history';
-import { fieldOf } from './format';
-
-const MAX_LISTED = 8;
+import { fieldOf, listed, spread } from './format';
 
 export interface CallResult {
   readonly problems: string[];
@@ -73,25 +71,13 @@ export function entityCallProblems(ops: readonly Op[], { minimumCalls, boundMs }
   const unexplained: string[] = [];
   for (const [key, ids] of inboxes) for (const id of ids) if (!explained.get(key)?.has(id)) unexplained.push(`${id} in ${key}'s inbox`);
   const problems: string[] = [];
-  const list = (header: string, lines: string[]) => {
-    if (lines.length > 0) problems.push(`${header} (${lines.length}): ${lines.slice(0, MAX_LISTED).join('; ')}${lines.length > MAX_LISTED ? '; …' : ''}`);
-  };
+  const list = (header: string, lines: string[]) => listed(problems, header, lines);
   list('calls that did not complete', incomplete);
   list(`calls slower than ${boundMs} ms`, slow);
   list('messages of completed calls missing', missing);
   list('messages delivered more than once', repeated);
   list('messages no call sent', unexplained);
   if (sends.length < minimumCalls) problems.push(`only ${sends.length} calls were made (at least ${minimumCalls} needed to judge)`);
-  const sorted = latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
   const messages = [...inboxes.values()].reduce((n, ids) => n + ids.length, 0);
-  return {
-    problems,
-    detail: {
-      calls: sends.length,
-      completed: latencies.length,
-      messages,
-      latencyMs: sorted.length === 0 ? null : { p50: at(0.5), p99: at(0.99), max: Math.round(sorted.at(-1)!) },
-    },
-  };
+  return { problems, detail: { calls: sends.length, completed: latencies.length, messages, latencyMs: spread(latencies) } };
 }

@@ -11,9 +11,7 @@
 // refused (an unknown-outcome write may or may not be there); versions follow one another without gaps.
 // Values written are unique per op (`{uid}`), which is what ties an entry to its op.
 import { isFinalRead, type Op } from './history';
-import { fieldOf } from './format';
-
-const MAX_LISTED = 8;
+import { fieldOf, listed } from './format';
 
 /** One audit entry as relay-node's `kv::audit` returns it. */
 export interface AuditEntry {
@@ -46,11 +44,6 @@ function byKey(ops: readonly Op[], keep: (op: Op) => boolean): Map<string, Op[]>
     keys.set(key, [...(keys.get(key) ?? []), op]);
   }
   return keys;
-}
-
-function listed(problems: string[], header: string, lines: string[]): void {
-  if (lines.length === 0) return;
-  problems.push(`${header} (${lines.length}): ${lines.slice(0, MAX_LISTED).join('; ')}${lines.length > MAX_LISTED ? '; …' : ''}`);
 }
 
 export interface VersionOptions {

@@ -7,8 +7,7 @@
 // [o1.response, o2.request]. Two such stretches of different (node, fence) that overlap are two runners
 // at once. The record (singleton::status) must list every observed (node, fence) as a tenure, with
 // fences strictly rising, and count as heartbeats exactly the beats of its tenures.
-
-const MAX_LISTED = 8;
+import { listed } from './format';
 
 export interface SingletonObservation {
   readonly node: string;
@@ -88,9 +87,7 @@ export function singletonProblems(
     }
   }
   const problems: string[] = [];
-  const list = (header: string, lines: string[]) => {
-    if (lines.length > 0) problems.push(`${header} (${lines.length}): ${lines.slice(0, MAX_LISTED).join('; ')}${lines.length > MAX_LISTED ? '; …' : ''}`);
-  };
+  const list = (header: string, lines: string[]) => listed(problems, header, lines);
   list('two runners at once', overlaps);
   if (!record) {
     problems.push('no final read of the singleton record');

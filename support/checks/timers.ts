@@ -6,9 +6,7 @@
 // never early. Lateness (fired at minus due at, both the owners' clocks: the nodes of one machine share
 // it) is reported, not bounded: the scenario's wait bounds it.
 import { isFinalRead, type Op } from './history';
-import { fieldOf } from './format';
-
-const MAX_LISTED = 8;
+import { fieldOf, listed, spread } from './format';
 
 /** A timer record as relay-node's `timer::fires` returns it. */
 export interface TimerRecord {
@@ -72,9 +70,7 @@ export function timerProblems(ops: readonly Op[], { minimumTimers }: { minimumTi
     else if (!cancelled.has(id) && !maybeCancelled.has(id) && t.state !== 'fired') neverFired.push(`${id} is still ${t.state}, due ${t.dueAt}`);
   }
   const problems: string[] = [];
-  const list = (header: string, lines: string[]) => {
-    if (lines.length > 0) problems.push(`${header} (${lines.length}): ${lines.slice(0, MAX_LISTED).join('; ')}${lines.length > MAX_LISTED ? '; …' : ''}`);
-  };
+  const list = (header: string, lines: string[]) => listed(problems, header, lines);
   list('acknowledged timers with no record', lost);
   list('timers that never fired', neverFired);
   list('cancelled timers that fired', afterCancel);
@@ -83,16 +79,5 @@ export function timerProblems(ops: readonly Op[], { minimumTimers }: { minimumTi
   list('timer records nobody scheduled', unknown);
   if (acked.size < minimumTimers) problems.push(`only ${acked.size} timers were scheduled (at least ${minimumTimers} needed to judge)`);
   if (cancelled.size === 0) problems.push('no cancel was acknowledged: "a cancelled timer never fires" was not put to the test');
-  const sorted = [...late].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  return {
-    problems,
-    detail: {
-      scheduled: acked.size,
-      cancelled: cancelled.size,
-      fired: sorted.length,
-      lateMs: sorted.length === 0 ? null : { p50: Math.round(at(0.5)), p99: Math.round(at(0.99)), max: Math.round(sorted.at(-1)!) },
-      firedBy,
-    },
-  };
+  return { problems, detail: { scheduled: acked.size, cancelled: cancelled.size, fired: late.length, lateMs: spread(late), firedBy } };
 }

@@ -7,9 +7,7 @@
 // exactly the step's `by`, neither missing (lost) nor more (re-executed on replay). Which nodes wrote the
 // journal shows the resume (reported).
 import { isFinalRead, type Op } from './history';
-import { fieldOf } from './format';
-
-const MAX_LISTED = 8;
+import { fieldOf, listed } from './format';
 
 export interface WorkflowStep {
   readonly key: string;
@@ -88,9 +86,7 @@ export function workflowProblems(ops: readonly Op[], { minimumWorkflows }: { min
     });
   }
   const problems: string[] = [];
-  const list = (header: string, lines: string[]) => {
-    if (lines.length > 0) problems.push(`${header} (${lines.length}): ${lines.slice(0, MAX_LISTED).join('; ')}${lines.length > MAX_LISTED ? '; …' : ''}`);
-  };
+  const list = (header: string, lines: string[]) => listed(problems, header, lines);
   list('workflows that did not complete', unfinished);
   list('journals out of order', journal);
   list('activities applied more than once', repeated);

@@ -4,6 +4,7 @@
 // failover time. Lateness is fired-at minus due-at on the owners' clocks (one machine, one clock).
 import type { Cluster } from '../../cluster/cluster';
 import { eventually, judge } from '../../checks/eventually';
+import { spread } from '../../checks/format';
 import { LoadDriver } from '../../fabric/load-driver';
 import { Traffic } from '../../fabric/traffic';
 import type { BenchEnv } from './common';
@@ -53,9 +54,8 @@ async function lateness(cluster: Cluster, shardId: string, prefix: string, timeo
     (ts) => judge(ts.length > 0 && ts.every((t) => t.state === 'fired') ? [] : [`${ts.filter((t) => t.state !== 'fired').length} of ${ts.length} not fired`]),
     { timeoutMs, intervalMs: 250 },
   );
-  const late = records.map((t) => t.firedAt! - t.dueAt).sort((a, b) => a - b);
-  const at = (q: number) => late[Math.min(late.length - 1, Math.ceil(q * late.length) - 1)]!;
-  return { timers: late.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: late.at(-1)! };
+  const late = spread(records.map((t) => t.firedAt! - t.dueAt))!;
+  return { timers: records.length, p50Ms: late.p50, p99Ms: late.p99, maxMs: late.max };
 }
 
 export async function timerFigures({ say }: BenchEnv, cluster: Cluster, { clients }: { clients: number }): Promise<TimerFigures> {

@@ -1,6 +1,6 @@
-// The durable-entity procedures beyond key-value (JSON): timers, workflows and calls between entities.
-// Their records live in the shard of the call's shard key (Rpc-Shard-Key), else of the body's `id`
-// (timers, workflows) or `from`/`to` (calls). See docs/shards-data.md.
+// The durable-entity procedures beyond key-value (JSON): timers, workflows, calls between entities and
+// the singleton task's record. Their records live in the shard of the call's shard key (Rpc-Shard-Key), else
+// of the body's `id` (timers, workflows), `from`/`to` (calls) or `key` (the singleton). See docs/shards-data.md.
 import type { ProcedureDeps, ShardProcedure } from './procedure-types';
 import { invalidArgument as invalid, ShardError } from './replication';
 import { selfCall } from './self-call';
