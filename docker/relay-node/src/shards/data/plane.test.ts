@@ -98,7 +98,8 @@ test("a replica refuses an older fence; a deposed owner's write is indeterminate
   const fenced = await call(a, 'counter::increment', { key: 's0' });
   assert.equal(fenced.status, 503);
   assert.equal(fenced.headers['x-mesh-outcome'], undefined);
-  assert.equal((await counterOn(a, 's0')).fenceToken, 2);
+  // Its copy still follows fence 1's log; it has heard of fence 2.
+  assert.deepEqual([(await counterOn(a, 's0')).fenceToken, (await shardState(a, 's0')).body.knownFence], [1, 2]);
   const refused = await call(a, 'counter::increment', { key: 's0' });
   assert.equal(refused.status, 503);
   assert.equal(refused.headers['x-mesh-outcome'], 'not-applied');
@@ -513,6 +514,26 @@ test('the singleton task runs on the owner of its shard, and moves with it at a 
     ],
   );
   assert.ok(record.history.every((h: { beats: number }) => h.beats > 0) && record.heartbeats > 1, JSON.stringify(record));
+});
+
+test('a deposed owner made owner again takes the newer replica copy before serving its own', async (t) => {
+  const nodes = await startNodes(['a', 'b', 'c']);
+  t.after(() => stopNodes(nodes));
+  const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
+  const h = { 'rpc-shard-key': 's0' };
+  publish(nodes, mapOf(1, ALL_ON_A));
+  await call(a, 'kv::set', { key: 'k', value: 'at-1' }, h);
+  // a is cut off from the map: b owns s0 at fence 2 and writes; a, still at fence 1, is refused by b.
+  const fence2 = mapOf(2, { owner: 'b', replicas: ['c'], fence: 2 });
+  b.view.set(fence2);
+  c.view.set(fence2);
+  await call(b, 'kv::set', { key: 'k', value: 'at-2' }, h);
+  assert.notEqual((await call(a, 'kv::set', { key: 'k', value: 'late' }, h)).status, 200);
+  // The map comes back to a and names it owner at fence 3: its fence-1 copy is behind c's.
+  publish(nodes, mapOf(3, { owner: 'a', replicas: ['b', 'c'], fence: 3 }));
+  assert.deepEqual((await call(a, 'kv::get', { key: 'k' }, h)).body, { key: 'k', value: 'at-2', version: 2 });
+  const digests = new Set(await Promise.all(nodes.map(async (n) => (await shardState(n, 's0')).body.digest)));
+  assert.equal(digests.size, 1);
 });
 
 test('cas-not-atomic: concurrent calls expecting the same value both apply', async (t) => {

@@ -97,8 +97,10 @@ export function createShardMetrics(registry: MetricsRegistry): ShardMetrics {
 export interface Slot {
   readonly shardId: string;
   store: ShardStore;
-  /** Highest fence this node knows for the shard (from entries, installs, adoption). */
+  /** The fence whose log the local copy follows (from entries, installs, adoption). */
   fence: number;
+  /** The highest fence this node has heard of for the shard (maps, entries, refusals): above `fence`, the copy may be behind. */
+  knownFence: number;
   /** Last applied log index. */
   index: number;
   /** Set while this node serves the shard as owner (always equal to `fence` then). */
@@ -107,8 +109,13 @@ export interface Slot {
   handingOver: Promise<void> | undefined;
   /** Set after this node handed the shard over, until the map shows the move. */
   handedTo: { nodeId: string; fenceToken: number; previousFence: number; confirmed: boolean } | undefined;
-  /** Took ownership with nothing local (e.g. a restarted process the map still names): read the replicas first. */
+  /**
+   * Took ownership with a copy that may be behind (nothing local, e.g. a restarted process the map still
+   * names; or a copy older than a fence this node has heard of, e.g. a deposed owner back from a
+   * partition): before serving, take the most advanced replica copy if it is ahead of `recoverAbove`.
+   */
   needsRecovery: boolean;
+  recoverAbove?: { fence: number; index: number };
 }
 
 /** A promise-chain lock per key: each holder runs after the previous one settled. */
@@ -199,6 +206,7 @@ export class Replication {
         shardId,
         store: new ShardStore(this.deps.storeOptions?.(shardId)),
         fence: 0,
+        knownFence: 0,
         index: 0,
         ownerFence: undefined,
         handingOver: undefined,
@@ -233,18 +241,30 @@ export class Replication {
           index: slot.index,
           digest: slot.store.digest(),
         });
-        if (slot.fence === 0 && slot.index === 0) slot.needsRecovery = true;
+        if ((slot.fence === 0 && slot.index === 0) || slot.fence < slot.knownFence) {
+          slot.needsRecovery = true;
+          slot.recoverAbove = { fence: slot.fence, index: slot.index };
+        }
         slot.fence = record.fenceToken;
+        slot.knownFence = Math.max(slot.knownFence, record.fenceToken);
         slot.ownerFence = record.fenceToken;
         slot.handedTo = undefined;
         this.changed.notify();
       }
-    } else if (slot.ownerFence !== undefined && record.fenceToken > slot.ownerFence) {
+      return this.settleHandedTo(slot, record.fenceToken);
+    }
+    slot.knownFence = Math.max(slot.knownFence, record.fenceToken);
+    if (slot.ownerFence !== undefined && record.fenceToken > slot.ownerFence) {
       log.info('shard moved away', { shardId, to: record.ownerNodeId, fenceToken: record.fenceToken, index: slot.index });
       slot.ownerFence = undefined;
       this.movedAway(shardId);
     }
-    if (slot.handedTo && record.fenceToken >= slot.handedTo.fenceToken) slot.handedTo = undefined;
+    return this.settleHandedTo(slot, record.fenceToken);
+  }
+
+  /** A handover this node made is over once the map shows its fence. */
+  private settleHandedTo(slot: Slot, mapFence: number): Slot {
+    if (slot.handedTo && mapFence >= slot.handedTo.fenceToken) slot.handedTo = undefined;
     return slot;
   }
 
@@ -346,6 +366,7 @@ export class Replication {
         this.changed.notify();
       }
       if (slot.handedTo && entry.fenceToken >= slot.handedTo.fenceToken) slot.handedTo.confirmed = true;
+      slot.knownFence = Math.max(slot.knownFence, entry.fenceToken);
       const barrier = entry.op === undefined;
       const behind = entry.fenceToken > slot.fence || (barrier ? entry.index !== slot.index : entry.index !== slot.index + 1);
       if (!behind) {
@@ -470,31 +491,39 @@ export class Replication {
     return { failed, unreachable, refusedAt };
   }
 
-  /** A replica knows a newer fence: another node owns the shard now, stop serving it. */
+  /**
+   * A replica knows a newer fence: another node owns the shard now, stop serving it. The copy still
+   * follows the old fence's log, so only `knownFence` rises: were this node made owner again, it must
+   * first take a replica's newer copy (seen losing a singleton's tenures before it did so).
+   */
   private noteRefusals(slot: Slot, refusedAt: readonly number[]): void {
     const newest = Math.max(0, ...refusedAt);
     if (newest <= slot.fence) return;
     this.deps.log.warn('shard owner fenced off by a replica', { shardId: slot.shardId, ownFence: slot.fence, replicaFence: newest });
-    slot.fence = newest;
+    slot.knownFence = Math.max(slot.knownFence, newest);
     slot.ownerFence = undefined;
     this.movedAway(slot.shardId);
     this.changed.notify();
   }
 
   /**
-   * A node that became owner holding nothing (fresh process) takes the most advanced replica copy
-   * before serving, so a quick restart under an unchanged map does not wipe the shard.
+   * A node that became owner with a copy that may be behind (see `needsRecovery`) takes the most advanced
+   * replica copy before serving, when it is ahead of its own: a quick restart under an unchanged map does
+   * not wipe the shard, and a deposed owner promoted again does not serve what it had before.
    */
   private async recover(slot: Slot): Promise<void> {
     if (!slot.needsRecovery) return;
     slot.needsRecovery = false;
+    const above = slot.recoverAbove ?? { fence: 0, index: 0 };
+    slot.recoverAbove = undefined;
     const copies = await Promise.all(this.replicasOf(slot.shardId).map((replica) => this.fetchSnapshot(replica, slot.shardId).catch(() => undefined)));
     let best: ShardSnapshot | undefined;
     for (const copy of copies) {
       if (copy && copy.index > 0 && (!best || copy.fenceToken > best.fenceToken || (copy.fenceToken === best.fenceToken && copy.index > best.index)))
         best = copy;
     }
-    if (!best || slot.index > 0 || slot.ownerFence === undefined) return;
+    const ahead = best && (best.fenceToken > above.fence || (best.fenceToken === above.fence && best.index > above.index));
+    if (!best || !ahead || slot.ownerFence === undefined) return;
     slot.store.install(best.state);
     slot.index = best.index;
     this.deps.log.info('new owner recovered the shard from a replica', {
@@ -502,6 +531,9 @@ export class Replication {
       fenceToken: slot.fence,
       index: slot.index,
       copyFence: best.fenceToken,
+      copyIndex: best.index,
+      localFence: above.fence,
+      localIndex: above.index,
     });
   }
 

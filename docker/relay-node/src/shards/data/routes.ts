@@ -67,6 +67,7 @@ export function shardDataRoutes(deps: RoutesDeps): Route[] {
           shardId,
           role: replication.role(shardId),
           fenceToken: slot.fence,
+          knownFence: slot.knownFence,
           index: slot.index,
           digest: slot.store.digest(),
           data: slot.store.snapshot(),
