@@ -8,7 +8,7 @@ import type { ShardMap } from './shard-map';
 import { judge } from '../../checks/eventually';
 import { auditProblems, versionProblems } from '../../checks/entity-traits';
 import { finalReads } from './final-reads';
-import { completionOfAnswer } from '../../fabric/outcome';
+import { recordShardCall } from './shard-calls';
 
 const SETUP = 'setup';
 /** A judgement over fewer changes, or fewer refusals of stale versions, proves nothing. */
@@ -127,13 +127,6 @@ export class Entities {
   }
 
   private record(process: string, f: string, body: Record<string, unknown>, shardId: string) {
-    const node = this.nodes.liveNodes()[0]!;
-    return this.ctx.history
-      .record(
-        { process, f, target: node.id, shardKey: shardId, value: body },
-        () => node.call(f, body, { 'Rpc-Shard-Key': shardId }, 10_000),
-        completionOfAnswer,
-      )
-      .catch((e: Error) => ({ status: 0, body: e.message }));
+    return recordShardCall(this.ctx, this.nodes.liveNodes()[0]!, { process, f, body, shardId }).catch((e: Error) => ({ status: 0, body: e.message }));
   }
 }

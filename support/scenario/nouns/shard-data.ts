@@ -18,7 +18,7 @@ import { setProblems } from '../../checks/set';
 import { linearizableProblems } from '../../checks/linearizable';
 import { lostWritesProblems } from '../../checks/kv-lost-writes';
 import type { ShardCopy } from '../../fabric/contract';
-import { completionOfAnswer } from '../../fabric/outcome';
+import { recordShardCall } from './shard-calls';
 import type { Duration } from '../../duration';
 
 export class ShardData {
@@ -112,11 +112,7 @@ export class ShardData {
     if (!newOwner) throw new Error(`${shardId} was not seen moving: add "Then within … ${shardId} has a new owner" before this step`);
     const key = `probe-${Math.round(this.ctx.clock.startedAtWall % 1e9)}`;
     const call = (f: 'kv::set' | 'kv::get', target: string, body: { key: string; value?: string }, timeoutMs: number) =>
-      this.ctx.history.record(
-        { process: 'probe', f, target, shardKey: shardId, value: body },
-        () => this.nodes.cluster.node(target).call(f, body, { 'Rpc-Shard-Key': shardId }, timeoutMs),
-        completionOfAnswer,
-      );
+      recordShardCall(this.ctx, this.nodes.cluster.node(target), { process: 'probe', f, body, shardId, timeoutMs });
     let attempt = 0;
     await this.ctx.verdicts.waitFor(
       `a write of ${key} through ${newOwner}, the new owner of ${shardId}, is acknowledged`,

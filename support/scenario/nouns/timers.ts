@@ -6,7 +6,7 @@ import { judge } from '../../checks/eventually';
 import { finalTimerRecords, timerProblems } from '../../checks/timers';
 import type { Duration } from '../../duration';
 import { finalReads } from './final-reads';
-import { completionOfAnswer } from '../../fabric/outcome';
+import { recordShardCall } from './shard-calls';
 
 const PROCESS = 'timers';
 
@@ -74,13 +74,6 @@ export class DurableTimers {
   }
 
   private call(f: string, body: Record<string, unknown>, shardId: string) {
-    const node = this.nodes.liveNodes()[0]!;
-    return this.ctx.history
-      .record(
-        { process: PROCESS, f, target: node.id, shardKey: shardId, value: body },
-        () => node.call(f, body, { 'Rpc-Shard-Key': shardId }, 10_000),
-        completionOfAnswer,
-      )
-      .catch((e: Error) => ({ status: 0, body: e.message }));
+    return recordShardCall(this.ctx, this.nodes.liveNodes()[0]!, { process: PROCESS, f, body, shardId }).catch((e: Error) => ({ status: 0, body: e.message }));
   }
 }

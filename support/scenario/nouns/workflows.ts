@@ -6,7 +6,7 @@ import type { ClusterNodes } from '../nodes';
 import { judge } from '../../checks/eventually';
 import { workflowProblems } from '../../checks/workflows';
 import type { Duration } from '../../duration';
-import { completionOfAnswer } from '../../fabric/outcome';
+import { recordShardCall } from './shard-calls';
 import { finalReads } from './final-reads';
 
 const PROCESS = 'workflows';
@@ -37,14 +37,7 @@ export class DurableWorkflows {
       const id = `w${stamp}-${w}`;
       const keys = Array.from({ length: steps }, (_, i) => `${id}-s${i}`);
       const body = { id, steps: keys.map((key) => ({ key, sleepMs: each.ms })), ...(w === 1 ? { failAt } : {}) };
-      const node = this.nodes.liveNodes()[0]!;
-      await this.ctx.history
-        .record(
-          { process: PROCESS, f: 'workflow::run', target: node.id, shardKey: shardId, value: body },
-          () => node.call('workflow::run', body, { 'Rpc-Shard-Key': shardId }, 10_000),
-          completionOfAnswer,
-        )
-        .catch(() => undefined);
+      await recordShardCall(this.ctx, this.nodes.liveNodes()[0]!, { process: PROCESS, f: 'workflow::run', body, shardId }).catch(() => undefined);
       mine.push({ id, keys });
     }
     this.started.set(shardId, mine);
@@ -75,12 +68,7 @@ export class DurableWorkflows {
     const failed = (await this.list(shardId)).filter((w) => w.state === 'failed');
     if (failed.length === 0) throw new Error(`no workflow on ${shardId} has failed: nothing to retry`);
     for (const { id } of failed) {
-      const node = this.nodes.liveNodes()[0]!;
-      const answer = await this.ctx.history.record(
-        { process: PROCESS, f: 'workflow::retry', target: node.id, shardKey: shardId, value: { id } },
-        () => node.call('workflow::retry', { id }, { 'Rpc-Shard-Key': shardId }, 10_000),
-        completionOfAnswer,
-      );
+      const answer = await recordShardCall(this.ctx, this.nodes.liveNodes()[0]!, { process: PROCESS, f: 'workflow::retry', body: { id }, shardId });
       if (answer.status !== 200) throw new Error(`workflow::retry ${id} answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
     }
     this.ctx.log(`retried ${failed.map((w) => w.id).join(', ')} on ${shardId}`);
