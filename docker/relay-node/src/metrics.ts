@@ -217,6 +217,28 @@ export class RelayMetrics {
     'Unary RPC requests completed by the HTTP inbound, by procedure, status code and outcome.',
     METERS.http,
   );
+  readonly httpRequestDuration = this.registry.histogram(
+    'omnirelay_http_request_duration_ms',
+    'Unary RPC requests by the HTTP inbound, from the first byte to the answer, by procedure and outcome, in milliseconds.',
+    [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    METERS.http,
+  );
+  // The chaos environment's alert rules and dashboards (docker/chaos) query these three.
+  readonly leadershipHeld = this.registry.gauge(
+    'mesh_leadership_is_leader',
+    'Per leadership scope this node campaigns for or holds (mesh_scope, mesh_scope_kind): 1 while it holds the lease by its own clock, else 0. Two nodes at 1 for one scope is split brain.',
+    METERS.leadership,
+  );
+  readonly leadershipTerm = this.registry.gauge(
+    'mesh_leadership_term',
+    "The term of each scope's holder as this node sees it (mesh_scope, mesh_leader).",
+    METERS.leadership,
+  );
+  readonly certificateExpiry = this.registry.gauge(
+    'mesh_tls_certificate_expiry_timestamp_seconds',
+    "When this node's current gossip certificate expires, in unix seconds (absent until it enrolled).",
+    METERS.gossip,
+  );
   readonly etcdRequests = this.registry.counter('relay_etcd_requests_total', 'etcd gateway calls by operation and outcome.', METERS.process);
   // Backpressure (feature:mesh-backpressure, docs/backpressure.md).
   readonly backpressureRejections = this.registry.counter(

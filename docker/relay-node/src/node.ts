@@ -14,7 +14,7 @@ import { LeadershipEvents } from './leadership/events';
 import { LeadershipService } from './leadership/leadership';
 import { dedicatedGlobalIn } from './leadership/campaign-rules';
 import { EtcdLeaseStore } from './leadership/lease-store';
-import { campaignScopes, GLOBAL_SCOPE } from './leadership/scopes';
+import { campaignScopes, GLOBAL_SCOPE, scopeKind, scopeKindName } from './leadership/scopes';
 import { createLogger, errorMessage, type Logger } from './log';
 import { RelayMetrics } from './metrics';
 import { createGlobalForwarder, firstSeen, registerGlobalProcedures } from './rpc/global';
@@ -142,6 +142,17 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
   } else {
     log.warn('RELAY_ETCD_ENDPOINTS is empty: leadership is disabled');
   }
+  metrics.registry.onCollect(() => {
+    if (state.certificateExpiresAt) metrics.certificateExpiry.set({}, state.certificateExpiresAt.getTime() / 1000);
+    if (!leadership) return;
+    const service = leadership;
+    const tokens = service.tokens();
+    const scopes = [...new Set([...config.eligibleScopes, ...tokens.filter((t) => t.leaderId === config.nodeId).map((t) => t.scope)])];
+    metrics.leadershipHeld.replace(
+      scopes.map((scope) => [{ mesh_scope: scope, mesh_scope_kind: scopeKindName(scopeKind(scope)) }, service.holds(scope) ? 1 : 0]),
+    );
+    metrics.leadershipTerm.replace(tokens.map((t) => [{ mesh_scope: t.scope, mesh_leader: t.leaderId }, t.term]));
+  });
   const globalHolder = () => leadership?.tokens(GLOBAL_SCOPE)[0];
   const isGlobalLeader = seams.isGlobalLeader ?? (() => globalHolder()?.leaderId === config.nodeId);
 

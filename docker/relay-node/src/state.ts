@@ -16,6 +16,8 @@ export class NodeState {
   activeRequests = 0;
   enrolled = false;
   gossipStarted = false;
+  /** notAfter of the certificate gossip uses now (undefined until enrolled). */
+  certificateExpiresAt: Date | undefined;
   private etcdLastOkMs: number | undefined;
 
   constructor(readonly requirements: ReadinessRequirements) {}

@@ -21,6 +21,7 @@ export async function startEnrolledGossip({ enroller, gossip, state, signal, log
   try {
     identity = await enroller.enroll(signal);
     state.enrolled = true;
+    state.certificateExpiresAt = identity.expiresAt;
     await gossip.start(identity);
     state.gossipStarted = true;
   } catch (error) {
@@ -35,6 +36,7 @@ export async function startEnrolledGossip({ enroller, gossip, state, signal, log
     try {
       identity = await enroller.enroll(signal);
       gossip.setIdentity(identity);
+      state.certificateExpiresAt = identity.expiresAt;
       log.info('certificate renewed', { expiresAt: identity.expiresAt.toISOString(), expired: identity.expiresAt.getTime() <= Date.now() });
     } catch (error) {
       if (!signal.aborted) log.warn('certificate renewal failed', { error: errorMessage(error) });

@@ -50,6 +50,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
       return;
     }
     metrics.httpRequestsStarted.inc({ rpc_procedure: procedure });
+    const startedAt = performance.now();
     state.activeRequests += 1;
     let outcome = 'error';
     try {
@@ -101,6 +102,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
         http_response_status_code: String(res.statusCode),
         outcome,
       });
+      metrics.httpRequestDuration.observe({ rpc_procedure: procedure, outcome }, performance.now() - startedAt);
     }
   };
 }

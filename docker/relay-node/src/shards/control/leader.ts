@@ -99,6 +99,9 @@ export class ShardLeader {
       'mesh_shard_moves_total',
       'Shard owner changes published by this node as leader (mesh_namespace, mesh_reason: rebalance|drain|failover|placement).',
     );
+    // Zero-valued series for every reason, so a rate over them is 0 rather than absent until the first move.
+    for (const reason of ['rebalance', 'drain', 'failover', 'placement'] satisfies MoveReason[])
+      this.movesTotal.inc({ mesh_namespace: o.shards.namespace, mesh_reason: reason }, 0);
     this.handoverDuration = o.registry.histogram(
       'mesh_shard_handover_duration_ms',
       'Time from asking the old owner to hand a shard over to its answer (or the timeout), in milliseconds.',
