@@ -99,7 +99,7 @@ function withDefaults(raw: unknown): unknown {
  * The source offset for a problem at `path`: the value there (or its key, for an unknown field), else the
  * nearest enclosing node that exists in the file (a missing field is reported at its mapping).
  */
-function locate(doc: Document, path: readonly (string | number)[], atKey: boolean): number {
+export function locate(doc: Document, path: readonly (string | number)[], atKey: boolean): number {
   let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (const [i, seg] of path.entries()) {

@@ -42,7 +42,8 @@ export interface ScheduleEntry {
 const UNIT_MS: Record<string, number> = { ms: 1, millisecond: 1, milliseconds: 1, s: 1000, second: 1000, seconds: 1000, minute: 60_000, minutes: 60_000 };
 const DURATION = /^(\d+(?:\.\d+)?) ?(ms|milliseconds?|s|seconds?|minutes?)$/;
 
-function duration(text: string, where: string, field: string): number {
+/** `"8 seconds"`, `"500 ms"`, `"2 minutes"` (also `"20s"`) in milliseconds; a TableError naming `where` and `field` otherwise. */
+export function durationOf(text: string, where: string, field: string): number {
   const m = DURATION.exec(text.trim());
   if (!m) throw new TableError(`${where}: ${field} "${text}" is not a duration (e.g. "0 s", "500 ms", "8 seconds")`);
   return Math.round(Number(m[1]) * UNIT_MS[m[2]!]!);
@@ -76,7 +77,8 @@ export function describeLink(link: LinkTarget): string {
   return `region ${link.a} ↔ region ${link.b}`;
 }
 
-function fault(kind: string, target: string, where: string): ScheduledFault {
+/** One schedule row's fault (`latency 300 ms ± 50 ms` on `region west`, …); a TableError naming `where` otherwise. */
+export function scheduledFault(kind: string, target: string, where: string): ScheduledFault {
   let m: RegExpExecArray | null;
   if ((m = /^latency (\d+) ?ms(?: (?:±|\+-|with jitter) (\d+) ?ms)?$/.exec(kind))) {
     return { kind: 'latency', latencyMs: Number(m[1]), jitterMs: Number(m[2] ?? 0), link: linkTarget('latency', target, where) };
@@ -123,11 +125,11 @@ export function parseSchedule(table: DataTable | string[][], maxWindowMs = 120_0
       const where = `fault schedule, row ${i + 2} (| ${row.join(' | ')} |)`;
       const [kind, target, start, length] = row.map((c) => c.trim());
       if (!kind || !target || !start || !length) throw new TableError(`${where}: expected | <fault> | <target> | <start> | <duration> |`);
-      const durationMs = duration(length, where, 'duration');
+      const durationMs = durationOf(length, where, 'duration');
       if (durationMs <= 0 || durationMs > maxWindowMs) throw new TableError(`${where}: duration must be more than 0 and at most ${maxWindowMs / 1000} s`);
       return {
-        fault: fault(kind, target, where),
-        startMs: duration(start, where, 'start'),
+        fault: scheduledFault(kind, target, where),
+        startMs: durationOf(start, where, 'start'),
         durationMs,
         text: `${kind} on ${target}, from ${start} for ${length}`,
         row: i + 1,

@@ -21,6 +21,7 @@ import { bin, runWhenMain } from './run';
 import { CAPABILITY, annotationsAt, gherkinStepLines, type Annotations } from './step-catalog';
 import { describeCycles, findImportCycles } from './gates/import-cycles';
 import { describeVerdictPath, verdictPathProblems } from './gates/verdict-path';
+import { staleCommittedFiles } from '../chaos/env/files';
 
 export interface Ran {
   code: number;
@@ -352,6 +353,17 @@ export async function runGates(cwd = process.cwd()): Promise<GateResult[]> {
   const pathStarted = Date.now();
   const stray = verdictPathProblems(cwd);
   results.push({ name: 'verdict-path', ok: stray.length === 0, output: describeVerdictPath(stray), ms: Date.now() - pathStarted });
+  const chaosStarted = Date.now();
+  const stale = staleCommittedFiles();
+  results.push({
+    name: 'chaos:compose',
+    ok: stale.length === 0,
+    output:
+      stale.length === 0
+        ? 'docker/chaos is what `npm run chaos:compose` generates'
+        : `${stale.join(', ')} differ from the generator's output for the default topology.\nFix: \`npm run chaos:compose\`, review the diff, commit.`,
+    ms: Date.now() - chaosStarted,
+  });
   results.push({ name: 'lint', ...(await lintCode()) });
   return results;
 }

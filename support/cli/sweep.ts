@@ -5,11 +5,13 @@
 import { assertEngineReachable, docker } from '../cluster/engine';
 import { LABEL } from '../cluster/labels';
 import { removeLabelled, sweepOrphans } from '../cluster/teardown';
+import { chaosContainers } from '../chaos/env/environment';
+import { chaosDown } from '../chaos/env/lifecycle';
 import { parseFlags, usageExit } from './flags';
 
 const USAGE = `usage: npm run sweep [-- --all] [-- --images]
   (no flags)  remove the containers and networks of runs that no longer exist
-  --all       remove every container and network the suite labelled, live runs' too (stops them)
+  --all       remove every container and network the suite labelled, live runs' and the chaos environment's too (stops them)
   --images    also remove the suite's cached images (built again on the next run)`;
 
 const { values } = usageExit('sweep', USAGE, () =>
@@ -18,7 +20,10 @@ const { values } = usageExit('sweep', USAGE, () =>
 await assertEngineReachable();
 if (values.all) {
   const r = await removeLabelled([LABEL.suite]);
-  console.log(`sweep: removed ${r.containers} container(s) and ${r.networks} network(s) labelled ${LABEL.suite}`);
+  const chaos = await chaosDown(() => undefined); // its volumes too
+  console.log(
+    `sweep: removed ${r.containers} container(s) and ${r.networks} network(s) labelled ${LABEL.suite}${chaos.volumes ? `, and ${chaos.volumes} volume(s) of the chaos environment` : ''}`,
+  );
 } else {
   const r = await sweepOrphans();
   console.log(
@@ -26,6 +31,10 @@ if (values.all) {
   );
   for (const s of r.stuck) console.error(`sweep: could not remove ${s}`);
   if (r.stuck.length > 0) process.exitCode = 1;
+  // The chaos environment belongs to no run: it is meant to outlive every process. Say it is there.
+  const chaos = await chaosContainers();
+  if (chaos.length > 0)
+    console.log(`sweep: left the chaos environment alone (${chaos.length} container(s)); \`npm run chaos:down\` or \`npm run sweep -- --all\` removes it`);
 }
 if (values.images) {
   const images = await docker().listImages({ filters: { label: [LABEL.image] } });

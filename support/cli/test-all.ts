@@ -1,5 +1,6 @@
 // `npm test`: everything CI runs — unit tests, type check, the whole acceptance suite — then one plain
 // summary line `N passed, N failed[, N skipped]` counting unit tests, the type check and scenarios.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { runBdd } from './bdd';
 import { gateLines, runGates } from './gates';
@@ -51,6 +52,25 @@ try {
   if (bddCode !== 0 && scenarios.every((s) => s.status !== 'failed')) totals.failed += 1; // a failed hook
 } catch {
   totals.failed += 1; // cucumber did not even write its report
+}
+
+section('chaos environment');
+// The long-lived environment end to end (support/cli/chaos-check.ts): needs a compose (v2 or Debian's v1)
+// and Prometheus (the official image, or Debian's package unpacked by docker/chaos/prometheus/unpack-debian.sh).
+const compose = ['docker compose', 'docker-compose'].some(
+  (c) => spawnSync(c.split(' ')[0]!, [...c.split(' ').slice(1), 'version'], { stdio: 'ignore' }).status === 0,
+);
+if (!compose && !process.env.CI) {
+  console.log('chaos environment check skipped: no `docker compose` or `docker-compose` (see docs/chaos-environment.md); CI requires it');
+  totals.skipped += 1;
+} else {
+  const chaos = await run(process.execPath, ['--import', 'tsx', 'support/cli/chaos-check.ts']);
+  const lines = chaos.stdout.split('\n');
+  const passed = lines.filter((l) => l.startsWith('✔ ')).length;
+  const failed = lines.filter((l) => l.startsWith('✘ ')).length;
+  totals.passed += passed;
+  totals.failed += failed + (chaos.code !== 0 && failed === 0 ? 1 : 0);
+  totals.skipped += lines.filter((l) => l.startsWith('- skipped')).length;
 }
 
 section('report');

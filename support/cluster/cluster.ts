@@ -12,15 +12,14 @@ import type { SuiteImages } from './images/recipes';
 import { LABEL, RUN, runLabels } from './labels';
 import { createNetwork, type ScenarioNetwork } from './network';
 import { ReadinessError } from './readiness';
-import { RELAY_HTTP_PORT, RelayNodeContainer, type RelayNode } from './relay-node';
+import { RelayNodeContainer, type RelayNode } from './relay-node';
 import { removeScenario } from './teardown';
 import { reaper } from './reaper';
 import { containerLogs } from './logs';
 import { assertEngineNotWedged, docker } from './engine';
 import { FaultProxyContainer, type FaultProxy } from './fault-proxy';
-import { PROXY_ALIAS, planPeerLinks } from './peer-links';
+import { clientLinkName, PROXY_ALIAS, planClientLinks, planPeerLinks } from './peer-links';
 import { OTLP_ALIAS, OTLP_ENDPOINT, OtlpReceiverContainer, type TelemetryReceiver } from './otlp-receiver';
-import { CLIENTS } from '../../topologies';
 
 export interface ClusterOptions {
   readonly topology: Topology;
@@ -101,7 +100,7 @@ export class Cluster implements AsyncDisposable {
               .inScenario(scope, PROXY_ALIAS)
               .start()
               .then(async (proxy) => {
-                await proxy.populate(planPeerLinks(topology), clientLinks(topology));
+                await proxy.populate(planPeerLinks(topology), planClientLinks(topology));
                 return proxy;
               })
           : undefined;
@@ -202,17 +201,6 @@ async function startBootstrap(ca: CertificateAuthority, network: ScenarioNetwork
   }
 }
 
-/**
- * `clients → region` links: every node of the region gets a proxy in front of its HTTP port (routed with
- * the peer paths), and its handle an ingress client through it, so that scenario clients of that region
- * feel the link's faults.
- */
-function clientLinks(topology: Topology): { name: string; upstream: string }[] {
-  return topology.links
-    .filter((l) => l.from === CLIENTS)
-    .flatMap((link) => topology.nodes.filter((n) => n.region === link.to).map((n) => ({ name: clientLinkName(n.id), upstream: `${n.id}:${RELAY_HTTP_PORT}` })));
-}
-
 function useClientLink(node: RelayNode, proxy: FaultProxy): void {
   const link = proxy.links.get(clientLinkName(node.id));
   if (link) node.useIngress(publishedUrl(link.publishedPort));
@@ -220,11 +208,10 @@ function useClientLink(node: RelayNode, proxy: FaultProxy): void {
 
 /** How many client links the fixture routes: one per node of each region clients reach through the proxy. */
 export function clientRoutes(topology: Topology): number {
-  return clientLinks(topology).length;
+  return planClientLinks(topology).length;
 }
 
-/** The proxy in front of a node's HTTP port on a `clients → region` link. */
-export const clientLinkName = (nodeId: string) => `clients-to-${nodeId}`;
+export { clientLinkName };
 
 /** Logs of every container labelled with the scenario, running or not. */
 async function scenarioLogs(scenarioId: string): Promise<Record<string, string>> {

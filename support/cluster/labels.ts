@@ -19,6 +19,10 @@ export const LABEL = {
   sourceHash: 'omnirelay.hyperscale.source-hash',
   /** The runner container a run ran in (`npm run bdd:container`): its pid is not one of this host's. */
   runner: 'omnirelay.hyperscale.runner',
+  /** The long-lived chaos environment (`npm run chaos:up`) a container, network or volume belongs to: its compose project. */
+  chaos: 'omnirelay.hyperscale.chaos',
+  /** What a chaos environment's container runs: relay-node, etcd, fault-proxy, chaos-control, otlp-receiver, prometheus, grafana. */
+  service: 'omnirelay.hyperscale.service',
 } as const;
 
 function pidNamespace(): string {

@@ -78,3 +78,16 @@ export function peerRoutesFor(links: readonly PeerLink[], nodeId: string, proxyH
     .map((l) => `${l.upstream}=${proxyHost}:${l.listenPort}`)
     .join(',');
 }
+
+/** The proxy in front of a node's HTTP port on a `clients → region` link. */
+export const clientLinkName = (nodeId: string) => `clients-to-${nodeId}`;
+
+/**
+ * `clients → region` links: every node of the region gets a proxy in front of its HTTP port (routed with
+ * the peer paths), so that clients of that region feel the link's faults.
+ */
+export function planClientLinks(topology: Topology): { name: string; upstream: string }[] {
+  return topology.links
+    .filter((l) => l.from === CLIENTS)
+    .flatMap((link) => topology.nodes.filter((n) => n.region === link.to).map((n) => ({ name: clientLinkName(n.id), upstream: `${n.id}:${RELAY_HTTP_PORT}` })));
+}

@@ -21,6 +21,8 @@ export interface BootstrapServerOptions {
   clusterToken?: string;
   /** Per-node tokens: a join for `nodeId` is accepted with exactly `nodeTokens.get(nodeId)`. */
   nodeTokens?: ReadonlyMap<string, string>;
+  /** Answers every other path (the chaos environment's control service serves its API beside the join). */
+  otherRoutes?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface Enrollment {
@@ -56,6 +58,7 @@ export class BootstrapServer {
     private readonly server: Server,
     readonly clusterToken: string | undefined,
     nodeTokens: ReadonlyMap<string, string> | undefined,
+    private readonly otherRoutes?: BootstrapServerOptions['otherRoutes'],
   ) {
     this.nodeTokens = new Map(nodeTokens ?? []);
   }
@@ -63,7 +66,7 @@ export class BootstrapServer {
   static async start(ca: CertificateAuthority, options: BootstrapServerOptions = {}): Promise<BootstrapServer> {
     const clusterToken = options.clusterToken ?? (options.nodeTokens === undefined ? randomBytes(18).toString('base64url') : undefined);
     const server = createServer();
-    const bootstrap = new BootstrapServer(ca, server, clusterToken, options.nodeTokens);
+    const bootstrap = new BootstrapServer(ca, server, clusterToken, options.nodeTokens, options.otherRoutes);
     server.on('request', (req, res) => {
       bootstrap.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) writeJson(res, 500, { message: `enrollment failed: ${(error as Error).message}` });
@@ -128,6 +131,10 @@ export class BootstrapServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (path !== BOOTSTRAP_JOIN_PATH && this.otherRoutes) {
+      await this.otherRoutes(req, res);
+      return;
+    }
     if (path !== BOOTSTRAP_JOIN_PATH) {
       writeJson(res, 404, { message: `no route ${req.method} ${path}` });
       return;
@@ -205,7 +212,7 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
+export async function readBody(req: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -217,7 +224,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function writeJson(res: ServerResponse, status: number, body: unknown): void {
+export function writeJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);

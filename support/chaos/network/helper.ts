@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { docker } from '../../cluster/engine';
 import { assertNotInterrupted } from '../../cluster/interrupt';
-import { LABEL } from '../../cluster/labels';
+import { LABEL, runLabels } from '../../cluster/labels';
 import type { ImageRef } from '../../cluster/images/image-cache';
 import { HELPER_NODE } from '../../cluster/images/netfault-helper';
 import { NetnsGoneError } from './iptables';
@@ -63,7 +63,9 @@ export class HelperNetns implements NetnsExec {
       name: `${member.name}-netfault-${member.pid}`,
       Image: this.image.ref,
       Cmd: ['sleep', 'infinity'],
-      Labels: { ...labels, [LABEL.suite]: 'true', [HELPER_LABEL]: member.id },
+      // The run's own labels too: a target that belongs to no run (the chaos environment's) still gets a helper
+      // the sweep removes once this process is gone.
+      Labels: { ...labels, ...runLabels(), [HELPER_LABEL]: member.id },
       HostConfig: { NetworkMode: `container:${member.containerId}`, CapAdd: ['NET_ADMIN'], CapDrop: ['ALL'] },
     });
     try {

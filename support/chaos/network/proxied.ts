@@ -3,11 +3,20 @@
 // callee) is cut by disabling its proxy, which closes the listener and every live connection (the
 // Toxiproxy API's `enabled: false`). Each cut is proven by a connect from the caller's namespace to the
 // proxy's port that must fail, and each heal by one that must succeed.
-import type { FaultProxy } from '../../cluster/fault-proxy';
 import { PROXY_ALIAS, type PeerLink } from '../../cluster/peer-links';
 import { eventually, judge, WaitTimeoutError } from '../../checks/eventually';
 import { probeConnect } from './probe';
 import { networkMembers } from './members';
+
+/**
+ * What a cut needs of the fault proxy: the peer paths it routes, and a way to hold some down and release
+ * them, counted so that overlapping cuts share a path (the scenario's FaultProxy; the chaos CLI's own).
+ */
+export interface PeerPathSwitch {
+  readonly peers: readonly PeerLink[];
+  holdPeersDown(names: readonly string[]): Promise<void>;
+  releasePeers(names: readonly string[]): Promise<string[]>;
+}
 
 export interface ProxiedCutRecord {
   /** Proxies disabled by this cut (peer link names), `caller → callee:port`. */
@@ -32,7 +41,7 @@ export function linksCutBy(peers: readonly PeerLink[], cut: readonly { from: str
  * are not probed from. Returns the heal, which re-enables them (unless another cut still holds them).
  */
 export async function cutProxiedPaths(
-  proxy: FaultProxy,
+  proxy: PeerPathSwitch,
   network: string,
   cut: readonly { from: string; to: string }[],
   absent: ReadonlySet<string>,
@@ -55,7 +64,7 @@ export async function cutProxiedPaths(
 
 /** Connects through each link's proxy port from its caller's namespace until every one shows `want`. */
 async function proveThrough(
-  proxy: FaultProxy,
+  proxy: PeerPathSwitch,
   network: string,
   links: readonly PeerLink[],
   absent: ReadonlySet<string>,

@@ -84,8 +84,13 @@ async function listFiles(dir: string): Promise<string[]> {
 /** A program of ours under docker/<name>/: its sources bundled by esbuild into one file on the Node base. */
 interface Bundled {
   readonly kind: string;
+  /** Holds the Dockerfile (and, by default, the sources under src/). */
   readonly dir: string;
   readonly bundleName: string;
+  /** The entry point, when not `<dir>/src/main.ts`: a suite program (chaos-control) bundles suite code. */
+  readonly entry?: string;
+  /** Folders whose files key the cache, when not `dir` alone. */
+  readonly sources?: readonly string[];
 }
 
 async function bundledImage(what: Bundled, base: ImageRef, registry?: string, log?: (l: string) => void): Promise<ImageRef> {
@@ -98,7 +103,7 @@ async function bundledImage(what: Bundled, base: ImageRef, registry?: string, lo
         .update('package-lock.json\0')
         .update(await readFile(PACKAGE_LOCK))
         .update('\0');
-      for (const file of await listFiles(what.dir)) {
+      for (const file of (await Promise.all((what.sources ?? [what.dir]).map(listFiles))).flat()) {
         hash
           .update(relative(what.dir, file))
           .update('\0')
@@ -109,7 +114,7 @@ async function bundledImage(what: Bundled, base: ImageRef, registry?: string, lo
     },
     async build(ref, labels) {
       const bundle = await esbuild({
-        entryPoints: [join(what.dir, 'src/main.ts')],
+        entryPoints: [what.entry ?? join(what.dir, 'src/main.ts')],
         bundle: true,
         platform: 'node',
         format: 'esm',
@@ -148,6 +153,25 @@ export async function faultProxyImage(base: ImageRef, toxiproxyImage: string, re
 /** otlp-receiver: the OTLP/HTTP trace receiver relay-node exports spans to (RELAY_OTLP_ENDPOINT). */
 export function otlpReceiverImage(base: ImageRef, registry?: string, log?: (l: string) => void): Promise<ImageRef> {
   return bundledImage({ kind: 'otlp-receiver', dir: OTLP_RECEIVER_DIR, bundleName: 'otlp-receiver.mjs' }, base, registry, log);
+}
+
+const SUITE_DIR = join(import.meta.dirname, '../..');
+const CHAOS_CONTROL_DIR = join(import.meta.dirname, '../../../docker/chaos/control');
+
+/** chaos-control: the chaos environment's CA, fault log and proxy route keeper (support/chaos/env/control-main.ts). */
+export function chaosControlImage(base: ImageRef, registry?: string, log?: (l: string) => void): Promise<ImageRef> {
+  return bundledImage(
+    {
+      kind: 'chaos-control',
+      dir: CHAOS_CONTROL_DIR,
+      bundleName: 'chaos-control.mjs',
+      entry: join(SUITE_DIR, 'chaos/env/control-main.ts'),
+      sources: [CHAOS_CONTROL_DIR, join(SUITE_DIR, 'chaos/env'), join(SUITE_DIR, 'tls')],
+    },
+    base,
+    registry,
+    log,
+  );
 }
 
 export interface SuiteImages {

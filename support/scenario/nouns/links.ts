@@ -9,6 +9,7 @@ import { clientLinkName } from '../../cluster/cluster';
 import { attachJson } from '../../evidence/attach';
 import type { Duration } from '../../duration';
 import { describeLink, type LinkTarget } from '../../chaos/schedule';
+import { pathsOf } from '../../chaos/link-paths';
 
 /** A toxic as the Toxiproxy API names it, applied to both streams of each proxy. */
 export interface ToxicSpec {
@@ -35,20 +36,11 @@ export class LinkFaults {
       throw new Error(
         `topology "${cluster.topology.name}" routes no link through the fault proxy, so "${where}" has no proxied path; declare links in the topology`,
       );
-    const clientsOf = (region: string) =>
-      cluster.relayNodes.filter((n) => n.region === region && proxy.links.has(clientLinkName(n.id))).map((n) => proxy.link(clientLinkName(n.id)));
-    const peers = proxy.peers.filter((p) =>
-      target.kind === 'region'
-        ? p.fromRegion === target.region || p.toRegion === target.region
-        : target.kind === 'between' && ((p.fromRegion === target.a && p.toRegion === target.b) || (p.fromRegion === target.b && p.toRegion === target.a)),
-    );
-    const links = [...(target.kind === 'between' ? [] : clientsOf(target.region)), ...peers.map((p) => proxy.link(p.name))];
-    if (links.length === 0) {
-      const declared = cluster.topology.links.map((l) => `${l.from} → ${l.to}${l.bidirectional ? ' (both ways)' : ''}`).join(', ') || 'none';
-      throw new Error(
-        `"${where}" matches no proxied path of topology "${cluster.topology.name}" (links: ${declared}; regions of its nodes: ${[...new Set(cluster.relayNodes.map((n) => n.region))].join(', ')})`,
-      );
-    }
+    const clients = cluster.relayNodes
+      .filter((n) => proxy.links.has(clientLinkName(n.id)))
+      .map((n) => ({ name: clientLinkName(n.id), node: n.id, region: n.region }));
+    const declared = cluster.topology.links.map((l) => `${l.from} → ${l.to}${l.bidirectional ? ' (both ways)' : ''}`).join(', ') || 'none';
+    const links = pathsOf(target, { clients, peers: proxy.peers }, { name: cluster.topology.name, links: declared }).map((name) => proxy.link(name));
     return { proxy, links, where };
   }
 
