@@ -195,3 +195,16 @@ test('gossip-left-forever: a member marked Left stays Left whatever news arrives
     assert.equal(table.get('b')?.status, leftIsFinal ? 'Left' : 'Alive');
   }
 });
+
+test('drained-member-stays-suspect: a member last seen draining never becomes Left; without it, it does, and so does one not draining', () => {
+  for (const staysSuspect of [false, true]) {
+    const table = new MembershipTable(meta('a'), { suspicionMs: 100, leftMs: 200 }, staysSuspect ? seeded('drained-member-stays-suspect') : seeded());
+    table.recordDirect(meta('b', { labels: { 'mesh.shards': 'draining' } }), 0);
+    table.recordDirect(meta('c'), 0);
+    table.sweep(150);
+    assert.equal(table.get('b')?.status, 'Suspect');
+    table.sweep(10_000);
+    assert.equal(table.get('b')?.status, staysSuspect ? 'Suspect' : 'Left');
+    assert.equal(table.get('c')?.status, 'Left');
+  }
+});

@@ -11,7 +11,7 @@
 // - Timestamps from other nodes are clamped to our clock, so a peer whose clock runs ahead cannot
 //   keep a dead member alive beyond the timeouts.
 import { type Defects, NO_DEFECTS } from '../defects';
-import { MAX_MEMBERS_PER_ENVELOPE, type MemberMetadata, type MemberSnapshot, type MemberStatus } from './types';
+import { DRAINING_VALUE, MAX_MEMBERS_PER_ENVELOPE, SHARD_LABEL, type MemberMetadata, type MemberSnapshot, type MemberStatus } from './types';
 
 export interface MembershipTimers {
   suspicionMs: number;
@@ -45,7 +45,7 @@ export class MembershipTable {
   constructor(
     private local: MemberMetadata,
     private readonly timers: MembershipTimers,
-    /** gossip-left-forever acts here: news of a member already marked Left is ignored. */
+    /** gossip-left-forever and drained-member-stays-suspect act here. */
     private readonly defects: Defects = NO_DEFECTS,
   ) {}
 
@@ -165,7 +165,9 @@ export class MembershipTable {
   }
 
   private refresh(nodeId: string, state: MemberState, nowMs: number, isNew: boolean): StatusChange[] {
-    const status = statusForAge(nowMs - state.lastSeenMs, this.timers);
+    let status = statusForAge(nowMs - state.lastSeenMs, this.timers);
+    // Seeded defect drained-member-stays-suspect: a member last seen draining is taken to be coming back.
+    if (status === 'Left' && this.defects.has('drained-member-stays-suspect') && state.metadata.labels?.[SHARD_LABEL] === DRAINING_VALUE) status = 'Suspect';
     const from = isNew ? undefined : state.status;
     state.status = status;
     return from === status ? [] : [{ nodeId, from, to: status, metadata: state.metadata }];

@@ -39,3 +39,7 @@ export interface ShuffleEnvelope {
   sender: string;
   endpoints: string[];
 }
+
+/** Gossip label a draining node advertises (shards/control/drain.ts); the leader places no shard on it. */
+export const SHARD_LABEL = 'mesh.shards';
+export const DRAINING_VALUE = 'draining';

@@ -8,9 +8,9 @@ import { errorMessage, type Logger } from '../../log';
 import type { NodeState } from '../../state';
 import type { ShardMapView } from '../types';
 
-/** Gossip label a draining node advertises; the leader places no shard on it. */
-export const SHARD_LABEL = 'mesh.shards';
-export const DRAINING_VALUE = 'draining';
+import { DRAINING_VALUE, SHARD_LABEL } from '../../gossip/types';
+
+export { DRAINING_VALUE, SHARD_LABEL };
 
 export const DRAIN_STATE = { Active: 0, Draining: 1, Drained: 2, Failed: 3 } as const;
 export type DrainState = (typeof DRAIN_STATE)[keyof typeof DRAIN_STATE];
