@@ -42,6 +42,7 @@ import { ChaosSchedule } from './scenario/nouns/chaos';
 import { CertificateFaults } from './scenario/nouns/certificates';
 import { BackpressureVerbs } from './scenario/nouns/backpressure';
 import { ClusterHealth } from './scenario/nouns/cluster-health';
+import { MembershipSurges } from './scenario/nouns/surges';
 
 export { CheckerError } from './checks/checker-error';
 
@@ -81,6 +82,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   readonly chaos: ChaosSchedule;
   readonly certificates: CertificateFaults;
   readonly backpressure: BackpressureVerbs;
+  readonly surges: MembershipSurges;
 
   private running: Cluster | undefined;
   private watch: LeadershipWatch | undefined;
@@ -126,6 +128,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.chaos = new ChaosSchedule(ctx, this.processes, this.links, this.network, this.members);
     this.certificates = new CertificateFaults(ctx, this);
     this.backpressure = new BackpressureVerbs(ctx, this, this.clients, this.leadership);
+    this.surges = new MembershipSurges(ctx, this);
   }
 
   get cluster(): Cluster {

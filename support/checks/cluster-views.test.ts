@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { topologyByName } from '../../topologies';
 import type { LeadersView, LeaseToken, PeersView } from '../fabric/contract';
-import { eligibilityProblems, leadershipAgreementProblems, membershipProblems, onlyNodeLeftProblems } from './cluster-views';
+import { eligibilityProblems, leadershipAgreementProblems, membershipAfterSurgeProblems, membershipProblems, onlyNodeLeftProblems } from './cluster-views';
 
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const future = new Date(Date.now() + 60_000).toISOString();
@@ -98,4 +98,22 @@ test('only the faulty node is Left: every observer sees it Left and everyone els
     [],
   );
   assert.deepEqual(onlyNodeLeftProblems(new Map([['n1', view({ n2: 'Suspect', n3: 'Left' })]]), 'n2'), ['n1 sees n2 Suspect', 'n1 sees n3 Left']);
+});
+
+test('after a surge, departed nodes must be Left (or unknown); anything else undeclared is still a problem', () => {
+  const left = (status: 'Alive' | 'Suspect' | 'Left') => ({
+    nodeId: 'east-surge-1',
+    status,
+    lastSeen: '',
+    metadata: { role: 'replica', region: 'east', clusterId: topology.clusterId },
+  });
+  const views = new Map(topology.nodes.map((n) => [n.id, { ...peersOf(n.id), peers: [...peersOf(n.id).peers, left('Left')] }]));
+  assert.deepEqual(membershipAfterSurgeProblems(topology, views, ['east-surge-1']), []);
+  views.set('east-2', peersOf('east-2'));
+  assert.deepEqual(membershipAfterSurgeProblems(topology, views, ['east-surge-1']), [], 'a view that never heard of it has converged too');
+  views.set('west-1', { ...peersOf('west-1'), peers: [...peersOf('west-1').peers, left('Suspect'), { ...left('Alive'), nodeId: 'stranger-1' }] });
+  assert.deepEqual(membershipAfterSurgeProblems(topology, views, ['east-surge-1']), [
+    'west-1 sees stranger-1, which is not in the topology',
+    'west-1 sees east-surge-1, which left, Suspect',
+  ]);
 });

@@ -157,3 +157,19 @@ export function onlyNodeLeftProblems(views: Views<PeersView>, node: string): str
     ),
   );
 }
+
+/**
+ * After a membership surge: every declared node sees every other declared node Alive as declared (as
+ * membershipProblems asks), and each node that joined and left again Left, or not at all. A departed node
+ * still Alive or Suspect in some view is a view that has not converged.
+ */
+export function membershipAfterSurgeProblems(topology: Topology, views: Views<PeersView>, departed: readonly string[]): string[] {
+  const gone = new Set(departed);
+  const notDeclared = (p: string) => [...gone].some((id) => p.endsWith(` sees ${id}, which is not in the topology`));
+  const problems = membershipProblems(topology, views).filter((p) => !notDeclared(p));
+  for (const [observer, view] of views) {
+    for (const peer of view.peers)
+      if (gone.has(peer.nodeId) && peer.status !== 'Left') problems.push(`${observer} sees ${peer.nodeId}, which left, ${peer.status}`);
+  }
+  return problems;
+}

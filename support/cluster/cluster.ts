@@ -4,7 +4,7 @@
 // (or a failed start) removes the scenario's containers and network by label, so nothing a half-started
 // cluster left survives either.
 import { addressToward, engineHost, isLoopback, publishedUrl } from './engine-host';
-import type { Topology } from '../../topologies';
+import type { Topology, TopologyNode } from '../../topologies';
 import { BootstrapServer, type CertificateAuthority } from '../tls';
 import { type ScenarioScope } from './container';
 import { EtcdContainer, type EtcdMember } from './etcd';
@@ -66,6 +66,8 @@ export class Cluster implements AsyncDisposable {
     readonly telemetry: TelemetryReceiver,
     /** What the start acquired, released in reverse order. */
     private readonly resources: AsyncDisposableStack,
+    /** Starts one more relay node on the scenario network, enrolled and configured like the declared ones. */
+    private readonly startNode: (spec: TopologyNode) => Promise<RelayNode>,
   ) {}
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
@@ -83,14 +85,14 @@ export class Cluster implements AsyncDisposable {
       const scope: ScenarioScope = { scenarioId, network, labels, readyTimeoutMs: opts.readyTimeoutMs };
 
       const etcdStarts = topology.etcd.map((m) => new EtcdContainer(opts.images.etcd.ref, topology, m, scenarioId).inScenario(scope, m.id).start());
-      const nodeStarts = topology.nodes.map((n) =>
+      const startNode = (n: TopologyNode) =>
         new RelayNodeContainer(opts.images.relayNode.ref, topology, n)
           .withBootstrap(bootstrapAt, bootstrap.clusterToken ?? '')
           .withDefect(opts.defect)
           .withTelemetry(OTLP_ENDPOINT)
           .inScenario(scope, n.id)
-          .start(),
-      );
+          .start();
+      const nodeStarts = topology.nodes.map(startNode);
       const telemetryStart = new OtlpReceiverContainer(opts.images.otlpReceiver.ref).inScenario(scope, OTLP_ALIAS).start();
       // Every path is routed as soon as the proxy answers, while the nodes start: the nodes, told at start
       // to dial their peer paths, retry until then; client paths need only the nodes' names.
@@ -137,12 +139,24 @@ export class Cluster implements AsyncDisposable {
         proxy,
         telemetry,
         resources.move(),
+        startNode,
       );
     } catch (error) {
       // A half-started cluster leaves nothing behind; the start's own error is the one worth reading.
       await resources.disposeAsync().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * A relay node the topology does not declare (a membership surge): started on the scenario network with
+   * the cluster's CA, defect and telemetry, and removed with the scenario like the others. It is not one of
+   * `relayNodes`: views, checks and faults keep to the declared nodes.
+   */
+  join(spec: TopologyNode): Promise<RelayNode> {
+    if (this.topology.nodes.some((n) => n.id === spec.id))
+      throw new Error(`node "${spec.id}" is declared by topology "${this.topology.name}"; a joining node needs a new id`);
+    return this.startNode(spec);
   }
 
   node(id: string): RelayNode {
