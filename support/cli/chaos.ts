@@ -4,7 +4,7 @@ import { assertEngineReachable } from '../cluster/engine';
 import { collect } from '../chaos/env/collect';
 import { CHAOS_PROJECT } from '../chaos/env/compose';
 import { CONTROL_URL, findEnvironment, GRAFANA_URL, PROMETHEUS_URL, serviceUrl, servicesOf } from '../chaos/env/environment';
-import { CHAOS_DIR, DEFAULT_CHAOS_TOPOLOGY, generate, writeGenerated } from '../chaos/env/files';
+import { CHAOS_DIR, DEFAULT_CHAOS_TOPOLOGY, generate, generateKubernetes, writeGenerated } from '../chaos/env/files';
 import { chaosDown, chaosUp } from '../chaos/env/lifecycle';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,6 +21,8 @@ const USAGE = `usage:
   npm run chaos:compose [-- --topology <name>] [--nodes-per-region N]
       writes the compose file, Prometheus's scrape config and the proxy routes for a topology
       (default ${DEFAULT_CHAOS_TOPOLOGY} into docker/chaos/, committed; others into reports/chaos/env/<name>/)
+  npm run chaos:kubernetes [-- --topology <name>] [--nodes-per-region N] [--namespace <ns>] [--out <dir>]
+      writes the Kubernetes manifests (a kustomize base) for a topology (default: docker/chaos/kubernetes/base, committed)
   npm run chaos:up [-- --topology <name>] [--nodes-per-region N] [--defect <name>]
       builds or reuses the images, tags them :chaos, starts the environment and waits until it is ready
   npm run chaos:collect [-- --scenario "<what ran>"] [--experiment <file>] [--since <ISO time>]
@@ -64,6 +66,18 @@ try {
       const perRegion = values['nodes-per-region'] === undefined ? undefined : wholeNumber('nodes-per-region', values['nodes-per-region'], 0, { max: 20 });
       const g = generate(values.topology ?? DEFAULT_CHAOS_TOPOLOGY, perRegion);
       for (const file of await writeGenerated(g)) log(`wrote ${file}`);
+      break;
+    }
+    case 'kubernetes': {
+      const { values } = usageExit('chaos:kubernetes', USAGE, () =>
+        parseFlags(rest, { topology: { type: 'string' }, 'nodes-per-region': { type: 'string' }, namespace: { type: 'string' }, out: { type: 'string' } }),
+      );
+      const perRegion = values['nodes-per-region'] === undefined ? undefined : wholeNumber('nodes-per-region', values['nodes-per-region'], 0, { max: 20 });
+      if (values.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(values.namespace))
+        usageExit('chaos:kubernetes', USAGE, () => parseFlags([`--namespace-${JSON.stringify(values.namespace)}-is-not-a-DNS-label`], {}));
+      const k = generateKubernetes(values.topology ?? DEFAULT_CHAOS_TOPOLOGY, perRegion, values.namespace, values.out);
+      for (const file of await writeGenerated(k)) log(`wrote ${file}`);
+      log(`apply: kubectl apply -k ${relative(process.cwd(), k.dir)} (docs/chaos-environment.md, "On Kubernetes")`);
       break;
     }
     case 'up': {

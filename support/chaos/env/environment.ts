@@ -1,5 +1,6 @@
 // The running chaos environment, found by its labels (never by a file a killed CLI may have left stale):
 // its containers by service, its network, topology, and where its services are published.
+import { resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { docker } from '../../cluster/engine';
 import { LABEL } from '../../cluster/labels';
@@ -58,11 +59,13 @@ export async function findEnvironment(): Promise<ChaosEnvironment> {
   }
   const first = containers[0]!;
   const network = Object.keys(first.NetworkSettings?.Networks ?? {})[0] ?? `${CHAOS_PROJECT}_default`;
-  const files = first.Labels['com.docker.compose.project.config_files'];
+  // Compose's own labels: v2 records absolute paths, v1 them as given (relative to its working directory).
+  const file = first.Labels['com.docker.compose.project.config_files']?.split(',')[0];
+  const workdir = first.Labels['com.docker.compose.project.working_dir'] ?? process.cwd();
   return {
     topology: first.Labels[LABEL.topology] ?? '(unknown)',
     network,
-    composeFile: files?.split(',')[0],
+    composeFile: file === undefined ? undefined : resolve(workdir, file),
     services,
     createdAt: new Date(Math.min(...containers.map((c) => c.Created)) * 1000),
   };

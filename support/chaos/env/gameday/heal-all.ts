@@ -2,7 +2,6 @@
 // killed with SIGKILL cannot heal its own): surge nodes removed, paused nodes thawed, stopped nodes
 // started, every game-day iptables chain removed, every game-day toxic removed and every proxy enabled,
 // the CA's validity overrides dropped (and certificates renewed), the fault log's open entries ended.
-import { Toxiproxy } from 'toxiproxy-node-client';
 import { docker } from '../../../cluster/engine';
 import { NodeClient } from '../../../fabric/node-client';
 import { HELPER_LABEL } from '../../network/helper';
@@ -36,6 +35,9 @@ export function unhookSteps(listing: string, prefix: string): IptablesStep[] {
 export async function healEverything(log: (line: string) => void): Promise<string[]> {
   const done: string[] = [];
   const env = await findEnvironment();
+  // A killed CLI's namespace helpers first: their names would clash with the helpers this heal starts.
+  for (const c of await docker().listContainers({ all: true, filters: { label: [CHAOS_FILTER, HELPER_LABEL] } }))
+    await docker().getContainer(c.Id).remove({ force: true });
   for (const c of await docker().listContainers({ all: true, filters: { label: [CHAOS_FILTER, SURGE_LABEL] } })) {
     await docker().getContainer(c.Id).remove({ force: true, v: true });
     done.push(`removed surge node ${c.Labels['omnirelay.hyperscale.node'] ?? c.Id.slice(0, 12)}`);
@@ -50,19 +52,24 @@ export async function healEverything(log: (line: string) => void): Promise<strin
       done.push(`started ${s.service} (was ${s.state})`);
     }
   }
+  const unlisted: string[] = [];
   for (const member of await networkMembers(env.network)) {
-    if (member.id.startsWith('fault-proxy') || member.name.includes('netfault')) continue;
-    const steps = unhookSteps(await listRules(member).catch(() => ''), CHAOS_CHAIN);
+    const listing = await listRules(member).catch((e: Error) => void unlisted.push(`${member.id}: ${e.message.split('\n')[0]}`));
+    if (listing === undefined) continue;
+    const steps = unhookSteps(listing, CHAOS_CHAIN);
     if (steps.length === 0) continue;
     await runSteps(member, steps);
     done.push(`removed ${steps.filter((s) => s.run[0]?.[0] === '-F').length} game-day chain(s) in ${member.id}`);
   }
   if (env.services.has('fault-proxy')) {
-    const toxiproxy = new Toxiproxy(`http://127.0.0.1:${PROXY_API_PORT}`);
-    for (const proxy of Object.values(await toxiproxy.getAll())) {
-      const toxics = proxy.toJson().toxics.filter((t) => t.name.startsWith('chaos-'));
-      for (const t of toxics) await (await proxy.getToxic(t.name)).remove();
-      if (!proxy.enabled) await proxy.update({ enabled: true, listen: proxy.listen, upstream: proxy.upstream });
+    // The Toxiproxy API directly: its list of proxies does not carry their toxics.
+    const api = `http://127.0.0.1:${PROXY_API_PORT}`;
+    const proxies = (await (await fetch(`${api}/proxies`)).json()) as Record<string, { name: string; listen: string; upstream: string; enabled: boolean }>;
+    for (const proxy of Object.values(proxies)) {
+      const path = `${api}/proxies/${encodeURIComponent(proxy.name)}`;
+      const toxics = ((await (await fetch(`${path}/toxics`)).json()) as { name: string }[]).filter((t) => t.name.startsWith('chaos-'));
+      for (const t of toxics) await fetch(`${path}/toxics/${encodeURIComponent(t.name)}`, { method: 'DELETE' });
+      if (!proxy.enabled) await fetch(path, { method: 'POST', body: JSON.stringify({ ...proxy, enabled: true }) });
       if (toxics.length || !proxy.enabled) done.push(`proxy ${proxy.name}: ${toxics.length} toxic(s) removed${proxy.enabled ? '' : ', enabled again'}`);
     }
   }
