@@ -1,21 +1,22 @@
-// `npm run chaos:compose | chaos:up | chaos:down | chaos:collect` and `npm run chaos -- status`: the
-// long-lived chaos environment (docs/chaos-environment.md). The first argument picks the command.
+// `npm run chaos:compose | chaos:kubernetes | chaos:up | chaos:down | chaos:collect` and `npm run chaos --
+// <fault> | run | heal | faults | status`: the long-lived chaos environment and its fault CLI
+// (docs/chaos-environment.md). The first argument picks the command; a fault name is a command too.
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Topology } from '../../topologies';
 import { assertEngineReachable } from '../cluster/engine';
 import { collect } from '../chaos/env/collect';
 import { CHAOS_PROJECT } from '../chaos/env/compose';
 import { CONTROL_URL, findEnvironment, GRAFANA_URL, PROMETHEUS_URL, serviceUrl, servicesOf } from '../chaos/env/environment';
 import { CHAOS_DIR, DEFAULT_CHAOS_TOPOLOGY, generate, generateKubernetes, writeGenerated } from '../chaos/env/files';
-import { chaosDown, chaosUp } from '../chaos/env/lifecycle';
-import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import type { Topology } from '../../topologies';
 import { describePlan, loadExperiment } from '../chaos/env/gameday/experiment';
 import { prepareNetfaults, topologyOf } from '../chaos/env/gameday/engine';
-import { plannedTargets } from '../chaos/env/gameday/targets';
 import { healEverything } from '../chaos/env/gameday/heal-all';
 import { FAULT_NAMES, faultName, parseRequest, type FaultRequest } from '../chaos/env/gameday/requests';
 import { runGameDay } from '../chaos/env/gameday/run';
-import { parseFlags, usageExit, wholeNumber } from './flags';
+import { plannedTargets } from '../chaos/env/gameday/targets';
+import { chaosDown, chaosUp } from '../chaos/env/lifecycle';
+import { failUsage, parseFlags, usageExit, wholeNumber } from './flags';
 
 const USAGE = `usage:
   npm run chaos:compose [-- --topology <name>] [--nodes-per-region N]
@@ -74,7 +75,11 @@ try {
       );
       const perRegion = values['nodes-per-region'] === undefined ? undefined : wholeNumber('nodes-per-region', values['nodes-per-region'], 0, { max: 20 });
       if (values.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(values.namespace))
-        usageExit('chaos:kubernetes', USAGE, () => parseFlags([`--namespace-${JSON.stringify(values.namespace)}-is-not-a-DNS-label`], {}));
+        failUsage(
+          'chaos:kubernetes',
+          USAGE,
+          `--namespace ${JSON.stringify(values.namespace)}: a namespace is a DNS label (lowercase letters, digits, dashes; at most 63)`,
+        );
       const k = generateKubernetes(values.topology ?? DEFAULT_CHAOS_TOPOLOGY, perRegion, values.namespace, values.out);
       for (const file of await writeGenerated(k)) log(`wrote ${file}`);
       log(`apply: kubectl apply -k ${relative(process.cwd(), k.dir)} (docs/chaos-environment.md, "On Kubernetes")`);
@@ -110,7 +115,8 @@ try {
         parseFlags(rest, { scenario: { type: 'string' }, experiment: { type: 'string' }, since: { type: 'string' } }),
       );
       const since = values.since === undefined ? undefined : new Date(values.since);
-      if (since && Number.isNaN(since.getTime())) usageExit('chaos:collect', USAGE, () => parseFlags(['--since-is-not-an-ISO-time'], {}));
+      if (since && Number.isNaN(since.getTime()))
+        failUsage('chaos:collect', USAGE, `--since ${JSON.stringify(values.since)}: not an ISO-8601 time (e.g. 2026-12-06T10:00:00Z)`);
       await assertEngineReachable();
       const c = await collect({ scenario: values.scenario, experiment: values.experiment, since, log });
       log(`wrote ${c.path}: ${c.files.length} files, ${(c.files.reduce((n, f) => n + f.bytes, 0) / 1e6).toFixed(1)} MB`);
@@ -142,7 +148,7 @@ try {
       const { values, positionals } = usageExit('chaos run', USAGE, () =>
         parseFlags(rest, { 'dry-run': { type: 'boolean', default: false } }, { positionals: true }),
       );
-      if (positionals.length !== 1) usageExit('chaos run', USAGE, () => parseFlags(['--name-one-experiment-file'], {}));
+      if (positionals.length !== 1) failUsage('chaos run', USAGE, `name one experiment file (got ${positionals.length})`);
       const experiment = loadExperiment(positionals[0]!);
       log(`experiment "${experiment.name}": ${experiment.steps.length} fault(s)`);
       await printPlan(experiment.steps);
@@ -183,5 +189,5 @@ try {
 } catch (error) {
   console.error(`[chaos] ${(error as Error).message}`);
   // A bad fault request or experiment file is a bad command line: exit 2, as usage errors do.
-  process.exitCode = ['TableError', 'MemberError', 'ExperimentError', 'TopologyError'].includes((error as Error).name) ? 2 : 1;
+  process.exitCode = ['TableError', 'MemberError', 'ExperimentError', 'TopologyError', 'ChaosInputError'].includes((error as Error).name) ? 2 : 1;
 }

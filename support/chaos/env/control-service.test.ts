@@ -21,6 +21,16 @@ test('the fault log exports each fault as 1 while active and 0 after its end or 
   }
 });
 
+test('without a fault proxy to keep, the service is ready at once', async () => {
+  const control = await ChaosControl.start({ port: 0, token: 't' });
+  try {
+    assert.deepEqual(await (await fetch(`${control.bootstrap.url}/healthz`)).json(), { ok: true, routesInPlace: true });
+    assert.match(control.metrics(), /chaos_proxy_routes_ready 1/);
+  } finally {
+    await control.stop();
+  }
+});
+
 test('the API refuses malformed faults and validity, naming the fields', async () => {
   const control = await ChaosControl.start({ port: 0, token: 't' });
   const url = control.bootstrap.url;

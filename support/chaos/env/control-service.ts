@@ -33,12 +33,15 @@ export class ChaosControl {
   private readonly faults: FaultEntry[] = [];
   private lastId = 0;
   private keeper: NodeJS.Timeout | undefined;
-  private routesInPlace = false;
+  /** True once the proxy has every route; with no proxy to keep, there is nothing to wait for. */
+  private routesInPlace: boolean;
 
   private constructor(
     readonly bootstrap: BootstrapServer,
     private readonly options: ControlOptions,
-  ) {}
+  ) {
+    this.routesInPlace = options.proxy === undefined;
+  }
 
   static async start(options: ControlOptions): Promise<ChaosControl> {
     const ca = await CertificateAuthority.create();
@@ -89,7 +92,7 @@ export class ChaosControl {
     for (const e of this.bootstrap.enrollments) byNode.set(e.nodeId, (byNode.get(e.nodeId) ?? 0) + 1);
     for (const [node, n] of byNode) lines.push(`chaos_ca_enrollments_total{node="${escape(node)}"} ${n}`);
     lines.push('# HELP chaos_proxy_routes_ready 1 when the fault proxy has every route of the environment.', '# TYPE chaos_proxy_routes_ready gauge');
-    lines.push(`chaos_proxy_routes_ready ${this.options.proxy ? Number(this.routesInPlace) : 1}`);
+    lines.push(`chaos_proxy_routes_ready ${Number(this.routesInPlace)}`);
     return `${lines.join('\n')}\n`;
   }
 

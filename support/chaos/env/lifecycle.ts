@@ -22,8 +22,14 @@ import {
   servicesOf,
   type ChaosEnvironment,
 } from './environment';
-import { COMPOSE_FILE, generate, staleCommittedFiles, writeGenerated, type Generated } from './files';
+import { knownDefects } from '../../check/check';
+import { CHAOS_DIR, COMPOSE_FILE, generate, staleCommittedFiles, writeGenerated, type Generated } from './files';
 import { prometheusImage } from './prometheus-image';
+
+/** A request `chaos:up` refuses before starting anything (the CLI exits 2 for it). */
+export class ChaosInputError extends Error {
+  override name = 'ChaosInputError';
+}
 
 export interface UpOptions {
   readonly topology?: string;
@@ -49,15 +55,20 @@ export async function chaosUp(opts: UpOptions): Promise<UpResult> {
   const running = await findEnvironment().catch((e: unknown) => (e instanceof NoChaosEnvironmentError ? undefined : Promise.reject(e)));
   const generated = generate(opts.topology, opts.nodesPerRegion);
   if (running && running.topology !== generated.topology.name) {
-    throw new Error(`A chaos environment of topology "${running.topology}" is running. Remove it first: \`npm run chaos:down\`.`);
+    throw new ChaosInputError(`A chaos environment of topology "${running.topology}" is running. Remove it first: \`npm run chaos:down\`.`);
+  }
+  if (opts.defect !== undefined) {
+    const known = knownDefects();
+    const unknown = opts.defect.split(',').filter((d) => !known.includes(d.trim()));
+    if (unknown.length) throw new ChaosInputError(`--defect ${opts.defect}: unknown defect(s) ${unknown.join(', ')}; relay-node seeds: ${known.join(', ')}`);
   }
   const stale = staleCommittedFiles();
-  if (generated.dir.endsWith('docker/chaos') && stale.length > 0) {
+  if (generated.dir === CHAOS_DIR && stale.length > 0) {
     throw new Error(
       `${stale.join(', ')} differ from the generator's output (edited by hand, or the topology changed). Fix: \`npm run chaos:compose\`, review, commit.`,
     );
   }
-  if (!generated.dir.endsWith('docker/chaos')) log(`generated ${(await writeGenerated(generated)).join(', ')}`);
+  if (generated.dir !== CHAOS_DIR) log(`generated ${(await writeGenerated(generated)).join(', ')}`);
 
   log('images: building or reusing, then tagging :chaos');
   const grafana = await tagImages(log);

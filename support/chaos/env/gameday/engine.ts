@@ -6,10 +6,10 @@
 // and healed at its end, on Ctrl-C, or by `npm run chaos -- heal` after a killed CLI.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Toxiproxy, type ICreateToxicBody } from 'toxiproxy-node-client';
+import type { ICreateToxicBody } from 'toxiproxy-node-client';
 import type { Topology } from '../../../../topologies';
 import { docker } from '../../../cluster/engine';
-import { planPeerLinks, type PeerLink } from '../../../cluster/peer-links';
+import { planPeerLinks } from '../../../cluster/peer-links';
 import { NodeClient } from '../../../fabric/node-client';
 import { parseMember } from '../../../members';
 import { readSettings } from '../../../settings';
@@ -18,7 +18,7 @@ import { chooseNetns, netnsExec } from '../../network/choose';
 import { NetworkFaults } from '../../network/faults';
 import { useNetns } from '../../network/netns';
 import { impairedPairs } from '../../network/plan';
-import { cutProxiedPaths, type PeerPathSwitch } from '../../network/proxied';
+import { cutProxiedPaths } from '../../network/proxied';
 import { bridge, majoritiesRing } from '../../network/shapes';
 import type { PartitionSpec } from '../../network/types';
 import { sideRows, type LinkTarget } from '../../schedule';
@@ -26,6 +26,7 @@ import { COMPOSE_FILE } from '../files';
 import { CONTROL_URL, findEnvironment, serviceUrl, servicesOf, type ChaosEnvironment } from '../environment';
 import { PROXY_API_PORT } from '../compose';
 import type { FaultRequest, GameDayFault } from './requests';
+import { ChaosProxy } from './chaos-proxy';
 import { MembershipSurge } from './surge';
 import { proxiedPathNames } from './targets';
 
@@ -322,42 +323,6 @@ export class GameDay {
       throw e;
     }
     return { target: `${names.length} proxied path(s)`, heal: remove };
-  }
-}
-
-/** The fault proxy's peer paths held down by this CLI's cuts, counted so that overlapping cuts share them. */
-class ChaosProxy implements PeerPathSwitch {
-  readonly toxiproxy: Toxiproxy;
-  private readonly held = new Map<string, number>();
-
-  constructor(
-    api: string,
-    readonly peers: readonly PeerLink[],
-  ) {
-    this.toxiproxy = new Toxiproxy(api);
-  }
-
-  async holdPeersDown(names: readonly string[]): Promise<void> {
-    const first = names.filter((n) => !this.held.get(n));
-    for (const n of names) this.held.set(n, (this.held.get(n) ?? 0) + 1);
-    await Promise.all(first.map((n) => this.setEnabled(n, false)));
-  }
-
-  async releasePeers(names: readonly string[]): Promise<string[]> {
-    const reopen = names.filter((n) => {
-      const left = (this.held.get(n) ?? 1) - 1;
-      if (left > 0) this.held.set(n, left);
-      else this.held.delete(n);
-      return left <= 0;
-    });
-    await Promise.all(reopen.map((n) => this.setEnabled(n, true)));
-    return reopen;
-  }
-
-  private async setEnabled(name: string, enabled: boolean): Promise<void> {
-    const link = this.peers.find((p) => p.name === name)!;
-    const proxy = await this.toxiproxy.get(name);
-    await proxy.update({ enabled, listen: `0.0.0.0:${link.listenPort}`, upstream: link.upstream });
   }
 }
 
