@@ -95,6 +95,10 @@ function startClients(env: ChaosEnvironment): { stop: () => Promise<{ ok: number
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+// Pending is allowed: scrapes of two nodes are up to an interval apart, so a clean handover can look like
+// two holders for one evaluation; the rule's `for: 4s` is what tells that from split brain.
+const splitBrainSince = async (from: number, state: 'pending' | 'firing') =>
+  query(`max_over_time(ALERTS{alertname="OmniRelaySplitBrain", alertstate="${state}"}[${now() - from + 10}s])`);
 let env: ChaosEnvironment | undefined;
 await assertEngineReachable();
 const existing = await findEnvironment().catch(() => undefined);
@@ -190,11 +194,11 @@ if (env) {
     return `${named.length} metrics`;
   });
 
-  await check('no split-brain alert during the sample game day (no seeded defect)', async () => {
-    const fired = await query(`max_over_time(ALERTS{alertname="OmniRelaySplitBrain"}[${now() - dayStart + 10}s])`);
-    if (fired.length)
-      throw new Error(`OmniRelaySplitBrain was ${fired.map((f) => f.metric.alertstate).join(', ')} for ${fired.map((f) => f.metric.mesh_scope).join(', ')}`);
-    return 'the rule stayed quiet through a leader kill and a partition';
+  await check('the split-brain alert does not fire during the sample game day (no seeded defect)', async () => {
+    const fired = await splitBrainSince(dayStart, 'firing');
+    if (fired.length) throw new Error(`OmniRelaySplitBrain fired for ${fired.map((f) => f.metric.mesh_scope).join(', ')}`);
+    const pending = await splitBrainSince(dayStart, 'pending');
+    return `it never fired through a leader kill and a partition${pending.length ? ` (pending for a moment for ${pending.map((p) => p.metric.mesh_scope).join(', ')}: a handover seen across scrapes)` : ''}`;
   });
 
   await check("every dashboard panel's query returns data", async () => {
@@ -245,17 +249,20 @@ if (env) {
       await removeRun();
     }
   };
-  await check('the split-brain alert stays quiet under a partition of region west without a seeded defect', () =>
+  await check('the split-brain alert does not fire under a partition of region west without a seeded defect', () =>
     underPartition(async () => {
       const from = now();
       await new Promise((r) => setTimeout(r, 15_000)); // the observation window: a correct cluster must show nothing in it
-      const seenAlerts = await query(`max_over_time(ALERTS{alertname="OmniRelaySplitBrain"}[${now() - from + 2}s])`);
-      if (seenAlerts.length) throw new Error(`OmniRelaySplitBrain was ${seenAlerts.map((a) => a.metric.alertstate).join(', ')}`);
+      const fired = await splitBrainSince(from, 'firing');
+      if (fired.length) throw new Error(`OmniRelaySplitBrain fired for ${fired.map((a) => a.metric.mesh_scope).join(', ')}`);
       const leaders = await query(`max_over_time((sum by (mesh_scope) (mesh_leadership_is_leader))[${now() - from}s:2s])`);
       return `15 s partitioned; at most ${Math.max(...leaders.map((l) => Number(l.value?.[1])))} node(s) acted as leader of any scope`;
     }),
   );
   await check('the split-brain alert fires with leader-without-quorum and the same partition', async () => {
+    // A fresh environment rather than compose recreating the nodes in place: Docker 20.10 can leave a
+    // phantom endpoint on the network when compose stops many containers of it at once.
+    await chaosDown(log);
     await chaosUp({ defect: 'leader-without-quorum', log });
     const before = await query('ALERTS{alertname="OmniRelaySplitBrain"}');
     if (before.length) throw new Error(`the alert is already ${before[0]!.metric.alertstate} before the partition: the proof would prove nothing`);

@@ -79,6 +79,9 @@ export async function chaosUp(opts: UpOptions): Promise<UpResult> {
   log(
     `starting ${generated.topology.nodes.length} relay nodes, ${generated.topology.etcd.length} etcd members and the services (${relative(process.cwd(), file)})`,
   );
+  // Recreating a running environment's nodes one at a time: Docker 20.10 can leak a network endpoint when
+  // compose stops many containers of one network at once (support/cluster/reaper.ts has the same caution).
+  if (running) env.COMPOSE_PARALLEL_LIMIT = '1';
   const code = await runCompose(compose, file, [...(grafana ? ['--profile', 'grafana'] : []), 'up', '-d', '--remove-orphans'], env);
   if (code !== 0) throw new Error(`compose up exited with ${code} (its output is above); \`npm run chaos:down\` removes whatever started`);
   const ready = await awaitReady(opts.readyTimeoutMs ?? 120_000, log);
@@ -143,11 +146,36 @@ async function awaitReady(timeoutMs: number, log: (line: string) => void): Promi
   }
 }
 
+/** Force-disconnects every endpoint left on the environment's networks and removes them, retrying for up to 60 s. */
+async function disconnectAndRemove(): Promise<{ containers: number; networks: number }> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const networks = await docker().listNetworks({ filters: { label: [CHAOS_FILTER] } });
+    for (const n of networks) {
+      const network = docker().getNetwork(n.Id);
+      const endpoints = Object.keys((await network.inspect().catch(() => ({ Containers: {} }))).Containers ?? {});
+      for (const id of endpoints) await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
+      await network.remove().catch(() => undefined);
+    }
+    const left = await docker().listNetworks({ filters: { label: [CHAOS_FILTER] } });
+    if (left.length === 0) return { containers: 0, networks: networks.length };
+    if (Date.now() > deadline)
+      throw new Error(`network(s) ${left.map((n) => n.Name).join(', ')} could not be removed within 60 s; \`docker network inspect\` shows what holds them`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Removes every container (with its anonymous volumes), network and volume labelled as the environment's. */
 export async function chaosDown(log: (line: string) => void): Promise<{ containers: number; networks: number; volumes: number }> {
   const before = (await chaosContainers()).length;
   if (before === 0) log('no chaos environment containers found; removing any network or volume it left');
-  const removed = await removeLabelled([CHAOS_FILTER]);
+  const removed = await removeLabelled([CHAOS_FILTER]).catch(async (error: unknown) => {
+    // Docker 20.10 can keep a removed container's endpoint on the network for a while ("has active
+    // endpoints"): disconnect what is left by force and try again, bounded, before giving up.
+    if (!/active endpoints/.test((error as Error).message)) throw error;
+    log('the network still lists endpoints of removed containers: disconnecting them and retrying');
+    return disconnectAndRemove();
+  });
   const volumes = (await docker().listVolumes({ filters: { label: [CHAOS_FILTER] } })).Volumes ?? [];
   for (const v of volumes) await docker().getVolume(v.Name).remove();
   return { ...removed, volumes: volumes.length };
