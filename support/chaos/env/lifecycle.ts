@@ -91,7 +91,8 @@ export async function chaosUp(opts: UpOptions): Promise<UpResult> {
 /** Builds or reuses every image and tags it `:chaos`; true when Grafana's image is present or pullable. */
 async function tagImages(log: (line: string) => void): Promise<boolean> {
   const s = readSettings();
-  const images = await suiteImages({ registry: s.registry, toxiproxyImage: s.toxiproxyImage, log });
+  // OMNIRELAY_HYPERSCALE_IMAGE puts another OmniRelay-compatible image under the game day, as under a run.
+  const images = await suiteImages({ registry: s.registry, imageUnderTest: s.imageUnderTest, toxiproxyImage: s.toxiproxyImage, log });
   const base = await nodeRuntimeImage(s.registry, log);
   const [control, prometheus] = await Promise.all([chaosControlImage(base, s.registry, log), prometheusImage(s.registry, log)]);
   const tags: [ImageRef, Parameters<typeof chaosImage>[0]][] = [
