@@ -66,9 +66,10 @@ export function agreedLeaders(topology: Topology, views: Views<LeadersView>): Re
 
 /**
  * Every node sees every other declared node Alive, advertising the role, region and cluster the
- * topology declared for it in its gossip metadata, and sees no node the topology does not have.
+ * topology declared for it in its gossip metadata, and sees no node the topology does not have (but for
+ * `alsoKnown`: nodes that joined on purpose, judged by the caller).
  */
-export function membershipProblems(topology: Topology, views: Views<PeersView>): string[] {
+export function membershipProblems(topology: Topology, views: Views<PeersView>, alsoKnown: ReadonlySet<string> = new Set()): string[] {
   const problems: string[] = [];
   const declared = new Map(topology.nodes.map((n) => [n.id, n]));
   for (const [observer, view] of views) {
@@ -88,7 +89,7 @@ export function membershipProblems(topology: Topology, views: Views<PeersView>):
       if (m.clusterId !== topology.clusterId) problems.push(`${observer} sees ${node.id} in cluster "${m.clusterId}", declared "${topology.clusterId}"`);
     }
     for (const peer of view.peers) {
-      if (!declared.has(peer.nodeId)) problems.push(`${observer} sees ${peer.nodeId}, which is not in the topology`);
+      if (!declared.has(peer.nodeId) && !alsoKnown.has(peer.nodeId)) problems.push(`${observer} sees ${peer.nodeId}, which is not in the topology`);
     }
   }
   return problems;
@@ -165,8 +166,7 @@ export function onlyNodeLeftProblems(views: Views<PeersView>, node: string): str
  */
 export function membershipAfterSurgeProblems(topology: Topology, views: Views<PeersView>, departed: readonly string[]): string[] {
   const gone = new Set(departed);
-  const notDeclared = (p: string) => [...gone].some((id) => p.endsWith(` sees ${id}, which is not in the topology`));
-  const problems = membershipProblems(topology, views).filter((p) => !notDeclared(p));
+  const problems = membershipProblems(topology, views, gone);
   for (const [observer, view] of views) {
     for (const peer of view.peers)
       if (gone.has(peer.nodeId) && peer.status !== 'Left') problems.push(`${observer} sees ${peer.nodeId}, which left, ${peer.status}`);

@@ -187,7 +187,7 @@ export function chaosFiles(topology: Topology, options: ChaosOptions): ChaosFile
 }
 
 /** Every relay node's /omnirelay/metrics, etcd's /metrics, the control service's fault gauge and Prometheus itself, every 2 s. */
-function prometheusConfig(topology: Topology): unknown {
+export function prometheusConfig(topology: Topology): unknown {
   return {
     global: { scrape_interval: '2s', scrape_timeout: '2s', evaluation_interval: '2s', external_labels: { cluster: topology.clusterId } },
     rule_files: ['/etc/prometheus/rules.yml'],

@@ -15,7 +15,7 @@ import { RELAY_GOSSIP_PORT, RELAY_HTTP_PORT } from '../../cluster/ports';
 import { etcdCommand, relayNodeEnv } from '../../cluster/specs';
 import {
   CHAOS_PROJECT,
-  chaosFiles,
+  prometheusConfig,
   chaosImage,
   CONTROL_ALIAS,
   CONTROL_PORT,
@@ -173,8 +173,7 @@ export function kubernetesObjects(topology: Topology, opts: KubernetesOptions): 
     deployment(OTLP_ALIAS, 'otlp-receiver', { image: chaosImage('otlp-receiver'), ports: [{ containerPort: OTLP_PORT }] }),
     service(OTLP_ALIAS, 'otlp-receiver', [['otlp-http', OTLP_PORT]]),
   );
-  const compose = chaosFiles(topology, { invocation: '', sharedDir: '.' });
-  const prometheusYml = compose['prometheus.yml'].replace(/^#.*\n/gm, '');
+  const prometheusYml = stringify(prometheusConfig(topology), { lineWidth: 0 });
   objects.push(
     configMap('prometheus-config', 'prometheus', {
       'prometheus.yml': prometheusYml,
