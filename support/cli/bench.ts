@@ -41,6 +41,11 @@
 //   phases    where the last `npm run bdd`'s scenario time went, from its cucumber messages
 //             (`--messages FILE`, default reports/cucumber-messages.ndjson): per phase (topology start,
 //             heal waits, other steps, hooks) the total and the median per scenario; needs no Docker.
+// Against a baseline (bench/regression.ts): `--save FILE` writes the figures with the machine they were
+// measured on; `--compare FILE` prints each figure against that baseline on stderr and exits 1 when a
+// judged figure is `--threshold N` % (default 20) or more worse (bench/figure-rules.ts says which are
+// judged and why); `--figures FILE` takes the figures from an earlier run's saved stdout instead of
+// running any section. Committed baselines: seeds/bench/baseline-<cpus>cpu.json.
 import { CLIENTS, topologyByName, validateTopology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
 import { removeRun } from '../cluster/teardown';
@@ -56,29 +61,53 @@ import { netfaultsFigures, printNetfaults, type NetfaultsFigures } from './bench
 import { overloadFigures, type OverloadFigures } from './bench/overload';
 import { proxyOverhead, type ProxyFigures } from './bench/proxy';
 import { viaBareDocker, viaFixture } from './bench/startup';
-import { listOf, parseFlags, usageExit, wholeNumber } from './flags';
+import { listOf, parseFlags, usageExit, UsageError, wholeNumber } from './flags';
 import { readPhases } from '../evidence/phases';
 import { phaseFigures } from './bench/phases';
 import { printSuite, suiteWallTimes } from './bench/suite';
+import { figure, printedFigures } from './bench/figures';
+import { SECTIONS, type Section } from './bench/figure-rules';
+import { THRESHOLD_PCT } from './bench/compare';
+import { InputError } from './bench/baseline';
+import { readInputs, saveAndCompare } from './bench/regression';
 
-const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'entities', 'overload', 'netfaults', 'phases', 'suite'] as const;
 /** Run when no --only is given: everything but the long whole-suite runs. */
 const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'suite');
-type Section = (typeof SECTIONS)[number];
 const USAGE = `usage: npm run bench -- [--only <${SECTIONS.join(',')}>] [--rounds N] [--load-clients N] [--load-seconds N]
                           [--load-rounds N] [--proxy-clients N] [--handovers N] [--overload-budget N] [--overload-seconds N]
-                          [--messages FILE]
-  each flag takes its value as --flag N or --flag=N; see the top of support/cli/bench.ts for what each section measures`;
+                          [--messages FILE] [--save FILE.json] [--compare BASELINE.json] [--threshold N]
+       npm run bench -- --figures STDOUT_FILE [--save FILE.json] [--compare BASELINE.json] [--threshold N]
+  each flag takes its value as --flag N or --flag=N; see the top of support/cli/bench.ts for what each section measures;
+  --save writes the figures as a baseline, --compare judges them against one (exit 1 when a judged figure is
+  --threshold % worse, default ${THRESHOLD_PCT}), --figures takes them from an earlier run's stdout instead of running`;
 const NUMBER_FLAGS = ['rounds', 'load-clients', 'load-seconds', 'load-rounds', 'proxy-clients', 'handovers', 'overload-budget', 'overload-seconds'] as const;
 const flags = usageExit('bench', USAGE, () => {
   const { values } = parseFlags(process.argv.slice(2), {
     only: { type: 'string' },
     messages: { type: 'string' },
+    compare: { type: 'string' },
+    save: { type: 'string' },
+    figures: { type: 'string' },
+    threshold: { type: 'string' },
     ...Object.fromEntries(NUMBER_FLAGS.map((f) => [f, { type: 'string' as const }])),
   });
-  const n = (flag: (typeof NUMBER_FLAGS)[number], fallback: number) => wholeNumber(flag, (values as Record<string, string | undefined>)[flag], fallback);
+  const given = values as Record<string, string | undefined>;
+  const n = (flag: (typeof NUMBER_FLAGS)[number], fallback: number) => wholeNumber(flag, given[flag], fallback);
+  if (values.figures !== undefined) {
+    // The figures come from the file: nothing runs, so a flag that shapes a run would be silently ignored.
+    const shaping = ['only', 'messages', ...NUMBER_FLAGS].filter((f) => given[f] !== undefined);
+    if (shaping.length)
+      throw new UsageError(`--figures takes the figures from ${values.figures}, no section runs: drop ${shaping.map((f) => `--${f}`).join(', ')}`);
+    if (values.save === undefined && values.compare === undefined) throw new UsageError('--figures needs --save or --compare');
+  }
   return {
-    only: values.only === undefined ? DEFAULT_SECTIONS : listOf('only', values.only, SECTIONS),
+    only: values.figures !== undefined ? [] : values.only === undefined ? DEFAULT_SECTIONS : listOf('only', values.only, SECTIONS),
+    regression: {
+      ...(values.compare === undefined ? {} : { compare: values.compare }),
+      ...(values.save === undefined ? {} : { save: values.save }),
+      ...(values.figures === undefined ? {} : { figures: values.figures }),
+      thresholdPct: wholeNumber('threshold', values.threshold, THRESHOLD_PCT, { max: 1000 }),
+    },
     rounds: n('rounds', 3),
     loadClients: n('load-clients', 1_000),
     loadSeconds: n('load-seconds', 5),
@@ -90,19 +119,26 @@ const flags = usageExit('bench', USAGE, () => {
     messages: values.messages ?? 'reports/cucumber-messages.ndjson',
   };
 });
-const { only, messages, rounds, loadClients, loadSeconds, loadRounds, handovers, proxyClients, overloadBudget, overloadSeconds } = flags;
+const { only, messages, rounds, loadClients, loadSeconds, loadRounds, handovers, proxyClients, overloadBudget, overloadSeconds, regression } = flags;
 const runs = (section: Section) => only.includes(section);
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const inputError = (e: unknown): never => {
+  if (!(e instanceof InputError)) throw e;
+  console.error(`bench: ${e.message}`);
+  process.exit(2);
+};
+const inputs = await readInputs(regression).catch(inputError);
 
 if (runs('phases')) {
   const run = await readPhases(messages).catch((e: Error) => {
     throw new Error(`phases: cannot read ${messages} (${e.message}); run npm run bdd first, or pass --messages FILE`);
   });
-  for (const [name, value, unit] of phaseFigures(run)) console.log(`${name} ${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`);
+  for (const [name, value, unit] of phaseFigures(run)) figure(name, Number.isInteger(value) ? value : value.toFixed(2), unit);
 }
 if (runs('suite')) printSuite(await suiteWallTimes(say));
 if (only.some((s) => s !== 'phases' && s !== 'suite')) await engineSections();
+process.exitCode = await saveAndCompare(regression, inputs, inputs.earlier ?? printedFigures(), only).catch(inputError);
 
 async function engineSections(): Promise<void> {
   process.once('SIGINT', () => void removeRun().finally(() => process.exit(130)));
@@ -179,85 +215,85 @@ async function engineSections(): Promise<void> {
   if (runs('startup')) {
     const f = median(fixture);
     const b = median(bare);
-    console.log(`topology_ready_fixture_ms ${f} ms`);
-    console.log(`topology_ready_bare_docker_ms ${b} ms`);
-    console.log(`fixture_to_bare_docker_ratio ${(f / b).toFixed(2)} x`);
+    figure('topology_ready_fixture_ms', f, 'ms');
+    figure('topology_ready_bare_docker_ms', b, 'ms');
+    figure('fixture_to_bare_docker_ratio', (f / b).toFixed(2), 'x');
     // Each round starts both back to back on the same engine: the median of the per-round ratios leaves
     // out the drift between rounds that single starts show (±25 % on 2 cores).
-    console.log(`fixture_to_bare_docker_round_ratio_median ${median(fixture.map((ms, i) => ms / bare[i]!)).toFixed(2)} x`);
+    figure('fixture_to_bare_docker_round_ratio_median', median(fixture.map((ms, i) => ms / bare[i]!)).toFixed(2), 'x');
   }
   if (runs('failover')) {
     const [expiry, promoted] = [median(withoutPromotion), median(withPromotion)];
-    console.log(`failover_without_promotion_ms ${expiry} ms`);
-    console.log(`failover_without_promotion_max_ms ${Math.max(...withoutPromotion)} ms`);
-    console.log(`failover_with_promotion_ms ${promoted} ms`);
-    console.log(`failover_with_promotion_max_ms ${Math.max(...withPromotion)} ms`);
-    console.log(`configured_lease_ttl_ms ${topology.timers.leaseTtlMs} ms`);
-    console.log(`failover_without_promotion_to_lease_ratio ${(expiry / topology.timers.leaseTtlMs).toFixed(2)} x`);
-    console.log(`failover_with_promotion_to_lease_ratio ${(promoted / topology.timers.leaseTtlMs).toFixed(2)} x`);
-    console.log(`failover_rounds ${withoutPromotion.length} rounds`);
+    figure('failover_without_promotion_ms', expiry, 'ms');
+    figure('failover_without_promotion_max_ms', Math.max(...withoutPromotion), 'ms');
+    figure('failover_with_promotion_ms', promoted, 'ms');
+    figure('failover_with_promotion_max_ms', Math.max(...withPromotion), 'ms');
+    figure('configured_lease_ttl_ms', topology.timers.leaseTtlMs, 'ms');
+    figure('failover_without_promotion_to_lease_ratio', (expiry / topology.timers.leaseTtlMs).toFixed(2), 'x');
+    figure('failover_with_promotion_to_lease_ratio', (promoted / topology.timers.leaseTtlMs).toFixed(2), 'x');
+    figure('failover_rounds', withoutPromotion.length, 'rounds');
   }
   if (runs('startup')) {
-    console.log(`topology_containers ${topology.nodes.length + topology.etcd.length} containers`);
-    console.log(`bench_rounds ${rounds} rounds`);
+    figure('topology_containers', topology.nodes.length + topology.etcd.length, 'containers');
+    figure('bench_rounds', rounds, 'rounds');
   }
   if (netfaults) printNetfaults(netfaults);
   if (entities) printEntities(entities);
   if (timers) printTimers(timers);
   if (workflows) printWorkflows(workflows);
   if (load) {
-    console.log(`load_autocannon_rps ${load.autocannon.rps} req/s`);
-    console.log(`load_autocannon_p50_ms ${load.autocannon.p50Ms} ms`);
-    console.log(`load_autocannon_p99_ms ${load.autocannon.p99Ms} ms`);
-    console.log(`load_autocannon_non2xx_or_errors ${load.autocannon.non2xx + load.autocannon.errors} calls`);
-    console.log(`load_driver_rps ${load.driver.rps} req/s`);
-    console.log(`load_driver_p50_ms ${load.driver.p50Ms} ms`);
-    console.log(`load_driver_p99_ms ${load.driver.p99Ms} ms`);
-    console.log(`load_driver_p99_with_connection_waits_ms ${load.driver.callP99Ms ?? 'n/a'} ms`);
-    console.log(`load_driver_to_autocannon_p99_ratio ${(load.driver.p99Ms / Math.max(1, load.autocannon.p99Ms)).toFixed(2)} x`);
-    console.log(`load_driver_non2xx_or_errors ${load.driver.non2xx + load.driver.errors} calls`);
-    console.log(`load_driver_to_autocannon_rps_ratio ${(load.driver.rps / load.autocannon.rps).toFixed(2)} x`);
-    console.log(`load_concurrency ${loadClients} connections`);
-    console.log(`load_seconds ${loadSeconds} s`);
-    console.log(`load_rounds ${loadRounds} rounds`);
+    figure('load_autocannon_rps', load.autocannon.rps, 'req/s');
+    figure('load_autocannon_p50_ms', load.autocannon.p50Ms, 'ms');
+    figure('load_autocannon_p99_ms', load.autocannon.p99Ms, 'ms');
+    figure('load_autocannon_non2xx_or_errors', load.autocannon.non2xx + load.autocannon.errors, 'calls');
+    figure('load_driver_rps', load.driver.rps, 'req/s');
+    figure('load_driver_p50_ms', load.driver.p50Ms, 'ms');
+    figure('load_driver_p99_ms', load.driver.p99Ms, 'ms');
+    figure('load_driver_p99_with_connection_waits_ms', load.driver.callP99Ms ?? 'n/a', 'ms');
+    figure('load_driver_to_autocannon_p99_ratio', (load.driver.p99Ms / Math.max(1, load.autocannon.p99Ms)).toFixed(2), 'x');
+    figure('load_driver_non2xx_or_errors', load.driver.non2xx + load.driver.errors, 'calls');
+    figure('load_driver_to_autocannon_rps_ratio', (load.driver.rps / load.autocannon.rps).toFixed(2), 'x');
+    figure('load_concurrency', loadClients, 'connections');
+    figure('load_seconds', loadSeconds, 's');
+    figure('load_rounds', loadRounds, 'rounds');
   }
   if (proxy) {
-    console.log(`proxy_flavour ${proxy.flavour} -`);
-    console.log(`proxy_direct_rps ${proxy.direct.rps} req/s`);
-    console.log(`proxy_proxied_rps ${proxy.proxied.rps} req/s`);
-    console.log(`proxy_throughput_ratio ${(proxy.proxied.rps / proxy.direct.rps).toFixed(2)} x`);
-    console.log(`proxy_direct_p50_ms ${proxy.direct.p50Ms} ms`);
-    console.log(`proxy_proxied_p50_ms ${proxy.proxied.p50Ms} ms`);
-    console.log(`proxy_added_p50_ms ${(proxy.proxied.p50Ms - proxy.direct.p50Ms).toFixed(2)} ms`);
-    console.log(`proxy_direct_p99_ms ${proxy.direct.p99Ms} ms`);
-    console.log(`proxy_proxied_p99_ms ${proxy.proxied.p99Ms} ms`);
-    console.log(`proxy_added_p99_ms ${(proxy.proxied.p99Ms - proxy.direct.p99Ms).toFixed(2)} ms`);
-    console.log(`proxy_clients ${proxyClients} clients`);
+    figure('proxy_flavour', proxy.flavour, '-');
+    figure('proxy_direct_rps', proxy.direct.rps, 'req/s');
+    figure('proxy_proxied_rps', proxy.proxied.rps, 'req/s');
+    figure('proxy_throughput_ratio', (proxy.proxied.rps / proxy.direct.rps).toFixed(2), 'x');
+    figure('proxy_direct_p50_ms', proxy.direct.p50Ms, 'ms');
+    figure('proxy_proxied_p50_ms', proxy.proxied.p50Ms, 'ms');
+    figure('proxy_added_p50_ms', (proxy.proxied.p50Ms - proxy.direct.p50Ms).toFixed(2), 'ms');
+    figure('proxy_direct_p99_ms', proxy.direct.p99Ms, 'ms');
+    figure('proxy_proxied_p99_ms', proxy.proxied.p99Ms, 'ms');
+    figure('proxy_added_p99_ms', (proxy.proxied.p99Ms - proxy.direct.p99Ms).toFixed(2), 'ms');
+    figure('proxy_clients', proxyClients, 'clients');
   }
   if (handover) {
-    console.log(`handover_moves ${handover.moves} moves`);
-    console.log(`handover_ms_p50 ${handover.handoverMs.p50} ms`);
-    console.log(`handover_ms_max ${handover.handoverMs.max} ms`);
-    console.log(`handover_map_on_every_node_ms_p50 ${handover.mapEverywhereMs.p50} ms`);
-    console.log(`handover_map_on_every_node_ms_max ${handover.mapEverywhereMs.max} ms`);
-    console.log(`handover_overlapping_calls ${handover.during.calls} calls`);
-    console.log(`handover_overlapping_call_p50_ms ${handover.during.p50Ms} ms`);
-    console.log(`handover_overlapping_call_p99_ms ${handover.during.p99Ms} ms`);
-    console.log(`handover_overlapping_call_max_ms ${handover.during.maxMs} ms`);
-    console.log(`handover_overlapping_calls_not_ok ${handover.during.notOk} calls`);
-    console.log(`steady_call_p50_ms ${handover.outside.p50Ms} ms`);
-    console.log(`steady_call_p99_ms ${handover.outside.p99Ms} ms`);
-    console.log(`steady_calls_not_ok ${handover.outside.notOk} calls`);
-    console.log(`handover_to_steady_p99_ratio ${(handover.during.p99Ms / Math.max(1, handover.outside.p99Ms)).toFixed(2)} x`);
+    figure('handover_moves', handover.moves, 'moves');
+    figure('handover_ms_p50', handover.handoverMs.p50, 'ms');
+    figure('handover_ms_max', handover.handoverMs.max, 'ms');
+    figure('handover_map_on_every_node_ms_p50', handover.mapEverywhereMs.p50, 'ms');
+    figure('handover_map_on_every_node_ms_max', handover.mapEverywhereMs.max, 'ms');
+    figure('handover_overlapping_calls', handover.during.calls, 'calls');
+    figure('handover_overlapping_call_p50_ms', handover.during.p50Ms, 'ms');
+    figure('handover_overlapping_call_p99_ms', handover.during.p99Ms, 'ms');
+    figure('handover_overlapping_call_max_ms', handover.during.maxMs, 'ms');
+    figure('handover_overlapping_calls_not_ok', handover.during.notOk, 'calls');
+    figure('steady_call_p50_ms', handover.outside.p50Ms, 'ms');
+    figure('steady_call_p99_ms', handover.outside.p99Ms, 'ms');
+    figure('steady_calls_not_ok', handover.outside.notOk, 'calls');
+    figure('handover_to_steady_p99_ratio', (handover.during.p99Ms / Math.max(1, handover.outside.p99Ms)).toFixed(2), 'x');
   }
   if (overload) {
     const { atBudget, overBudget } = overload.goodput;
-    console.log(`overload_node_budget ${overloadBudget} calls/s`);
-    console.log(`overload_saturation_to_first_throttle_in_other_region_ms ${overload.propagationMs ?? 'never'} ms`);
-    console.log(`overload_goodput_at_100pct_rps ${atBudget.okRps} req/s`);
-    console.log(`overload_goodput_at_150pct_rps ${overBudget.okRps} req/s`);
-    console.log(`overload_goodput_150_to_100_ratio ${(overBudget.okRps / Math.max(0.1, atBudget.okRps)).toFixed(2)} x`);
-    console.log(`overload_shed_at_ingress_150pct ${overBudget.shedAtIngress} calls`);
-    console.log(`overload_refused_by_owner_150pct ${overBudget.refusedByOwner} calls`);
+    figure('overload_node_budget', overloadBudget, 'calls/s');
+    figure('overload_saturation_to_first_throttle_in_other_region_ms', overload.propagationMs ?? 'never', 'ms');
+    figure('overload_goodput_at_100pct_rps', atBudget.okRps, 'req/s');
+    figure('overload_goodput_at_150pct_rps', overBudget.okRps, 'req/s');
+    figure('overload_goodput_150_to_100_ratio', (overBudget.okRps / Math.max(0.1, atBudget.okRps)).toFixed(2), 'x');
+    figure('overload_shed_at_ingress_150pct', overBudget.shedAtIngress, 'calls');
+    figure('overload_refused_by_owner_150pct', overBudget.refusedByOwner, 'calls');
   }
 }

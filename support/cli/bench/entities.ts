@@ -5,6 +5,7 @@ import type { Cluster } from '../../cluster/cluster';
 import { LoadDriver } from '../../fabric/load-driver';
 import { Traffic, type TrafficOp } from '../../fabric/traffic';
 import { median, type BenchEnv } from './common';
+import { figure } from './figures';
 
 export interface Side {
   rps: number;
@@ -82,14 +83,14 @@ export async function entitiesFigures(
 }
 
 export function printEntities(f: EntitiesFigures): void {
-  console.log(`entities_set_rps ${f.set.rps} req/s`);
-  console.log(`entities_cas_rps ${f.cas.rps} req/s`);
-  console.log(`entities_cas_to_set_rps_ratio ${(f.cas.rps / Math.max(1, f.set.rps)).toFixed(2)} x`);
-  console.log(`entities_set_p99_ms ${f.set.p99Ms} ms`);
-  console.log(`entities_cas_p99_ms ${f.cas.p99Ms} ms`);
-  console.log(`entities_cas_ok_share ${(f.casOk * 100).toFixed(1)} %`);
-  console.log(`entities_get_p99_10_keys_ms ${f.getSmall.p99Ms} ms`);
-  console.log(`entities_get_p99_${f.bigKeys}_keys_ms ${f.getBig.p99Ms} ms`);
-  console.log(`entities_get_p99_big_to_small_ratio ${(f.getBig.p99Ms / Math.max(0.01, f.getSmall.p99Ms)).toFixed(2)} x`);
-  console.log(`entities_not_ok_calls ${f.set.notOk + f.cas.notOk + f.getSmall.notOk + f.getBig.notOk} calls`);
+  figure('entities_set_rps', f.set.rps, 'req/s');
+  figure('entities_cas_rps', f.cas.rps, 'req/s');
+  figure('entities_cas_to_set_rps_ratio', (f.cas.rps / Math.max(1, f.set.rps)).toFixed(2), 'x');
+  figure('entities_set_p99_ms', f.set.p99Ms, 'ms');
+  figure('entities_cas_p99_ms', f.cas.p99Ms, 'ms');
+  figure('entities_cas_ok_share', (f.casOk * 100).toFixed(1), '%');
+  figure('entities_get_p99_10_keys_ms', f.getSmall.p99Ms, 'ms');
+  figure(`entities_get_p99_${f.bigKeys}_keys_ms`, f.getBig.p99Ms, 'ms');
+  figure('entities_get_p99_big_to_small_ratio', (f.getBig.p99Ms / Math.max(0.01, f.getSmall.p99Ms)).toFixed(2), 'x');
+  figure('entities_not_ok_calls', f.set.notOk + f.cas.notOk + f.getSmall.notOk + f.getBig.notOk, 'calls');
 }

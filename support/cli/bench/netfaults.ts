@@ -9,6 +9,7 @@ import { HostNetns, hostMissing, useNetns, type NetnsExec } from '../../chaos/ne
 import { Cluster } from '../../cluster/cluster';
 import { netfaultHelperImage } from '../../cluster/images/netfault-helper';
 import { median, type BenchEnv } from './common';
+import { figure } from './figures';
 
 export interface NetfaultsFigures {
   /** Per mode: apply + verify and heal + verify of each round, ms (the helper's first round apart). */
@@ -60,15 +61,15 @@ export async function netfaultsFigures({ images, ca, say }: BenchEnv, topology: 
 }
 
 export function printNetfaults(f: NetfaultsFigures): void {
-  console.log(`netfaults_members ${f.members} containers`);
-  console.log(`netfaults_helper_first_cut_ms ${f.helper.firstCut} ms`);
-  console.log(`netfaults_helper_cut_ms ${median(f.helper.cut)} ms`);
-  console.log(`netfaults_helper_heal_ms ${median(f.helper.heal)} ms`);
+  figure('netfaults_members', f.members, 'containers');
+  figure('netfaults_helper_first_cut_ms', f.helper.firstCut, 'ms');
+  figure('netfaults_helper_cut_ms', median(f.helper.cut), 'ms');
+  figure('netfaults_helper_heal_ms', median(f.helper.heal), 'ms');
   if (f.host) {
-    console.log(`netfaults_host_cut_ms ${median(f.host.cut)} ms`);
-    console.log(`netfaults_host_heal_ms ${median(f.host.heal)} ms`);
-    console.log(`netfaults_helper_to_host_cut_ratio ${(median(f.helper.cut) / median(f.host.cut)).toFixed(2)} x`);
-    console.log(`netfaults_helper_to_host_heal_ratio ${(median(f.helper.heal) / median(f.host.heal)).toFixed(2)} x`);
-  } else console.log(`netfaults_host_skipped 1 - (${f.hostSkipped})`);
-  console.log(`netfaults_rounds ${f.helper.cut.length} rounds`);
+    figure('netfaults_host_cut_ms', median(f.host.cut), 'ms');
+    figure('netfaults_host_heal_ms', median(f.host.heal), 'ms');
+    figure('netfaults_helper_to_host_cut_ratio', (median(f.helper.cut) / median(f.host.cut)).toFixed(2), 'x');
+    figure('netfaults_helper_to_host_heal_ratio', (median(f.helper.heal) / median(f.host.heal)).toFixed(2), 'x');
+  } else figure('netfaults_host_skipped', 1, '-', f.hostSkipped);
+  figure('netfaults_rounds', f.helper.cut.length, 'rounds');
 }

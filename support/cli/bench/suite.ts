@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { readSettings } from '../../settings';
 import { run } from '../run';
 import { readScenarioResults } from '../scenario-results';
+import { figure } from './figures';
+
+export const SUITE_LABELS = ['serial', 'parallel2_one_engine', 'parallel2_two_engines'] as const;
 
 export interface SuiteRun {
-  readonly label: 'serial' | 'parallel2_one_engine' | 'parallel2_two_engines';
+  readonly label: (typeof SUITE_LABELS)[number];
   readonly ms: number;
   readonly passed: number;
   readonly notPassed: number;
@@ -41,10 +44,10 @@ export async function suiteWallTimes(say: (line: string) => void): Promise<{ run
 export function printSuite({ runs, skipped }: { runs: SuiteRun[]; skipped?: string }): void {
   const serial = runs.find((r) => r.label === 'serial')!;
   for (const r of runs) {
-    console.log(`suite_${r.label}_s ${(r.ms / 1000).toFixed(1)} s`);
-    console.log(`suite_${r.label}_passed ${r.passed} scenarios`);
-    console.log(`suite_${r.label}_not_passed ${r.notPassed} scenarios`);
-    if (r !== serial) console.log(`suite_${r.label}_to_serial_ratio ${(r.ms / serial.ms).toFixed(2)} x`);
+    figure(`suite_${r.label}_s`, (r.ms / 1000).toFixed(1), 's');
+    figure(`suite_${r.label}_passed`, r.passed, 'scenarios');
+    figure(`suite_${r.label}_not_passed`, r.notPassed, 'scenarios');
+    if (r !== serial) figure(`suite_${r.label}_to_serial_ratio`, (r.ms / serial.ms).toFixed(2), 'x');
   }
-  if (skipped) console.log(`suite_parallel2_two_engines skipped - (${skipped})`);
+  if (skipped) figure('suite_parallel2_two_engines', 'skipped', '-', skipped);
 }

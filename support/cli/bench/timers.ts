@@ -8,6 +8,7 @@ import { spread } from '../../checks/format';
 import { LoadDriver } from '../../fabric/load-driver';
 import { Traffic } from '../../fabric/traffic';
 import type { BenchEnv } from './common';
+import { figure } from './figures';
 
 export interface Lateness {
   timers: number;
@@ -89,9 +90,9 @@ export async function timerFigures({ say }: BenchEnv, cluster: Cluster, { client
 }
 
 export function printTimers(f: TimerFigures): void {
-  console.log(`timers_late_p50_under_load_ms ${f.underLoad.p50Ms} ms`);
-  console.log(`timers_late_p99_under_load_ms ${f.underLoad.p99Ms} ms`);
-  console.log(`timers_late_p50_across_failover_ms ${f.acrossFailover.p50Ms} ms`);
-  console.log(`timers_late_p99_across_failover_ms ${f.acrossFailover.p99Ms} ms`);
-  console.log(`timers_late_max_across_failover_ms ${f.acrossFailover.maxMs} ms`);
+  figure('timers_late_p50_under_load_ms', f.underLoad.p50Ms, 'ms');
+  figure('timers_late_p99_under_load_ms', f.underLoad.p99Ms, 'ms');
+  figure('timers_late_p50_across_failover_ms', f.acrossFailover.p50Ms, 'ms');
+  figure('timers_late_p99_across_failover_ms', f.acrossFailover.p99Ms, 'ms');
+  figure('timers_late_max_across_failover_ms', f.acrossFailover.maxMs, 'ms');
 }

@@ -5,6 +5,7 @@
 import type { Cluster } from '../../cluster/cluster';
 import { eventually, judge } from '../../checks/eventually';
 import { median, type BenchEnv } from './common';
+import { figure } from './figures';
 
 export interface WorkflowFigures {
   workflows: number;
@@ -79,6 +80,6 @@ export async function workflowFigures(
 }
 
 export function printWorkflows(f: WorkflowFigures): void {
-  console.log(`workflows_resume_after_owner_kill_ms ${f.resumeMs} ms`);
-  console.log(`workflows_step_gap_ms ${f.stepGapMs} ms`);
+  figure('workflows_resume_after_owner_kill_ms', f.resumeMs, 'ms');
+  figure('workflows_step_gap_ms', f.stepGapMs, 'ms');
 }
