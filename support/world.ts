@@ -22,6 +22,7 @@ import { Verdicts } from './scenario/verdicts';
 import { ProcessFaults } from './scenario/nouns/processes';
 import { Rollouts } from './scenario/nouns/rollouts';
 import { Leadership } from './scenario/nouns/leadership';
+import { ClockFaults } from './scenario/nouns/clocks';
 import { Members } from './scenario/nouns/members';
 import { PromotionVerbs } from './scenario/nouns/promotion';
 import { NetworkChaos } from './scenario/nouns/network';
@@ -79,6 +80,7 @@ export class HyperscaleWorld extends World implements ClusterNodes {
   readonly links: LinkFaults;
   readonly geo: GeoClients;
   readonly telemetry: TelemetryVerbs;
+  readonly clocks: ClockFaults;
   readonly chaos: ChaosSchedule;
   readonly certificates: CertificateFaults;
   readonly backpressure: BackpressureVerbs;
@@ -125,7 +127,8 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.links = new LinkFaults(ctx, this);
     this.geo = new GeoClients(ctx, this, this.clients);
     this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership, this.members);
-    this.chaos = new ChaosSchedule(ctx, this.processes, this.links, this.network, this.members);
+    this.clocks = new ClockFaults(ctx, this);
+    this.chaos = new ChaosSchedule(ctx, this.processes, this.links, this.network, this.members, this.clocks);
     this.certificates = new CertificateFaults(ctx, this);
     this.backpressure = new BackpressureVerbs(ctx, this, this.clients, this.leadership);
     this.surges = new MembershipSurges(ctx, this);

@@ -77,3 +77,26 @@ test('toxics on a whole region, or between two regions', () => {
     ],
   );
 });
+
+test('clock faults: an offset, an offset with drift, a drift alone; bad ones say how to write them', () => {
+  const entries = parseSchedule([
+    header,
+    ['clock skew -20 s', 'the global leader', '0 s', '30 s'],
+    ['clock skew +3 s drift -5 %', 'ring-2', '1 s', '30 s'],
+    ['clock drift 10%', 'ring-3', '2 s', '30 s'],
+  ]);
+  assert.deepEqual(
+    entries.map((e) => e.fault),
+    [
+      { kind: 'clock', offsetMs: -20_000, drift: 0, node: 'the global leader' },
+      { kind: 'clock', offsetMs: 3_000, drift: -0.05, node: 'ring-2' },
+      { kind: 'clock', offsetMs: 0, drift: 0.1, node: 'ring-3' },
+    ],
+  );
+  const bad = (row: string[], pattern: RegExp) => assert.throws(() => parseSchedule([header, row]), pattern);
+  bad(['clock skew 20', 'ring-1', '0 s', '1 s'], /"clock skew 20" is not a clock fault; write "clock skew -20 s"/);
+  bad(['clock skew -2 hours', 'ring-1', '0 s', '1 s'], /not a clock fault/);
+  bad(['clock skew -7200 s', 'ring-1', '0 s', '1 s'], /more than an hour/);
+  bad(['clock drift 150 %', 'ring-1', '0 s', '1 s'], /between -100 % and 100 %/);
+  bad(['clock skew 1 s', 'region west', '0 s', '1 s'], /clock skew needs one node/);
+});

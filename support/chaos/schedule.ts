@@ -27,7 +27,9 @@ export type ScheduledFault =
   | { readonly kind: 'partition'; readonly sides: readonly [string, string] }
   | { readonly kind: 'loss'; readonly percent: number; readonly sides: readonly [string, string] }
   /** `node`: a member phrase (support/members.ts), resolved when the fault starts. */
-  | { readonly kind: 'crash' | 'pause'; readonly node: string };
+  | { readonly kind: 'crash' | 'pause'; readonly node: string }
+  /** The node's wall clock shifted by `offsetMs`, both its clocks running at `1 + drift` (relay-node's clock-skew hook). */
+  | { readonly kind: 'clock'; readonly offsetMs: number; readonly drift: number; readonly node: string };
 
 export interface ScheduleEntry {
   readonly fault: ScheduledFault;
@@ -94,19 +96,42 @@ export function scheduledFault(kind: string, target: string, where: string): Sch
     if (!(percent > 0 && percent < 100)) throw new TableError(`${where}: packet loss must be between 0 and 100 %, exclusive; got ${percent} %`);
     return { kind: 'loss', percent, sides: sides(target, where) };
   }
-  if (kind === 'crash' || kind === 'pause') {
-    let member;
-    try {
-      member = parseMember(target);
-    } catch (error) {
-      throw new TableError(`${where}: ${(error as Error).message}`);
-    }
-    if (!member) throw new TableError(`${where}: ${kind} needs one node: ${MEMBER_PHRASES}; got "${target}"`);
-    return { kind, node: target };
-  }
+  if (kind === 'crash' || kind === 'pause') return { kind, node: oneNode(kind, target, where) };
+  const skew = clockSkew(kind, where);
+  if (skew) return { kind: 'clock', ...skew, node: oneNode('clock skew', target, where) };
   throw new TableError(
-    `${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], bandwidth <n> KB/s, connection resets, connection timeouts (on "clients → region <r>", "region <r>" or "region <a> ↔ region <b>"), partition, packet loss <p>%, crash, pause`,
+    `${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], bandwidth <n> KB/s, connection resets, connection timeouts (on "clients → region <r>", "region <r>" or "region <a> ↔ region <b>"), partition, packet loss <p>%, crash, pause, clock skew <±n> s [drift <±p> %], clock drift <±p> %`,
   );
+}
+
+function oneNode(kind: string, target: string, where: string): string {
+  let member;
+  try {
+    member = parseMember(target);
+  } catch (error) {
+    throw new TableError(`${where}: ${(error as Error).message}`);
+  }
+  if (!member) throw new TableError(`${where}: ${kind} needs one node: ${MEMBER_PHRASES}; got "${target}"`);
+  return target;
+}
+
+/** Largest offset a schedule may set: relay-node accepts a day, but certificates and logs stop meaning anything long before. */
+const MAX_SKEW_MS = 3_600_000;
+
+/** `clock skew -20 s`, `clock skew +3 s drift -5 %`, `clock drift 10 %`; undefined for any other fault. */
+function clockSkew(kind: string, where: string): { offsetMs: number; drift: number } | undefined {
+  const m = /^clock (?:skew ([+-]?\d+(?:\.\d+)?) ?(ms|s|seconds?)(?: drift ([+-]?\d+(?:\.\d+)?) ?%)?|drift ([+-]?\d+(?:\.\d+)?) ?%)$/.exec(kind);
+  if (!m) {
+    if (kind.startsWith('clock'))
+      throw new TableError(`${where}: "${kind}" is not a clock fault; write "clock skew -20 s", "clock skew +3 s drift -5 %" or "clock drift 10 %"`);
+    return undefined;
+  }
+  const offsetMs = m[1] === undefined ? 0 : Math.round(Number(m[1]) * (m[2] === 'ms' ? 1 : 1000));
+  const percent = Number(m[3] ?? m[4] ?? 0);
+  if (Math.abs(offsetMs) > MAX_SKEW_MS)
+    throw new TableError(`${where}: a clock skew of more than an hour says nothing more about leases; got ${offsetMs / 1000} s`);
+  if (!(Math.abs(percent) < 100)) throw new TableError(`${where}: clock drift must be between -100 % and 100 %, exclusive; got ${percent} %`);
+  return { offsetMs, drift: percent / 100 };
 }
 
 /** The header row of a fault schedule table. */

@@ -38,7 +38,12 @@ export interface Verdict {
   readonly detail?: unknown;
 }
 
-export function snapshotFrom(observer: string, atMs: number, tokens: readonly LeaseToken[], toScenarioMs: (wall: string) => number): LeadersSnapshot {
+/**
+ * A poll's tokens on the scenario clock. Without `toScenarioMs` (node clocks distrusted, e.g. skewed) a
+ * token counts from the poll and has no known end: the node's own word that the lease is current is the
+ * claim, whatever instants its clock wrote into it.
+ */
+export function snapshotFrom(observer: string, atMs: number, tokens: readonly LeaseToken[], toScenarioMs?: (wall: string) => number): LeadersSnapshot {
   return {
     observer,
     atMs,
@@ -47,8 +52,8 @@ export function snapshotFrom(observer: string, atMs: number, tokens: readonly Le
       leaderId: t.leaderId,
       term: t.term,
       fenceToken: t.fenceToken,
-      issuedAtMs: toScenarioMs(t.issuedAt),
-      expiresAtMs: toScenarioMs(t.expiresAt),
+      issuedAtMs: toScenarioMs ? toScenarioMs(t.issuedAt) : atMs,
+      expiresAtMs: toScenarioMs ? toScenarioMs(t.expiresAt) : Number.POSITIVE_INFINITY,
     })),
   };
 }

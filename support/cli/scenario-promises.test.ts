@@ -17,7 +17,7 @@ function scenarios(): { name: string; tags: string; file: string }[] {
       else if (entry.name.endsWith('.feature')) {
         const lines = readFileSync(join(root, path), 'utf8').split('\n');
         lines.forEach((line, i) => {
-          const name = /^\s*Scenario: (\S+)/.exec(line)?.[1];
+          const name = /^\s*Scenario(?: Outline)?: (\S+)/.exec(line)?.[1];
           if (!name) return;
           const tags: string[] = [];
           for (let j = i - 1; j >= 0 && lines[j]!.trim().startsWith('@'); j--) tags.unshift(...lines[j]!.trim().split(/\s+/));

@@ -219,9 +219,9 @@ export class RelayNode extends AbstractStartedContainer {
     return this.client.metrics();
   }
 
-  /** relay-node's chaos hooks (`POST /chaos/<name>/start|stop`). */
-  chaos(name: string, action: 'start' | 'stop') {
-    return this.client.chaos(name, action);
+  /** relay-node's chaos hooks (`POST /omnirelay/control/chaos/<name>:start|stop`, the body the hook's parameters). */
+  chaos(name: string, action: 'start' | 'stop', params?: Record<string, unknown>) {
+    return this.client.chaos(name, action, params);
   }
 
   // ── the data plane ──────────────────────────────────────────────────────────────────────────────

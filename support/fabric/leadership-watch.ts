@@ -17,16 +17,37 @@ export class LeadershipWatch {
     private readonly pollIntervalMs = 250,
   ) {}
 
+  /** Why node-reported instants are no longer trusted (undefined while they are). */
+  private distrusted: string | undefined;
+
   start(): void {
-    const toMs = (wall: string) => this.clock.fromWall(wall);
     for (const node of this.nodes) {
       void streamLeadership(
         () => node.url,
-        (e) => this.observations.push(observationFrom(node.id, e, toMs)),
+        (e) => {
+          // Received now: with node clocks distrusted, the event happened when the suite saw it.
+          const receivedAtMs = this.clock.nowMs();
+          this.observations.push(observationFrom(node.id, e, this.distrusted ? () => receivedAtMs : (wall) => this.clock.fromWall(wall)));
+        },
         this.stopped.signal,
       );
     }
-    void this.poll(toMs);
+    void this.poll();
+  }
+
+  /**
+   * From now on, judge on the suite's own observation times, never the instants nodes report (a skewed
+   * clock's issuedAt, expiresAt, occurredAt): a poll naming its own node holder is a claim at the poll's
+   * time, an event happened when it arrived. Kept for the rest of the scenario, so that nothing recorded
+   * while a clock lied is read as truth later.
+   */
+  distrustNodeClocks(why: string): void {
+    this.distrusted ??= why;
+  }
+
+  /** Whether node-reported instants are still taken as times on the scenario clock. */
+  get nodeClocksTrusted(): boolean {
+    return this.distrusted === undefined;
   }
 
   stop(): void {
@@ -34,12 +55,13 @@ export class LeadershipWatch {
   }
 
   /** One poll loop per node, so a node that does not answer (paused, dead) delays only its own loop. */
-  private async poll(toMs: (wall: string) => number): Promise<void> {
+  private async poll(): Promise<void> {
     await Promise.all(
       this.nodes.map(async (node) => {
         while (!this.stopped.signal.aborted) {
           const atMs = this.clock.nowMs();
           const view = await node.leaders().catch(() => undefined);
+          const toMs = this.distrusted ? undefined : (wall: string) => this.clock.fromWall(wall);
           if (view && !this.stopped.signal.aborted) this.snapshots.push(snapshotFrom(node.id, atMs, view.tokens, toMs));
           await new Promise((r) => setTimeout(r, this.pollIntervalMs));
         }

@@ -132,9 +132,13 @@ export class NodeClient {
     return this.json<UpgradeView>('/control/upgrade');
   }
 
-  /** Contract §7: an in-process chaos hook, `POST /omnirelay/control/chaos/<name>:start|stop`. */
-  async chaos(name: string, action: 'start' | 'stop'): Promise<{ status: number; body: { acted?: boolean; message?: string } }> {
-    const res = await this.http.post<{ acted?: boolean; message?: string }>(`/omnirelay/control/chaos/${encodeURIComponent(name)}:${action}`, {});
+  /** Contract §7: an in-process chaos hook, `POST /omnirelay/control/chaos/<name>:start|stop`, with the hook's parameters as the body. */
+  async chaos(
+    name: string,
+    action: 'start' | 'stop',
+    params: Record<string, unknown> = {},
+  ): Promise<{ status: number; body: { acted?: boolean; message?: string } & Record<string, unknown> }> {
+    const res = await this.http.post<{ acted?: boolean; message?: string }>(`/omnirelay/control/chaos/${encodeURIComponent(name)}:${action}`, params);
     return { status: res.status, body: res.data };
   }
 

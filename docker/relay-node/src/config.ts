@@ -84,6 +84,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const NODE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
 
+/** RELAY_LEASE_TTL_MS when unset (seeded defect lease-ttl-floor grants at least this). */
+export const DEFAULT_LEASE_TTL_MS = 8000;
+
 export function loadConfig(env: Env): RelayConfig {
   const nodeId = text(env, 'RELAY_NODE_ID');
   if (nodeId === undefined) {
@@ -113,7 +116,7 @@ export function loadConfig(env: Env): RelayConfig {
     throw new ConfigError((error as Error).message);
   }
 
-  const leaseTtlMs = integer(env, 'RELAY_LEASE_TTL_MS', 8000, 1);
+  const leaseTtlMs = integer(env, 'RELAY_LEASE_TTL_MS', DEFAULT_LEASE_TTL_MS, 1);
 
   const mode = text(env, 'RELAY_MODE') ?? 'InProc';
   if (!isRelayMode(mode)) throw new ConfigError(`RELAY_MODE must be ${RELAY_MODES.join(', ')}, got ${JSON.stringify(mode)}`);

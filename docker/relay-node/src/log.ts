@@ -1,5 +1,6 @@
 // One JSON object per line on stdout, so a failed scenario's attached node log is greppable:
 // {"t":"<iso>","level":"info","msg":"...","node":"east-1",...fields}
+import { clock } from './clock';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -21,7 +22,7 @@ export function isLogLevel(value: string): value is LogLevel {
 export function createLogger(base: LogFields = {}, minLevel: LogLevel = 'info', write: (line: string) => void = stdoutLine): Logger {
   const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
     if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
-    const record: LogFields = { t: new Date().toISOString(), level, msg, ...base };
+    const record: LogFields = { t: clock.iso(), level, msg, ...base };
     if (fields) for (const [key, value] of Object.entries(fields)) record[key] = normalize(value);
     write(JSON.stringify(record));
   };

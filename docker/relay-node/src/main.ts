@@ -6,6 +6,7 @@ import { createLogger, errorMessage } from './log';
 import { buildNode, type RelayNode } from './node';
 import { reportedStartTime } from './process-start';
 import { installPeerRoutes } from './rpc/peer-routes';
+import { clock } from './clock';
 
 function loadConfigOrExit(): RelayConfig {
   try {
@@ -13,7 +14,7 @@ function loadConfigOrExit(): RelayConfig {
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : errorMessage(error);
     process.stderr.write(`relay-node: invalid configuration: ${message}\n`);
-    process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'error', msg: 'invalid configuration', error: message })}\n`);
+    process.stdout.write(`${JSON.stringify({ t: clock.iso(), level: 'error', msg: 'invalid configuration', error: message })}\n`);
     process.exit(2);
   }
 }
@@ -45,10 +46,10 @@ function installShutdown(node: RelayNode): void {
 }
 
 process.on('unhandledRejection', (reason) => {
-  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'error', msg: 'unhandled rejection', error: errorMessage(reason) })}\n`);
+  process.stdout.write(`${JSON.stringify({ t: clock.iso(), level: 'error', msg: 'unhandled rejection', error: errorMessage(reason) })}\n`);
 });
 
 main().catch((error: unknown) => {
-  process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), level: 'error', msg: 'relay-node failed to start', error: errorMessage(error) })}\n`);
+  process.stdout.write(`${JSON.stringify({ t: clock.iso(), level: 'error', msg: 'relay-node failed to start', error: errorMessage(error) })}\n`);
   process.exit(1);
 });

@@ -28,6 +28,8 @@ import type { ShardMapView } from './shards/types';
 import { NodeState } from './state';
 import { Enroller } from './tls/enroll';
 import { createTracing, meshResourceAttributes } from './tracing';
+import { clock } from './clock';
+import { clockSkewHook, oneShot } from './http/chaos-hooks';
 
 /** What a test replaces; main.ts passes only the start time. */
 export interface NodeSeams {
@@ -233,7 +235,7 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
     leadership: () => leadership,
     events,
     rpc,
-    chaos: { reenroll: () => renewal.wake() },
+    chaos: { reenroll: oneShot(() => renewal.wake()), 'clock-skew': clockSkewHook(clock) },
     routes: [...plane.routes, ...shards.routes, ...geo.routes],
     log: log.child({ component: 'http' }),
   });
@@ -289,7 +291,7 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
       }
     },
     async shutdown(reason) {
-      const started = Date.now();
+      const started = clock.monotonic();
       log.info('shutting down', { signal: reason });
       state.status = 'Stopping';
       // Drain (new calls 503, the gossip label asks the leader to move this node's shards away) and
@@ -303,13 +305,13 @@ export function buildNode(config: RelayConfig, seams: NodeSeams = {}): RelayNode
       await drained;
       await stopLoops();
       // Let in-flight calls finish briefly; new calls already get 503 + Retry-After.
-      const drainDeadline = Date.now() + 2000;
-      while (state.activeRequests > 0 && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
+      const drainDeadline = clock.monotonic() + 2000;
+      while (state.activeRequests > 0 && clock.monotonic() < drainDeadline) await new Promise((r) => setTimeout(r, 20));
       await closeServer();
       state.status = 'Stopped';
       // Send the spans still batched (the SteppedDown of the released leases among them), bounded.
       await tracing.shutdown(1000);
-      log.info('stopped', { ms: Date.now() - started });
+      log.info('stopped', { ms: clock.monotonic() - started });
     },
     async close() {
       await leadership?.stop('shutdown');

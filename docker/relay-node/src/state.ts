@@ -1,4 +1,5 @@
 // Liveness and readiness facts shared by the HTTP routes and the background components.
+import { clock } from './clock';
 export type DispatcherStatus = 'Created' | 'Starting' | 'Running' | 'Stopping' | 'Stopped';
 
 export interface ReadinessRequirements {
@@ -22,7 +23,7 @@ export class NodeState {
 
   constructor(readonly requirements: ReadinessRequirements) {}
 
-  recordEtcdSuccess(nowMs = Date.now()): void {
+  recordEtcdSuccess(nowMs = clock.monotonic()): void {
     this.etcdLastOkMs = nowMs;
   }
 
@@ -31,7 +32,7 @@ export class NodeState {
     return this.etcdLastOkMs;
   }
 
-  etcdReachable(nowMs = Date.now()): boolean {
+  etcdReachable(nowMs = clock.monotonic()): boolean {
     return this.etcdLastOkMs !== undefined && nowMs - this.etcdLastOkMs <= this.requirements.etcdStaleMs;
   }
 
@@ -40,7 +41,7 @@ export class NodeState {
     return !this.requirements.enrollment || this.gossipStarted;
   }
 
-  readinessIssues(nowMs = Date.now()): string[] {
+  readinessIssues(nowMs = clock.monotonic()): string[] {
     const issues: string[] = [];
     if (this.status !== 'Running' && this.status !== 'Stopping') issues.push(`dispatcher:${this.status.toLowerCase()}`);
     if (this.requirements.enrollment && !this.enrolled) issues.push('tls:not-enrolled');

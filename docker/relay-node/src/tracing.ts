@@ -7,6 +7,7 @@ import type { Attributes, Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { clock } from './clock';
 
 export const TRACER_NAME = 'OmniRelay.Mesh';
 
@@ -78,7 +79,7 @@ export function tracesUrl(base: string): string {
 export function recordSpan(tracer: Tracer | undefined, name: string, attributes: Attributes, times: { start?: number; end?: number } = {}): void {
   if (!tracer) return;
   // Dates, not numbers: the SDK reads a number below the process's time origin as performance.now().
-  const end = new Date(times.end ?? Date.now());
+  const end = new Date(times.end ?? clock.now());
   const span = tracer.startSpan(name, { attributes, startTime: times.start === undefined ? end : new Date(times.start) });
   span.end(end);
 }

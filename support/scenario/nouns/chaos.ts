@@ -6,6 +6,7 @@ import type { ProcessFaults } from './processes';
 import type { LinkFaults } from './links';
 import type { NetworkChaos } from './network';
 import type { Members } from './members';
+import type { ClockFaults } from './clocks';
 import { describeSchedule, parseSchedule, SCHEDULE_HEADER, sideRows, type ScheduleEntry } from '../../chaos/schedule';
 import { attachJson } from '../../evidence/attach';
 import { Duration } from '../../duration';
@@ -18,6 +19,7 @@ export class ChaosSchedule {
     private readonly links: LinkFaults,
     private readonly network: NetworkChaos,
     private readonly members: Members,
+    private readonly clocks: ClockFaults,
   ) {}
 
   /**
@@ -76,6 +78,8 @@ export class ChaosSchedule {
         return this.processes.crashFor(await this.members.toTakeDown(memberOf(f.node, 'fault schedule')), duration);
       case 'pause':
         return this.processes.pause(await this.members.one(f.node), duration);
+      case 'clock':
+        return this.clocks.skew(await this.members.one(f.node), f, duration);
     }
   }
 }

@@ -151,7 +151,11 @@ export class Leadership {
       .within(
         `every node reports one leader per ${scopes ? scopes.join(', ') : 'declared scope'}, the same in every view`,
         () => this.nodes.leaderViews(),
-        (v) => judge(leadershipAgreementProblems(topology, v, Date.now(), scopes), leadershipComparison(topology, v, scopes)),
+        (v) =>
+          judge(
+            leadershipAgreementProblems(topology, v, this.nodes.leadershipWatch.nodeClocksTrusted ? Date.now() : undefined, scopes),
+            leadershipComparison(topology, v, scopes),
+          ),
         { timeoutMs: within.ms },
       )
       .finally(async () => attachJson(this.ctx.evidence, 'leaders-by-node', Object.fromEntries(await this.nodes.leaderViews().catch(() => new Map()))));

@@ -16,6 +16,7 @@ import { formatHostPort, httpEndpointOf } from '../rpc/http-endpoints';
 import { header, writeError } from '../rpc/inbound';
 import { forwardCall } from '../rpc/relay';
 import { chooseRegion, RegionLatency } from './estimates';
+import { clock } from '../clock';
 
 export const HOME_REGION_HEADER = 'x-mesh-home-region';
 export const SERVED_REGION_HEADER = 'X-Mesh-Served-Region';
@@ -106,7 +107,7 @@ export class GeoRouter {
 
   private writeEstimates(res: ServerResponse): void {
     writeJson(res, 200, {
-      generatedAt: new Date().toISOString(),
+      generatedAt: clock.iso(),
       nodeId: this.options.nodeId,
       region: this.options.region,
       thresholdMs: this.options.thresholdMs,
@@ -132,13 +133,13 @@ export class GeoRouter {
   private forward(req: IncomingMessage, res: ServerResponse, procedure: string, peer: string, region: string): Promise<void> {
     const { nodeId, timeoutMs, log } = this.options;
     const target = httpEndpointOf(peer, this.options.table, this.options.httpPort);
-    const started = performance.now();
+    const started = clock.monotonic();
     return forwardCall(req, res, target, {
       headers: { [GEO_HOP_HEADER]: nodeId },
       timeoutMs,
-      onAnswer: () => this.latency.observe(region, performance.now() - started),
+      onAnswer: () => this.latency.observe(region, clock.monotonic() - started),
       onError: (error) => {
-        this.latency.observe(region, Math.max(timeoutMs, performance.now() - started));
+        this.latency.observe(region, Math.max(timeoutMs, clock.monotonic() - started));
         log.debug('geo forward failed', { procedure, peer, target: formatHostPort(target), error: errorMessage(error) });
         return { status: 'Unavailable', message: `${peer} (${region}) did not answer: ${errorMessage(error)}` };
       },
@@ -153,9 +154,9 @@ export class GeoRouter {
         const peer = this.pick(region);
         if (!peer) return;
         const target = httpEndpointOf(peer, this.options.table, this.options.httpPort);
-        const started = performance.now();
+        const started = clock.monotonic();
         const ok = await probe(target.host, target.port, this.options.timeoutMs);
-        const changed = this.latency.observe(region, ok ? performance.now() - started : this.options.timeoutMs);
+        const changed = this.latency.observe(region, ok ? clock.monotonic() - started : this.options.timeoutMs);
         if (changed) this.options.log.info('geo region health changed', { ...this.latency.get(region) });
       }),
     );

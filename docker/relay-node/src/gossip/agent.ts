@@ -19,6 +19,7 @@ import { parseEnvelope, parseShuffle } from './codec';
 import type { MembershipTable, StatusChange } from './membership';
 import { GOSSIP_SCHEMA, type GossipEnvelope, type MemberSnapshot, type ShuffleEnvelope } from './types';
 import { readBody } from '../http/body';
+import { clock } from '../clock';
 
 export const MESSAGES_PATH = '/mesh/gossip/v1/messages';
 export const SHUFFLE_PATH = '/mesh/gossip/v1/shuffle';
@@ -150,7 +151,7 @@ export class GossipAgent {
 
   /** Re-derives statuses now (the peers route calls it so that reads are current). */
   sweep(): void {
-    this.logChanges(this.options.table.sweep(Date.now()));
+    this.logChanges(this.options.table.sweep(clock.now()));
   }
 
   /** Rounds start at a fixed rate; a peer that hangs only delays its own exchange, never the round. */
@@ -196,7 +197,7 @@ export class GossipAgent {
   }
 
   private envelope(): GossipEnvelope {
-    const now = Date.now();
+    const now = clock.now();
     return {
       schema: GOSSIP_SCHEMA,
       timestamp: new Date(now).toISOString(),
@@ -209,16 +210,16 @@ export class GossipAgent {
   private async exchange(target: Target): Promise<void> {
     const { metrics, table, log, config } = this.options;
     const key = `${target.nodeId}@${target.host}:${target.port}`;
-    const started = performance.now();
+    const started = clock.monotonic();
     try {
       const reply = await this.post(target, MESSAGES_PATH, this.envelope(), config.gossipIntervalMs);
-      const rttMs = performance.now() - started;
+      const rttMs = clock.monotonic() - started;
       const parsed = parseEnvelope(reply);
       if (!parsed.ok) throw new Error(`invalid reply: ${parsed.message}`);
       if (parsed.value.sender.nodeId !== target.nodeId) {
         throw new Error(`reply sender ${parsed.value.sender.nodeId} is not ${target.nodeId}`);
       }
-      const now = Date.now();
+      const now = clock.now();
       this.logChanges([...table.recordDirect(parsed.value.sender, now, rttMs), ...table.merge(parsed.value.members, now)]);
       metrics.gossipMessages.inc({ mesh_direction: 'outbound', mesh_outcome: 'success' });
       metrics.gossipRtt.set({ mesh_peer: target.nodeId }, Math.round(rttMs * 100) / 100);
@@ -345,7 +346,7 @@ export class GossipAgent {
       writeJson(res, 403, { message: `certificate names ${certified ?? 'nobody'}, envelope sender is ${parsed.value.sender.nodeId}` });
       return;
     }
-    const now = Date.now();
+    const now = clock.now();
     this.logChanges([...table.recordDirect(parsed.value.sender, now), ...table.merge(parsed.value.members, now)]);
     metrics.gossipMessages.inc({ mesh_direction: 'inbound', mesh_outcome: 'success' });
     writeJson(res, 200, this.envelope());

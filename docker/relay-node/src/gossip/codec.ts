@@ -9,6 +9,7 @@ import {
   type MemberStatus,
   type ShuffleEnvelope,
 } from './types';
+import { clock } from '../clock';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -31,7 +32,7 @@ export function parseEnvelope(raw: unknown): Parsed<GossipEnvelope> {
     ok: true,
     value: {
       schema: GOSSIP_SCHEMA,
-      timestamp: typeof raw.timestamp === 'string' ? raw.timestamp : new Date().toISOString(),
+      timestamp: typeof raw.timestamp === 'string' ? raw.timestamp : clock.iso(),
       sequence: typeof raw.sequence === 'number' ? raw.sequence : 0,
       sender: sender.value,
       members,

@@ -4,6 +4,7 @@ import { errorMessage, type Logger } from '../log';
 import type { NodeState } from '../state';
 import { type Enroller, type NodeIdentity, renewalDelayMs } from '../tls/enroll';
 import type { GossipAgent } from './agent';
+import { clock } from '../clock';
 
 export interface EnrolledGossip {
   enroller: Enroller;
@@ -37,7 +38,7 @@ export async function startEnrolledGossip({ enroller, gossip, state, signal, log
       identity = await enroller.enroll(signal);
       gossip.setIdentity(identity);
       state.certificateExpiresAt = identity.expiresAt;
-      log.info('certificate renewed', { expiresAt: identity.expiresAt.toISOString(), expired: identity.expiresAt.getTime() <= Date.now() });
+      log.info('certificate renewed', { expiresAt: identity.expiresAt.toISOString(), expired: identity.expiresAt.getTime() <= clock.now() });
     } catch (error) {
       if (!signal.aborted) log.warn('certificate renewal failed', { error: errorMessage(error) });
     }

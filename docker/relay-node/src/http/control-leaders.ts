@@ -12,6 +12,7 @@ import { formatHostPort, httpEndpointOf } from '../rpc/http-endpoints';
 import type { NodeState } from '../state';
 import { writeJson } from './respond';
 import { readBody } from './body';
+import { clock } from '../clock';
 
 export const PROMOTE_PATH = '/control/leaders/promote';
 export const RELEASE_PATH = '/control/leaders/release';
@@ -29,9 +30,9 @@ export interface ControlLeadersDeps {
 export async function handlePromote(req: IncomingMessage, res: ServerResponse, deps: ControlLeadersDeps): Promise<void> {
   await control(req, res, deps, async (body, leadership) => {
     const scope = scopeOf(body);
-    const started = Date.now();
+    const started = clock.monotonic();
     const result = await leadership.promote(scope, releaseAsker(deps));
-    deps.log.info('promotion done', { ...result, ms: Date.now() - started });
+    deps.log.info('promotion done', { ...result, ms: clock.monotonic() - started });
     return result;
   });
 }

@@ -17,6 +17,7 @@ export const CAPABILITIES = [
   'feature:mesh-replicas',
   'feature:mesh-rebalance',
   'feature:mesh-cert-renewal',
+  'feature:mesh-clock-skew',
   'feature:mesh-shard-telemetry',
   'feature:mesh-backpressure',
   'feature:mesh-geo-affinity',

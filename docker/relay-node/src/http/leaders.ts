@@ -6,6 +6,7 @@ import type { LeadershipEvents } from '../leadership/events';
 import { makeEvent } from '../leadership/events';
 import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from '../leadership/types';
 import { writeJson } from './respond';
+import { clock } from '../clock';
 
 const HEARTBEAT_MS = 5000;
 
@@ -14,7 +15,7 @@ export interface LeaderSource {
 }
 
 export function writeLeaders(res: ServerResponse, source: LeaderSource | undefined, scope: string | undefined): void {
-  writeJson(res, 200, { generatedAt: new Date().toISOString(), tokens: source?.tokens(scope) ?? [] });
+  writeJson(res, 200, { generatedAt: clock.iso(), tokens: source?.tokens(scope) ?? [] });
 }
 
 export function streamLeadershipEvents(
@@ -36,7 +37,7 @@ export function streamLeadershipEvents(
   res.write(': leadership events\n\n');
   for (const token of source?.tokens(scope) ?? []) send(makeEvent(LeadershipEventKind.Snapshot, token.scope, token, 'snapshot'));
   const unsubscribe = events.subscribe(send);
-  const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => res.write(`: heartbeat ${clock.iso()}\n\n`), HEARTBEAT_MS);
   const cleanup = (): void => {
     clearInterval(heartbeat);
     unsubscribe();

@@ -4,11 +4,12 @@ import type { ServerResponse } from 'node:http';
 import type { MembershipTable } from '../gossip/membership';
 import { GOSSIP_SCHEMA } from '../gossip/types';
 import { writeJson } from './respond';
+import { clock } from '../clock';
 
 export function writePeers(res: ServerResponse, table: MembershipTable): void {
   writeJson(res, 200, {
     schemaVersion: GOSSIP_SCHEMA,
-    generatedAt: new Date().toISOString(),
+    generatedAt: clock.iso(),
     localNodeId: table.localNodeId,
     peers: table.peers(),
   });

@@ -15,6 +15,8 @@ import { writeHealth } from './health';
 import { buildIntrospection } from './introspect';
 import { type LeaderSource, streamLeadershipEvents, writeLeaders } from './leaders';
 import { writePeers } from './peers';
+import { readBody } from './body';
+import { ChaosParamsError, type ChaosHook } from './chaos-hooks';
 import { writeJson } from './respond';
 import { type Route, RouteTable } from './routes';
 
@@ -31,8 +33,8 @@ export interface HttpServerDeps {
   leadership: () => LeadershipService | undefined;
   events: LeadershipEvents;
   rpc: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-  /** In-process chaos hooks by name (`POST /omnirelay/control/chaos/<name>:start`); each returns whether it acted. */
-  chaos?: Readonly<Record<string, () => boolean>>;
+  /** In-process chaos hooks by name (`POST /omnirelay/control/chaos/<name>:start|stop`). */
+  chaos?: Readonly<Record<string, ChaosHook>>;
   /** Routes added by subsystems (shard data and control, pressure, geo), tabled with coreRoutes. */
   routes?: readonly Route[];
   log: Logger;
@@ -89,18 +91,39 @@ export function coreRoutes(deps: HttpServerDeps): Route[] {
   ];
 }
 
-/** `POST /omnirelay/control/chaos/<name>:start|stop`: in-process chaos hooks are one-shot actions, `:stop` has nothing to undo. */
-function chaos(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  req.resume();
+/**
+ * `POST /omnirelay/control/chaos/<name>:start|stop`, the body (JSON, optional) the hook's parameters.
+ * Answers `{fault, action, acted, ...state}`; a hook refusing its parameters is a 400 naming the problem.
+ */
+async function chaos(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const match = CHAOS_ACTION.exec(url.pathname.slice(CHAOS_PREFIX.length));
   const [, name = '', action] = match ?? [];
   const hook = deps.chaos?.[name];
   if (!match || !hook) {
+    req.resume();
     writeJson(res, 404, { message: `unknown chaos fault '${name}'`, known: Object.keys(deps.chaos ?? {}) });
     return;
   }
-  const acted = action === 'start' ? hook() : false;
-  writeJson(res, 200, { fault: name, action, acted });
+  try {
+    const body = (await readBody(req, 16 * 1024, () => new ChaosParamsError('body too large'))).toString('utf8').trim();
+    const params = body === '' ? {} : parseParams(body);
+    const outcome = action === 'start' ? hook.start(params) : (hook.stop?.() ?? { acted: false });
+    writeJson(res, 200, { fault: name, action, ...outcome });
+  } catch (error) {
+    if (!(error instanceof ChaosParamsError)) throw error;
+    writeJson(res, 400, { message: `chaos ${name}:${action}: ${error.message}` });
+  }
+}
+
+function parseParams(body: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new ChaosParamsError('the body is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ChaosParamsError('the body must be a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
 async function route(table: RouteTable, deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

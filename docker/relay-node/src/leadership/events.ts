@@ -8,6 +8,7 @@ import { recordSpan, SPAN_NAMES } from '../tracing';
 import { FailoverWatch } from './failover';
 import { scopeKind, scopeKindName } from './scopes';
 import { type LeadershipEvent, LeadershipEventKind, type LeaseToken } from './types';
+import { clock } from '../clock';
 
 export type LeadershipListener = (event: LeadershipEvent) => void;
 
@@ -107,6 +108,6 @@ export function makeEvent(kind: LeadershipEventKind, scope: string, token: Lease
     ...(token ? { leaderId: token.leaderId, token } : {}),
     ...(reason ? { reason } : {}),
     correlationId: randomUUID(),
-    occurredAt: new Date().toISOString(),
+    occurredAt: clock.iso(),
   };
 }

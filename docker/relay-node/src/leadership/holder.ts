@@ -11,6 +11,7 @@ import type { LeadershipEvents } from './events';
 import type { EtcdLeaseStore, HeldLease } from './lease-store';
 import type { LeaseObserver, Observation, OwnLeases } from './observer';
 import { ownKey, toToken } from './tokens';
+import { clock } from '../clock';
 import { LeadershipEventKind, type LeaseToken } from './types';
 
 export interface HolderOptions {
@@ -39,9 +40,10 @@ export class LeaseHolder implements OwnLeases {
   readonly held = new Map<string, HeldLease>();
   /** `${scope}#${fence}` of every lease this process acquired: its own transitions are published here, not by the observer. */
   private readonly ownLeases = new Set<string>();
-  /** Scopes left alone after a release on request, until then (ms). */
+  /** Scopes left alone after a release on request, until then (monotonic ms, as the campaign rules' now). */
   private readonly holdOffUntil = new Map<string, number>();
-  private readonly startedAtMs = Date.now();
+  /** Monotonic, like NodeState's etcd success times it is compared with. */
+  private readonly startedAtMs = clock.monotonic();
 
   constructor(
     private readonly store: EtcdLeaseStore,
@@ -64,7 +66,7 @@ export class LeaseHolder implements OwnLeases {
   /** The lease this node may act on for `scope`, only while its local deadline has not passed. */
   holds(scope: string): HeldLease | undefined {
     const lease = this.held.get(scope);
-    return lease && Date.now() < lease.expiresAtMs - this.guardMs ? lease : undefined;
+    return lease && this.store.clock.now() < lease.expiresAtMs - this.guardMs ? lease : undefined;
   }
 
   /** The scopes this node may act on now. */
@@ -81,7 +83,7 @@ export class LeaseHolder implements OwnLeases {
   }
 
   /** A read served at or after an acquisition that no longer shows its key means the lease is lost. */
-  reconcile({ leases, revision, atMs }: Observation): void {
+  reconcile({ leases, revision }: Observation): void {
     for (const [scope, lease] of this.held) {
       if (lease.selfDeclared) {
         // leader-without-quorum: etcd answers again, so the self-declared lease is dropped.
@@ -95,7 +97,7 @@ export class LeaseHolder implements OwnLeases {
           continue;
         }
         // Gone before our own deadline: someone revoked it (an operator override), not an expiry.
-        const reason = seen ? 'superseded' : atMs < lease.expiresAtMs ? 'revoked' : 'LeaseExpired: lease key gone';
+        const reason = seen ? 'superseded' : this.store.clock.now() < lease.expiresAtMs ? 'revoked' : 'LeaseExpired: lease key gone';
         this.stepDown(lease, LeadershipEventKind.Lost, reason);
       }
     }
@@ -129,7 +131,7 @@ export class LeaseHolder implements OwnLeases {
     this.holdOffUntil.delete(lease.scope);
     this.observer.noteAcquired(lease);
     const transition = reason === 'promoted' ? 'promoted' : undefined;
-    this.events.publish(LeadershipEventKind.Elected, lease.scope, toToken(lease, lease.expiresAtMs), reason, transition);
+    this.events.publish(LeadershipEventKind.Elected, lease.scope, toToken(lease, this.store.clock.toWall(lease.expiresAtMs)), reason, transition);
     void this.renewLoop(lease);
   }
 
@@ -138,9 +140,9 @@ export class LeaseHolder implements OwnLeases {
    * election interval, claim every campaign scope not held, without etcd.
    */
   declareWithoutQuorum(): void {
-    const now = Date.now();
     const lastOk = this.options.etcdLastOkMs() ?? this.startedAtMs;
-    if (now - lastOk <= this.options.electionIntervalMs) return;
+    if (clock.monotonic() - lastOk <= this.options.electionIntervalMs) return;
+    const now = this.store.clock.now();
     for (const scope of this.options.campaignScopes) {
       const lease = this.held.get(scope);
       if (lease) {
@@ -153,14 +155,14 @@ export class LeaseHolder implements OwnLeases {
         leaderId: this.options.nodeId,
         term: (last?.term ?? 0) + 1,
         fenceToken: (last?.fenceToken ?? 0) + 1,
-        issuedAt: new Date(now).toISOString(),
+        issuedAt: clock.iso(),
         etcdLeaseId: '',
         expiresAtMs: now + this.ttlMs,
         selfDeclared: true,
       };
       this.held.set(scope, declared);
       this.ownLeases.add(ownKey(declared));
-      this.events.publish(LeadershipEventKind.Elected, scope, toToken(declared, declared.expiresAtMs), 'etcd-unreachable');
+      this.events.publish(LeadershipEventKind.Elected, scope, toToken(declared, this.store.clock.toWall(declared.expiresAtMs)), 'etcd-unreachable');
     }
   }
 
@@ -177,7 +179,7 @@ export class LeaseHolder implements OwnLeases {
     if (this.held.get(lease.scope) !== lease) return;
     this.held.delete(lease.scope);
     this.observer.forget(lease);
-    this.events.publish(kind, lease.scope, toToken(lease, lease.expiresAtMs), reason);
+    this.events.publish(kind, lease.scope, toToken(lease, this.store.clock.toWall(lease.expiresAtMs)), reason);
     // If etcd still has it, free it now rather than making the others wait for the TTL.
     if (!lease.selfDeclared) void this.store.abandon(lease).catch(() => undefined);
   }
@@ -191,7 +193,7 @@ export class LeaseHolder implements OwnLeases {
     const releases = [...this.held.values()].map(async (lease) => {
       this.held.delete(lease.scope);
       this.observer.forget(lease);
-      this.events.publish(LeadershipEventKind.SteppedDown, lease.scope, toToken(lease, Date.now()), reason);
+      this.events.publish(LeadershipEventKind.SteppedDown, lease.scope, toToken(lease, clock.now()), reason);
       if (lease.selfDeclared) return;
       try {
         const released = await this.store.release(lease);
@@ -216,8 +218,8 @@ export class LeaseHolder implements OwnLeases {
     // Stop acting first, then release in etcd; the event says what etcd made of it.
     this.held.delete(scope);
     this.observer.forget(lease);
-    this.holdOffUntil.set(scope, Date.now() + this.ttlMs);
-    const token = toToken(lease, Date.now());
+    this.holdOffUntil.set(scope, clock.monotonic() + this.ttlMs);
+    const token = toToken(lease, clock.now());
     let released: boolean;
     try {
       released = await this.store.release(lease);
@@ -242,9 +244,9 @@ export class LeaseHolder implements OwnLeases {
     let wait = every;
     while (!signal.aborted && this.held.get(lease.scope) === lease) {
       const deadline = lease.expiresAtMs - this.guardMs;
-      await sleep(Math.max(0, Math.min(wait, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
+      await sleep(Math.max(0, Math.min(wait, deadline - this.store.clock.now())), undefined, { signal }).catch(() => undefined);
       if (signal.aborted || this.held.get(lease.scope) !== lease) return;
-      if (Date.now() >= deadline) {
+      if (this.store.clock.now() >= deadline) {
         if (noStepDown) {
           this.keepActing(lease, 'deadline passed without renewal');
           continue;
@@ -254,7 +256,7 @@ export class LeaseHolder implements OwnLeases {
       }
       try {
         // Never wait on etcd past the deadline: a hanging renewal must not keep us "leader".
-        const renewed = await Promise.race([this.store.renew(lease), sleep(Math.max(0, deadline - Date.now()), 'deadline' as const, { signal })]);
+        const renewed = await Promise.race([this.store.renew(lease), sleep(Math.max(0, deadline - this.store.clock.now()), 'deadline' as const, { signal })]);
         if (renewed === 'deadline') continue;
         if (this.held.get(lease.scope) !== lease) return;
         if (renewed === undefined) {
@@ -282,7 +284,7 @@ export class LeaseHolder implements OwnLeases {
         }
       } catch (error) {
         if (signal.aborted) return;
-        this.log.warn('lease renewal failed', { scope: lease.scope, error: errorMessage(error), msLeft: deadline - Date.now() });
+        this.log.warn('lease renewal failed', { scope: lease.scope, error: errorMessage(error), msLeft: deadline - this.store.clock.now() });
         if (noStepDown) this.keepActing(lease, 'renewal failed');
         wait = Math.min(every, 200);
       }
@@ -291,7 +293,7 @@ export class LeaseHolder implements OwnLeases {
 
   /** Seeded defect no-step-down: extend the local expiry instead of stepping down. */
   private keepActing(lease: HeldLease, why: string): void {
-    lease.expiresAtMs = Date.now() + this.ttlMs;
+    lease.expiresAtMs = this.store.clock.now() + this.ttlMs;
     this.log.warn('no-step-down: keeps acting as leader', { scope: lease.scope, why, fenceToken: lease.fenceToken });
   }
 }

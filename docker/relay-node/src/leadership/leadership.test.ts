@@ -14,6 +14,7 @@ import { LeadershipEvents } from './events';
 import { LeadershipService } from './leadership';
 import { EtcdLeaseStore, type HeldLease } from './lease-store';
 import { type LeadershipEvent, LeadershipEventKind } from './types';
+import { clock } from '../clock';
 
 const TTL_S = 2;
 
@@ -123,7 +124,7 @@ describe('LeadershipService on a real etcd', { skip: skipWithoutEtcd }, () => {
       metrics,
       canCampaign: () => true,
       dedicatedGlobal: () => 'unknown',
-      etcdLastOkMs: () => Date.now(),
+      etcdLastOkMs: () => clock.monotonic(),
     });
     service.start();
     started.push(service);
@@ -154,13 +155,13 @@ describe('LeadershipService on a real etcd', { skip: skipWithoutEtcd }, () => {
     p.cut();
     const b = node('b', ['s-cut']);
     await until('a to stop reporting itself', () => ownToken(a, 's-cut') === undefined, 5000);
-    const stoppedAt = Date.now();
+    const stoppedAt = clock.monotonic(); // lease deadlines are on the monotonic clock (lease-clock.ts)
     assert.ok(stoppedAt < etcdExpiresNoEarlierThan, `stopped ${stoppedAt - etcdExpiresNoEarlierThan} ms after etcd's earliest expiry`);
     assert.equal(a.service.holds('s-cut'), undefined);
     const lost = a.events.find((e) => e.eventKind === LeadershipEventKind.Lost && e.scope === 's-cut');
     assert.match(lost?.reason ?? '', /LeaseExpired/);
     await until('b to take over', () => b.service.holds('s-cut'));
-    assert.ok(Date.now() > stoppedAt);
+    assert.ok(clock.monotonic() > stoppedAt);
     assert.ok((b.service.holds('s-cut')?.fenceToken ?? 0) > lease.fenceToken);
   });
 

@@ -16,6 +16,7 @@ import type { EtcdLeaseStore, HeldLease } from './lease-store';
 import { LeaseObserver } from './observer';
 import { Promotion, type PromotionResult, type ReleaseAsker } from './promotion';
 import { toToken } from './tokens';
+import { clock } from '../clock';
 import type { LeaseToken } from './types';
 
 export { ControlError } from './holder';
@@ -51,7 +52,7 @@ export class LeadershipService {
   private loop: Promise<void> | undefined;
 
   constructor(
-    store: EtcdLeaseStore,
+    private readonly store: EtcdLeaseStore,
     events: LeadershipEvents,
     private readonly log: Logger,
     private readonly options: LeadershipOptions,
@@ -72,7 +73,7 @@ export class LeadershipService {
   /** Current holders as this node sees them; its own leases carry its precise local expiry. */
   tokens(scope?: string): LeaseToken[] {
     const merged = new Map(this.observer.holders());
-    for (const [name, lease] of this.holder.held) merged.set(name, toToken(lease, lease.expiresAtMs));
+    for (const [name, lease] of this.holder.held) merged.set(name, toToken(lease, this.store.clock.toWall(lease.expiresAtMs)));
     return [...merged.values()].filter((token) => scope === undefined || token.scope === scope).sort((a, b) => a.scope.localeCompare(b.scope));
   }
 
@@ -132,7 +133,7 @@ export class LeadershipService {
         eligible: this.options.eligibleScopes,
         held: this.holder.actingScopes(),
         history: this.observer.history(scope),
-        nowMs: Date.now(),
+        nowMs: clock.monotonic(),
         ttlMs: this.holder.ttlMs,
         globalStandbyMs: this.options.globalStandbyMs,
         holdOffUntilMs: this.holder.holdOff(scope),

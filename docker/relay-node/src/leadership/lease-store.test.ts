@@ -30,7 +30,8 @@ describe('EtcdLeaseStore on a real etcd', { skip: skipWithoutEtcd }, () => {
     assert.ok(won.acquired);
     assert.equal(won.lease.term, 1);
     assert.equal(won.lease.leaderId, 'a');
-    assert.ok(won.lease.expiresAtMs > Date.now() && won.lease.expiresAtMs <= Date.now() + 2000);
+    const now = a.clock.now(); // the store's lease clock
+    assert.ok(won.lease.expiresAtMs > now && won.lease.expiresAtMs <= now + 2000);
     const lost = await b.tryAcquire('s1');
     assert.equal(lost.acquired, false);
     if (!lost.acquired) {

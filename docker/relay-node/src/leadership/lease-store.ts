@@ -9,6 +9,9 @@
 import type { EtcdClient, KeyValue } from './etcd-client';
 import type { Defects } from '../defects';
 import { leaseKey, LEASES_PREFIX, releasedKey, revokedKey, termKey } from './scopes';
+import { clock } from '../clock';
+import { leaseClock, type LeaseClock } from './lease-clock';
+import { DEFAULT_LEASE_TTL_MS } from '../config';
 
 interface LeaseValue {
   leaderId: string;
@@ -26,7 +29,7 @@ export interface StoredLease {
   etcdLeaseId: string;
 }
 
-/** A lease this node holds. `expiresAtMs` is a conservative local deadline (see renew). */
+/** A lease this node holds. `expiresAtMs` is a conservative local deadline on the store's LeaseClock (see renew). */
 export interface HeldLease extends StoredLease {
   expiresAtMs: number;
   /** Seeded defect leader-without-quorum: a lease this node declared without etcd (no etcd lease behind it). */
@@ -58,15 +61,27 @@ export interface RevocationMarker {
 export interface LeaseStoreOptions {
   /** term-reuse acts here: an acquisition writes the previous term (at least 1) instead of term + 1. */
   defects?: Defects;
+  /** What held leases' deadlines are timed on (default: the monotonic clock; see lease-clock.ts). */
+  clock?: LeaseClock;
 }
 
 export class EtcdLeaseStore {
+  /** Held leases' deadlines are on this clock; the holder reads it through the store, so both agree. */
+  readonly clock: LeaseClock;
+
   constructor(
     private readonly etcd: EtcdClient,
     private readonly nodeId: string,
     private readonly ttlSeconds: number,
     private readonly options: LeaseStoreOptions = {},
-  ) {}
+  ) {
+    this.clock = options.clock ?? leaseClock(options.defects);
+  }
+
+  /** The TTL asked of etcd; seeded defect lease-ttl-floor never asks less than the default. */
+  private get grantSeconds(): number {
+    return this.options.defects?.has('lease-ttl-floor') ? Math.max(this.ttlSeconds, DEFAULT_LEASE_TTL_MS / 1000) : this.ttlSeconds;
+  }
 
   async tryAcquire(scope: string): Promise<AcquireResult> {
     // One round trip reads both the holder and the term counter.
@@ -77,10 +92,10 @@ export class EtcdLeaseStore {
     const currentTerm = termKv ? Number.parseInt(termKv.value, 10) || 0 : 0;
 
     // Measured before the grant is sent, so the local deadline is never later than etcd's.
-    const grantedAtMs = Date.now();
-    const grant = await this.etcd.leaseGrant(this.ttlSeconds);
+    const grantedAtMs = this.clock.now();
+    const grant = await this.etcd.leaseGrant(this.grantSeconds);
     const term = this.options.defects?.has('term-reuse') ? Math.max(1, currentTerm) : currentTerm + 1;
-    const value: LeaseValue = { leaderId: this.nodeId, term, issuedAt: new Date().toISOString() };
+    const value: LeaseValue = { leaderId: this.nodeId, term, issuedAt: clock.iso() };
     const held = (fenceToken: number): AcquireResult => ({
       acquired: true,
       // Both puts commit at the transaction's revision, which is the lease key's create_revision.
@@ -137,7 +152,7 @@ export class EtcdLeaseStore {
    * served without a quorum. The expiry counts from before the keep-alive was sent.
    */
   async renew(lease: HeldLease): Promise<number | undefined> {
-    const sentAtMs = Date.now();
+    const sentAtMs = this.clock.now();
     const ttl = await this.etcd.leaseKeepAliveOnce(lease.etcdLeaseId);
     if (!(ttl > 0)) return undefined;
     const { kvs } = await this.etcd.range(leaseKey(lease.scope));
@@ -155,7 +170,7 @@ export class EtcdLeaseStore {
       leaderId: lease.leaderId,
       term: lease.term,
       fenceToken: lease.fenceToken,
-      releasedAt: new Date().toISOString(),
+      releasedAt: clock.iso(),
     };
     const result = await this.etcd.txn({
       compare: [{ key: leaseKey(lease.scope), target: 'CREATE', result: 'EQUAL', value: lease.fenceToken }],
@@ -213,7 +228,7 @@ export class EtcdLeaseStore {
       leaderId: holder.leaderId,
       term: holder.term,
       fenceToken: holder.fenceToken,
-      revokedAt: new Date().toISOString(),
+      revokedAt: clock.iso(),
       revokedBy,
     };
     await this.etcd.txn({
@@ -229,9 +244,9 @@ export class EtcdLeaseStore {
    * its create_revision, so the fence does not change. Undefined when the key changed meanwhile.
    */
   async overwriteInPlace(holder: StoredLease): Promise<HeldLease | undefined> {
-    const grantedAtMs = Date.now();
-    const grant = await this.etcd.leaseGrant(this.ttlSeconds);
-    const value: LeaseValue = { leaderId: this.nodeId, term: holder.term, issuedAt: new Date().toISOString() };
+    const grantedAtMs = this.clock.now();
+    const grant = await this.etcd.leaseGrant(this.grantSeconds);
+    const value: LeaseValue = { leaderId: this.nodeId, term: holder.term, issuedAt: clock.iso() };
     const result = await this.etcd.txn({
       compare: [{ key: leaseKey(holder.scope), target: 'CREATE', result: 'EQUAL', value: holder.fenceToken }],
       success: [{ put: { key: leaseKey(holder.scope), value: JSON.stringify(value), lease: grant.id } }],

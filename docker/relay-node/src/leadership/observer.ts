@@ -8,9 +8,10 @@ import type { ScopeHistory } from './campaign-rules';
 import type { LeadershipEvents } from './events';
 import type { EtcdLeaseStore, HeldLease } from './lease-store';
 import { sameLease, scopeMetricLabels, toToken } from './tokens';
+import { clock } from '../clock';
 import { LeadershipEventKind, type LeaseToken } from './types';
 
-/** One read of every lease: holders with expiries counted from the ask, at an etcd revision. */
+/** One read of every lease: holders with (wall-clock) expiries counted from the ask, at an etcd revision, read at `atMs` (monotonic). */
 export interface Observation {
   leases: ReadonlyMap<string, LeaseToken>;
   revision: number;
@@ -52,9 +53,9 @@ export class LeaseObserver {
     // an expiry is never later than the truth, even when the answer is read long after (this process
     // was paused with the answer in its socket): counted from the answer, a lease revoked meanwhile
     // showed up again as a current holder, here and in /control/leaders.
-    const askedAt = Date.now();
+    const askedAt = clock.now();
     const { leases, revision } = await this.store.observeAll();
-    const atMs = Date.now();
+    const atMs = clock.monotonic();
     const next = new Map<string, LeaseToken>();
     for (const lease of leases) next.set(lease.scope, toToken(lease, askedAt + lease.remainingMs));
     return { leases: next, revision, atMs };
@@ -93,8 +94,8 @@ export class LeaseObserver {
   /** The holder of `scope` when the last observation is recent and its lease has not run out. */
   freshHolder(scope: string): LeaseToken | undefined {
     const seen = this.observed.get(scope);
-    const fresh = Date.now() - this.observedAtMs < 2 * this.options.electionIntervalMs;
-    return seen && fresh && Date.parse(seen.expiresAt) > Date.now() ? seen : undefined;
+    const fresh = clock.monotonic() - this.observedAtMs < 2 * this.options.electionIntervalMs;
+    return seen && fresh && Date.parse(seen.expiresAt) > clock.now() ? seen : undefined;
   }
 
   /** A lease this node no longer acts on must not linger in /control/leaders as its last observation. */
@@ -114,12 +115,12 @@ export class LeaseObserver {
   /** This node acquired `lease`: the scope is no longer vacant. */
   noteAcquired(lease: HeldLease): void {
     this.lastKnownLeases.set(lease.scope, { term: lease.term, fenceToken: lease.fenceToken });
-    this.noteHolder(lease.scope, lease.leaderId, Date.now());
+    this.noteHolder(lease.scope, lease.leaderId, clock.monotonic());
   }
 
   /** This node still acts on `lease` while etcd shows `seen`: two holders in one observation. */
   countSplitBrain(scope: string, lease: HeldLease, seen: LeaseToken): void {
-    if (Date.parse(seen.expiresAt) <= Date.now() || lease.expiresAtMs <= Date.now()) return;
+    if (Date.parse(seen.expiresAt) <= clock.now() || lease.expiresAtMs <= this.store.clock.now()) return;
     const episode = `${scope}#${lease.leaderId}@${lease.fenceToken}#${seen.leaderId}@${seen.fenceToken}`;
     if (this.splitBrainEpisodes.has(episode)) return;
     this.splitBrainEpisodes.add(episode);

@@ -10,6 +10,7 @@ import { ControlError, type LeaseHolder } from './holder';
 import type { EtcdLeaseStore, StoredLease } from './lease-store';
 import { LeadershipEventKind } from './types';
 import { resultOf } from './tokens';
+import { clock } from '../clock';
 
 export type PromotionMethod = 'released' | 'revoked' | 'vacant' | 'held';
 
@@ -113,8 +114,8 @@ export class Promotion {
 
   /** Polls etcd until nobody holds `scope`, or `timeoutMs` passes. */
   private async untilVacant(scope: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && (await etcdOr503(() => this.store.readHolder(scope))) !== undefined) await sleep(100);
+    const deadline = clock.monotonic() + timeoutMs;
+    while (clock.monotonic() < deadline && (await etcdOr503(() => this.store.readHolder(scope))) !== undefined) await sleep(100);
   }
 }
 

@@ -9,6 +9,7 @@ import type { NodeState } from '../state';
 import { type RpcRequest, type ProcedureRegistry } from './procedures';
 import { errorCode, httpStatusFor, RpcError, type RpcStatusCode, statusToken } from './status';
 import { readBody } from '../http/body';
+import { clock } from '../clock';
 
 export const MESH_NODE_HEADER = 'X-Mesh-Node';
 /** Extension: on an error answer, `not-applied` promises the call had no effect (clients may count it failed, not unknown). */
@@ -50,7 +51,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
       return;
     }
     metrics.httpRequestsStarted.inc({ rpc_procedure: procedure });
-    const startedAt = performance.now();
+    const startedAt = clock.monotonic();
     state.activeRequests += 1;
     let outcome = 'error';
     try {
@@ -67,7 +68,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
       }
       const body = await readRequest(req);
       const deadline = header(req, 'rpc-deadline');
-      if (deadline && Date.parse(deadline) <= Date.now()) throw new RpcError('DeadlineExceeded', `deadline ${deadline} has passed`);
+      if (deadline && Date.parse(deadline) <= clock.now()) throw new RpcError('DeadlineExceeded', `deadline ${deadline} has passed`);
       const handler = registry.get(procedure);
       if (!handler) throw new RpcError('Unimplemented', `procedure '${procedure}' is not registered on ${nodeId}`);
       const contentType = header(req, 'content-type');
@@ -102,7 +103,7 @@ export function createRpcInbound(options: RpcInboundOptions): (req: IncomingMess
         http_response_status_code: String(res.statusCode),
         outcome,
       });
-      metrics.httpRequestDuration.observe({ rpc_procedure: procedure, outcome }, performance.now() - startedAt);
+      metrics.httpRequestDuration.observe({ rpc_procedure: procedure, outcome }, clock.monotonic() - startedAt);
     }
   };
 }

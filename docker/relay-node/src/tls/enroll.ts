@@ -3,6 +3,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, type Logger } from '../log';
+import { clock } from '../clock';
 
 export const JOIN_PATH = '/omnirelay/bootstrap/join';
 
@@ -97,7 +98,7 @@ class JoinRejectedError extends Error {
  * certificate is already expired (a certificate-expiry fault heals as soon as the CA issues a
  * valid one again).
  */
-export function renewalDelayMs(expiresAt: Date, nowMs = Date.now()): number {
+export function renewalDelayMs(expiresAt: Date, nowMs = clock.now()): number {
   const remaining = expiresAt.getTime() - nowMs;
   if (remaining <= 0) return 5000;
   return Math.min(2 ** 31 - 1, Math.max(1000, Math.floor((remaining * 2) / 3)));

@@ -1,6 +1,7 @@
 // What a peer certificate says: the node id it vouches for (its DNS subjectAltName; certificates from
 // the suite's CA carry exactly one, the node id), and whether it has run out.
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { clock } from '../clock';
 
 /** OpenSSL's code for it, as TLS verification reports it. */
 export const CERT_HAS_EXPIRED = 'CERT_HAS_EXPIRED';
@@ -10,7 +11,7 @@ export const CERT_HAS_EXPIRED = 'CERT_HAS_EXPIRED';
  * `nowMs`. A keep-alive TLS connection outlives the handshake that verified the certificate, so a
  * certificate that runs out while the connection is open must be caught by checking again.
  */
-export function certificateExpired(certificate: Pick<PeerCertificate, 'valid_to'> | undefined, nowMs = Date.now()): boolean {
+export function certificateExpired(certificate: Pick<PeerCertificate, 'valid_to'> | undefined, nowMs = clock.now()): boolean {
   const validTo = certificate?.valid_to;
   if (!validTo) return false; // no certificate at all is the handshake's business
   const notAfter = Date.parse(validTo);
@@ -40,7 +41,7 @@ export interface RefusalPolicy {
  * keep-alive connection that certificate may have run out since, so expiry is checked again on every
  * message. Under accept-expired-certificates TLS lets everything through: refuse what is wrong besides expiry.
  */
-export function peerRefusal(socket: unknown, policy: RefusalPolicy, nowMs = Date.now()): string | undefined {
+export function peerRefusal(socket: unknown, policy: RefusalPolicy, nowMs = clock.now()): string | undefined {
   if (!policy.acceptExpired) {
     if (policy.handshakeOnly) return undefined;
     const peer = (socket as Partial<TLSSocket>).getPeerCertificate?.();

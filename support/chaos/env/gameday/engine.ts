@@ -140,6 +140,8 @@ export class GameDay {
         return this.toxic(fault.link, { type: 'reset_peer', attributes: { timeout: 0 } });
       case 'timeouts':
         return this.toxic(fault.link, { type: 'timeout', attributes: { timeout: 0 } });
+      case 'clock':
+        return this.skewClock(await this.resolveNode(fault.node), fault);
       case 'membership surge': {
         const surge = new MembershipSurge(this.env, this.topology, fault, this.log);
         await surge.join();
@@ -231,6 +233,14 @@ export class GameDay {
         await renew();
       },
     };
+  }
+
+  /** relay-node's clock-skew chaos hook (feature:mesh-clock-skew); the heal makes the wall clock true again. */
+  private async skewClock(node: string, skew: { offsetMs: number; drift: number }): Promise<{ target: string; heal: () => Promise<void> }> {
+    const client = new NodeClient(serviceUrl(this.env, node, 8080));
+    const started = await client.chaos('clock-skew', 'start', { offsetMs: skew.offsetMs, drift: skew.drift });
+    if (started.status !== 200) throw new Error(`${node}'s clock-skew chaos hook answered ${started.status}: ${started.body.message ?? ''}`);
+    return { target: node, heal: async () => void (await client.chaos('clock-skew', 'stop')) };
   }
 
   // ── network ───────────────────────────────────────────────────────────────────────────────────────

@@ -34,6 +34,12 @@ const CASES: Record<FaultName, { ok: Omit<RawRequest, 'fault'>; touches: RegExp;
     bad: { target: 'region west' },
     error: /must name two sides separated by "\/"/,
   },
+  'clock skew': {
+    ok: { target: 'the global leader', intensity: '-20 s drift -5 %' },
+    touches: /the global leader \(found when the fault starts\)/,
+    bad: { target: 'east-1', intensity: '20 minutes' },
+    error: /"clock skew 20 minutes" is not a clock fault/,
+  },
   'one-way cut': { ok: { target: 'east-1 / west-1, west-2' }, touches: /^east-1 \| west-1 west-2$/, bad: { target: 'east-1 /' }, error: /two sides/ },
   bridge: {
     ok: { target: 'region east / region west', via: 'global-1' },

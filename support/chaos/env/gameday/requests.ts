@@ -49,6 +49,8 @@ export const FAULT_NAMES = {
   'packet loss': 'drop packets between two sides (--intensity "30%"; target: "<side> / <side>")',
   'membership surge': 'N relay nodes join a region, then leave (--intensity N, --rate "1/s"; target: "region east")',
   'certificate expiry': "the target node's next certificate is already expired and it renews at once; at the end it renews a valid one",
+  'clock skew':
+    'shift the target node\'s wall clock and/or make its clocks drift (--intensity "-20 s", "+3 s drift -5 %" or "drift 10 %"); true again at the end',
 } as const;
 
 export type FaultName = keyof typeof FAULT_NAMES;
@@ -143,6 +145,10 @@ export function parseRequest(raw: RawRequest, where: string): FaultRequest {
       }
       case 'bandwidth':
         return scheduledFault(`bandwidth ${(intensity ?? '64 KB/s').replace(/^(\d+)$/, '$1 KB/s')}`, need(LINKS), where);
+      case 'clock skew': {
+        const skew = (intensity ?? '-20 s').trim();
+        return scheduledFault(skew.startsWith('drift') ? `clock ${skew}` : `clock skew ${skew}`, need('a node phrase'), where);
+      }
       case 'packet loss':
         return scheduledFault(`packet loss ${(intensity ?? '30%').replace(/^(\d+(?:\.\d+)?)$/, '$1%')}`, need('"<side> / <side>"'), where);
       default:

@@ -48,6 +48,7 @@ function targetsOf(topology: Topology, fault: GameDayFault): string {
     case 'pause':
     case 'restart':
     case 'certificate expiry':
+    case 'clock':
       return node(fault.node);
     case 'leader kill':
       if (fault.scope !== 'global-control' && !topology.regions.includes(fault.scope.slice('region/'.length)))

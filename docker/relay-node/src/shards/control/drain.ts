@@ -9,6 +9,7 @@ import type { NodeState } from '../../state';
 import type { ShardMapView } from '../types';
 
 import { DRAINING_VALUE, SHARD_LABEL } from '../../gossip/types';
+import { clock } from '../../clock';
 
 export { DRAINING_VALUE, SHARD_LABEL };
 
@@ -46,7 +47,7 @@ export class DrainController {
   private drainState: DrainState = DRAIN_STATE.Active;
   private reason: string | undefined;
   private startedAt: number | undefined;
-  private updatedAt = Date.now();
+  private updatedAt = clock.now();
   private lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly waiters = new Set<() => void>();
@@ -78,7 +79,7 @@ export class DrainController {
       throw new DrainConflictError(`Node drain is already in progress (state ${this.drainState === DRAIN_STATE.Draining ? 'Draining' : 'Drained'}).`);
     }
     this.reason = reason?.trim() || undefined;
-    this.startedAt = Date.now();
+    this.startedAt = clock.now();
     this.lastError = undefined;
     this.set(DRAIN_STATE.Draining);
     this.o.state.draining = true;
@@ -142,7 +143,7 @@ export class DrainController {
     const { owned, replica } = this.holdings();
     if (owned === 0 && replica === 0 && this.o.state.activeRequests === 0) {
       this.set(DRAIN_STATE.Drained);
-      this.o.log.info('drained', { reason: this.reason, ms: Date.now() - (this.startedAt ?? Date.now()) });
+      this.o.log.info('drained', { reason: this.reason, ms: clock.now() - (this.startedAt ?? clock.now()) });
       for (const waiter of [...this.waiters]) waiter();
       return;
     }
@@ -161,7 +162,7 @@ export class DrainController {
 
   private set(state: DrainState): void {
     this.drainState = state;
-    this.updatedAt = Date.now();
+    this.updatedAt = clock.now();
   }
 
   /** Sets or removes the mesh.shards label (the version bump makes gossip spread it). */

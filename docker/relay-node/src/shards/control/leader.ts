@@ -17,6 +17,7 @@ import type { HandoverRequest, HandoverResult, ShardLoadReport, ShardMap, ShardR
 import { DRAINING_VALUE, SHARD_LABEL } from './drain';
 import type { MapStoreLike } from './map-store';
 import { planMap, type PlannedMove, type ShardChange } from './planner';
+import { clock } from '../../clock';
 
 export const HANDOVER_PATH = '/mesh/shards/handover';
 export const LOAD_PATH = '/control/shards/load';
@@ -218,7 +219,7 @@ export class ShardLeader {
     read?: Awaited<ReturnType<MapStoreLike['read']>>,
   ): Promise<PublishOutcome> {
     if (!this.o.isLeader()) return { published: false, reason: 'not-leader' };
-    const startedAt = Date.now();
+    const startedAt = clock.now();
     const stored = read ?? (await this.o.store.read());
     const previous = stored?.map;
     const version = (previous?.version ?? 0) + 1;
@@ -255,7 +256,7 @@ export class ShardLeader {
     this.o.cache.offer(plan.map);
     const changed = plan.map.records.filter((r) => r.version === plan.map!.version).length;
     this.o.log.info('shard map published', { version: plan.map.version, changed, moves: plan.moves.length });
-    const publishedAt = Date.now();
+    const publishedAt = clock.now();
     for (const move of plan.moves) {
       const rebalance = move.ticket.startsWith('rebalance-');
       const reason: MoveReason = rebalance ? 'rebalance' : move.ticket.startsWith('drain:') ? 'drain' : ownerAlive.get(move.shardId) ? 'placement' : 'failover';

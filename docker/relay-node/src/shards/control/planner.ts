@@ -8,6 +8,7 @@ import { ControlProblem } from './problem';
 import { assignShards, beats, isStrategyId, rendezvousScore, type ShardNode, STRATEGY_IDS } from '../strategies';
 import { SHARD_STATUS, type ShardMap, type ShardRecord } from '../types';
 import { xxhash64 } from '../xxhash64';
+import { clock } from '../../clock';
 
 export interface ShardChange {
   shardId: string;
@@ -200,5 +201,5 @@ export function simulate(
       ? [{ namespace, shardId, currentOwner, proposedOwner: ownerNodeId, changesOwner: true }]
       : [];
   });
-  return { namespace, strategyId, generatedAt: (options.now ?? new Date()).toISOString(), assignments, changes };
+  return { namespace, strategyId, generatedAt: (options.now ?? new Date(clock.now())).toISOString(), assignments, changes };
 }

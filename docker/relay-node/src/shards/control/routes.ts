@@ -21,6 +21,7 @@ import type { HistoryChange, HistoryEntry, MapStoreLike } from './map-store';
 import { simulate, type SimulationNode } from './planner';
 import { ControlProblem } from './problem';
 import { readBody } from '../../http/body';
+import { clock } from '../../clock';
 
 export const SHARDS_VERSION_HEADER = 'x-omnirelay-shards-version';
 const FORWARDED_BY = 'x-mesh-forwarded-by';
@@ -312,7 +313,7 @@ function watch(req: IncomingMessage, res: ServerResponse, url: URL, deps: ShardR
 
   if (resume !== undefined) enqueue(deps.view.current()?.version ?? 0);
   const unsubscribe = deps.view.subscribe((map, previous) => enqueue(map.version, localEntry(map, previous)));
-  const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => res.write(`: heartbeat ${clock.iso()}\n\n`), HEARTBEAT_MS);
   const cleanup = (): void => {
     closed = true;
     clearInterval(heartbeat);

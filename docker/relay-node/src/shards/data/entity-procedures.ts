@@ -5,6 +5,7 @@ import type { ProcedureDeps, ShardProcedure } from './procedure-types';
 import { invalidArgument as invalid, ShardError } from './replication';
 import { selfCall } from './self-call';
 import { isWorkflowStep, type JsonValue, type WorkflowRecord } from './store';
+import { clock } from '../../clock';
 
 const MAX_TIMER_DELAY_MS = 24 * 3600 * 1000;
 const MAX_WORKFLOW_STEPS = 1000;
@@ -27,7 +28,7 @@ export function entityProcedures(deps: ProcedureDeps): ShardProcedure[] {
       if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_TIMER_DELAY_MS)
         throw invalid(`\`delayMs\` must be an integer 0..${MAX_TIMER_DELAY_MS}`);
       const payload = (body.payload ?? null) as JsonValue;
-      const result = await replication.write(shardId, { kind: 'timer.schedule', key: id, dueAt: Date.now() + delayMs, payload, by: deps.nodeId }, ticket);
+      const result = await replication.write(shardId, { kind: 'timer.schedule', key: id, dueAt: clock.now() + delayMs, payload, by: deps.nodeId }, ticket);
       if (result.created) deps.timers?.scheduled(shardId, id);
       return { ...result.timer, created: result.created };
     },
@@ -71,7 +72,7 @@ export function entityProcedures(deps: ProcedureDeps): ShardProcedure[] {
         key: id,
         steps: parsed,
         by: deps.nodeId,
-        at: Date.now(),
+        at: clock.now(),
         ...(failAt === undefined ? {} : { failAt: failAt as number }),
       };
       const result = await replication.write(shardId, op, ticket);
@@ -134,7 +135,7 @@ export function entityProcedures(deps: ProcedureDeps): ShardProcedure[] {
       const { from, to, message, replies } = callBody(body);
       if (typeof body.msgId !== 'string' || body.msgId === '') throw invalid('`msgId` must be a non-empty string');
       const msgId = body.msgId;
-      const result = await replication.write(shardId, { kind: 'mailbox.receive', key: to, msgId, from, message, at: Date.now() }, ticket);
+      const result = await replication.write(shardId, { kind: 'mailbox.receive', key: to, msgId, from, message, at: clock.now() }, ticket);
       if (replies === 0) return { to, msgId, duplicate: result.duplicate, hops: [] };
       const reply = await selfCall(deps, 'entity::receive', from, { to: from, from: to, message, msgId: `${msgId}/${replies}`, replies: replies - 1 }, caller);
       return { to, msgId, duplicate: result.duplicate, hops: [{ to: from, servedBy: reply.servedBy }, ...((reply.body.hops as unknown[] | undefined) ?? [])] };

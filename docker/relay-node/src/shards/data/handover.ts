@@ -10,6 +10,7 @@ import { peerJson } from './peer-http';
 import { INSTALL_PATH, type InstallRequest, type PeerReply, type Replication } from './replication';
 import type { Defects } from '../../defects';
 import type { ShardData } from './store';
+import { clock } from '../../clock';
 
 export const HANDOVER_PATH = '/mesh/shards/handover';
 
@@ -64,7 +65,7 @@ export class Handover {
 
   async handle(request: HandoverRequest): Promise<PeerReply> {
     const { nodeId, replication, log } = this.deps;
-    const started = Date.now();
+    const started = clock.monotonic();
     const { shardId, to, fenceToken } = request;
     if (request.namespace !== this.deps.namespace) return { status: 400, body: { message: `unknown namespace ${request.namespace}` } };
     if (to === nodeId) return { status: 400, body: { message: `${nodeId} cannot hand ${shardId} over to itself` } };
@@ -89,7 +90,7 @@ export class Handover {
         const install: InstallRequest = { shardId, fenceToken, index: copy.index, state: this.sent(copy.state), from: nodeId };
         try {
           // Stay inside the leader's wait (handoverTimeoutMs from its request) where the lock allowed it.
-          const timeoutMs = Math.max(100, this.deps.handoverTimeoutMs - (Date.now() - started));
+          const timeoutMs = Math.max(100, this.deps.handoverTimeoutMs - (clock.monotonic() - started));
           const answer = await peerJson(httpEndpointOf(to, this.deps.table, this.deps.httpPort), 'POST', INSTALL_PATH, install, timeoutMs);
           if (answer.status !== 200) return { status: 503, body: { message: `${to} refused the install (${answer.status})`, answer: answer.body } };
         } catch (error) {
@@ -112,7 +113,7 @@ export class Handover {
       log.warn('handover failed: still serving', { shardId, to, fenceToken, ...reply.body });
       return reply;
     }
-    const result: HandoverResult = { shardId, from: nodeId, to, fenceToken, index: slot.index, heldCalls, ms: Date.now() - started };
+    const result: HandoverResult = { shardId, from: nodeId, to, fenceToken, index: slot.index, heldCalls, ms: clock.monotonic() - started };
     this.results.set(shardId, result);
     log.info('shard handed over', { ...result, ticket: request.ticket });
     replication.movedAway(shardId);

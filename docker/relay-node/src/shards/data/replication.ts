@@ -13,6 +13,7 @@ import { RpcError, type RpcStatusCode } from '../../rpc/status';
 import type { ShardMapView } from '../types';
 import { peerJson } from './peer-http';
 import { isShardData, type OpResult, type ShardData, type ShardOp, ShardStore, type ShardStoreOptions } from './store';
+import { clock } from '../../clock';
 
 export const REPLICATE_PATH = '/mesh/shards/replicate';
 export const SNAPSHOT_PATH = '/mesh/shards/snapshot';
@@ -538,10 +539,10 @@ export class Replication {
   }
 
   private replicateLater(replicas: readonly string[], entry: ReplicationEntry): void {
-    const due = Date.now() + BACKGROUND_DELAY_MS;
+    const due = clock.monotonic() + BACKGROUND_DELAY_MS;
     const previous = this.background.get(entry.shardId) ?? Promise.resolve();
     const next = previous.then(async () => {
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - clock.monotonic())));
       await this.send(replicas, entry);
     });
     this.background.set(entry.shardId, next);

@@ -23,6 +23,7 @@ import type { Handover } from './handover';
 import { missingKey, parseJsonBody, PINGPONG, SLOW_CALL, type ShardCall, type ShardProcedure } from './procedures';
 import { AbandonedError, NotServingError, type Replication, ShardError, type ShardMetrics } from './replication';
 import { readBody } from '../../http/body';
+import { clock } from '../../clock';
 
 export const SHARD_HEADER = 'X-Mesh-Shard';
 /** Marks a call passed on by an old owner after a handover: never passed on that way twice. */
@@ -110,7 +111,7 @@ export function createShardRouter(deps: RouterDeps): (req: IncomingMessage, res:
     const shardId = shardForKey(key ?? '', deps.ids);
     res.setHeader(SHARD_HEADER, shardId);
 
-    const deadline = Date.now() + WAIT_FOR_OWNERSHIP_MS;
+    const deadline = clock.monotonic() + WAIT_FOR_OWNERSHIP_MS;
     let refreshed = false;
     for (;;) {
       const slot = replication.sync(shardId);
@@ -146,7 +147,7 @@ export function createShardRouter(deps: RouterDeps): (req: IncomingMessage, res:
         return relay(deps, req, res, record.ownerNodeId, body, forwardedBy, true, timeoutFor(deps, procedureName, parsed));
       }
       // A forwarded call here, or a map naming this node that it cannot act on: wait for news.
-      const left = deadline - Date.now();
+      const left = deadline - clock.monotonic();
       if (left <= 0) {
         const message = record
           ? `${nodeId} does not serve ${shardId} (map v${view.current()?.version ?? '?'} names ${record.ownerNodeId} at fence ${record.fenceToken})`
@@ -199,7 +200,7 @@ async function serve(
     if (refused) return throttle(req, res, deps.metrics, refused);
     if (abort.signal.aborted) return 'served';
     const deadline = header(req, 'rpc-deadline');
-    if (deadline && Date.parse(deadline) <= Date.now()) {
+    if (deadline && Date.parse(deadline) <= clock.now()) {
       return refuse(req, res, deps.metrics, new ShardError('DeadlineExceeded', `deadline ${deadline} has passed`, true));
     }
     const result = await procedure.run(call);

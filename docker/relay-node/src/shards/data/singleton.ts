@@ -7,6 +7,7 @@
 import type { Defects } from '../../defects';
 import { errorMessage, type Logger } from '../../log';
 import type { Replication } from './replication';
+import { clock } from '../../clock';
 
 const BEAT_MS = 200;
 export const SINGLETON_PATH = '/control/singleton';
@@ -73,13 +74,13 @@ export class SingletonService {
       const fence = slot.ownerFence ?? this.tenure!.fence;
       try {
         if (this.tenure?.fence !== fence) {
-          const at = Date.now();
+          const at = clock.now();
           const result = await replication.write(shardId, { kind: 'singleton.acquire', key, runner: nodeId, fence, at });
           if (!result.acquired) return;
           this.tenure = { fence, since: at };
           log.info('singleton started', { key, shardId, fence });
         }
-        const result = await replication.write(shardId, { kind: 'singleton.beat', key, runner: nodeId, fence, at: Date.now() });
+        const result = await replication.write(shardId, { kind: 'singleton.beat', key, runner: nodeId, fence, at: clock.now() });
         this.beats += 1;
         if (!result.beat) throw new Error('the record names another tenure');
       } catch (error) {

@@ -6,6 +6,7 @@
 import type { Defects } from '../../defects';
 import { errorMessage, type Logger } from '../../log';
 import type { Replication } from './replication';
+import { clock } from '../../clock';
 
 const TICK_MS = 100;
 
@@ -50,12 +51,12 @@ export class TimerService {
         if (slot.ownerFence === undefined || slot.handingOver) continue;
         // A restarted owner holds nothing until it recovers from its replicas: a read does that.
         if (slot.needsRecovery) await replication.read(shardId, () => undefined).catch(() => undefined);
-        let due = slot.store.dueTimers(Date.now());
+        let due = slot.store.dueTimers(clock.now());
         // Seeded defect: only timers armed here when this node scheduled them ever fire here.
         if (this.deps.defects.has('timer-not-rearmed-after-failover')) due = due.filter((id) => this.scheduledHere.has(`${shardId}/${id}`));
         for (const id of due) {
           try {
-            const result = await replication.write(shardId, { kind: 'timer.fire', key: id, firedAt: Date.now(), by: nodeId, fence: slot.fence });
+            const result = await replication.write(shardId, { kind: 'timer.fire', key: id, firedAt: clock.now(), by: nodeId, fence: slot.fence });
             if (result.fired) log.debug('timer fired', { shardId, id, lateMs: (result.timer?.firedAt ?? 0) - (result.timer?.dueAt ?? 0) });
           } catch (error) {
             log.debug('timer firing deferred to the next tick', { shardId, id, error: errorMessage(error) });

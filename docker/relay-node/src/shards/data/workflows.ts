@@ -10,6 +10,7 @@ import { errorMessage, type Logger } from '../../log';
 import type { Replication } from './replication';
 import { selfCall } from './self-call';
 import type { WorkflowRecord } from './store';
+import { clock } from '../../clock';
 
 const TICK_MS = 100;
 
@@ -94,7 +95,7 @@ export class WorkflowService {
         }
       }
       try {
-        await replication.write(shardId, { kind: 'workflow.step', key: id, step, ...outcome, by: nodeId, at: Date.now(), fence });
+        await replication.write(shardId, { kind: 'workflow.step', key: id, step, ...outcome, by: nodeId, at: clock.now(), fence });
       } catch (error) {
         log.debug('workflow step not journaled: the next owner or tick runs it again', { shardId, id, step, error: errorMessage(error) });
         return;
