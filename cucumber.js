@@ -41,5 +41,7 @@ const common = {
 export default common;
 export const ci = { ...common, format: [...common.format, 'summary'] };
 export const smoke = { ...common, tags: '@smoke' };
+// Used by `npm run bdd:random` for each case: the normal evidence, no retries (a case fails or it does not).
+export const random = { ...common, retry: 0, retryTagFilter: '' };
 // Used by `npm run bdd:sensitivity`: no Allure output, so defect runs never mix with a real run's report.
 export const sensitivity = { ...common, format: ['progress'], retry: 0, retryTagFilter: '' };

@@ -128,10 +128,10 @@ export class HyperscaleWorld extends World implements ClusterNodes {
     this.geo = new GeoClients(ctx, this, this.clients);
     this.telemetry = new TelemetryVerbs(ctx, this, this.processes, this.leadership, this.members);
     this.clocks = new ClockFaults(ctx, this);
-    this.chaos = new ChaosSchedule(ctx, this.processes, this.links, this.network, this.members, this.clocks);
+    this.surges = new MembershipSurges(ctx, this);
+    this.chaos = new ChaosSchedule(ctx, this.processes, this.links, this.network, this.members, this.clocks, this.surges);
     this.certificates = new CertificateFaults(ctx, this);
     this.backpressure = new BackpressureVerbs(ctx, this, this.clients, this.leadership);
-    this.surges = new MembershipSurges(ctx, this);
   }
 
   get cluster(): Cluster {

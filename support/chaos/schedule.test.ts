@@ -100,3 +100,25 @@ test('clock faults: an offset, an offset with drift, a drift alone; bad ones say
   bad(['clock drift 150 %', 'ring-1', '0 s', '1 s'], /between -100 % and 100 %/);
   bad(['clock skew 1 s', 'region west', '0 s', '1 s'], /clock skew needs one node/);
 });
+
+test('one-way cuts, graceful stops and membership surges', () => {
+  const entries = parseSchedule([
+    header,
+    ['one-way cut', 'ring-1, ring-2 / everyone else', '0 s', '5 s'],
+    ['graceful stop', 'the global leader', '1 s', '8 s'],
+    ['2 nodes join', 'region ring', '2 s', '6 s'],
+  ]);
+  assert.deepEqual(
+    entries.map((e) => e.fault),
+    [
+      { kind: 'one-way', sides: ['ring-1, ring-2', 'everyone else'] },
+      { kind: 'graceful stop', node: 'the global leader' },
+      { kind: 'surge', count: 2, region: 'ring' },
+    ],
+  );
+  const bad = (row: string[], pattern: RegExp) => assert.throws(() => parseSchedule([header, row]), pattern);
+  bad(['one-way cut', 'ring-1', '0 s', '1 s'], /two sides separated by "\/"/);
+  bad(['2 nodes join', 'ring-1', '0 s', '1 s'], /"2 nodes join" needs a region as target/);
+  bad(['11 nodes join', 'region ring', '0 s', '1 s'], /1 to 10 nodes/);
+  bad(['graceful stop', 'everyone', '0 s', '1 s'], /graceful stop needs one node/);
+});

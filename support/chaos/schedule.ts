@@ -6,6 +6,9 @@
 //   | latency 400 ms     | region west                 | 0 s   | 20 seconds |
 //   | partition          | region west / everyone else | 2 s   | 8 seconds  |
 //   | crash              | east-3                      | 4 s   | 8 seconds  |
+//
+// Also: one-way cut (`<from> / <to>`), packet loss <p>%, pause, graceful stop (restarted at the window's
+// end), `<n> nodes join` (`region <r>`: they join, stay for the window, then leave), clock skew.
 import type { DataTable } from '@cucumber/cucumber';
 import { TableError, type GroupRow } from '../tables';
 import { MEMBER_PHRASES, parseMember } from '../members';
@@ -25,9 +28,15 @@ export type ScheduledFault =
   | { readonly kind: 'bandwidth'; readonly kbPerSecond: number; readonly link: LinkTarget }
   | { readonly kind: 'resets' | 'timeouts'; readonly link: LinkTarget }
   | { readonly kind: 'partition'; readonly sides: readonly [string, string] }
+  /** `sides[0]` can no longer open connections to `sides[1]`; `sides[1]` still reaches `sides[0]`. */
+  | { readonly kind: 'one-way'; readonly sides: readonly [string, string] }
   | { readonly kind: 'loss'; readonly percent: number; readonly sides: readonly [string, string] }
   /** `node`: a member phrase (support/members.ts), resolved when the fault starts. */
   | { readonly kind: 'crash' | 'pause'; readonly node: string }
+  /** SIGTERM (the node drains and releases), started again when the window ends. */
+  | { readonly kind: 'graceful stop'; readonly node: string }
+  /** `count` undeclared nodes join `region` one a second, stay for the window, then leave (SIGTERM) one a second. */
+  | { readonly kind: 'surge'; readonly count: number; readonly region: string }
   /** The node's wall clock shifted by `offsetMs`, both its clocks running at `1 + drift` (relay-node's clock-skew hook). */
   | { readonly kind: 'clock'; readonly offsetMs: number; readonly drift: number; readonly node: string };
 
@@ -91,16 +100,25 @@ export function scheduledFault(kind: string, target: string, where: string): Sch
   if (kind === 'connection resets') return { kind: 'resets', link: linkTarget(kind, target, where) };
   if (kind === 'connection timeouts') return { kind: 'timeouts', link: linkTarget(kind, target, where) };
   if (kind === 'partition') return { kind: 'partition', sides: sides(target, where) };
+  if (kind === 'one-way cut') return { kind: 'one-way', sides: sides(target, where) };
   if ((m = /^packet loss (\d+(?:\.\d+)?) ?%$/.exec(kind))) {
     const percent = Number(m[1]);
     if (!(percent > 0 && percent < 100)) throw new TableError(`${where}: packet loss must be between 0 and 100 %, exclusive; got ${percent} %`);
     return { kind: 'loss', percent, sides: sides(target, where) };
   }
   if (kind === 'crash' || kind === 'pause') return { kind, node: oneNode(kind, target, where) };
+  if (kind === 'graceful stop') return { kind, node: oneNode(kind, target, where) };
+  if ((m = /^(\d+) nodes? joins?$/.exec(kind))) {
+    const count = Number(m[1]);
+    if (count < 1 || count > 10) throw new TableError(`${where}: a membership surge is 1 to 10 nodes; got ${count}`);
+    const region = new RegExp(`^region ${REGION}$`).exec(target)?.[1];
+    if (!region) throw new TableError(`${where}: "${kind}" needs a region as target, e.g. "region east"; got "${target}"`);
+    return { kind: 'surge', count, region };
+  }
   const skew = clockSkew(kind, where);
   if (skew) return { kind: 'clock', ...skew, node: oneNode('clock skew', target, where) };
   throw new TableError(
-    `${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], bandwidth <n> KB/s, connection resets, connection timeouts (on "clients → region <r>", "region <r>" or "region <a> ↔ region <b>"), partition, packet loss <p>%, crash, pause, clock skew <±n> s [drift <±p> %], clock drift <±p> %`,
+    `${where}: unknown fault "${kind}"; known: latency <n> ms [± <m> ms], bandwidth <n> KB/s, connection resets, connection timeouts (on "clients → region <r>", "region <r>" or "region <a> ↔ region <b>"), partition, one-way cut (on "<from> / <to>"), packet loss <p>%, crash, pause, graceful stop, <n> nodes join (on "region <r>"), clock skew <±n> s [drift <±p> %], clock drift <±p> %`,
   );
 }
 

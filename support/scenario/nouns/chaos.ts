@@ -7,6 +7,7 @@ import type { LinkFaults } from './links';
 import type { NetworkChaos } from './network';
 import type { Members } from './members';
 import type { ClockFaults } from './clocks';
+import type { MembershipSurges } from './surges';
 import { describeSchedule, parseSchedule, SCHEDULE_HEADER, sideRows, type ScheduleEntry } from '../../chaos/schedule';
 import { attachJson } from '../../evidence/attach';
 import { Duration } from '../../duration';
@@ -20,6 +21,7 @@ export class ChaosSchedule {
     private readonly network: NetworkChaos,
     private readonly members: Members,
     private readonly clocks: ClockFaults,
+    private readonly surges: MembershipSurges,
   ) {}
 
   /**
@@ -71,6 +73,16 @@ export class ChaosSchedule {
         return this.links.degrade(f.link, { type: 'timeout', attributes: { timeout: 0 }, describe: 'connection timeouts' }, duration);
       case 'partition':
         return this.network.split(sideRows(f.sides), duration);
+      case 'one-way': {
+        const [from, to] = sideRows(f.sides);
+        return this.network.oneWay(
+          [
+            { ...from!, name: 'from' },
+            { ...to!, name: 'to' },
+          ],
+          duration,
+        );
+      }
       case 'loss':
         return this.network.loss(sideRows(f.sides), f.percent, duration);
       case 'crash':
@@ -78,6 +90,11 @@ export class ChaosSchedule {
         return this.processes.crashFor(await this.members.toTakeDown(memberOf(f.node, 'fault schedule')), duration);
       case 'pause':
         return this.processes.pause(await this.members.one(f.node), duration);
+      case 'graceful stop':
+        return this.processes.stopGracefullyFor(await this.members.toTakeDown(memberOf(f.node, 'fault schedule')), duration);
+      case 'surge':
+        // Returns once they have joined; they stay for the window, then leave one a second.
+        return void (await this.surges.start(f.region, f.count, new Duration(1_000), duration));
       case 'clock':
         return this.clocks.skew(await this.members.one(f.node), f, duration);
     }

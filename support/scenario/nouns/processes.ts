@@ -89,6 +89,11 @@ export class ProcessFaults {
     );
   }
 
+  /** SIGTERM now, started again when `duration` ends (a `graceful stop` row of a fault schedule). */
+  stopGracefullyFor(nodeId: string, duration: Duration): Promise<void> {
+    return this.stopNode('graceful stop', nodeId, (node) => node.terminate(), duration.ms, false);
+  }
+
   /** SIGTERM: the node drains and releases its leases. Recorded as a fault lasting until it exits. */
   shutDownGracefully(nodeId: string): Promise<void> {
     return this.stopNode('graceful stop', nodeId, (node) => node.terminate(), FAULT_MAX_WINDOW_MS, true);

@@ -9,6 +9,7 @@ import { judge } from '../../checks/eventually';
 import { membershipAfterSurgeProblems } from '../../checks/cluster-views';
 import { attachJson } from '../../evidence/attach';
 import type { Duration } from '../../duration';
+import type { ActiveFault } from '../../chaos/faults';
 
 export class MembershipSurges {
   /** Nodes that joined and left in this scenario, in the order they left. */
@@ -21,6 +22,13 @@ export class MembershipSurges {
 
   /** `count` nodes join `region` one every `every`, the last stays `stay`, then they leave one every `every`; returns once all left. */
   async surge(region: string, count: number, every: Duration, stay: Duration): Promise<void> {
+    const fault = await this.start(region, count, every, stay);
+    await fault.healed;
+    if (fault.record.healError) throw new Error(`the surge's nodes did not all leave: ${fault.record.healError}`);
+  }
+
+  /** The surge as one fault window: returns once every node has joined; they leave when the window ends. */
+  async start(region: string, count: number, every: Duration, stay: Duration): Promise<ActiveFault> {
     const { cluster } = this.nodes;
     if (!cluster.topology.regions.includes(region))
       throw new Error(`region "${region}" is not in topology "${cluster.topology.name}"; regions: ${cluster.topology.regions.join(', ')}`);
@@ -29,7 +37,7 @@ export class MembershipSurges {
     const ids = Array.from({ length: count }, (_, i) => `${region}-surge-${i + 1}`).filter((id) => !taken.has(id));
     const joined: RelayNode[] = [];
     const pace = () => new Promise((r) => setTimeout(r, every.ms)); // the surge's own pace, not a sync wait
-    const fault = await this.ctx.faults.inject(
+    return this.ctx.faults.inject(
       'membership surge',
       { kind: 'groups', groups: { joined: ids }, label: `${count} nodes join region ${region}, then leave` },
       async () => {
@@ -50,8 +58,6 @@ export class MembershipSurges {
       // The window opens once every node has joined (inject applies first): the surge stays `stay`, then leaves.
       stay.ms,
     );
-    await fault.healed;
-    if (fault.record.healError) throw new Error(`the surge's nodes did not all leave: ${fault.record.healError}`);
   }
 
   /** Every declared node sees every other Alive, and every node that left Left, within `within`. */

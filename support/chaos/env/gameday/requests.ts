@@ -7,8 +7,11 @@ import { TableError } from '../../../tables';
 import { describeLink, durationOf, scheduledFault, type ScheduledFault } from '../../schedule';
 import { memberOf } from '../../../members';
 
+/** The schedule's faults a game day runs as they are; its one-way cut, stop and surge have game-day forms of their own below. */
+type ScheduleOwnFault = Exclude<ScheduledFault, { kind: 'one-way' | 'graceful stop' | 'surge' }>;
+
 export type GameDayFault =
-  | ScheduledFault
+  | ScheduleOwnFault
   | { readonly kind: 'restart' | 'certificate expiry'; readonly node: string }
   /** The holder of `scope` (global-control or region/<name>), found when the fault starts. */
   | { readonly kind: 'leader kill'; readonly scope: string }
@@ -141,21 +144,29 @@ export function parseRequest(raw: RawRequest, where: string): FaultRequest {
       }
       case 'latency': {
         const jitter = raw.jitter ? ` ± ${raw.jitter.trim()}` : '';
-        return scheduledFault(`latency ${intensity ?? '200 ms'}${jitter}`.replace(/(\d) ?ms/g, '$1 ms'), need(LINKS), where);
+        return fromSchedule(`latency ${intensity ?? '200 ms'}${jitter}`.replace(/(\d) ?ms/g, '$1 ms'), need(LINKS), where);
       }
       case 'bandwidth':
-        return scheduledFault(`bandwidth ${(intensity ?? '64 KB/s').replace(/^(\d+)$/, '$1 KB/s')}`, need(LINKS), where);
+        return fromSchedule(`bandwidth ${(intensity ?? '64 KB/s').replace(/^(\d+)$/, '$1 KB/s')}`, need(LINKS), where);
       case 'clock skew': {
         const skew = (intensity ?? '-20 s').trim();
-        return scheduledFault(skew.startsWith('drift') ? `clock ${skew}` : `clock skew ${skew}`, need('a node phrase'), where);
+        return fromSchedule(skew.startsWith('drift') ? `clock ${skew}` : `clock skew ${skew}`, need('a node phrase'), where);
       }
       case 'packet loss':
-        return scheduledFault(`packet loss ${(intensity ?? '30%').replace(/^(\d+(?:\.\d+)?)$/, '$1%')}`, need('"<side> / <side>"'), where);
+        return fromSchedule(`packet loss ${(intensity ?? '30%').replace(/^(\d+(?:\.\d+)?)$/, '$1%')}`, need('"<side> / <side>"'), where);
       default:
-        return scheduledFault(name, need(name === 'partition' ? '"<side> / <side>"' : name.startsWith('connection') ? LINKS : 'a node phrase'), where);
+        return fromSchedule(name, need(name === 'partition' ? '"<side> / <side>"' : name.startsWith('connection') ? LINKS : 'a node phrase'), where);
     }
   })();
   return { fault, startMs, durationMs, text: describe(name, raw, fault), target: target ?? (fault.kind === 'leader kill' ? fault.scope : 'everyone') };
+}
+
+/** A schedule fault the game-day CLI names the same way (the catalog's names never parse to the others). */
+function fromSchedule(kind: string, target: string, where: string): ScheduleOwnFault {
+  const fault = scheduledFault(kind, target, where);
+  if (fault.kind === 'one-way' || fault.kind === 'graceful stop' || fault.kind === 'surge')
+    throw new TableError(`${where}: "${kind}" is a scenario schedule's fault; the chaos CLI names it one-way cut, restart or membership surge`);
+  return fault;
 }
 
 const LINKS = '"clients → region east", "region west" or "region east ↔ region west"';
