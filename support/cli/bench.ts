@@ -36,6 +36,8 @@
 //             into a namespace, alternating: apply + verify and heal + verify through helper containers
 //             vs host nsenter (left out, saying why, where this host cannot nsenter), medians and ratios;
 //             the helper's first cut (which starts the helpers) apart; see bench/netfaults.ts;
+//   skew      leases past relay-node's clock bound: the global leader's clocks run 5 %, 20 %, 40 % slow while
+//             it is cut off; how long it and its successor both claim global-control; see bench/skew.ts;
 //   suite     whole-suite wall time: serial, `--parallel 2` on one engine, `--parallel 2` over the engines of
 //             OMNIRELAY_HYPERSCALE_ENGINES; long (three full runs), so only with `--only=suite`; see bench/suite.ts;
 //   phases    where the last `npm run bdd`'s scenario time went, from its cucumber messages
@@ -58,6 +60,7 @@ import { failover } from './bench/failover';
 import { handoverUnderLoad, type HandoverFigures } from './bench/handover';
 import { loadVsAutocannon, type LoadFigures } from './bench/load';
 import { netfaultsFigures, printNetfaults, type NetfaultsFigures } from './bench/netfaults';
+import { printSkew, skewFigures, type SkewFigure } from './bench/skew';
 import { overloadFigures, type OverloadFigures } from './bench/overload';
 import { proxyOverhead, type ProxyFigures } from './bench/proxy';
 import { viaBareDocker, viaFixture } from './bench/startup';
@@ -157,6 +160,7 @@ async function engineSections(): Promise<void> {
   let proxy: ProxyFigures | undefined;
   let overload: OverloadFigures | undefined;
   let netfaults: NetfaultsFigures | undefined;
+  let skew: SkewFigure[] | undefined;
   let entities: EntitiesFigures | undefined;
   let timers: TimerFigures | undefined;
   let workflows: WorkflowFigures | undefined;
@@ -198,6 +202,7 @@ async function engineSections(): Promise<void> {
       }
     }
     if (runs('netfaults')) netfaults = await netfaultsFigures(env, topology, rounds);
+    if (runs('skew')) skew = await skewFigures(env);
     if (runs('overload')) {
       const budgeted = validateTopology({ ...topology, shards: { ...topology.shards, nodeQpsBudget: overloadBudget } }, `${topology.name} with a node budget`);
       const cluster = await Cluster.start({ topology: budgeted, images, ca, scenarioId: 'bench-overload', readyTimeoutMs: 120_000 });
@@ -238,6 +243,7 @@ async function engineSections(): Promise<void> {
     figure('bench_rounds', rounds, 'rounds');
   }
   if (netfaults) printNetfaults(netfaults);
+  if (skew) printSkew(skew);
   if (entities) printEntities(entities);
   if (timers) printTimers(timers);
   if (workflows) printWorkflows(workflows);

@@ -8,6 +8,7 @@ import { compare, judge, machineWarning, MS_FLOOR, renderComparison, THRESHOLD_P
 import { classify, tableEntries } from './figure-rules';
 import { figure, parseFigures, printedFigures, type Figure } from './figures';
 import { phaseFigures } from './phases';
+import { SKEW_DRIFTS, slowPercent } from './skew';
 import { SUITE_LABELS } from './suite';
 
 const f = (name: string, value: number | string, unit = 'x'): Figure => ({ name, value, unit });
@@ -24,6 +25,7 @@ const SOURCES = [BENCH, ...SECTION_FILES].map((file) => ({ file, text: readFileS
 const TEMPLATE_VALUES: Record<string, readonly string[]> = {
   'f.bigKeys': ['10000'], // entitiesFigures' default; the bench passes no other
   'r.label': SUITE_LABELS,
+  'slowPercent(f.drift)': SKEW_DRIFTS.map(slowPercent),
 };
 
 /** Every figure name the bench's sources print. */

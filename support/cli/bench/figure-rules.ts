@@ -13,7 +13,7 @@
 import { PHASES } from '../../evidence/phases';
 import { SUITE_LABELS } from './suite';
 
-export const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'entities', 'overload', 'netfaults', 'phases', 'suite'] as const;
+export const SECTIONS = ['startup', 'failover', 'load', 'proxy', 'handover', 'entities', 'overload', 'netfaults', 'skew', 'phases', 'suite'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type InfoReason = 'tail' | 'one event' | 'difference' | 'activity' | 'last bdd run' | 'left out';
@@ -144,6 +144,11 @@ const TABLE: { readonly [S in Section]: readonly Entry[] } = {
     ['netfaults_helper_to_host_heal_ratio', LOWER],
     ['netfaults_host_skipped', info('left out')],
     ['netfaults_rounds', SETTING],
+  ],
+  skew: [
+    // Behaviour past the clock bound relay-node states: one cut per drift, shown so a change is seen, not judged.
+    [/^skew_claim_overlap_drift_\d+pct_slow_ms$/, ONE_EVENT],
+    ['skew_lease_ttl_ms', SETTING],
   ],
   phases: [
     ['phases_scenarios', info('last bdd run')],

@@ -14,6 +14,8 @@ import type { ActiveFault } from '../../chaos/faults';
 export class MembershipSurges {
   /** Nodes that joined and left in this scenario, in the order they left. */
   private readonly departed: string[] = [];
+  /** Every id a surge of this scenario has used. */
+  private readonly named: string[] = [];
 
   constructor(
     private readonly ctx: ScenarioContext,
@@ -33,8 +35,11 @@ export class MembershipSurges {
     if (!cluster.topology.regions.includes(region))
       throw new Error(`region "${region}" is not in topology "${cluster.topology.name}"; regions: ${cluster.topology.regions.join(', ')}`);
     if (count < 1 || count > 10) throw new Error(`a surge is 1 to 10 nodes; got ${count}`);
-    const taken = new Set(cluster.topology.nodes.map((n) => n.id));
-    const ids = Array.from({ length: count }, (_, i) => `${region}-surge-${i + 1}`).filter((id) => !taken.has(id));
+    // Numbered on from earlier surges of this scenario: two surges (two rows of a schedule) never reuse a name.
+    const taken = new Set([...cluster.topology.nodes.map((n) => n.id), ...this.named]);
+    const ids: string[] = [];
+    for (let n = 1; ids.length < count; n++) if (!taken.has(`${region}-surge-${n}`)) ids.push(`${region}-surge-${n}`);
+    this.named.push(...ids);
     const joined: RelayNode[] = [];
     const pace = () => new Promise((r) => setTimeout(r, every.ms)); // the surge's own pace, not a sync wait
     return this.ctx.faults.inject(
