@@ -154,7 +154,7 @@ console.log(`\n[random] ${seeds.length} seed(s), ${ran} case run(s) in ${Math.ro
 for (const r of seeds) {
   const f = r.failure;
   console.log(
-    `  seed ${r.seed}: ${r.casesRun} case(s) drawn, ${f ? `FAILED at ${f.smallestVerdict.step ?? '?'}, shrunk ${f.shrinkSteps}× in ${f.shrinkRuns} run(s)` : 'all passed'}${r.budgetSpent ? ' (budget spent)' : ''}`,
+    `  seed ${r.seed}: ${r.casesRun} case(s) drawn${r.errors > 0 ? ` (${r.errors} ended in a harness error and were skipped)` : ''}, ${f ? `FAILED at ${f.smallestVerdict.step ?? '?'}, shrunk ${f.shrinkSteps}× in ${f.shrinkRuns} run(s)` : 'every other one passed'}${r.budgetSpent ? ' (budget spent)' : ''}`,
   );
 }
 for (const f of found)

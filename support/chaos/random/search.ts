@@ -71,7 +71,7 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
       budgetSpent = true;
       return true; // not run: the budget is spent (see the top of this file)
     }
-    const label = first ? `shrink ${shrinkRuns + 1}` : `case ${casesRun + 1}/${o.runs}`;
+    const label = first ? `shrink ${shrinkRuns + 1}` : `case ${casesRun + 1}`;
     if (first) shrinkRuns++;
     else casesRun++;
     const v = await o.runCase(c, label);
