@@ -47,7 +47,7 @@ export function caseSteps(c: RandomCase): string[] {
     'And within 20 seconds every node reports the same global leader',
     'And within 15 seconds every node routes by the same shard map',
     ...load,
-    'When these faults run, overlapping, until all have healed:',
+    'And these faults run, overlapping, until all have healed:',
     ...scheduleTable(c).map((row) => `  ${row}`),
     'And the clients stop',
     'Then within 30 seconds every node reports the same global leader',
@@ -58,13 +58,20 @@ export function caseSteps(c: RandomCase): string[] {
   ];
 }
 
+/** The capabilities the case's steps need (steps/ declares them; the runner skips a case the image does not announce). */
+export function requiresTags(c: RandomCase): string[] {
+  const needs = [c.workload === 'sequence' ? 'feature:mesh-sequence' : 'feature:mesh-entities'];
+  if (c.faults.some((f) => f.fault.startsWith('clock '))) needs.push('feature:mesh-clock-skew');
+  return needs.map((n) => `@requires:${n}`);
+}
+
 export function featureFile(c: RandomCase, text: FeatureText): string {
   const lines = [
     ...(text.featureTags.length > 0 ? [text.featureTags.join(' ')] : []),
     `Feature: ${text.scenario}`,
     ...text.description.map((d) => (d === '' ? '' : `  ${d}`)),
     '',
-    ...text.scenarioTags.map((t) => `  ${t}`),
+    ...[...text.scenarioTags, requiresTags(c).join(' ')].map((t) => `  ${t}`),
     `  Scenario: ${text.scenario}`,
     ...caseSteps(c).map((s) => `    ${s}`),
     '',

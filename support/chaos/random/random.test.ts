@@ -12,7 +12,7 @@ import { parseSchedule, SCHEDULE_HEADER } from '../schedule';
 import { LIMITS, safeDriftPercent, sampleCases } from './arbitrary';
 import { parseBudget } from './budget';
 import { scheduleEndS, type RandomCase } from './case';
-import { featureFile } from './feature';
+import { caseSteps, featureFile } from './feature';
 import { foundText } from './found';
 import { search, type CaseVerdict } from './search';
 
@@ -140,4 +140,17 @@ test('a found file names its seed, defect and the case before shrinking, and is 
   writeFileSync(file, text);
   const { problems } = await checkFeatures(support, [file]);
   assert.deepEqual(problems, [], renderProblems(problems));
+});
+
+test('a case reads as the gates want a scenario: one Given, one When, one Then block, and the @requires its steps need', () => {
+  for (const c of sampleCases(ring, 11, 30)) {
+    const keywords = caseSteps(c).map((s) => /^(\w+) /.exec(s)?.[1] ?? '|');
+    assert.deepEqual(
+      keywords.filter((k) => k !== 'And' && k !== '|'),
+      ['Given', 'When', 'Then'],
+    );
+    const text = featureFile(c, { scenario: 'X', featureTags: [], scenarioTags: [], description: [] });
+    assert.match(text, c.workload === 'sequence' ? /@requires:feature:mesh-sequence/ : /@requires:feature:mesh-entities/);
+    if (c.faults.some((f) => f.fault.startsWith('clock '))) assert.match(text, /@requires:feature:mesh-clock-skew/);
+  }
 });
