@@ -51,7 +51,7 @@ export async function failover({ images, ca, say }: BenchEnv, topology: Topology
 }
 
 /** The holder of `scope` once every node names the same one (the previous round's leader has stepped down). */
-async function agreedHolder(cluster: Cluster, scope: string): Promise<string> {
+export async function agreedHolder(cluster: Cluster, scope: string): Promise<string> {
   const holders = await eventually(
     `every node names one ${scope} holder`,
     () => Promise.all(cluster.relayNodes.map(async (n) => (await n.leaders(scope)).tokens.find((t) => t.scope === scope)?.leaderId)),

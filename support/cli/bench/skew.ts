@@ -5,9 +5,9 @@
 // still names itself holder after another node first does (0: no overlap, the lease stayed safe).
 import { shardRing } from '../../../topologies';
 import { NetworkFaults } from '../../chaos/network/faults';
-import { eventually, judge } from '../../checks/eventually';
 import { Cluster } from '../../cluster/cluster';
 import type { BenchEnv } from './common';
+import { agreedHolder } from './failover';
 import { figure } from './figures';
 
 const GLOBAL = 'global-control';
@@ -28,7 +28,7 @@ export async function skewFigures({ images, ca, say }: BenchEnv): Promise<SkewFi
   const figures: SkewFigure[] = [];
   try {
     for (const drift of SKEW_DRIFTS) {
-      const leader = await agreedHolder(cluster);
+      const leader = await agreedHolder(cluster, GLOBAL);
       const node = cluster.node(leader);
       await node.chaos('clock-skew', 'start', { offsetMs: 0, drift });
       const others = [...topology.nodes, ...topology.etcd].map((m) => m.id).filter((id) => id !== leader);
@@ -67,16 +67,6 @@ async function claimOverlap(cluster: Cluster, old: string): Promise<number> {
   }
   if (newFirst === undefined) throw new Error(`skew: no other node claimed ${GLOBAL} within 30 s of cutting ${old} off`);
   return Math.max(0, oldLast - newFirst);
-}
-
-async function agreedHolder(cluster: Cluster): Promise<string> {
-  const ids = await eventually(
-    `every node names one ${GLOBAL} holder`,
-    () => Promise.all(cluster.relayNodes.map(async (n) => (await n.leaders(GLOBAL)).tokens.find((t) => t.scope === GLOBAL)?.leaderId)),
-    (seen) => judge(seen[0] !== undefined && seen.every((id) => id === seen[0]) ? [] : [`holders seen: ${seen.map((id) => id ?? 'none').join(', ')}`]),
-    { timeoutMs: 60_000 },
-  );
-  return ids[0]!;
 }
 
 /** -0.2 → `20`: the figure name's percentage. */
