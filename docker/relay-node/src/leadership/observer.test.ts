@@ -6,6 +6,7 @@ import type { LeadershipEvents } from './events';
 import type { EtcdLeaseStore, HeldLease } from './lease-store';
 import { LeaseObserver } from './observer';
 import { toToken } from './tokens';
+import { clock } from '../clock';
 
 const lease = (leaderId: string, fenceToken: number): HeldLease => ({
   scope: 'region/west',
@@ -42,4 +43,27 @@ test('a read in flight when this node stepped down does not show it as holder ag
   const other = { ...stale, leases: new Map([['region/west', toToken(lease('west-2', 23), Date.now() + 2000)]]) };
   await observer.apply(other, { held: new Map(), isOwn: () => false });
   assert.equal(observer.holders().get('region/west')?.leaderId, 'west-2');
+});
+
+test('a lease past its expiry counts as vacant from that observation, though etcd still shows its key', async () => {
+  const events = { publish: () => undefined } as unknown as LeadershipEvents;
+  const store = { endMarkers: () => Promise.resolve({}) } as unknown as EtcdLeaseStore;
+  const observer = new LeaseObserver(
+    store,
+    events,
+    createLogger({}, 'error', () => undefined),
+    {
+      nodeId: 'west-1',
+      campaignScopes: ['region/west'],
+      electionIntervalMs: 250,
+      metrics: new RelayMetrics(),
+    },
+  );
+  const own = { held: new Map(), isOwn: () => false };
+  const at = clock.monotonic();
+  await observer.apply({ leases: new Map([['region/west', toToken(lease('west-2', 23), clock.now() + 2000)]]), revision: 20, atMs: at }, own);
+  assert.equal(observer.history('region/west')?.vacantSinceMs, undefined);
+  // The same key, its expiry (a wall-clock instant) now passed: vacant since this observation (monotonic).
+  await observer.apply({ leases: new Map([['region/west', toToken(lease('west-2', 23), clock.now() - 10)]]), revision: 21, atMs: at + 500 }, own);
+  assert.equal(observer.history('region/west')?.vacantSinceMs, at + 500);
 });

@@ -133,6 +133,7 @@ export class LeaseObserver {
   }
 
   /** Vacancy bookkeeping for the campaign rules and the election-duration histogram. */
+  /** `now`: monotonic ms of the observation (vacancies and election durations are measured on it). */
   private updateHistory(next: ReadonlyMap<string, LeaseToken>, held: ReadonlyMap<string, HeldLease>, now: number): void {
     const scopes = new Set([...this.options.campaignScopes, ...next.keys(), ...held.keys(), ...this.histories.keys()]);
     for (const scope of scopes) {
@@ -141,7 +142,8 @@ export class LeaseObserver {
       // revokes expired leases about twice a second): counted as held, a node could campaign into that
       // gap without ever having noted the vacancy.
       const seen = next.get(scope);
-      const holder = held.get(scope) ?? (seen && Date.parse(seen.expiresAt) > now ? seen : undefined);
+      // expiresAt is a wall-clock instant; `now` is monotonic (history times are durations).
+      const holder = held.get(scope) ?? (seen && Date.parse(seen.expiresAt) > clock.now() ? seen : undefined);
       if (holder) {
         if (!(holder as HeldLease).selfDeclared) this.lastKnownLeases.set(scope, { term: holder.term, fenceToken: holder.fenceToken });
         this.noteHolder(scope, holder.leaderId, now);
