@@ -2,7 +2,7 @@
 // check accepts, and the search shrinks a failure to its smallest form within its budget (a fake runner
 // stands in for the cluster here; bdd:random runs real ones).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { topologyByName } from '../../../topologies';
@@ -17,6 +17,8 @@ import { foundText } from './found';
 import { search, type CaseVerdict } from './search';
 
 const ring = topologyByName('ShardRing');
+// Inside the checkout (the check reads features by relative path); reports/ is absent on a fresh clone.
+mkdirSync('reports', { recursive: true });
 const tmp = mkdtempSync(join('reports', 'random-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 // Loaded once: step definitions register when their modules are first imported.
