@@ -4,7 +4,7 @@
 // On a failure it shrinks within the budget and writes the smallest failing case to features/found/, then
 // runs that file once more alone to confirm it. `--until` is chaos mode: seed after seed until the time is
 // up, every distinct failure reported with its seed and file.
-import { readFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { topologyByName, topologyNames } from '../../topologies';
@@ -13,10 +13,11 @@ import { featureFile } from '../chaos/random/feature';
 import { search, type CaseVerdict, type SearchResult } from '../chaos/random/search';
 import { foundFileName, foundText } from '../chaos/random/found';
 import { parseBudget } from '../chaos/random/budget';
+import { knownDefects } from '../check/check';
 import { runBdd } from './bdd';
 import { failUsage, parseFlags, usageExit, wholeNumber } from './flags';
 import { MESSAGES_FILE } from './scenario-results';
-import { classifyRun, parseMessages } from './sensitivity/classify';
+import { classifyRun, parseMessages, type Outcome } from './sensitivity/classify';
 
 const USAGE = `usage: npm run bdd:random -- [--runs N] [--seed S] [--budget 20m] [--topology T] [--defect D] [--until 8h] [--out DIR]
   --runs N       cases to draw from the seed (default 10)
@@ -38,7 +39,7 @@ const flags = usageExit('bdd:random', USAGE, () => {
     until: { type: 'string' },
     out: { type: 'string' },
   });
-  const seed = values.seed === undefined ? freshSeed() : wholeNumber('seed', values.seed, 0, { min: 0, max: 2 ** 31 - 1 });
+  const seed = values.seed === undefined ? randomInt(2 ** 31) : wholeNumber('seed', values.seed, 0, { min: 0, max: 2 ** 31 - 1 });
   const topologyName = values.topology ?? 'ShardRing';
   if (!topologyNames().includes(topologyName)) throw new Error(`--topology ${topologyName}: unknown; known: ${topologyNames().join(', ')}`);
   if (values.defect !== undefined && !knownDefects().includes(values.defect)) {
@@ -67,6 +68,15 @@ say(
 if (defect) process.env.OMNIRELAY_HYPERSCALE_DEFECT = defect;
 await mkdir(workDir, { recursive: true });
 
+/** Runs one feature file as `npm run bdd` would (archived, no retries) and reads its one scenario's outcome. */
+async function runFeature(file: string): Promise<{ code: number; outcome: Outcome | undefined }> {
+  const code = await runBdd(['--profile', 'random', file]);
+  const outcome = await readFile(MESSAGES_FILE, 'utf8')
+    .then((t) => classifyRun(parseMessages(t))[0])
+    .catch(() => undefined);
+  return { code, outcome };
+}
+
 let caseNo = 0;
 async function runCase(c: RandomCase, label: string, forSeed: number): Promise<CaseVerdict> {
   const file = join(workDir, `seed-${forSeed}-${String(++caseNo).padStart(3, '0')}.feature`);
@@ -74,15 +84,12 @@ async function runCase(c: RandomCase, label: string, forSeed: number): Promise<C
   await writeFile(file, featureFile(c, { scenario, featureTags: [], scenarioTags: [], description: [`${label} of seed ${forSeed}: ${summarize(c)}`] }));
   say(`${label}: ${summarize(c)} (${file})`);
   const started = Date.now();
-  const code = await runBdd(['--profile', 'random', file]);
+  const { code, outcome } = await runFeature(file);
   const seconds = Math.round((Date.now() - started) / 1000);
   if (code === 130) {
     say('interrupted');
     process.exit(130);
   }
-  const outcome = await readFile(MESSAGES_FILE, 'utf8')
-    .then((t) => classifyRun(parseMessages(t))[0])
-    .catch(() => undefined);
   const v: CaseVerdict = !outcome
     ? { verdict: 'error', reason: `cucumber exited ${code} without a result`, seconds, file }
     : {
@@ -121,10 +128,8 @@ async function report(result: SearchResult): Promise<void> {
   say(`wrote ${file}: ${summarize(f.smallest)} (from ${summarize(f.original)}; ${f.shrinkSteps} smaller failing of ${f.shrinkRuns} tried)`);
   // The written file, alone, as anyone would run it.
   say(`confirming: ${file} alone`);
-  const code = await runBdd(['--profile', 'random', file]);
-  const again = await readFile(MESSAGES_FILE, 'utf8')
-    .then((t) => classifyRun(parseMessages(t))[0]?.verdict)
-    .catch(() => undefined);
+  const { code, outcome } = await runFeature(file);
+  const again = outcome?.verdict;
   const confirmed = code === 130 ? undefined : again === 'caught';
   say(
     `  → ${confirmed === undefined ? 'not confirmed (interrupted)' : confirmed ? 'fails again alone' : `did not fail again alone (${again ?? 'no result'}): a flaky failure, keep the file and repeat it with npm run bdd:repeat`}`,
@@ -162,11 +167,3 @@ for (const f of found)
 if (errors > 0 && seeds.every((r) => r.casesRun === r.errors))
   failUsage('bdd:random', USAGE, 'every case ended in a harness error: see above (Docker, images)');
 process.exit(found.length > 0 ? 1 : 0);
-
-function freshSeed(): number {
-  return Math.floor(Math.random() * 2 ** 31);
-}
-
-function knownDefects(): string[] {
-  return Object.keys(JSON.parse(readFileSync(new URL('../../docker/relay-node/defects.json', import.meta.url), 'utf8')) as Record<string, string>);
-}
