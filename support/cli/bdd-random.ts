@@ -15,7 +15,7 @@ import { foundFileName, foundText } from '../chaos/random/found';
 import { parseBudget } from '../chaos/random/budget';
 import { knownDefects } from '../check/check';
 import { runBdd } from './bdd';
-import { failUsage, parseFlags, usageExit, wholeNumber } from './flags';
+import { failUsage, parseFlags, usageExit, UsageError, wholeNumber } from './flags';
 import { MESSAGES_FILE } from './scenario-results';
 import { classifyRun, parseMessages, type Outcome } from './sensitivity/classify';
 
@@ -41,15 +41,15 @@ const flags = usageExit('bdd:random', USAGE, () => {
   });
   const seed = values.seed === undefined ? randomInt(2 ** 31) : wholeNumber('seed', values.seed, 0, { min: 0, max: 2 ** 31 - 1 });
   const topologyName = values.topology ?? 'ShardRing';
-  if (!topologyNames().includes(topologyName)) throw new Error(`--topology ${topologyName}: unknown; known: ${topologyNames().join(', ')}`);
+  if (!topologyNames().includes(topologyName)) throw new UsageError(`--topology ${topologyName}: unknown; known: ${topologyNames().join(', ')}`);
   if (values.defect !== undefined && !knownDefects().includes(values.defect)) {
-    throw new Error(`--defect ${values.defect}: relay-node seeds no such defect; known: ${knownDefects().join(', ')}`);
+    throw new UsageError(`--defect ${values.defect}: relay-node seeds no such defect; known: ${knownDefects().join(', ')}`);
   }
   return {
     runs: wholeNumber('runs', values.runs, 10, { min: 1, max: 10_000 }),
     seed,
-    budgetMs: parseBudget('budget', values.budget ?? '20m'),
-    untilMs: values.until === undefined ? undefined : parseBudget('until', values.until),
+    budgetMs: asUsage(() => parseBudget('budget', values.budget ?? '20m')),
+    untilMs: values.until === undefined ? undefined : asUsage(() => parseBudget('until', values.until!)),
     topology: topologyByName(topologyName),
     defect: values.defect,
     out: values.out ?? 'features/found',
@@ -167,3 +167,12 @@ for (const f of found)
 if (errors > 0 && seeds.every((r) => r.casesRun === r.errors))
   failUsage('bdd:random', USAGE, 'every case ended in a harness error: see above (Docker, images)');
 process.exit(found.length > 0 ? 1 : 0);
+
+/** parseBudget's message (it names the flag and the fix) as a usage error: printed with the usage, exit 2, no stack. */
+function asUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
