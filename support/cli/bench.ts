@@ -47,7 +47,9 @@
 // measured on; `--compare FILE` prints each figure against that baseline on stderr and exits 1 when a
 // judged figure is `--threshold N` % (default 20) or more worse (bench/figure-rules.ts says which are
 // judged and why); `--figures FILE` takes the figures from an earlier run's saved stdout instead of
-// running any section. Committed baselines: seeds/bench/baseline-<cpus>cpu.json.
+// running any section, and given several times merges those runs into medians that remember each run
+// (bench/runs.ts), so that a baseline knows which figures are too noisy on its machine to judge.
+// Committed baselines: seeds/bench/baseline-<cpus>cpu.json, each from three or more quiet runs.
 import { CLIENTS, topologyByName, validateTopology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
 import { removeRun } from '../cluster/teardown';
@@ -79,10 +81,11 @@ const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'suite');
 const USAGE = `usage: npm run bench -- [--only <${SECTIONS.join(',')}>] [--rounds N] [--load-clients N] [--load-seconds N]
                           [--load-rounds N] [--proxy-clients N] [--handovers N] [--overload-budget N] [--overload-seconds N]
                           [--messages FILE] [--save FILE.json] [--compare BASELINE.json] [--threshold N]
-       npm run bench -- --figures STDOUT_FILE [--save FILE.json] [--compare BASELINE.json] [--threshold N]
+       npm run bench -- --figures STDOUT_FILE [--figures STDOUT_FILE …] [--save FILE.json] [--compare BASELINE.json] [--threshold N]
   each flag takes its value as --flag N or --flag=N; see the top of support/cli/bench.ts for what each section measures;
   --save writes the figures as a baseline, --compare judges them against one (exit 1 when a judged figure is
-  --threshold % worse, default ${THRESHOLD_PCT}), --figures takes them from an earlier run's stdout instead of running`;
+  --threshold % worse, default ${THRESHOLD_PCT}), --figures takes them from an earlier run's stdout instead of running;
+  several --figures are merged, each number the median of the runs: save a baseline from three quiet runs`;
 const NUMBER_FLAGS = ['rounds', 'load-clients', 'load-seconds', 'load-rounds', 'proxy-clients', 'handovers', 'overload-budget', 'overload-seconds'] as const;
 const flags = usageExit('bench', USAGE, () => {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -90,17 +93,17 @@ const flags = usageExit('bench', USAGE, () => {
     messages: { type: 'string' },
     compare: { type: 'string' },
     save: { type: 'string' },
-    figures: { type: 'string' },
+    figures: { type: 'string', multiple: true },
     threshold: { type: 'string' },
     ...Object.fromEntries(NUMBER_FLAGS.map((f) => [f, { type: 'string' as const }])),
   });
   const given = values as Record<string, string | undefined>;
   const n = (flag: (typeof NUMBER_FLAGS)[number], fallback: number) => wholeNumber(flag, given[flag], fallback);
   if (values.figures !== undefined) {
-    // The figures come from the file: nothing runs, so a flag that shapes a run would be silently ignored.
+    // The figures come from the files: nothing runs, so a flag that shapes a run would be silently ignored.
     const shaping = ['only', 'messages', ...NUMBER_FLAGS].filter((f) => given[f] !== undefined);
     if (shaping.length)
-      throw new UsageError(`--figures takes the figures from ${values.figures}, no section runs: drop ${shaping.map((f) => `--${f}`).join(', ')}`);
+      throw new UsageError(`--figures takes the figures from ${values.figures.join(', ')}, no section runs: drop ${shaping.map((f) => `--${f}`).join(', ')}`);
     if (values.save === undefined && values.compare === undefined) throw new UsageError('--figures needs --save or --compare');
   }
   return {

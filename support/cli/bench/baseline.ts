@@ -23,10 +23,18 @@ export interface Baseline {
   readonly machine: Machine;
   readonly createdAt: string;
   readonly gitCommit?: string;
-  /** The run's stdout the figures were read from (`--figures`), when they were not measured by this call. */
-  readonly figuresFrom?: string;
+  /** The runs' stdout the figures were read from (`--figures`), when they were not measured by this call. */
+  readonly figuresFrom?: readonly string[];
   readonly sections: readonly string[];
-  readonly figures: Readonly<Record<string, { readonly value: number | string; readonly unit: string; readonly note?: string }>>;
+  readonly figures: Readonly<Record<string, BaselineFigure>>;
+}
+
+/** A figure of a baseline; `runs` when it is the median of several runs, so that `--compare` knows its noise. */
+export interface BaselineFigure {
+  readonly value: number | string;
+  readonly unit: string;
+  readonly note?: string;
+  readonly runs?: readonly number[];
 }
 
 export function thisMachine(): Machine {
@@ -48,16 +56,25 @@ export function gitCommit(): string | undefined {
   }
 }
 
-export function baselineOf(figures: readonly Figure[], sections: readonly string[], extra: { gitCommit?: string; figuresFrom?: string } = {}): Baseline {
+export function baselineOf(
+  figures: readonly Figure[],
+  sections: readonly string[],
+  extra: { gitCommit?: string; figuresFrom?: readonly string[] } = {},
+): Baseline {
   return {
     machine: thisMachine(),
     createdAt: new Date().toISOString(),
     ...(extra.gitCommit ? { gitCommit: extra.gitCommit } : {}),
-    ...(extra.figuresFrom ? { figuresFrom: extra.figuresFrom } : {}),
+    ...(extra.figuresFrom?.length ? { figuresFrom: extra.figuresFrom } : {}),
     sections,
-    figures: Object.fromEntries(figures.map(({ name, value, unit, note }) => [name, { value, unit, ...(note === undefined ? {} : { note }) }])),
+    figures: Object.fromEntries(
+      figures.map(({ name, value, unit, note, runs }) => [name, { value, unit, ...(note === undefined ? {} : { note }), ...(runs ? { runs } : {}) }]),
+    ),
   };
 }
+
+/** How many runs the baseline's figures are medians of: 1 for a baseline saved from one run. */
+export const runCount = (b: Baseline): number => Math.max(1, ...Object.values(b.figures).map((f) => f.runs?.length ?? 1));
 
 export const figuresOf = (b: Baseline): Figure[] => Object.entries(b.figures).map(([name, f]) => ({ name, ...f }));
 
@@ -82,6 +99,8 @@ function baselineProblem(json: unknown): string | undefined {
   if (!isObject(json.figures)) return 'no figures object';
   for (const [name, f] of Object.entries(json.figures)) {
     if (!isObject(f) || !['number', 'string'].includes(typeof f.value) || typeof f.unit !== 'string') return `figure ${name} is not {value, unit}`;
+    if (f.runs !== undefined && !(Array.isArray(f.runs) && f.runs.length >= 2 && f.runs.every((r) => typeof r === 'number')))
+      return `figure ${name}: runs is not a list of two or more numbers`;
   }
   return undefined;
 }
@@ -91,7 +110,12 @@ export async function readBaseline(file: string): Promise<Baseline> {
 }
 
 export async function writeBaseline(file: string, baseline: Baseline): Promise<void> {
-  await writeFile(file, `${JSON.stringify(baseline, null, 2)}\n`).catch((e: NodeJS.ErrnoException) => {
+  // Each list of run values on one line, so that a refreshed baseline's diff reads figure by figure.
+  const json = JSON.stringify(baseline, null, 2).replace(
+    /\[\n\s+(-?[\d.e+-]+(?:,\n\s+-?[\d.e+-]+)*)\n\s+\]/g,
+    (_, items: string) => `[${items.split(/,\s+/).join(', ')}]`,
+  );
+  await writeFile(file, `${json}\n`).catch((e: NodeJS.ErrnoException) => {
     throw new InputError(`${file}: cannot write (${e.code ?? e.message})`);
   });
 }

@@ -3,6 +3,7 @@
 // "not measured", never a failure, since `--only` runs a subset of the sections.
 import type { Figure } from './figures';
 import { classify, SECTIONS, type Rule, type Section } from './figure-rules';
+import { spreadPct } from './runs';
 
 /** A judged figure this many % worse than its baseline fails the comparison (`--threshold N`). */
 export const THRESHOLD_PCT = 20;
@@ -12,8 +13,16 @@ export const THRESHOLD_PCT = 20;
  * many ms or fewer is not judged, whatever its %.
  */
 export const MS_FLOOR = 5;
+/**
+ * A judged figure is judged only when it is steady on the baseline's machine: when its furthest quiet
+ * run lay less than this share of the threshold from the median. A regression must then move it at
+ * least twice as far as the noise the baseline saw; a figure noisier than that on this machine class
+ * is shown with its noise instead (a baseline from one run has no noise to go by and judges them all).
+ */
+export const NOISE_SHARE = 0.5;
 
-export type Verdict = 'worse' | 'better' | 'ok' | 'same' | 'differs' | 'info' | 'unclassified';
+/** `noisy`: a judged figure not judged this time, because it is not steady on the baseline's machine (NOISE_SHARE). */
+export type Verdict = 'worse' | 'better' | 'ok' | 'same' | 'differs' | 'info' | 'noisy' | 'unclassified';
 
 export interface Row {
   readonly name: string;
@@ -80,6 +89,9 @@ export function judge(name: string, b: Figure, n: Figure, thresholdPct = THRESHO
   }
   const direction = `${rule.kind} is better`;
   if (changePct === undefined) return { verdict: n.value === 0 ? 'same' : 'info', why: 'baseline 0, no %' };
+  const noise = spreadPct(b);
+  if (noise !== undefined && noise >= thresholdPct * NOISE_SHARE)
+    return { ...pct, verdict: 'noisy', why: `±${noise.toFixed(0)} % across the baseline's ${b.runs!.length} runs` };
   const against = rule.kind === 'lower' ? changePct : -changePct;
   if (Math.abs(against) < thresholdPct) return { ...pct, verdict: 'ok', why: direction };
   if (n.unit === 'ms' && Math.abs(n.value - b.value) <= MS_FLOOR) return { ...pct, verdict: 'ok', why: `${direction}, within ${MS_FLOOR} ms` };
@@ -127,9 +139,11 @@ function lastLine(c: Comparison, baselineLabel: string): string {
   const count = (...vs: Verdict[]) => c.rows.filter((r) => vs.includes(r.verdict)).length;
   const better = count('better');
   const judged = count('ok', 'better');
+  const noisy = count('noisy');
   return (
     `bench: no judged figure is ${limit} (${judged} judged${better ? `, ${better} better` : ''}; ` +
-    `${count('info', 'same', 'differs', 'unclassified')} shown only; ${c.notNow.length + c.notInBaseline.length} on one side only)`
+    `${count('info', 'noisy', 'same', 'differs', 'unclassified')} shown only${noisy ? `, ${noisy} of them too noisy on the baseline's machine to judge` : ''}; ` +
+    `${c.notNow.length + c.notInBaseline.length} on one side only)`
   );
 }
 

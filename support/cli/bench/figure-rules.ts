@@ -10,6 +10,9 @@
 // over them is still one sample), differences of two near-equal figures (a % of a few ms is noise),
 // the activity of a mechanism (calls shed, calls overlapping a handover: neither more nor fewer is
 // better), and the phases of whichever `npm run bdd` ran last (its selection, not a fixed workload).
+// This table says what may be judged; the baseline's own runs say what can be on its machine: a judged
+// figure that moved by half the threshold between the baseline's quiet runs is shown as noisy
+// (compare.ts, NOISE_SHARE), since two quiet runs of the same code differ that much.
 import { PHASES } from '../../evidence/phases';
 import { SUITE_LABELS } from './suite';
 

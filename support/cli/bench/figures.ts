@@ -10,6 +10,8 @@ export interface Figure {
   readonly unit: string;
   /** Why a figure is a placeholder, e.g. why a side was left out. */
   readonly note?: string;
+  /** Each run's value when this figure is the median of several runs (bench/runs.ts); a baseline keeps them. */
+  readonly runs?: readonly number[];
 }
 
 const printed: Figure[] = [];
