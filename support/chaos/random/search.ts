@@ -65,28 +65,31 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
   let first: { c: RandomCase; v: CaseVerdict; atMs: number } | undefined;
   let smallest: { c: RandomCase; v: CaseVerdict } | undefined;
   const limit = () => (first && o.shrinkBudgetMs !== undefined ? Math.min(o.searchUntilMs, first.atMs + o.shrinkBudgetMs) : o.searchUntilMs);
+  const spent = () => (now() >= limit() ? (budgetSpent = true) : false);
 
-  const property = fc.asyncProperty(caseArbitrary(o.topology), async (c) => {
-    if (now() >= limit()) {
-      budgetSpent = true;
-      return true; // not run: the budget is spent (see the top of this file)
-    }
-    const label = first ? `shrink ${shrinkRuns + 1}` : `case ${casesRun + 1}`;
+  /** Runs one case or shrink candidate and keeps count; a `fail` is the first failure or a smaller form of it. */
+  const attempt = async (c: RandomCase, label: string): Promise<'pass' | 'fail' | 'error'> => {
     if (first) shrinkRuns++;
     else casesRun++;
     const v = await o.runCase(c, label);
     if (v.verdict === 'error') {
       errors++;
-      fc.pre(false); // the harness failed, not the cluster: neither a pass nor a failure to shrink
+      return 'error';
     }
-    if (v.verdict === 'pass') return true;
     // A candidate failing somewhere else is another failure, not a smaller form of this one (shrinking
     // must not slip from, say, a lost write to a too-short history): it counts as passing.
-    if (first && v.step !== first.v.step) return true;
+    if (v.verdict === 'pass' || (first && v.step !== first.v.step)) return 'pass';
     if (first) shrinkSteps++;
     else first = { c, v, atMs: now() };
     smallest = { c, v };
-    return false;
+    return 'fail';
+  };
+
+  const property = fc.asyncProperty(caseArbitrary(o.topology), async (c) => {
+    if (spent()) return true; // not run: the budget is spent (see the top of this file)
+    const outcome = await attempt(c, first ? `shrink ${shrinkRuns + 1}` : `case ${casesRun + 1}`);
+    fc.pre(outcome !== 'error'); // the harness failed, not the cluster: neither a pass nor a failure to shrink
+    return outcome === 'pass';
   });
   // Errors are skipped runs; allow as many as the runs themselves before fast-check gives up.
   const details = await fc.check(property, { seed: o.seed, numRuns: o.runs, maxSkipsPerRun: 1, endOnFailure: false });
@@ -94,19 +97,10 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
   // fast-check shrinks an array by shortening it from one end and then shrinking its items, so a fault
   // drawn before the one that matters can survive (seen: a graceful stop kept beside the partition that
   // alone fails). One more pass drops each remaining fault in turn while the case still fails.
-  for (let i = 0; i < smallest.c.faults.length && smallest.c.faults.length > 1;) {
-    if (now() >= limit()) {
-      budgetSpent = true;
-      break;
-    }
+  for (let i = 0; i < smallest.c.faults.length && smallest.c.faults.length > 1 && !spent();) {
+    const without = smallest.c.faults[i]!.fault;
     const candidate: RandomCase = { ...smallest.c, faults: smallest.c.faults.filter((_, j) => j !== i) };
-    shrinkRuns++;
-    const v = await o.runCase(candidate, `shrink ${shrinkRuns} (without "${smallest.c.faults[i]!.fault}")`);
-    if (v.verdict === 'error') errors++;
-    if (v.verdict === 'fail' && v.step === first.v.step) {
-      shrinkSteps++;
-      smallest = { c: candidate, v };
-    } else i++;
+    if ((await attempt(candidate, `shrink ${shrinkRuns + 1} (without "${without}")`)) !== 'fail') i++;
   }
   const result = { seed: o.seed, casesRun, errors, budgetSpent };
   return {
