@@ -11,7 +11,7 @@ import { errorMessage, type Logger } from '../log';
 import { formatHostPort, httpEndpointOf } from '../rpc/http-endpoints';
 import type { NodeState } from '../state';
 import { writeJson } from './respond';
-import { readBody } from './body';
+import { parseJsonObject, readBody } from './body';
 import { clock } from '../clock';
 
 export const PROMOTE_PATH = '/control/leaders/promote';
@@ -93,12 +93,5 @@ function scopeOf(body: Record<string, unknown>): string {
 
 async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readBody(req, 64 * 1024, () => new ControlError(400, 'body too large'));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8') || '{}');
-  } catch {
-    throw new ControlError(400, 'body must be a JSON object');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ControlError(400, 'body must be a JSON object');
-  return parsed as Record<string, unknown>;
+  return parseJsonObject(body.toString('utf8') || '{}', () => new ControlError(400, 'body must be a JSON object'));
 }

@@ -15,7 +15,7 @@ import { writeHealth } from './health';
 import { buildIntrospection } from './introspect';
 import { type LeaderSource, streamLeadershipEvents, writeLeaders } from './leaders';
 import { writePeers } from './peers';
-import { readBody } from './body';
+import { parseJsonObject, readBody } from './body';
 import { ChaosParamsError, type ChaosHook } from './chaos-hooks';
 import { writeJson } from './respond';
 import { type Route, RouteTable } from './routes';
@@ -106,24 +106,13 @@ async function chaos(deps: HttpServerDeps, req: IncomingMessage, res: ServerResp
   }
   try {
     const body = (await readBody(req, 16 * 1024, () => new ChaosParamsError('body too large'))).toString('utf8').trim();
-    const params = body === '' ? {} : parseParams(body);
+    const params = body === '' ? {} : parseJsonObject(body, (problem) => new ChaosParamsError(`the body is ${problem}`));
     const outcome = action === 'start' ? hook.start(params) : (hook.stop?.() ?? { acted: false });
     writeJson(res, 200, { fault: name, action, ...outcome });
   } catch (error) {
     if (!(error instanceof ChaosParamsError)) throw error;
     writeJson(res, 400, { message: `chaos ${name}:${action}: ${error.message}` });
   }
-}
-
-function parseParams(body: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new ChaosParamsError('the body is not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ChaosParamsError('the body must be a JSON object');
-  return parsed as Record<string, unknown>;
 }
 
 async function route(table: RouteTable, deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

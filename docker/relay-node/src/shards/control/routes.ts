@@ -20,7 +20,7 @@ import type { RebalanceResult } from './leader';
 import type { HistoryChange, HistoryEntry, MapStoreLike } from './map-store';
 import { simulate, type SimulationNode } from './planner';
 import { ControlProblem } from './problem';
-import { readBody } from '../../http/body';
+import { parseJsonObject, readBody } from '../../http/body';
 import { clock } from '../../clock';
 
 export const SHARDS_VERSION_HEADER = 'x-omnirelay-shards-version';
@@ -112,16 +112,7 @@ function readRaw(req: IncomingMessage): Promise<Buffer> {
 async function readJson(req: IncomingMessage, emptyIsObject = false, raw?: Buffer): Promise<Record<string, unknown>> {
   const text = (raw ?? (await readRaw(req))).toString('utf8').trim();
   if (text === '' && emptyIsObject) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new BadRequest('shards.control.body.invalid', 'request body must be a JSON object');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new BadRequest('shards.control.body.invalid', 'request body must be a JSON object');
-  }
-  return parsed as Record<string, unknown>;
+  return parseJsonObject(text, () => new BadRequest('shards.control.body.invalid', 'request body must be a JSON object'));
 }
 
 function longParam(url: URL, name: string): number | undefined {

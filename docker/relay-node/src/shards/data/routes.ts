@@ -9,7 +9,7 @@ import type { HandoverRequest, ShardLoadReport } from '../types';
 import { HANDOVER_PATH, type Handover } from './handover';
 import { INSTALL_PATH, type InstallRequest, type PeerReply, REPLICATE_PATH, type Replication, type ReplicationEntry, SNAPSHOT_PATH } from './replication';
 import { isShardData, isShardOp } from './store';
-import { readBody } from '../../http/body';
+import { parseJsonObject, readBody } from '../../http/body';
 
 export const LOAD_PATH = '/control/shards/load';
 export const STATE_PATH = '/control/shards/state';
@@ -132,12 +132,5 @@ function isCount(value: unknown): value is number {
 
 async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readBody(req, MAX_BODY_BYTES, (max) => new Error(`body exceeds ${max} bytes`));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new Error('body is not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('body is not a JSON object');
-  return parsed as Record<string, unknown>;
+  return parseJsonObject(body.toString('utf8'), (problem) => new Error(`body is ${problem}`));
 }
