@@ -18,20 +18,17 @@ const lease = (leaderId: string, fenceToken: number): HeldLease => ({
   expiresAtMs: Date.now() + 3000,
 });
 
-test('a read in flight when this node stepped down does not show it as holder again', async () => {
-  const events = { publish: () => undefined } as unknown as LeadershipEvents;
-  const store = { endMarkers: () => Promise.resolve({}) } as unknown as EtcdLeaseStore;
-  const observer = new LeaseObserver(
-    store,
-    events,
+/** west-1's observer of region/west, with no events or end markers to speak of. */
+const westOneObserver = () =>
+  new LeaseObserver(
+    { endMarkers: () => Promise.resolve({}) } as unknown as EtcdLeaseStore,
+    { publish: () => undefined } as unknown as LeadershipEvents,
     createLogger({}, 'error', () => undefined),
-    {
-      nodeId: 'west-1',
-      campaignScopes: ['region/west'],
-      electionIntervalMs: 250,
-      metrics: new RelayMetrics(),
-    },
+    { nodeId: 'west-1', campaignScopes: ['region/west'], electionIntervalMs: 250, metrics: new RelayMetrics() },
   );
+
+test('a read in flight when this node stepped down does not show it as holder again', async () => {
+  const observer = westOneObserver();
   const mine = lease('west-1', 14);
   const stale = { leases: new Map([['region/west', toToken(mine, Date.now() + 2000)]]), revision: 20, atMs: Date.now() };
   // This process acquired fence 14 and has stepped down since: nothing held.
@@ -46,19 +43,7 @@ test('a read in flight when this node stepped down does not show it as holder ag
 });
 
 test('a lease past its expiry counts as vacant from that observation, though etcd still shows its key', async () => {
-  const events = { publish: () => undefined } as unknown as LeadershipEvents;
-  const store = { endMarkers: () => Promise.resolve({}) } as unknown as EtcdLeaseStore;
-  const observer = new LeaseObserver(
-    store,
-    events,
-    createLogger({}, 'error', () => undefined),
-    {
-      nodeId: 'west-1',
-      campaignScopes: ['region/west'],
-      electionIntervalMs: 250,
-      metrics: new RelayMetrics(),
-    },
-  );
+  const observer = westOneObserver();
   const own = { held: new Map(), isOwn: () => false };
   const at = clock.monotonic();
   await observer.apply({ leases: new Map([['region/west', toToken(lease('west-2', 23), clock.now() + 2000)]]), revision: 20, atMs: at }, own);

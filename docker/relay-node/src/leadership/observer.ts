@@ -132,8 +132,10 @@ export class LeaseObserver {
     });
   }
 
-  /** Vacancy bookkeeping for the campaign rules and the election-duration histogram. */
-  /** `now`: monotonic ms of the observation (vacancies and election durations are measured on it). */
+  /**
+   * Vacancy bookkeeping for the campaign rules and the election-duration histogram. `now`: monotonic ms
+   * of the observation (vacancies and election durations are measured on it).
+   */
   private updateHistory(next: ReadonlyMap<string, LeaseToken>, held: ReadonlyMap<string, HeldLease>, now: number): void {
     const scopes = new Set([...this.options.campaignScopes, ...next.keys(), ...held.keys(), ...this.histories.keys()]);
     for (const scope of scopes) {
