@@ -29,13 +29,8 @@ export interface Baseline {
   readonly figures: Readonly<Record<string, BaselineFigure>>;
 }
 
-/** A figure of a baseline; `runs` when it is the median of several runs, so that `--compare` knows its noise. */
-export interface BaselineFigure {
-  readonly value: number | string;
-  readonly unit: string;
-  readonly note?: string;
-  readonly runs?: readonly number[];
-}
+/** A figure of a baseline, keyed by its name; `runs` when it is the median of several runs, so that `--compare` knows its noise. */
+export type BaselineFigure = Omit<Figure, 'name'>;
 
 export function thisMachine(): Machine {
   return {
