@@ -48,8 +48,8 @@ const flags = usageExit('bdd:random', USAGE, () => {
   return {
     runs: wholeNumber('runs', values.runs, 10, { min: 1, max: 10_000 }),
     seed,
-    budgetMs: asUsage(() => parseBudget('budget', values.budget ?? '20m')),
-    untilMs: values.until === undefined ? undefined : asUsage(() => parseBudget('until', values.until!)),
+    budgetMs: parseBudget('budget', values.budget ?? '20m'),
+    untilMs: values.until === undefined ? undefined : parseBudget('until', values.until),
     topology: topologyByName(topologyName),
     defect: values.defect,
     out: values.out ?? 'features/found',
@@ -167,12 +167,3 @@ for (const f of found)
 if (errors > 0 && seeds.every((r) => r.casesRun === r.errors))
   failUsage('bdd:random', USAGE, 'every case ended in a harness error: see above (Docker, images)');
 process.exit(found.length > 0 ? 1 : 0);
-
-/** parseBudget's message (it names the flag and the fix) as a usage error: printed with the usage, exit 2, no stack. */
-function asUsage<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}

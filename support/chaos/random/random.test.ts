@@ -11,6 +11,7 @@ import { loadSupportCode, type SupportCode } from '../../check/load';
 import { parseSchedule, SCHEDULE_HEADER } from '../schedule';
 import { LIMITS, safeDriftPercent, sampleCases } from './arbitrary';
 import { parseBudget } from './budget';
+import { UsageError } from '../../cli/flags';
 import { scheduleEndS, type RandomCase } from './case';
 import { caseSteps, featureFile } from './feature';
 import { foundText } from './found';
@@ -120,6 +121,7 @@ test('budgets read as durations; bad ones say how to write one', () => {
   assert.equal(parseBudget('budget', '90s'), 90_000);
   assert.throws(() => parseBudget('budget', '15 minutes'), /--budget "15 minutes": not a duration; write e.g. 90s, 15m, 2h/);
   assert.throws(() => parseBudget('budget', '5s'), /at least 10s/);
+  assert.throws(() => parseBudget('until', 'soon'), UsageError, 'a usage error: bdd:random prints it with the usage, exit 2');
 });
 
 test('a found file names its seed, defect and the case before shrinking, and is a feature the check accepts', async () => {
