@@ -48,6 +48,21 @@ Then('within {duration} the gossip views on the two sides of the split have dive
   await this.network.expectGossipViewsDiverged(within);
 });
 
+/** Round trips as each node measured them by its own gossip exchanges (contract §5 `rttMs`), both ways. */
+Then(
+  'within {duration} every gossip round trip measured between {region} and {region} is over {duration}',
+  async function (this: HyperscaleWorld, within: Duration, a: string, b: string, bound: Duration) {
+    await this.links.expectCrossRegionRoundTrips([a, b], { over: bound.ms }, within);
+  },
+);
+
+Then(
+  'within {duration} every gossip round trip measured between {region} and {region} is under {duration}',
+  async function (this: HyperscaleWorld, within: Duration, a: string, b: string, bound: Duration) {
+    await this.links.expectCrossRegionRoundTrips([a, b], { under: bound.ms }, within);
+  },
+);
+
 // The shard map (replica owners) is read through the contract's /control/shards.
 Then('within {duration} every shard is owned by a node that every node sees Alive', async function (this: HyperscaleWorld, within: Duration) {
   await this.shardMap.expectNoOrphanedShards(within);

@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { topologyByName } from '../../topologies';
 import type { LeadersView, LeaseToken, PeersView } from '../fabric/contract';
-import { eligibilityProblems, leadershipAgreementProblems, membershipAfterSurgeProblems, membershipProblems, onlyNodeLeftProblems } from './cluster-views';
+import {
+  crossRegionRoundTripComparison,
+  crossRegionRoundTripProblems,
+  eligibilityProblems,
+  leadershipAgreementProblems,
+  membershipAfterSurgeProblems,
+  membershipProblems,
+  onlyNodeLeftProblems,
+} from './cluster-views';
 
 const topology = topologyByName('GlobalLeaderWithTwoRegions');
 const future = new Date(Date.now() + 60_000).toISOString();
@@ -116,4 +124,42 @@ test('after a surge, departed nodes must be Left (or unknown); anything else und
     'west-1 sees stranger-1, which is not in the topology',
     'west-1 sees east-surge-1, which left, Suspect',
   ]);
+});
+
+test('cross-region round trips: every pair both ways against the bound; an unmeasured pair or a missing view fails', () => {
+  const measured = (rtt: (observer: string, peer: string) => number | undefined) =>
+    new Map(
+      topology.nodes.map((n) => [
+        n.id,
+        peersOf(n.id, (p) => {
+          const r = rtt(n.id, p.nodeId);
+          if (r !== undefined) Object.assign(p, { rttMs: r });
+        }),
+      ]),
+    );
+  const slow = measured(() => 612.5);
+  assert.deepEqual(crossRegionRoundTripProblems(topology, slow, ['east', 'west'], { over: 400 }), []);
+  assert.deepEqual(crossRegionRoundTripProblems(topology, slow, ['east', 'west'], { under: 100 }).slice(0, 1), [
+    'east-1 last measured 612.5 ms to west-1, expected under 100 ms',
+  ]);
+  // The defect's picture: exchanges across the slow link never complete, so the last fast measurement stays.
+  const stale = measured((o, p) => (o === 'west-2' && p === 'east-3' ? 4.2 : o === 'east-1' && p === 'west-1' ? undefined : 650));
+  assert.deepEqual(crossRegionRoundTripProblems(topology, stale, ['east', 'west'], { over: 400 }), [
+    'east-1 has measured no round trip to west-1',
+    'west-2 last measured 4.2 ms to east-3, expected over 400 ms',
+  ]);
+  const missing = new Map(slow);
+  missing.delete('west-3');
+  assert.deepEqual(crossRegionRoundTripProblems(topology, missing, ['east', 'west'], { over: 400 }), ['west-3 gave no gossip view']);
+  assert.deepEqual(crossRegionRoundTripProblems(topology, slow, ['east', 'north'], { over: 400 }), [
+    'topology "GlobalLeaderWithTwoRegions" has no node in region "north"',
+  ]);
+  const shown = crossRegionRoundTripComparison(topology, stale, ['east', 'west'], { over: 400 }) as {
+    expected: Record<string, Record<string, string>>;
+    actual: Record<string, Record<string, string>>;
+  };
+  assert.deepEqual(shown.expected['west-2'], { 'east-1': 'over 400 ms', 'east-2': 'over 400 ms', 'east-3': 'over 400 ms' });
+  assert.deepEqual(shown.actual['west-2'], { 'east-1': '650 ms', 'east-2': '650 ms', 'east-3': '4.2 ms' });
+  assert.equal(shown.actual['east-1']!['west-1'], '(none)');
+  assert.equal(shown.actual['global-1'], undefined);
 });

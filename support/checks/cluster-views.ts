@@ -179,3 +179,58 @@ export function membershipAfterSurgeProblems(topology: Topology, views: Views<Pe
   }
   return problems;
 }
+
+/** What a round trip must be: over a bound while a slow link lies between two regions, under one once it is fast again. */
+export type RoundTripBound = { readonly over: number } | { readonly under: number };
+
+const describeBound = (bound: RoundTripBound) => ('over' in bound ? `over ${bound.over} ms` : `under ${bound.under} ms`);
+
+/**
+ * The round trip every node of one region last measured, by its own gossip exchanges (contract §5
+ * `rttMs`), to every node of the other, judged against `bound`. A pair with no measurement, or a node that
+ * gave no view, is a problem: an exchange that never completes must not pass for a fast one.
+ */
+export function crossRegionRoundTripProblems(topology: Topology, views: Views<PeersView>, regions: readonly [string, string], bound: RoundTripBound): string[] {
+  const empty = regions.filter((r) => !topology.nodes.some((n) => n.region === r));
+  if (empty.length) return empty.map((r) => `topology "${topology.name}" has no node in region "${r}"`);
+  const problems: string[] = [];
+  const [a, b] = regions;
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const far = topology.nodes.filter((n) => n.region === to).map((n) => n.id);
+    for (const observer of topology.nodes.filter((n) => n.region === from).map((n) => n.id)) {
+      const view = views.get(observer);
+      if (!view) {
+        problems.push(`${observer} gave no gossip view`);
+        continue;
+      }
+      for (const peer of far) {
+        const rtt = view.peers.find((p) => p.nodeId === peer)?.rttMs;
+        if (rtt === undefined) problems.push(`${observer} has measured no round trip to ${peer}`);
+        else if ('over' in bound ? !(rtt > bound.over) : !(rtt < bound.under))
+          problems.push(`${observer} last measured ${rtt} ms to ${peer}, expected ${describeBound(bound)}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The round trips each node of either region last measured to the other's nodes, next to the bound. */
+export function crossRegionRoundTripComparison(
+  topology: Topology,
+  views: Views<PeersView>,
+  regions: readonly [string, string],
+  bound: RoundTripBound,
+): { expected: unknown; actual: unknown } {
+  const expected: Record<string, Record<string, string>> = {};
+  const actual: Record<string, Record<string, string>> = {};
+  for (const observer of topology.nodes.filter((n) => regions.includes(n.region))) {
+    const far = topology.nodes.filter((n) => regions.includes(n.region) && n.region !== observer.region);
+    const peers = new Map((views.get(observer.id)?.peers ?? []).map((p) => [p.nodeId, p]));
+    expected[observer.id] = Object.fromEntries(far.map((n) => [n.id, describeBound(bound)]));
+    actual[observer.id] = Object.fromEntries(far.map((n) => [n.id, peers.get(n.id)?.rttMs === undefined ? '(none)' : `${peers.get(n.id)!.rttMs} ms`]));
+  }
+  return { expected, actual };
+}

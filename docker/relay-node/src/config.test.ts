@@ -24,6 +24,14 @@ test('defaults apply when only the node id is given', () => {
   assert.equal(config.mode, 'InProc');
 });
 
+test('a gossip exchange may wait at least 1 s on its peer, whatever the round interval', () => {
+  assert.equal(loadConfig({ RELAY_NODE_ID: 'n' }).gossipTimeoutMs, 1000);
+  assert.equal(loadConfig({ RELAY_NODE_ID: 'n', RELAY_GOSSIP_INTERVAL_MS: '250' }).gossipTimeoutMs, 1000);
+  assert.equal(loadConfig({ RELAY_NODE_ID: 'n', RELAY_GOSSIP_INTERVAL_MS: '5000' }).gossipTimeoutMs, 5000);
+  assert.equal(loadConfig({ RELAY_NODE_ID: 'n', RELAY_GOSSIP_INTERVAL_MS: '250', RELAY_GOSSIP_TIMEOUT_MS: '400' }).gossipTimeoutMs, 400);
+  assert.throws(() => loadConfig({ RELAY_NODE_ID: 'n', RELAY_GOSSIP_TIMEOUT_MS: '5' }), /RELAY_GOSSIP_TIMEOUT_MS/);
+});
+
 test('RELAY_MODE selects the deployment mode reported by introspect', () => {
   for (const mode of ['InProc', 'Sidecar', 'Edge'] as const) {
     const config = loadConfig({ RELAY_NODE_ID: 'edge-east-1', RELAY_MODE: mode });

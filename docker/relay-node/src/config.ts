@@ -37,6 +37,11 @@ export interface RelayConfig {
   forwardTimeoutMs: number;
   electionIntervalMs: number;
   gossipIntervalMs: number;
+  /**
+   * How long one gossip exchange may wait on its peer (socket idle time) before it counts as failed. Not
+   * the round interval: a link slower than one round (regions far apart) must still complete exchanges.
+   */
+  gossipTimeoutMs: number;
   gossipFanout: number;
   suspicionMs: number;
   leftMs: number;
@@ -104,6 +109,7 @@ export function loadConfig(env: Env): RelayConfig {
   }
 
   const suspicionMs = integer(env, 'RELAY_SUSPICION_MS', 5000, 1);
+  const gossipIntervalMs = integer(env, 'RELAY_GOSSIP_INTERVAL_MS', 1000, 10);
   const leftMs = integer(env, 'RELAY_LEFT_MS', 11000, 1);
   if (leftMs <= suspicionMs) {
     throw new ConfigError(`RELAY_LEFT_MS (${leftMs}) must be greater than RELAY_SUSPICION_MS (${suspicionMs})`);
@@ -144,7 +150,8 @@ export function loadConfig(env: Env): RelayConfig {
     globalStandbyMs: integer(env, 'RELAY_GLOBAL_STANDBY_MS', leaseTtlSeconds({ leaseTtlMs }) * 1000, 0),
     forwardTimeoutMs: integer(env, 'RELAY_FORWARD_TIMEOUT_MS', 2000, 50),
     electionIntervalMs: integer(env, 'RELAY_ELECTION_INTERVAL_MS', 750, 10),
-    gossipIntervalMs: integer(env, 'RELAY_GOSSIP_INTERVAL_MS', 1000, 10),
+    gossipIntervalMs,
+    gossipTimeoutMs: integer(env, 'RELAY_GOSSIP_TIMEOUT_MS', Math.max(1000, gossipIntervalMs), 10),
     gossipFanout: integer(env, 'RELAY_GOSSIP_FANOUT', 3, 1),
     suspicionMs,
     leftMs,

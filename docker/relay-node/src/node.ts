@@ -343,6 +343,7 @@ function logStart(log: Logger, config: RelayConfig, campaignScopes: readonly str
       forwardTimeoutMs: config.forwardTimeoutMs,
       electionIntervalMs: config.electionIntervalMs,
       gossipIntervalMs: config.gossipIntervalMs,
+      gossipTimeoutMs: config.gossipTimeoutMs,
       gossipFanout: config.gossipFanout,
       suspicionMs: config.suspicionMs,
       leftMs: config.leftMs,

@@ -10,6 +10,8 @@ import { attachJson } from '../../evidence/attach';
 import type { Duration } from '../../duration';
 import { describeLink, type LinkTarget } from '../../chaos/schedule';
 import { pathsOf } from '../../chaos/link-paths';
+import { crossRegionRoundTripComparison, crossRegionRoundTripProblems, type RoundTripBound } from '../../checks/cluster-views';
+import { judge } from '../../checks/eventually';
 
 /** A toxic as the Toxiproxy API names it, applied to both streams of each proxy. */
 export interface ToxicSpec {
@@ -80,5 +82,29 @@ export class LinkFaults {
       },
       duration.ms,
     );
+  }
+
+  /**
+   * Every node of either region last measured, by its own gossip exchanges, a round trip to every node
+   * of the other that meets `bound`: what the gossip saw of the link between them.
+   */
+  async expectCrossRegionRoundTrips(regions: readonly [string, string], bound: RoundTripBound, within: Duration): Promise<void> {
+    const topology = this.nodes.cluster.topology;
+    const words = 'over' in bound ? `over ${bound.over} ms` : `under ${bound.under} ms`;
+    await this.ctx.verdicts
+      .within(
+        `every gossip round trip measured between "${regions[0]}" and "${regions[1]}" is ${words}`,
+        () => this.nodes.peerViews(),
+        (v) => judge(crossRegionRoundTripProblems(topology, v, regions, bound), crossRegionRoundTripComparison(topology, v, regions, bound)),
+        { timeoutMs: within.ms },
+      )
+      .finally(async () => {
+        const views = await this.nodes.peerViews().catch(() => new Map());
+        await attachJson(
+          this.ctx.evidence,
+          `gossip-round-trips-${words.replace(' ', '-')}`,
+          crossRegionRoundTripComparison(topology, views, regions, bound).actual,
+        );
+      });
   }
 }

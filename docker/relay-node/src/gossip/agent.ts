@@ -36,11 +36,20 @@ export interface GossipAgentOptions {
   table: MembershipTable;
   metrics: RelayMetrics;
   log: Logger;
-  /** gossip-silent, accept-expired-certificates, expiry-checked-only-at-handshake act here. */
+  /** gossip-silent, gossip-timeout-is-round, accept-expired-certificates, expiry-checked-only-at-handshake act here. */
   defects: Defects;
 }
 
 export class GossipAgent {
+  /**
+   * How long an exchange may wait on its peer. Seeded defect gossip-timeout-is-round: one round
+   * interval, so across a link slower than a round no exchange ever completes.
+   */
+  private get exchangeTimeoutMs(): number {
+    const { config, defects } = this.options;
+    return defects.has('gossip-timeout-is-round') ? config.gossipIntervalMs : config.gossipTimeoutMs;
+  }
+
   /** Seeded defect gossip-silent: never send, answer every gossip request 503. */
   private get silent(): boolean {
     return this.options.defects.has('gossip-silent');
@@ -208,11 +217,11 @@ export class GossipAgent {
   }
 
   private async exchange(target: Target): Promise<void> {
-    const { metrics, table, log, config } = this.options;
+    const { metrics, table, log } = this.options;
     const key = `${target.nodeId}@${target.host}:${target.port}`;
     const started = clock.monotonic();
     try {
-      const reply = await this.post(target, MESSAGES_PATH, this.envelope(), config.gossipIntervalMs);
+      const reply = await this.post(target, MESSAGES_PATH, this.envelope(), this.exchangeTimeoutMs);
       const rttMs = clock.monotonic() - started;
       const parsed = parseEnvelope(reply);
       if (!parsed.ok) throw new Error(`invalid reply: ${parsed.message}`);
