@@ -12,9 +12,9 @@ import { collect } from '../chaos/env/collect';
 import { CHAOS_FILTER, findEnvironment, PROMETHEUS_URL, serviceUrl, servicesOf, type ChaosEnvironment } from '../chaos/env/environment';
 import { CHAOS_DIR } from '../chaos/env/files';
 import { loadExperiment } from '../chaos/env/gameday/experiment';
-import { parseRequest } from '../chaos/env/gameday/requests';
-import { runGameDay } from '../chaos/env/gameday/run';
-import { GameDay, prepareNetfaults } from '../chaos/env/gameday/engine';
+import { parseRequest, type FaultRequest } from '../chaos/env/gameday/requests';
+import { runGameDay, type FaultWindow } from '../chaos/env/gameday/run';
+import { GameDay, prepareNetfaults, topologyOf } from '../chaos/env/gameday/engine';
 import { removeRun } from '../cluster/teardown';
 import { chaosDown, chaosUp } from '../chaos/env/lifecycle';
 import { dashboardQueries, familyOf, metricsNamedInDashboards, metricsNamedInRules } from '../chaos/env/metric-names';
@@ -134,26 +134,42 @@ if (env) {
   const experiment = loadExperiment(experimentFile);
   const dayStart = now();
   const termBefore = Number((await query('max(mesh_leadership_term{mesh_scope="global-control"})'))[0]?.value?.[1] ?? NaN);
+  let ran: readonly FaultWindow[] = [];
   await check('the sample game day runs every fault and heals it', async () => {
     const clients = startClients(ready);
     const result = await runGameDay(experiment.steps, log);
+    ran = result.windows;
     const tally = await clients.stop();
     if (result.failures.length) throw new Error(result.failures.join('; '));
     if (tally.ok === 0) throw new Error(`no client call succeeded (${tally.failed} failed)`);
     return `${result.started} faults; clients: ${tally.ok} calls answered, ${tally.failed} refused or failed meanwhile`;
   });
-  const windows = experiment.steps.map((s) => ({
-    step: s,
-    start: dayStart + Math.floor(s.startMs / 1000),
-    end: dayStart + Math.ceil((s.startMs + s.durationMs) / 1000),
-  }));
-  const windowOf = (kind: string) => windows.find((w) => w.step.fault.kind === kind)!;
+  // Each fault is looked for while it really was in place (applied → healed), not at the plan's offsets:
+  // applying and healing take a second or two, so planned windows overlap their neighbours.
+  const windowOf = (kind: string) => {
+    const w = ran.find((r) => r.step.fault.kind === kind);
+    if (!w) throw new Error(`the game day's ${kind} step did not run, so there is no window to look in`);
+    return { step: w.step, start: Math.floor(w.startedAt / 1000), end: Math.ceil(w.healedAt / 1000) };
+  };
   const seen = async (what: string, promql: string, window: { start: number; end: number }, pass: (v: number) => boolean) => {
     const series = await query(promql, { start: window.start, end: window.end + 6 });
     const values = series.flatMap((s) => (s.values ?? []).map(([, v]) => Number(v)));
-    if (!values.some(pass))
+    const passing = values.filter(pass);
+    if (!passing.length)
       throw new Error(`${what}: ${promql} over the fault's window gave ${values.length ? `${Math.min(...values)} … ${Math.max(...values)}` : 'no samples'}`);
-    return what;
+    return `${what} (${passing.length} of ${values.length} samples, ${Math.min(...passing)} … ${Math.max(...passing)})`;
+  };
+  /** The round trips nodes of one side measured to nodes of the other, both ways (a latency step's link between two regions). */
+  const crossRegionRtt = (step: FaultRequest) => {
+    const link = 'link' in step.fault ? step.fault.link : undefined;
+    if (link?.kind !== 'between') throw new Error(`the sample game day's latency must lie between two regions, not on ${step.target}`);
+    const ids = (region: string) =>
+      topologyOf(ready)
+        .nodes.filter((n) => n.region === region)
+        .map((n) => n.id)
+        .join('|');
+    const [a, b] = [ids(link.a), ids(link.b)];
+    return `max(mesh_gossip_rtt_ms{node=~"${a}",mesh_peer=~"${b}"} or mesh_gossip_rtt_ms{node=~"${b}",mesh_peer=~"${a}"})`;
   };
   await check('each fault shows in the metrics while it lasts', async () => {
     const kill = windowOf('leader kill');
@@ -175,7 +191,7 @@ if (env) {
         partition,
         (v) => v > 0,
       ),
-      await seen('latency: a gossip round trip across the regions passed 250 ms', 'max(mesh_gossip_rtt_ms)', latency, (v) => v > 250),
+      await seen('latency: a gossip round trip between the two regions passed 250 ms', crossRegionRtt(latency.step), latency, (v) => v > 250),
       await seen(
         'certificate expiry: east-2 ran on an expired certificate',
         'mesh_tls_certificate_expiry_timestamp_seconds{node="east-2"} - time()',

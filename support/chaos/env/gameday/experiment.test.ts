@@ -9,7 +9,7 @@ test('the sample game day parses into four faults in order', () => {
   assert.equal(e.name, 'sample game day');
   assert.deepEqual(describePlan(e.steps), [
     '+0.0 s … +12.0 s  leader kill of global-control',
-    '+14.0 s … +26.0 s  partition of region east / region west',
+    '+14.0 s … +26.0 s  partition of region west / everyone else',
     '+28.0 s … +40.0 s  latency 300 ms ± 50 ms on region east ↔ region west',
     '+42.0 s … +52.0 s  certificate expiry of east-2',
   ]);

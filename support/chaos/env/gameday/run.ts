@@ -7,9 +7,18 @@ import { GameDay, prepareNetfaults } from './engine';
 
 const NETWORK = new Set(['partition', 'loss', 'one-way cut', 'bridge', 'majorities ring']);
 
+/** When a step's fault was in place: from the moment it was applied to the moment its heal finished (epoch ms). */
+export interface FaultWindow {
+  readonly step: FaultRequest;
+  readonly startedAt: number;
+  readonly healedAt: number;
+}
+
 export interface GameDayResult {
   readonly started: number;
   readonly failures: readonly string[];
+  /** The steps that ran, as they really ran: applying and healing take time, so these are not the plan's offsets. */
+  readonly windows: readonly FaultWindow[];
 }
 
 export async function runGameDay(steps: readonly FaultRequest[], log: (line: string) => void): Promise<GameDayResult> {
@@ -30,6 +39,7 @@ export async function runGameDay(steps: readonly FaultRequest[], log: (line: str
   process.on('SIGTERM', onSignal);
   const t0 = Date.now();
   const failures: string[] = [];
+  const windows: FaultWindow[] = [];
   let started = 0;
   await Promise.all(
     steps.map(async (step) => {
@@ -37,9 +47,11 @@ export async function runGameDay(steps: readonly FaultRequest[], log: (line: str
       if (interrupted) return;
       try {
         const active = await day.start(step);
+        const startedAt = Date.now();
         started++;
         await until(t0 + step.startMs + step.durationMs);
         await active.heal();
+        windows.push({ step, startedAt, healedAt: Date.now() });
       } catch (e) {
         failures.push(`${step.text}: ${(e as Error).message}`);
         log(`failed: ${step.text}: ${(e as Error).message}`);
@@ -51,7 +63,7 @@ export async function runGameDay(steps: readonly FaultRequest[], log: (line: str
   await removeRun();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  return { started, failures };
+  return { started, failures, windows };
 }
 
 const until = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
