@@ -183,7 +183,8 @@ export function membershipAfterSurgeProblems(topology: Topology, views: Views<Pe
 /** What a round trip must be: over a bound while a slow link lies between two regions, under one once it is fast again. */
 export type RoundTripBound = { readonly over: number } | { readonly under: number };
 
-const describeBound = (bound: RoundTripBound) => ('over' in bound ? `over ${bound.over} ms` : `under ${bound.under} ms`);
+/** "over 400 ms" / "under 100 ms": the bound in a verdict's words. */
+export const describeRoundTripBound = (bound: RoundTripBound) => ('over' in bound ? `over ${bound.over} ms` : `under ${bound.under} ms`);
 
 /**
  * The round trip every node of one region last measured, by its own gossip exchanges (contract §5
@@ -210,7 +211,7 @@ export function crossRegionRoundTripProblems(topology: Topology, views: Views<Pe
         const rtt = view.peers.find((p) => p.nodeId === peer)?.rttMs;
         if (rtt === undefined) problems.push(`${observer} has measured no round trip to ${peer}`);
         else if ('over' in bound ? !(rtt > bound.over) : !(rtt < bound.under))
-          problems.push(`${observer} last measured ${rtt} ms to ${peer}, expected ${describeBound(bound)}`);
+          problems.push(`${observer} last measured ${rtt} ms to ${peer}, expected ${describeRoundTripBound(bound)}`);
       }
     }
   }
@@ -229,7 +230,7 @@ export function crossRegionRoundTripComparison(
   for (const observer of topology.nodes.filter((n) => regions.includes(n.region))) {
     const far = topology.nodes.filter((n) => regions.includes(n.region) && n.region !== observer.region);
     const peers = new Map((views.get(observer.id)?.peers ?? []).map((p) => [p.nodeId, p]));
-    expected[observer.id] = Object.fromEntries(far.map((n) => [n.id, describeBound(bound)]));
+    expected[observer.id] = Object.fromEntries(far.map((n) => [n.id, describeRoundTripBound(bound)]));
     actual[observer.id] = Object.fromEntries(far.map((n) => [n.id, peers.get(n.id)?.rttMs === undefined ? '(none)' : `${peers.get(n.id)!.rttMs} ms`]));
   }
   return { expected, actual };

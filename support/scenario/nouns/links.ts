@@ -10,7 +10,7 @@ import { attachJson } from '../../evidence/attach';
 import type { Duration } from '../../duration';
 import { describeLink, type LinkTarget } from '../../chaos/schedule';
 import { pathsOf } from '../../chaos/link-paths';
-import { crossRegionRoundTripComparison, crossRegionRoundTripProblems, type RoundTripBound } from '../../checks/cluster-views';
+import { crossRegionRoundTripComparison, crossRegionRoundTripProblems, describeRoundTripBound, type RoundTripBound } from '../../checks/cluster-views';
 import { judge } from '../../checks/eventually';
 
 /** A toxic as the Toxiproxy API names it, applied to both streams of each proxy. */
@@ -90,7 +90,7 @@ export class LinkFaults {
    */
   async expectCrossRegionRoundTrips(regions: readonly [string, string], bound: RoundTripBound, within: Duration): Promise<void> {
     const topology = this.nodes.cluster.topology;
-    const words = 'over' in bound ? `over ${bound.over} ms` : `under ${bound.under} ms`;
+    const words = describeRoundTripBound(bound);
     await this.ctx.verdicts
       .within(
         `every gossip round trip measured between "${regions[0]}" and "${regions[1]}" is ${words}`,
@@ -102,7 +102,7 @@ export class LinkFaults {
         const views = await this.nodes.peerViews().catch(() => new Map());
         await attachJson(
           this.ctx.evidence,
-          `gossip-round-trips-${words.replace(' ', '-')}`,
+          `gossip-round-trips-${words.replaceAll(' ', '-')}`,
           crossRegionRoundTripComparison(topology, views, regions, bound).actual,
         );
       });
