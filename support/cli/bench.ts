@@ -50,6 +50,8 @@
 // running any section, and given several times merges those runs into medians that remember each run
 // (bench/runs.ts), so that a baseline knows which figures are too noisy on its machine to judge.
 // Committed baselines: seeds/bench/baseline-<cpus>cpu.json, each from three or more quiet runs.
+// A section that fails is said on stderr and the others still run and print (bench/sections.ts); the run
+// then exits 1 and writes no baseline.
 import { CLIENTS, topologyByName, validateTopology } from '../../topologies';
 import { Cluster } from '../cluster/cluster';
 import { removeRun } from '../cluster/teardown';
@@ -75,6 +77,7 @@ import { SECTIONS, type Section } from './bench/figure-rules';
 import { THRESHOLD_PCT } from './bench/compare';
 import { InputError } from './bench/baseline';
 import { readInputs, saveAndCompare } from './bench/regression';
+import { SectionRuns } from './bench/sections';
 
 /** Run when no --only is given: everything but the long whole-suite runs. */
 const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'suite');
@@ -143,8 +146,15 @@ if (runs('phases')) {
   for (const [name, value, unit] of phaseFigures(run)) figure(name, Number.isInteger(value) ? value : value.toFixed(2), unit);
 }
 if (runs('suite')) printSuite(await suiteWallTimes(say));
+const sections = new SectionRuns(say);
+const measured = <T>(section: string, body: () => Promise<T>) => sections.measured(section, body);
 if (only.some((s) => s !== 'phases' && s !== 'suite')) await engineSections();
-process.exitCode = await saveAndCompare(regression, inputs, inputs.earlier ?? printedFigures(), only).catch(inputError);
+for (const line of sections.summary(regression.save)) console.error(line);
+const failed = sections.failed.length > 0;
+const compared = await saveAndCompare(failed ? { ...regression, save: undefined } : regression, inputs, inputs.earlier ?? printedFigures(), only).catch(
+  inputError,
+);
+process.exitCode = failed ? 1 : compared;
 
 async function engineSections(): Promise<void> {
   process.once('SIGINT', () => void removeRun().finally(() => process.exit(130)));
@@ -154,10 +164,8 @@ async function engineSections(): Promise<void> {
   const { images, ca } = prepared.containers;
 
   const env: BenchEnv = { images, ca, say };
-  const fixture: number[] = [];
-  const bare: number[] = [];
-  let withoutPromotion: number[] = [];
-  let withPromotion: number[] = [];
+  let startup: { fixture: number[]; bare: number[] } | undefined;
+  let failovers: { withoutPromotion: number[]; withPromotion: number[] } | undefined;
   let load: { autocannon: LoadFigures; driver: LoadFigures } | undefined;
   let handover: HandoverFigures | undefined;
   let proxy: ProxyFigures | undefined;
@@ -168,59 +176,74 @@ async function engineSections(): Promise<void> {
   let timers: TimerFigures | undefined;
   let workflows: WorkflowFigures | undefined;
   try {
-    if (runs('startup')) {
-      for (let round = 1; round <= rounds; round++) {
-        // Alternate the order so that neither side always runs on a warmer engine.
-        const order = round % 2 === 1 ? (['fixture', 'bare'] as const) : (['bare', 'fixture'] as const);
-        for (const side of order) {
-          const ms = side === 'fixture' ? await viaFixture(env, topology, round) : await viaBareDocker(env, round, topology);
-          (side === 'fixture' ? fixture : bare).push(ms);
-          say(`round ${round}/${rounds}: ${side} ready in ${ms} ms`);
+    if (runs('startup'))
+      startup = await measured('startup', async () => {
+        const fixture: number[] = [];
+        const bare: number[] = [];
+        try {
+          for (let round = 1; round <= rounds; round++) {
+            // Alternate the order so that neither side always runs on a warmer engine.
+            const order = round % 2 === 1 ? (['fixture', 'bare'] as const) : (['bare', 'fixture'] as const);
+            for (const side of order) {
+              const ms = side === 'fixture' ? await viaFixture(env, topology, round) : await viaBareDocker(env, round, topology);
+              (side === 'fixture' ? fixture : bare).push(ms);
+              say(`round ${round}/${rounds}: ${side} ready in ${ms} ms`);
+            }
+          }
+        } finally {
+          await removeRun();
         }
-      }
-      await removeRun();
-    }
-    if (runs('failover')) {
-      withoutPromotion = await failover(env, topology, false, rounds);
-      withPromotion = await failover(env, topology, true, rounds);
-    }
-    if (runs('load') || runs('handover') || runs('proxy') || runs('entities')) {
-      // ShardRing with a client link, so that the fixture also starts the fault proxy in front of its nodes.
-      const topology = validateTopology(
-        { ...topologyByName('ShardRing'), links: [{ from: CLIENTS, to: 'ring', through: 'proxy', bidirectional: false }] },
-        'ShardRing with a proxied client link',
-      );
-      const ring = await Cluster.start({ topology, images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
-      try {
-        await mapPublished(ring);
-        if (runs('load')) load = await loadVsAutocannon(env, ring.node('ring-1').url, { loadClients, loadSeconds, loadRounds });
-        if (runs('proxy')) proxy = await proxyOverhead(env, ring, { proxyClients, loadRounds });
-        if (runs('handover')) handover = await handoverUnderLoad(env, ring, handovers);
-        if (runs('entities')) entities = await entitiesFigures(env, ring, { clients: 50, loadRounds });
-        // Last on this cluster: they kill the owner of shard-22, then of a shard-4x.
-        if (runs('entities')) timers = await timerFigures(env, ring, { clients: 50 });
-        if (runs('entities')) workflows = await workflowFigures(env, ring);
-      } finally {
-        await ring.stop();
-      }
-    }
-    if (runs('netfaults')) netfaults = await netfaultsFigures(env, topology, rounds);
-    if (runs('skew')) skew = await skewFigures(env);
-    if (runs('overload')) {
-      const budgeted = validateTopology({ ...topology, shards: { ...topology.shards, nodeQpsBudget: overloadBudget } }, `${topology.name} with a node budget`);
-      const cluster = await Cluster.start({ topology: budgeted, images, ca, scenarioId: 'bench-overload', readyTimeoutMs: 120_000 });
-      try {
-        await mapPublished(cluster);
-        overload = await overloadFigures(cluster, { budgetQps: overloadBudget, seconds: overloadSeconds, say });
-      } finally {
-        await cluster.stop();
-      }
-    }
+        return { fixture, bare };
+      });
+    if (runs('failover'))
+      failovers = await measured('failover', async () => ({
+        withoutPromotion: await failover(env, topology, false, rounds),
+        withPromotion: await failover(env, topology, true, rounds),
+      }));
+    const onRing = (['load', 'proxy', 'handover', 'entities'] as const).filter(runs);
+    if (onRing.length)
+      await measured(`${onRing.join(', ')} (the ShardRing cluster)`, async () => {
+        // ShardRing with a client link, so that the fixture also starts the fault proxy in front of its nodes.
+        const topology = validateTopology(
+          { ...topologyByName('ShardRing'), links: [{ from: CLIENTS, to: 'ring', through: 'proxy', bidirectional: false }] },
+          'ShardRing with a proxied client link',
+        );
+        const ring = await Cluster.start({ topology, images, ca, scenarioId: 'bench-shards', readyTimeoutMs: 120_000 });
+        try {
+          await mapPublished(ring);
+          if (runs('load')) load = await measured('load', () => loadVsAutocannon(env, ring.node('ring-1').url, { loadClients, loadSeconds, loadRounds }));
+          if (runs('proxy')) proxy = await measured('proxy', () => proxyOverhead(env, ring, { proxyClients, loadRounds }));
+          if (runs('handover')) handover = await measured('handover', () => handoverUnderLoad(env, ring, handovers));
+          if (runs('entities')) entities = await measured('entities', () => entitiesFigures(env, ring, { clients: 50, loadRounds }));
+          // Last on this cluster: they kill the owner of shard-22, then of a shard-4x.
+          if (runs('entities')) timers = await measured('entities: timers', () => timerFigures(env, ring, { clients: 50 }));
+          if (runs('entities')) workflows = await measured('entities: workflows', () => workflowFigures(env, ring));
+        } finally {
+          await ring.stop();
+        }
+      });
+    if (runs('netfaults')) netfaults = await measured('netfaults', () => netfaultsFigures(env, topology, rounds));
+    if (runs('skew')) skew = await measured('skew', () => skewFigures(env));
+    if (runs('overload'))
+      overload = await measured('overload', async () => {
+        const budgeted = validateTopology(
+          { ...topology, shards: { ...topology.shards, nodeQpsBudget: overloadBudget } },
+          `${topology.name} with a node budget`,
+        );
+        const cluster = await Cluster.start({ topology: budgeted, images, ca, scenarioId: 'bench-overload', readyTimeoutMs: 120_000 });
+        try {
+          await mapPublished(cluster);
+          return await overloadFigures(cluster, { budgetQps: overloadBudget, seconds: overloadSeconds, say });
+        } finally {
+          await cluster.stop();
+        }
+      });
   } finally {
     await removeRun();
   }
 
-  if (runs('startup')) {
+  if (startup) {
+    const { fixture, bare } = startup;
     const f = median(fixture);
     const b = median(bare);
     figure('topology_ready_fixture_ms', f, 'ms');
@@ -230,7 +253,8 @@ async function engineSections(): Promise<void> {
     // out the drift between rounds that single starts show (±25 % on 2 cores).
     figure('fixture_to_bare_docker_round_ratio_median', median(fixture.map((ms, i) => ms / bare[i]!)).toFixed(2), 'x');
   }
-  if (runs('failover')) {
+  if (failovers) {
+    const { withoutPromotion, withPromotion } = failovers;
     const [expiry, promoted] = [median(withoutPromotion), median(withPromotion)];
     figure('failover_without_promotion_ms', expiry, 'ms');
     figure('failover_without_promotion_max_ms', Math.max(...withoutPromotion), 'ms');
