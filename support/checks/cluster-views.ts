@@ -186,6 +186,15 @@ export type RoundTripBound = { readonly over: number } | { readonly under: numbe
 /** "over 400 ms" / "under 100 ms": the bound in a verdict's words. */
 export const describeRoundTripBound = (bound: RoundTripBound) => ('over' in bound ? `over ${bound.over} ms` : `under ${bound.under} ms`);
 
+/** Each node of either region, in the regions' order, with the other region's nodes: the pairs a cross-region round trip is measured over. */
+function crossRegionPairs(topology: Topology, regions: readonly [string, string]): { observer: string; far: string[] }[] {
+  const idsIn = (region: string) => topology.nodes.filter((n) => n.region === region).map((n) => n.id);
+  return regions.flatMap((from, i) => {
+    const far = idsIn(regions[1 - i]!);
+    return idsIn(from).map((observer) => ({ observer, far }));
+  });
+}
+
 /**
  * The round trip every node of one region last measured, by its own gossip exchanges (contract §5
  * `rttMs`), to every node of the other, judged against `bound`. A pair with no measurement, or a node that
@@ -195,24 +204,17 @@ export function crossRegionRoundTripProblems(topology: Topology, views: Views<Pe
   const empty = regions.filter((r) => !topology.nodes.some((n) => n.region === r));
   if (empty.length) return empty.map((r) => `topology "${topology.name}" has no node in region "${r}"`);
   const problems: string[] = [];
-  const [a, b] = regions;
-  for (const [from, to] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    const far = topology.nodes.filter((n) => n.region === to).map((n) => n.id);
-    for (const observer of topology.nodes.filter((n) => n.region === from).map((n) => n.id)) {
-      const view = views.get(observer);
-      if (!view) {
-        problems.push(`${observer} gave no gossip view`);
-        continue;
-      }
-      for (const peer of far) {
-        const rtt = view.peers.find((p) => p.nodeId === peer)?.rttMs;
-        if (rtt === undefined) problems.push(`${observer} has measured no round trip to ${peer}`);
-        else if ('over' in bound ? !(rtt > bound.over) : !(rtt < bound.under))
-          problems.push(`${observer} last measured ${rtt} ms to ${peer}, expected ${describeRoundTripBound(bound)}`);
-      }
+  for (const { observer, far } of crossRegionPairs(topology, regions)) {
+    const view = views.get(observer);
+    if (!view) {
+      problems.push(`${observer} gave no gossip view`);
+      continue;
+    }
+    for (const peer of far) {
+      const rtt = view.peers.find((p) => p.nodeId === peer)?.rttMs;
+      if (rtt === undefined) problems.push(`${observer} has measured no round trip to ${peer}`);
+      else if ('over' in bound ? !(rtt > bound.over) : !(rtt < bound.under))
+        problems.push(`${observer} last measured ${rtt} ms to ${peer}, expected ${describeRoundTripBound(bound)}`);
     }
   }
   return problems;
@@ -227,11 +229,10 @@ export function crossRegionRoundTripComparison(
 ): { expected: unknown; actual: unknown } {
   const expected: Record<string, Record<string, string>> = {};
   const actual: Record<string, Record<string, string>> = {};
-  for (const observer of topology.nodes.filter((n) => regions.includes(n.region))) {
-    const far = topology.nodes.filter((n) => regions.includes(n.region) && n.region !== observer.region);
-    const peers = new Map((views.get(observer.id)?.peers ?? []).map((p) => [p.nodeId, p]));
-    expected[observer.id] = Object.fromEntries(far.map((n) => [n.id, describeRoundTripBound(bound)]));
-    actual[observer.id] = Object.fromEntries(far.map((n) => [n.id, peers.get(n.id)?.rttMs === undefined ? '(none)' : `${peers.get(n.id)!.rttMs} ms`]));
+  for (const { observer, far } of crossRegionPairs(topology, regions)) {
+    const rtt = new Map((views.get(observer)?.peers ?? []).map((p) => [p.nodeId, p.rttMs]));
+    expected[observer] = Object.fromEntries(far.map((id) => [id, describeRoundTripBound(bound)]));
+    actual[observer] = Object.fromEntries(far.map((id) => [id, rtt.get(id) === undefined ? '(none)' : `${rtt.get(id)} ms`]));
   }
   return { expected, actual };
 }

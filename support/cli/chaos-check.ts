@@ -163,9 +163,10 @@ if (env) {
   const crossRegionRtt = (step: FaultRequest) => {
     const link = 'link' in step.fault ? step.fault.link : undefined;
     if (link?.kind !== 'between') throw new Error(`the sample game day's latency must lie between two regions, not on ${step.target}`);
+    const { nodes } = topologyOf(ready);
     const ids = (region: string) =>
-      topologyOf(ready)
-        .nodes.filter((n) => n.region === region)
+      nodes
+        .filter((n) => n.region === region)
         .map((n) => n.id)
         .join('|');
     const [a, b] = [ids(link.a), ids(link.b)];
